@@ -1,0 +1,135 @@
+/**
+ * The contract every job kind (rollout, ptr-cleanup, volume-resize, and the test fixture) implements.
+ * The foundation gives each kind, for free: command parsing and help, authorization, a stored plan
+ * with Approve/Reject buttons, re-validation at approval, a per-target lock, a BullMQ job running
+ * `steps()` with checkpoints, a live status card, Cancel/Pause buttons, cleanup on crash, and audit.
+ *
+ * Flow: parseArgs -> observe (read-only I/O) -> plan (pure) -> renderPlan -> [approve: observe again,
+ * compare fingerprint] -> steps run in a worker -> cleanup (finally, and at worker start-up for dead runs).
+ */
+import type { KnownBlock } from '@slack/types';
+import type { ZodType } from 'zod';
+import type { Logger } from '../logger.js';
+import type { Clock } from '../integrations/clock.js';
+import type { Clients } from '../integrations/clients.js';
+
+/** Tokens of one `/deckhand <subcommand> ...` after generic parsing against the kind's CommandSpec. */
+export interface RawCommand {
+  subcommand: string;
+  positionals: string[];
+  /** Flag values by name (without `--`). Repeatable flags hold arrays; boolean flags hold `true`. */
+  flags: Record<string, string | boolean | string[]>;
+}
+
+export interface FlagSpec {
+  name: string;
+  /** 'bool' flags take no value. Values of other types are checked by the kind's parseArgs. */
+  type: 'string' | 'bool';
+  repeatable?: boolean;
+  description: string;
+}
+
+export interface CommandSpec {
+  subcommand: string;
+  summary: string;
+  /** e.g. '/deckhand rollout <auto-scaling-group> [--surge N] [--dry-run]' */
+  usage: string;
+  /** A correct, complete example shown with every usage error. */
+  example: string;
+  flags: FlagSpec[];
+  /** Sub-subcommands such as `ptr-cleanup restore <job-id>` are handled by parseArgs from positionals. */
+}
+
+/** Outcome of the pure planner: a plan, or a refusal with a reason the user can act on. */
+export type PlanOutcome<Plan> =
+  | { kind: 'plan'; plan: Plan; empty: boolean; /** e.g. 'already up to date' when empty */ emptyReason?: string; /** extra approvals demanded by a policy (e.g. PTR max deletes) */ extraApprovals?: number; notes?: string[] }
+  | { kind: 'refusal'; reason: string };
+
+export interface RenderedPlan {
+  /** One line: used as the notification text and in `/deckhand jobs`. */
+  summary: string;
+  /** Block Kit body of the plan message (the foundation adds header, buttons and footer). */
+  blocks: KnownBlock[];
+  /** Long lists go to files attached in the thread (e.g. CSV of records to delete). */
+  files?: { filename: string; title: string; content: string }[];
+}
+
+export interface KindContext {
+  clients: Clients;
+  clock: Clock;
+  log: Logger;
+  /** The kind's own validated settings from the policy file (`commands.<kind>.settings`). */
+  settings: unknown;
+}
+
+/** Choices offered mid-run (drain timeout, canary continue, node not ready, restart pod...). */
+export interface Question {
+  /** Stable id within the run, so a resumed run re-attaches to the same pending question. */
+  id: string;
+  text: string;
+  choices: { id: string; label: string; style?: 'primary' | 'danger'; /** only an approver of this kind may pick it */ needsApprover?: boolean }[];
+}
+
+export interface Progress {
+  /** Fields of the live status card (coalesced: at most one chat.update every 3 s). */
+  status(fields: Record<string, string>): void;
+  /** A reply in the plan's thread (paced per channel). */
+  milestone(text: string): Promise<void>;
+  /** Attach a file to the plan's thread. */
+  file(file: { filename: string; title: string; content: string }): Promise<void>;
+}
+
+export interface StepContext<Plan, State> extends KindContext {
+  planId: string;
+  jobId: string;
+  plan: Plan;
+  /** Mutable run state; persisted in the job's checkpoint after every step and on `checkpoint()`. */
+  state: State;
+  progress: Progress;
+  /** Persist `state` now (for long steps that make progress inside, e.g. batch k of n deleted). */
+  checkpoint(): Promise<void>;
+  /** True once Cancel was clicked; long steps should check it and return early. Between steps the runner checks it. */
+  cancelRequested(): Promise<boolean>;
+  /** Ask the thread a question with buttons and wait (virtual time) for an answer. Resumes after a crash. */
+  ask(question: Question): Promise<string>;
+  /** Append an infrastructure mutation to the audit stream and log it, before it is sent. */
+  audit(action: string, details: Record<string, unknown>): Promise<void>;
+  /** Aborted on cancel or worker shutdown; pass to clock.sleep in waits. */
+  signal: AbortSignal;
+}
+
+export interface Step<Plan, State> {
+  /** Unique, stable id (e.g. 'wave-2/drain/i-0abc'); completed ids are recorded in the checkpoint. */
+  id: string;
+  title: string;
+  /** Must be idempotent: it may run again after a crash mid-step. */
+  run(ctx: StepContext<Plan, State>): Promise<void>;
+}
+
+export interface JobKind<Args = any, Observed = any, Plan = any, State = any> {
+  command: CommandSpec;
+  /** Mutating kinds need approval; `--dry-run` (when the kind declares it) only shows the plan. */
+  mutating: boolean;
+  /** zod schema of `commands.<kind>.settings` in the policy file; defaults apply when absent. */
+  settingsSchema?: ZodType;
+  /** Typed arguments, or throw UsageError naming what is wrong (the example is added by the caller). */
+  parseArgs(raw: RawCommand): Args;
+  /** True when the request is plan-only (e.g. `--dry-run`): no buttons, no approval, anyone with run rights. */
+  isDryRun(args: Args): boolean;
+  /** Lock key and what the user sees as the target, e.g. 'asg/prod-workers' or 'pvc/data/redis-0'. */
+  target(args: Args): string;
+  /** Read-only observation of AWS / Kubernetes. */
+  observe(ctx: KindContext, args: Args): Promise<Observed>;
+  /** Stable digest of what the plan depends on; approval refuses when it changed since planning. */
+  fingerprint(observed: Observed): string;
+  /** Pure: no I/O, no clock (use `now`), no randomness. */
+  plan(observed: Observed, args: Args, now: number, settings: unknown): PlanOutcome<Plan>;
+  renderPlan(plan: Plan): RenderedPlan;
+  initialState(plan: Plan): State;
+  /** Ordered steps; may depend on state (e.g. skipped nodes retried last) but ids must stay stable. */
+  steps(plan: Plan, state: State): Step<Plan, State>[];
+  /** Idempotent restore (resume processes, restore autoscaler, remove tags). Runs in finally and at start-up for runs that died. */
+  cleanup?(ctx: KindContext & { plan: Plan; state: State }): Promise<void>;
+  /** Final summary line(s) for the thread and the parent message. */
+  summarize(plan: Plan, state: State, outcome: 'succeeded' | 'failed' | 'cancelled'): string;
+}
