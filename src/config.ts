@@ -1,0 +1,225 @@
+/**
+ * One typed config (DESIGN.md principle 11): secrets and endpoints from the environment, policy from
+ * an optional YAML file. Validated once at start-up; every problem becomes one line of ConfigError.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { JobKind } from './jobs/kind.js';
+
+/** Subcommands the bot answers itself; always read-only. */
+export const BUILTIN_SUBCOMMANDS = ['help', 'jobs', 'status'] as const;
+
+/** A Slack user id (`U…`/`W…`), a user-group handle (`@sre`), or everyone (`*`). */
+export type Principal = string;
+
+export interface CommandPolicy {
+  run: Principal[];
+  approve: Principal[];
+  selfApprove: boolean;
+  approvals: number;
+  /** Channels this subcommand may be used in; empty = wherever the global list allows. */
+  channels: string[];
+  settings: unknown;
+}
+
+export interface Policy {
+  /** Allowed channels; empty = any. */
+  channels: string[];
+  planExpiryMs: number;
+  commands: Record<string, CommandPolicy>;
+  /** False when no policy file was given (the plan message then explains how to add approvers). */
+  fromFile: boolean;
+}
+
+export interface Config {
+  slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string };
+  redisUrl: string;
+  redisPrefix: string;
+  port: number;
+  logLevel: string;
+  configPath?: string;
+  policy: Policy;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const DURATION = /^(?:\d+[smhd])+$/;
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function parseDuration(text: string): number {
+  let total = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g)) total += Number(amount) * UNIT_MS[unit!]!;
+  return total;
+}
+
+const principal = z
+  .string()
+  .regex(/^(\*|[UW][A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]*)$/, 'must be a Slack user id (U…/W…), a user-group handle (@sre) or "*"');
+const principals = z.union([z.literal('*').transform(() => ['*']), z.array(principal)]);
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel id (C…/G…)');
+
+const commandPolicySchema = z
+  .object({
+    run: principals.optional(),
+    approve: principals.optional(),
+    selfApprove: z.boolean().optional(),
+    approvals: z.number().int().min(1).max(5).optional(),
+    channels: z.array(channelId).optional(),
+    settings: z.unknown().optional(),
+  })
+  .strict();
+
+const policyFileSchema = z
+  .object({
+    channels: z.array(channelId).default([]),
+    planExpiry: z
+      .string()
+      .regex(DURATION, 'must be a duration like 30m, 1h or 1h30m')
+      .refine((d) => parseDuration(d) >= 60_000 && parseDuration(d) <= 86_400_000, 'must be between 1m and 24h')
+      .default('30m'),
+    commands: z.record(z.string(), commandPolicySchema).default({}),
+  })
+  .strict();
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).min(1, 'is required (the bot token, xoxb-…)'),
+  SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
+  SLACK_API_URL: z.url({ error: 'must be a URL like https://slack.com/api/' }).optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
+    .default('redis://127.0.0.1:6379'),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  DECKHAND_CONFIG: z.string().min(1).optional(),
+  DECKHAND_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _ (BullMQ forbids ":")')
+    .default('deckhand'),
+});
+
+export interface LoadConfigOptions {
+  /** Registered job kinds: their subcommands are valid policy keys and their settings are validated. */
+  kinds?: ReadonlyMap<string, JobKind>;
+  /** The bot needs the signing secret; a worker-only process does not. */
+  needsSigningSecret?: boolean;
+  readFile?: (path: string) => string;
+}
+
+function issueLines(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    return `${path}: ${issue.message}`;
+  });
+}
+
+function defaultCommandPolicy(): CommandPolicy {
+  // Without a policy anyone may plan (planning is read-only) and nobody may approve.
+  return { run: ['*'], approve: [], selfApprove: false, approvals: 1, channels: [], settings: undefined };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const kinds = options.kinds ?? new Map<string, JobKind>();
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const problems: string[] = [];
+
+  const envResult = envSchema.safeParse(env);
+  if (!envResult.success) problems.push(...issueLines('', envResult.error));
+  if (options.needsSigningSecret !== false && !env.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: is required (Basic Information → App Credentials)');
+  }
+
+  let rawPolicy: unknown = {};
+  const configPath = env.DECKHAND_CONFIG || undefined;
+  if (configPath) {
+    try {
+      rawPolicy = parseYaml(readFile(configPath)) ?? {};
+    } catch (err) {
+      problems.push(`DECKHAND_CONFIG: cannot read ${configPath}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  const policyResult = policyFileSchema.safeParse(rawPolicy);
+  const policy: Policy = { channels: [], planExpiryMs: parseDuration('30m'), commands: {}, fromFile: Boolean(configPath) };
+  if (!policyResult.success) {
+    problems.push(...issueLines('policy', policyResult.error));
+  } else {
+    policy.channels = policyResult.data.channels;
+    policy.planExpiryMs = parseDuration(policyResult.data.planExpiry);
+    const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys()]);
+    for (const name of Object.keys(policyResult.data.commands)) {
+      if (!known.has(name)) {
+        problems.push(`policy.commands.${name}: unknown subcommand (known: ${[...known].join(', ')})`);
+      }
+    }
+    for (const name of known) {
+      const raw = policyResult.data.commands[name] ?? {};
+      const base = defaultCommandPolicy();
+      const command: CommandPolicy = {
+        run: raw.run ?? base.run,
+        approve: raw.approve ?? base.approve,
+        selfApprove: raw.selfApprove ?? base.selfApprove,
+        approvals: raw.approvals ?? base.approvals,
+        channels: raw.channels ?? base.channels,
+        settings: raw.settings,
+      };
+      const schema = kinds.get(name)?.settingsSchema;
+      if (schema) {
+        const settings = schema.safeParse(raw.settings ?? {});
+        if (settings.success) command.settings = settings.data;
+        else problems.push(...issueLines(`policy.commands.${name}.settings`, settings.error));
+      }
+      policy.commands[name] = command;
+    }
+  }
+
+  if (problems.length > 0 || !envResult.success) throw new ConfigError(problems);
+  const e = envResult.data;
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET ?? '',
+      ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+      ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
+    },
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.DECKHAND_REDIS_PREFIX,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    ...(configPath ? { configPath } : {}),
+    policy,
+  };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '[unparseable]';
+  }
+}
+
+/** The config as it may be logged: secrets replaced, credentials in URLs masked. */
+export function redact(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    slack: {
+      botToken: '[redacted]',
+      signingSecret: '[redacted]',
+      appToken: config.slack.appToken ? '[redacted]' : undefined,
+      apiUrl: config.slack.apiUrl,
+    },
+    redisUrl: redactUrl(config.redisUrl),
+  };
+}

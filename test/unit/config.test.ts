@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { ConfigError, loadConfig, parseDuration, redact } from '../../src/config.js';
+import type { JobKind } from '../../src/jobs/kind.js';
+
+const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const fakeKind = {
+  command: { subcommand: 'resize', summary: '', usage: '', example: '', flags: [] },
+  mutating: true,
+  settingsSchema: z.object({ maxGiB: z.number().int().positive().default(100) }),
+} as unknown as JobKind;
+const kinds = new Map([['resize', fakeKind]]);
+
+describe('loadConfig', () => {
+  it('applies defaults with no policy file: anyone runs, nobody approves', () => {
+    const config = loadConfig(baseEnv, { kinds });
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.port).toBe(3000);
+    expect(config.redisPrefix).toBe('deckhand');
+    expect(config.logLevel).toBe('info');
+    expect(config.policy.planExpiryMs).toBe(30 * 60_000);
+    expect(config.policy.fromFile).toBe(false);
+    expect(config.policy.commands.resize).toEqual({
+      run: ['*'], approve: [], selfApprove: false, approvals: 1, channels: [], settings: { maxGiB: 100 },
+    });
+    expect(config.policy.commands.help?.run).toEqual(['*']);
+  });
+
+  it('reads the policy file', () => {
+    const yaml = `
+channels: [C0123ABC]
+planExpiry: 1h30m
+commands:
+  resize:
+    run: ['@sre', U0AAA]
+    approve: '*'
+    approvals: 2
+    settings: { maxGiB: 500 }
+`;
+    const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml });
+    expect(config.policy.channels).toEqual(['C0123ABC']);
+    expect(config.policy.planExpiryMs).toBe(90 * 60_000);
+    expect(config.policy.commands.resize).toMatchObject({ run: ['@sre', 'U0AAA'], approve: ['*'], approvals: 2, settings: { maxGiB: 500 } });
+  });
+
+  it('lists one line per problem in env and YAML', () => {
+    const yaml = `
+planExpiry: soon
+channels: [general]
+commands:
+  resize:
+    approve: [bob]
+    approvals: 0
+    colour: red
+    settings: { maxGiB: -1 }
+  deploy: {}
+`;
+    const problems = problemsOf(() =>
+      loadConfig({ PORT: 'http', LOG_LEVEL: 'loud', REDIS_URL: 'localhost', DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^SLACK_BOT_TOKEN: is required/),
+        expect.stringMatching(/^SLACK_SIGNING_SECRET: is required/),
+        expect.stringMatching(/^PORT: must be a port number/),
+        expect.stringMatching(/^LOG_LEVEL: must be one of/),
+        expect.stringMatching(/^REDIS_URL: must be a redis/),
+        expect.stringMatching(/^policy\.planExpiry: must be a duration/),
+        expect.stringMatching(/^policy\.channels\.0: must be a Slack channel id/),
+        expect.stringMatching(/^policy\.commands\.resize\.approve/),
+        expect.stringMatching(/^policy\.commands\.resize\.approvals/),
+        expect.stringMatching(/^policy\.commands\.resize.*colour/),
+      ]),
+    );
+    for (const line of problems) expect(line).not.toContain('\n');
+  });
+
+  it('validates kind settings and rejects unknown subcommands', () => {
+    const yaml = 'commands:\n  resize:\n    settings: { maxGiB: -1 }\n  deploy: {}\n';
+    const problems = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^policy\.commands\.deploy: unknown subcommand \(known: help, jobs, status, resize\)/),
+      expect.stringMatching(/^policy\.commands\.resize\.settings\.maxGiB: /),
+    ]);
+  });
+
+  it('reports an unreadable or malformed policy file in one line', () => {
+    const missing = problemsOf(() =>
+      loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/nope.yml' }, { readFile: () => { throw new Error('ENOENT: no such file'); } }),
+    );
+    expect(missing).toEqual(['DECKHAND_CONFIG: cannot read /nope.yml: ENOENT: no such file']);
+    const broken = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { readFile: () => 'a: [1,\n' }));
+    expect(broken).toHaveLength(1);
+    expect(broken[0]).toMatch(/^DECKHAND_CONFIG: cannot read \/p.yml: /);
+  });
+
+  it('does not need the signing secret in a worker-only process', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, { needsSigningSecret: false })).not.toThrow();
+  });
+});
+
+describe('redact', () => {
+  it('never exposes tokens or Redis passwords', () => {
+    const config = loadConfig({
+      ...baseEnv, SLACK_APP_TOKEN: 'xapp-secret-app', REDIS_URL: 'redis://user:hunter2@redis:6379',
+    });
+    const text = JSON.stringify(redact(config));
+    for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2']) expect(text).not.toContain(secret);
+    expect(text).toContain('redis://user:***@redis:6379');
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([['30m', 1_800_000], ['1h30m', 5_400_000], ['45s', 45_000], ['1d', 86_400_000]])('%s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+});
