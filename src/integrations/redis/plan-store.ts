@@ -1,0 +1,193 @@
+/**
+ * Stored plans (DESIGN.md principle 3): one Redis hash per plan holding the JSON document and a
+ * version number. Every write is a compare-and-set on the version inside a Lua script, so
+ * `transition` and `addApproval` are atomic across bot replicas and workers without WATCH (which is
+ * per connection and unsafe on a shared ioredis client).
+ *
+ * Indexes: a sorted set per channel (newest first for `/deckhand jobs`) and a set per live status
+ * (planned, approved, running) so a worker can find runs that died.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export type PlanStatus = 'planned' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'rejected';
+
+export interface StoredPlan {
+  id: string;
+  kind: string;
+  target: string;
+  args: unknown;
+  plan: unknown;
+  fingerprint: string;
+  summary: string;
+  dryRun: boolean;
+  requestedBy: string;
+  channel: string;
+  messageTs?: string;
+  statusCardTs?: string;
+  status: PlanStatus;
+  createdAt: number;
+  expiresAt: number;
+  requiredApprovals: number;
+  approvals: { user: string; at: number }[];
+  decidedBy?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  outcome?: string;
+}
+
+export const LIVE_STATUSES = ['planned', 'approved', 'running'] as const;
+export type LiveStatus = (typeof LIVE_STATUSES)[number];
+
+/** How long a finished plan stays readable (`/deckhand status`, audit cross-reference). */
+export const FINISHED_PLAN_RETENTION_MS = 7 * 24 * 3600_000;
+
+const MAX_CAS_ATTEMPTS = 20;
+
+/**
+ * KEYS: plan hash, old status index, new status index, channel index.
+ * ARGV: expected version ('' = must not exist), doc, id, createdAt, ttlMs (0 = no expiry),
+ *       indexNew ('1' when the new status is live).
+ * Returns 1 on success, 0 when the version did not match.
+ */
+const CAS_WRITE = `
+local current = redis.call('HGET', KEYS[1], 'version')
+if ARGV[1] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+local nextVersion = (tonumber(current) or 0) + 1
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'version', nextVersion)
+if ARGV[5] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[5]) end
+redis.call('SREM', KEYS[2], ARGV[3])
+if ARGV[6] == '1' then redis.call('SADD', KEYS[3], ARGV[3]) end
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[3])
+return 1
+`;
+
+/** Short, URL- and BullMQ-jobId-safe (no ':'), roughly time-ordered. */
+export function newPlanId(): string {
+  return `p-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+function isLive(status: PlanStatus): status is LiveStatus {
+  return (LIVE_STATUSES as readonly string[]).includes(status);
+}
+
+export class PlanStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async create(plan: StoredPlan): Promise<void> {
+    const ok = await this.write(plan, '', plan.status);
+    if (!ok) throw new Error(`plan ${plan.id} already exists`);
+  }
+
+  async get(id: string): Promise<StoredPlan | undefined> {
+    return (await this.read(id))?.plan;
+  }
+
+  async update(id: string, patch: Partial<StoredPlan>): Promise<StoredPlan> {
+    const updated = await this.mutate(id, (plan) => ({ ...plan, ...patch, id }));
+    if (!updated) throw new Error(`plan ${id} not found`);
+    return updated;
+  }
+
+  /** Atomic: apply patch + new status only if the current status is in `from`; else undefined. */
+  async transition(id: string, from: PlanStatus[], to: PlanStatus, patch: Partial<StoredPlan> = {}): Promise<StoredPlan | undefined> {
+    return this.mutate(id, (plan) => (from.includes(plan.status) ? { ...plan, ...patch, id, status: to } : undefined));
+  }
+
+  /** Atomic: add an approval (no duplicate users); returns the updated plan. */
+  async addApproval(id: string, user: string, at: number): Promise<StoredPlan | undefined> {
+    return this.mutate(id, (plan) =>
+      plan.approvals.some((a) => a.user === user) ? plan : { ...plan, approvals: [...plan.approvals, { user, at }] },
+    );
+  }
+
+  /** Newest first. */
+  async listByChannel(channel: string, limit: number): Promise<StoredPlan[]> {
+    const key = this.channelKey(channel);
+    const ids = await this.redis.zrevrange(key, 0, Math.max(0, limit * 2 - 1));
+    const plans: StoredPlan[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const plan = await this.get(id);
+      if (plan) plans.push(plan);
+      else gone.push(id);
+    }
+    // Expired plans leave their id behind in the index: prune lazily.
+    if (gone.length > 0) await this.redis.zrem(key, ...gone);
+    return plans.slice(0, limit);
+  }
+
+  /** Plans currently in a live status (planned, approved, running), e.g. to find runs that died. */
+  async listByStatus(status: LiveStatus): Promise<StoredPlan[]> {
+    const ids = await this.redis.smembers(this.statusKey(status));
+    const plans: StoredPlan[] = [];
+    for (const id of ids) {
+      const plan = await this.get(id);
+      if (plan?.status === status) plans.push(plan);
+      else if (!plan) await this.redis.srem(this.statusKey(status), id);
+    }
+    return plans;
+  }
+
+  private async mutate(id: string, change: (plan: StoredPlan) => StoredPlan | undefined): Promise<StoredPlan | undefined> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.read(id);
+      if (!current) return undefined;
+      const next = change(current.plan);
+      if (!next) return undefined;
+      if (next === current.plan) return next;
+      if (await this.write(next, current.version, current.plan.status)) return next;
+    }
+    throw new Error(`plan ${id}: too many concurrent updates`);
+  }
+
+  private async read(id: string): Promise<{ plan: StoredPlan; version: string } | undefined> {
+    const [doc, version] = await this.redis.hmget(this.planKey(id), 'doc', 'version');
+    if (!doc || !version) return undefined;
+    return { plan: JSON.parse(doc) as StoredPlan, version };
+  }
+
+  private async write(plan: StoredPlan, expectedVersion: string, previousStatus: PlanStatus): Promise<boolean> {
+    const result = await this.redis.eval(
+      CAS_WRITE,
+      4,
+      this.planKey(plan.id),
+      this.statusKey(previousStatus),
+      this.statusKey(plan.status),
+      this.channelKey(plan.channel),
+      expectedVersion,
+      JSON.stringify(plan),
+      plan.id,
+      String(plan.createdAt),
+      String(this.ttlMs(plan)),
+      isLive(plan.status) ? '1' : '0',
+    );
+    return result === 1;
+  }
+
+  /** Never expire approved or running plans; planned ones outlive their approval window; finished ones are kept a while. */
+  private ttlMs(plan: StoredPlan): number {
+    if (plan.status === 'approved' || plan.status === 'running') return 0;
+    if (plan.status === 'planned') return Math.max(1, plan.expiresAt - Date.now()) + FINISHED_PLAN_RETENTION_MS;
+    return FINISHED_PLAN_RETENTION_MS;
+  }
+
+  private planKey(id: string): string {
+    return `${this.prefix}:plan:${id}`;
+  }
+
+  private statusKey(status: PlanStatus): string {
+    return `${this.prefix}:plans:status:${status}`;
+  }
+
+  private channelKey(channel: string): string {
+    return `${this.prefix}:plans:channel:${channel}`;
+  }
+}

@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { FINISHED_PLAN_RETENTION_MS, PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
+import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+
+function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
+  const now = Date.now();
+  return {
+    id: newPlanId(),
+    kind: 'fixture',
+    target: 'fixture/a',
+    args: { steps: 3, tags: [] },
+    plan: { steps: [] },
+    fingerprint: 'f1',
+    summary: 'Run 3 fixture steps',
+    dryRun: false,
+    requestedBy: 'U1',
+    channel: 'C1',
+    status: 'planned',
+    createdAt: now,
+    expiresAt: now + 30 * 60_000,
+    requiredApprovals: 1,
+    approvals: [],
+    ...overrides,
+  };
+}
+
+describe('PlanStore', () => {
+  let redis: Redis;
+  let prefix: string;
+  let store: PlanStore;
+
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL, 'general');
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('plans');
+    store = new PlanStore(redis, prefix);
+  });
+  afterEach(async () => deleteKeys(redis, prefix));
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('stores and reads back a plan, keeping empty arrays intact', async () => {
+    const plan = aPlan();
+    await store.create(plan);
+    expect(await store.get(plan.id)).toEqual(plan);
+    expect(await store.get('p-missing')).toBeUndefined();
+  });
+
+  it('refuses to create a plan whose id exists', async () => {
+    const plan = aPlan();
+    await store.create(plan);
+    await expect(store.create({ ...plan, summary: 'other' })).rejects.toThrow(/already exists/);
+    expect((await store.get(plan.id))?.summary).toBe(plan.summary);
+  });
+
+  it('generates ids safe for BullMQ job ids and URLs', () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newPlanId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) expect(id).toMatch(/^p-[a-z0-9]+$/);
+  });
+
+  it('transitions only from the listed statuses, atomically under concurrency', async () => {
+    const plan = aPlan();
+    await store.create(plan);
+    const attempts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => store.transition(plan.id, ['planned'], 'approved', { decidedBy: `U${i}` })),
+    );
+    const winners = attempts.filter((p) => p !== undefined);
+    expect(winners).toHaveLength(1);
+    const stored = await store.get(plan.id);
+    expect(stored?.status).toBe('approved');
+    expect(stored?.decidedBy).toBe(winners[0]!.decidedBy);
+    expect(await store.transition(plan.id, ['planned'], 'rejected')).toBeUndefined();
+    expect(await store.transition('p-missing', ['planned'], 'rejected')).toBeUndefined();
+  });
+
+  it('adds approvals without duplicates, even when clicks race', async () => {
+    const plan = aPlan({ requiredApprovals: 2 });
+    await store.create(plan);
+    await Promise.all([store.addApproval(plan.id, 'U2', 1), store.addApproval(plan.id, 'U2', 2), store.addApproval(plan.id, 'U3', 3)]);
+    const users = (await store.get(plan.id))!.approvals.map((a) => a.user).sort();
+    expect(users).toEqual(['U2', 'U3']);
+  });
+
+  it('updates fields without changing the id', async () => {
+    const plan = aPlan();
+    await store.create(plan);
+    const updated = await store.update(plan.id, { messageTs: '123.456', id: 'p-other' });
+    expect(updated.id).toBe(plan.id);
+    expect((await store.get(plan.id))?.messageTs).toBe('123.456');
+    await expect(store.update('p-missing', {})).rejects.toThrow(/not found/);
+  });
+
+  it('lists a channel newest first, limited', async () => {
+    const plans = [1, 2, 3].map((n) => aPlan({ createdAt: 1000 * n, channel: 'C9' }));
+    for (const p of plans) await store.create(p);
+    await store.create(aPlan({ channel: 'C8' }));
+    const listed = await store.listByChannel('C9', 2);
+    expect(listed.map((p) => p.id)).toEqual([plans[2]!.id, plans[1]!.id]);
+  });
+
+  it('indexes live statuses so running plans can be found', async () => {
+    const a = aPlan();
+    const b = aPlan();
+    await store.create(a);
+    await store.create(b);
+    await store.transition(a.id, ['planned'], 'running');
+    expect((await store.listByStatus('running')).map((p) => p.id)).toEqual([a.id]);
+    expect((await store.listByStatus('planned')).map((p) => p.id)).toEqual([b.id]);
+    await store.transition(a.id, ['running'], 'succeeded');
+    expect(await store.listByStatus('running')).toEqual([]);
+  });
+
+  it('never expires a running plan and keeps finished ones for the retention period', async () => {
+    const plan = aPlan();
+    await store.create(plan);
+    const key = `${prefix}:plan:${plan.id}`;
+    expect(await redis.pttl(key)).toBeGreaterThan(FINISHED_PLAN_RETENTION_MS);
+    await store.transition(plan.id, ['planned'], 'running');
+    expect(await redis.pttl(key)).toBe(-1);
+    await store.transition(plan.id, ['running'], 'failed');
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(FINISHED_PLAN_RETENTION_MS - 60_000);
+    expect(ttl).toBeLessThanOrEqual(FINISHED_PLAN_RETENTION_MS);
+  });
+});
