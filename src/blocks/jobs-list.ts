@@ -25,7 +25,7 @@ export function renderJobsList(plans: StoredPlan[], now: number): Message {
   const blocks: KnownBlock[] = [
     header(`deckhand jobs in this channel (${plans.length})`),
     ...fitBlocks(plans.map((p) => section(line(p, now))), MAX_BLOCKS - 2, 'Older jobs are not shown.'),
-    context(`${running} running or queued · \`/deckhand status <id>\` shows one job`),
+    context(`${running} running or queued · \`/deckhand status &lt;id&gt;\` shows one job`),
   ];
   return { text: `${plans.length} deckhand jobs, ${running} running or queued`, blocks };
 }

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { renderPlanMessage } from '../../../src/blocks/plan-message.js';
+import { renderPlanMessage, type PlanMessageOptions } from '../../../src/blocks/plan-message.js';
 import { renderHelp } from '../../../src/blocks/help.js';
 import { renderJobsList, renderJobStatus } from '../../../src/blocks/jobs-list.js';
 import { renderNotice, renderUsageError } from '../../../src/blocks/usage-error.js';
@@ -39,7 +39,7 @@ describe('renderPlanMessage', () => {
     ['rejected', { status: 'rejected', decidedBy: 'U0REJ' }, {}],
     ['expired', { status: 'expired' }, { outcome: 'The target changed since this plan was made.' }],
   ] as const)('%s', (_name, patch, opts) => {
-    const message = renderPlanMessage({ ...plan, ...patch } as StoredPlan, { blocks: body }, opts);
+    const message = renderPlanMessage({ ...plan, ...patch } as StoredPlan, { blocks: body }, opts as PlanMessageOptions);
     expect(message).toMatchSnapshot();
     assertWithinLimits(message.blocks);
   });
