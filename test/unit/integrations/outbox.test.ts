@@ -1,0 +1,110 @@
+import { pino } from 'pino';
+import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
+import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
+
+const log = pino({ level: 'silent' });
+
+describe('SlackOutbox', () => {
+  let slack: SlackApiRecorder;
+  let outbox: SlackOutbox;
+
+  beforeEach(async () => {
+    slack = await new SlackApiRecorder().start();
+    outbox = new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, minIntervalPerChannelMs: 100, cardUpdateIntervalMs: 400, retryBaseMs: 20, log });
+  });
+  afterEach(async () => {
+    await outbox.close();
+    await slack.stop();
+  });
+
+  it('posts in order and paces each channel, but not across channels', async () => {
+    const posted = await Promise.all([
+      outbox.post('C1', { text: 'one' }),
+      outbox.post('C1', { text: 'two', thread_ts: '1.1' }),
+      outbox.post('C1', { text: 'three' }),
+      outbox.post('C2', { text: 'other channel' }),
+    ]);
+    expect(new Set(posted).size).toBe(4);
+    const c1 = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C1');
+    expect(c1.map((c) => c.args.text)).toEqual(['one', 'two', 'three']);
+    expect(c1[1]!.args.thread_ts).toBe('1.1');
+    for (let i = 1; i < c1.length; i++) expect(c1[i]!.at - c1[i - 1]!.at).toBeGreaterThanOrEqual(90);
+    const c2 = slack.callsOf('chat.postMessage').find((c) => c.args.channel === 'C2')!;
+    expect(c2.at - c1[0]!.at).toBeLessThan(90);
+  });
+
+  it('keeps pacing for a message sent just after the previous one finished', async () => {
+    await outbox.post('C1', { text: 'a' });
+    await outbox.post('C1', { text: 'b' });
+    const [a, b] = slack.callsOf('chat.postMessage');
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
+  });
+
+  it('coalesces 20 rapid card updates into at most 2 chat.update calls carrying the latest content', async () => {
+    for (let i = 1; i <= 20; i++) outbox.updateCard('p-1', 'C1', '1.1', { text: `step ${i}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `step ${i}` } }] });
+    await outbox.flush();
+    const updates = slack.callsOf('chat.update');
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates.length).toBeLessThanOrEqual(2);
+    expect(updates.at(-1)!.args).toMatchObject({ channel: 'C1', ts: '1.1', text: 'step 20' });
+  });
+
+  it('sends at most one card update per interval and then the latest', async () => {
+    outbox.updateCard('p-1', 'C1', '1.1', { text: 'first' });
+    await new Promise((r) => setTimeout(r, 50));
+    outbox.updateCard('p-1', 'C1', '1.1', { text: 'second' });
+    outbox.updateCard('p-1', 'C1', '1.1', { text: 'third' });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(slack.callsOf('chat.update').map((c) => c.args.text)).toEqual(['first']);
+    await new Promise((r) => setTimeout(r, 450));
+    const updates = slack.callsOf('chat.update');
+    expect(updates.map((c) => c.args.text)).toEqual(['first', 'third']);
+    expect(updates[1]!.at - updates[0]!.at).toBeGreaterThanOrEqual(380);
+  });
+
+  it('waits Retry-After on 429 and still delivers the final message', async () => {
+    slack.rateLimit('chat.postMessage', 1, 2);
+    const started = Date.now();
+    const ts = await outbox.post('C1', { text: 'Run succeeded', thread_ts: '1.1' });
+    expect(ts).toMatch(/^1700000000\./);
+    const calls = slack.callsOf('chat.postMessage');
+    expect(calls).toHaveLength(3);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(calls[2]!.args.text).toBe('Run succeeded');
+  });
+
+  it('retries transient Slack errors with backoff and rejects permanent ones', async () => {
+    slack.failWith('chat.postMessage', 'internal_error');
+    slack.failWith('chat.postMessage', 'service_unavailable', 503);
+    await expect(outbox.post('C1', { text: 'hello' })).resolves.toBeDefined();
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(3);
+
+    slack.failWith('chat.postMessage', 'channel_not_found');
+    await expect(outbox.post('C404', { text: 'lost' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+  });
+
+  it('falls back to text when Slack rejects the blocks', async () => {
+    slack.failWith('chat.postMessage', 'invalid_blocks');
+    await outbox.post('C1', { text: 'plain', blocks: [{ type: 'divider' }] });
+    const calls = slack.callsOf('chat.postMessage');
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.args.blocks).toBeUndefined();
+    expect(calls[1]!.args.text).toBe('plain');
+  });
+
+  it('posts ephemeral messages and uploads files through the external upload flow', async () => {
+    await outbox.postEphemeral('C1', 'U1', { text: 'only you' });
+    await outbox.uploadFile('C1', '1.1', { filename: 'records.csv', title: 'Records', content: 'name,type\na,PTR\n' });
+    expect(slack.callsOf('chat.postEphemeral')[0]!.args).toMatchObject({ channel: 'C1', user: 'U1', text: 'only you' });
+    expect(slack.calls.map((c) => c.method).slice(1)).toEqual(['files.getUploadURLExternal', expect.stringMatching(/^upload\//), 'files.completeUploadExternal']);
+    expect(slack.callsOf('files.getUploadURLExternal')[0]!.args).toMatchObject({ filename: 'records.csv', length: '16' });
+    expect(slack.calls.find((c) => c.method.startsWith('upload/'))!.args.bytes).toBe('name,type\na,PTR\n');
+    expect(slack.callsOf('files.completeUploadExternal')[0]!.args).toMatchObject({ channel_id: 'C1', thread_ts: '1.1', files: [{ title: 'Records' }] });
+  });
+
+  it('refuses new work once closed', async () => {
+    await outbox.close();
+    await expect(outbox.post('C1', { text: 'late' })).rejects.toThrow(/closed/);
+  });
+});
