@@ -1,0 +1,228 @@
+/**
+ * Data shapes of the rollout job kind: what observe reads, what the pure planner returns,
+ * and the run state kept in the job's checkpoint. Plain JSON only (checkpoints and stored plans).
+ */
+
+export interface RolloutArgs {
+  group: string;
+  /** A numbered launch template version ('3') or an AMI id; undefined = the group's configured version. */
+  to?: string;
+  surge?: number;
+  maxUnavailable?: number;
+  canary: boolean;
+  drainTimeoutMs?: number;
+  dryRun: boolean;
+  cluster?: string;
+}
+
+export type RedisProcedure = 'redis-sentinel' | 'redis-cluster';
+export type RedisRole = 'master' | 'replica' | 'unknown';
+
+export interface ObservedInstance {
+  instanceId: string;
+  availabilityZone: string;
+  lifecycleState: string;
+  healthStatus: string;
+  launchTemplateId?: string;
+  launchTemplateVersion?: string;
+  imageId?: string;
+}
+
+export interface ObservedGroup {
+  name: string;
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  launchTemplate?: { id: string; name?: string; version: string };
+  suspendedProcesses: string[];
+  tags: Record<string, string>;
+  instances: ObservedInstance[];
+}
+
+/** The launch template version the rollout moves the group to, resolved to a number and an AMI. */
+export interface ResolvedTarget {
+  launchTemplateId: string;
+  version: string;
+  imageId: string;
+  /** The group's configured version before the rollout (kept for rollback and cleanup tags). */
+  groupVersion: string;
+}
+
+export interface ObservedNode {
+  name: string;
+  instanceId?: string;
+  zone?: string;
+  ready: boolean;
+  unschedulable: boolean;
+  taints: { key: string; effect: string; value?: string }[];
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** status.allocatable.pods */
+  allocatablePods?: number;
+}
+
+export interface Controller {
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface ObservedPod {
+  namespace: string;
+  name: string;
+  nodeName?: string;
+  phase: string;
+  ready: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** Top controller (ReplicaSet resolved to its Deployment); undefined for a bare pod. */
+  controller?: Controller;
+  hasEmptyDir: boolean;
+  graceSeconds: number;
+  procedure?: RedisProcedure;
+  redisRole?: RedisRole;
+}
+
+export interface ObservedPdb {
+  namespace: string;
+  name: string;
+  matchLabels: Record<string, string>;
+  disruptionsAllowed: number;
+  currentHealthy: number;
+  desiredHealthy: number;
+  expectedPods: number;
+  maxUnavailable?: string | number;
+  minAvailable?: string | number;
+}
+
+export interface ObservedWorkload extends Controller {
+  replicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+}
+
+export interface RolloutObserved {
+  group: ObservedGroup;
+  /** Undefined when the group has no launch template or the requested --to cannot be resolved. */
+  target?: ResolvedTarget;
+  targetError?: string;
+  /** Status of an Instance Refresh that is Pending/InProgress/Cancelling, if any. */
+  activeInstanceRefresh?: string;
+  nodes: ObservedNode[];
+  pods: ObservedPod[];
+  pdbs: ObservedPdb[];
+  workloads: ObservedWorkload[];
+}
+
+export interface RolloutSettingsValue {
+  surge?: number;
+  maxUnavailable: number;
+  drainTimeoutMs: number;
+  nodeReadyTimeoutMs: number;
+  autoscalerMode: 'annotate' | 'scale-to-zero';
+  taintKey: string;
+  cordon: boolean;
+  excludeFromLbLabel: boolean;
+  clusters?: Record<string, string>;
+  estimate: { nodeReadySeconds: number; podStartSeconds: number; apiSeconds: number };
+}
+
+export interface PlanPod {
+  namespace: string;
+  name: string;
+  controller?: Controller;
+  daemonSet: boolean;
+  procedure?: RedisProcedure;
+  redisRole?: RedisRole;
+  hasEmptyDir: boolean;
+  graceSeconds: number;
+  pdbs: string[];
+}
+
+export interface PlanNode {
+  instanceId: string;
+  availabilityZone: string;
+  nodeName?: string;
+  pods: PlanPod[];
+}
+
+export interface Wave {
+  index: number;
+  canary: boolean;
+  instanceIds: string[];
+}
+
+export type RiskKind =
+  | 'pdb-blocking'
+  | 'single-replica'
+  | 'bare-pod'
+  | 'empty-dir'
+  | 'redis-sentinel-master'
+  | 'redis-cluster-primary'
+  | 'capacity'
+  | 'no-node';
+
+export interface Risk {
+  kind: RiskKind;
+  subject: string;
+  detail: string;
+}
+
+export interface Estimate {
+  totalSeconds: number;
+  waveSeconds: number[];
+  model: string;
+}
+
+export interface RolloutPlan {
+  group: string;
+  cluster?: string;
+  target: ResolvedTarget;
+  original: { desired: number; min: number; max: number; suspendedProcesses: string[] };
+  /** Every instance of the group at plan time: new instances are the ones not in this list. */
+  instanceIdsAtPlan: string[];
+  surge: number;
+  maxUnavailable: number;
+  temporaryMaxSize: number;
+  canary: boolean;
+  drainTimeoutMs: number;
+  nodeReadyTimeoutMs: number;
+  autoscalerMode: 'annotate' | 'scale-to-zero';
+  taintKey: string;
+  cordon: boolean;
+  excludeFromLbLabel: boolean;
+  nodes: PlanNode[];
+  waves: Wave[];
+  risks: Risk[];
+  estimate: Estimate;
+}
+
+export type WavePhase = 'pending' | 'surging' | 'draining' | 'done';
+
+export interface WaveState {
+  /** Desired capacity this wave sets; recorded before the call so a resumed run sets the same value. */
+  targetDesired?: number;
+  /** New instances this wave launched (claimed once InService). */
+  newInstanceIds: string[];
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface RolloutState {
+  startedAt?: number;
+  /** What the run changed and must restore (also mirrored as tags on the group). */
+  recorded?: {
+    suspendedByUs: string[];
+    autoscalerReplicas?: number;
+    annotatedNodes: string[];
+  };
+  waves: Record<number, WaveState>;
+  /** Instances whose termination was requested (never requested twice). */
+  terminated: string[];
+  /** Instances skipped after a drain timeout, retried last. */
+  skipped: string[];
+  /** Pods evicted or moved by a procedure. */
+  podsMoved: number;
+  forced: string[];
+  aborted?: string;
+}
