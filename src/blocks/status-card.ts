@@ -59,7 +59,8 @@ export function renderStatusCard(view: StatusCardView): { text: string; blocks: 
   if (view.note) blocks.push(section(escapeMrkdwn(view.note)));
   const who = view.requestedBy ? ` · requested by ${mention(view.requestedBy)}` : '';
   blocks.push(context(`Plan \`${escapeMrkdwn(view.planId)}\` · ${isFinished(view.state) ? 'took' : 'elapsed'} ${formatDuration(view.now - view.startedAt)}${who}`));
-  if (!isFinished(view.state)) blocks.push(controls(view));
+  // Slack rejects an empty actions block: a cancelling run shows no buttons at all.
+  if (!isFinished(view.state) && view.state !== 'cancelling') blocks.push(controls(view));
   const stepText = view.step ? ` (step ${view.step.index}/${view.step.total})` : '';
   return { text: `${view.kind} on ${view.target}: ${STATE_LINE[view.state].replace(/^:[a-z_]+: /, '')}${stepText}`, blocks };
 }
@@ -94,6 +95,5 @@ function controls(view: StatusCardView): KnownBlock {
       deny: { type: 'plain_text' as const, text: 'Keep running' },
     },
   };
-  const elements = view.state === 'cancelling' ? [] : [pauseOrResume, cancel];
-  return { type: 'actions', block_id: `run-controls-${view.planId}`, elements };
+  return { type: 'actions', block_id: `run-controls-${view.planId}`, elements: [pauseOrResume, cancel] };
 }

@@ -38,7 +38,7 @@ describe('renderStatusCard', () => {
   it('offers Pause and Cancel while running, Resume and Cancel while paused, nothing while cancelling', () => {
     expect(actionIds(renderStatusCard(base).blocks)).toEqual([ActionIds.pause, ActionIds.cancel]);
     expect(actionIds(renderStatusCard({ ...base, state: 'paused' }).blocks)).toEqual([ActionIds.resume, ActionIds.cancel]);
-    expect(actionIds(renderStatusCard({ ...base, state: 'cancelling' }).blocks)).toEqual([]);
+    expect(renderStatusCard({ ...base, state: 'cancelling' }).blocks.some((b) => b.type === 'actions')).toBe(false);
     const actions = renderStatusCard(base).blocks.find((b) => b.type === 'actions');
     const values = actions?.type === 'actions' ? actions.elements.map((e) => ('value' in e ? JSON.parse(String(e.value)) : undefined)) : [];
     expect(values).toEqual([{ planId: 'p-abc123' }, { planId: 'p-abc123' }]);
