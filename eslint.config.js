@@ -11,5 +11,6 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
+  { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
   { files: ['bench/**', 'src/main.ts', 'src/sandbox/cli.ts'], rules: { 'no-console': 'off' } },
 );

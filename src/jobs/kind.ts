@@ -106,6 +106,8 @@ export interface Step<Plan, State> {
   run(ctx: StepContext<Plan, State>): Promise<void>;
 }
 
+// The registry holds kinds of different type parameters; `any` defaults let it type `Map<string, JobKind>`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface JobKind<Args = any, Observed = any, Plan = any, State = any> {
   command: CommandSpec;
   /** Mutating kinds need approval; `--dry-run` (when the kind declares it) only shows the plan. */
