@@ -1,0 +1,112 @@
+/**
+ * The Bolt app: HTTP receiver on /slack/events (signed requests, 5-minute timestamp window), or
+ * Socket Mode when an app-level token is configured. `GET /healthz` answers on the HTTP port in
+ * both modes: 200 when Redis answers PING, else 503.
+ */
+import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import * as deckhandCommand from './commands/deckhand.js';
+import type { BotDeps } from './deps.js';
+import * as planDecisions from './interactions/plan-decisions.js';
+import * as runControls from './interactions/run-controls.js';
+import * as middleware from './middleware.js';
+
+const HEALTH_TIMEOUT_MS = 1_000;
+
+export interface BotApp {
+  app: App;
+  /** Starts listening; resolves with the HTTP port (the real one when `port` is 0). */
+  start(): Promise<number>;
+  /** Stops taking requests. */
+  stop(): Promise<void>;
+}
+
+function boltLogger(log: Logger): BoltLogger {
+  const bolt = log.child({ component: 'bolt' });
+  let level = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg) => bolt.debug(text(msg)),
+    info: (...msg) => bolt.info(text(msg)),
+    warn: (...msg) => bolt.warn(text(msg)),
+    error: (...msg) => bolt.error(text(msg)),
+    setLevel: (l) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+export async function redisHealthy(redis: Redis): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([redis.ping().then((r) => r === 'PONG'), timeout]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function healthz(redis: Redis) {
+  return (_req: IncomingMessage, res: ServerResponse) => {
+    void redisHealthy(redis).then((ok) => {
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, redis: ok ? 'up' : 'down' }));
+    });
+  };
+}
+
+export function createBotApp(deps: BotDeps): BotApp {
+  const { config } = deps;
+  const logger = boltLogger(deps.log);
+  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  let server: Server | undefined;
+  let app: App;
+  if (config.slack.appToken) {
+    app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, clientOptions, logger });
+  } else {
+    const receiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret,
+      endpoints: '/slack/events',
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(deps.redis) }],
+      logger,
+    });
+    app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
+  }
+  middleware.register(app, deps.log, deps.audit);
+  deckhandCommand.register(app, deps);
+  planDecisions.register(app, deps);
+  runControls.register(app, deps);
+  app.error(async (error) => {
+    deps.log.error({ err: error }, 'unhandled Bolt error');
+  });
+
+  return {
+    app,
+    async start() {
+      if (config.slack.appToken) {
+        await app.start();
+        server = createServer((req, res) => {
+          if (req.method === 'GET' && req.url === '/healthz') return healthz(deps.redis)(req, res);
+          res.writeHead(404).end();
+        });
+        await new Promise<void>((resolve) => server!.listen(config.port, resolve));
+      } else {
+        server = (await app.start(config.port)) as Server;
+      }
+      return (server.address() as AddressInfo).port;
+    },
+    async stop() {
+      await app.stop();
+      if (config.slack.appToken && server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * `/deckhand …`: ack first (Slack's 3 s budget must never wait for AWS), then parse, authorize,
+ * observe (read-only), plan (pure), store, and post the plan with Approve/Reject in the channel.
+ * Usage errors and refusals are ephemeral and change nothing.
+ */
+import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import { renderHelp } from '../../blocks/help.js';
+import { renderJobsList, renderJobStatus } from '../../blocks/jobs-list.js';
+import { renderNotice, renderUsageError, type Message } from '../../blocks/usage-error.js';
+import { errorReference, UsageError, UserFacingError } from '../../errors.js';
+import { newPlanId } from '../../integrations/redis/plan-store.js';
+import type { JobKind } from '../../jobs/kind.js';
+import type { Logger } from '../../logger.js';
+import type { BotDeps, PlanWithRendered } from '../deps.js';
+import { kindContext } from '../deps.js';
+import { BUILTIN_SPECS, parseCommand } from '../parse.js';
+import { planMessage } from '../plan-view.js';
+
+const JOBS_LIST_LIMIT = 15;
+
+export interface CommandArgs {
+  command: SlashCommand;
+  ack: () => Promise<void>;
+  respond: RespondFn;
+  client: WebClient;
+  log?: Logger;
+}
+
+function ephemeral(respond: RespondFn, message: Message) {
+  return respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
+}
+
+export async function handleDeckhandCommand(deps: BotDeps, args: CommandArgs): Promise<void> {
+  await args.ack();
+  const { command, respond } = args;
+  const log = (args.log ?? deps.log).child({ user: command.user_id, channel: command.channel_id });
+  try {
+    await dispatch(deps, args, log);
+  } catch (error) {
+    if (error instanceof UserFacingError) {
+      await ephemeral(respond, renderNotice(error.message));
+      return;
+    }
+    const ref = errorReference();
+    log.error({ err: error, ref }, 'command failed');
+    await ephemeral(respond, renderNotice(`Something went wrong on our side (reference ${ref}). Nothing was changed.`, ':boom:'));
+  }
+}
+
+async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs, log: Logger): Promise<void> {
+  const kinds = [...deps.kinds.values()];
+  const parsed = parseCommand(command.text ?? '', kinds.map((k) => k.command));
+  if (!parsed.ok) {
+    await ephemeral(respond, renderUsageError(parsed.error, parsed.example));
+    return;
+  }
+  const subcommand = parsed.command.type === 'kind' ? parsed.command.raw.subcommand : parsed.command.type;
+  const channelRefusal = deps.authorizer.channelRefusal(subcommand, command.channel_id);
+  if (channelRefusal) {
+    await ephemeral(respond, renderNotice(channelRefusal));
+    return;
+  }
+  if (!(await deps.authorizer.mayRun(command.user_id, subcommand))) {
+    await deps.audit.append({ actor: command.user_id, action: 'command.refused', target: subcommand, details: { reason: 'not allowed to run' } });
+    await ephemeral(respond, renderNotice(`You may not use \`/deckhand ${subcommand}\`. Ask your SRE team to add you to \`commands.${subcommand}.run\` in the policy.`));
+    return;
+  }
+
+  switch (parsed.command.type) {
+    case 'help': {
+      const allowed = [];
+      for (const spec of [...BUILTIN_SPECS, ...kinds.map((k) => k.command)]) {
+        if (!deps.authorizer.channelRefusal(spec.subcommand, command.channel_id) && (await deps.authorizer.mayRun(command.user_id, spec.subcommand))) allowed.push(spec);
+      }
+      await ephemeral(respond, renderHelp(allowed, parsed.command.topic));
+      return;
+    }
+    case 'jobs': {
+      const plans = await deps.plans.listByChannel(command.channel_id, JOBS_LIST_LIMIT);
+      await ephemeral(respond, renderJobsList(plans, deps.clock.now()));
+      return;
+    }
+    case 'status': {
+      const plan = await deps.plans.get(parsed.command.id);
+      if (!plan || plan.channel !== command.channel_id) {
+        await ephemeral(respond, renderNotice(`No job \`${parsed.command.id}\` in this channel. \`/deckhand jobs\` lists them.`, ':mag:'));
+        return;
+      }
+      await ephemeral(respond, renderJobStatus(plan, deps.clock.now()));
+      return;
+    }
+    case 'kind': {
+      const kind = deps.kinds.get(parsed.command.raw.subcommand)!;
+      await planKind(deps, kind, parsed.command.raw, { command, respond, client }, log);
+      return;
+    }
+  }
+}
+
+async function planKind(
+  deps: BotDeps,
+  kind: JobKind,
+  raw: Parameters<JobKind['parseArgs']>[0],
+  { command, respond, client }: Omit<CommandArgs, 'ack'>,
+  log: Logger,
+): Promise<void> {
+  const name = kind.command.subcommand;
+  let parsedArgs: unknown;
+  try {
+    parsedArgs = kind.parseArgs(raw);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      await ephemeral(respond, renderUsageError(error.message, error.example ?? kind.command.example, kind.command.usage));
+      return;
+    }
+    throw error;
+  }
+  const dryRun = !kind.mutating || kind.isDryRun(parsedArgs);
+  const target = kind.target(parsedArgs);
+  const ctx = kindContext(deps, name, log.child({ kind: name, target }));
+  const observed = await kind.observe(ctx, parsedArgs);
+  const now = deps.clock.now();
+  const outcome = kind.plan(observed, parsedArgs, now, ctx.settings);
+  if (outcome.kind === 'refusal') {
+    await deps.audit.append({ actor: command.user_id, action: 'plan.refused', target, details: { kind: name, reason: outcome.reason } });
+    await ephemeral(respond, renderNotice(`deckhand will not plan this: ${outcome.reason}`));
+    return;
+  }
+  if (outcome.empty) {
+    await ephemeral(respond, renderNotice(`Nothing to do for \`${target}\`: ${outcome.emptyReason ?? 'already up to date'}.`, ':white_check_mark:'));
+    return;
+  }
+  const rendered = kind.renderPlan(outcome.plan);
+  const policy = deps.authorizer.commandPolicy(name);
+  const plan: PlanWithRendered = {
+    id: newPlanId(),
+    kind: name,
+    target,
+    args: parsedArgs,
+    plan: outcome.plan,
+    fingerprint: kind.fingerprint(observed),
+    summary: rendered.summary,
+    dryRun,
+    requestedBy: command.user_id,
+    channel: command.channel_id,
+    status: 'planned',
+    createdAt: now,
+    expiresAt: now + deps.config.policy.planExpiryMs,
+    requiredApprovals: policy.approvals + (outcome.extraApprovals ?? 0),
+    approvals: [],
+    rendered: { blocks: rendered.blocks },
+  };
+  await deps.plans.create(plan);
+  await deps.audit.append({ actor: command.user_id, action: dryRun ? 'plan.dry-run' : 'plan.created', target, planId: plan.id, details: { kind: name, summary: rendered.summary } });
+  const message = planMessage(deps, plan);
+  const posted = await client.chat.postMessage({ channel: plan.channel, text: message.text, blocks: message.blocks, unfurl_links: false });
+  const messageTs = posted.ts!;
+  await deps.plans.update(plan.id, { messageTs });
+  log.info({ planId: plan.id, kind: name, target, dryRun }, 'plan posted');
+  for (const note of outcome.notes ?? []) await client.chat.postMessage({ channel: plan.channel, thread_ts: messageTs, text: note });
+  for (const file of rendered.files ?? []) {
+    await client.filesUploadV2({ channel_id: plan.channel, thread_ts: messageTs, filename: file.filename, title: file.title, content: file.content });
+  }
+}
+
+export function register(app: App, deps: BotDeps): void {
+  app.command('/deckhand', async ({ command, ack, respond, client, context }) => {
+    await handleDeckhandCommand(deps, { command, ack, respond, client, log: (context.log as Logger | undefined) ?? deps.log });
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * A Slack Web API stand-in speaking the real wire protocol (form or JSON POST to /api/<method>),
+ * so the bot's real WebClient and the outbox run unchanged against it (SLACK_API_URL = `url`).
+ * It records every call, keeps messages per channel and thread, hands out response_urls, and
+ * answers 429 + Retry-After (or any error) on demand.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedCall {
+  method: string;
+  body: Record<string, unknown>;
+  at: number;
+  /** The HTTP status the stand-in answered with. */
+  status: number;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown[];
+  threadTs?: string;
+  /** Ephemeral messages (chat.postEphemeral, response_url) are visible to this user only. */
+  ephemeralTo?: string;
+  files?: { id: string; title: string; content: string }[];
+  /** Every version of the message, oldest first (chat.update appends). */
+  history: { text: string; blocks: unknown[]; at: number }[];
+}
+
+export interface FailureSpec {
+  status?: number;
+  /** Seconds, sent as the Retry-After header (Slack's 429 contract). */
+  retryAfter?: number;
+  /** A Slack error code answered as `{ ok: false, error }` (HTTP 200 unless `status` says otherwise). */
+  error?: string;
+}
+
+export interface SlackStandInOptions {
+  /** Users known to users.info, by id. */
+  users?: Record<string, { name: string; realName?: string; tz?: string }>;
+  /** User groups by handle (without @), e.g. `{ sre: ['U0ALICE'] }`. */
+  usergroups?: Record<string, string[]>;
+  /** Channel names by id, for conversations.info. */
+  channels?: Record<string, string>;
+}
+
+export interface SlackStandIn {
+  /** Base for SLACK_API_URL, ending in /api/. */
+  url: string;
+  calls: RecordedCall[];
+  callsTo(method: string): RecordedCall[];
+  messages(channel: string): StoredMessage[];
+  /** The parent message followed by its replies. */
+  thread(channel: string, ts: string): StoredMessage[];
+  /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
+  responseUrl(channel: string, user: string): string;
+  failNext(method: string, failure?: FailureSpec): void;
+  /** Poll the recorded state (real time) until `check` returns a value. */
+  waitFor<T>(check: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+const BOT_USER = 'U0DECKHAND';
+
+export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  const calls: RecordedCall[] = [];
+  const byChannel = new Map<string, StoredMessage[]>();
+  const pendingFailures = new Map<string, FailureSpec[]>();
+  const responseUrls = new Map<string, { channel: string; user: string }>();
+  const uploads = new Map<string, { filename: string; content: string }>();
+  let tsCounter = 0;
+  let idCounter = 0;
+  const groupIds = Object.fromEntries(Object.keys(opts.usergroups ?? {}).map((handle) => [`S0${handle.toUpperCase().replace(/[^A-Z0-9]/g, '')}`, handle]));
+
+  const nextTs = () => {
+    tsCounter += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+  };
+  const channelMessages = (channel: string) => {
+    let list = byChannel.get(channel);
+    if (!list) byChannel.set(channel, (list = []));
+    return list;
+  };
+  const store = (m: Omit<StoredMessage, 'ts' | 'history'> & { ts?: string }): StoredMessage => {
+    const message: StoredMessage = { ...m, ts: m.ts ?? nextTs(), history: [{ text: m.text, blocks: m.blocks, at: Date.now() }] };
+    channelMessages(m.channel).push(message);
+    return message;
+  };
+
+  let origin = '';
+
+  const methods: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    'auth.test': () => ({ url: 'https://deckhand-sandbox.slack.com/', team: 'sandbox', user: 'deckhand', team_id: 'T0SANDBOX', user_id: BOT_USER, bot_id: 'B0DECKHAND' }),
+    'chat.postMessage': (body) => {
+      const channel = requireString(body, 'channel');
+      const message = store({ channel, text: String(body.text ?? ''), blocks: asArray(body.blocks), ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}) });
+      return { channel, ts: message.ts, message: { text: message.text, blocks: message.blocks, ts: message.ts, user: BOT_USER } };
+    },
+    'chat.update': (body) => {
+      const channel = requireString(body, 'channel');
+      const ts = requireString(body, 'ts');
+      const message = channelMessages(channel).find((m) => m.ts === ts && !m.ephemeralTo);
+      if (!message) throw new SlackError('message_not_found');
+      message.text = String(body.text ?? message.text);
+      if (body.blocks !== undefined) message.blocks = asArray(body.blocks);
+      message.history.push({ text: message.text, blocks: message.blocks, at: Date.now() });
+      return { channel, ts, text: message.text };
+    },
+    'chat.postEphemeral': (body) => {
+      const channel = requireString(body, 'channel');
+      const message = store({ channel, text: String(body.text ?? ''), blocks: asArray(body.blocks), ephemeralTo: requireString(body, 'user'), ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}) });
+      return { message_ts: message.ts };
+    },
+    'conversations.info': (body) => {
+      const id = requireString(body, 'channel');
+      return { channel: { id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') } };
+    },
+    'users.info': (body) => {
+      const id = requireString(body, 'user');
+      const user = opts.users?.[id];
+      if (!user) throw new SlackError('user_not_found');
+      return { user: { id, name: user.name, real_name: user.realName ?? user.name, tz: user.tz ?? 'UTC' } };
+    },
+    'usergroups.list': () => ({
+      usergroups: Object.entries(groupIds).map(([id, handle]) => ({ id, handle, name: handle, users: opts.usergroups?.[handle] ?? [] })),
+    }),
+    'usergroups.users.list': (body) => {
+      const handle = groupIds[requireString(body, 'usergroup')];
+      if (handle === undefined) throw new SlackError('no_such_subteam');
+      return { users: opts.usergroups?.[handle] ?? [] };
+    },
+    'files.getUploadURLExternal': (body) => {
+      idCounter += 1;
+      const id = `F0${idCounter}`;
+      uploads.set(id, { filename: requireString(body, 'filename'), content: '' });
+      return { upload_url: `${origin}/upload/${id}`, file_id: id };
+    },
+    'files.completeUploadExternal': (body) => {
+      const files = asArray(body.files) as { id: string; title?: string }[];
+      const completed = files.map((f) => {
+        const upload = uploads.get(f.id);
+        if (!upload) throw new SlackError('file_not_found');
+        return { id: f.id, title: f.title ?? upload.filename, content: upload.content };
+      });
+      if (body.channel_id) {
+        store({
+          channel: String(body.channel_id),
+          text: String(body.initial_comment ?? ''),
+          blocks: [],
+          files: completed,
+          ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}),
+        });
+      }
+      return { files: completed.map(({ id, title }) => ({ id, title })) };
+    },
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://slack');
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/upload/')) {
+      const upload = uploads.get(url.pathname.slice('/upload/'.length));
+      if (!upload) return send(res, 404, { ok: false });
+      upload.content = raw.toString('utf8');
+      calls.push({ method: 'files.upload', body: { file: upload.filename }, at: Date.now(), status: 200 });
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('OK');
+      return;
+    }
+    if (url.pathname.startsWith('/response/')) {
+      const target = responseUrls.get(url.pathname.slice('/response/'.length));
+      const body = parseBody(req.headers['content-type'], raw);
+      calls.push({ method: 'response_url', body, at: Date.now(), status: target ? 200 : 404 });
+      if (!target) return send(res, 404, { ok: false, error: 'expired_url' });
+      if (body.response_type === 'in_channel') {
+        store({ channel: target.channel, text: String(body.text ?? ''), blocks: asArray(body.blocks) });
+      } else {
+        store({ channel: target.channel, text: String(body.text ?? ''), blocks: asArray(body.blocks), ephemeralTo: target.user });
+      }
+      return send(res, 200, { ok: true });
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
+    const failure = pendingFailures.get(method)?.shift();
+    if (failure) {
+      const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
+      calls.push({ method, body, at: Date.now(), status });
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
+      res.writeHead(status, headers);
+      res.end(JSON.stringify({ ok: false, error: failure.error ?? (status === 429 ? 'ratelimited' : 'internal_error') }));
+      return;
+    }
+    const auth = req.headers.authorization ?? (body.token ? `Bearer ${String(body.token)}` : undefined);
+    const implementation = methods[method];
+    if (!implementation) {
+      calls.push({ method, body, at: Date.now(), status: 404 });
+      return send(res, 404, { ok: false, error: 'unknown_method' });
+    }
+    calls.push({ method, body, at: Date.now(), status: 200 });
+    if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
+    try {
+      send(res, 200, { ok: true, ...implementation(body) });
+    } catch (error) {
+      if (error instanceof SlackError) return send(res, 200, { ok: false, error: error.code });
+      throw error;
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const standIn: SlackStandIn = {
+    url: `${origin}/api/`,
+    calls,
+    callsTo: (method) => calls.filter((c) => c.method === method),
+    messages: (channel) => [...channelMessages(channel)],
+    thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
+    responseUrl: (channel, user) => {
+      idCounter += 1;
+      const id = `R${idCounter}`;
+      responseUrls.set(id, { channel, user });
+      return `${origin}/response/${id}`;
+    },
+    failNext: (method, failure = { status: 429, retryAfter: 1 }) => {
+      const list = pendingFailures.get(method) ?? [];
+      list.push(failure);
+      pendingFailures.set(method, list);
+    },
+    waitFor: async (check, timeoutMs = 10_000, what = 'condition') => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = check();
+        if (value !== undefined && value !== false) return value as never;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+  return standIn;
+}
+
+class SlackError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+function requireString(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value === '') throw new SlackError(`invalid_arguments: ${name} is required`);
+  return value;
+}
+
+/** The WebClient form-encodes nested values as JSON strings. */
+function asArray(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === 'string' && value.startsWith('[')) return JSON.parse(value) as unknown[];
+  return [];
+}
+
+function parseBody(contentType: string | undefined, raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8');
+  if (!text) return {};
+  if (contentType?.includes('application/json')) return JSON.parse(text) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(text));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
