@@ -13,6 +13,7 @@ import type { BotDeps } from './deps.js';
 import * as planDecisions from './interactions/plan-decisions.js';
 import * as runControls from './interactions/run-controls.js';
 import * as middleware from './middleware.js';
+import { Authorizer, UserGroups } from './policy.js';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -64,9 +65,19 @@ function healthz(redis: Redis) {
   };
 }
 
-export function createBotApp(deps: BotDeps): BotApp {
-  const { config } = deps;
-  const logger = boltLogger(deps.log);
+/** A bare /healthz server, for Socket Mode and worker-only processes. */
+export async function startHealthServer(port: number, redis: Redis): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') return healthz(redis)(req, res);
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(port, resolve));
+  return server;
+}
+
+export function createBotApp(base: Omit<BotDeps, 'authorizer'>): BotApp {
+  const { config } = base;
+  const logger = boltLogger(base.log);
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
   let server: Server | undefined;
   let app: App;
@@ -76,11 +87,12 @@ export function createBotApp(deps: BotDeps): BotApp {
     const receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret,
       endpoints: '/slack/events',
-      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(deps.redis) }],
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(base.redis) }],
       logger,
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
   }
+  const deps: BotDeps = { ...base, authorizer: new Authorizer(config.policy, new UserGroups(app.client)) };
   middleware.register(app, deps.log, deps.audit);
   deckhandCommand.register(app, deps);
   planDecisions.register(app, deps);
@@ -94,11 +106,7 @@ export function createBotApp(deps: BotDeps): BotApp {
     async start() {
       if (config.slack.appToken) {
         await app.start();
-        server = createServer((req, res) => {
-          if (req.method === 'GET' && req.url === '/healthz') return healthz(deps.redis)(req, res);
-          res.writeHead(404).end();
-        });
-        await new Promise<void>((resolve) => server!.listen(config.port, resolve));
+        server = await startHealthServer(config.port, deps.redis);
       } else {
         server = (await app.start(config.port)) as Server;
       }
