@@ -93,7 +93,7 @@ export function withinModificationBudget(
   if (recent.length < settings.modificationsPerWindow) return undefined;
   const nextPossible = recent[recent.length - settings.modificationsPerWindow]! + settings.modificationWindow;
   const hours = Math.round(settings.modificationWindow / 3_600_000);
-  return `EBS volume ${volumeId} was already modified ${recent.length} times in the last ${hours} h (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatTime(nextPossible)}`;
+  return `EBS volume ${volumeId} was already modified ${recent.length} time${recent.length === 1 ? '' : 's'} in the last ${hours} h (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatTime(nextPossible)}`;
 }
 
 // --- plan -----------------------------------------------------------------------------------

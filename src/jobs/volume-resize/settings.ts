@@ -27,9 +27,13 @@ export const resizeSettingsSchema = z.object({
   errorGrace: duration('2m'),
   /** An online expansion still waiting for the filesystem after this long is treated like an offline one. */
   onlineFilesystemGrace: duration('5m'),
-  /** EBS modification budget per volume: 4 per rolling 24 h today (the API error stays authoritative). */
-  modificationsPerWindow: z.number().int().positive().default(4),
-  modificationWindow: duration('24h'),
+  /**
+   * EBS modification budget per volume. AWS now documents 4 per rolling 24 h, but DescribeVolumesModifications
+   * shows only the latest modification, so the default keeps the older, stricter 1 per 6 h: a refused plan costs
+   * a wait, a failed expansion leaves a claim stuck at a request it cannot take back. The API error stays authoritative.
+   */
+  modificationsPerWindow: z.number().int().positive().default(1),
+  modificationWindow: duration('6h'),
   /** Provisioners whose filesystem only grows when the pod mounts the volume again (the in-tree class in this fleet). */
   offlineProvisioners: z.array(z.string()).default(['kubernetes.io/aws-ebs']),
 });

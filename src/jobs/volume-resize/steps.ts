@@ -153,8 +153,8 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
   const deadline = ctx.clock.now() + settings.watchTimeout;
   const since = vs.patchedAt ?? 0;
   let last: WatchPhase = { phase: 'waiting' };
+  // Cancel aborts ctx.signal, which ends the sleep below: returning early would mark the watch as done.
   for (;;) {
-    if (await ctx.cancelRequested()) return;
     const pvc = mustRead(await readPvc(ctx.clients.kube, volume.namespace, volume.pvc), volume);
     const events = (await listPvcEvents(ctx.clients.kube, volume.namespace, volume.pvc)).map(eventOf);
     last = readPhase(statusOf(pvc), events, volume.targetBytes, since);

@@ -88,9 +88,15 @@ describe('planResize: plans', () => {
     expect(outcome.kind === 'plan' && outcome.notes).toEqual(['No Price List answer for gp3 in us-east-1: the cost change is unknown.']);
   });
 
-  it('accepts a modification budget that is not used up', () => {
-    const modifications = [0, 1, 2].map((i) => ({ state: 'completed' as const, startTime: NOW - (10 + i) * HOUR }));
+  it('accepts a volume whose last modification is older than the window', () => {
+    const modifications = [{ state: 'completed' as const, startTime: NOW - 7 * HOUR }];
     expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined).kind).toBe('plan');
+  });
+
+  it('accepts a configured budget of 4 per 24 h that is not used up', () => {
+    const modifications = [0, 1, 2].map((i) => ({ state: 'completed' as const, startTime: NOW - (10 + i) * HOUR }));
+    const outcome = planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 4, modificationWindow: '24h' });
+    expect(outcome.kind).toBe('plan');
   });
 });
 
@@ -135,10 +141,10 @@ describe('planResize: refusals', () => {
     ],
     [
       'rate limited',
-      observed([claim({ modifications: [20, 12, 6, 2].map((h) => ({ state: 'completed' as const, startTime: NOW - h * HOUR })) })]),
+      observed([claim({ modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR, endTime: NOW - HOUR }] })]),
       'data/redis-data-redis-ha-0',
       '20Gi',
-      /modified 4 times in the last 24 h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/,
+      /modified 1 time in the last 6 h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
     ],
     [
       'a StatefulSet with one blocked claim',
@@ -169,14 +175,14 @@ describe('planResize: refusals', () => {
     expect(outcome.kind === 'refusal' && outcome.reason).toMatch(reason);
   });
 
-  it('follows a configured modification budget (the older one-per-6-hours regime)', () => {
-    const obs = observed([claim({ modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR }] })]);
-    const outcome = planResize(obs, args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 1, modificationWindow: '6h' });
-    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/next modification is possible at 2026-01-05 13:00 UTC/);
+  it('follows a configured budget of 4 per 24 h', () => {
+    const obs = observed([claim({ modifications: [20, 12, 6, 2].map((h) => ({ state: 'completed' as const, startTime: NOW - h * HOUR })) })]);
+    const outcome = planResize(obs, args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 4, modificationWindow: '24h' });
+    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/modified 4 times in the last 24 h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/);
   });
 
   it('does not count failed modifications', () => {
-    const modifications = [20, 12, 6, 2].map((h) => ({ state: 'failed' as const, startTime: NOW - h * HOUR }));
+    const modifications = [{ state: 'failed' as const, startTime: NOW - 2 * HOUR }];
     expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined).kind).toBe('plan');
   });
 });
