@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [name]`: runs bench/<name>.ts, or every known benchmark in turn.
+ * Each module exports `run(): Promise<void>`.
+ */
+const KNOWN = ['ack', 'rollout', 'ptr-cleanup'];
+
+async function main(): Promise<void> {
+  const requested = process.argv[2];
+  if (requested && !/^[a-z0-9-]+$/.test(requested)) throw new Error(`bad benchmark name: ${requested}`);
+  const names = requested ? [requested] : KNOWN;
+  for (const name of names) {
+    let bench: { run(): Promise<void> };
+    try {
+      bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
+    } catch (err) {
+      if (!requested && (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+        console.log(`(skipping ${name}: bench/${name}.ts is not there yet)`);
+        continue;
+      }
+      throw err;
+    }
+    console.log(`\n== ${name} ==`);
+    await bench.run();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,183 @@
+/**
+ * End-to-end harness for the foundation and every job kind's tests: the Slack stand-in as Slack,
+ * the real Bolt HTTP receiver on an ephemeral port receiving signed requests, real Redis under a
+ * unique prefix, and (optionally) real BullMQ workers. `stop()` closes everything it opened.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createBotApp, type BotApp } from '../../src/bot/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Clients } from '../../src/integrations/clients.js';
+import { systemClock, type Clock } from '../../src/integrations/clock.js';
+import { AuditLog } from '../../src/integrations/redis/audit.js';
+import { createRedis } from '../../src/integrations/redis/connections.js';
+import { TargetLocks } from '../../src/integrations/redis/locks.js';
+import { PlanStore, type StoredPlan } from '../../src/integrations/redis/plan-store.js';
+import { RunSignals } from '../../src/integrations/redis/run-signals.js';
+import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
+import { createRunQueue, type RunQueue } from '../../src/jobs/queues.js';
+import { createRegistry } from '../../src/jobs/registry.js';
+import type { JobKind } from '../../src/jobs/kind.js';
+import { startWorkers } from '../../src/jobs/worker.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { click, slashCommand, type SignOptions, type SignedResponse } from '../../src/sandbox/slack/signed-client.js';
+import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../src/sandbox/slack/web-api.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
+
+export interface HarnessOptions extends SlackStandInOptions {
+  kinds: JobKind[];
+  /** Contents of the policy file; omitted = no policy file (the safe default). */
+  policyYaml?: string;
+  clock?: Clock;
+  /** Passed to the kinds' observe/steps; kinds that need no SDK can leave it out. */
+  clients?: Clients;
+  /** Start an in-process worker right away. */
+  worker?: boolean;
+  /** Outbox pacing; defaults are fast for tests. */
+  outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
+  queueBackoffMs?: number;
+}
+
+export interface Harness {
+  slack: SlackStandIn;
+  botUrl: string;
+  signingSecret: string;
+  prefix: string;
+  channel: string;
+  config: Config;
+  redis: Redis;
+  plans: PlanStore;
+  locks: TargetLocks;
+  signals: RunSignals;
+  audit: AuditLog;
+  queue: RunQueue;
+  log: Logger;
+  command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
+  clickPlan(action: string, planId: string, user: string, opts?: SignOptions): Promise<SignedResponse>;
+  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
+  /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
+  waitForPlan(channel?: string): Promise<StoredPlan>;
+  planMessage(plan: StoredPlan): StoredMessage;
+  ephemeralsTo(user: string, channel?: string): StoredMessage[];
+  waitForEphemeral(user: string, pattern: RegExp, channel?: string): Promise<StoredMessage>;
+  waitForStatus(planId: string, statuses: StoredPlan['status'][], timeoutMs?: number): Promise<StoredPlan>;
+  startWorker(extra?: Record<string, unknown>): Promise<{ close(): Promise<void> }>;
+  stop(): Promise<void>;
+}
+
+export const CHANNEL = 'C0OPS';
+
+export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
+  const prefix = uniquePrefix('fdn');
+  const signingSecret = randomBytes(16).toString('hex');
+  const slack = await startSlackStandIn(opts);
+  const kinds = createRegistry(opts.kinds);
+  const env: NodeJS.ProcessEnv = {
+    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_SIGNING_SECRET: signingSecret,
+    SLACK_API_URL: slack.url,
+    REDIS_URL,
+    PORT: '0',
+    DECKHAND_REDIS_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(opts.policyYaml !== undefined ? { DECKHAND_CONFIG: 'policy.yml' } : {}),
+  };
+  const config = loadConfig(env, { kinds, readFile: () => opts.policyYaml ?? '' });
+  const log = createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
+  const clients = opts.clients ?? ({} as Clients);
+  const redis = createRedis(REDIS_URL, 'general');
+  const queueConnection = createRedis(REDIS_URL, 'queue');
+  const plans = new PlanStore(redis, prefix);
+  const locks = new TargetLocks(redis, prefix);
+  const signals = new RunSignals(redis, prefix);
+  const audit = new AuditLog(redis, prefix, log);
+  const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
+  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock });
+  const port = await bot.start();
+  const botUrl = `http://127.0.0.1:${port}`;
+
+  const closers: (() => Promise<unknown>)[] = [];
+  const startWorker = async (extra: Record<string, unknown> = {}) => {
+    const connection = createRedis(REDIS_URL, 'worker');
+    const outbox = new SlackOutbox({
+      token: config.slack.botToken,
+      slackApiUrl: slack.url,
+      minIntervalPerChannelMs: opts.outbox?.minIntervalPerChannelMs ?? 5,
+      cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
+      retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
+      log,
+    });
+    const workers = await startWorkers({
+      connection, prefix, kinds, clients, clock, log, outbox, plans, locks, signals, audit,
+      settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
+      ...extra,
+    });
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await workers.close();
+      await outbox.flush();
+      await outbox.close();
+      await connection.quit();
+    };
+    closers.push(close);
+    return { close };
+  };
+  if (opts.worker) await startWorker();
+
+  const latestPlan = async (channel: string) => (await plans.listByChannel(channel, 1))[0];
+  const harness: Harness = {
+    slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, plans, locks, signals, audit, queue, log,
+    command: (text, user, o = {}) => {
+      const channel = o.channel ?? CHANNEL;
+      return slashCommand(botUrl, signingSecret, { text, user, channel }, { responseUrl: slack.responseUrl(channel, user), ...o });
+    },
+    click: (action, value, user, messageTs, o = {}) =>
+      click(botUrl, signingSecret, { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs }, { responseUrl: slack.responseUrl(CHANNEL, user), ...o }),
+    clickPlan: async (action, planId, user, o = {}) => {
+      const plan = await plans.get(planId);
+      return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
+    },
+    waitForPlan: async (channel = CHANNEL) => {
+      let found: StoredPlan | undefined;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        found = await latestPlan(channel);
+        if (found?.messageTs) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('no plan message was posted');
+    },
+    planMessage: (plan) => {
+      const message = slack.messages(plan.channel).find((m) => m.ts === plan.messageTs);
+      if (!message) throw new Error(`no message for plan ${plan.id}`);
+      return message;
+    },
+    ephemeralsTo: (user, channel = CHANNEL) => slack.messages(channel).filter((m) => m.ephemeralTo === user),
+    waitForEphemeral: (user, pattern, channel = CHANNEL) =>
+      slack.waitFor(() => harness.ephemeralsTo(user, channel).find((m) => pattern.test(m.text)), 10_000, `an ephemeral to ${user} matching ${pattern}`),
+    waitForStatus: async (planId, statuses, timeoutMs = 15_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const plan = await plans.get(planId);
+        if (plan && statuses.includes(plan.status)) return plan;
+        if (Date.now() > deadline) throw new Error(`plan ${planId} is ${plan?.status}, expected ${statuses.join('|')}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    startWorker,
+    stop: async () => {
+      await bot.stop();
+      for (const close of closers.reverse()) await close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+      await queueConnection.quit();
+      await slack.stop();
+    },
+  };
+  return harness;
+}
