@@ -1,0 +1,133 @@
+/**
+ * The simulated EKS cluster: an API server that the unmodified @kubernetes/client-node and kubectl reach through a
+ * kubeconfig, controllers on the virtual clock, and real redis-server processes behind the Redis pods.
+ *
+ * Instances the cloud already runs when the sandbox starts are passed as `initialInstances`: their Nodes are Ready
+ * and their pods Running and Ready from the start. Every later `instance-running` event registers a NotReady Node
+ * that turns Ready after the kubelet delay.
+ */
+import { join } from 'node:path';
+import type { VirtualClock } from '../clock.js';
+import type { CloudForCluster, Faults, InstanceInfo, MutationLog } from '../contracts.js';
+import { startApiServer } from './api/server.js';
+import { DisruptionController } from './disruption.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { ClusterModel } from './model.js';
+import { NodeLifecycle } from './nodes.js';
+import type { PodObject } from './objects.js';
+import { PodLifecycle, type PodProcesses } from './pods.js';
+import { Reconciler } from './reconciler.js';
+import { RedisPods } from './redis/runtime.js';
+import type { ClusterScenario } from './scenario.js';
+import { Scheduler } from './scheduler.js';
+import { seedCluster } from './seed.js';
+import { VolumeExpansionController } from './volumes.js';
+import { WorkloadControllers } from './workloads.js';
+
+export { loadClusterScenario, parseClusterScenario, type ClusterScenario } from './scenario.js';
+export { ClusterModel } from './model.js';
+export type * from './objects.js';
+
+export interface StartClusterOptions {
+  clock: VirtualClock;
+  faults: Faults;
+  log: MutationLog;
+  cloud: CloudForCluster;
+  scenario: ClusterScenario;
+  /** For the kubeconfig and the Redis pods' data directories. */
+  dataDir: string;
+  /** Run real redis-server processes behind the Redis pods (default true). */
+  redis?: boolean;
+  /** Instances already running when the sandbox starts: Ready from the start. */
+  initialInstances?: InstanceInfo[];
+}
+
+export interface RunningCluster {
+  url: string;
+  kubeconfigPath: string;
+  model: ClusterModel;
+  /** Loopback port of a Redis pod (namespace/name). */
+  redisPort(namespacedName: string): number | undefined;
+  /** Resolves when controllers have nothing pending and Redis processes finished starting or stopping. */
+  settled(): Promise<void>;
+  /** Kills every Redis process and frees the port. */
+  stop(): Promise<void>;
+}
+
+const noProcesses: PodProcesses = { manages: () => false, start: () => Promise.resolve(), stop: () => undefined };
+
+export async function startCluster(opts: StartClusterOptions): Promise<RunningCluster> {
+  const { clock, faults, log, cloud, scenario } = opts;
+  const settings = scenario.settings;
+  const model = new ClusterModel(clock);
+  const replicasOf = (namespacedName: string) =>
+    scenario.workloads.find((w) => `${w.namespace}/${w.name}` === namespacedName)?.replicas ?? 0;
+  const redis = opts.redis === false ? undefined : new RedisPods(scenario.redis, opts.dataDir, replicasOf);
+  await redis?.init();
+
+  const pods = new PodLifecycle(
+    model,
+    faults,
+    { containerStartMs: settings.containerStartSeconds * 1000, startupMs: settings.podStartupSeconds * 1000 },
+    redis ?? noProcesses,
+    (pod: PodObject, error: unknown) => model.event(pod, 'Warning', 'BackOff', `container failed to start: ${String(error)}`, 'kubelet'),
+  );
+  const nodes = new NodeLifecycle(model, faults, log, pods, { kubeletReadyMs: settings.kubeletReadySeconds * 1000, kubernetesVersion: settings.kubernetesVersion });
+  const workloads = new WorkloadControllers(model, pods);
+  const scheduler = new Scheduler(model, pods);
+  const disruption = new DisruptionController(model, faults);
+  const expansionMode = new Map(scenario.storageClasses.map((sc) => [sc.name, sc.expansion]));
+  const volumes = new VolumeExpansionController(model, cloud, (sc) => expansionMode.get(sc) ?? 'online');
+  const reconciler = new Reconciler(model, () => {
+    workloads.reconcile();
+    scheduler.schedulePending();
+    volumes.reconcile();
+    workloads.updateStatuses();
+    disruption.updateStatuses();
+  });
+
+  seedCluster(model, scenario, cloud);
+  pods.preExisting = true;
+  for (const instance of opts.initialInstances ?? []) nodes.register(instance, true);
+  reconciler.runNow();
+  pods.preExisting = false;
+
+  const onRunning = (i: InstanceInfo) => nodes.register(i);
+  const onTerminating = (i: InstanceInfo) => nodes.recordTerminating(i);
+  const onTerminated = (i: InstanceInfo) => nodes.remove(i);
+  cloud.events.on('instance-running', onRunning);
+  cloud.events.on('instance-terminating', onTerminating);
+  cloud.events.on('instance-terminated', onTerminated);
+
+  const api = await startApiServer({ model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion });
+  const kubeconfigPath = join(opts.dataDir, 'kubeconfig');
+  writeKubeconfig(kubeconfigPath, api.url);
+
+  const settled = async () => {
+    for (let i = 0; i < 10; i++) {
+      await reconciler.idle();
+      await redis?.settled();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await settled();
+
+  return {
+    url: api.url,
+    kubeconfigPath,
+    model,
+    redisPort: (id) => redis?.portOf(id),
+    settled,
+    stop: async () => {
+      cloud.events.off('instance-running', onRunning);
+      cloud.events.off('instance-terminating', onTerminating);
+      cloud.events.off('instance-terminated', onTerminated);
+      reconciler.stop();
+      nodes.stop();
+      pods.stopAll();
+      volumes.stop();
+      await api.stop();
+      await redis?.stopAll();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * Forms a Redis Cluster from fresh nodes, like `redis-cli --cluster create --cluster-replicas N`: MEET everyone,
+ * give the primaries contiguous slot ranges covering all 16384 slots, then make each remaining node replicate a
+ * primary in turn, and wait until every node reports cluster_state:ok.
+ */
+import { withRedis } from './process.js';
+
+const SLOTS = 16384;
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis cluster bootstrap: timed out waiting for ${what}`);
+}
+
+async function nodeId(port: number): Promise<string> {
+  return withRedis(port, (c) => c.call('CLUSTER', 'MYID') as Promise<string>);
+}
+
+export async function bootstrapCluster(ports: number[], primaries: number): Promise<void> {
+  const assigned = await withRedis(ports[0]!, async (c) => String(await c.call('CLUSTER', 'INFO')));
+  if (!/cluster_slots_assigned:0\b/.test(assigned)) return; // nodes.conf already holds a formed cluster
+  await withRedis(ports[0]!, async (c) => {
+    for (const port of ports.slice(1)) await c.call('CLUSTER', 'MEET', '127.0.0.1', String(port));
+  });
+  const primaryPorts = ports.slice(0, primaries);
+  for (const [i, port] of primaryPorts.entries()) {
+    const first = Math.floor((i * SLOTS) / primaries);
+    const last = Math.floor(((i + 1) * SLOTS) / primaries) - 1;
+    await withRedis(port, (c) => c.call('CLUSTER', 'ADDSLOTSRANGE', String(first), String(last)));
+  }
+  await waitFor('every node to know every other', async () => {
+    for (const port of ports) {
+      const nodes = String(await withRedis(port, (c) => c.call('CLUSTER', 'NODES')));
+      if (nodes.trim().split('\n').length < ports.length || nodes.includes('handshake')) return false;
+    }
+    return true;
+  });
+  const primaryIds = await Promise.all(primaryPorts.map(nodeId));
+  for (const [i, port] of ports.slice(primaries).entries()) {
+    await withRedis(port, (c) => c.call('CLUSTER', 'REPLICATE', primaryIds[i % primaries]!));
+  }
+  await waitFor('cluster_state:ok on every node', async () => {
+    for (const port of ports) {
+      const info = String(await withRedis(port, (c) => c.call('CLUSTER', 'INFO')));
+      if (!info.includes('cluster_state:ok')) return false;
+    }
+    return true;
+  });
+}

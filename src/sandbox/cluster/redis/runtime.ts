@@ -1,0 +1,204 @@
+/**
+ * Real Redis behind the Redis pods: a Sentinel-monitored master/replica StatefulSet, its Sentinels, and Redis
+ * Cluster StatefulSets. Every pod gets a loopback port that is stable per pod name (like a StatefulSet DNS name).
+ * Redis runs in REAL time, so Sentinel's down-after-milliseconds and failover-timeout are real milliseconds, not
+ * virtual ones. A restarted data pod starts as a replica of the master Sentinel currently reports (what a Redis
+ * Helm chart's init script does); a restarted cluster node rejoins through the nodes.conf in its data directory.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PodObject } from '../objects.js';
+import type { PodProcesses } from '../pods.js';
+import type { RedisClusterSpec, SentinelGroupSpec } from '../scenario.js';
+import { allocatePorts } from './ports.js';
+import { RedisProcess, withRedis } from './process.js';
+import { bootstrapCluster } from './cluster-bootstrap.js';
+
+const POOL_SIZE = 8;
+
+type Role =
+  | { kind: 'sentinel-data'; group: SentinelGroupSpec; ordinal: number }
+  | { kind: 'sentinel'; group: SentinelGroupSpec }
+  | { kind: 'cluster'; spec: RedisClusterSpec };
+
+export interface RedisTopology {
+  sentinel: SentinelGroupSpec[];
+  clusters: RedisClusterSpec[];
+}
+
+export class RedisPods implements PodProcesses {
+  private readonly ports = new Map<string, number>();
+  private pool: number[] = [];
+  private readonly processes = new Map<string, RedisProcess>();
+  private readonly byPort = new Map<number, RedisProcess>();
+  private readonly bootstrapped = new Set<string>();
+  private readonly pending = new Set<Promise<unknown>>();
+  /** Sentinel port → the Sentinel Deployment (namespace/name) it belongs to. */
+  private readonly sentinelPorts = new Map<number, string>();
+
+  constructor(
+    private readonly topology: RedisTopology,
+    private readonly dataDir: string,
+    private readonly statefulSetReplicas: (namespacedName: string) => number,
+  ) {}
+
+  /** Reserves ports for every StatefulSet pod name up front, plus a pool for Sentinel pods (random names). */
+  async init(): Promise<void> {
+    const names: string[] = [];
+    for (const group of this.topology.sentinel) names.push(...this.ordinalNames(group.statefulSet));
+    for (const spec of this.topology.clusters) names.push(...this.ordinalNames(spec.statefulSet));
+    const ports = await allocatePorts(names.length + POOL_SIZE, new Set());
+    names.forEach((name, i) => this.ports.set(name, ports[i]!));
+    this.pool = ports.slice(names.length);
+  }
+
+  manages(pod: PodObject): boolean {
+    return this.roleOf(pod) !== undefined;
+  }
+
+  /** The loopback port of a pod (namespace/name), if it has one. */
+  portOf(namespacedName: string): number | undefined {
+    return this.ports.get(namespacedName);
+  }
+
+  start(pod: PodObject): Promise<void> {
+    const role = this.roleOf(pod)!;
+    const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
+    const port = this.portFor(id);
+    const portName = role.kind === 'sentinel' ? 'sentinel' : 'redis';
+    for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === portName) p.containerPort = port;
+    pod.metadata.annotations = { ...pod.metadata.annotations, 'sandbox.deckhand.dev/address': `127.0.0.1:${port}` };
+    const started = this.launch(pod.metadata.uid, id, port, role);
+    this.track(started);
+    return started;
+  }
+
+  stop(pod: PodObject): void {
+    const proc = this.processes.get(pod.metadata.uid);
+    if (!proc) return;
+    this.processes.delete(pod.metadata.uid);
+    this.track(proc.stop());
+  }
+
+  /** Waits for in-flight starts, stops and cluster bootstraps. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    const all = [...this.processes.values()];
+    this.processes.clear();
+    await Promise.all(all.map((p) => p.stop()));
+  }
+
+  private track(promise: Promise<unknown>): void {
+    const settled = promise.catch(() => undefined);
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+  }
+
+  private async launch(uid: string, id: string, port: number, role: Role): Promise<void> {
+    await this.byPort.get(port)?.exited; // the previous incarnation of this pod must have released the port
+    const dir = join(this.dataDir, 'redis', ...id.split('/'));
+    mkdirSync(dir, { recursive: true });
+    const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir];
+    let args: string[];
+    if (role.kind === 'sentinel') {
+      const master = (await this.currentMaster(role.group)) ?? this.initialMaster(role.group);
+      const conf = join(dir, 'sentinel.conf');
+      // Real milliseconds: Redis runs in real time, unlike the virtual clock.
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          'daemonize no',
+          `dir ${dir}`,
+          `sentinel monitor ${role.group.masterName} 127.0.0.1 ${master} ${role.group.quorum}`,
+          `sentinel down-after-milliseconds ${role.group.masterName} ${role.group.downAfterMs}`,
+          `sentinel failover-timeout ${role.group.masterName} ${role.group.failoverTimeoutMs}`,
+          `sentinel parallel-syncs ${role.group.masterName} 1`,
+          '',
+        ].join('\n'),
+      );
+      args = [conf, '--sentinel'];
+      this.sentinelPorts.set(port, role.group.sentinels);
+    } else if (role.kind === 'sentinel-data') {
+      const master = (await this.currentMaster(role.group)) ?? (role.ordinal === 0 ? port : this.initialMaster(role.group));
+      args = [...base, '--replica-announce-ip', '127.0.0.1'];
+      if (master !== port) args.push('--replicaof', '127.0.0.1', String(master));
+    } else {
+      args = [...base, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000', '--cluster-announce-ip', '127.0.0.1'];
+    }
+    const proc = new RedisProcess(port, args);
+    this.processes.set(uid, proc);
+    this.byPort.set(port, proc);
+    await proc.ready();
+    if (role.kind === 'cluster') this.maybeBootstrap(role.spec);
+  }
+
+  /** Forms the cluster once, when all its nodes run for the first time. */
+  private maybeBootstrap(spec: RedisClusterSpec): void {
+    if (this.bootstrapped.has(spec.statefulSet)) return;
+    const ports = this.ordinalNames(spec.statefulSet).map((n) => this.ports.get(n)!);
+    const running = ports.every((p) => {
+      const proc = this.byPort.get(p);
+      return proc && [...this.processes.values()].includes(proc);
+    });
+    if (!running) return;
+    this.bootstrapped.add(spec.statefulSet);
+    this.track(bootstrapCluster(ports, spec.primaries));
+  }
+
+  /** The master's port as the first answering Sentinel reports it. */
+  private async currentMaster(group: SentinelGroupSpec): Promise<number | undefined> {
+    for (const port of this.sentinelPorts.keys()) {
+      if (!this.isSentinelPort(port, group)) continue;
+      const answer = await withRedis(port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', group.masterName) as Promise<string[] | null>).catch(() => null);
+      if (answer?.[1]) return Number(answer[1]);
+    }
+    return undefined;
+  }
+
+  private isSentinelPort(port: number, group: SentinelGroupSpec): boolean {
+    return this.sentinelPorts.get(port) === group.sentinels && [...this.processes.values()].some((p) => p.port === port);
+  }
+
+  private initialMaster(group: SentinelGroupSpec): number {
+    return this.ports.get(`${group.statefulSet}-0`)!;
+  }
+
+  private portFor(id: string): number {
+    let port = this.ports.get(id);
+    if (port === undefined) {
+      port = this.pool.shift();
+      if (port === undefined) throw new Error('no free Redis port left in the sandbox pool');
+      this.ports.set(id, port);
+      if (this.pool.length < POOL_SIZE / 2) this.track(allocatePorts(POOL_SIZE, new Set(this.ports.values())).then((p) => this.pool.push(...p)));
+    }
+    return port;
+  }
+
+  private ordinalNames(namespacedName: string): string[] {
+    return Array.from({ length: this.statefulSetReplicas(namespacedName) }, (_, i) => `${namespacedName}-${i}`);
+  }
+
+  private roleOf(pod: PodObject): Role | undefined {
+    const labels = pod.metadata.labels ?? {};
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
+    const ns = pod.metadata.namespace;
+    for (const group of this.topology.sentinel) {
+      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === group.statefulSet && labels['deckhand.dev/procedure'] === 'redis-sentinel') {
+        return { kind: 'sentinel-data', group, ordinal: Number(pod.metadata.name.slice(owner.name.length + 1)) };
+      }
+      if (labels.app === 'redis-sentinel' && group.sentinels.startsWith(`${ns}/`)) return { kind: 'sentinel', group };
+    }
+    for (const spec of this.topology.clusters) {
+      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === spec.statefulSet && labels['deckhand.dev/procedure'] === 'redis-cluster') {
+        return { kind: 'cluster', spec };
+      }
+    }
+    return undefined;
+  }
+}
