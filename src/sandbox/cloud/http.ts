@@ -1,0 +1,79 @@
+/** One node:http server per simulated service, with the service's fault injection in front of its handler. */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Faults, SandboxService } from '../contracts.js';
+
+export interface ServiceRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: string;
+  requestId: string;
+}
+
+export interface ServiceReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface ServiceProtocol {
+  handle(req: ServiceRequest): Promise<ServiceReply> | ServiceReply;
+  /** The service's own throttling error, which the SDK classifies as retryable. */
+  throttled(req: ServiceRequest): ServiceReply;
+  internalError(req: ServiceRequest): ServiceReply;
+}
+
+export interface ServiceServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, faults: Faults, random: () => number): Promise<ServiceServer> {
+  const server = createServer((incoming, res) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (c: Buffer) => chunks.push(c));
+    incoming.on('end', () => {
+      const url = new URL(incoming.url ?? '/', 'http://sandbox');
+      const req: ServiceRequest = {
+        method: incoming.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        requestId: randomUUID(),
+      };
+      void answer(req).then((reply) => {
+        res.writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': req.requestId, 'content-length': Buffer.byteLength(reply.body) });
+        res.end(reply.body);
+      });
+    });
+  });
+
+  async function answer(req: ServiceRequest): Promise<ServiceReply> {
+    const knobs = faults.services[service] ?? {};
+    if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
+    if (knobs.throttleRate && random() < knobs.throttleRate) return protocol.throttled(req);
+    if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);
+    try {
+      return await protocol.handle(req);
+    } catch (err) {
+      // A bug in the sandbox must surface as a server error the test sees, not a hung request.
+      console.error(`sandbox ${service}:`, err);
+      return protocol.internalError(req);
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The Price List catalogue: products and terms built from the bundled price-catalogue.json in the shape of
+ * AWS Price List documents (product.attributes, terms.OnDemand/Reserved, priceDimensions.pricePerUnit.USD).
+ */
+import { createHash } from 'node:crypto';
+import catalogue from './price-catalogue.json' with { type: 'json' };
+
+export const PRICE_DATE = catalogue.priceDate;
+
+export interface PriceProduct {
+  sku: string;
+  productFamily: string;
+  attributes: Record<string, string>;
+  /** The JSON document GetProducts returns as one PriceList item. */
+  document: string;
+}
+
+/** Offer term and rate codes AWS uses for on-demand and 1-year Standard No Upfront terms. */
+const ON_DEMAND_TERM = 'JRTCKXETXF';
+const RESERVED_1Y_STANDARD_NO_UPFRONT = '4NA7Y494T4';
+const RATE_CODE = '6YS6EN2CT7';
+
+const EBS_VOLUME_NAMES: Record<string, { volumeType: string; storageMedia: string; maxVolumeSize: string }> = {
+  gp2: { volumeType: 'General Purpose', storageMedia: 'SSD-backed', maxVolumeSize: '16 TiB' },
+  gp3: { volumeType: 'General Purpose', storageMedia: 'SSD-backed', maxVolumeSize: '64 TiB' },
+  io1: { volumeType: 'Provisioned IOPS', storageMedia: 'SSD-backed', maxVolumeSize: '16 TiB' },
+  io2: { volumeType: 'Provisioned IOPS', storageMedia: 'SSD-backed', maxVolumeSize: '64 TiB' },
+  st1: { volumeType: 'Throughput Optimized HDD', storageMedia: 'HDD-backed', maxVolumeSize: '16 TiB' },
+  sc1: { volumeType: 'Cold HDD', storageMedia: 'HDD-backed', maxVolumeSize: '16 TiB' },
+};
+
+function skuOf(attributes: Record<string, string>): string {
+  return createHash('sha256').update(JSON.stringify(attributes)).digest('hex').slice(0, 16).toUpperCase();
+}
+
+/** Prices carry ten decimals in the Price List. */
+const usd = (price: string) => Number(price).toFixed(10);
+
+function term(sku: string, offerTermCode: string, unit: string, price: string, description: string, termAttributes: Record<string, string>) {
+  const id = `${sku}.${offerTermCode}`;
+  return {
+    [id]: {
+      priceDimensions: {
+        [`${id}.${RATE_CODE}`]: { unit, endRange: 'Inf', description, appliesTo: [], rateCode: `${id}.${RATE_CODE}`, beginRange: '0', pricePerUnit: { USD: usd(price) } },
+      },
+      sku,
+      effectiveDate: `${PRICE_DATE}T00:00:00Z`,
+      offerTermCode,
+      termAttributes,
+    },
+  };
+}
+
+function product(productFamily: string, attributes: Record<string, string>, terms: (sku: string) => { OnDemand: object; Reserved?: object }): PriceProduct {
+  const sku = skuOf(attributes);
+  const document = JSON.stringify({
+    product: { productFamily, attributes, sku },
+    serviceCode: 'AmazonEC2',
+    terms: terms(sku),
+    version: `${PRICE_DATE.replaceAll('-', '')}000000`,
+    publicationDate: `${PRICE_DATE}T00:00:00Z`,
+  });
+  return { sku, productFamily, attributes, document };
+}
+
+export function buildCatalogue(): PriceProduct[] {
+  const products: PriceProduct[] = [];
+  const regions = catalogue.regions as Record<string, { location: string; usagePrefix: string }>;
+  const instanceSpecs = catalogue.instanceTypes as Record<string, Record<string, string>>;
+  const reserved = catalogue.reserved1yStandardNoUpfrontHourly as Record<string, Record<string, string>>;
+  for (const [regionCode, hourly] of Object.entries(catalogue.onDemandHourly as Record<string, Record<string, string>>)) {
+    const region = regions[regionCode]!;
+    for (const [instanceType, price] of Object.entries(hourly)) {
+      const attributes = {
+        servicecode: 'AmazonEC2',
+        location: region.location,
+        locationType: 'AWS Region',
+        instanceType,
+        currentGeneration: 'Yes',
+        ...instanceSpecs[instanceType],
+        storage: 'EBS only',
+        tenancy: 'Shared',
+        operatingSystem: 'Linux',
+        licenseModel: 'No License required',
+        usagetype: `${region.usagePrefix}BoxUsage:${instanceType}`,
+        operation: 'RunInstances',
+        capacitystatus: 'Used',
+        preInstalledSw: 'NA',
+        regionCode,
+        marketoption: 'OnDemand',
+        servicename: 'Amazon Elastic Compute Cloud',
+      };
+      const reservedPrice = reserved[regionCode]?.[instanceType];
+      products.push(
+        product('Compute Instance', attributes, (sku) => ({
+          OnDemand: term(sku, ON_DEMAND_TERM, 'Hrs', price, `$${price} per On Demand Linux ${instanceType} Instance Hour`, {}),
+          Reserved: reservedPrice
+            ? term(sku, RESERVED_1Y_STANDARD_NO_UPFRONT, 'Hrs', reservedPrice, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' })
+            : undefined,
+        })),
+      );
+    }
+  }
+  for (const [regionCode, perGb] of Object.entries(catalogue.ebsGbMonth as Record<string, Record<string, string>>)) {
+    const region = regions[regionCode]!;
+    for (const [volumeApiName, price] of Object.entries(perGb)) {
+      const attributes = {
+        servicecode: 'AmazonEC2',
+        location: region.location,
+        locationType: 'AWS Region',
+        ...EBS_VOLUME_NAMES[volumeApiName],
+        usagetype: `${region.usagePrefix}EBS:VolumeUsage.${volumeApiName}`,
+        volumeApiName,
+        regionCode,
+        servicename: 'Amazon Elastic Compute Cloud',
+      };
+      products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', price, `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
+    }
+  }
+  return products;
+}
