@@ -1,0 +1,165 @@
+import { CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { VirtualClock } from '../../../src/sandbox/clock.js';
+import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
+import { loadClusterScenario, parseClusterScenario, startCluster, type ClusterScenario, type RunningCluster } from '../../../src/sandbox/cluster/index.js';
+import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+
+const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
+
+async function start(scenario: ClusterScenario = MINIMAL) {
+  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
+  const log = new MutationLog();
+  const faults = emptyFaults();
+  const cloud = new StubCloud([{ volumeId: 'vol-0000000000000b001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' }]);
+  const dir = tempDir();
+  const instances = [instance(1, 'us-east-1a', 'eks-min-workers'), instance(2, 'us-east-1b', 'eks-min-workers'), instance(3, 'us-east-1c', 'eks-min-workers')];
+  const cluster = await startCluster({ clock, faults, log, cloud, scenario, dataDir: dir.path, redis: false, initialInstances: instances });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  return {
+    clock,
+    log,
+    faults,
+    cloud,
+    cluster,
+    instances,
+    core: kc.makeApiClient(CoreV1Api),
+    policy: kc.makeApiClient(PolicyV1Api),
+    stop: async () => {
+      await cluster.stop();
+      clock.stop();
+      dir.remove();
+    },
+  };
+}
+
+type Env = Awaited<ReturnType<typeof start>>;
+
+async function apiError(promise: Promise<unknown>): Promise<{ code: number; body: { reason?: string; message?: string; details?: { causes?: { message: string }[] } } }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { code: number; body: string };
+    return { code: e.code, body: JSON.parse(e.body) };
+  }
+  throw new Error('expected the call to fail');
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+describe('sandbox Kubernetes API with the real client-node', () => {
+  let env: Env;
+  beforeEach(async () => {
+    env = await start();
+  });
+  afterEach(async () => {
+    await env.stop();
+  });
+
+  it('lists Ready nodes by label and filters pods by node with a field selector', async () => {
+    const nodes = await env.core.listNode({ labelSelector: 'eks.amazonaws.com/nodegroup=eks-min-workers' });
+    expect(nodes.items.map((n) => n.metadata?.name).sort()).toEqual(env.instances.map((i) => i.privateDnsName).sort());
+    for (const node of nodes.items) {
+      expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+      expect(node.spec?.providerID).toMatch(/^aws:\/\/\/us-east-1[abc]\/i-0/);
+      expect(node.status?.allocatable?.cpu).toBe('1930m');
+    }
+    expect((await env.core.listNode({ labelSelector: 'eks.amazonaws.com/nodegroup=other' })).items).toHaveLength(0);
+
+    const nodeName = env.instances[0]!.privateDnsName;
+    const onNode = await env.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` });
+    expect(onNode.items.length).toBeGreaterThan(0);
+    expect(onNode.items.every((p) => p.spec?.nodeName === nodeName)).toBe(true);
+    const api = await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' });
+    expect(api.items).toHaveLength(3);
+    expect(api.items.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))).toBe(true);
+    expect(api.items[0]!.metadata?.ownerReferences?.[0]?.kind).toBe('ReplicaSet');
+  });
+
+  it('merge-patches taints, labels and unschedulable, and records the patch', async () => {
+    const name = env.instances[0]!.privateDnsName;
+    await env.core.patchNode(
+      { name, body: { metadata: { labels: { 'deckhand.dev/rollout': 'old' } }, spec: { taints: [{ key: 'deckhand.dev/rollout', value: 'draining', effect: 'NoSchedule' }] } } },
+      mergePatch,
+    );
+    let node = await env.core.readNode({ name });
+    expect(node.spec?.taints).toEqual([{ key: 'deckhand.dev/rollout', value: 'draining', effect: 'NoSchedule' }]);
+    expect(node.metadata?.labels?.['deckhand.dev/rollout']).toBe('old');
+    expect(node.metadata?.labels?.['eks.amazonaws.com/nodegroup']).toBe('eks-min-workers');
+
+    // client-node's default content type is JSON Patch.
+    await env.core.patchNode({ name, body: [{ op: 'add', path: '/spec/unschedulable', value: true }, { op: 'remove', path: '/metadata/labels/deckhand.dev~1rollout' }] });
+    node = await env.core.readNode({ name });
+    expect(node.spec?.unschedulable).toBe(true);
+    expect(node.metadata?.labels?.['deckhand.dev/rollout']).toBeUndefined();
+
+    const patches = env.log.find({ service: 'kubernetes', action: 'patch-node', target: name });
+    expect(patches).toHaveLength(2);
+    expect(patches[0]!.details.taints).toEqual([{ key: 'deckhand.dev/rollout', value: 'draining', effect: 'NoSchedule' }]);
+    expect(patches[1]!.details.unschedulable).toBe(true);
+  });
+
+  it('evicts within the PDB (201), refuses with 429 naming the budget, and allows again once the replacement is Ready', async () => {
+    const pods = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items;
+    const [first, second] = pods.map((p) => p.metadata!.name!);
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status?.disruptionsAllowed).toBe(1);
+
+    await env.core.createNamespacedPodEviction({ namespace: 'web', name: first!, body: { metadata: { name: first, namespace: 'web' } } });
+    const evicted = await env.core.readNamespacedPod({ namespace: 'web', name: first! });
+    expect(evicted.metadata?.deletionTimestamp).toBeDefined();
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status?.disruptionsAllowed).toBe(0);
+
+    const refused = await apiError(env.core.createNamespacedPodEviction({ namespace: 'web', name: second!, body: { metadata: { name: second, namespace: 'web' } } }));
+    expect(refused.code).toBe(429);
+    expect(refused.body.reason).toBe('TooManyRequests');
+    expect(refused.body.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(refused.body.details?.causes?.[0]?.message).toBe('The disruption budget api needs 2 healthy pods and has 2 currently');
+
+    const decisions = env.log.find({ action: 'evict-pod' }).map((e) => [e.target, e.details.allowed, e.details.disruptionsAllowed]);
+    expect(decisions).toEqual([
+      [`web/${first}`, true, 1],
+      [`web/${second}`, false, 0],
+    ]);
+
+    // The ReplicaSet replaced the evicted pod at once; it is Ready after the 10 s startup delay.
+    await env.clock.advance(5000);
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status?.disruptionsAllowed).toBe(0);
+    await env.clock.advance(6000);
+    await env.cluster.settled();
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status?.disruptionsAllowed).toBe(1);
+    await env.core.createNamespacedPodEviction({ namespace: 'web', name: second!, body: { metadata: { name: second, namespace: 'web' } } });
+
+    // After the 30 s grace period the first pod is gone.
+    await env.clock.advance(30_000);
+    await expect(apiError(env.core.readNamespacedPod({ namespace: 'web', name: first! }))).resolves.toMatchObject({ code: 404, body: { reason: 'NotFound' } });
+  });
+
+  it('answers 500 when two PDBs select the pod', async () => {
+    await env.stop();
+    const scenario = parseClusterScenario({
+      ...MINIMAL,
+      podDisruptionBudgets: [...MINIMAL.podDisruptionBudgets, { namespace: 'web', name: 'api-too', matchLabels: { app: 'api' }, minAvailable: 1 }],
+    });
+    env = await start(scenario);
+    const pod = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items[0]!.metadata!.name!;
+    const refused = await apiError(env.core.createNamespacedPodEviction({ namespace: 'web', name: pod, body: { metadata: { name: pod, namespace: 'web' } } }));
+    expect(refused.code).toBe(500);
+    expect(refused.body.message).toContain('more than one PodDisruptionBudget');
+    expect(env.log.find({ action: 'evict-pod' })[0]!.details).toMatchObject({ allowed: false, code: 500, pdbs: ['api', 'api-too'] });
+  });
+
+  it('throttles with 429 Retry-After when the fault is injected', async () => {
+    env.faults.services.kubernetes = { throttleRate: 1 };
+    const res = await fetch(`${env.cluster.url}/api/v1/nodes`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as { reason: string }).reason).toBe('TooManyRequests');
+  });
+
+  it('serves kubectl through the kubeconfig', async () => {
+    const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', env.cluster.kubeconfigPath, 'get', 'pods', '-n', 'web', '-o', 'name']);
+    expect(stdout.trim().split('\n')).toHaveLength(3);
+  });
+});
