@@ -57,6 +57,8 @@ export interface Harness {
   click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
   /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
   waitForPlan(channel?: string): Promise<StoredPlan>;
+  /** Waits for the newest posted plan on `target` (other than `notId`). */
+  waitForPlanFor(target: string, notId?: string): Promise<StoredPlan>;
   planMessage(plan: StoredPlan): StoredMessage;
   ephemeralsTo(user: string, channel?: string): StoredMessage[];
   waitForEphemeral(user: string, pattern: RegExp, channel?: string): Promise<StoredMessage>;
@@ -127,7 +129,15 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   };
   if (opts.worker) await startWorker();
 
-  const latestPlan = async (channel: string) => (await plans.listByChannel(channel, 1))[0];
+  const pollPlan = async (channel: string, match: (plan: StoredPlan) => boolean): Promise<StoredPlan> => {
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const found = (await plans.listByChannel(channel, 10)).find((p) => match(p) && p.messageTs);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('no matching plan message was posted');
+  };
   const harness: Harness = {
     slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, plans, locks, signals, audit, queue, log,
     command: (text, user, o = {}) => {
@@ -140,16 +150,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       const plan = await plans.get(planId);
       return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
     },
-    waitForPlan: async (channel = CHANNEL) => {
-      let found: StoredPlan | undefined;
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        found = await latestPlan(channel);
-        if (found?.messageTs) return found;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      throw new Error('no plan message was posted');
-    },
+    waitForPlan: (channel = CHANNEL) => pollPlan(channel, () => true),
+    waitForPlanFor: (target, notId) => pollPlan(CHANNEL, (p) => p.target === target && p.id !== notId),
     planMessage: (plan) => {
       const message = slack.messages(plan.channel).find((m) => m.ts === plan.messageTs);
       if (!message) throw new Error(`no message for plan ${plan.id}`);
