@@ -22,7 +22,8 @@ export type ExpansionMode = 'online' | 'offline';
 export class VolumeExpansionController {
   private readonly busy = new Set<string>();
   private readonly failedRequest = new Map<string, string>();
-  private readonly controllerDoneAt = new Map<string, number>();
+  /** Offline classes: the pods that already used the claim when the controller finished must restart first. */
+  private readonly podsBeforeExpansion = new Map<string, Set<string>>();
   private readonly cancels = new Set<() => void>();
 
   constructor(
@@ -110,16 +111,16 @@ export class VolumeExpansionController {
       now,
     );
     this.model.save(pvc);
-    this.controllerDoneAt.set(pvc.metadata.uid, this.model.clock.now());
+    this.podsBeforeExpansion.set(pvc.metadata.uid, new Set(this.podsUsing(pvc).map((p) => p.metadata.uid)));
     this.busy.delete(pvc.metadata.uid);
     this.model.event(pvc, 'Normal', 'FileSystemResizeRequired', 'Require file system resize of volume on node', `external-resizer ${RESIZER}`);
   }
 
   private tryNodeExpansion(pvc: PvcObject): void {
-    const doneAt = this.controllerDoneAt.get(pvc.metadata.uid) ?? 0;
+    const stale = this.podsBeforeExpansion.get(pvc.metadata.uid) ?? new Set<string>();
     const offline = this.modeOf(pvc.spec.storageClassName) === 'offline';
     const pod = this.podsUsing(pvc).find(
-      (p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && (!offline || Date.parse(p.status.startTime ?? '') >= doneAt),
+      (p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && (!offline || !stale.has(p.metadata.uid)),
     );
     if (!pod) return;
     this.busy.add(pvc.metadata.uid);
