@@ -1,0 +1,57 @@
+/**
+ * The one BullMQ queue every approved plan runs on. The job name is the kind; the job id is the
+ * plan id, so a double-clicked Approve cannot enqueue twice (BullMQ ignores a duplicate id).
+ * Job data carries only the plan id and the checkpoint: never secrets (job data is stored in clear).
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { StoredPlan } from '../integrations/redis/plan-store.js';
+
+export const RUN_QUEUE = 'deckhand-runs';
+
+export interface Checkpoint {
+  /** Ids of the steps that completed. */
+  done: string[];
+  /** The kind's run state after the last completed step (or the last `ctx.checkpoint()`). */
+  state: unknown;
+  /** Messages of questions already posted, by question id, so a resumed run does not ask twice. */
+  asked?: Record<string, string>;
+}
+
+export interface RunJobData {
+  planId: string;
+  checkpoint?: Checkpoint;
+}
+
+export type RunQueue = Queue<RunJobData, unknown, string>;
+
+export interface RunQueueOptions {
+  /** First retry delay after a transient failure; doubles on each attempt. Default 10 s. */
+  backoffDelayMs?: number;
+}
+
+export const RUN_ATTEMPTS = 5;
+/** Finished jobs are kept a week for `/deckhand status` and post-incident questions. */
+const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
+
+/** `connection` should be a queue-role connection (enableOfflineQueue: false): producers fail fast. */
+export function createRunQueue(connection: Redis, prefix: string, options: RunQueueOptions = {}): RunQueue {
+  return new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: RUN_ATTEMPTS,
+      backoff: { type: 'exponential', delay: options.backoffDelayMs ?? 10_000 },
+      removeOnComplete: { age: KEEP_FINISHED_SECONDS },
+      removeOnFail: { age: KEEP_FINISHED_SECONDS },
+    },
+  });
+}
+
+/** `created` is false when a job with this plan's id already existed (a second Approve click). */
+export async function enqueueRun(queue: RunQueue, plan: StoredPlan): Promise<{ jobId: string; created: boolean }> {
+  const job = await queue.add(plan.kind, { planId: plan.id }, { jobId: plan.id });
+  // BullMQ answers a duplicate id with the id of the job it kept: ours only if its timestamp is ours.
+  const stored = await queue.getJob(plan.id);
+  return { jobId: plan.id, created: stored !== undefined && stored.timestamp === job.timestamp };
+}

@@ -1,0 +1,451 @@
+/**
+ * The step runner (DESIGN.md principle 6): runs an approved plan's steps as one BullMQ job.
+ *
+ * - Resumes from the checkpoint in job data: step ids already in `checkpoint.done` are skipped,
+ *   and the checkpoint is saved with `job.updateData` after every step.
+ * - Between steps it honours Cancel (a RunSignals flag) and Pause (waits on the clock, polling).
+ *   A cancel also aborts the running step's signal, so long waits stop early.
+ * - Worker shutdown aborts the step too, but the run is not over: the job goes back to the queue
+ *   (moveToDelayed + DelayedError, which costs no attempt) and another worker resumes it.
+ * - Retry classes (principle 8): UserFacingError (incl. RefusalError) fails at once, without retry;
+ *   anything else is retried by BullMQ with exponential backoff, and reported with a reference id
+ *   once the attempts are used up.
+ * - Every terminal outcome (succeeded, failed for good, cancelled) runs `kind.cleanup`, records
+ *   the outcome on the plan, posts the summary in the thread, updates the plan message and
+ *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up).
+ */
+import type { KnownBlock } from '@slack/types';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { renderPlanMessage } from '../blocks/plan-message.js';
+import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
+import { renderStatusCard, type RunState } from '../blocks/status-card.js';
+import { errorReference, UserFacingError } from '../errors.js';
+import type { Clients } from '../integrations/clients.js';
+import type { Clock } from '../integrations/clock.js';
+import type { AuditLog } from '../integrations/redis/audit.js';
+import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
+import type { RunSignals } from '../integrations/redis/run-signals.js';
+import type { SlackOutbox } from '../integrations/slack/outbox.js';
+import type { Logger } from '../logger.js';
+import type { JobKind, KindContext, Question, StepContext } from './kind.js';
+import type { Checkpoint, RunJobData } from './queues.js';
+
+export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunnerDeps {
+  kinds: Map<string, JobKind>;
+  clients: Clients;
+  clock: Clock;
+  log: Logger;
+  outbox: SlackOutbox;
+  plans: PlanStore;
+  locks: TargetLocks;
+  signals: RunSignals;
+  audit: AuditLog;
+  settingsFor(kind: string): unknown;
+  /** Real time between checks of the Cancel flag while a step runs; default 1000 ms. */
+  signalPollMs?: number;
+  /** Clock time between checks while paused or waiting for an answer; default 2000 ms. */
+  waitPollMs?: number;
+  /** Lease of the target lock, renewed every third of it while the job runs. */
+  lockTtlMs?: number;
+}
+
+/** Why a run's signal was aborted. */
+class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+  constructor(
+    readonly why: 'cancel' | 'shutdown',
+    readonly by?: string,
+  ) {
+    super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
+  }
+}
+
+export function lockHolderDescription(plan: StoredPlan): string {
+  return `plan \`${plan.id}\` (${plan.kind}) requested by <@${plan.requestedBy}>`;
+}
+
+/** The BullMQ processor body for one run. `shutdown` is aborted when this worker closes. */
+export async function runPlanJob(deps: RunnerDeps, job: Job<RunJobData>, token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome | 'skipped'> {
+  const planId = job.data.planId;
+  const log = deps.log.child({ component: 'runner', planId, jobId: job.id });
+  const stored = await deps.plans.get(planId);
+  if (!stored) throw new UnrecoverableError(`plan ${planId} not found`);
+  const kind = deps.kinds.get(stored.kind);
+  if (!kind) {
+    await deps.plans.transition(planId, ['approved', 'running'], 'failed', { finishedAt: deps.clock.now(), outcome: `This worker does not know job kind ${stored.kind}.` });
+    await deps.locks.release(stored.target, planId);
+    throw new UnrecoverableError(`unknown job kind ${stored.kind}`);
+  }
+  if (stored.status !== 'approved' && stored.status !== 'running') {
+    // Cancelled before it started, or finished by a previous attempt that died after recording it.
+    log.info({ status: stored.status }, 'plan is not runnable; nothing to do');
+    await deps.locks.release(stored.target, planId);
+    return 'skipped';
+  }
+  if (shutdown.aborted) return requeue(job, token);
+  const run = new Run(deps, kind, stored, job, log);
+  return run.execute(token, shutdown);
+}
+
+async function requeue(job: Job<RunJobData>, token: string | undefined): Promise<never> {
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
+}
+
+class Run {
+  private readonly checkpointData: Checkpoint;
+  private readonly controller = new AbortController();
+  private readonly settings: unknown;
+  private fields: Record<string, string> = {};
+  private currentStep: { index: number; total: number; title: string } | undefined;
+  private note: string | undefined;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly kind: JobKind,
+    private plan: StoredPlan,
+    private readonly job: Job<RunJobData>,
+    private readonly log: Logger,
+  ) {
+    this.checkpointData = job.data.checkpoint ?? { done: [], state: kind.initialState(plan.plan) };
+    this.settings = deps.settingsFor(plan.kind);
+  }
+
+  async execute(token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome> {
+    const stopWatching = this.watch(shutdown);
+    try {
+      await this.start();
+      await this.runSteps();
+      stopWatching();
+      return await this.finish('succeeded');
+    } catch (err) {
+      stopWatching();
+      const reason: unknown = this.controller.signal.aborted ? this.controller.signal.reason : undefined;
+      if (reason instanceof RunInterrupted && reason.why === 'shutdown') {
+        this.log.info('worker shutting down; the run goes back to the queue and resumes from its checkpoint');
+        await this.saveCheckpoint();
+        return requeue(this.job, token);
+      }
+      if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`);
+      return this.fail(err);
+    }
+  }
+
+  /** Mark running, take (or confirm) the lock, and post the status card on the first attempt. */
+  private async start(): Promise<void> {
+    const firstStart = this.plan.startedAt === undefined;
+    const lock = await this.deps.locks.acquire(this.plan.target, { token: this.plan.id, description: lockHolderDescription(this.plan) }, this.lockTtl());
+    if (!lock.ok) throw new UserFacingError(`The target \`${this.plan.target}\` is locked by ${lock.heldBy}; this run cannot continue safely.`);
+    const running = await this.deps.plans.transition(this.plan.id, ['approved', 'running'], 'running', { startedAt: this.plan.startedAt ?? this.deps.clock.now() });
+    if (!running) throw new UserFacingError(`Plan ${this.plan.id} is no longer approved.`);
+    this.plan = running;
+    if (firstStart) {
+      await this.deps.audit.append({ actor: 'deckhand', action: 'run.started', target: this.plan.target, planId: this.plan.id, jobId: this.job.id });
+      await this.updatePlanMessage();
+    }
+    if (!this.plan.statusCardTs) {
+      try {
+        const ts = await this.deps.outbox.post(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs });
+        this.plan = await this.deps.plans.update(this.plan.id, { statusCardTs: ts });
+      } catch (err) {
+        this.log.error({ err }, 'could not post the status card; running without it');
+      }
+    } else {
+      this.showCard('running');
+    }
+  }
+
+  private async runSteps(): Promise<void> {
+    const done = new Set(this.checkpointData.done);
+    for (;;) {
+      await this.checkCancel();
+      await this.waitWhilePaused();
+      const steps = this.kind.steps(this.plan.plan, this.checkpointData.state);
+      const index = steps.findIndex((s) => !done.has(s.id));
+      if (index < 0) return;
+      const step = steps[index]!;
+      this.currentStep = { index: index + 1, total: steps.length, title: step.title };
+      this.showCard('running');
+      this.log.info({ step: step.id }, 'step started');
+      await step.run(this.stepContext());
+      // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
+      // signal throw instead): record it before stopping, so it never runs again.
+      done.add(step.id);
+      this.checkpointData.done.push(step.id);
+      await this.saveCheckpoint();
+      this.log.info({ step: step.id }, 'step done');
+      this.controller.signal.throwIfAborted();
+    }
+  }
+
+  private stepContext(): StepContext<unknown, unknown> {
+    const threadTs = this.plan.messageTs ?? this.plan.statusCardTs;
+    return {
+      clients: this.deps.clients,
+      clock: this.deps.clock,
+      log: this.log,
+      settings: this.settings,
+      planId: this.plan.id,
+      jobId: this.job.id ?? this.plan.id,
+      plan: this.plan.plan,
+      state: this.checkpointData.state,
+      signal: this.controller.signal,
+      progress: {
+        status: (fields) => {
+          this.fields = fields;
+          this.showCard('running');
+        },
+        milestone: async (text) => {
+          await this.deps.outbox.post(this.plan.channel, { text, thread_ts: threadTs }).catch((err: unknown) => this.log.error({ err }, 'milestone not delivered'));
+        },
+        file: async (file) => {
+          if (!threadTs) return;
+          await this.deps.outbox.uploadFile(this.plan.channel, threadTs, file).catch((err: unknown) => this.log.error({ err, file: file.filename }, 'file not delivered'));
+        },
+      },
+      checkpoint: () => this.saveCheckpoint(),
+      cancelRequested: async () => (await this.deps.signals.cancelRequested(this.plan.id)) !== undefined,
+      ask: (question) => this.ask(question, threadTs),
+      audit: async (action, details) => {
+        await this.deps.audit.append({ actor: 'deckhand', action, target: this.plan.target, planId: this.plan.id, jobId: this.job.id, details: { ...details, approvedBy: this.plan.decidedBy } });
+      },
+    };
+  }
+
+  /** Post once (the message ts is checkpointed), then wait on the clock for an answer recorded by the bot. */
+  private async ask(question: Question, threadTs: string | undefined): Promise<string> {
+    const asked = (this.checkpointData.asked ??= {});
+    let ts = asked[question.id];
+    if (!ts) {
+      ts = await this.deps.outbox.post(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs });
+      asked[question.id] = ts;
+      await this.saveCheckpoint();
+    }
+    this.note = `Waiting for an answer: ${question.text}`;
+    this.showCard('running');
+    for (;;) {
+      const answer = await this.deps.signals.getAnswer(this.plan.id, question.id);
+      if (answer) {
+        this.note = undefined;
+        this.showCard('running');
+        await this.deps.outbox.update(this.plan.channel, ts, renderAnsweredQuestion(question, answer)).catch((err: unknown) => this.log.error({ err }, 'could not mark the question answered'));
+        this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
+        return answer.choice;
+      }
+      await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
+    }
+  }
+
+  private async checkCancel(): Promise<void> {
+    const by = await this.deps.signals.cancelRequested(this.plan.id);
+    if (by !== undefined && !this.controller.signal.aborted) this.controller.abort(new RunInterrupted('cancel', by));
+    this.controller.signal.throwIfAborted();
+  }
+
+  private async waitWhilePaused(): Promise<void> {
+    if (!(await this.deps.signals.isPaused(this.plan.id))) return;
+    this.log.info('run paused');
+    this.showCard('paused');
+    while (await this.deps.signals.isPaused(this.plan.id)) {
+      await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
+      await this.checkCancel();
+    }
+    this.log.info('run resumed');
+    this.showCard('running');
+  }
+
+  /** Turns shutdown and Cancel into aborts of the step signal, and keeps the target lock alive. */
+  private watch(shutdown: AbortSignal): () => void {
+    const onShutdown = () => this.controller.abort(new RunInterrupted('shutdown'));
+    shutdown.addEventListener('abort', onShutdown, { once: true });
+    if (shutdown.aborted) onShutdown();
+    let polling = false;
+    const cancelPoll = setInterval(() => {
+      if (polling || this.controller.signal.aborted) return;
+      polling = true;
+      this.deps.signals
+        .cancelRequested(this.plan.id)
+        .then((by) => {
+          if (by === undefined || this.controller.signal.aborted) return;
+          this.controller.abort(new RunInterrupted('cancel', by));
+          this.showCard('cancelling');
+        })
+        .catch((err: unknown) => this.log.warn({ err }, 'could not read the cancel flag'))
+        .finally(() => (polling = false));
+    }, this.deps.signalPollMs ?? 1000);
+    const lockRenewal = setInterval(() => {
+      this.deps.locks
+        .extend(this.plan.target, this.plan.id, this.lockTtl())
+        .then((ok) => ok || this.log.error({ target: this.plan.target }, 'lost the target lock while running'))
+        .catch((err: unknown) => this.log.warn({ err }, 'could not renew the target lock'));
+    }, this.lockTtl() / 3);
+    return () => {
+      shutdown.removeEventListener('abort', onShutdown);
+      clearInterval(cancelPoll);
+      clearInterval(lockRenewal);
+    };
+  }
+
+  private async fail(err: unknown): Promise<never> {
+    if (err instanceof UserFacingError) {
+      this.log.warn({ err }, 'run refused');
+      await this.finish('failed', err.message);
+      throw new UnrecoverableError(err.message);
+    }
+    const reference = errorReference();
+    const attempt = this.job.attemptsMade + 1;
+    const attempts = this.job.opts.attempts ?? 1;
+    const at = this.currentStep ? ` in step ${this.currentStep.index} (${this.currentStep.title})` : '';
+    this.log.error({ err, reference, attempt, attempts }, 'run attempt failed');
+    if (attempt < attempts) {
+      await this.saveCheckpoint();
+      this.note = `Temporary error${at}; retrying (attempt ${attempt} of ${attempts}). Reference: ${reference}`;
+      this.showCard('retrying');
+      throw err;
+    }
+    await this.finish('failed', `Failed${at} after ${attempts} attempt${attempts === 1 ? '' : 's'}. Reference: ${reference}`);
+    throw err;
+  }
+
+  private async finish(outcome: RunOutcome, detail?: string): Promise<RunOutcome> {
+    this.note = detail;
+    await finishRun(this.deps, this.kind, this.plan, this.checkpointData, outcome, {
+      detail,
+      jobId: this.job.id,
+      fields: this.fields,
+      step: this.currentStep,
+      log: this.log,
+    });
+    return outcome;
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    await this.job.updateData({ planId: this.plan.id, checkpoint: this.checkpointData });
+  }
+
+  private showCard(state: RunState): void {
+    if (!this.plan.statusCardTs) return;
+    this.deps.outbox.updateCard(this.plan.id, this.plan.channel, this.plan.statusCardTs, this.card(state));
+  }
+
+  private card(state: RunState): { text: string; blocks: KnownBlock[] } {
+    return renderStatusCard({
+      planId: this.plan.id,
+      kind: this.plan.kind,
+      target: this.plan.target,
+      state,
+      step: this.currentStep,
+      fields: this.fields,
+      startedAt: this.plan.startedAt ?? this.deps.clock.now(),
+      now: this.deps.clock.now(),
+      note: this.note,
+      requestedBy: this.plan.requestedBy,
+    });
+  }
+
+  private async updatePlanMessage(): Promise<void> {
+    await updatePlanMessage(this.deps, this.kind, this.plan, undefined, this.log);
+  }
+
+  private lockTtl(): number {
+    return this.deps.lockTtlMs ?? RUN_LOCK_TTL_MS;
+  }
+
+  private waitPollMs(): number {
+    return this.deps.waitPollMs ?? 2000;
+  }
+}
+
+/**
+ * Everything a terminal outcome owes: cleanup, the plan's final status, the final card, the summary
+ * in the thread and on the plan message, the lock released, and an audit record. Each part is
+ * attempted even if an earlier one fails, and cleanup always runs first. Only the caller whose
+ * status transition wins reports, so a run is never announced twice.
+ */
+export async function finishRun(
+  deps: RunnerDeps,
+  kind: JobKind,
+  plan: StoredPlan,
+  checkpoint: Checkpoint,
+  outcome: RunOutcome,
+  extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: { index: number; total: number; title: string }; log: Logger; actor?: string },
+): Promise<StoredPlan> {
+  const { log } = extra;
+  let finalOutcome = outcome;
+  let cleanupNote = '';
+  if (kind.cleanup) {
+    try {
+      await kind.cleanup({ ...kindContext(deps, plan, log), plan: plan.plan, state: checkpoint.state });
+      log.info('cleanup done');
+    } catch (err) {
+      const reference = errorReference();
+      log.error({ err, reference }, 'cleanup failed');
+      cleanupNote = ` :warning: Cleanup failed (reference ${reference}): check the target by hand.`;
+      if (finalOutcome === 'succeeded') finalOutcome = 'failed';
+    }
+  }
+  const steps = kind.steps(plan.plan, checkpoint.state);
+  const doneCount = steps.filter((s) => checkpoint.done.includes(s.id)).length;
+  const summary = [kind.summarize(plan.plan, checkpoint.state, finalOutcome), extra.detail, `Steps done: ${doneCount} of ${steps.length}.${cleanupNote}`]
+    .filter(Boolean)
+    .join('\n');
+  const finished = await deps.plans.transition(plan.id, ['approved', 'running'], finalOutcome, { finishedAt: deps.clock.now(), outcome: summary });
+  if (!finished) {
+    // Another worker (a dead-run sweep racing this one) already reported it: say nothing twice.
+    log.info('run already finished elsewhere');
+    await deps.locks.release(plan.target, plan.id).catch((err: unknown) => log.error({ err }, 'releasing the lock failed'));
+    return (await deps.plans.get(plan.id)) ?? plan;
+  }
+
+  const attempt = async (what: string, fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      log.error({ err }, `${what} failed`);
+    }
+  };
+  // Free the target first: a new plan must not wait for Slack to accept the summary.
+  await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
+  if (finished.statusCardTs) {
+    const card = renderStatusCard({
+      planId: plan.id,
+      kind: plan.kind,
+      target: plan.target,
+      state: finalOutcome,
+      step: extra.step,
+      fields: extra.fields ?? {},
+      startedAt: finished.startedAt ?? deps.clock.now(),
+      now: deps.clock.now(),
+      note: extra.detail,
+      requestedBy: plan.requestedBy,
+    });
+    deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
+  }
+  // The final card goes out before the summary, so the thread reads in order.
+  await attempt('flushing status cards', () => deps.outbox.flush());
+  const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
+  await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
+  await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
+  await attempt('auditing', () =>
+    deps.audit.append({ actor: extra.actor ?? 'deckhand', action: `run.${finalOutcome}`, target: plan.target, planId: plan.id, jobId: extra.jobId, details: { summary } }),
+  );
+  log.info({ outcome: finalOutcome }, 'run finished');
+  return finished;
+}
+
+function kindContext(deps: RunnerDeps, plan: StoredPlan, log: Logger): KindContext {
+  return { clients: deps.clients, clock: deps.clock, log, settings: deps.settingsFor(plan.kind) };
+}
+
+async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {
+  if (!plan.messageTs) return;
+  try {
+    const message = renderPlanMessage(plan, kind.renderPlan(plan.plan), { outcome });
+    await deps.outbox.update(plan.channel, plan.messageTs, message);
+  } catch (err) {
+    log.error({ err }, 'could not update the plan message');
+  }
+}

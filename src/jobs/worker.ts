@@ -1,0 +1,130 @@
+/**
+ * The BullMQ worker process side: runs approved plans (runner.ts) and finds runs that died.
+ *
+ * A run "died" when its plan is still `running` but its job is no longer active, waiting or
+ * delayed (it exhausted its stalled retries, or was removed). Its cleanup runs and it is reported
+ * failed, at start-up and then periodically, because BullMQ's stalled checker can fail a job while
+ * no processor of ours is there to notice (DESIGN.md principle 6).
+ *
+ * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
+ * wait for them, then close what this module opened. The connection passed in belongs to the caller.
+ */
+import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Clients } from '../integrations/clients.js';
+import type { Clock } from '../integrations/clock.js';
+import type { AuditLog } from '../integrations/redis/audit.js';
+import type { TargetLocks } from '../integrations/redis/locks.js';
+import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
+import type { RunSignals } from '../integrations/redis/run-signals.js';
+import type { SlackOutbox } from '../integrations/slack/outbox.js';
+import type { Logger } from '../logger.js';
+import type { JobKind } from './kind.js';
+import { RUN_QUEUE, type RunJobData } from './queues.js';
+import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
+
+export interface WorkerDeps {
+  /** A worker-role connection (`maxRetriesPerRequest: null`). */
+  connection: Redis;
+  prefix: string;
+  kinds: Map<string, JobKind>;
+  clients: Clients;
+  clock: Clock;
+  log: Logger;
+  outbox: SlackOutbox;
+  plans: PlanStore;
+  locks: TargetLocks;
+  signals: RunSignals;
+  audit: AuditLog;
+  settingsFor(kind: string): unknown;
+  /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
+  concurrency?: number;
+  /** How often to look for dead runs after start-up; default 60 s. */
+  deadRunSweepMs?: number;
+  /** Passed to the runner; see RunnerDeps. */
+  signalPollMs?: number;
+  waitPollMs?: number;
+  lockTtlMs?: number;
+  /** Extra BullMQ worker options (tests shorten lockDuration / stalledInterval). */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise<void> }> {
+  const log = opts.log.child({ component: 'worker' });
+  const deps: RunnerDeps = { ...opts, log };
+  const shutdown = new AbortController();
+  const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+
+  await sweepDeadRuns(deps, lookups, log);
+
+  const worker = new Worker<RunJobData>(RUN_QUEUE, (job, token) => runPlanJob(deps, job, token, shutdown.signal), {
+    connection: opts.connection,
+    prefix: opts.prefix,
+    concurrency: opts.concurrency ?? 5,
+    ...opts.workerOptions,
+  });
+  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, planId: job?.data.planId, err: err.message, attemptsMade: job?.attemptsMade }, 'run attempt failed'));
+  await worker.waitUntilReady();
+
+  let sweeping: Promise<void> | undefined;
+  const sweepTimer = setInterval(() => {
+    sweeping ??= sweepDeadRuns(deps, lookups, log)
+      .then(() => undefined)
+      .catch((err: unknown) => log.error({ err }, 'dead-run sweep failed'))
+      .finally(() => (sweeping = undefined));
+  }, opts.deadRunSweepMs ?? 60_000);
+  sweepTimer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(sweepTimer);
+        const workerClosed = worker.close();
+        shutdown.abort();
+        await workerClosed;
+        await sweeping;
+        await lookups.close();
+        await opts.outbox.flush();
+        log.info('workers closed');
+      })()),
+  };
+}
+
+/** Finds runs whose job is gone or failed for good while the plan still says running, and closes them. */
+export async function sweepDeadRuns(deps: RunnerDeps, queue: Queue<RunJobData>, log: Logger): Promise<number> {
+  let closed = 0;
+  for (const plan of await deps.plans.listByStatus('running')) {
+    const job = await queue.getJob(plan.id);
+    const state = job ? await job.getState() : 'unknown';
+    if (ALIVE.has(state)) continue;
+    const kind = deps.kinds.get(plan.kind);
+    if (!kind) {
+      log.warn({ planId: plan.id, kind: plan.kind }, 'dead run of a kind this worker does not know; leaving it to a worker that does');
+      continue;
+    }
+    if (await closeDeadRun(deps, kind, plan, job?.data.checkpoint, state, log)) closed++;
+  }
+  return closed;
+}
+
+async function closeDeadRun(
+  deps: RunnerDeps,
+  kind: JobKind,
+  plan: StoredPlan,
+  checkpoint: RunJobData['checkpoint'],
+  jobState: string,
+  log: Logger,
+): Promise<boolean> {
+  const runLog = log.child({ planId: plan.id, jobId: plan.id });
+  runLog.warn({ jobState }, 'run died; cleaning up');
+  const finished = await finishRun(deps, kind, plan, checkpoint ?? { done: [], state: kind.initialState(plan.plan) }, 'failed', {
+    detail: `The run stopped unexpectedly (its job is ${jobState === 'unknown' ? 'gone' : jobState}); cleanup ran. Request a new plan to finish the work.`,
+    jobId: plan.id,
+    log: runLog,
+  });
+  return finished.status === 'failed';
+}
