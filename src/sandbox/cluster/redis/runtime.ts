@@ -35,6 +35,8 @@ export class RedisPods implements PodProcesses {
   private readonly pending = new Set<Promise<unknown>>();
   /** Sentinel port → the Sentinel Deployment (namespace/name) it belongs to. */
   private readonly sentinelPorts = new Map<number, string>();
+  /** In-flight starts of Sentinel-monitored data pods, per StatefulSet. */
+  private readonly dataLaunches = new Map<string, Set<Promise<void>>>();
 
   constructor(
     private readonly topology: RedisTopology,
@@ -70,6 +72,12 @@ export class RedisPods implements PodProcesses {
     pod.metadata.annotations = { ...pod.metadata.annotations, 'sandbox.deckhand.dev/address': `127.0.0.1:${port}` };
     const started = this.launch(pod.metadata.uid, id, port, role);
     this.track(started);
+    if (role.kind === 'sentinel-data') {
+      const launches = this.dataLaunches.get(role.group.statefulSet) ?? new Set();
+      launches.add(started);
+      this.dataLaunches.set(role.group.statefulSet, launches);
+      void started.catch(() => undefined).finally(() => launches.delete(started));
+    }
     return started;
   }
 
@@ -105,7 +113,9 @@ export class RedisPods implements PodProcesses {
     const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir];
     let args: string[];
     if (role.kind === 'sentinel') {
+      await Promise.allSettled([...(this.dataLaunches.get(role.group.statefulSet) ?? [])]);
       const master = (await this.currentMaster(role.group)) ?? this.initialMaster(role.group);
+      await this.waitForReplicas(role.group, master);
       const conf = join(dir, 'sentinel.conf');
       // Real milliseconds: Redis runs in real time, unlike the virtual clock.
       writeFileSync(
@@ -142,11 +152,7 @@ export class RedisPods implements PodProcesses {
   private maybeBootstrap(spec: RedisClusterSpec): void {
     if (this.bootstrapped.has(spec.statefulSet)) return;
     const ports = this.ordinalNames(spec.statefulSet).map((n) => this.ports.get(n)!);
-    const running = ports.every((p) => {
-      const proc = this.byPort.get(p);
-      return proc && [...this.processes.values()].includes(proc);
-    });
-    if (!running) return;
+    if (!ports.every((p) => this.isRunning(p))) return;
     this.bootstrapped.add(spec.statefulSet);
     this.track(bootstrapCluster(ports, spec.primaries));
   }
@@ -162,7 +168,28 @@ export class RedisPods implements PodProcesses {
   }
 
   private isSentinelPort(port: number, group: SentinelGroupSpec): boolean {
-    return this.sentinelPorts.get(port) === group.sentinels && [...this.processes.values()].some((p) => p.port === port);
+    return this.sentinelPorts.get(port) === group.sentinels && this.isRunning(port);
+  }
+
+  /**
+   * A Sentinel discovers replicas from the master's INFO, which it re-reads only every 10 s: start it once the
+   * running replicas are connected, so it knows them from its first INFO.
+   */
+  private async waitForReplicas(group: SentinelGroupSpec, masterPort: number): Promise<void> {
+    const replicas = this.ordinalNames(group.statefulSet)
+      .map((n) => this.ports.get(n)!)
+      .filter((p) => p !== masterPort && this.isRunning(p)).length;
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const info = await withRedis(masterPort, (c) => c.info('replication')).catch(() => '');
+      if (Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? -1) >= replicas) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  private isRunning(port: number): boolean {
+    const proc = this.byPort.get(port);
+    return proc !== undefined && [...this.processes.values()].includes(proc);
   }
 
   private initialMaster(group: SentinelGroupSpec): number {

@@ -1,0 +1,115 @@
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { VirtualClock } from '../../../src/sandbox/clock.js';
+import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
+import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
+import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+
+const DEFAULT = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
+const VOLUMES = ['a', 'b', 'a', 'a', 'b', 'c', 'c'].map((az, i) => ({
+  volumeId: `vol-0000000000000a00${i + 1}`,
+  sizeGiB: [10, 10, 20, 50, 50, 50, 500][i]!,
+  volumeType: ['gp3', 'gp3', 'gp2', 'gp3', 'gp3', 'gp3', 'st1'][i]!,
+  availabilityZone: `us-east-1${az}`,
+}));
+
+/** Redis runs in real time: poll it (real milliseconds) until the check passes. */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+function portOf(pod: V1Pod, name: string): number {
+  expect(pod.status?.podIP).toBe('127.0.0.1');
+  return pod.spec!.containers[0]!.ports!.find((p) => p.name === name)!.containerPort;
+}
+
+describe('real Redis behind the sandbox Redis pods', () => {
+  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
+  const dir = tempDir();
+  const clients: Redis[] = [];
+  let cluster: Awaited<ReturnType<typeof startCluster>>;
+  let core: CoreV1Api;
+  const client = (port: number) => {
+    const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: false });
+    c.on('error', () => undefined);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    const instances = ['a', 'b', 'c', 'a', 'b', 'c'].map((az, i) => instance(i + 1, `us-east-1${az}`, 'eks-prod-workers'));
+    cluster = await startCluster({ clock, faults: emptyFaults(), log: new MutationLog(), cloud: new StubCloud(VOLUMES), scenario: DEFAULT, dataDir: dir.path, initialInstances: instances });
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfigPath);
+    core = kc.makeApiClient(CoreV1Api);
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await cluster.stop();
+    clock.stop();
+    dir.remove();
+  });
+
+  it('fails a Sentinel master over, and the moved old master resyncs as a replica of the new one', async () => {
+    const ha0 = portOf(await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' }), 'redis');
+    const ha1 = portOf(await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-1' }), 'redis');
+    const sentinels = (await core.listNamespacedPod({ namespace: 'data', labelSelector: 'app=redis-sentinel' })).items;
+    expect(sentinels).toHaveLength(3);
+    const sentinel = client(portOf(sentinels[0]!, 'sentinel'));
+    const masterAddr = async () => (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as [string, string];
+    expect(await masterAddr()).toEqual(['127.0.0.1', String(ha0)]);
+    await eventually('Sentinel to know the replica', async () => ((await sentinel.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length === 1 || undefined);
+
+    await client(ha0).set('dh-test-key', 'before-failover');
+    await eventually('the write to reach the replica', async () => ((await client(ha1).get('dh-test-key')) === 'before-failover' ? true : undefined));
+
+    expect(await sentinel.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
+    await eventually('Sentinel to report the new master', async () => ((await masterAddr())[1] === String(ha1) ? true : undefined));
+    await eventually('the promoted replica to be master', async () => ((await client(ha1).info('replication')).includes('role:master') ? true : undefined));
+    await client(ha1).set('dh-test-key', 'after-failover');
+
+    // Move the old master: delete its pod; the StatefulSet recreates it after the grace period and its
+    // process starts as a replica of the master Sentinel reports now.
+    await core.deleteNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
+    await clock.advance(31_000);
+    await clock.advance(12_000);
+    await cluster.settled();
+    const moved = await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
+    expect(portOf(moved, 'redis')).toBe(ha0);
+    expect(moved.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const info = await eventually('the old master to finish its sync', async () => {
+      const text = await client(ha0).info('replication');
+      return text.includes('master_link_status:up') && text.includes('master_sync_in_progress:0') ? text : undefined;
+    });
+    expect(info).toContain('role:slave');
+    expect(info).toContain(`master_port:${ha1}`);
+    expect(await client(ha0).get('dh-test-key')).toBe('after-failover');
+  }, 20_000);
+
+  it('runs a Redis Cluster with full slot coverage where CLUSTER FAILOVER on a replica promotes it', async () => {
+    const pods = (await core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
+    expect(pods).toHaveLength(6);
+    const ports = pods.map((p) => portOf(p, 'redis'));
+    const info = await client(ports[0]!).call('CLUSTER', 'INFO');
+    expect(String(info)).toContain('cluster_state:ok');
+    expect(String(info)).toContain('cluster_slots_assigned:16384');
+
+    const roles = await Promise.all(ports.map(async (p) => ((await client(p).call('ROLE')) as [string])[0]));
+    expect(roles.filter((r) => r === 'master')).toHaveLength(3);
+    const replicaPort = ports[roles.indexOf('slave')]!;
+    expect(await client(replicaPort).call('CLUSTER', 'FAILOVER')).toBe('OK');
+    await eventually('the replica to become a primary', async () => (((await client(replicaPort).call('ROLE')) as [string])[0] === 'master' ? true : undefined));
+  }, 20_000);
+});
