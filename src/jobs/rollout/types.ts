@@ -202,6 +202,8 @@ export type WavePhase = 'pending' | 'surging' | 'draining' | 'done';
 export interface WaveState {
   /** Desired capacity this wave sets; recorded before the call so a resumed run sets the same value. */
   targetDesired?: number;
+  /** How many new instances this wave launches. */
+  launched?: number;
   /** New instances this wave launched (claimed once InService). */
   newInstanceIds: string[];
   startedAt?: number;

@@ -1,0 +1,120 @@
+/**
+ * Redis Cluster commands for the rollout's typed procedure, over ioredis (one short connection per call):
+ * ROLE, CLUSTER NODES, CLUSTER FAILOVER (sent to the replica; it only schedules the failover),
+ * CLUSTER INFO (cluster_state and slot coverage).
+ */
+import { Redis } from 'ioredis';
+
+export interface RedisAddress {
+  host: string;
+  port: number;
+}
+
+export const addressText = (a: RedisAddress) => `${a.host}:${a.port}`;
+
+/** Run `fn` on a fresh connection that fails fast instead of queueing while Redis is down. */
+export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = new Redis({
+    host: address.host,
+    port: address.port,
+    lazyConnect: true,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export type Role = { role: 'master'; replicas: RedisAddress[] } | { role: 'replica'; master: RedisAddress; linkState: string } | { role: 'sentinel' };
+
+export async function readRole(address: RedisAddress): Promise<Role> {
+  const reply = (await withRedis(address, (r) => r.call('ROLE'))) as unknown[];
+  const kind = String(reply[0]);
+  if (kind === 'master') {
+    const replicas = ((reply[2] ?? []) as unknown[][]).map((entry) => ({ host: String(entry[0]), port: Number(entry[1]) }));
+    return { role: 'master', replicas };
+  }
+  if (kind === 'slave') return { role: 'replica', master: { host: String(reply[1]), port: Number(reply[2]) }, linkState: String(reply[3]) };
+  return { role: 'sentinel' };
+}
+
+export interface ClusterNode {
+  id: string;
+  address: RedisAddress;
+  flags: string[];
+  masterId?: string;
+  slots: number;
+  connected: boolean;
+}
+
+/** Parses `CLUSTER NODES`: `<id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <link> <slot>...`. */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [id, addr, flags, master, , , , link, ...slots] = line.split(' ');
+      const [hostPort] = (addr ?? '').split('@');
+      const cut = (hostPort ?? '').lastIndexOf(':');
+      const slotCount = slots
+        .filter((s) => !s.startsWith('['))
+        .reduce((sum, s) => {
+          const [from, to] = s.split('-').map(Number);
+          return sum + (to === undefined ? 1 : to - from! + 1);
+        }, 0);
+      return {
+        id: id ?? '',
+        address: { host: (hostPort ?? '').slice(0, cut), port: Number((hostPort ?? '').slice(cut + 1)) },
+        flags: (flags ?? '').split(','),
+        masterId: master && master !== '-' ? master : undefined,
+        slots: slotCount,
+        connected: link === 'connected',
+      };
+    });
+}
+
+export async function clusterNodes(address: RedisAddress): Promise<ClusterNode[]> {
+  return parseClusterNodes(String(await withRedis(address, (r) => r.call('CLUSTER', 'NODES'))));
+}
+
+/** Sent to a replica: a coordinated failover (the primary pauses clients until the replica caught up). */
+export async function clusterFailover(replica: RedisAddress): Promise<void> {
+  await withRedis(replica, (r) => r.call('CLUSTER', 'FAILOVER'));
+}
+
+export interface ClusterHealth {
+  ok: boolean;
+  slotsAssigned: number;
+  slotsOk: number;
+  knownNodes: number;
+}
+
+export function parseInfo(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const cut = line.indexOf(':');
+    if (cut > 0 && !line.startsWith('#')) fields[line.slice(0, cut)] = line.slice(cut + 1).trim();
+  }
+  return fields;
+}
+
+export async function clusterHealth(address: RedisAddress): Promise<ClusterHealth> {
+  const info = parseInfo(String(await withRedis(address, (r) => r.call('CLUSTER', 'INFO'))));
+  return {
+    ok: info.cluster_state === 'ok',
+    slotsAssigned: Number(info.cluster_slots_assigned ?? 0),
+    slotsOk: Number(info.cluster_slots_ok ?? 0),
+    knownNodes: Number(info.cluster_known_nodes ?? 0),
+  };
+}
+
+/** cluster_state:ok and all 16384 slots assigned and served. */
+export const fullyCovered = (h: ClusterHealth) => h.ok && h.slotsAssigned === 16384 && h.slotsOk === 16384;

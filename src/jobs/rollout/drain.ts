@@ -1,0 +1,135 @@
+/**
+ * Drain a set of tainted old nodes together through the Eviction API (never a plain delete, except an
+ * approved force). Each PDB paces its own pods, so nodes drain in parallel while no budget is exceeded.
+ * Pods whose PDB reports no allowed disruption are not even tried; a 429 backs off per pod; blockers
+ * (pods and PDBs) go to the status card and, refreshed, to the thread. At the drain timeout a human picks:
+ * keep waiting, skip the node (retried last), force (approver), or abort.
+ */
+import { RefusalError } from '../../errors.js';
+import { deletePod, evictPod, listPdbs, listPods, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
+import { formatDuration } from './render.js';
+import type { RolloutContext } from './prepare.js';
+import { moveRedisPod } from './redis.js';
+import { retrying } from './retry.js';
+import type { PlanNode } from './types.js';
+
+export const DRAIN_POLL_MS = 1000;
+const BLOCKER_POST_MS = 5 * 60_000;
+
+export interface DrainTarget {
+  instanceId: string;
+  nodeName: string;
+}
+
+const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
+function selects(pdb: PdbView, pod: PodView): boolean {
+  const entries = Object.entries(pdb.matchLabels);
+  return pdb.namespace === pod.namespace && entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
+}
+
+/** Pods that must leave before the node may be terminated: everything but DaemonSet pods and finished pods. */
+export function mustLeave(pod: PodView): boolean {
+  return pod.owner?.kind !== 'DaemonSet' && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
+}
+
+export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], opts: { label: string; allowSkip: boolean }): Promise<void> {
+  const { clients, state } = ctx;
+  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  let pending = targets.filter((t) => !state.skipped.includes(t.instanceId));
+  const nextTry = new Map<string, number>();
+  const failures = new Map<string, number>();
+  let startedAt = ctx.clock.now();
+  let lastPosted = { key: '', at: 0 };
+  let asks = 0;
+  const planned = new Map<string, PlanNode>(ctx.plan.nodes.map((n) => [n.instanceId, n]));
+
+  while (pending.length > 0) {
+    if (await ctx.cancelRequested()) return;
+    const names = new Set(pending.map((t) => t.nodeName));
+    const pods = (await r(() => listPods(clients.kube))).filter((p) => p.nodeName && names.has(p.nodeName) && mustLeave(p));
+    const remaining = pods.filter((p) => !p.terminating);
+    if (remaining.length === 0) return;
+    const pdbs = await r(() => listPdbs(clients.kube));
+    const allowance = new Map(pdbs.map((p) => [podKey(p), p.disruptionsAllowed]));
+    const blockers = new Map<string, string>();
+    const movedBefore = state.podsMoved;
+    const now = ctx.clock.now();
+    // Typed procedures first (failover before the pod leaves), then the rest.
+    const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels['deckhand.dev/procedure'])) - Number(Boolean(a.labels['deckhand.dev/procedure'])) || podKey(a).localeCompare(podKey(b)));
+    for (const pod of ordered) {
+      const id = podKey(pod);
+      if ((nextTry.get(id) ?? 0) > now) {
+        blockers.set(id, 'backing off after a refusal');
+        continue;
+      }
+      const covering = pdbs.filter((p) => selects(p, pod));
+      const exhausted = covering.find((p) => (allowance.get(podKey(p)) ?? 0) <= 0);
+      if (covering.length === 1 && exhausted) {
+        blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
+        continue;
+      }
+      const plannedPod = planned.get(pending.find((t) => t.nodeName === pod.nodeName)!.instanceId)?.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name);
+      if (pod.labels['deckhand.dev/procedure']) {
+        const ready = await moveRedisPod(ctx, pod, plannedPod);
+        if (!ready) {
+          blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
+          continue;
+        }
+      }
+      await ctx.audit('kubernetes:EvictPod', { pod: id, node: pod.nodeName });
+      const result = await r(() => evictPod(clients.kube, pod.namespace, pod.name));
+      if (result.outcome === 'evicted' || result.outcome === 'gone') {
+        for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
+        if (result.outcome === 'evicted') state.podsMoved++;
+        failures.delete(id);
+        continue;
+      }
+      const count = (failures.get(id) ?? 0) + 1;
+      failures.set(id, count);
+      nextTry.set(id, now + Math.min(1000 * 2 ** (count - 1), 30_000));
+      blockers.set(id, result.outcome === 'blocked' ? `eviction refused (429)${result.pdbs.length ? ` by PDB ${result.pdbs.join(', ')}` : ''}` : `eviction failed: ${result.message}`);
+    }
+    if (state.podsMoved !== movedBefore) await ctx.checkpoint();
+    const blockerText = [...blockers.entries()].map(([pod, why]) => `${pod}: ${why}`);
+    ctx.progress.status({ phase: `draining ${pending.length} node(s)`, blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });
+    const pdbBlockers = blockerText.filter((t) => t.includes('PDB') || t.includes('failed'));
+    const key = pdbBlockers.join('\n');
+    if (pdbBlockers.length && (key !== lastPosted.key ? now - lastPosted.at >= 60_000 : now - lastPosted.at >= BLOCKER_POST_MS)) {
+      lastPosted = { key, at: now };
+      await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration((now - startedAt) / 1000)}:\n${pdbBlockers.slice(0, 10).join('\n')}`);
+    }
+
+    if (now - startedAt >= ctx.plan.drainTimeoutMs) {
+      asks++;
+      const choice = await ctx.ask({
+        id: `${opts.label}/drain-timeout/${asks}`,
+        text: `${opts.label}: ${remaining.length} pod(s) still on ${pending.map((t) => t.nodeName).join(', ')} after ${formatDuration(ctx.plan.drainTimeoutMs / 1000)}.\n${blockerText.slice(0, 10).join('\n')}`,
+        choices: [
+          { id: 'wait', label: 'Keep waiting', style: 'primary' },
+          ...(opts.allowSkip ? [{ id: 'skip', label: 'Skip these nodes (retry last)' }] : []),
+          { id: 'force', label: 'Force (delete, bypass PDB)', style: 'danger' as const, needsApprover: true },
+          { id: 'abort', label: 'Abort', style: 'danger' as const },
+        ],
+      });
+      if (choice === 'abort') throw new RefusalError(`${opts.label}: aborted at the drain timeout`);
+      if (choice === 'skip') {
+        const blockedNodes = new Set(remaining.map((p) => p.nodeName));
+        for (const t of pending) if (blockedNodes.has(t.nodeName) && !state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+        pending = pending.filter((t) => !blockedNodes.has(t.nodeName));
+        await ctx.checkpoint();
+        await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);
+      }
+      if (choice === 'force') {
+        for (const pod of remaining) {
+          await ctx.audit('kubernetes:DeletePod', { pod: podKey(pod), node: pod.nodeName, reason: 'approved force at drain timeout' });
+          await r(() => deletePod(clients.kube, pod.namespace, pod.name));
+          state.forced.push(podKey(pod));
+        }
+        await ctx.checkpoint();
+      }
+      startedAt = ctx.clock.now();
+    }
+    await ctx.clock.sleep(DRAIN_POLL_MS, ctx.signal);
+  }
+}

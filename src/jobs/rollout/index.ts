@@ -1,0 +1,54 @@
+/** Job kind `rollout`: replace the outdated worker nodes of an EKS Auto Scaling group, wave by wave. */
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Clients } from '../../integrations/clients.js';
+import type { JobKind, Step } from '../kind.js';
+import { parseRolloutArgs, rolloutCommand } from './args.js';
+import { fingerprintRollout, observeRollout } from './observe.js';
+import { planRollout } from './plan.js';
+import { cleanup } from './prepare.js';
+import { renderRolloutPlan } from './render.js';
+import { resolveSettings, rolloutSettingsSchema } from './settings.js';
+import { rolloutSteps, summarizeRollout } from './steps.js';
+import type { RolloutArgs, RolloutObserved, RolloutPlan, RolloutState } from './types.js';
+
+/** Clients talking to the named cluster's kubeconfig context (settings `clusters`), or the default one. */
+export function clientsForCluster(clients: Clients, settings: unknown, cluster: string | undefined): Clients {
+  const context = cluster ? resolveSettings(settings).clusters?.[cluster] : undefined;
+  if (!context) return clients;
+  const kube = new KubeConfig();
+  kube.loadFromString(clients.kube.exportConfig());
+  kube.setCurrentContext(context);
+  return { ...clients, kube };
+}
+
+function onCluster(step: Step<RolloutPlan, RolloutState>, plan: RolloutPlan): Step<RolloutPlan, RolloutState> {
+  if (!plan.cluster) return step;
+  return {
+    ...step,
+    // Same context object (state, checkpoint, ask...), only the Kubernetes client differs.
+    run: (ctx) => step.run(Object.assign(Object.create(ctx) as typeof ctx, { clients: clientsForCluster(ctx.clients, ctx.settings, plan.cluster) })),
+  };
+}
+
+export function initialRolloutState(): RolloutState {
+  return { waves: {}, terminated: [], skipped: [], podsMoved: 0, forced: [] };
+}
+
+export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, RolloutState> = {
+  command: rolloutCommand,
+  mutating: true,
+  settingsSchema: rolloutSettingsSchema,
+  parseArgs: parseRolloutArgs,
+  isDryRun: (args) => args.dryRun,
+  target: (args) => `asg/${args.cluster ? `${args.cluster}/` : ''}${args.group}`,
+  observe: (ctx, args) => observeRollout(clientsForCluster(ctx.clients, ctx.settings, args.cluster), args),
+  fingerprint: fingerprintRollout,
+  plan: planRollout,
+  renderPlan: renderRolloutPlan,
+  initialState: initialRolloutState,
+  steps: (plan) => rolloutSteps(plan).map((s) => onCluster(s, plan)),
+  cleanup: async (ctx) => {
+    await cleanup({ clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster), clock: ctx.clock, plan: ctx.plan, state: ctx.state });
+  },
+  summarize: summarizeRollout,
+};

@@ -1,0 +1,124 @@
+/**
+ * Read-only observation for a rollout: the group, the target version, its nodes and the pods on them,
+ * PDBs, controllers, and the Redis role of every pod with a typed procedure. No mutation here.
+ */
+import { createHash } from 'node:crypto';
+import { UserFacingError } from '../../errors.js';
+import type { Clients } from '../../integrations/clients.js';
+import { activeInstanceRefresh, describeGroup, type GroupView } from '../../integrations/aws/auto-scaling.js';
+import { describeImage, listTemplateVersions } from '../../integrations/aws/launch-templates.js';
+import { listNodes } from '../../integrations/kubernetes/nodes.js';
+import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
+import { readRole } from '../../integrations/redis-procedures/cluster.js';
+import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
+
+export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
+
+type TargetResult = { target: ResolvedTarget } | { error: string };
+
+async function resolveTarget(clients: Clients, group: GroupView, to: string | undefined): Promise<TargetResult> {
+  const lt = group.launchTemplate;
+  if (!lt) return { error: `${group.name} uses no launch template (launch configurations are not supported); move it to a launch template first` };
+  const versions = await listTemplateVersions(clients.ec2, lt.id);
+  const numbered = (v: string) =>
+    v === '$Latest' ? versions.at(-1) : v === '$Default' ? versions.find((x) => x.isDefault) : versions.find((x) => x.version === v);
+  const groupVersion = numbered(lt.version);
+  if (!groupVersion) return { error: `version ${lt.version} of ${lt.id} does not exist` };
+  let chosen = groupVersion;
+  if (to?.startsWith('ami-')) {
+    const image = await describeImage(clients.ec2, to);
+    if (!image) return { error: `EC2 does not know ${to}` };
+    if (image.state !== 'available') return { error: `${to} is ${image.state}, not available` };
+    const match = [...versions].reverse().find((v) => v.imageId === to);
+    if (!match) return { error: `no version of ${lt.id} uses ${to}; create a launch template version with it, then run again with --to <version>` };
+    chosen = match;
+  } else if (to !== undefined) {
+    const match = numbered(to);
+    if (!match) return { error: `${lt.id} has no version ${to} (versions: ${versions.map((v) => v.version).join(', ')})` };
+    chosen = match;
+  }
+  if (!chosen.imageId) return { error: `version ${chosen.version} of ${lt.id} names no AMI` };
+  return { target: { launchTemplateId: lt.id, version: chosen.version, imageId: chosen.imageId, groupVersion: groupVersion.version } };
+}
+
+function procedureOf(pod: PodView): RedisProcedure | undefined {
+  const label = pod.labels[PROCEDURE_LABEL];
+  return label === 'redis-sentinel' || label === 'redis-cluster' ? label : undefined;
+}
+
+/** The pod's Redis address: its IP and the container port named 'redis'. */
+export function redisAddress(pod: Pick<PodView, 'podIP' | 'ports'>): { host: string; port: number } | undefined {
+  const port = pod.ports.redis;
+  return pod.podIP && port ? { host: pod.podIP, port } : undefined;
+}
+
+async function probeRole(pod: PodView): Promise<RedisRole> {
+  const address = redisAddress(pod);
+  if (!address) return 'unknown';
+  try {
+    const role = await readRole(address);
+    return role.role === 'master' ? 'master' : role.role === 'replica' ? 'replica' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function observeRollout(clients: Clients, args: RolloutArgs): Promise<RolloutObserved> {
+  const group = await describeGroup(clients.autoScaling, args.group);
+  if (!group) throw new UserFacingError(`no Auto Scaling group named ${args.group}`);
+  const [refresh, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
+    activeInstanceRefresh(clients.autoScaling, group.name),
+    resolveTarget(clients, group, args.to),
+    listNodes(clients.kube),
+    listPods(clients.kube),
+    listPdbs(clients.kube),
+    listWorkloads(clients.kube),
+  ]);
+  const groupInstances = new Set(group.instances.map((i) => i.instanceId));
+  const groupNodes = nodes.filter((n) => n.instanceId && groupInstances.has(n.instanceId));
+  const groupNodeNames = new Set(groupNodes.map((n) => n.name));
+  const podsOnGroup = pods.filter((p) => p.nodeName && groupNodeNames.has(p.nodeName));
+  const observedPods: ObservedPod[] = await Promise.all(
+    podsOnGroup.map(async (p) => {
+      const procedure = procedureOf(p);
+      return {
+        namespace: p.namespace,
+        name: p.name,
+        nodeName: p.nodeName,
+        phase: p.phase,
+        ready: p.ready,
+        labels: p.labels,
+        annotations: p.annotations,
+        controller: topController(p, replicaSetOwners),
+        hasEmptyDir: p.hasEmptyDir,
+        graceSeconds: p.graceSeconds,
+        procedure,
+        redisRole: procedure ? await probeRole(p) : undefined,
+      };
+    }),
+  );
+  return {
+    group,
+    ...('target' in target ? { target: target.target } : { targetError: target.error }),
+    activeInstanceRefresh: refresh,
+    nodes: groupNodes,
+    pods: observedPods,
+    pdbs,
+    workloads: workloads.map(({ observed: _observed, ...w }) => w),
+  };
+}
+
+/** What approval re-checks: the group's shape and instances, the target, and which pods sit on which node. */
+export function fingerprintRollout(observed: RolloutObserved): string {
+  const g = observed.group;
+  const digest = {
+    group: [g.name, g.minSize, g.maxSize, g.desiredCapacity, g.launchTemplate, g.tags['deckhand:rollout-lock'] ?? ''],
+    instances: g.instances.map((i) => [i.instanceId, i.lifecycleState, i.launchTemplateId, i.launchTemplateVersion]).sort(),
+    target: observed.target ?? observed.targetError,
+    refresh: observed.activeInstanceRefresh ?? '',
+    nodes: observed.nodes.map((n) => [n.name, n.instanceId]).sort(),
+    // controllers, not pod names: a restarted pod of the same Deployment does not change what the plan does
+    pods: observed.pods.map((p) => `${p.controller ? `${p.controller.kind}/${p.controller.namespace}/${p.controller.name}` : `${p.namespace}/${p.name}`}@${p.nodeName}`).sort(),
+  };
+  return createHash('sha256').update(JSON.stringify(digest)).digest('hex').slice(0, 32);
+}

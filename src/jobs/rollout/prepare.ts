@@ -1,0 +1,162 @@
+/**
+ * Start and end of a rollout run. `prepare` locks the group (tag), records what it changes (checkpoint
+ * and tag, before changing it), suspends AZRebalance, points the group at the target version with room
+ * for the surge, and keeps cluster-autoscaler out. `cleanup` undoes exactly that and is idempotent:
+ * it runs in `finally` and again at worker start-up for a run that died.
+ */
+import { RefusalError } from '../../errors.js';
+import type { Clients } from '../../integrations/clients.js';
+import type { Clock } from '../../integrations/clock.js';
+import { deleteGroupTags, describeGroup, resumeProcesses, setGroupTags, suspendProcesses, updateGroup } from '../../integrations/aws/auto-scaling.js';
+import { listNodes, removeTaint, setNodeAnnotations, setNodeLabels, setUnschedulable } from '../../integrations/kubernetes/nodes.js';
+import { readDeploymentReplicas, scaleDeployment } from '../../integrations/kubernetes/pods.js';
+import type { StepContext } from '../kind.js';
+import { retrying } from './retry.js';
+import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, PROCESSES_TO_SUSPEND, SCALE_DOWN_DISABLED } from './tags.js';
+import type { RolloutPlan, RolloutState } from './types.js';
+
+export type RolloutContext = StepContext<RolloutPlan, RolloutState>;
+
+export const CLUSTER_AUTOSCALER = { namespace: 'kube-system', name: 'cluster-autoscaler' };
+
+type Recorded = NonNullable<RolloutState['recorded']>;
+
+export async function prepare(ctx: RolloutContext): Promise<void> {
+  const { plan, state, clients } = ctx;
+  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  const group = await r(() => describeGroup(clients.autoScaling, plan.group));
+  if (!group) throw new RefusalError(`the Auto Scaling group ${plan.group} no longer exists`);
+  const holder = group.tags[LOCK_TAG];
+  if (holder && holder !== ctx.planId) throw new RefusalError(`another rollout (${holder}) holds the lock on ${plan.group}`);
+
+  if (!state.recorded) {
+    state.startedAt = ctx.clock.now();
+    state.recorded = {
+      suspendedByUs: PROCESSES_TO_SUSPEND.filter((p) => !group.suspendedProcesses.includes(p)),
+      autoscalerReplicas: plan.autoscalerMode === 'scale-to-zero' ? await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name)) : undefined,
+      annotatedNodes: [],
+    };
+    await ctx.checkpoint();
+  }
+  const recorded = state.recorded;
+  if (!holder) {
+    await ctx.audit('autoscaling:CreateOrUpdateTags', { group: plan.group, keys: [LOCK_TAG, ORIGINAL_TAG] });
+    await r(() => setGroupTags(clients.autoScaling, plan.group, { [LOCK_TAG]: ctx.planId, [ORIGINAL_TAG]: originalTag(plan, recorded) }));
+  }
+  const toSuspend = recorded.suspendedByUs.filter((p) => !group.suspendedProcesses.includes(p));
+  if (toSuspend.length) {
+    await ctx.audit('autoscaling:SuspendProcesses', { group: plan.group, processes: toSuspend });
+    await r(() => suspendProcesses(clients.autoScaling, plan.group, toSuspend));
+  }
+  const needsVersion = group.launchTemplate?.id !== plan.target.launchTemplateId || group.launchTemplate?.version !== plan.target.version;
+  if (needsVersion || group.maxSize < plan.temporaryMaxSize) {
+    const change = { maxSize: Math.max(group.maxSize, plan.temporaryMaxSize), launchTemplate: needsVersion ? { id: plan.target.launchTemplateId, version: plan.target.version } : undefined };
+    await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: plan.group, ...change });
+    await r(() => updateGroup(clients.autoScaling, plan.group, change));
+  }
+  await holdAutoscaler(ctx, recorded);
+  await ctx.checkpoint();
+}
+
+function originalTag(plan: RolloutPlan, recorded: Recorded): string {
+  return JSON.stringify({ desired: plan.original.desired, max: plan.original.max, version: plan.target.groupVersion, suspendedByUs: recorded.suspendedByUs, autoscalerReplicas: recorded.autoscalerReplicas });
+}
+
+/** Keep cluster-autoscaler from removing or fighting nodes: annotate the group's nodes, or scale it to 0. */
+async function holdAutoscaler(ctx: RolloutContext, recorded: Recorded): Promise<void> {
+  const { plan, clients } = ctx;
+  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  if (plan.autoscalerMode === 'scale-to-zero') {
+    if (recorded.autoscalerReplicas === undefined || recorded.autoscalerReplicas === 0) return;
+    const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+    if (current === 0) return;
+    await ctx.audit('kubernetes:ScaleDeployment', { ...CLUSTER_AUTOSCALER, replicas: 0 });
+    await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, 0));
+    return;
+  }
+  await annotateScaleDownDisabled(ctx, plan.nodes.flatMap((n) => (n.nodeName ? [n.nodeName] : [])));
+}
+
+/** Annotate nodes that lack the annotation; remember only those we changed so cleanup leaves others alone. */
+export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: string[]): Promise<void> {
+  const { plan, state, clients } = ctx;
+  if (plan.autoscalerMode !== 'annotate' || !state.recorded) return;
+  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
+  for (const name of nodeNames) {
+    const node = nodes.get(name);
+    if (!node || state.recorded.annotatedNodes.includes(name) || node.annotations[SCALE_DOWN_DISABLED] === 'true') continue;
+    state.recorded.annotatedNodes.push(name);
+    await ctx.checkpoint();
+    await ctx.audit('kubernetes:AnnotateNode', { node: name, [SCALE_DOWN_DISABLED]: 'true' });
+    await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: 'true' }));
+  }
+}
+
+/**
+ * Restore everything the run changed. Reads what to restore from the checkpoint, or from the group's
+ * tag when the run died before its first checkpoint. Safe to run any number of times.
+ */
+export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState; planId?: string }): Promise<string[]> {
+  const { clients, clock, plan, state } = input;
+  const r = <T>(call: () => Promise<T>) => retrying(clock, undefined, call);
+  const done: string[] = [];
+  const group = await r(() => describeGroup(clients.autoScaling, plan.group));
+  if (!group) return done;
+  const recorded = state.recorded ?? fromTag(group.tags[ORIGINAL_TAG]);
+  const ours = group.tags[LOCK_TAG] === undefined || input.planId === undefined || group.tags[LOCK_TAG] === input.planId;
+  if (!recorded || !ours) return done;
+
+  const toResume = recorded.suspendedByUs.filter((p) => group.suspendedProcesses.includes(p));
+  if (toResume.length) {
+    await r(() => resumeProcesses(clients.autoScaling, plan.group, toResume));
+    done.push(`resumed ${toResume.join(', ')}`);
+  }
+  const maxSize = Math.max(plan.original.max, group.desiredCapacity);
+  if (group.maxSize !== maxSize) {
+    await r(() => updateGroup(clients.autoScaling, plan.group, { maxSize }));
+    done.push(`MaxSize back to ${maxSize}`);
+  }
+  if (plan.autoscalerMode === 'scale-to-zero' && recorded.autoscalerReplicas) {
+    const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+    if (current !== undefined && current !== recorded.autoscalerReplicas) {
+      await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, recorded.autoscalerReplicas!));
+      done.push(`cluster-autoscaler back to ${recorded.autoscalerReplicas} replica(s)`);
+    }
+  }
+  const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
+  let unannotated = 0;
+  for (const name of recorded.annotatedNodes) {
+    if (nodes.get(name)?.annotations[SCALE_DOWN_DISABLED] === undefined) continue;
+    await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: null }));
+    unannotated++;
+  }
+  if (unannotated) done.push(`removed the scale-down-disabled annotation from ${unannotated} node(s)`);
+  let released = 0;
+  for (const planned of plan.nodes) {
+    const node = planned.nodeName ? nodes.get(planned.nodeName) : undefined;
+    if (!node || node.annotations[OWNER_ANNOTATION] === undefined) continue;
+    await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
+    await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
+    if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
+    await r(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
+    released++;
+  }
+  if (released) done.push(`untainted ${released} old node(s) left in service`);
+  const tags = [LOCK_TAG, ORIGINAL_TAG].filter((k) => k in group.tags);
+  if (tags.length) {
+    await r(() => deleteGroupTags(clients.autoScaling, plan.group, tags));
+    done.push('released the lock');
+  }
+  return done;
+}
+
+function fromTag(value: string | undefined): Recorded | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed = JSON.parse(value) as { suspendedByUs?: string[]; autoscalerReplicas?: number };
+    return { suspendedByUs: parsed.suspendedByUs ?? [], autoscalerReplicas: parsed.autoscalerReplicas, annotatedNodes: [] };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Typed procedures for Redis pods on a node being drained (seed-posts §1.3, §1.4):
+ * - Sentinel master: SENTINEL FAILOVER, confirm the new master by GET-MASTER-ADDR-BY-NAME, then evict;
+ *   a replica is evicted at once. After the move: wait for the moved pod's sync as replica
+ *   (master_link_status:up, master_sync_in_progress:0), then SENTINEL RESET on every Sentinel.
+ * - Cluster primary: CLUSTER FAILOVER on a connected replica on another node, confirm with ROLE, then evict.
+ *   After the move: cluster_state:ok and all 16384 slots served.
+ * A primary with no replica off the node is left for the drain timeout question (the seed's temporary-replica
+ * procedure is not automated).
+ */
+import { listPods, type PodView } from '../../integrations/kubernetes/pods.js';
+import { addressText, clusterFailover, clusterHealth, clusterNodes, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
+import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
+import { redisAddress } from './observe.js';
+import type { RolloutContext } from './prepare.js';
+import { retrying } from './retry.js';
+import type { PlanPod } from './types.js';
+
+export const SENTINEL_MASTER_ANNOTATION = 'deckhand.dev/sentinel-master-name';
+const CONFIRM_TIMEOUT_MS = 60_000;
+const CONFIRM_POLL_MS = 500;
+
+const same = (a: RedisAddress | undefined, b: RedisAddress | undefined) => Boolean(a && b && a.host === b.host && a.port === b.port);
+
+function sentinelAddresses(pods: PodView[]): RedisAddress[] {
+  return pods
+    .filter((p) => p.labels.app === 'redis-sentinel' && p.ready && p.podIP && p.ports.sentinel)
+    .map((p) => ({ host: p.podIP!, port: p.ports.sentinel! }));
+}
+
+async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = ctx.clock.now() + CONFIRM_TIMEOUT_MS;
+  while (ctx.clock.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await ctx.clock.sleep(CONFIRM_POLL_MS, ctx.signal);
+  }
+  return false;
+}
+
+/** True when the pod may be evicted now; false while a failover is pending or impossible. */
+export async function moveRedisPod(ctx: RolloutContext, pod: PodView, _planned?: PlanPod): Promise<boolean> {
+  const address = redisAddress(pod);
+  if (!address) return true;
+  const role = await readRole(address).catch(() => undefined);
+  if (!role || role.role !== 'master') return true;
+  const procedure = pod.labels['deckhand.dev/procedure'];
+  const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
+  if (procedure === 'redis-sentinel') {
+    const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
+    const sentinel = sentinelAddresses(pods)[0];
+    if (!sentinel) return false;
+    await ctx.audit('redis:SentinelFailover', { pod: `${pod.namespace}/${pod.name}`, masterName, sentinel: addressText(sentinel) });
+    await sentinelFailover(sentinel, masterName).catch(() => undefined);
+    const moved = await until(ctx, async () => {
+      const master = await sentinelMasterAddress(sentinel, masterName);
+      return Boolean(master) && !same(master, address) && (await readRole(master!)).role === 'master';
+    });
+    if (moved) await ctx.progress.milestone(`Sentinel ${masterName}: master moved off ${pod.name} before eviction`);
+    return false;
+  }
+  if (procedure === 'redis-cluster') {
+    const byAddress = new Map(pods.flatMap((p) => { const a = redisAddress(p); return a ? [[addressText(a), p] as const] : []; }));
+    const nodes = await clusterNodes(address);
+    const self = nodes.find((n) => n.flags.includes('myself'));
+    const replica = nodes.find((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail') && byAddress.get(addressText(n.address))?.nodeName !== pod.nodeName);
+    if (!replica) return false;
+    await ctx.audit('redis:ClusterFailover', { pod: `${pod.namespace}/${pod.name}`, replica: addressText(replica.address) });
+    await clusterFailover(replica.address).catch(() => undefined);
+    const promoted = await until(ctx, async () => (await readRole(replica.address)).role === 'master' && (await readRole(address)).role === 'replica');
+    if (promoted) await ctx.progress.milestone(`Redis Cluster: ${byAddress.get(addressText(replica.address))?.name ?? addressText(replica.address)} took over from ${pod.name} before eviction`);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * After the wave's Redis pods moved: each Sentinel-managed pod is back and in sync (then every Sentinel
+ * is reset so it forgets stale replica addresses), and each Redis Cluster is ok with full slot coverage.
+ * True when every check passes now.
+ */
+export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promise<boolean> {
+  if (moved.length === 0) return true;
+  const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
+  const byName = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  for (const planned of moved) {
+    const pod = byName.get(`${planned.namespace}/${planned.name}`);
+    const address = pod && pod.ready && !pod.terminating ? redisAddress(pod) : undefined;
+    if (!address) return false;
+    try {
+      if (planned.procedure === 'redis-sentinel') {
+        const info = await replicationInfo(address);
+        if (info.role === 'replica' && !replicaInSync(info)) return false;
+      } else if (!fullyCovered(await clusterHealth(address))) return false;
+    } catch {
+      return false;
+    }
+  }
+  const sentinels = sentinelAddresses(pods);
+  const masterNames = new Set(moved.filter((p) => p.procedure === 'redis-sentinel').map((p) => byName.get(`${p.namespace}/${p.name}`)?.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster'));
+  for (const masterName of masterNames) {
+    for (const sentinel of sentinels) {
+      await ctx.audit('redis:SentinelReset', { sentinel: addressText(sentinel), masterName });
+      await sentinelReset(sentinel, masterName).catch(() => undefined);
+    }
+  }
+  return true;
+}

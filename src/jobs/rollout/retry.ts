@@ -1,0 +1,29 @@
+/**
+ * Retries for the step machine's API calls. The AWS SDK already retries throttling a few times; this
+ * outer loop (virtual-clock aware) also covers Kubernetes 429/5xx and network resets, so a run survives
+ * heavy throttling. Anything else (4xx, validation) is thrown at once.
+ */
+import { ApiException } from '@kubernetes/client-node';
+import type { Clock } from '../../integrations/clock.js';
+
+const RETRYABLE_AWS = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'PriorRequestNotComplete']);
+
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ApiException) return error.code === 429 || error.code >= 500;
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }).$metadata;
+  if (RETRYABLE_AWS.has(error.name) || (meta?.httpStatusCode ?? 0) >= 500) return true;
+  const code = (error as { code?: string }).code;
+  return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE' || /socket hang up|fetch failed/i.test(error.message);
+}
+
+export async function retrying<T>(clock: Clock, signal: AbortSignal | undefined, call: () => Promise<T>, attempts = 12): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts || !isRetryable(error)) throw error;
+      await clock.sleep(Math.min(500 * 2 ** (attempt - 1), 15_000), signal);
+    }
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * The rollout step machine. Per wave: surge -> wait for this group's new instances (InService and Node
+ * Ready by providerID) -> taint old nodes -> drain (Redis procedures first, then evictions) -> wait for
+ * the moved workloads, then terminate each empty node with ShouldDecrementDesiredCapacity=true and confirm.
+ * Every step is idempotent: values it sets are recorded in the checkpoint before the call, and a
+ * termination is requested only for an instance still InService, so no instance is terminated twice.
+ */
+import { RefusalError, UserFacingError } from '../../errors.js';
+import { describeGroup, setDesiredCapacity, terminateInstance, updateGroup, type GroupView } from '../../integrations/aws/auto-scaling.js';
+import { addTaint, listNodes, setNodeAnnotations, setNodeLabels, setUnschedulable, type NodeView } from '../../integrations/kubernetes/nodes.js';
+import { listPods, listWorkloads } from '../../integrations/kubernetes/pods.js';
+import type { Step } from '../kind.js';
+import { drainNodes, mustLeave, type DrainTarget } from './drain.js';
+import { annotateScaleDownDisabled, prepare, type RolloutContext } from './prepare.js';
+import { redisSettled } from './redis.js';
+import { formatDuration } from './render.js';
+import { retrying } from './retry.js';
+import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
+import type { RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
+
+export const READY_POLL_MS = 2000;
+const SETTLE_POLL_MS = 1000;
+const SETTLE_TIMEOUT_MS = 15 * 60_000;
+
+type RolloutStep = Step<RolloutPlan, RolloutState>;
+
+const r = <T>(ctx: RolloutContext, call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+
+export function waveState(state: RolloutState, index: number): WaveState {
+  state.waves[index] ??= { newInstanceIds: [] };
+  return state.waves[index];
+}
+
+const LIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
+
+function nodeByInstance(nodes: NodeView[]): Map<string, NodeView> {
+  return new Map(nodes.filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
+}
+
+/** The wave's old instances still in the group and not already terminated by this run. */
+function liveOld(ctx: RolloutContext, wave: Wave, group: GroupView): string[] {
+  const live = new Set(group.instances.filter((i) => LIVE.has(i.lifecycleState)).map((i) => i.instanceId));
+  return wave.instanceIds.filter((id) => live.has(id) && !ctx.state.terminated.includes(id));
+}
+
+function status(ctx: RolloutContext, wave: Wave, phase: string, extra: Record<string, string> = {}): void {
+  const started = ctx.state.startedAt ?? ctx.clock.now();
+  const elapsedS = (ctx.clock.now() - started) / 1000;
+  const remaining = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0);
+  ctx.progress.status({ wave: `${wave.index}/${ctx.plan.waves.length}`, phase, elapsed: formatDuration(elapsedS), eta: `~${formatDuration(remaining)}`, ...extra });
+}
+
+async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
+  const ws = waveState(ctx.state, wave.index);
+  const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+  if (ws.targetDesired === undefined) {
+    ws.startedAt = ctx.clock.now();
+    ws.launched = liveOld(ctx, wave, group).length;
+    ws.targetDesired = group.desiredCapacity + ws.launched;
+    await ctx.checkpoint();
+    await ctx.progress.milestone(`Wave ${wave.index}/${ctx.plan.waves.length}: launching ${ws.targetDesired - group.desiredCapacity} node(s)${wave.canary ? ' (canary)' : ''}`);
+  }
+  status(ctx, wave, 'surge');
+  if (group.maxSize < ws.targetDesired) {
+    await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: ctx.plan.group, maxSize: ws.targetDesired });
+    await r(ctx, () => updateGroup(ctx.clients.autoScaling, ctx.plan.group, { maxSize: ws.targetDesired }));
+  }
+  if (group.desiredCapacity !== ws.targetDesired) {
+    await ctx.audit('autoscaling:SetDesiredCapacity', { group: ctx.plan.group, desired: ws.targetDesired });
+    await r(ctx, () => setDesiredCapacity(ctx.clients.autoScaling, ctx.plan.group, ws.targetDesired!));
+  }
+}
+
+/** Instances launched by this run and not yet claimed by another wave. */
+function claimNew(ctx: RolloutContext, wave: Wave, group: GroupView, needed: number): boolean {
+  const ws = waveState(ctx.state, wave.index);
+  const claimed = new Set(Object.values(ctx.state.waves).flatMap((w) => w.newInstanceIds));
+  const atPlan = new Set(ctx.plan.instanceIdsAtPlan);
+  let changed = false;
+  for (const i of [...group.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
+    if (ws.newInstanceIds.length >= needed) break;
+    if (atPlan.has(i.instanceId) || claimed.has(i.instanceId) || !LIVE.has(i.lifecycleState)) continue;
+    ws.newInstanceIds.push(i.instanceId);
+    changed = true;
+  }
+  return changed;
+}
+
+async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
+  const ws = waveState(ctx.state, wave.index);
+  let deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+  for (;;) {
+    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const wanted = ws.launched ?? 0;
+    if (claimNew(ctx, wave, group, wanted)) await ctx.checkpoint();
+    const nodes = nodeByInstance(await r(ctx, () => listNodes(ctx.clients.kube)));
+    const inService = new Set(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId));
+    const ready = ws.newInstanceIds.filter((id) => inService.has(id) && nodes.get(id)?.ready);
+    status(ctx, wave, 'waiting for new nodes', { ready: `${ready.length}/${ws.newInstanceIds.length || wanted} new node(s) Ready` });
+    if (ready.length >= ws.newInstanceIds.length && ws.newInstanceIds.length >= wanted) {
+      await annotateScaleDownDisabled(ctx, ready.map((id) => nodes.get(id)!.name));
+      await ctx.progress.milestone(`Wave ${wave.index}: ${ready.length} new node(s) Ready: ${ready.map((id) => nodes.get(id)!.name).join(', ')}`);
+      return;
+    }
+    if (ctx.clock.now() >= deadline) {
+      const notReady = ws.newInstanceIds.filter((id) => !ready.includes(id));
+      const choice = await ctx.ask({
+        id: `wave-${wave.index}/not-ready`,
+        text: `Wave ${wave.index}: ${notReady.length || wanted - ws.newInstanceIds.length} new node(s) not Ready after ${formatDuration(ctx.plan.nodeReadyTimeoutMs / 1000)} (${notReady.join(', ') || 'not launched'}). No old node was drained in this wave.`,
+        choices: [
+          { id: 'retry', label: 'Keep waiting', style: 'primary' },
+          { id: 'rollback', label: `Roll back to version ${ctx.plan.target.groupVersion}`, style: 'danger' },
+          { id: 'abort', label: 'Abort', style: 'danger' },
+        ],
+      });
+      if (choice === 'retry') {
+        deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+        continue;
+      }
+      if (choice === 'rollback') await rollBackWave(ctx, wave, notReady);
+      throw new RefusalError(
+        choice === 'rollback'
+          ? `Wave ${wave.index}: new nodes never became Ready; removed them and pointed ${ctx.plan.group} back at version ${ctx.plan.target.groupVersion}. To finish a rollback of nodes already replaced: /deckhand rollout ${ctx.plan.group} --to ${ctx.plan.target.groupVersion}`
+          : `Wave ${wave.index}: aborted, new nodes not Ready (${notReady.join(', ')})`,
+      );
+    }
+    await ctx.clock.sleep(READY_POLL_MS, ctx.signal);
+  }
+}
+
+/** Undo a wave whose new nodes never came up: terminate them (decrementing) and restore the group's version. */
+async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[]): Promise<void> {
+  const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+  for (const id of notReady) {
+    const instance = group.instances.find((i) => i.instanceId === id);
+    if (!instance || !LIVE.has(instance.lifecycleState) || ctx.state.terminated.includes(id)) continue;
+    ctx.state.terminated.push(id);
+    await ctx.checkpoint();
+    await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, shouldDecrementDesiredCapacity: true, reason: `rollback of wave ${wave.index}` });
+    await r(ctx, () => terminateInstance(ctx.clients.autoScaling, id, true));
+  }
+  if (ctx.plan.target.groupVersion !== ctx.plan.target.version) {
+    const launchTemplate = { id: ctx.plan.target.launchTemplateId, version: ctx.plan.target.groupVersion };
+    await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: ctx.plan.group, launchTemplate });
+    await r(ctx, () => updateGroup(ctx.clients.autoScaling, ctx.plan.group, { launchTemplate }));
+  }
+}
+
+async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
+  const { plan, clients } = ctx;
+  for (const t of targets) {
+    await ctx.audit('kubernetes:TaintNode', { node: t.nodeName, taint: `${plan.taintKey}:NoSchedule`, cordon: plan.cordon, excludeFromLb: plan.excludeFromLbLabel });
+    await r(ctx, () => setNodeAnnotations(clients.kube, t.nodeName, { [OWNER_ANNOTATION]: ctx.planId }));
+    await r(ctx, () => addTaint(clients.kube, t.nodeName, { key: plan.taintKey, value: ctx.planId, effect: 'NoSchedule' }));
+    if (plan.excludeFromLbLabel) await r(ctx, () => setNodeLabels(clients.kube, t.nodeName, { [EXCLUDE_FROM_LB]: 'true' }));
+    if (plan.cordon) await r(ctx, () => setUnschedulable(clients.kube, t.nodeName, true));
+  }
+}
+
+/** Old nodes of a wave that still exist, by the plan's instance -> node mapping. */
+function targetsOf(ctx: RolloutContext, instanceIds: string[]): DrainTarget[] {
+  const planned = new Map(ctx.plan.nodes.map((n) => [n.instanceId, n]));
+  return instanceIds.flatMap((id) => {
+    const nodeName = planned.get(id)?.nodeName;
+    return nodeName ? [{ instanceId: id, nodeName }] : [];
+  });
+}
+
+/** Ready capacity of the group: InService instances whose Node is Ready, minus those this run is terminating. */
+function readyCapacity(ctx: RolloutContext, group: GroupView, nodes: Map<string, NodeView>): number {
+  return group.instances.filter((i) => i.lifecycleState === 'InService' && nodes.get(i.instanceId)?.ready && !ctx.state.terminated.includes(i.instanceId)).length;
+}
+
+async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], label: string): Promise<void> {
+  const { plan, state, clients } = ctx;
+  const planned = new Map(plan.nodes.map((n) => [n.instanceId, n]));
+  const todo = instanceIds.filter((id) => !state.skipped.includes(id));
+  const controllers = new Set(todo.flatMap((id) => planned.get(id)?.pods.filter((p) => !p.daemonSet && p.controller).map((p) => `${p.controller!.kind}/${p.controller!.namespace}/${p.controller!.name}`) ?? []));
+  const redisPods = todo.flatMap((id) => planned.get(id)?.pods.filter((p) => p.procedure) ?? []);
+  const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
+  const remaining = new Set(todo);
+  let redisOk = redisPods.length === 0;
+  while (remaining.size > 0) {
+    const group = (await r(ctx, () => describeGroup(clients.autoScaling, plan.group)))!;
+    const inGroup = new Map(group.instances.map((i) => [i.instanceId, i]));
+    const nodes = nodeByInstance(await r(ctx, () => listNodes(clients.kube)));
+    const pods = (await r(ctx, () => listPods(clients.kube))).filter(mustLeave);
+    const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
+    const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
+    if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods);
+    for (const id of [...remaining]) {
+      const instance = inGroup.get(id);
+      if (!instance || !LIVE.has(instance.lifecycleState)) {
+        remaining.delete(id);
+        continue;
+      }
+      const nodeName = planned.get(id)?.nodeName;
+      const left = pods.filter((p) => p.nodeName === nodeName);
+      if (left.length > 0 || unavailable.length > 0 || !redisOk) continue;
+      const capacity = readyCapacity(ctx, group, nodes);
+      if (capacity - 1 < plan.original.desired - plan.maxUnavailable) continue;
+      state.terminated.push(id);
+      await ctx.checkpoint();
+      await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, node: nodeName, shouldDecrementDesiredCapacity: true });
+      await r(ctx, () => terminateInstance(clients.autoScaling, id, true));
+      remaining.delete(id);
+    }
+    if (remaining.size === 0) break;
+    const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : !redisOk ? 'Redis sync / cluster state' : 'pods still terminating';
+    ctx.progress.status({ phase: `${label}: waiting before terminate`, blockers: waiting });
+    if (ctx.clock.now() >= deadline) throw new UserFacingError(`${label}: gave up waiting before terminating (${waiting})`);
+    await ctx.clock.sleep(SETTLE_POLL_MS, ctx.signal);
+  }
+  await confirmGone(ctx, todo, label);
+}
+
+/** The terminated instances left the group (or are Terminated) and desired went down with them. */
+async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
+  const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
+  for (;;) {
+    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const still = group.instances.filter((i) => ids.includes(i.instanceId) && LIVE.has(i.lifecycleState));
+    if (still.length === 0) return;
+    if (ctx.clock.now() >= deadline) throw new UserFacingError(`${label}: ${still.map((i) => i.instanceId).join(', ')} still ${still[0]!.lifecycleState}`);
+    await ctx.clock.sleep(READY_POLL_MS, ctx.signal);
+  }
+}
+
+function waveSteps(wave: Wave, total: number): RolloutStep[] {
+  const id = (s: string) => `wave-${wave.index}/${s}`;
+  const label = `Wave ${wave.index}/${total}`;
+  const steps: RolloutStep[] = [
+    { id: id('surge'), title: `${label}: launch new nodes`, run: (ctx) => surge(ctx, wave) },
+    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
+    {
+      id: id('taint'),
+      title: `${label}: taint old nodes`,
+      run: async (ctx) => {
+        status(ctx, wave, 'taint');
+        await taintOld(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))));
+      },
+    },
+    {
+      id: id('drain'),
+      title: `${label}: drain old nodes`,
+      run: async (ctx) => {
+        status(ctx, wave, 'drain');
+        await drainNodes(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))), { label, allowSkip: true });
+      },
+    },
+    {
+      id: id('terminate'),
+      title: `${label}: terminate drained nodes`,
+      run: async (ctx) => {
+        status(ctx, wave, 'terminate');
+        await settleAndTerminate(ctx, wave.instanceIds, label);
+        const ws = waveState(ctx.state, wave.index);
+        ws.finishedAt ??= ctx.clock.now();
+        await ctx.checkpoint();
+        const took = ws.startedAt ? ` in ${formatDuration((ws.finishedAt - ws.startedAt) / 1000)}` : '';
+        await ctx.progress.milestone(`${label} done${took}: replaced ${wave.instanceIds.filter((i) => ctx.state.terminated.includes(i)).length} node(s)`);
+      },
+    },
+  ];
+  if (wave.canary) {
+    steps.push({
+      id: id('canary'),
+      title: 'Canary: pause for Continue',
+      run: async (ctx) => {
+        const choice = await ctx.ask({
+          id: id('canary'),
+          text: `Canary node replaced. Check it, then continue with ${total - 1} more wave(s).`,
+          choices: [
+            { id: 'continue', label: 'Continue', style: 'primary' },
+            { id: 'abort', label: 'Abort', style: 'danger' },
+          ],
+        });
+        if (choice !== 'continue') throw new RefusalError('Stopped after the canary wave');
+      },
+    });
+  }
+  return steps;
+}
+
+export function rolloutSteps(plan: RolloutPlan): RolloutStep[] {
+  if (plan.waves.length === 0) return [];
+  return [
+    { id: 'prepare', title: 'Lock the group, record its state, suspend AZRebalance, hold cluster-autoscaler', run: prepare },
+    ...plan.waves.flatMap((w) => waveSteps(w, plan.waves.length)),
+    {
+      id: 'skipped/drain',
+      title: 'Retry skipped nodes: drain',
+      run: async (ctx) => {
+        const skipped = [...ctx.state.skipped];
+        if (skipped.length === 0) return;
+        ctx.state.skipped = [];
+        await ctx.checkpoint();
+        await drainNodes(ctx, targetsOf(ctx, skipped), { label: 'Skipped nodes', allowSkip: false });
+      },
+    },
+    {
+      id: 'skipped/terminate',
+      title: 'Retry skipped nodes: terminate',
+      run: async (ctx) => {
+        const leftover = ctx.plan.nodes.map((n) => n.instanceId).filter((id) => !ctx.state.terminated.includes(id) && !ctx.state.skipped.includes(id));
+        const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+        const live = new Set(group.instances.filter((i) => LIVE.has(i.lifecycleState)).map((i) => i.instanceId));
+        const todo = leftover.filter((id) => live.has(id));
+        if (todo.length) await settleAndTerminate(ctx, todo, 'Skipped nodes');
+      },
+    },
+  ];
+}
+
+export function summarizeRollout(plan: RolloutPlan, state: RolloutState, outcome: 'succeeded' | 'failed' | 'cancelled'): string {
+  const replaced = state.terminated.filter((id) => plan.nodes.some((n) => n.instanceId === id)).length;
+  const waves = Object.entries(state.waves)
+    .filter(([, w]) => w.startedAt && w.finishedAt)
+    .map(([i, w]) => `wave ${i} ${formatDuration((w.finishedAt! - w.startedAt!) / 1000)}`);
+  const parts = [
+    `Rollout of ${plan.group} to version ${plan.target.version} ${outcome}: ${replaced}/${plan.nodes.length} node(s) replaced, ${state.podsMoved} pod(s) moved`,
+    waves.length ? `time per wave: ${waves.join(', ')}` : '',
+    state.skipped.length ? `skipped (still on the old version): ${state.skipped.join(', ')}` : '',
+    state.forced.length ? `force-deleted (PDB bypassed, approved): ${state.forced.join(', ')}` : '',
+  ];
+  return parts.filter(Boolean).join('. ');
+}
