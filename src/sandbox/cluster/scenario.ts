@@ -18,8 +18,8 @@ const container = z.object({
 });
 
 const volume = z.union([
-  z.object({ name: z.string(), emptyDir: z.object({}).default({}) }),
   z.object({ name: z.string(), claimName: z.string() }),
+  z.object({ name: z.string(), emptyDir: z.object({}).default({}) }),
 ]);
 
 const toleration = z.object({
