@@ -1,0 +1,203 @@
+/**
+ * observe → plan → steps against the sandbox (real SDK clients, real client-node), for every behaviour
+ * the issue asks for: online and offline expansion, refusals, a controller error, a StatefulSet in turn,
+ * and resuming after a crash without repeating a mutation.
+ */
+import { UserFacingError } from '../../../../src/errors.js';
+import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
+import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
+import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
+import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from './step-harness.js';
+import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+
+const kind = resizeKind as unknown as RunOptions<ResizePlan, ResizeState>['kind'];
+const MINUTE = 60_000;
+
+async function planFor(env: SandboxEnv, text: string, settings?: unknown) {
+  const [target, size] = text.split(' ');
+  const args = parseResizeArgs({ subcommand: 'resize', positionals: [target!, size!], flags: {} });
+  const observed = await resizeKind.observe(env.kindContext(settings), args);
+  return resizeKind.plan(observed, args, env.clock.now(), settings);
+}
+
+async function mustPlan(env: SandboxEnv, text: string, settings?: unknown): Promise<ResizePlan> {
+  const outcome = await planFor(env, text, settings);
+  if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
+  return outcome.plan;
+}
+
+async function refusal(env: SandboxEnv, text: string, settings?: unknown): Promise<string> {
+  const outcome = await planFor(env, text, settings);
+  if (outcome.kind !== 'refusal') throw new Error(`expected a refusal for ${text}`);
+  return outcome.reason;
+}
+
+/** EBS modifications made behind deckhand's back (another tool, a previous resize). */
+function modifyOutOfBand(env: SandboxEnv, volumeId: string, sizeGiB: number) {
+  expect(env.cloud.model.ec2.modifyVolume(volumeId, sizeGiB)).toMatchObject({ ok: true });
+}
+
+function podUid(env: SandboxEnv, namespace: string, name: string): string | undefined {
+  return env.cluster.model.get<{ metadata: { uid: string } }>('Pod', namespace, name)?.metadata.uid;
+}
+
+describe('resize against the sandbox', () => {
+  let env: SandboxEnv;
+  beforeEach(async () => {
+    env = await startSandbox();
+  });
+  afterEach(async () => {
+    await env.stop();
+  });
+
+  it('grows an online gp3 claim to the new capacity; a second run plans nothing', async () => {
+    const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi');
+    expect(plan.volumes[0]).toMatchObject({ action: 'resize', expansion: 'online', volumeType: 'gp3', currentGiB: 10, targetGiB: 20, pricePerGbMonth: expect.any(Number) });
+    expect(plan.monthlyCostDelta).toBeCloseTo(10 * plan.volumes[0]!.pricePerGbMonth!, 2);
+
+    const run = await runSteps({ kindContext: env.kindContext(), kind, plan });
+    expect(run.error).toBeUndefined();
+    expect(run.checkpoint.state.volumes['data/redis-data-redis-ha-0']?.result).toEqual({ pvcCapacity: '20Gi', pvCapacity: '20Gi', filesystem: 'grown' });
+    expect(run.recorder.milestones[0]).toBe('Requested 20Gi for `data/redis-data-redis-ha-0` (was 10Gi); EBS volume `vol-0000000000000a001` is being modified.');
+    expect(run.recorder.milestones.at(-1)).toMatch(/^`data\/redis-data-redis-ha-0` is done: PVC capacity 20Gi, PV pvc-.* capacity 20Gi\.$/);
+    expect(run.recorder.questions).toEqual([]);
+    expect(run.recorder.audits).toEqual([{ action: 'kubernetes.pvc.patch-storage', details: expect.objectContaining({ from: '10Gi', to: '20Gi' }) }]);
+    expect(env.log.find({ action: 'ModifyVolume', target: 'vol-0000000000000a001' })).toHaveLength(1);
+    // Only the claim's request was patched, never the PV.
+    expect(env.log.find({ service: 'kubernetes' }).map((e) => [e.action, e.target, e.details.patch])).toEqual([
+      ['patch-persistentvolumeclaim', 'data/redis-data-redis-ha-0', { spec: { resources: { requests: { storage: '20Gi' } } } }],
+    ]);
+
+    const again = await planFor(env, 'data/redis-data-redis-ha-0 20Gi');
+    expect(again).toMatchObject({ kind: 'plan', empty: true });
+  });
+
+  it('offline gp2: asks to restart the pod, evicts it, and watches the filesystem grow', async () => {
+    const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
+    expect(plan.volumes[0]).toMatchObject({ expansion: 'offline', pods: [{ name: 'postgres-0', controller: 'StatefulSet/postgres', recreated: true }] });
+    const oldUid = podUid(env, 'data', 'postgres-0');
+
+    const run = await runSteps({ kindContext: env.kindContext(), kind, plan, answer: () => 'evict' });
+    expect(run.error).toBeUndefined();
+    expect(run.recorder.questions).toEqual([
+      {
+        id: 'restart/data/pgdata-postgres-0',
+        text: expect.stringContaining('Evict it now? Its StatefulSet postgres recreates it'),
+        choices: [
+          { id: 'evict', label: 'Restart postgres-0', style: 'primary', needsApprover: true },
+          { id: 'wait', label: "I'll restart it myself" },
+        ],
+      },
+    ]);
+    expect(run.recorder.milestones).toEqual([
+      expect.stringMatching(/^Requested 30Gi/),
+      expect.stringMatching(/Resizing/),
+      expect.stringMatching(/FileSystemResizePending/),
+      expect.stringMatching(/the filesystem grows only when pod `postgres-0` restarts/),
+      expect.stringMatching(/^Evicted `postgres-0`/),
+      expect.stringMatching(/is done: PVC capacity 30Gi, PV .* capacity 30Gi/),
+    ]);
+    expect(run.recorder.audits.map((a) => a.action)).toEqual(['kubernetes.pvc.patch-storage', 'kubernetes.pod.evict']);
+    // The restart went through the Eviction API, never a plain delete.
+    expect(env.log.find({ action: 'evict-pod', target: 'data/postgres-0' })).toHaveLength(1);
+    expect(env.log.find({ action: 'delete-pod' })).toEqual([]);
+    expect(podUid(env, 'data', 'postgres-0')).not.toBe(oldUid);
+  });
+
+  it('a pod without a controller is not evicted: deckhand says so and stops at the watch timeout', async () => {
+    const plan = await mustPlan(env, 'default/scratch 8Gi');
+    const run = await runSteps({ kindContext: env.kindContext({ watchTimeout: '3m' }), kind, plan });
+    expect(run.error).toBeInstanceOf(UserFacingError);
+    expect((run.error as Error).message).toMatch(/^Stopped watching default\/scratch after 3 min \(last phase: FileSystemResizePending\)/);
+    expect(run.recorder.questions).toEqual([]);
+    expect(run.recorder.milestones).toContainEqual(expect.stringMatching(/waits for pod `scratchpad` to restart, and it has no controller to recreate it/));
+    expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
+  });
+
+  describe('refusals', () => {
+    it.each([
+      ['shrink', 'data/redis-data-redis-ha-0 5Gi', /5 GiB is smaller than the current 10 GiB: volumes never shrink/],
+      ['non-expandable class', 'logs/archive 600Gi', /StorageClass "st1-fixed" does not allow volume expansion/],
+      ['over the type maximum', 'data/pgdata-postgres-0 17Ti', /17408 GiB is above the gp2 maximum of 16 TiB/],
+      ['missing claim', 'data/nope 20Gi', /PersistentVolumeClaim data\/nope was not found/],
+    ])('%s', async (_name, command, reason) => {
+      expect(await refusal(env, command)).toMatch(reason);
+    });
+
+    it('a modification in progress', async () => {
+      modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+      expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(
+        /EBS volume vol-0000000000000a001 has a modification in progress \(modifying, 10 → 12 GiB, started 2026-01-05 09:00 UTC\); the next one is possible once it completes/,
+      );
+    });
+
+    it('rate limited, saying when the next modification is possible', async () => {
+      modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+      await env.clock.sleep(6 * MINUTE);
+      expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(/modified 1 time in the last 6 h \(limit 1\); the next modification is possible at 2026-01-05 15:00 UTC/);
+    });
+  });
+
+  it('reports a controller resize error with the event text and what to do', async () => {
+    modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+    await env.clock.sleep(6 * MINUTE);
+    // A budget of 4 per 24 h lets the plan through; the sandbox's EBS still enforces 6 hours between modifications.
+    const settings = { modificationsPerWindow: 4, modificationWindow: '24h', errorGrace: '30s' };
+    const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi', settings);
+    const run = await runSteps({ kindContext: env.kindContext(settings), kind, plan });
+    expect(run.error).toBeInstanceOf(UserFacingError);
+    expect((run.error as Error).message).toMatch(/^Resize of data\/redis-data-redis-ha-0 failed: .*VolumeModificationRateExceeded.*EBS refused another modification of this volume for now/);
+    const warnings = run.recorder.milestones.filter((m) => m.startsWith(':warning:'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/controller resize error: .*Wait at least 6 hours between modifications/);
+  });
+
+  it('resizes the three claims of a StatefulSet one at a time, each confirmed before the next', async () => {
+    const plan = await mustPlan(env, 'search/statefulset/es 75Gi');
+    expect(plan.volumes.map((v) => v.pvc)).toEqual(['data-es-0', 'data-es-1', 'data-es-2']);
+    expect(plan.templateFix?.commands).toContain('kubectl -n search delete statefulset es --cascade=orphan   # pods and claims keep running');
+
+    const run = await runSteps({ kindContext: env.kindContext(), kind, plan });
+    expect(run.error).toBeUndefined();
+    const order = run.recorder.milestones.filter((m) => /^Requested|is done/.test(m)).map((m) => m.replace(/^Requested 75Gi for `search\/(\S+)`.*/, 'request $1').replace(/^`search\/(\S+)` is done.*/, 'done $1'));
+    expect(order).toEqual(['request data-es-0', 'done data-es-0', 'request data-es-1', 'done data-es-1', 'request data-es-2', 'done data-es-2']);
+    expect(env.log.find({ action: 'ModifyVolume' }).map((e) => e.target)).toEqual(['vol-0000000000000a004', 'vol-0000000000000a005', 'vol-0000000000000a006']);
+    for (const i of [0, 1, 2]) expect(run.checkpoint.state.volumes[`search/data-es-${i}`]?.result).toMatchObject({ pvcCapacity: '75Gi', pvCapacity: '75Gi' });
+    expect(resizeKind.summarize(plan, run.checkpoint.state, 'succeeded')).toMatch(/^Resized 3 claim\(s\) to 75Gi\.\n• search\/data-es-0: PVC 75Gi, PV 75Gi/);
+  });
+
+  it('a worker killed mid-way resumes from the checkpoint without repeating a mutation', async () => {
+    const plan = await mustPlan(env, 'search/statefulset/es 75Gi');
+    const recorder = newRecorder();
+    const first = await runSteps({ kindContext: env.kindContext(), kind, plan, recorder, crashAfterSteps: 3 });
+    expect(first.error).toBeInstanceOf(SimulatedCrash);
+    expect(first.checkpoint.done).toEqual(['search/data-es-0/request', 'search/data-es-0/watch', 'search/data-es-1/request']);
+
+    const resumed = await runSteps({ kindContext: env.kindContext(), kind, plan, recorder, checkpoint: first.checkpoint });
+    expect(resumed.error).toBeUndefined();
+    for (const i of [0, 1, 2]) {
+      expect(env.log.find({ action: 'patch-persistentvolumeclaim', target: `search/data-es-${i}` })).toHaveLength(1);
+      expect(env.log.find({ action: 'ModifyVolume', target: `vol-0000000000000a00${4 + i}` })).toHaveLength(1);
+    }
+    const requested = recorder.milestones.filter((m) => m.startsWith('Requested'));
+    expect(requested).toHaveLength(3);
+  });
+
+  it('a crash right after the eviction does not evict the recreated pod again', async () => {
+    const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
+    const recorder = newRecorder();
+    const crashAfterEviction = (text: string) => {
+      if (text.startsWith('Evicted')) throw new SimulatedCrash('worker killed after the eviction');
+    };
+    const first = await runSteps({ kindContext: env.kindContext(), kind, plan, recorder, answer: () => 'evict', onMilestone: crashAfterEviction });
+    expect(first.error).toBeInstanceOf(SimulatedCrash);
+    expect(first.checkpoint.done).toEqual(['data/pgdata-postgres-0/request']);
+
+    const resumed = await runSteps({ kindContext: env.kindContext(), kind, plan, recorder, checkpoint: first.checkpoint, answer: () => 'evict' });
+    expect(resumed.error).toBeUndefined();
+    expect(recorder.questions).toHaveLength(1);
+    expect(env.log.find({ action: 'evict-pod' })).toHaveLength(1);
+    expect(env.log.find({ action: 'patch-persistentvolumeclaim' })).toHaveLength(1);
+    expect(resumed.checkpoint.state.volumes['data/pgdata-postgres-0']?.result).toMatchObject({ pvcCapacity: '30Gi', filesystem: 'grown' });
+  });
+});
