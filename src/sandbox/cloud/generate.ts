@@ -44,7 +44,12 @@ export function generatePtrRecords(model: CloudModel, zone: HostedZone, spec: Pt
   const picked = new Set<string>();
   const records: RecordSet[] = [];
   const hex = () => Array.from({ length: 17 }, () => Math.floor(random() * 16).toString(16)).join('');
-  const usable = (ip: string) => !picked.has(ip) && !ec2.ownsIp(ip) && ptrNameIpv4(ip).endsWith(`.${zone.name}`) && !route53.hasRecordSet(zone, ptrNameIpv4(ip), 'PTR');
+  const zones = [...route53.zones.values()];
+  // An address that already has a PTR anywhere (e.g. in a more specific zone) is left alone.
+  const usable = (ip: string) => {
+    const name = ptrNameIpv4(ip);
+    return !picked.has(ip) && !ec2.ownsIp(ip) && name.endsWith(`.${zone.name}`) && !zones.some((z) => route53.hasRecordSet(z, name, 'PTR'));
+  };
   const subnetOf = () => spec.subnets[Math.floor(random() * spec.subnets.length)]!;
   const freeIp = (subnet: Subnet): string => {
     const { base, size } = parseCidr4(subnet.cidr);

@@ -1,0 +1,43 @@
+/** Starts the simulated AWS account on a manual virtual clock and gives real SDK clients pointed at it. */
+import { resolve } from 'node:path';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { VirtualClock } from '../../../src/sandbox/clock.js';
+import { loadAwsScenario, startCloud, type AwsScenario } from '../../../src/sandbox/cloud/index.js';
+import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
+
+export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+export function scenario(name: 'default' | 'minimal'): AwsScenario {
+  return loadAwsScenario(resolve('src/sandbox/scenarios', name));
+}
+
+export async function startTestCloud(opts: { scenario?: AwsScenario; route53RequestsPerSecond?: number; maxAttempts?: number } = {}) {
+  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
+  const faults = emptyFaults();
+  const log = new MutationLog();
+  const started = await startCloud({ clock, faults, log, scenario: opts.scenario ?? scenario('minimal'), seed: 42, route53RequestsPerSecond: opts.route53RequestsPerSecond });
+  const config = { region: started.region, credentials, maxAttempts: opts.maxAttempts ?? 3 };
+  const clients = {
+    autoScaling: new AutoScalingClient({ ...config, endpoint: started.endpoints.autoScaling }),
+    ec2: new EC2Client({ ...config, endpoint: started.endpoints.ec2 }),
+    route53: new Route53Client({ ...config, endpoint: started.endpoints.route53 }),
+    pricing: new PricingClient({ ...config, endpoint: started.endpoints.pricing }),
+  };
+  return {
+    ...started,
+    ...clients,
+    clock,
+    faults,
+    log,
+    async stop() {
+      for (const client of Object.values(clients)) client.destroy();
+      await started.stop();
+      clock.stop();
+    },
+  };
+}
+
+export type TestCloud = Awaited<ReturnType<typeof startTestCloud>>;
