@@ -112,4 +112,24 @@ describe('real Redis behind the sandbox Redis pods', () => {
     expect(await client(replicaPort).call('CLUSTER', 'FAILOVER')).toBe('OK');
     await eventually('the replica to become a primary', async () => (((await client(replicaPort).call('ROLE')) as [string])[0] === 'master' ? true : undefined));
   }, 20_000);
+
+  it('brings a moved Redis Cluster node back with its node id from nodes.conf', async () => {
+    const pods = (await core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
+    const roles = await Promise.all(pods.map(async (p) => ((await client(portOf(p, 'redis')).call('ROLE')) as [string])[0]));
+    const replica = pods[roles.indexOf('slave')]!;
+    const port = portOf(replica, 'redis');
+    const id = await client(port).call('CLUSTER', 'MYID');
+
+    await core.deleteNamespacedPod({ namespace: 'cache', name: replica.metadata!.name! });
+    await clock.advance(31_000);
+    await clock.advance(12_000);
+    await cluster.settled();
+    const fresh = client(port);
+    expect(await fresh.call('CLUSTER', 'MYID')).toBe(id);
+    await eventually('the node to resync with its primary', async () => {
+      const role = (await fresh.call('ROLE')) as [string, string, number, string];
+      return role[0] === 'slave' && role[3] === 'connected' ? true : undefined;
+    });
+    expect(String(await fresh.call('CLUSTER', 'INFO'))).toContain('cluster_state:ok');
+  }, 20_000);
 });
