@@ -75,9 +75,13 @@ export async function runPlanJob(deps: RunnerDeps, job: Job<RunJobData>, token: 
   if (!stored) throw new UnrecoverableError(`plan ${planId} not found`);
   const kind = deps.kinds.get(stored.kind);
   if (!kind) {
-    await deps.plans.transition(planId, ['approved', 'running'], 'failed', { finishedAt: deps.clock.now(), outcome: `This worker does not know job kind ${stored.kind}.` });
+    // During a rolling deploy another worker may know the kind: retry, and give up on the last attempt.
+    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(`unknown job kind ${stored.kind}`);
+    const outcome = `No worker knows job kind ${stored.kind}; nothing was run.`;
+    await deps.plans.transition(planId, ['approved', 'running'], 'failed', { finishedAt: deps.clock.now(), outcome });
     await deps.locks.release(stored.target, planId);
-    throw new UnrecoverableError(`unknown job kind ${stored.kind}`);
+    if (stored.messageTs) await deps.outbox.post(stored.channel, { text: `:red_circle: ${outcome}`, thread_ts: stored.messageTs }).catch(() => undefined);
+    throw new UnrecoverableError(outcome);
   }
   if (stored.status !== 'approved' && stored.status !== 'running') {
     // Cancelled before it started, or finished by a previous attempt that died after recording it.
@@ -129,7 +133,7 @@ class Run {
         await this.saveCheckpoint();
         return requeue(this.job, token);
       }
-      if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`);
+      if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`, reason.by);
       return this.fail(err);
     }
   }
@@ -310,10 +314,11 @@ class Run {
     throw err;
   }
 
-  private async finish(outcome: RunOutcome, detail?: string): Promise<RunOutcome> {
+  private async finish(outcome: RunOutcome, detail?: string, actor?: string): Promise<RunOutcome> {
     this.note = detail;
     await finishRun(this.deps, this.kind, this.plan, this.checkpointData, outcome, {
       detail,
+      actor,
       jobId: this.job.id,
       fields: this.fields,
       step: this.currentStep,
