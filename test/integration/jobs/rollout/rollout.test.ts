@@ -1,0 +1,62 @@
+import { planRollout } from '../../../../src/jobs/rollout/plan.js';
+import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
+import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { LOCK_TAG, ORIGINAL_TAG, SCALE_DOWN_DISABLED } from '../../../../src/jobs/rollout/tags.js';
+import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
+import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
+import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
+import { listPods } from '../../../../src/integrations/kubernetes/pods.js';
+import { runRollout } from './harness.js';
+import { checkSafety } from './safety.js';
+import { startRolloutEnv, type RolloutEnv } from './env.js';
+
+const GROUP = 'eks-prod-workers';
+const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
+
+async function plan(env: RolloutEnv, extra = {}, settings: unknown = {}): Promise<RolloutPlan> {
+  const observed = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false, ...extra });
+  const outcome = planRollout(observed, { group: GROUP, canary: false, dryRun: false, ...extra }, env.clock.now(), settings);
+  if (outcome.kind !== 'plan') throw new Error(outcome.reason);
+  return outcome.plan;
+}
+
+describe('rollout against the sandbox (default scenario, stateless)', () => {
+  let env: RolloutEnv;
+  beforeEach(async () => {
+    env = await startRolloutEnv();
+  });
+  afterEach(async () => {
+    await env.stop();
+  });
+
+  test('observe -> plan -> steps replaces every worker, keeps the safety properties, and a second plan is empty', async () => {
+    const p = await plan(env);
+    expect(p.nodes).toHaveLength(6);
+    expect(p.waves.map((w) => w.instanceIds.length)).toEqual([6]);
+    expect(p.risks.map((r) => r.kind)).toEqual(expect.arrayContaining(['single-replica', 'bare-pod', 'empty-dir']));
+
+    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(error).toBeUndefined();
+
+    const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
+    expect(safety.terminations.sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
+    expect(recorder.audits.filter((a) => a.action === 'autoscaling:TerminateInstanceInAutoScalingGroup')).toHaveLength(6);
+
+    const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+    expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, minSize: 3, suspendedProcesses: [] });
+    expect(group.tags[LOCK_TAG]).toBeUndefined();
+    expect(group.tags[ORIGINAL_TAG]).toBeUndefined();
+    expect(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.launchTemplateVersion)).toEqual(['2', '2', '2', '2', '2', '2']);
+    const nodes = await listNodes(env.clients.kube);
+    expect(nodes.filter((n) => n.annotations[SCALE_DOWN_DISABLED])).toEqual([]);
+    expect(nodes.filter((n) => n.taints.some((t) => t.key === p.taintKey))).toEqual([]);
+    const pods = await listPods(env.clients.kube);
+    expect(pods.filter((p) => p.namespace === 'web' && p.ready)).toHaveLength(6);
+    expect(checkpoint.state.podsMoved).toBeGreaterThanOrEqual(p.nodes.flatMap((n) => n.pods.filter((x) => !x.daemonSet)).length);
+    expect(rolloutKind.summarize(p, checkpoint.state, 'succeeded')).toMatch(/6\/6 node\(s\) replaced/);
+
+    const again = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false });
+    expect(planRollout(again, { group: GROUP, canary: false, dryRun: false }, env.clock.now(), {})).toMatchObject({ kind: 'plan', empty: true });
+  });
+});
