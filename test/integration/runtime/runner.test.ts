@@ -275,6 +275,34 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBeUndefined();
   });
 
+  it('refuses to run when another plan holds the target, and leaves that lock alone', async () => {
+    const plan = await approvedPlan('contested', { steps: '2' });
+    // The lease ran out while the job waited and another plan took the target.
+    await locks.release(plan.target, plan.id);
+    await locks.acquire(plan.target, { token: 'p-other', description: 'plan p-other by <@UOTHER>' }, 60_000);
+    await startWorker();
+    await enqueueRun(queue, plan);
+
+    const done = await finished(plan.id);
+    expect(done.status).toBe('failed');
+    expect(done.outcome).toContain('locked by plan p-other by <@UOTHER>');
+    expect((await jobState(plan.id, 'failed'))?.attemptsMade).toBe(1);
+    expect(await runs(plan.id)).toEqual([]);
+    expect(await locks.holder(plan.target)).toBe('plan p-other by <@UOTHER>');
+  });
+
+  it('does not run a plan cancelled before its job started', async () => {
+    const plan = await approvedPlan('early', { steps: '2' });
+    await plans.transition(plan.id, ['approved'], 'cancelled', { decidedBy: 'UCANCEL' });
+    await startWorker();
+    await enqueueRun(queue, plan);
+
+    await jobState(plan.id, 'completed');
+    expect(await runs(plan.id)).toEqual([]);
+    expect((await plans.get(plan.id))?.status).toBe('cancelled');
+    expect(await locks.holder(plan.target)).toBeUndefined();
+  });
+
   it('holds a paused run between steps and asks questions once, resuming on the answer', async () => {
     const plan = await approvedPlan('ask', { steps: '2', 'ask-step': 'step-1' });
     await signals.setPaused(plan.id, true, 'UPAUSE');

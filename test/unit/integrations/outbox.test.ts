@@ -74,6 +74,18 @@ describe('SlackOutbox', () => {
     expect(calls[2]!.args.text).toBe('Run succeeded');
   });
 
+  it('delivers the latest card content after a 429 on chat.update', async () => {
+    slack.rateLimit('chat.update', 1);
+    outbox.updateCard('p-2', 'C1', '2.2', { text: 'step 1' });
+    await new Promise((r) => setTimeout(r, 100));
+    outbox.updateCard('p-2', 'C1', '2.2', { text: 'step 2' });
+    outbox.updateCard('p-2', 'C1', '2.2', { text: 'done' });
+    await outbox.flush();
+    const updates = slack.callsOf('chat.update');
+    expect(updates.map((c) => c.args.text)).toEqual(['step 1', 'step 1', 'done']);
+    expect(updates[1]!.at - updates[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
   it('retries transient Slack errors with backoff and rejects permanent ones', async () => {
     slack.failWith('chat.postMessage', 'internal_error');
     slack.failWith('chat.postMessage', 'service_unavailable', 503);
