@@ -1,6 +1,6 @@
 /**
  * Kubernetes port for volume expansion: read PVCs, PVs, StorageClasses and the pods using a claim,
- * merge-patch a claim's storage request, read its events, and evict a pod so its controller recreates it.
+ * merge-patch a claim's storage request and read its events. (Evictions go through pods.ts.)
  */
 import {
   ApiException,
@@ -18,8 +18,8 @@ import {
   type V1StorageClass,
 } from '@kubernetes/client-node';
 
-function isStatus(error: unknown, code: number): boolean {
-  return error instanceof ApiException && error.code === code;
+function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
 }
 
 /** Undefined on 404, so callers can say "not found" instead of failing. */
@@ -27,7 +27,7 @@ async function orUndefined<T>(read: Promise<T>): Promise<T | undefined> {
   try {
     return await read;
   } catch (error) {
-    if (isStatus(error, 404)) return undefined;
+    if (isNotFound(error)) return undefined;
     throw error;
   }
 }
@@ -95,26 +95,4 @@ export async function listPvcEvents(kube: KubeConfig, namespace: string, pvc: st
   return list.items
     .filter((e) => e.involvedObject.kind === 'PersistentVolumeClaim' && e.involvedObject.name === pvc)
     .sort((a, b) => time(a) - time(b));
-}
-
-export type EvictionResult = 'evicted' | 'gone' | 'blocked-by-pdb';
-
-/** Eviction API (honours PodDisruptionBudgets), never a plain delete. 429 means a PDB forbids it now. */
-export async function evictPod(kube: KubeConfig, namespace: string, name: string): Promise<EvictionResult> {
-  try {
-    await kube.makeApiClient(CoreV1Api).createNamespacedPodEviction({
-      namespace,
-      name,
-      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { namespace, name } },
-    });
-    return 'evicted';
-  } catch (error) {
-    if (isStatus(error, 404)) return 'gone';
-    if (isStatus(error, 429)) return 'blocked-by-pdb';
-    throw error;
-  }
-}
-
-export function readPod(kube: KubeConfig, namespace: string, name: string): Promise<V1Pod | undefined> {
-  return orUndefined(kube.makeApiClient(CoreV1Api).readNamespacedPod({ namespace, name }));
 }

@@ -5,7 +5,8 @@
  */
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.js';
-import { evictPod, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
+import { evictPod } from '../../integrations/kubernetes/pods.js';
+import { listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
 import { resizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
@@ -116,8 +117,12 @@ async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeR
 async function evictForRestart(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState, podName: string): Promise<'waiting'> {
   await ctx.audit('kubernetes.pod.evict', { namespace: volume.namespace, pod: podName, reason: `filesystem resize of ${volumeKey(volume)}` });
   const result = await evictPod(ctx.clients.kube, volume.namespace, podName);
-  if (result === 'blocked-by-pdb') {
-    await milestoneOnce(ctx, vs, 'restart-blocked', `A PodDisruptionBudget forbids evicting \`${podName}\` right now; deckhand retries while it watches.`);
+  if (result.outcome === 'conflict') {
+    throw new UserFacingError(`Cannot evict ${volume.namespace}/${podName}: ${result.message}. Fix the PodDisruptionBudgets selecting it, then restart it yourself.`);
+  }
+  if (result.outcome === 'blocked') {
+    const budget = result.pdbs.length > 0 ? `PodDisruptionBudget ${result.pdbs.join(', ')}` : 'A PodDisruptionBudget';
+    await milestoneOnce(ctx, vs, 'restart-blocked', `${budget} forbids evicting \`${podName}\` right now; deckhand retries while it watches.`);
   } else {
     await milestoneOnce(ctx, vs, 'restarted', `Evicted \`${podName}\`; its controller recreates it and the filesystem grows when the volume is mounted again.`);
   }
@@ -152,12 +157,11 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
   const key = volumeKey(volume);
   const deadline = ctx.clock.now() + settings.watchTimeout;
   const since = vs.patchedAt ?? 0;
-  let last: WatchPhase = { phase: 'waiting' };
   // Cancel aborts ctx.signal, which ends the sleep below: returning early would mark the watch as done.
   for (;;) {
     const pvc = mustRead(await readPvc(ctx.clients.kube, volume.namespace, volume.pvc), volume);
     const events = (await listPvcEvents(ctx.clients.kube, volume.namespace, volume.pvc)).map(eventOf);
-    last = readPhase(statusOf(pvc), events, volume.targetBytes, since);
+    const last = readPhase(statusOf(pvc), events, volume.targetBytes, since);
     ctx.progress.status({ Claim: `${index + 1}/${total} ${key}`, Phase: phaseLabel(last), Capacity: `${pvc.status?.capacity?.storage ?? '?'} of ${volume.targetQuantity}` });
     if (last.phase === 'done') return finish(ctx, volume, vs, last.capacity);
     if (last.phase === 'error') {

@@ -7,6 +7,7 @@ import { UserFacingError } from '../../../../src/errors.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
+import type { PodObject } from '../../../../src/sandbox/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from './step-harness.js';
 import { startSandbox, type SandboxEnv } from './sandbox-env.js';
 
@@ -38,7 +39,7 @@ function modifyOutOfBand(env: SandboxEnv, volumeId: string, sizeGiB: number) {
 }
 
 function podUid(env: SandboxEnv, namespace: string, name: string): string | undefined {
-  return env.cluster.model.get<{ metadata: { uid: string } }>('Pod', namespace, name)?.metadata.uid;
+  return env.cluster.model.get<PodObject>('Pod', namespace, name)?.metadata.uid;
 }
 
 describe('resize against the sandbox', () => {
