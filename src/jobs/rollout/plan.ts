@@ -178,10 +178,13 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
 /**
  * Duration model (stated in the plan and the bench):
  *   wave  = api (raise desired) + nodeReady (boot + kubelet Ready) + drain + api (terminate)
- *   drain = max over workloads W on the wave's nodes of (ceil(n_W / b_W) - 1) * podStart + max(grace, podStart)
+ *   drain = max over workloads W on the wave's nodes of
+ *             Deployment-like: (ceil(n_W / b_W) - 1) * podStart + max(grace, podStart)
+ *             StatefulSet:      ceil(n_W / b_W) * (grace + podStart)
  * where n_W = W's pods on the wave's nodes and b_W = pods W's PDB lets go at once (n_W without a PDB):
- * each PDB batch waits for its replacements to be Ready before the next eviction is allowed, and the last
- * batch still needs its grace period (node empty) and its replacements Ready (workload available).
+ * each PDB batch waits for its replacements to be Ready before the next eviction is allowed; a StatefulSet
+ * recreates a pod only once the old one is gone (same identity), so its batches also pay the grace period;
+ * the last batch needs its grace period (node empty) and its replacements Ready (workload available).
  *   total = sum over waves (canary pause and human answers not counted).
  */
 export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: RolloutSettingsValue, pdbBudgets: Map<string, number>): Estimate {
@@ -189,10 +192,10 @@ export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: Rol
   const byInstance = new Map(nodes.map((n) => [n.instanceId, n]));
   const waveSeconds = waves.map((wave) => {
     const pods = wave.instanceIds.flatMap((id) => byInstance.get(id)?.pods.filter(movable) ?? []);
-    const groups = new Map<string, { n: number; budget: number; grace: number }>();
+    const groups = new Map<string, { n: number; budget: number; grace: number; ordered: boolean }>();
     for (const pod of pods) {
       const group = pod.controller ? key(pod.controller.namespace, pod.controller.name) : key(pod.namespace, pod.name);
-      const entry = groups.get(group) ?? { n: 0, budget: Infinity, grace: 0 };
+      const entry = groups.get(group) ?? { n: 0, budget: Infinity, grace: 0, ordered: pod.controller?.kind === 'StatefulSet' };
       entry.n += 1;
       entry.grace = Math.max(entry.grace, pod.graceSeconds);
       groups.set(group, entry);
@@ -203,16 +206,17 @@ export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: Rol
       for (const pdbId of pod.pdbs) entry.budget = Math.min(entry.budget, pdbBudgets.get(pdbId) ?? Infinity);
     }
     let drain = 0;
-    for (const { n, budget, grace } of groups.values()) {
+    for (const { n, budget, grace, ordered } of groups.values()) {
       const batches = Math.ceil(n / Math.min(n, budget));
-      drain = Math.max(drain, (batches - 1) * podStartSeconds + Math.max(grace, podStartSeconds));
+      const seconds = ordered ? batches * (grace + podStartSeconds) : (batches - 1) * podStartSeconds + Math.max(grace, podStartSeconds);
+      drain = Math.max(drain, seconds);
     }
     return apiSeconds + nodeReadySeconds + drain + apiSeconds;
   });
   return {
     totalSeconds: waveSeconds.reduce((a, b) => a + b, 0),
     waveSeconds,
-    model: `per wave: ${apiSeconds}s scale + ${nodeReadySeconds}s node Ready + drain (PDB batches × ${podStartSeconds}s pod start, last batch max(grace, pod start)) + ${apiSeconds}s terminate`,
+    model: `per wave: ${apiSeconds}s scale + ${nodeReadySeconds}s node Ready + drain (PDB batches × ${podStartSeconds}s pod start, + grace per batch for StatefulSets, + grace for the last batch) + ${apiSeconds}s terminate`,
   };
 }
 

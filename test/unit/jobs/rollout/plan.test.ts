@@ -236,3 +236,12 @@ describe('pdbBudget', () => {
     expect(pdbBudget(pdb('ns', 'p', { a: 'b' }, extra))).toBe(budget);
   });
 });
+
+describe('planRollout: StatefulSet batches pay the grace period', () => {
+  test('3 StatefulSet pods through a maxUnavailable-1 PDB: 3 × (grace + pod start)', () => {
+    const o = defaultObserved();
+    o.pdbs.push(pdb('search', 'es', { app: 'es' }, { expectedPods: 3 }));
+    for (let i = 0; i < 3; i++) o.pods.push(pod('search', `es-${i}`, o.nodes[i]!.name, { labels: { app: 'es' }, controller: { kind: 'StatefulSet', namespace: 'search', name: 'es' }, graceSeconds: 120 }));
+    expect(planOf(o).estimate.waveSeconds).toEqual([5 + 55 + 3 * (120 + 10) + 5]);
+  });
+});
