@@ -1,0 +1,98 @@
+/** Read-only observation for the PTR cleanup and its restore. */
+import type { KindContext } from '../kind.js';
+import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type HostedZone, type Pacer } from '../../integrations/aws/route53.js';
+import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
+import type { Clients } from '../../integrations/clients.js';
+import type { RecordBackups } from './backups.js';
+import { reverseZoneFamily } from './reverse-names.js';
+import { parseSettings } from './settings.js';
+import { sharedPacer } from './pacer.js';
+import { recordKey } from './plan.js';
+import type { CleanupObserved, ObservedZone, Ownership, OwnershipScope, PtrArgs, PtrObserved, RestoreObserved } from './model.js';
+
+function normalizedZoneName(text: string): string {
+  const lower = text.toLowerCase();
+  return lower.endsWith('.') ? lower : `${lower}.`;
+}
+
+/** The zones a `--zone` list names (by id or name), or every reverse zone when it names none. */
+export function selectZones(all: HostedZone[], requested: string[]): { zones: HostedZone[]; unmatched: string[]; forward: string[] } {
+  if (requested.length === 0) return { zones: all.filter((zone) => reverseZoneFamily(zone.name) !== undefined), unmatched: [], forward: [] };
+  const zones = new Map<string, HostedZone>();
+  const unmatched: string[] = [];
+  const forward: string[] = [];
+  for (const wanted of requested) {
+    const matches = all.filter((zone) => zone.id === bareZoneId(wanted) || zone.name === normalizedZoneName(wanted));
+    if (matches.length === 0) unmatched.push(wanted);
+    else if (matches.some((zone) => reverseZoneFamily(zone.name) === undefined)) forward.push(wanted);
+    else for (const zone of matches) zones.set(zone.id, zone);
+  }
+  return { zones: [...zones.values()], unmatched, forward };
+}
+
+async function readZoneRecords(clients: Clients, observed: ObservedZone, pacer: Pacer): Promise<void> {
+  for await (const page of listRecordSets(clients.route53, observed.id, { pacer })) {
+    for (const record of page) {
+      if (record.type === 'PTR') observed.ptr.push(record);
+      else observed.otherRecords++;
+    }
+  }
+}
+
+/** Which interfaces count: those of the zones' VPCs; every VPC of the region as soon as a public zone is in scope. */
+export function ownershipScope(zones: Pick<ObservedZone, 'privateZone' | 'vpcs'>[], region: string): OwnershipScope {
+  if (zones.some((zone) => !zone.privateZone)) return { allVpcs: true };
+  const vpcIds = new Set(zones.flatMap((zone) => zone.vpcs.filter((vpc) => vpc.region === region).map((vpc) => vpc.vpcId)));
+  return { vpcIds: [...vpcIds].sort() };
+}
+
+export async function readOwnership(clients: Clients, scope: OwnershipScope): Promise<Ownership> {
+  const interfaces = await listInterfaceAddresses(clients.ec2, 'vpcIds' in scope ? scope.vpcIds : undefined);
+  return {
+    scope,
+    interfaces: interfaces.length,
+    addresses: interfaces.flatMap((eni) => [...eni.ipv4, ...eni.ipv6]),
+    prefixes: interfaces.flatMap((eni) => [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]),
+  };
+}
+
+async function observeCleanup(ctx: KindContext, requested: string[]): Promise<CleanupObserved> {
+  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+  const region = await ctx.clients.ec2.config.region();
+  const { zones, unmatched, forward } = selectZones(await listHostedZones(ctx.clients.route53, pacer), requested);
+  const observedZones: ObservedZone[] = await Promise.all(
+    zones.map(async (zone) => ({
+      id: zone.id,
+      name: zone.name,
+      privateZone: zone.privateZone,
+      vpcs: zone.privateZone ? await getHostedZoneVpcs(ctx.clients.route53, zone.id, pacer) : [],
+      ptr: [],
+      otherRecords: 0,
+    })),
+  );
+  observedZones.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  // Zones are read concurrently, and interfaces meanwhile: the pacer, not the round trips, sets the pace.
+  const [ownership] = await Promise.all([
+    readOwnership(ctx.clients, ownershipScope(observedZones, region)),
+    ...observedZones.map((zone) => readZoneRecords(ctx.clients, zone, pacer)),
+  ]);
+  return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership };
+}
+
+async function observeRestore(ctx: KindContext, jobId: string, backups: RecordBackups): Promise<RestoreObserved> {
+  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+  const saved = await backups.load(jobId);
+  const present: Record<string, string[]> = {};
+  for (const zoneId of new Set(saved.map((batch) => batch.zoneId))) {
+    const names: string[] = [];
+    for await (const page of listRecordSets(ctx.clients.route53, zoneId, { pacer })) {
+      for (const record of page) if (record.type === 'PTR') names.push(recordKey(record.name, record.routing?.SetIdentifier));
+    }
+    present[zoneId] = names;
+  }
+  return { mode: 'restore', sourceJobId: jobId, saved, present };
+}
+
+export function observePtr(ctx: KindContext, args: PtrArgs, backups: RecordBackups): Promise<PtrObserved> {
+  return args.mode === 'cleanup' ? observeCleanup(ctx, args.zones) : observeRestore(ctx, args.jobId, backups);
+}

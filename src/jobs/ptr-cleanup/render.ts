@@ -1,0 +1,154 @@
+/** Pure Block Kit view of a PTR plan: counts and a sample in the message, every record in an attached CSV. */
+import type { KnownBlock } from '@slack/types';
+import type { RenderedPlan } from '../kind.js';
+import { decodeOctalEscapes, ptrNameToIp } from './reverse-names.js';
+import { SKIP_REASON_TEXT, type CleanupPlan, type CompactRecord, type RestorePlan, type PtrPlan, type SkipReason } from './model.js';
+
+const SECTION_LIMIT = 3000;
+const SAMPLE_SIZE = 10;
+const ZONES_SHOWN = 20;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const moreZones = (hidden: number) => `… and ${plural(hidden, 'more zone')} (see the CSV)`;
+const moreInCsv = (hidden: number) => `… and ${hidden.toLocaleString('en-US')} more in the attached CSV`;
+
+/**
+ * Lines joined within `limit` characters; what does not fit (plus `alreadyHidden` lines never offered)
+ * is announced by `hiddenText(n)`, so nothing silently disappears.
+ */
+export function foldLines(lines: string[], hiddenText: (hidden: number) => string, alreadyHidden = 0, limit = SECTION_LIMIT): string {
+  const kept: string[] = [];
+  let length = 0;
+  for (const [index, line] of lines.entries()) {
+    const tail = hiddenText(lines.length - index + alreadyHidden);
+    if (length + line.length + 1 + tail.length > limit) return [...kept, tail].join('\n');
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return alreadyHidden > 0 ? [...kept, hiddenText(alreadyHidden)].join('\n') : kept.join('\n');
+}
+
+/** A titled section whose lines are folded to fit Slack's 3,000 characters. */
+function listSection(title: string, lines: string[], hiddenText: (hidden: number) => string, alreadyHidden = 0): KnownBlock {
+  const heading = `*${title}*\n`;
+  return section(heading + foldLines(lines, hiddenText, alreadyHidden, SECTION_LIMIT - heading.length));
+}
+
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, SECTION_LIMIT) } };
+}
+
+function context(text: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, SECTION_LIMIT) }] };
+}
+
+function sampleLine(zoneName: string, record: CompactRecord): string {
+  const [name, ttl, values, routing] = record;
+  const decoded = ptrNameToIp(name);
+  const ip = decoded.ok ? decoded.address : decodeOctalEscapes(name);
+  const routed = routing?.SetIdentifier ? `, set ${routing.SetIdentifier}` : '';
+  const shown = values.slice(0, 3).map((v) => `\`${v.slice(0, 120)}\``);
+  if (values.length > 3) shown.push(`+${values.length - 3} more`);
+  return `• \`${ip}\` → ${shown.join(' ')} (TTL ${ttl}${routed}, ${zoneName})`;
+}
+
+function sample(plan: { zones: { name: string; records: CompactRecord[] }[] }): string[] {
+  const lines: string[] = [];
+  for (const zone of plan.zones) {
+    for (const record of zone.records) {
+      if (lines.length === SAMPLE_SIZE) return lines;
+      lines.push(sampleLine(zone.name, record));
+    }
+  }
+  return lines;
+}
+
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvRow(cells: (string | number)[]): string {
+  return cells.map((cell) => csvCell(String(cell))).join(',');
+}
+
+const CSV_HEADER = csvRow(['action', 'zone_id', 'zone', 'name', 'ip', 'ttl', 'values', 'set_identifier', 'reason']);
+
+function recordRow(action: string, zone: { id: string; name: string }, record: CompactRecord, reason = ''): string {
+  const [name, ttl, values, routing] = record;
+  const decoded = ptrNameToIp(name);
+  return csvRow([action, zone.id, zone.name, name, decoded.ok ? decoded.address : '', ttl, values.join(' '), routing?.SetIdentifier ?? '', reason]);
+}
+
+function renderCleanup(plan: CleanupPlan): RenderedPlan {
+  const { totals } = plan;
+  const zonesWithDeletes = plan.zones.length;
+  const summary =
+    totals.stale === 0
+      ? `PTR cleanup: nothing to delete (${plural(totals.ptr, 'PTR record')} in ${plural(totals.zones, 'zone')} scanned)`
+      : `PTR cleanup: delete ${plural(totals.stale, 'stale PTR record')} in ${plural(zonesWithDeletes, 'zone')}`;
+  const blocks: KnownBlock[] = [
+    section(
+      `*${summary}*\n` +
+        `Scanned ${plural(totals.zones, 'reverse zone')}: ${plural(totals.ptr, 'PTR record')}, ` +
+        `*${totals.live.toLocaleString('en-US')} live* (held by ${plural(totals.interfaces, 'network interface')}), ` +
+        `*${totals.stale.toLocaleString('en-US')} stale*, ${totals.skipped.toLocaleString('en-US')} skipped.`,
+    ),
+  ];
+  if (plan.scanned.length > 0) {
+    const rows = plan.scanned.map((z) => `• ${z.name}: ${z.ptr} PTR · ${z.live} live · ${z.stale} stale · ${z.skipped} skipped`);
+    blocks.push(listSection('Zones', rows.slice(0, ZONES_SHOWN), moreZones, Math.max(0, rows.length - ZONES_SHOWN)));
+  }
+  const reasons = Object.entries(plan.skippedByReason) as [SkipReason, number][];
+  if (reasons.length > 0) {
+    blocks.push(section(`*Skipped, never deleted*\n${reasons.map(([reason, count]) => `• ${SKIP_REASON_TEXT[reason]}: ${count}`).join('\n')}`));
+  }
+  if (totals.stale > 0) {
+    const lines = sample(plan);
+    blocks.push(listSection('Will delete (exact TTL and values)', lines, moreInCsv, totals.stale - lines.length));
+    blocks.push(context('Ownership is read again just before each zone is changed. Every record is saved before it is deleted; `/deckhand ptr-cleanup restore <job-id>` puts them back.'));
+  }
+  if (plan.policyNotes.length > 0) blocks.push(section(`:warning: ${plan.policyNotes.join('\n')}`));
+  const csv = [CSV_HEADER];
+  for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('delete', zone, record));
+  for (const skipped of plan.skipped) {
+    const zone = plan.scanned.find((z) => z.name === skipped.zone)!;
+    csv.push(csvRow(['skip', zone.id, zone.name, skipped.name, '', '', '', '', `${SKIP_REASON_TEXT[skipped.reason]}${skipped.detail ? `: ${skipped.detail}` : ''}`]));
+  }
+  const hiddenSkips = totals.skipped - plan.skipped.length;
+  if (hiddenSkips > 0) csv.push(csvRow(['skip', '', '', '', '', '', '', '', `${hiddenSkips} more skipped records not listed`]));
+  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-cleanup-plan.csv', title: 'PTR cleanup plan: every record', content: `${csv.join('\n')}\n` }] : undefined };
+}
+
+function renderRestore(plan: RestorePlan): RenderedPlan {
+  const summary =
+    plan.total === 0
+      ? `PTR restore of job ${plan.sourceJobId}: nothing to re-create`
+      : `PTR restore of job ${plan.sourceJobId}: re-create ${plural(plan.total, 'PTR record')} in ${plural(plan.zones.length, 'zone')}`;
+  const blocks: KnownBlock[] = [
+    section(
+      `*${summary}*\n` +
+        `Records saved by job \`${plan.sourceJobId}\` before it deleted them are created again exactly (name, TTL, values). ` +
+        `${plural(plan.alreadyPresent, 'record')} already present again ${plan.alreadyPresent === 1 ? 'is' : 'are'} left as ${plan.alreadyPresent === 1 ? 'it is' : 'they are'}.`,
+    ),
+  ];
+  if (plan.zones.length > 0) {
+    const rows = plan.zones.map((z) => `• ${z.name}: ${z.records.length}`);
+    blocks.push(listSection('Zones', rows.slice(0, ZONES_SHOWN), moreZones, Math.max(0, rows.length - ZONES_SHOWN)));
+    const lines = sample(plan);
+    blocks.push(listSection('Will create (exact TTL and values)', lines, moreInCsv, plan.total - lines.length));
+  }
+  const csv = [CSV_HEADER];
+  for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('create', zone, record));
+  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-restore-plan.csv', title: 'PTR restore plan: every record', content: `${csv.join('\n')}\n` }] : undefined };
+}
+
+export function renderPtrPlan(plan: PtrPlan): RenderedPlan {
+  return plan.mode === 'cleanup' ? renderCleanup(plan) : renderRestore(plan);
+}
+
+/** The deleted records as CSV, attached to the thread at the end of a run (the Redis copy is the one restore reads). */
+export function backupCsv(zones: { id: string; name: string; records: CompactRecord[] }[]): string {
+  const rows = [CSV_HEADER];
+  for (const zone of zones) for (const record of zone.records) rows.push(recordRow('deleted', zone, record));
+  return `${rows.join('\n')}\n`;
+}

@@ -1,0 +1,217 @@
+/**
+ * The PTR step machine: one step per zone (batches confirmed in the checkpoint one by one), then a
+ * wait for INSYNC, then the deleted records attached to the thread. For every batch of a cleanup:
+ * drop records whose IP is live again, save the records (Redis), mark the batch in flight, audit,
+ * send, save what was deleted, checkpoint. A batch found in flight after a crash is read back first.
+ */
+import type { Step, StepContext } from '../kind.js';
+import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
+import type { RecordBackups } from './backups.js';
+import { splitIntoBatches } from './batches.js';
+import { AddressSet } from './ip.js';
+import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
+import { readOwnership } from './observe.js';
+import { sharedPacer } from './pacer.js';
+import { reconcileBatch } from './reconcile.js';
+import { backupCsv } from './render.js';
+import { ptrNameToIp } from './reverse-names.js';
+import { parseSettings } from './settings.js';
+import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
+
+type Ctx = StepContext<PtrPlan, PtrState>;
+
+export interface StepDeps {
+  backups: RecordBackups;
+}
+
+const INSYNC_TIMEOUT_MS = 10 * 60_000;
+const INSYNC_FIRST_POLL_MS = 1_000;
+const INSYNC_MAX_POLL_MS = 15_000;
+const MAX_BACKOFF_MS = 30_000;
+
+function newProgress(): ZoneProgress {
+  return { complete: false, nextBatch: 0, applied: 0, droppedLive: 0, alreadyDone: 0, changedSincePlan: 0, rejected: 0 };
+}
+
+function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: CompactRecord[]): void {
+  for (const record of records) {
+    if (ctx.state.problems.length >= PROBLEMS_KEPT) return;
+    ctx.state.problems.push({ zone: zone.name, name: recordName(record), problem });
+  }
+}
+
+function isLive(record: CompactRecord, owned: AddressSet): boolean {
+  const decoded = ptrNameToIp(recordName(record));
+  return decoded.ok && owned.has(decoded.ip);
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+function reportProgress(ctx: Ctx, verb: string): void {
+  const total = ctx.plan.zones.reduce((sum, zone) => sum + zone.records.length, 0);
+  const progress = Object.values(ctx.state.zones);
+  const applied = progress.reduce((sum, zone) => sum + zone.applied, 0);
+  const settled = progress.reduce((sum, z) => sum + z.applied + z.droppedLive + z.alreadyDone + z.changedSincePlan + z.rejected, 0);
+  const elapsedMs = Math.max(1, ctx.clock.now() - (ctx.state.startedAt ?? ctx.clock.now()));
+  const rate = (settled / elapsedMs) * 1000;
+  ctx.progress.status({
+    Zones: `${progress.filter((zone) => zone.complete).length}/${ctx.plan.zones.length}`,
+    [verb]: `${applied.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`,
+    Rate: `${rate.toFixed(0)} records/s`,
+    ETA: rate > 0 ? formatDuration(((total - settled) / rate) * 1000) : '…',
+  });
+}
+
+async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps: StepDeps): Promise<void> {
+  const { route53 } = ctx.clients;
+  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+  const boundPacer = pacer.bind(ctx.signal);
+  const jobId = (ctx.state.jobId ??= ctx.jobId);
+  ctx.state.startedAt ??= ctx.clock.now();
+  const progress = (ctx.state.zones[zone.id] ??= newProgress());
+  const verb = action === 'DELETE' ? 'Deleted' : 'Created';
+  const batches = splitIntoBatches(zone.records);
+  // Just before deleting, ownership is read again: an address taken since the plan keeps its record.
+  const owned = action === 'DELETE' && progress.nextBatch < batches.length ? await currentOwnership(ctx) : undefined;
+
+  for (let index = progress.nextBatch; index < batches.length; index++) {
+    if (await ctx.cancelRequested()) return;
+    const key = `${zone.id}/${index}`;
+    let records = batches[index]!;
+    let doneBefore: CompactRecord[] = [];
+    const resumed = progress.inFlight === index;
+    if (resumed) {
+      const reconciled = await reconcileBatch(route53, zone.id, action, records, boundPacer);
+      doneBefore = reconciled.doneBefore;
+      records = reconciled.toSend;
+      progress.changedSincePlan += reconciled.changed.length;
+      noteProblems(ctx, zone, 'changed since the plan: left alone', reconciled.changed);
+    }
+    if (owned) {
+      const live = records.filter((record) => isLive(record, owned));
+      if (live.length > 0) {
+        const liveSet = new Set(live);
+        records = records.filter((record) => !liveSet.has(record));
+        progress.droppedLive += live.length;
+        noteProblems(ctx, zone, 'IP in use again since the plan: kept', live);
+      }
+    }
+    if (!resumed) {
+      // Saved before the change is sent; a batch found in flight after a crash keeps its saved copy.
+      if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'pending', records });
+      progress.inFlight = index;
+      await ctx.checkpoint();
+    }
+    let outcome: SubmitOutcome = { applied: [], alreadyDone: [], changed: [], rejected: [], changeIds: [] };
+    if (records.length > 0) {
+      await ctx.audit(`route53.ChangeResourceRecordSets.${action}`, {
+        zoneId: zone.id,
+        zone: zone.name,
+        batch: index,
+        records: records.length,
+        first: recordName(records[0]!),
+        last: recordName(records[records.length - 1]!),
+      });
+      outcome = await submitBatch(
+        {
+          send: (batch) =>
+            changeRecordSets(route53, zone.id, batch.map((record) => ({ action, record: expand(record) })), {
+              comment: `deckhand ${jobId} ptr-cleanup ${action.toLowerCase()} batch ${index}`,
+              pacer: boundPacer,
+            }),
+          backOff: async (attempt) => {
+            pacer.slowDown();
+            await ctx.clock.sleep(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)), ctx.signal);
+          },
+        },
+        action,
+        records,
+      );
+    }
+    const applied = [...doneBefore, ...outcome.applied];
+    if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'deleted', records: applied });
+    progress.applied += applied.length;
+    progress.alreadyDone += outcome.alreadyDone.length;
+    progress.changedSincePlan += outcome.changed.length;
+    progress.rejected += outcome.rejected.length;
+    const gone = action === 'DELETE' ? 'already gone' : 'already present';
+    noteProblems(ctx, zone, gone, outcome.alreadyDone.map((p) => p.record));
+    noteProblems(ctx, zone, 'changed since the plan: left alone', outcome.changed.map((p) => p.record));
+    for (const { record, message } of outcome.rejected) noteProblems(ctx, zone, `rejected by Route 53: ${message}`, [record]);
+    progress.lastChangeId = outcome.changeIds[outcome.changeIds.length - 1] ?? progress.lastChangeId;
+    progress.nextBatch = index + 1;
+    progress.inFlight = undefined;
+    await ctx.checkpoint();
+    reportProgress(ctx, verb);
+  }
+  progress.complete = true;
+  reportProgress(ctx, verb);
+  await ctx.progress.milestone(zoneMilestone(zone, progress, action));
+}
+
+function zoneMilestone(zone: ZoneRecords, progress: ZoneProgress, action: ChangeAction): string {
+  const extras = [
+    progress.droppedLive && `${progress.droppedLive} kept (IP in use again)`,
+    progress.changedSincePlan && `${progress.changedSincePlan} left alone (changed since the plan)`,
+    progress.alreadyDone && `${progress.alreadyDone} ${action === 'DELETE' ? 'already gone' : 'already present'}`,
+    progress.rejected && `${progress.rejected} rejected by Route 53`,
+  ].filter(Boolean);
+  const verb = action === 'DELETE' ? 'deleted' : 're-created';
+  return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.length}${extras.length ? ` (${extras.join(', ')})` : ''}.`;
+}
+
+async function currentOwnership(ctx: Ctx): Promise<AddressSet> {
+  if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
+  const ownership = await readOwnership(ctx.clients, ctx.plan.ownershipScope);
+  return new AddressSet(ownership.addresses, ownership.prefixes);
+}
+
+async function waitInsync(ctx: Ctx): Promise<void> {
+  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond).bind(ctx.signal);
+  const deadline = ctx.clock.now() + INSYNC_TIMEOUT_MS;
+  let pollMs = INSYNC_FIRST_POLL_MS;
+  for (;;) {
+    const waiting = Object.values(ctx.state.zones).filter((zone) => zone.lastChangeId && !zone.insync);
+    for (const zone of waiting) {
+      zone.insync = (await getChange(ctx.clients.route53, zone.lastChangeId!, pacer)).status === 'INSYNC';
+    }
+    if (waiting.every((zone) => zone.insync)) {
+      ctx.state.insync = true;
+      return;
+    }
+    if (ctx.clock.now() >= deadline || (await ctx.cancelRequested())) {
+      ctx.state.insync = false;
+      await ctx.progress.milestone(`Route 53 had not reported every change INSYNC after ${formatDuration(INSYNC_TIMEOUT_MS)}; the changes are accepted and will finish propagating on their own.`);
+      return;
+    }
+    await ctx.clock.sleep(pollMs, ctx.signal);
+    pollMs = Math.min(INSYNC_MAX_POLL_MS, pollMs * 2);
+  }
+}
+
+async function attachBackup(ctx: Ctx, deps: StepDeps): Promise<void> {
+  const jobId = ctx.state.jobId ?? ctx.jobId;
+  const deleted = (await deps.backups.load(jobId)).filter((batch) => batch.state === 'deleted' && batch.records.length > 0);
+  if (deleted.length === 0) return;
+  const zones = deleted.map((batch) => ({ id: batch.zoneId, name: batch.zoneName, records: batch.records }));
+  await ctx.progress.file({
+    filename: `ptr-cleanup-${jobId}-deleted.csv`,
+    title: `Deleted PTR records (restore with /deckhand ptr-cleanup restore ${jobId})`,
+    content: backupCsv(zones),
+  });
+}
+
+export function ptrSteps(plan: PtrPlan, deps: StepDeps): Step<PtrPlan, PtrState>[] {
+  const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
+  const steps: Step<PtrPlan, PtrState>[] = plan.zones.map((zone) => ({
+    id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
+    title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
+    run: (ctx) => applyZone(ctx, zone, action, deps),
+  }));
+  steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });
+  if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx, deps) });
+  return steps;
+}
