@@ -430,7 +430,7 @@ export async function finishRun(
     deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
   }
   // The final card goes out before the summary, so the thread reads in order.
-  await attempt('flushing status cards', () => deps.outbox.flush());
+  await attempt('flushing the status card', () => deps.outbox.flush(plan.id));
   const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
   await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));

@@ -146,11 +146,15 @@ export class SlackOutbox {
     });
   }
 
-  /** Send every pending coalesced update now; awaited before a job's final message and on shutdown. */
-  async flush(): Promise<void> {
+  /**
+   * Send every pending coalesced update now (or only the card `key`, so one job finishing does not
+   * hurry every other job's card); awaited before a job's final message and on shutdown.
+   */
+  async flush(key?: string): Promise<void> {
     for (;;) {
       const work: Promise<void>[] = [];
-      for (const card of this.cards.values()) {
+      const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
+      for (const card of cards) {
         if (card.timer) {
           clearTimeout(card.timer);
           card.timer = undefined;

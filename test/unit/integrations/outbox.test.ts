@@ -74,6 +74,18 @@ describe('SlackOutbox', () => {
     expect(calls[2]!.args.text).toBe('Run succeeded');
   });
 
+  it('flushes one card without hurrying the others', async () => {
+    outbox.updateCard('p-a', 'C1', 'a.1', { text: 'a first' });
+    outbox.updateCard('p-b', 'C2', 'b.1', { text: 'b first' });
+    await outbox.flush();
+    outbox.updateCard('p-a', 'C1', 'a.1', { text: 'a final' });
+    outbox.updateCard('p-b', 'C2', 'b.1', { text: 'b second' });
+    await outbox.flush('p-a');
+    const texts = slack.callsOf('chat.update').map((c) => String(c.args.text));
+    expect(texts.slice(0, 2).sort()).toEqual(['a first', 'b first']);
+    expect(texts.slice(2)).toEqual(['a final']);
+  });
+
   it('delivers the latest card content after a 429 on chat.update', async () => {
     slack.rateLimit('chat.update', 1);
     outbox.updateCard('p-2', 'C1', '2.2', { text: 'step 1' });
