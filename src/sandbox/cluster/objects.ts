@@ -185,10 +185,6 @@ export function key(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
-export function objectKey(obj: KubeObject): string {
-  return key(obj.metadata.namespace, obj.metadata.name);
-}
-
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((o) => o.controller);
 }

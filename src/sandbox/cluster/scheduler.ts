@@ -42,10 +42,15 @@ export class Scheduler {
     if (pending.length === 0) return;
     const nodes = this.model.list<NodeObject>('Node');
     const usage = this.usageByNode();
+    const siblings = this.podsPerOwnerAndNode();
     for (const pod of pending) {
       const zone = this.volumeZone(pod);
+      const owner = controllerOf(pod)?.uid ?? '';
+      const score = (node: NodeObject) =>
+        (siblings.get(`${owner}/${node.metadata.name}`) ?? 0) * 10 +
+        (usage.get(node.metadata.name)?.cpu ?? 0) / parseQuantity(node.status.allocatable.cpu ?? '1');
       const feasible = nodes.filter((n) => this.fits(pod, n, usage.get(n.metadata.name), zone));
-      const best = feasible.sort((a, b) => this.score(pod, a, usage) - this.score(pod, b, usage) || a.metadata.name.localeCompare(b.metadata.name))[0];
+      const best = feasible.sort((a, b) => score(a) - score(b) || a.metadata.name.localeCompare(b.metadata.name))[0];
       if (!best) {
         this.reportUnschedulable(pod, nodes.length, zone);
         continue;
@@ -54,6 +59,7 @@ export class Scheduler {
       const u = usage.get(best.metadata.name) ?? { cpu: 0, memory: 0, pods: 0 };
       const r = requests(pod);
       usage.set(best.metadata.name, { cpu: u.cpu + r.cpu, memory: u.memory + r.memory, pods: u.pods + 1 });
+      siblings.set(`${owner}/${best.metadata.name}`, (siblings.get(`${owner}/${best.metadata.name}`) ?? 0) + 1);
       this.pods.bind(pod, best);
     }
   }
@@ -72,13 +78,16 @@ export class Scheduler {
     );
   }
 
-  private score(pod: PodObject, node: NodeObject, usage: Map<string, Usage>): number {
-    const owner = controllerOf(pod)?.uid;
-    const siblings = owner
-      ? this.model.list<PodObject>('Pod').filter((p) => p.spec.nodeName === node.metadata.name && controllerOf(p)?.uid === owner).length
-      : 0;
-    const cpuShare = (usage.get(node.metadata.name)?.cpu ?? 0) / parseQuantity(node.status.allocatable.cpu ?? '1');
-    return siblings * 10 + cpuShare;
+  /** Pods per (controller, node): the scheduler spreads a controller's pods across nodes. */
+  private podsPerOwnerAndNode(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const pod of this.model.list<PodObject>('Pod')) {
+      const owner = controllerOf(pod)?.uid;
+      if (!owner || !pod.spec.nodeName) continue;
+      const k = `${owner}/${pod.spec.nodeName}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /** Requests of every pod bound to a node, Terminating ones included (they still hold their resources). */

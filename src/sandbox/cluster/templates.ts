@@ -35,7 +35,3 @@ export function templateHash(text: string, length = 10): string {
 export function ownerRef(owner: WorkloadObject): OwnerReference {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
 }
-
-export function clonePodSpec(spec: PodSpec): PodSpec {
-  return structuredClone(spec);
-}

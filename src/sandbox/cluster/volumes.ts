@@ -9,7 +9,7 @@
 import type { CloudForCluster } from '../contracts.js';
 import type { ClusterModel } from './model.js';
 import { gibToQuantity, parseQuantity, quantityToGiB } from './quantity.js';
-import type { PodObject, PvcObject, PvObject, StorageClassObject } from './objects.js';
+import type { PodObject, PvcObject, PvObject } from './objects.js';
 import { setCondition } from './objects.js';
 
 const POLL_MS = 1000;
@@ -146,8 +146,4 @@ export class VolumeExpansionController {
       .list<PodObject>('Pod', pvc.metadata.namespace)
       .filter((p) => p.spec.volumes?.some((v) => v.persistentVolumeClaim?.claimName === pvc.metadata.name));
   }
-}
-
-export function expansionAllowed(storageClass: StorageClassObject | undefined): boolean {
-  return storageClass?.allowVolumeExpansion === true;
 }

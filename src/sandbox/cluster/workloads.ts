@@ -15,7 +15,7 @@ import {
   type WorkloadObject,
 } from './objects.js';
 import type { PodLifecycle } from './pods.js';
-import { clonePodSpec, ownerRef, templateHash } from './templates.js';
+import { ownerRef, templateHash } from './templates.js';
 
 export class WorkloadControllers {
   constructor(
@@ -133,7 +133,7 @@ export class WorkloadControllers {
     extraLabels: Record<string, string>,
     customize?: (spec: PodObject['spec']) => void,
   ): PodObject {
-    const spec = clonePodSpec(owner.spec.template.spec);
+    const spec = structuredClone(owner.spec.template.spec);
     customize?.(spec);
     const revision = templateHash(JSON.stringify(owner.spec.template));
     const labels = { ...owner.spec.template.metadata.labels, ...extraLabels };

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { VirtualClock } from '../../../src/sandbox/clock.js';
 import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, parseClusterScenario, startCluster, type ClusterScenario, type RunningCluster } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario, parseClusterScenario, startCluster, type ClusterScenario } from '../../../src/sandbox/cluster/index.js';
 import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
 
 const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
@@ -159,7 +159,11 @@ describe('sandbox Kubernetes API with the real client-node', () => {
   });
 
   it('serves kubectl through the kubeconfig', async () => {
-    const { stdout } = await promisify(execFile)('kubectl', ['--kubeconfig', env.cluster.kubeconfigPath, 'get', 'pods', '-n', 'web', '-o', 'name']);
-    expect(stdout.trim().split('\n')).toHaveLength(3);
+    const kubectl = async (...args: string[]) => (await promisify(execFile)('kubectl', ['--kubeconfig', env.cluster.kubeconfigPath, ...args])).stdout;
+    expect((await kubectl('get', 'pods', '-n', 'web', '-o', 'name')).trim().split('\n')).toHaveLength(3);
+    // Server-side printing: kubectl shows the server's columns.
+    const table = (await kubectl('get', 'nodes')).trim().split('\n');
+    expect(table[0]).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION$/);
+    expect(table.slice(1).every((line) => /\sReady\s/.test(line))).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import { fieldSelector, labelSelector, SelectorError } from '../selectors.js';
 import { applyPatch, PatchError } from './patch.js';
 import { findResource, groupList, groupVersion, listKind, resourceList, type ResourceInfo } from './resources.js';
 import { ApiError, invalid, notFound, success } from './status.js';
+import { toTable, wantsTable } from './table.js';
 
 export interface ApiDeps {
   model: ClusterModel;
@@ -121,10 +122,13 @@ async function handle(deps: ApiDeps, random: () => number, req: IncomingMessage,
 
   if (!name) {
     if (method !== 'GET') throw methodNotAllowed(method, resource);
-    return send(res, 200, list(deps, resource, namespace, url.searchParams));
+    const items = list(deps, resource, namespace, url.searchParams);
+    if (wantsTable(req.headers.accept)) return send(res, 200, toTable(resource.kind, items, deps.model.clock.now(), deps.model.currentResourceVersion));
+    return send(res, 200, { kind: listKind(resource.kind), apiVersion: groupVersion(resource), metadata: { resourceVersion: deps.model.currentResourceVersion }, items });
   }
   const existing = deps.model.get<KubeObject>(resource.kind, namespace, name);
   if (!existing) throw notFound(resource.plural, name, resource.group);
+  if (method === 'GET' && wantsTable(req.headers.accept)) return send(res, 200, toTable(resource.kind, [existing], deps.model.clock.now(), deps.model.currentResourceVersion));
   if (method === 'GET') return send(res, 200, existing);
   if (method === 'PATCH' && resource.verbs.includes('patch')) {
     const contentType = req.headers['content-type'] ?? 'application/json-patch+json';
@@ -162,7 +166,7 @@ function discoveryDocument(path: string, version: string, host: string): unknown
   return undefined;
 }
 
-function list(deps: ApiDeps, resource: ResourceInfo, namespace: string | undefined, params: URLSearchParams): unknown {
+function list(deps: ApiDeps, resource: ResourceInfo, namespace: string | undefined, params: URLSearchParams): KubeObject[] {
   let byLabel: (o: KubeObject) => boolean;
   let byField: (o: KubeObject) => boolean;
   try {
@@ -172,11 +176,10 @@ function list(deps: ApiDeps, resource: ResourceInfo, namespace: string | undefin
     if (error instanceof SelectorError) throw new ApiError(400, 'BadRequest', error.message);
     throw error;
   }
-  const items = deps.model
+  return deps.model
     .list<KubeObject>(resource.kind, namespace)
     .filter((o) => byLabel(o) && byField(o))
     .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name));
-  return { kind: listKind(resource.kind), apiVersion: groupVersion(resource), metadata: { resourceVersion: deps.model.currentResourceVersion }, items };
 }
 
 function patch(deps: ApiDeps, resource: ResourceInfo, existing: KubeObject, contentType: string, body: unknown, dryRun: boolean): KubeObject {
