@@ -41,7 +41,8 @@ export function createRunQueue(connection: Redis, prefix: string, options: RunQu
     prefix,
     defaultJobOptions: {
       attempts: RUN_ATTEMPTS,
-      backoff: { type: 'exponential', delay: options.backoffDelayMs ?? 10_000 },
+      // Jitter spreads retries of runs that failed together (e.g. an API outage).
+      backoff: { type: 'exponential', delay: options.backoffDelayMs ?? 10_000, jitter: 0.25 },
       removeOnComplete: { age: KEEP_FINISHED_SECONDS },
       removeOnFail: { age: KEEP_FINISHED_SECONDS },
     },

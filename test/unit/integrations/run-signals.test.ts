@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { RunSignals } from '../../../src/integrations/redis/run-signals.js';
+import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+
+describe('RunSignals', () => {
+  let redis: Redis;
+  let prefix: string;
+  let signals: RunSignals;
+
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL, 'general');
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('signals');
+    signals = new RunSignals(redis, prefix);
+  });
+  afterEach(async () => deleteKeys(redis, prefix));
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('reports who cancelled first', async () => {
+    expect(await signals.cancelRequested('p-1')).toBeUndefined();
+    await signals.requestCancel('p-1', 'U1');
+    await signals.requestCancel('p-1', 'U2');
+    expect(await signals.cancelRequested('p-1')).toBe('U1');
+    expect(await signals.cancelRequested('p-2')).toBeUndefined();
+  });
+
+  it('pauses and resumes', async () => {
+    expect(await signals.isPaused('p-1')).toBe(false);
+    await signals.setPaused('p-1', true, 'U1');
+    expect(await signals.isPaused('p-1')).toBe(true);
+    await signals.setPaused('p-1', false, 'U1');
+    expect(await signals.isPaused('p-1')).toBe(false);
+  });
+
+  it('keeps only the first answer to a question', async () => {
+    const results = await Promise.all([signals.answer('p-1', 'q1', 'wait', 'U1'), signals.answer('p-1', 'q1', 'skip', 'U2')]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const answer = await signals.getAnswer('p-1', 'q1');
+    expect(answer).toEqual(results[0] ? { choice: 'wait', by: 'U1' } : { choice: 'skip', by: 'U2' });
+    expect(await signals.getAnswer('p-1', 'q2')).toBeUndefined();
+  });
+
+  it('expires signals after a day', async () => {
+    await signals.requestCancel('p-1', 'U1');
+    const ttl = await redis.ttl(`${prefix}:run:p-1:cancel`);
+    expect(ttl).toBeGreaterThan(23 * 3600);
+    expect(ttl).toBeLessThanOrEqual(24 * 3600);
+  });
+});
