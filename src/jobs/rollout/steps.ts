@@ -133,8 +133,8 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
   const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
   for (const id of notReady) {
     const instance = group.instances.find((i) => i.instanceId === id);
-    if (!instance || !LIVE.has(instance.lifecycleState) || ctx.state.terminated.includes(id)) continue;
-    ctx.state.terminated.push(id);
+    if (!instance || !LIVE.has(instance.lifecycleState)) continue;
+    if (!ctx.state.terminated.includes(id)) ctx.state.terminated.push(id);
     await ctx.checkpoint();
     await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, shouldDecrementDesiredCapacity: true, reason: `rollback of wave ${wave.index}` });
     await r(ctx, () => terminateInstance(ctx.clients.autoScaling, id, true));
@@ -148,7 +148,16 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
 
 async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
   const { plan, clients } = ctx;
+  const nodes = new Map((await r(ctx, () => listNodes(clients.kube))).map((n) => [n.name, n]));
   for (const t of targets) {
+    const node = nodes.get(t.nodeName);
+    const done =
+      !node ||
+      (node.taints.some((x) => x.key === plan.taintKey && x.effect === 'NoSchedule') &&
+        node.annotations[OWNER_ANNOTATION] !== undefined &&
+        (!plan.excludeFromLbLabel || node.labels[EXCLUDE_FROM_LB] === 'true') &&
+        (!plan.cordon || node.unschedulable));
+    if (done) continue;
     await ctx.audit('kubernetes:TaintNode', { node: t.nodeName, taint: `${plan.taintKey}:NoSchedule`, cordon: plan.cordon, excludeFromLb: plan.excludeFromLbLabel });
     await r(ctx, () => setNodeAnnotations(clients.kube, t.nodeName, { [OWNER_ANNOTATION]: ctx.planId }));
     await r(ctx, () => addTaint(clients.kube, t.nodeName, { key: plan.taintKey, value: ctx.planId, effect: 'NoSchedule' }));
@@ -199,7 +208,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       if (left.length > 0 || unavailable.length > 0 || !redisOk) continue;
       const capacity = readyCapacity(ctx, group, nodes);
       if (capacity - 1 < plan.original.desired - plan.maxUnavailable) continue;
-      state.terminated.push(id);
+      if (!state.terminated.includes(id)) state.terminated.push(id);
       await ctx.checkpoint();
       await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, node: nodeName, shouldDecrementDesiredCapacity: true });
       await r(ctx, () => terminateInstance(clients.autoScaling, id, true));
@@ -226,11 +235,26 @@ async function confirmGone(ctx: RolloutContext, ids: string[], label: string): P
   }
 }
 
+/** Re-assert the hold and the taints (both idempotent), then drain the wave's old nodes not yet terminated. */
+async function drainOwn(ctx: RolloutContext, wave: Wave, label: string): Promise<void> {
+  await prepare(ctx);
+  const targets = targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i) && !ctx.state.skipped.includes(i)));
+  await taintOld(ctx, targets);
+  await drainNodes(ctx, targets, { label, allowSkip: true });
+}
+
 function waveSteps(wave: Wave, total: number): RolloutStep[] {
   const id = (s: string) => `wave-${wave.index}/${s}`;
   const label = `Wave ${wave.index}/${total}`;
   const steps: RolloutStep[] = [
-    { id: id('surge'), title: `${label}: launch new nodes`, run: (ctx) => surge(ctx, wave) },
+    {
+      id: id('surge'),
+      title: `${label}: launch new nodes`,
+      run: async (ctx) => {
+        await prepare(ctx);
+        await surge(ctx, wave);
+      },
+    },
     { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('taint'),
@@ -245,7 +269,7 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
       title: `${label}: drain old nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'drain');
-        await drainNodes(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))), { label, allowSkip: true });
+        await drainOwn(ctx, wave, label);
       },
     },
     {
@@ -253,6 +277,8 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
       title: `${label}: terminate drained nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'terminate');
+        // A start-up cleanup after a crash may have released the hold and untainted the nodes: take them back first.
+        await drainOwn(ctx, wave, label);
         await settleAndTerminate(ctx, wave.instanceIds, label);
         const ws = waveState(ctx.state, wave.index);
         ws.finishedAt ??= ctx.clock.now();

@@ -1,0 +1,86 @@
+import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
+import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
+import { planRollout } from '../../../../src/jobs/rollout/plan.js';
+import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
+import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
+import { seededRandom } from '../../../../src/sandbox/contracts.js';
+import { runRollout, SimulatedCrash, type Checkpoint } from './harness.js';
+import { checkSafety } from './safety.js';
+import { startRolloutEnv, type RolloutEnv } from './env.js';
+
+const GROUP = 'eks-prod-workers';
+const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
+const ARGS = { group: GROUP, canary: false, dryRun: false };
+
+async function plan(env: RolloutEnv, extra = {}): Promise<RolloutPlan> {
+  const observed = await observeRollout(env.clients, { ...ARGS, ...extra });
+  const outcome = planRollout(observed, { ...ARGS, ...extra }, env.clock.now(), {});
+  if (outcome.kind !== 'plan') throw new Error(outcome.reason);
+  return outcome.plan;
+}
+
+async function expectFinished(env: RolloutEnv, p: RolloutPlan): Promise<void> {
+  const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
+  expect(safety.terminations.sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
+  const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+  expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, suspendedProcesses: [] });
+  expect(group.tags[LOCK_TAG]).toBeUndefined();
+  expect(group.instances.filter((i) => i.lifecycleState === 'InService').every((i) => i.launchTemplateVersion === '2')).toBe(true);
+}
+
+describe('rollout resilience (sandbox)', () => {
+  let env: RolloutEnv | undefined;
+  afterEach(async () => {
+    await env?.stop();
+    env = undefined;
+  });
+
+  test('killed 20 times at random points (step boundaries and mid-step), resumed each time: completes, nothing terminated twice', async () => {
+    env = await startRolloutEnv();
+    const p = await plan(env, { surge: 3 });
+    const random = seededRandom(42);
+    let checkpoint: Checkpoint | undefined;
+    let crashes = 0;
+    const wheres: string[] = [];
+    for (let run = 0; run < 60; run++) {
+      let ticks = 0;
+      const crashAt = crashes < 20 ? 1 + Math.floor(random() * 25) : Infinity;
+      const result = await runRollout({
+        kindContext: env.kindContext(),
+        plan: p,
+        checkpoint,
+        onTick: (where) => {
+          if (++ticks === crashAt) {
+            wheres.push(where);
+            throw new SimulatedCrash(where);
+          }
+        },
+      });
+      checkpoint = result.checkpoint;
+      if (!result.error) break;
+      expect(result.error).toBeInstanceOf(SimulatedCrash);
+      crashes++;
+      // Every other crash, the worker start-up cleanup runs before the job resumes.
+      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    }
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint!.state });
+    expect(crashes).toBe(20);
+    expect(wheres.some((w) => w.startsWith('before '))).toBe(true);
+    expect(wheres.some((w) => w === 'audit')).toBe(true);
+    await expectFinished(env, p);
+  });
+
+  test('30% of AWS and Kubernetes calls throttled: the rollout completes', async () => {
+    env = await startRolloutEnv({ maxAttempts: 2 });
+    const p = await plan(env, { surge: 3 });
+    env.faults.services.autoscaling = { throttleRate: 0.3 };
+    env.faults.services.ec2 = { throttleRate: 0.3 };
+    env.faults.services.kubernetes = { throttleRate: 0.3 };
+    const { checkpoint, error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    env.faults.services = {};
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(error).toBeUndefined();
+    await expectFinished(env, p);
+  });
+});
