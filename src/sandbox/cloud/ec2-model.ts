@@ -200,7 +200,7 @@ export class Ec2Model {
 
   /** Whether some ENI holds the address, as its primary or secondary IP or inside a delegated prefix. */
   ownsIp(ip: string): boolean {
-    return this.usedIps.has(ip) || this.usedPrefixes.has((ipv4ToInt(ip) & ~15) >>> 0);
+    return this.usedIps.has(ip) || (this.usedPrefixes.size > 0 && this.usedPrefixes.has((ipv4ToInt(ip) & ~15) >>> 0));
   }
 
   addNetworkInterface(

@@ -44,11 +44,12 @@ export function generatePtrRecords(model: CloudModel, zone: HostedZone, spec: Pt
   const picked = new Set<string>();
   const records: RecordSet[] = [];
   const hex = () => Array.from({ length: 17 }, () => Math.floor(random() * 16).toString(16)).join('');
-  const zones = [...route53.zones.values()];
-  // An address that already has a PTR anywhere (e.g. in a more specific zone) is left alone.
+  // An address that already has a PTR in this zone or an overlapping one (e.g. a more specific zone) is left alone.
+  const overlapping = [...route53.zones.values()].filter((z) => z.name.endsWith(zone.name) || zone.name.endsWith(z.name));
   const usable = (ip: string) => {
+    if (picked.has(ip) || ec2.ownsIp(ip)) return false;
     const name = ptrNameIpv4(ip);
-    return !picked.has(ip) && !ec2.ownsIp(ip) && name.endsWith(`.${zone.name}`) && !zones.some((z) => route53.hasRecordSet(z, name, 'PTR'));
+    return name.endsWith(`.${zone.name}`) && !overlapping.some((z) => route53.hasRecordSet(z, name, 'PTR'));
   };
   const subnetOf = () => spec.subnets[Math.floor(random() * spec.subnets.length)]!;
   const freeIp = (subnet: Subnet): string => {

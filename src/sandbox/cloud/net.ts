@@ -67,6 +67,8 @@ export function privateDnsName(ip: string, region: string): string {
  * (and the label dots) as a three-digit octal escape, e.g. '*' -> '\052'. Existing escapes are kept.
  */
 export function normalizeDnsName(name: string): string {
+  // Fast path: already in stored form (bulk loads and generated data).
+  if (/^[a-z0-9\-_.]*\.$/.test(name)) return name;
   let out = '';
   for (let i = 0; i < name.length; i++) {
     const ch = name[i]!;
