@@ -2,9 +2,10 @@
  * The simulated EKS cluster: an API server that the unmodified @kubernetes/client-node and kubectl reach through a
  * kubeconfig, controllers on the virtual clock, and real redis-server processes behind the Redis pods.
  *
- * Instances the cloud already runs when the sandbox starts are passed as `initialInstances`: their Nodes are Ready
- * and their pods Running and Ready from the start. Every later `instance-running` event registers a NotReady Node
- * that turns Ready after the kubelet delay.
+ * Instances the cloud already runs when the sandbox starts are pre-existing: pass them as `initialInstances`, or
+ * report them inside `registerInitial(() => cloud.emitInitial())`. Their Nodes are Ready and their pods Running
+ * and Ready from the start. Every other `instance-running` event registers a NotReady Node that turns Ready after
+ * the kubelet delay.
  */
 import { join } from 'node:path';
 import type { VirtualClock } from '../clock.js';
@@ -46,6 +47,11 @@ export interface RunningCluster {
   url: string;
   kubeconfigPath: string;
   model: ClusterModel;
+  /**
+   * Runs `emit` (typically the cloud's `emitInitial`) treating every instance it reports as already running
+   * before the sandbox started; resolves once their pods run (Redis included).
+   */
+  registerInitial(emit: () => void): Promise<void>;
   /** Loopback port of a Redis pod (namespace/name). */
   redisPort(namespacedName: string): number | undefined;
   /** Resolves when controllers have nothing pending and Redis processes finished starting or stopping. */
@@ -87,12 +93,21 @@ export async function startCluster(opts: StartClusterOptions): Promise<RunningCl
   });
 
   seedCluster(model, scenario, cloud);
-  pods.preExisting = true;
-  for (const instance of opts.initialInstances ?? []) nodes.register(instance, true);
-  reconciler.runNow();
-  pods.preExisting = false;
+  let preExisting = false;
+  const asPreExisting = (register: () => void) => {
+    preExisting = pods.preExisting = true;
+    try {
+      register();
+      reconciler.runNow();
+    } finally {
+      preExisting = pods.preExisting = false;
+    }
+  };
+  asPreExisting(() => {
+    for (const instance of opts.initialInstances ?? []) nodes.register(instance, true);
+  });
 
-  const onRunning = (i: InstanceInfo) => nodes.register(i);
+  const onRunning = (i: InstanceInfo) => nodes.register(i, preExisting);
   const onTerminating = (i: InstanceInfo) => nodes.recordTerminating(i);
   const onTerminated = (i: InstanceInfo) => nodes.remove(i);
   cloud.events.on('instance-running', onRunning);
@@ -116,6 +131,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<RunningCl
     url: api.url,
     kubeconfigPath,
     model,
+    registerInitial: async (emit) => {
+      asPreExisting(emit);
+      await settled();
+    },
     redisPort: (id) => redis?.portOf(id),
     settled,
     stop: async () => {
