@@ -1,0 +1,117 @@
+/**
+ * The whole simulated world in one call: AWS (Auto Scaling, EC2, Route 53, Price List), an EKS cluster,
+ * a Slack Web API stand-in, a virtual clock, fault knobs and a mutation log.
+ * Tests call `startSandbox()` in-process; `deckhand sandbox` runs it as a process (see cli.ts).
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Clients } from '../integrations/clients.js';
+import { VirtualClock } from './clock.js';
+import { emptyFaults, MutationLog, type Faults } from './contracts.js';
+import { startCloud, loadAwsScenario } from './cloud/index.js';
+import { startCluster, loadClusterScenario } from './cluster/index.js';
+import { startSlackStandIn } from './slack/web-api.js';
+import { startControlServer } from './control.js';
+
+export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'scenarios');
+
+export interface SandboxOptions {
+  /** A scenario directory, or the name of a bundled one ('default', 'minimal'). */
+  scenario?: string;
+  /** Virtual seconds per real second; 0 = manual (tests call `clock.advance`). */
+  speed?: number;
+  /** Run real redis-server processes for Redis pods (slower to start). */
+  redis?: boolean;
+  seed?: number;
+  /** Route 53 per-account request rate (real time), like AWS's 5/s; off when absent. */
+  route53RequestsPerSecond?: number;
+  slack?: Parameters<typeof startSlackStandIn>[0];
+}
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+export async function startSandbox(options: SandboxOptions = {}) {
+  const scenarioDir = resolveScenario(options.scenario ?? 'default');
+  const clock = new VirtualClock(undefined, options.speed ?? 0);
+  const faults: Faults = emptyFaults();
+  const log = new MutationLog();
+  const dataDir = mkdtempSync(join(tmpdir(), 'deckhand-sandbox-'));
+
+  const cloud = await startCloud({
+    clock,
+    faults,
+    log,
+    scenario: loadAwsScenario(scenarioDir),
+    seed: options.seed,
+    route53RequestsPerSecond: options.route53RequestsPerSecond,
+  });
+  const cluster = await startCluster({
+    clock,
+    faults,
+    log,
+    cloud: cloud.cloud,
+    scenario: loadClusterScenario(scenarioDir),
+    dataDir,
+    redis: options.redis ?? false,
+  });
+  // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
+  await cluster.registerInitial(() => cloud.emitInitial());
+  const slack = await startSlackStandIn(options.slack ?? {});
+  const control = await startControlServer({ clock, faults, log });
+
+  const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+  const env: Record<string, string> = {
+    AWS_REGION: cloud.region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_AUTO_SCALING: cloud.endpoints.autoScaling,
+    AWS_ENDPOINT_URL_EC2: cloud.endpoints.ec2,
+    AWS_ENDPOINT_URL_ROUTE_53: cloud.endpoints.route53,
+    AWS_ENDPOINT_URL_PRICING: cloud.endpoints.pricing,
+    KUBECONFIG: cluster.kubeconfigPath,
+    SLACK_API_URL: slack.url,
+    SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
+    SLACK_SIGNING_SECRET: 'sandbox-signing-secret',
+    DECKHAND_SANDBOX_CONTROL_URL: control.url,
+  };
+
+  /** Real SDK clients pointed at this sandbox (what the product builds from `env`). */
+  function clients(overrides: { maxAttempts?: number } = {}): Clients {
+    const common = { region: cloud.region, credentials, maxAttempts: overrides.maxAttempts ?? 8 };
+    const kube = new KubeConfig();
+    kube.loadFromFile(cluster.kubeconfigPath);
+    return {
+      autoScaling: new AutoScalingClient({ ...common, endpoint: cloud.endpoints.autoScaling }),
+      ec2: new EC2Client({ ...common, endpoint: cloud.endpoints.ec2 }),
+      route53: new Route53Client({ ...common, endpoint: cloud.endpoints.route53 }),
+      pricing: new PricingClient({ ...common, region: 'us-east-1', endpoint: cloud.endpoints.pricing }),
+      kube,
+    };
+  }
+
+  /** Shell assignments for `set -a; . .sandbox/env` (aws CLI, kubectl and the bot itself). */
+  function writeEnvFile(path: string): void {
+    mkdirSync(dirname(path), { recursive: true });
+    const lines = Object.entries(env).map(([key, value]) => `${key}='${value}'`);
+    writeFileSync(path, `# written by deckhand sandbox; load with: set -a; . ${path}; set +a\n${lines.join('\n')}\n`);
+  }
+
+  async function stop(): Promise<void> {
+    clock.stop();
+    await Promise.allSettled([cluster.stop(), cloud.stop(), slack.stop(), control.stop()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  return { clock, faults, log, cloud, cluster, slack, control, env, clients, writeEnvFile, stop };
+}
+
+function resolveScenario(nameOrDir: string): string {
+  return nameOrDir.includes('/') ? resolve(nameOrDir) : join(SCENARIOS_DIR, nameOrDir);
+}
