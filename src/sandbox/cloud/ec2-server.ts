@@ -135,7 +135,7 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
     'availability-zone': (i) => [i.availabilityZone],
     'image-id': (i) => [i.imageId],
     'instance-type': (i) => [i.instanceType],
-    'vpc-id': (i) => [model.scenario.vpc.id],
+    'vpc-id': () => [model.scenario.vpc.id],
     'network-interface.addresses.private-ip-address': (i) => {
       const eni = model.networkInterfaces.get(i.networkInterfaceId);
       return eni ? [eni.privateIp, ...eni.secondaryIps] : [];

@@ -136,6 +136,6 @@ export function loadAwsScenario(dir: string): AwsScenario {
   try {
     return parseAwsScenario(parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new Error(`${file}: ${(err as Error).message}`);
+    throw new Error(`${file}: ${(err as Error).message}`, { cause: err });
   }
 }
