@@ -2,8 +2,9 @@
  * The BullMQ worker process side: runs approved plans (runner.ts) and finds runs that died.
  *
  * A run "died" when its plan is still `running` but its job is no longer active, waiting or
- * delayed (it exhausted its stalled retries, or was removed). Its cleanup runs and it is reported
- * failed, at start-up and then periodically, because BullMQ's stalled checker can fail a job while
+ * delayed (it exhausted its stalled retries, or was removed), or when a plan stayed `approved` with
+ * no job for minutes (the bot stopped between approval and enqueue). Its cleanup runs, its lock is
+ * released and it is reported failed, at start-up and then periodically, because BullMQ's stalled checker can fail a job while
  * no processor of ours is there to notice (DESIGN.md principle 6).
  *
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
@@ -94,13 +95,18 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
   };
 }
 
-/** Finds runs whose job is gone or failed for good while the plan still says running, and closes them. */
+/**
+ * Finds runs whose job is gone or failed for good while the plan still says running, and approved
+ * plans that were never queued (the bot stopped between approval and enqueue), and closes them.
+ */
 export async function sweepDeadRuns(deps: RunnerDeps, queue: Queue<RunJobData>, log: Logger): Promise<number> {
   let closed = 0;
-  for (const plan of await deps.plans.listByStatus('running')) {
+  const candidates = [...(await deps.plans.listByStatus('running')), ...(await deps.plans.listByStatus('approved'))];
+  for (const plan of candidates) {
     const job = await queue.getJob(plan.id);
     const state = job ? await job.getState() : 'unknown';
     if (ALIVE.has(state)) continue;
+    if (plan.status === 'approved' && !job && !neverQueued(deps, plan)) continue;
     const kind = deps.kinds.get(plan.kind);
     if (!kind) {
       log.warn({ planId: plan.id, kind: plan.kind }, 'dead run of a kind this worker does not know; leaving it to a worker that does');
@@ -109,6 +115,14 @@ export async function sweepDeadRuns(deps: RunnerDeps, queue: Queue<RunJobData>, 
     if (await closeDeadRun(deps, kind, plan, job?.data.checkpoint, state, log)) closed++;
   }
   return closed;
+}
+
+/** The bot enqueues right after approving; give it a generous grace period before calling the job lost. */
+const ENQUEUE_GRACE_MS = 5 * 60_000;
+
+function neverQueued(deps: RunnerDeps, plan: StoredPlan): boolean {
+  const approvedAt = Math.max(plan.createdAt, ...plan.approvals.map((a) => a.at));
+  return deps.clock.now() - approvedAt > ENQUEUE_GRACE_MS;
 }
 
 async function closeDeadRun(
@@ -121,8 +135,12 @@ async function closeDeadRun(
 ): Promise<boolean> {
   const runLog = log.child({ planId: plan.id, jobId: plan.id });
   runLog.warn({ jobState }, 'run died; cleaning up');
+  const detail =
+    plan.status === 'approved'
+      ? 'The plan was approved but never queued (deckhand stopped in between); nothing ran. Request a new plan.'
+      : `The run stopped unexpectedly (its job is ${jobState === 'unknown' ? 'gone' : jobState}); cleanup ran. Request a new plan to finish the work.`;
   const finished = await finishRun(deps, kind, plan, checkpoint ?? { done: [], state: kind.initialState(plan.plan) }, 'failed', {
-    detail: `The run stopped unexpectedly (its job is ${jobState === 'unknown' ? 'gone' : jobState}); cleanup ran. Request a new plan to finish the work.`,
+    detail,
     jobId: plan.id,
     log: runLog,
   });

@@ -326,7 +326,7 @@ describe('job runtime', () => {
     expect(answered).toBeDefined();
   });
 
-  it('cleans up a run that died for good when a worker starts, and leaves live runs alone', async () => {
+  it('closes runs that died for good and approved plans never queued when a worker starts, and leaves live ones alone', async () => {
     const dead = await approvedPlan('dead', { steps: '3' }, 'running');
     const deadCheckpoint: Checkpoint = { done: ['step-1'], state: { completed: ['step-1'] } };
     const deadJob = await queue.add('fixture', { planId: dead.id, checkpoint: deadCheckpoint }, { jobId: dead.id, attempts: 1 });
@@ -337,6 +337,9 @@ describe('job runtime', () => {
     const live = await approvedPlan('live', { steps: '1' }, 'running');
     await queue.add('fixture', { planId: live.id }, { jobId: live.id, delay: 3_600_000 });
     const gone = await approvedPlan('gone', { steps: '2' }, 'running');
+    const lost = await approvedPlan('lost', { steps: '2' });
+    await plans.update(lost.id, { approvals: [{ user: 'UAPP', at: clock.now() - 10 * 60_000 }], createdAt: clock.now() - 11 * 60_000 });
+    const justApproved = await approvedPlan('fresh', { steps: '2' });
 
     await startWorker();
 
@@ -354,5 +357,9 @@ describe('job runtime', () => {
     expect(await locks.holder(live.target)).toBe(`plan ${live.id}`);
     await outbox.flush();
     expect(threadReplies(gone).at(-1)).toContain('The run stopped unexpectedly');
+    expect((await plans.get(lost.id))?.outcome).toContain('approved but never queued');
+    expect(await locks.holder(lost.target)).toBeUndefined();
+    expect((await plans.get(justApproved.id))?.status).toBe('approved');
+    expect(await locks.holder(justApproved.target)).toBe(`plan ${justApproved.id}`);
   });
 });
