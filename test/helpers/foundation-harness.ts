@@ -25,7 +25,8 @@ import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type St
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
 export interface HarnessOptions extends SlackStandInOptions {
-  kinds: JobKind[];
+  /** Kinds, or a factory for kinds that keep test state in Redis under the harness's prefix. */
+  kinds: JobKind[] | ((ctx: { redis: Redis; prefix: string }) => JobKind[]);
   /** Contents of the policy file; omitted = no policy file (the safe default). */
   policyYaml?: string;
   clock?: Clock;
@@ -63,7 +64,10 @@ export interface Harness {
   ephemeralsTo(user: string, channel?: string): StoredMessage[];
   waitForEphemeral(user: string, pattern: RegExp, channel?: string): Promise<StoredMessage>;
   waitForStatus(planId: string, statuses: StoredPlan['status'][], timeoutMs?: number): Promise<StoredPlan>;
+  /** `extra` overrides startWorkers options (e.g. `workerOptions: { lockDuration }`). */
   startWorker(extra?: Record<string, unknown>): Promise<{ close(): Promise<void> }>;
+  /** Environment for a worker in another process (test/helpers/worker-process.ts). */
+  workerEnv(): NodeJS.ProcessEnv;
   stop(): Promise<void>;
 }
 
@@ -73,7 +77,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix('fdn');
   const signingSecret = randomBytes(16).toString('hex');
   const slack = await startSlackStandIn(opts);
-  const kinds = createRegistry(opts.kinds);
+  const redis = createRedis(REDIS_URL, 'general');
+  const kinds = createRegistry(typeof opts.kinds === 'function' ? opts.kinds({ redis, prefix }) : opts.kinds);
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: signingSecret,
@@ -88,7 +93,6 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const log = createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const clients = opts.clients ?? ({} as Clients);
-  const redis = createRedis(REDIS_URL, 'general');
   const queueConnection = createRedis(REDIS_URL, 'queue');
   const plans = new PlanStore(redis, prefix);
   const locks = new TargetLocks(redis, prefix);
@@ -170,6 +174,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       }
     },
     startWorker,
+    workerEnv: () => ({ ...process.env, REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
     stop: async () => {
       await bot.stop();
       for (const close of closers.reverse()) await close();

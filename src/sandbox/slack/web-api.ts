@@ -34,6 +34,8 @@ export interface FailureSpec {
   retryAfter?: number;
   /** A Slack error code answered as `{ ok: false, error }` (HTTP 200 unless `status` says otherwise). */
   error?: string;
+  /** Only calls whose body matches fail (default: the next call of the method). */
+  when?: (body: Record<string, unknown>) => boolean;
 }
 
 export interface SlackStandInOptions {
@@ -186,7 +188,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
-    const failure = pendingFailures.get(method)?.shift();
+    const pending = pendingFailures.get(method) ?? [];
+    const index = pending.findIndex((f) => !f.when || f.when(body));
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : undefined;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       calls.push({ method, body, at: Date.now(), status });
