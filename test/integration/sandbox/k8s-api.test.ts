@@ -150,6 +150,15 @@ describe('sandbox Kubernetes API with the real client-node', () => {
     expect(env.log.find({ action: 'evict-pod' })[0]!.details).toMatchObject({ allowed: false, code: 500, pdbs: ['api', 'api-too'] });
   });
 
+  it('refuses every eviction under a PDB pinned by the blockingPdbs fault', async () => {
+    env.faults.blockingPdbs.add('web/api');
+    await env.cluster.settled();
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status?.disruptionsAllowed).toBe(0);
+    const pod = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items[0]!.metadata!.name!;
+    const refused = await apiError(env.core.createNamespacedPodEviction({ namespace: 'web', name: pod, body: { metadata: { name: pod, namespace: 'web' } } }));
+    expect(refused.code).toBe(429);
+  });
+
   it('throttles with 429 Retry-After when the fault is injected', async () => {
     env.faults.services.kubernetes = { throttleRate: 1 };
     const res = await fetch(`${env.cluster.url}/api/v1/nodes`);

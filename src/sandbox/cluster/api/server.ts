@@ -119,6 +119,8 @@ async function handle(deps: ApiDeps, random: () => number, req: IncomingMessage,
     return send(res, 200, await scale(deps, resource, namespace, name, method, req, dryRun));
   }
   if (subresource) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  // Live budgets: a fault toggled since the last reconcile (blockingPdbs) shows at once.
+  if (resource.kind === 'PodDisruptionBudget') deps.disruption.updateStatuses();
 
   if (!name) {
     if (method !== 'GET') throw methodNotAllowed(method, resource);
