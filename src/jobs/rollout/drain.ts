@@ -3,7 +3,8 @@
  * approved force). Each PDB paces its own pods, so nodes drain in parallel while no budget is exceeded.
  * Pods whose PDB reports no allowed disruption are not even tried; a 429 backs off per pod; blockers
  * (pods and PDBs) go to the status card and, refreshed, to the thread. At the drain timeout a human picks:
- * keep waiting, skip the node (retried last), force (approver), or abort.
+ * keep waiting, skip the node (retried last), force (approver; deletes only pods behind a PDB that let none
+ * of its pods go for a whole drain timeout), or abort.
  */
 import { RefusalError } from '../../errors.js';
 import { deletePod, evictPod, listPdbs, listPods, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
@@ -42,6 +43,10 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   let startedAt = ctx.clock.now();
   let lastPosted = { key: '', at: 0 };
   let asks = 0;
+  // A PDB is stuck when none of its pods could be evicted for a whole drain timeout; force targets only those.
+  const drainStart = startedAt;
+  const pdbProgress = new Map<string, number>();
+  const blockedBy = new Map<string, string>();
   const planned = new Map<string, PlanNode>(ctx.plan.nodes.map((n) => [n.instanceId, n]));
 
   while (pending.length > 0) {
@@ -66,6 +71,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       const covering = pdbs.filter((p) => selects(p, pod));
       const exhausted = covering.find((p) => (allowance.get(podKey(p)) ?? 0) <= 0);
       if (covering.length === 1 && exhausted) {
+        blockedBy.set(id, podKey(exhausted));
         blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
         continue;
       }
@@ -80,7 +86,11 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       await ctx.audit('kubernetes:EvictPod', { pod: id, node: pod.nodeName });
       const result = await r(() => evictPod(clients.kube, pod.namespace, pod.name));
       if (result.outcome === 'evicted' || result.outcome === 'gone') {
-        for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
+        for (const p of covering) {
+          allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
+          pdbProgress.set(podKey(p), now);
+        }
+        blockedBy.delete(id);
         if (result.outcome === 'evicted') state.podsMoved++;
         failures.delete(id);
         continue;
@@ -88,6 +98,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       const count = (failures.get(id) ?? 0) + 1;
       failures.set(id, count);
       nextTry.set(id, now + Math.min(1000 * 2 ** (count - 1), 30_000));
+      if (result.outcome === 'blocked' && result.pdbs[0]) blockedBy.set(id, `${pod.namespace}/${result.pdbs[0]}`);
       blockers.set(id, result.outcome === 'blocked' ? `eviction refused (429)${result.pdbs.length ? ` by PDB ${result.pdbs.join(', ')}` : ''}` : `eviction failed: ${result.message}`);
     }
     if (state.podsMoved !== movedBefore) await ctx.checkpoint();
@@ -121,7 +132,11 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);
       }
       if (choice === 'force') {
-        for (const pod of remaining) {
+        const stuck = remaining.filter((p) => {
+          const pdb = blockedBy.get(podKey(p));
+          return pdb === undefined || (pdbProgress.get(pdb) ?? drainStart) <= now - ctx.plan.drainTimeoutMs;
+        });
+        for (const pod of stuck.length ? stuck : remaining) {
           await ctx.audit('kubernetes:DeletePod', { pod: podKey(pod), node: pod.nodeName, reason: 'approved force at drain timeout' });
           await r(() => deletePod(clients.kube, pod.namespace, pod.name));
           state.forced.push(podKey(pod));

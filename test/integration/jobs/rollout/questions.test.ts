@@ -1,0 +1,97 @@
+import { RefusalError } from '../../../../src/errors.js';
+import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
+import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
+import { planRollout } from '../../../../src/jobs/rollout/plan.js';
+import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import type { RolloutArgs, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
+import { runRollout } from './harness.js';
+import { checkSafety } from './safety.js';
+import { startRolloutEnv, type RolloutEnv } from './env.js';
+
+const GROUP = 'eks-prod-workers';
+const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
+
+async function plan(env: RolloutEnv, extra: Partial<RolloutArgs> = {}, settings: unknown = {}): Promise<RolloutPlan> {
+  const args = { group: GROUP, canary: false, dryRun: false, ...extra };
+  const outcome = planRollout(await observeRollout(env.clients, args), args, env.clock.now(), settings);
+  if (outcome.kind !== 'plan') throw new Error(outcome.reason);
+  return outcome.plan;
+}
+
+describe('rollout questions, canary and rollback (sandbox)', () => {
+  let env: RolloutEnv;
+  beforeEach(async () => {
+    env = await startRolloutEnv();
+  });
+  afterEach(async () => {
+    await env.stop();
+  });
+
+  test('a PDB that never allows a disruption: the drain timeout asks; skip retries the nodes last, then an approved force finishes', async () => {
+    env.faults.blockingPdbs.add('web/api');
+    const p = await plan(env, { drainTimeoutMs: 120_000 });
+    const answers = ['skip', 'force'];
+    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => answers.shift()! });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(error).toBeUndefined();
+    expect(recorder.questions.map((q) => q.id)).toEqual(['Wave 1/1/drain-timeout/1', 'Skipped nodes/drain-timeout/1']);
+    expect(recorder.questions[0]!.text).toMatch(/web\/api-.*PDB web\/api allows no disruption/);
+    expect(recorder.questions[0]!.choices.map((c) => c.id)).toEqual(['wait', 'skip', 'force', 'abort']);
+    expect(recorder.questions[0]!.choices.find((c) => c.id === 'force')?.needsApprover).toBe(true);
+    expect(recorder.questions[1]!.choices.map((c) => c.id)).toEqual(['wait', 'force', 'abort']);
+    expect(recorder.milestones.some((m) => /blocked for [\s\S]*PDB web\/api allows no disruption/.test(m))).toBe(true);
+    // Only the approved force deleted pods, and only the blocked ones.
+    const deleted = env.log.entries.filter((e) => e.action === 'delete-pod').map((e) => e.target);
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(deleted.filter((t) => !t.startsWith("web/api-"))).toEqual([]);
+    expect(checkpoint.state.forced.sort()).toEqual([...deleted].sort());
+    checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES, forced: true });
+    expect(rolloutKind.summarize(p, checkpoint.state, 'succeeded')).toMatch(/6\/6 node\(s\) replaced.*force-deleted/);
+  });
+
+  test('new nodes never Ready: the rollout stops before draining anything, and roll back removes the new instances', async () => {
+    env.faults.neverReadyImages.add('ami-0new00000000000002');
+    const p = await plan(env, { surge: 3 }, { nodeReadyTimeout: '3m' });
+    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'rollback' });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(error).toBeInstanceOf(RefusalError);
+    expect(String(error)).toMatch(/never became Ready.*\/deckhand rollout eks-prod-workers --to 2/);
+    expect(recorder.questions.map((q) => q.id)).toEqual(['wave-1/not-ready']);
+    expect(recorder.questions[0]!.choices.map((c) => c.id)).toEqual(['retry', 'rollback', 'abort']);
+    expect(env.log.entries.filter((e) => e.action === 'evict-pod' || e.action === 'node-terminating' && (e.details.pods as string[]).length > 0)).toEqual([]);
+    const terminated = env.log.entries.filter((e) => e.action === 'TerminateInstanceInAutoScalingGroup').map((e) => String(e.details.instanceId));
+    expect(terminated).toHaveLength(3);
+    expect(terminated.some((id) => p.nodes.some((n) => n.instanceId === id))).toBe(false);
+    await env.clock.sleep(120_000);
+    const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+    expect(group.desiredCapacity).toBe(6);
+    expect(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId).sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
+  });
+
+  test('canary: one node, then a pause; abort leaves the rest untouched and the group restored', async () => {
+    const p = await plan(env, { canary: true });
+    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'abort' });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(error).toBeInstanceOf(RefusalError);
+    expect(recorder.questions.map((q) => q.id)).toEqual(['wave-1/canary']);
+    expect(checkpoint.state.terminated).toEqual(p.waves[0]!.instanceIds);
+    const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+    expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, suspendedProcesses: [] });
+  });
+
+  test('rollback with --to <previous-version> uses the same machinery', async () => {
+    const forward = await plan(env);
+    const first = await runRollout({ kindContext: env.kindContext(), plan: forward });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: forward, state: first.checkpoint.state });
+    expect(first.error).toBeUndefined();
+    const back = await plan(env, { to: '1' });
+    expect(back.target).toMatchObject({ version: '1', imageId: 'ami-0old00000000000001', groupVersion: '2' });
+    expect(back.nodes).toHaveLength(6);
+    const second = await runRollout({ kindContext: env.kindContext(), plan: back });
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: back, state: second.checkpoint.state });
+    expect(second.error).toBeUndefined();
+    const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+    expect(group.launchTemplate?.version).toBe('1');
+    expect(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.launchTemplateVersion)).toEqual(['1', '1', '1', '1', '1', '1']);
+  });
+});
