@@ -243,9 +243,12 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
             return found;
           })
         : [...lt.versions].sort((a, b) => b.versionNumber - a.versionNumber);
+      // Newest first, as EC2 lists them; the page key inverts the version number to keep that order.
+      const { page, nextToken } = paginate(versions, p, (v) => String(1e9 - v.versionNumber), requested.length > 0, [1, 200]);
       return ok(req, 'DescribeLaunchTemplateVersions', {
+        nextToken,
         launchTemplateVersionSet: items(
-          versions.map((v) => ({
+          page.map((v) => ({
             launchTemplateId: lt.launchTemplateId,
             launchTemplateName: lt.launchTemplateName,
             versionNumber: v.versionNumber,
@@ -289,10 +292,15 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
       return ok(req, 'DescribeVolumes', { volumeSet: items(page.map(volumeXml)), nextToken });
     },
     DescribeVolumesModifications(p, req) {
-      const volumes = byIds(model.volumes, p.list('VolumeId'), (id) => new Ec2Error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`));
+      const ids = p.list('VolumeId');
+      const volumes = byIds(model.volumes, ids, (id) => new Ec2Error('InvalidVolume.NotFound', `The volume '${id}' does not exist.`));
+      // Like EC2: naming a volume that was never modified is an error, not an empty answer.
+      const unmodified = ids.length ? volumes.find((v) => v.modifications.length === 0) : undefined;
+      if (unmodified) throw new Ec2Error('InvalidVolumeModification.NotFound', `Modification for volume '${unmodified.volumeId}' does not exist.`);
       const modifications = volumes.flatMap((v) => v.modifications);
       const fields: FilterFields<VolumeModification> = { 'volume-id': (m) => [m.volumeId], 'modification-state': (m) => [m.state] };
-      return ok(req, 'DescribeVolumesModifications', { volumeModificationSet: items(applyFilters(modifications, p, fields, () => ({})).map(modificationXml)) });
+      const { page, nextToken } = paginate(applyFilters(modifications, p, fields, () => ({})), p, (m) => `${m.volumeId}/${String(m.startTime).padStart(15, '0')}`, false, [1, 500]);
+      return ok(req, 'DescribeVolumesModifications', { volumeModificationSet: items(page.map(modificationXml)), nextToken });
     },
     ModifyVolume(p, req) {
       const volumeId = p.get('VolumeId') ?? '';

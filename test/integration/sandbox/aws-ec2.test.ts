@@ -10,6 +10,7 @@ import {
   EC2Client,
   ModifyVolumeCommand,
   paginateDescribeInstances,
+  paginateDescribeLaunchTemplateVersions,
   paginateDescribeNetworkInterfaces,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
@@ -111,6 +112,11 @@ describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
     ]);
     const byName = await cloud.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: 'eks-prod-workers' }));
     expect(byName.LaunchTemplateVersions!.map((v) => v.VersionNumber)).toEqual([2, 1]);
+    const paged: number[] = [];
+    for await (const page of paginateDescribeLaunchTemplateVersions({ client: cloud.ec2, pageSize: 1 }, { LaunchTemplateId: 'lt-0a1b2c3d4e5f60001' })) {
+      paged.push(...page.LaunchTemplateVersions!.map((v) => v.VersionNumber!));
+    }
+    expect(paged).toEqual([2, 1]);
     await expect(cloud.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: 'lt-0a1b2c3d4e5f60001', Versions: ['7'] }))).rejects.toMatchObject({
       name: 'InvalidLaunchTemplateId.VersionNotFound',
     });
@@ -121,6 +127,7 @@ describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
 
   it('modifies a volume through modifying, optimizing and completed, with EBS limits', async () => {
     const volumeId = 'vol-0000000000000a001';
+    await expect(cloud.ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }))).rejects.toMatchObject({ name: 'InvalidVolumeModification.NotFound' });
     const out = await cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 20 }));
     expect(out.VolumeModification).toMatchObject({ VolumeId: volumeId, ModificationState: 'modifying', OriginalSize: 10, TargetSize: 20, TargetVolumeType: 'gp3' });
     await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 30 }))).rejects.toMatchObject({ name: 'IncorrectModificationState' });
