@@ -1,0 +1,106 @@
+/**
+ * Builds and starts deckhand's processes from an environment: the bot (Bolt app), the workers, or both.
+ * Everything is constructed here once and injected. `main.ts` calls it for `deckhand bot|worker|all`;
+ * the sandbox calls it in-process with its virtual clock.
+ */
+import type { Server } from 'node:http';
+import { loadConfig, redact } from './config.js';
+import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
+import { createClients } from './integrations/clients.js';
+import { systemClock, type Clock } from './integrations/clock.js';
+import { AuditLog } from './integrations/redis/audit.js';
+import { createRedis } from './integrations/redis/connections.js';
+import { TargetLocks } from './integrations/redis/locks.js';
+import { PlanStore } from './integrations/redis/plan-store.js';
+import { RunSignals } from './integrations/redis/run-signals.js';
+import { SlackOutbox } from './integrations/slack/outbox.js';
+import { createRunQueue } from './jobs/queues.js';
+import { createRegistry } from './jobs/registry.js';
+import { startWorkers } from './jobs/worker.js';
+import { createLogger } from './logger.js';
+import { followSandboxClock } from './sandbox/remote-clock.js';
+
+export type Mode = 'bot' | 'worker' | 'all';
+
+export interface RunningDeckhand {
+  /** The HTTP port serving /slack/events (bot) or /healthz (worker). */
+  port: number;
+  /** Stop taking commands, let running steps checkpoint, close queues and Redis. */
+  stop(): Promise<void>;
+}
+
+export async function startDeckhand(
+  mode: Mode,
+  options: { env?: NodeJS.ProcessEnv; clock?: Clock } = {},
+): Promise<RunningDeckhand> {
+  const env = options.env ?? process.env;
+  const kinds = createRegistry();
+  const config = loadConfig(env, { kinds, needsSigningSecret: mode !== 'worker' });
+  const log = createLogger(config.logLevel);
+  // A bot started from `.sandbox/env` follows the sandbox's virtual clock; production uses the system clock.
+  const clock =
+    options.clock ?? (env.DECKHAND_SANDBOX_CONTROL_URL ? await followSandboxClock(env.DECKHAND_SANDBOX_CONTROL_URL) : systemClock);
+  log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
+
+  const redis = createRedis(config.redisUrl, 'general');
+  const queueConnection = createRedis(config.redisUrl, 'queue');
+  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker');
+  const prefix = config.redisPrefix;
+  const plans = new PlanStore(redis, prefix);
+  const locks = new TargetLocks(redis, prefix);
+  const signals = new RunSignals(redis, prefix);
+  const audit = new AuditLog(redis, prefix, log);
+  const queue = createRunQueue(queueConnection, prefix);
+  const clients = createClients({ region: env.AWS_REGION, kubeconfigPath: env.KUBECONFIG });
+
+  let bot: BotApp | undefined;
+  let healthServer: Server | undefined;
+  let workers: { close(): Promise<void> } | undefined;
+  let outbox: SlackOutbox | undefined;
+  let port = config.port;
+
+  if (mode !== 'worker') {
+    bot = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock });
+    port = await bot.start();
+    log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
+  }
+  if (workerConnection) {
+    outbox = new SlackOutbox({
+      token: config.slack.botToken,
+      ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      log,
+    });
+    workers = await startWorkers({
+      connection: workerConnection,
+      prefix,
+      kinds,
+      clients,
+      clock,
+      log,
+      outbox,
+      plans,
+      locks,
+      signals,
+      audit,
+      settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
+    });
+    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis);
+    log.info({ kinds: [...kinds.keys()] }, 'workers started');
+  }
+
+  return {
+    port,
+    async stop() {
+      await bot?.stop();
+      await workers?.close();
+      await queue.close();
+      if (outbox) {
+        await outbox.flush();
+        await outbox.close();
+      }
+      if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
+      await Promise.all([redis, queueConnection, workerConnection].map((c) => c?.quit().catch(() => undefined)));
+      log.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,196 @@
+/**
+ * `deckhand sandbox` (`npm run sandbox`): the whole product on one machine. Starts the simulated AWS,
+ * EKS cluster and Slack, writes `.sandbox/env`, then runs the bot and a worker against them and gives
+ * you a terminal in place of the Slack client: type `/deckhand ...`, `click N`, `as bob`.
+ * `--cloud-only` starts only the simulated services, for a bot run separately (`set -a; . .sandbox/env`).
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startSandbox, type Sandbox } from './index.js';
+import { slashCommand, click } from './slack/signed-client.js';
+import { renderBlocks, type TerminalButton } from './terminal/render.js';
+import { startDeckhand } from '../runtime.js';
+
+const USERS = {
+  alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
+  bob: { id: 'U0BOB', note: 'SRE lead: may approve' },
+  carol: { id: 'U0CAROL', note: 'developer: read-only commands and dry runs' },
+} as const;
+type UserName = keyof typeof USERS;
+const CHANNEL = 'C0OPS';
+
+/** Policy for the sandbox: alice requests, bob approves, carol is read-only. */
+const SANDBOX_POLICY = `# written by deckhand sandbox
+planExpiry: 30m
+commands:
+  rollout: { run: ["@sre"], approve: ["@sre-leads"] }
+  ptr-cleanup: { run: ["@sre"], approve: ["@sre-leads"] }
+  resize: { run: ["@sre"], approve: ["@sre-leads"] }
+`;
+
+interface CliOptions {
+  cloudOnly: boolean;
+  scenario: string;
+  speed: number;
+  redis: boolean;
+}
+
+function parseOptions(args: string[]): CliOptions {
+  const options: CliOptions = { cloudOnly: false, scenario: 'default', speed: 60, redis: true };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--cloud-only') options.cloudOnly = true;
+    else if (arg === '--no-redis') options.redis = false;
+    else if (arg === '--scenario') options.scenario = args[++i] ?? options.scenario;
+    else if (arg === '--speed') options.speed = Number(args[++i]);
+    else throw new Error(`unknown option ${arg}; options: --cloud-only --scenario <name|dir> --speed <virtual s per s> --no-redis`);
+  }
+  if (!(options.speed > 0)) throw new Error('--speed must be a positive number (virtual seconds per real second)');
+  return options;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const options = parseOptions(args);
+  const sandbox = await startSandbox({
+    scenario: options.scenario,
+    speed: options.speed,
+    redis: options.redis,
+    slack: {
+      users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
+      usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
+      channels: { [CHANNEL]: 'ops' },
+    },
+  });
+  const envFile = resolve('.sandbox/env');
+  sandbox.writeEnvFile(envFile);
+  const policyFile = resolve('.sandbox/policy.yaml');
+  if (!existsSync(policyFile)) {
+    mkdirSync(resolve('.sandbox'), { recursive: true });
+    writeFileSync(policyFile, SANDBOX_POLICY);
+  }
+  console.log(`sandbox up (scenario ${options.scenario}, ${options.speed} virtual s per real s); environment in ${envFile}`);
+  for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
+
+  const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
+  const shutdown = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+
+  if (options.cloudOnly) {
+    console.log(`\n--cloud-only: run the bot against it with:  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm start`);
+    return;
+  }
+
+  // The AWS SDK reads its endpoints and credentials from process.env: point this process at the sandbox.
+  Object.assign(process.env, sandbox.env, {
+    DECKHAND_CONFIG: process.env.DECKHAND_CONFIG ?? policyFile,
+    // JSON logs would drown the terminal conversation; LOG_LEVEL=info brings them back.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    PORT: process.env.PORT ?? '3000',
+  });
+  const env = process.env;
+  const deckhand = await startDeckhand('all', { env, clock: sandbox.clock });
+  stops.push(() => deckhand.stop());
+  const botUrl = `http://127.0.0.1:${deckhand.port}`;
+  console.log(`\nbot on ${botUrl}/slack/events, worker running.`);
+  if (!process.stdin.isTTY) {
+    console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with src/sandbox/slack/signed-client.ts.');
+    return;
+  }
+  runTerminal(sandbox, botUrl, env.SLACK_SIGNING_SECRET ?? '', shutdown);
+}
+
+/** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */
+function runTerminal(sandbox: Sandbox, botUrl: string, signingSecret: string, shutdown: () => Promise<void>): void {
+  let user: UserName = 'alice';
+  let buttons: (TerminalButton & { messageTs: string })[] = [];
+  const printed = new Map<string, number>();
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const prompt = () => rl.setPrompt(`${user}@#ops> `);
+
+  console.log(`
+You are alice in #ops. Try:
+  /deckhand help
+  /deckhand rollout eks-prod-workers --dry-run
+  /deckhand rollout eks-prod-workers          then: as bob, click 1 (Approve)
+  /deckhand ptr-cleanup
+  /deckhand resize data/redis-data-redis-ha-0 20Gi
+  /deckhand jobs
+Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
+    .map(([name, u]) => `${name} (${u.note})`)
+    .join('; ')}
+`);
+
+  // Print every new message or new version of a message the bot posts to the channel.
+  const watcher = setInterval(() => {
+    for (const message of sandbox.slack.messages(CHANNEL)) {
+      if (message.ephemeralTo && message.ephemeralTo !== USERS[user].id) continue;
+      const key = `${message.ts}`;
+      const seen = printed.get(key) ?? 0;
+      if (message.history.length <= seen) continue;
+      printed.set(key, message.history.length);
+      const latest = message.history[message.history.length - 1]!;
+      const { lines, buttons: found } = renderBlocks(latest.blocks, latest.text);
+      const where = message.threadTs && message.threadTs !== message.ts ? '  ↳ ' : '';
+      const tag = seen > 0 ? '(updated) ' : message.ephemeralTo ? '(only you) ' : '';
+      process.stdout.write('\n');
+      for (const line of lines) console.log(`${where}${tag}${line}`);
+      for (const file of message.files ?? []) console.log(`${where}[file] ${file.title} (${file.content.split('\n').length} lines)`);
+      if (found.length > 0) {
+        buttons = found.map((b) => ({ ...b, messageTs: message.ts }));
+        console.log(`${where}${buttons.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}`);
+      }
+      rl.prompt(true);
+    }
+  }, 200);
+  watcher.unref();
+
+  prompt();
+  rl.prompt();
+  rl.on('line', (line) => {
+    void handleLine(line.trim()).finally(() => rl.prompt());
+  });
+  rl.on('close', () => void shutdown());
+
+  async function handleLine(line: string): Promise<void> {
+    if (!line) return;
+    if (line === 'quit' || line === 'exit') return shutdown();
+    if (line === 'time') return void console.log(new Date(sandbox.clock.now()).toISOString());
+    const as = /^as (\w+)$/.exec(line);
+    if (as) {
+      if (!(as[1]! in USERS)) return void console.log(`unknown user; one of ${Object.keys(USERS).join(', ')}`);
+      user = as[1] as UserName;
+      return prompt();
+    }
+    const clickMatch = /^click (\d+)$/.exec(line);
+    if (clickMatch) {
+      const button = buttons[Number(clickMatch[1]) - 1];
+      if (!button) return void console.log('no such button');
+      const response = await click(botUrl, signingSecret, {
+        actionId: button.actionId,
+        value: button.value,
+        user: USERS[user].id,
+        channel: CHANNEL,
+        messageTs: button.messageTs,
+      }, { responseUrl: sandbox.slack.responseUrl(CHANNEL, USERS[user].id) });
+      if (response.status !== 200) console.log(`bot answered HTTP ${response.status}`);
+      return;
+    }
+    const command = /^\/deckhand\b\s*(.*)$/.exec(line);
+    if (command) {
+      const response = await slashCommand(
+        botUrl,
+        signingSecret,
+        { text: command[1] ?? '', user: USERS[user].id, channel: CHANNEL },
+        { responseUrl: sandbox.slack.responseUrl(CHANNEL, USERS[user].id) },
+      );
+      if (response.status !== 200) console.log(`bot answered HTTP ${response.status}`);
+      return;
+    }
+    console.log('type /deckhand <subcommand>, click N, as <user>, time or quit');
+  }
+}
