@@ -30,6 +30,7 @@ const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export class ClusterModel {
   private readonly store = new Map<Kind, Map<string, KubeObject>>();
   private resourceVersion = 1000;
+  private eventSeq = 0;
   private readonly listeners = new Set<() => void>();
   private readonly random: () => number;
 
@@ -111,7 +112,8 @@ export class ClusterModel {
     this.create({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: `${involved.metadata.name}.${this.clock.now().toString(16)}${this.suffix(4)}`, namespace },
+      // Like the recorder's names: the involved object's name plus a hex nanosecond timestamp, so names sort by time.
+      metadata: { name: `${involved.metadata.name}.${(BigInt(this.clock.now()) * 1_000_000n + BigInt(++this.eventSeq)).toString(16)}`, namespace },
       involvedObject: {
         apiVersion: involved.apiVersion,
         kind: involved.kind,

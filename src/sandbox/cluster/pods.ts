@@ -25,6 +25,7 @@ export class PodLifecycle {
   private readonly timers = new Map<string, (() => void)[]>();
   private readonly goneListeners = new Set<(pod: PodObject) => void>();
   private readonly runningListeners = new Set<(pod: PodObject) => void>();
+  private readonly lastHostOctet = new Map<string, number>();
   /** Pods bound while this is set start Running and Ready at once (they already ran before the sandbox started). */
   preExisting = false;
 
@@ -64,8 +65,7 @@ export class PodLifecycle {
     const processReady = this.processes.manages(pod) ? this.processes.start(pod) : Promise.resolve();
     pod.status.phase = 'Running';
     pod.status.startTime = now;
-    if (!this.processes.manages(pod)) pod.status.podIP = podIpOnNode(pod.status.hostIP, this.model.suffix(3));
-    else pod.status.podIP = '127.0.0.1';
+    pod.status.podIP = this.processes.manages(pod) ? '127.0.0.1' : this.nextPodIp(pod.status.hostIP);
     pod.status.podIPs = [{ ip: pod.status.podIP }];
     pod.status.conditions = setCondition(pod.status.conditions ?? [], { type: 'Initialized', status: 'True' }, now);
     pod.status.containerStatuses = pod.spec.containers.map((c) => ({
@@ -138,6 +138,17 @@ export class PodLifecycle {
     this.timers.clear();
   }
 
+  /** A VPC address in the node's /24 (the VPC CNI gives pods VPC addresses), distinct per pod on that /24. */
+  private nextPodIp(hostIp = '10.0.0.1'): string {
+    const prefix = hostIp.split('.').slice(0, 3).join('.');
+    const hostOctet = Number(hostIp.split('.')[3]);
+    let octet = this.lastHostOctet.get(prefix) ?? 100;
+    do octet = octet >= 254 ? 2 : octet + 1;
+    while (octet === hostOctet);
+    this.lastHostOctet.set(prefix, octet);
+    return `${prefix}.${octet}`;
+  }
+
   private isCurrent(pod: PodObject): boolean {
     return this.model.get<PodObject>('Pod', pod.metadata.namespace, pod.metadata.name)?.metadata.uid === pod.metadata.uid;
   }
@@ -149,10 +160,3 @@ export class PodLifecycle {
   }
 }
 
-/** A pod IP inside the node's subnet (the VPC CNI gives pods VPC addresses). */
-function podIpOnNode(hostIp: string | undefined, salt: string): string {
-  const [a = '10', b = '0', c = '0'] = (hostIp ?? '10.0.0.1').split('.');
-  let hash = 0;
-  for (const ch of salt) hash = (hash * 31 + ch.charCodeAt(0)) % 250;
-  return `${a}.${b}.${c}.${hash + 2}`;
-}

@@ -37,6 +37,8 @@ export class RedisPods implements PodProcesses {
   private readonly sentinelPorts = new Map<number, string>();
   /** In-flight starts of Sentinel-monitored data pods, per StatefulSet. */
   private readonly dataLaunches = new Map<string, Set<Promise<void>>>();
+  /** Pods stopped while their process was still being prepared. */
+  private readonly cancelled = new Set<string>();
 
   constructor(
     private readonly topology: RedisTopology,
@@ -66,7 +68,12 @@ export class RedisPods implements PodProcesses {
   start(pod: PodObject): Promise<void> {
     const role = this.roleOf(pod)!;
     const id = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    const port = this.portFor(id);
+    let port: number;
+    try {
+      port = this.portFor(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const portName = role.kind === 'sentinel' ? 'sentinel' : 'redis';
     for (const c of pod.spec.containers) for (const p of c.ports ?? []) if (p.name === portName) p.containerPort = port;
     pod.metadata.annotations = { ...pod.metadata.annotations, 'sandbox.deckhand.dev/address': `127.0.0.1:${port}` };
@@ -83,7 +90,10 @@ export class RedisPods implements PodProcesses {
 
   stop(pod: PodObject): void {
     const proc = this.processes.get(pod.metadata.uid);
-    if (!proc) return;
+    if (!proc) {
+      this.cancelled.add(pod.metadata.uid); // still starting: launch() sees this before it spawns
+      return;
+    }
     this.processes.delete(pod.metadata.uid);
     this.track(proc.stop());
   }
@@ -141,6 +151,7 @@ export class RedisPods implements PodProcesses {
     } else {
       args = [...base, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000', '--cluster-announce-ip', '127.0.0.1'];
     }
+    if (this.cancelled.delete(uid)) return;
     const proc = new RedisProcess(port, args);
     this.processes.set(uid, proc);
     this.byPort.set(port, proc);
