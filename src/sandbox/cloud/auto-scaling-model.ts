@@ -162,7 +162,10 @@ export class AutoScalingModel {
       throw new AutoScalingError('ValidationError', `Desired capacity:${desired} must be between the specified min size:${minSize} and max size:${maxSize}`);
     }
     if (change.launchTemplate) {
-      const lt = this.ec2.findLaunchTemplate(change.launchTemplate) ?? (change.launchTemplate.id || change.launchTemplate.name ? undefined : this.ec2.findLaunchTemplate({ id: group.launchTemplate.id }));
+      if (!change.launchTemplate.id && !change.launchTemplate.name) {
+        throw new AutoScalingError('ValidationError', 'Valid requests must contain either launchTemplateId or launchTemplateName');
+      }
+      const lt = this.ec2.findLaunchTemplate(change.launchTemplate);
       if (!lt) throw new AutoScalingError('ValidationError', `The specified launch template, with template ID ${change.launchTemplate.id ?? change.launchTemplate.name}, does not exist.`);
       const version = change.launchTemplate.version ?? '$Default';
       if (!this.ec2.resolveVersion(lt, version)) throw new AutoScalingError('ValidationError', `The specified launch template, with template ID ${lt.launchTemplateId}, does not have version ${version}.`);

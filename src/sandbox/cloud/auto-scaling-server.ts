@@ -112,12 +112,12 @@ export function startAutoScalingServer(model: AutoScalingModel, faults: Faults, 
       });
     },
     UpdateAutoScalingGroup(p, req) {
-      const lt = p.get('LaunchTemplate.LaunchTemplateId') ?? p.get('LaunchTemplate.LaunchTemplateName') ?? p.get('LaunchTemplate.Version');
+      const launchTemplate = { id: p.get('LaunchTemplate.LaunchTemplateId'), name: p.get('LaunchTemplate.LaunchTemplateName'), version: p.get('LaunchTemplate.Version') };
       model.update(required(p, 'AutoScalingGroupName'), {
         minSize: p.int('MinSize'),
         maxSize: p.int('MaxSize'),
         desiredCapacity: p.int('DesiredCapacity'),
-        launchTemplate: lt === undefined ? undefined : { id: p.get('LaunchTemplate.LaunchTemplateId'), name: p.get('LaunchTemplate.LaunchTemplateName'), version: p.get('LaunchTemplate.Version') },
+        launchTemplate: Object.values(launchTemplate).some((v) => v !== undefined) ? launchTemplate : undefined,
       });
       return ok(req, 'UpdateAutoScalingGroup', undefined);
     },

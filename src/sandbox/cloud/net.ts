@@ -1,4 +1,4 @@
-/** IPv4/IPv6 arithmetic and DNS name encoding shared by the EC2 and Route 53 models. */
+/** IPv4 arithmetic and DNS name encoding shared by the EC2 and Route 53 models. */
 
 export function ipv4ToInt(ip: string): number {
   const parts = ip.split('.').map(Number);
@@ -23,37 +23,8 @@ export function cidr4Contains(cidr: string, ip: string): boolean {
   return n >= base && n < base + size;
 }
 
-/** Full 8-group, zero-padded form: 2600:1f18:1234:5600:0000:0000:0000:0001. */
-export function expandIpv6(ip: string): string {
-  const [head, tail] = ip.includes('::') ? ip.split('::') : [ip, undefined];
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = tail ? tail.split(':') : [];
-  const missing = tail === undefined ? 0 : 8 - headGroups.length - tailGroups.length;
-  const groups = [...headGroups, ...Array<string>(missing).fill('0'), ...tailGroups];
-  if (groups.length !== 8) throw new Error(`not an IPv6 address: ${ip}`);
-  return groups.map((g) => g.toLowerCase().padStart(4, '0')).join(':');
-}
-
-export function compressIpv6(ip: string): string {
-  const groups = expandIpv6(ip).split(':').map((g) => g.replace(/^0+(?=.)/, ''));
-  let best = { start: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === '0') j++;
-    if (j - i > best.len && j - i > 1) best = { start: i, len: j - i };
-    i = j;
-  }
-  if (best.start < 0) return groups.join(':');
-  return `${groups.slice(0, best.start).join(':')}::${groups.slice(best.start + best.len).join(':')}`;
-}
-
 export function ptrNameIpv4(ip: string): string {
   return `${ip.split('.').reverse().join('.')}.in-addr.arpa.`;
-}
-
-export function ptrNameIpv6(ip: string): string {
-  return `${expandIpv6(ip).replaceAll(':', '').split('').reverse().join('.')}.ip6.arpa.`;
 }
 
 /** EC2's default private DNS name (us-east-1 has its own domain). */

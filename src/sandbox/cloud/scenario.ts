@@ -86,8 +86,8 @@ const hostedZone = z.object({
 export const awsScenarioSchema = z.object({
   region: z.string().default('us-east-1'),
   accountId: z.string().regex(/^\d{12}$/).default('123456789012'),
-  vpc: z.object({ id: z.string(), cidr: z.string(), ipv6Cidr: z.string().optional() }),
-  subnets: z.array(z.object({ id: z.string(), availabilityZone: z.string(), cidr: z.string(), ipv6Cidr: z.string().optional() })).min(1),
+  vpc: z.object({ id: z.string(), cidr: z.string() }),
+  subnets: z.array(z.object({ id: z.string(), availabilityZone: z.string(), cidr: z.string() })).min(1),
   images: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().default(''), creationDate: z.string() })).default([]),
   launchTemplates: z
     .array(

@@ -106,6 +106,13 @@ describe('sandbox Auto Scaling (AWS Query) with the real AutoScalingClient', () 
     await cloud.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, MinSize: 1, MaxSize: 9, LaunchTemplate: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60009', Version: '$Latest' } }));
     expect(await describeGroup(cloud)).toMatchObject({ MinSize: 1, MaxSize: 9, DesiredCapacity: 3, LaunchTemplate: { Version: '$Latest' } });
     await expect(cloud.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: 'nope', MinSize: 1 }))).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(cloud.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, LaunchTemplate: { Version: '1' } }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Valid requests must contain either launchTemplateId or launchTemplateName',
+    });
+    await expect(cloud.autoScaling.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: GROUP, LaunchTemplate: { LaunchTemplateId: 'lt-0a1b2c3d4e5f60009', Version: '9' } }))).rejects.toMatchObject({
+      name: 'ValidationError',
+    });
   });
 
   it('terminates with decrement: desired - 1, instance-terminating at once, gone and instance-terminated later', async () => {
