@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { VirtualClock } from '../../../src/sandbox/clock.js';
@@ -27,6 +27,7 @@ async function start(scenario: ClusterScenario = MINIMAL) {
     instances,
     core: kc.makeApiClient(CoreV1Api),
     policy: kc.makeApiClient(PolicyV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
     stop: async () => {
       await cluster.stop();
       clock.stop();
@@ -157,6 +158,22 @@ describe('sandbox Kubernetes API with the real client-node', () => {
     const pod = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items[0]!.metadata!.name!;
     const refused = await apiError(env.core.createNamespacedPodEviction({ namespace: 'web', name: pod, body: { metadata: { name: pod, namespace: 'web' } } }));
     expect(refused.code).toBe(429);
+  });
+
+  it('scales a Deployment through the scale subresource and back, with live status', async () => {
+    await env.apps.patchNamespacedDeploymentScale({ namespace: 'web', name: 'api', body: { spec: { replicas: 0 } } }, mergePatch);
+    await env.clock.advance(31_000);
+    let deployment = await env.apps.readNamespacedDeployment({ namespace: 'web', name: 'api' });
+    expect(deployment.spec?.replicas).toBe(0);
+    expect(deployment.status?.replicas ?? 0).toBe(0);
+    expect((await env.core.listNamespacedPod({ namespace: 'web' })).items).toEqual([]);
+    expect(env.log.find({ action: 'patch-deployment', target: 'web/api' })[0]!.details.replicas).toBe(0);
+
+    await env.apps.replaceNamespacedDeploymentScale({ namespace: 'web', name: 'api', body: { metadata: { name: 'api', namespace: 'web' }, spec: { replicas: 3 } } });
+    await env.clock.advance(11_000);
+    deployment = await env.apps.readNamespacedDeployment({ namespace: 'web', name: 'api' });
+    expect(deployment.status).toMatchObject({ replicas: 3, readyReplicas: 3, availableReplicas: 3, updatedReplicas: 3 });
+    expect((await env.apps.readNamespacedDeploymentScale({ namespace: 'web', name: 'api' })).spec?.replicas).toBe(3);
   });
 
   it('throttles with 429 Retry-After when the fault is injected', async () => {
