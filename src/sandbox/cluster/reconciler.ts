@@ -8,6 +8,7 @@ export class Reconciler {
   private scheduled: NodeJS.Immediate | undefined;
   private running = false;
   private dirty = false;
+  private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -18,6 +19,7 @@ export class Reconciler {
   }
 
   schedule(): void {
+    if (this.stopped) return;
     if (this.scheduled || this.running) {
       this.dirty = true;
       return;
@@ -51,6 +53,7 @@ export class Reconciler {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = undefined;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
