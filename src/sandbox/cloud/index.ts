@@ -45,6 +45,8 @@ export async function startCloud(opts: {
   seed?: number;
   /** Route 53 per-account requests per second (real time); off when absent. Benches use 5. */
   route53RequestsPerSecond?: number;
+  /** Real milliseconds a hosted zone takes to process a change: a change to it meanwhile gets PriorRequestNotComplete. */
+  route53ChangeProcessingMs?: number;
 }): Promise<StartedCloud> {
   const seed = opts.seed ?? 1;
   const events = new CloudEvents();
@@ -54,7 +56,7 @@ export async function startCloud(opts: {
   const servers = await Promise.all([
     startAutoScalingServer(model.autoScaling, opts.faults, faultRandom),
     startEc2Server(model.ec2, opts.faults, faultRandom),
-    startRoute53Server(model.route53, opts.faults, faultRandom, opts.route53RequestsPerSecond),
+    startRoute53Server(model.route53, opts.faults, faultRandom, { requestsPerSecond: opts.route53RequestsPerSecond, changeProcessingMs: opts.route53ChangeProcessingMs }),
     startPricingServer(model.products, opts.faults, faultRandom),
   ]);
   const [autoScaling, ec2, route53, pricing] = servers;

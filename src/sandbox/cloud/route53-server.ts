@@ -1,7 +1,8 @@
 /**
- * Route 53 over REST-XML under /2013-04-01/. The per-account request rate limit is a token bucket in REAL
- * time (clients pace themselves in real time), answering HTTP 400 `Throttling` / "Rate exceeded" like AWS.
- * Not modelled: PriorRequestNotComplete (a change batch is applied at once), record set protections.
+ * Route 53 over REST-XML under /2013-04-01/. Two limits run on REAL time, because clients pace and retry in
+ * real time: the per-account request rate (a token bucket answering HTTP 400 `Throttling` / "Rate exceeded")
+ * and, per zone, `PriorRequestNotComplete` for a change that arrives while the previous one is still being
+ * processed. Both are off unless configured. Not modelled: record set protections.
  */
 import { XMLParser } from 'fast-xml-parser';
 import type { Faults } from '../contracts.js';
@@ -101,8 +102,16 @@ class RealTimeTokenBucket {
   }
 }
 
-export function startRoute53Server(model: Route53Model, faults: Faults, random: () => number, requestsPerSecond?: number): Promise<ServiceServer> {
-  const bucket = requestsPerSecond ? new RealTimeTokenBucket(requestsPerSecond) : undefined;
+export interface Route53Limits {
+  /** Account-wide requests per second. */
+  requestsPerSecond?: number;
+  /** Real milliseconds a zone needs to process a change batch before it accepts the next one. */
+  changeProcessingMs?: number;
+}
+
+export function startRoute53Server(model: Route53Model, faults: Faults, random: () => number, limits: Route53Limits = {}): Promise<ServiceServer> {
+  const bucket = limits.requestsPerSecond ? new RealTimeTokenBucket(limits.requestsPerSecond) : undefined;
+  const busyUntil = new Map<string, number>();
 
   function route(req: ServiceRequest): ServiceReply {
     const path = req.path.replace(/\/+$/, '');
@@ -168,8 +177,13 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
       });
     }
     if (m && req.method === 'POST') {
+      const zoneId = model.findZone(m[1]!).id;
+      if ((busyUntil.get(zoneId) ?? 0) > Date.now()) {
+        throw new Route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.');
+      }
       const { changes, comment } = parseChanges(req.body);
-      const change = model.changeRecordSets(m[1]!, changes, comment);
+      const change = model.changeRecordSets(zoneId, changes, comment);
+      if (limits.changeProcessingMs) busyUntil.set(zoneId, Date.now() + limits.changeProcessingMs);
       return ok('ChangeResourceRecordSetsResponse', { ChangeInfo: changeInfoXml({ ...change, status: 'PENDING' }) });
     }
     m = /^\/2013-04-01\/change\/([^/]+)$/.exec(path);

@@ -14,11 +14,11 @@ export function scenario(name: 'default' | 'minimal'): AwsScenario {
   return loadAwsScenario(resolve('src/sandbox/scenarios', name));
 }
 
-export async function startTestCloud(opts: { scenario?: AwsScenario; route53RequestsPerSecond?: number; maxAttempts?: number } = {}) {
+export async function startTestCloud(opts: { scenario?: AwsScenario; route53RequestsPerSecond?: number; route53ChangeProcessingMs?: number; maxAttempts?: number } = {}) {
   const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
   const faults = emptyFaults();
   const log = new MutationLog();
-  const started = await startCloud({ clock, faults, log, scenario: opts.scenario ?? scenario('minimal'), seed: 42, route53RequestsPerSecond: opts.route53RequestsPerSecond });
+  const started = await startCloud({ clock, faults, log, scenario: opts.scenario ?? scenario('minimal'), seed: 42, route53RequestsPerSecond: opts.route53RequestsPerSecond, route53ChangeProcessingMs: opts.route53ChangeProcessingMs });
   const config = { region: started.region, credentials, maxAttempts: opts.maxAttempts ?? 3 };
   const clients = {
     autoScaling: new AutoScalingClient({ ...config, endpoint: started.endpoints.autoScaling }),

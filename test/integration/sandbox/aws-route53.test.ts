@@ -171,6 +171,24 @@ describe('sandbox Route 53 per-account request rate (real time)', () => {
   });
 });
 
+describe('sandbox Route 53 change processing (real time)', () => {
+  it('answers PriorRequestNotComplete while a zone processes a change, which the SDK retries', async () => {
+    const cloud = await startTestCloud({ route53ChangeProcessingMs: 300, maxAttempts: 1 });
+    const patient = new Route53Client({ region: cloud.region, endpoint: cloud.endpoints.route53, credentials, maxAttempts: 10 });
+    const batch = (name: string) => new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0MIN10REVERSE0001', ChangeBatch: { Changes: [change('CREATE', ptr(name, 'x.example.'))] } });
+    try {
+      await cloud.route53.send(batch('1.9.0.10.in-addr.arpa.'));
+      await expect(cloud.route53.send(batch('2.9.0.10.in-addr.arpa.'))).rejects.toMatchObject({ name: 'PriorRequestNotComplete', $metadata: { httpStatusCode: 400 } });
+      const out = await patient.send(batch('2.9.0.10.in-addr.arpa.'));
+      expect(out.$metadata.attempts).toBeGreaterThan(1);
+      expect(cloud.log.find({ service: 'route53', action: 'ChangeResourceRecordSets' })).toHaveLength(2);
+    } finally {
+      patient.destroy();
+      await cloud.stop();
+    }
+  });
+});
+
 describe('sandbox Route 53 at scale', () => {
   it('serves 100,000 generated PTRs in 11 zones with fast pages', async () => {
     const cloud = await startTestCloud();
