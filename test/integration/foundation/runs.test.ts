@@ -148,7 +148,8 @@ describe('foundation: runs', () => {
     });
 
     it('another worker resumes from the checkpoint; no completed step runs twice; cleanup ran', async () => {
-      child = spawn('npx', ['tsx', 'test/helpers/worker-process.ts'], {
+      // The worker itself, not an npx wrapper: SIGKILL must hit the process that runs the job.
+      child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
         env: { ...h.workerEnv(), CLOCK_SPEED: String(SPEED), LOCK_DURATION_MS: '1000' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -164,7 +165,8 @@ describe('foundation: runs', () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       child.kill('SIGKILL');
-      await once(child, 'exit');
+      const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      expect(signal).toBe('SIGKILL');
       const beforeResume = await runs(plan.id);
       expect(beforeResume.length).toBeGreaterThanOrEqual(2);
       expect(beforeResume.length).toBeLessThan(5);
