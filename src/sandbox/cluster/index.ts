@@ -85,6 +85,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<RunningCl
   const expansionMode = new Map(scenario.storageClasses.map((sc) => [sc.name, sc.expansion]));
   const volumes = new VolumeExpansionController(model, cloud, (sc) => expansionMode.get(sc) ?? 'online');
   const reconciler = new Reconciler(model, () => {
+    nodes.reconcile();
     workloads.reconcile();
     scheduler.schedulePending();
     volumes.reconcile();

@@ -10,6 +10,7 @@ import { isDaemonSetPod, setCondition, type NodeObject, type PodObject } from '.
 import type { PodLifecycle } from './pods.js';
 
 const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
+const UNSCHEDULABLE_TAINT = 'node.kubernetes.io/unschedulable';
 
 export class NodeLifecycle {
   private readonly cancels: (() => void)[] = [];
@@ -127,6 +128,19 @@ export class NodeLifecycle {
     if (!node) return;
     for (const pod of this.podsOn(node.metadata.name)) this.pods.removeNow(pod);
     this.model.remove(node);
+  }
+
+  /** The node lifecycle controller mirrors `spec.unschedulable` (cordon) as the unschedulable NoSchedule taint. */
+  reconcile(): void {
+    for (const node of this.model.list<NodeObject>('Node')) {
+      const taints = node.spec.taints ?? [];
+      const tainted = taints.some((t) => t.key === UNSCHEDULABLE_TAINT);
+      if (Boolean(node.spec.unschedulable) === tainted) continue;
+      node.spec.taints = tainted
+        ? taints.filter((t) => t.key !== UNSCHEDULABLE_TAINT)
+        : [...taints, { key: UNSCHEDULABLE_TAINT, effect: 'NoSchedule', timeAdded: this.model.nowIso() }];
+      this.model.save(node);
+    }
   }
 
   stop(): void {

@@ -92,8 +92,11 @@ describe('sandbox Kubernetes API with the real client-node', () => {
 
     // client-node's default content type is JSON Patch.
     await env.core.patchNode({ name, body: [{ op: 'add', path: '/spec/unschedulable', value: true }, { op: 'remove', path: '/metadata/labels/deckhand.dev~1rollout' }] });
+    await env.cluster.settled();
     node = await env.core.readNode({ name });
     expect(node.spec?.unschedulable).toBe(true);
+    // The node lifecycle controller mirrors a cordon as a taint, like the real one.
+    expect(node.spec?.taints?.map((t) => t.key)).toEqual(['deckhand.dev/rollout', 'node.kubernetes.io/unschedulable']);
     expect(node.metadata?.labels?.['deckhand.dev/rollout']).toBeUndefined();
 
     const patches = env.log.find({ service: 'kubernetes', action: 'patch-node', target: name });
