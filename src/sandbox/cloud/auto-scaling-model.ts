@@ -88,7 +88,7 @@ export class AutoScalingModel {
       if (!lt) throw new Error(`group ${spec.name}: unknown launch template ${spec.launchTemplate.id}`);
       const group: AutoScalingGroup = {
         name: spec.name,
-        arn: `arn:aws:autoscaling:${scenario.region}:${scenario.accountId}:autoScalingGroup:${ec2.newId('uuid').slice(5)}:autoScalingGroupName/${spec.name}`,
+        arn: `arn:aws:autoscaling:${scenario.region}:${scenario.accountId}:autoScalingGroup:${ec2.newUuid()}:autoScalingGroupName/${spec.name}`,
         createdTime: now - 60 * 86400_000,
         minSize: spec.minSize,
         maxSize: spec.maxSize,
@@ -395,7 +395,7 @@ export class AutoScalingModel {
   }
 
   private activity(group: AutoScalingGroup, description: string, cause: string): ScalingActivity {
-    const activity: ScalingActivity = { activityId: this.ec2.newId('act').slice(4), groupName: group.name, description, cause, startTime: this.clock.now(), statusCode: 'InProgress', progress: 30 };
+    const activity: ScalingActivity = { activityId: this.ec2.newUuid(), groupName: group.name, description, cause, startTime: this.clock.now(), statusCode: 'InProgress', progress: 30 };
     group.activities.unshift(activity);
     return activity;
   }

@@ -189,6 +189,12 @@ export class Ec2Model {
     return `${prefix}-${hex}`;
   }
 
+  /** A UUID-shaped id (scaling activities, group ARNs), from the seeded PRNG. */
+  newUuid(): string {
+    const hex = Array.from({ length: 32 }, () => Math.floor(this.random() * 16).toString(16)).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
   /** A free address in the AZ's subnet, skipping the five addresses AWS reserves. */
   allocateIp(availabilityZone: string): string {
     const { base, size } = parseCidr4(this.subnetFor(availabilityZone).cidr);
