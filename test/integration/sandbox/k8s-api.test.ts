@@ -140,6 +140,18 @@ describe('sandbox Kubernetes API with the real client-node', () => {
     await expect(apiError(env.core.readNamespacedPod({ namespace: 'web', name: first! }))).resolves.toMatchObject({ code: 404, body: { reason: 'NotFound' } });
   });
 
+  it('lets a running but unready pod go while the budget is met, without consuming it (IfHealthyBudget)', async () => {
+    const [first] = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items.map((p) => p.metadata!.name!);
+    await env.core.createNamespacedPodEviction({ namespace: 'web', name: first!, body: { metadata: { name: first } } });
+    await env.clock.advance(2000); // the replacement runs but is not Ready yet
+    const replacement = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items.find(
+      (p) => !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && !p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    )!;
+    await env.core.createNamespacedPodEviction({ namespace: 'web', name: replacement.metadata!.name!, body: { metadata: { name: replacement.metadata!.name! } } });
+    expect(env.log.find({ action: 'evict-pod' }).map((e) => e.details.allowed)).toEqual([true, true]);
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api' })).status).toMatchObject({ currentHealthy: 2, desiredHealthy: 2, disruptionsAllowed: 0 });
+  });
+
   it('answers 500 when two PDBs select the pod', async () => {
     await env.stop();
     const scenario = parseClusterScenario({
