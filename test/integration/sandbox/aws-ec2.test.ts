@@ -168,6 +168,16 @@ describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
     expect(out.SpotPriceHistory![0]).toMatchObject({ SpotPrice: '0.038900', InstanceType: 'm5.large' });
   });
 
+  it('injects server errors and latency', async () => {
+    cloud.faults.services.ec2 = { errorRate: 1 };
+    await expect(cloud.ec2.send(new DescribeImagesCommand({}))).rejects.toMatchObject({ name: 'InternalError', $metadata: { httpStatusCode: 500, attempts: 3 } });
+    cloud.faults.services.ec2 = { latencyMs: 150 };
+    const started = Date.now();
+    await cloud.ec2.send(new DescribeImagesCommand({}));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    delete cloud.faults.services.ec2;
+  });
+
   it('answers injected RequestLimitExceeded that the SDK retries', async () => {
     const patient = new EC2Client({ region: cloud.region, endpoint: cloud.endpoints.ec2, credentials, maxAttempts: 10 });
     cloud.faults.services.ec2 = { throttleRate: 0.5 };
