@@ -115,6 +115,31 @@ describe('foundation: runs', () => {
     expect((await h.waitForStatus(plan.id, ['succeeded'])).status).toBe('succeeded');
   });
 
+  it('a mid-run question: approver-only choices refuse others; the requester answers and the run goes on', async () => {
+    await h.startWorker({ waitPollMs: 200 });
+    const plan = await approvedPlan(h, 'fixture asks --steps 2 --ask-step step-1');
+    const question = await h.slack.waitFor(
+      () => h.slack.thread(plan.channel, plan.messageTs!).find((m) => JSON.stringify(m.blocks).includes(ActionIds.answer)),
+      10_000,
+      'the question in the thread',
+    );
+    const values = (question.blocks as { type: string; elements?: { value?: string }[] }[])
+      .filter((b) => b.type === 'actions')
+      .flatMap((b) => b.elements ?? [])
+      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string; needsApprover?: boolean });
+    const stop = values.find((v) => v.choice === 'stop')!;
+    const go = values.find((v) => v.choice === 'continue')!;
+    expect(stop.needsApprover).toBe(true);
+    await h.click(ActionIds.answer, stop, REQUESTER, question.ts);
+    await h.waitForEphemeral(REQUESTER, /Only an approver of this job may pick that choice/);
+    await h.click(ActionIds.answer, go, 'U0STRANGER', question.ts);
+    await h.waitForEphemeral('U0STRANGER', /Only the requester/);
+    await h.click(ActionIds.answer, go, REQUESTER, question.ts);
+    const done = await h.waitForStatus(plan.id, ['succeeded']);
+    expect(done.outcome).toContain('2 of 2 steps completed');
+    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'continue', by: REQUESTER });
+  });
+
   it('Slack answering 429 during progress: retried after Retry-After, final message delivered', async () => {
     await h.startWorker();
     await h.command('fixture throttled --steps 2 --delay-ms 500', REQUESTER);
