@@ -120,7 +120,8 @@ export class RedisPods implements PodProcesses {
     await this.byPort.get(port)?.exited; // the previous incarnation of this pod must have released the port
     const dir = join(this.dataDir, 'redis', ...id.split('/'));
     mkdirSync(dir, { recursive: true });
-    const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir];
+    // No 5 s wait before a diskless full sync (Redis's default): replicas resync at once.
+    const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
     let args: string[];
     if (role.kind === 'sentinel') {
       await Promise.allSettled([...(this.dataLaunches.get(role.group.statefulSet) ?? [])]);
