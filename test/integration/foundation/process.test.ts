@@ -1,0 +1,90 @@
+/**
+ * The process surface: /healthz on the Bolt HTTP receiver, a bad config stopping the process with
+ * one line per problem, and `deckhand all` shutting down cleanly on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { startHealthServer } from '../../../src/bot/app.js';
+import { startSlackStandIn } from '../../../src/sandbox/slack/web-api.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { startFoundation } from '../../helpers/foundation-harness.js';
+
+function runMain(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  return { child, out: () => stdout, err: () => stderr };
+}
+
+describe('foundation: process', () => {
+  it('GET /healthz answers 200 on the Bolt HTTP port while Redis answers', async () => {
+    const h = await startFoundation({ kinds: [] });
+    try {
+      const response = await fetch(`${h.botUrl}/healthz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ok: true, redis: 'up' });
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it('GET /healthz answers 503 when Redis does not answer', async () => {
+    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const server = await startHealthServer(0, dead);
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
+      expect(response.status).toBe(503);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      dead.disconnect();
+    }
+  });
+
+  it('a bad configuration stops the process with one line per problem and exit code 1', async () => {
+    const { child, err } = runMain(['bot'], { PATH: process.env.PATH, PORT: 'eighty', LOG_LEVEL: 'chatty' });
+    const [code] = (await once(child, 'exit')) as [number];
+    expect(code).toBe(1);
+    const lines = err().trim().split('\n');
+    expect(lines[0]).toBe('deckhand: invalid configuration');
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}- SLACK_BOT_TOKEN: is required/),
+      expect.stringMatching(/^ {2}- PORT: must be a port number/),
+      expect.stringMatching(/^ {2}- LOG_LEVEL: must be one of/),
+      expect.stringMatching(/^ {2}- SLACK_SIGNING_SECRET: is required/),
+    ]);
+  });
+
+  it('`deckhand all` serves /healthz, never logs tokens, and exits 0 on SIGTERM', async () => {
+    const slack = await startSlackStandIn();
+    const prefix = uniquePrefix('main');
+    const redis = new Redis(REDIS_URL);
+    const { child, out, err } = runMain(['all'], {
+      PATH: process.env.PATH,
+      SLACK_BOT_TOKEN: 'xoxb-very-secret',
+      SLACK_SIGNING_SECRET: 'signing-very-secret',
+      SLACK_API_URL: slack.url,
+      REDIS_URL,
+      PORT: '0',
+      DECKHAND_REDIS_PREFIX: prefix,
+    });
+    try {
+      const port = await slack.waitFor(() => Number(/"port":(\d+),"socketMode":false,"msg":"bot listening"/.exec(out())?.[1]) || undefined, 20_000, 'the bot to listen');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      await slack.waitFor(() => out().includes('workers started'), 10_000, 'the workers to start');
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number];
+      expect(code).toBe(0);
+      expect(out()).toContain('"msg":"stopped"');
+      expect(out() + err()).not.toMatch(/very-secret/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await deleteKeys(redis, prefix);
+      await redis.quit();
+      await slack.stop();
+    }
+  });
+});
