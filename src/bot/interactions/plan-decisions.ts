@@ -101,6 +101,11 @@ export async function handleApprove(deps: BotDeps, args: ActionArgs): Promise<vo
       return refuse('You requested this plan, so someone else must approve it.');
     }
 
+    if (plan.approvals.some((a) => a.user === user)) {
+      const missing = plan.requiredApprovals - plan.approvals.length;
+      return tell(respond, `You already approved this plan; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`, ':information_source:');
+    }
+
     // Freshness: the plan is only valid for the state it was computed from.
     const fresh = await kind.observe(kindContext(deps, plan.kind, planLog), plan.args);
     if (kind.fingerprint(fresh) !== plan.fingerprint) {

@@ -240,3 +240,50 @@ describe('foundation: the safe default without a policy file', () => {
     }
   });
 });
+
+describe('foundation: policy options', () => {
+  const OTHER = 'U0OTHERAPPROVER';
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startFoundation({
+      kinds: [probeKind({ version: 1, observeMs: 0 })],
+      policyYaml: `
+channels: [C0OPS, C0LAB]
+commands:
+  probe:
+    approve: ['${APPROVER}', '${OTHER}', '${REQUESTER}']
+    selfApprove: true
+    approvals: 2
+  jobs:
+    channels: [C0LAB]
+`,
+    });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('needs the configured number of distinct approvals; a self-approval counts when allowed', async () => {
+    await h.command('probe alpha', REQUESTER);
+    const stored = await h.waitForPlan();
+    await h.clickPlan(ActionIds.approve, stored.id, REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /1 more approval needed/);
+    await h.clickPlan(ActionIds.approve, stored.id, REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /You already approved this plan; it needs 1 more approval from someone else/);
+    expect((await h.plans.get(stored.id))?.status).toBe('planned');
+    await h.slack.waitFor(() => JSON.stringify(h.planMessage(stored).blocks).includes('1 of 2 approvals'), 5_000, '1 of 2 approvals');
+    await h.clickPlan(ActionIds.approve, stored.id, OTHER);
+    const approved = await h.waitForStatus(stored.id, ['approved']);
+    expect(approved.approvals.map((a) => a.user)).toEqual([REQUESTER, OTHER]);
+    expect(await h.queue.getJob(stored.id)).toBeDefined();
+  });
+
+  it('refuses channels outside the allowed lists', async () => {
+    await h.command('help', REQUESTER, { channel: 'C0RANDOM' });
+    await h.waitForEphemeral(REQUESTER, /not enabled in this channel/, 'C0RANDOM');
+    await h.command('jobs', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /only allowed in/);
+    await h.command('jobs', REQUESTER, { channel: 'C0LAB' });
+    await h.waitForEphemeral(REQUESTER, /No deckhand jobs/, 'C0LAB');
+  });
+});
