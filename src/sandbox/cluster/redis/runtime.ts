@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { PodObject } from '../objects.js';
 import type { PodProcesses } from '../pods.js';
 import type { RedisClusterSpec, SentinelGroupSpec } from '../scenario.js';
-import { allocatePorts } from './ports.js';
+import { allocatePorts, releasePorts } from './ports.js';
 import { RedisProcess, withRedis } from './process.js';
 import { bootstrapCluster } from './cluster-bootstrap.js';
 
@@ -51,7 +51,7 @@ export class RedisPods implements PodProcesses {
     const names: string[] = [];
     for (const group of this.topology.sentinel) names.push(...this.ordinalNames(group.statefulSet));
     for (const spec of this.topology.clusters) names.push(...this.ordinalNames(spec.statefulSet));
-    const ports = await allocatePorts(names.length + POOL_SIZE, new Set());
+    const ports = await allocatePorts(names.length + POOL_SIZE);
     names.forEach((name, i) => this.ports.set(name, ports[i]!));
     this.pool = ports.slice(names.length);
   }
@@ -108,6 +108,7 @@ export class RedisPods implements PodProcesses {
     const all = [...this.processes.values()];
     this.processes.clear();
     await Promise.all(all.map((p) => p.stop()));
+    releasePorts([...this.ports.values(), ...this.pool]);
   }
 
   private track(promise: Promise<unknown>): void {
@@ -214,7 +215,7 @@ export class RedisPods implements PodProcesses {
       port = this.pool.shift();
       if (port === undefined) throw new Error('no free Redis port left in the sandbox pool');
       this.ports.set(id, port);
-      if (this.pool.length < POOL_SIZE / 2) this.track(allocatePorts(POOL_SIZE, new Set(this.ports.values())).then((p) => this.pool.push(...p)));
+      if (this.pool.length < POOL_SIZE / 2) this.track(allocatePorts(POOL_SIZE).then((p) => this.pool.push(...p)));
     }
     return port;
   }
