@@ -63,14 +63,23 @@ export interface RunningCluster {
 const noProcesses: PodProcesses = { manages: () => false, start: () => Promise.resolve(), stop: () => undefined };
 
 export async function startCluster(opts: StartClusterOptions): Promise<RunningCluster> {
-  const { clock, faults, log, cloud, scenario } = opts;
-  const settings = scenario.settings;
+  const { clock, scenario } = opts;
   const model = new ClusterModel(clock);
   const replicasOf = (namespacedName: string) =>
     scenario.workloads.find((w) => `${w.namespace}/${w.name}` === namespacedName)?.replicas ?? 0;
   const redis = opts.redis === false ? undefined : new RedisPods(scenario.redis, opts.dataDir, replicasOf);
   await redis?.init();
+  try {
+    return await assemble(opts, model, redis);
+  } catch (error) {
+    await redis?.stopAll(); // releases the reserved ports of a sandbox that failed to start
+    throw error;
+  }
+}
 
+async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: RedisPods | undefined): Promise<RunningCluster> {
+  const { faults, log, cloud, scenario } = opts;
+  const settings = scenario.settings;
   const pods = new PodLifecycle(
     model,
     faults,
