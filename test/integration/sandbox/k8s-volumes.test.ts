@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, StorageV1Api } from '@kubernetes/client-node';
 import { VirtualClock } from '../../../src/sandbox/clock.js';
 import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
 import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
@@ -33,6 +33,7 @@ async function start() {
     cloud,
     cluster,
     core: kc.makeApiClient(CoreV1Api),
+    storage: kc.makeApiClient(StorageV1Api),
     stop: async () => {
       await cluster.stop();
       clock.stop();
@@ -66,6 +67,22 @@ describe('sandbox PVC expansion (EBS CSI resizer model)', () => {
     ((await env.core.readNamespacedPersistentVolumeClaim({ namespace, name })).status?.conditions ?? []).map((c) => c.type);
   const reasons = async (namespace: string, name: string) =>
     (await env.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })).items.map((e) => e.reason);
+
+  it('serves storage classes, bound PV/PVC pairs with EBS handles, and namespaces', async () => {
+    const classes = (await env.storage.listStorageClass()).items;
+    expect(classes.map((c) => [c.metadata?.name, c.provisioner, c.allowVolumeExpansion ?? false])).toEqual([
+      ['gp2', 'kubernetes.io/aws-ebs', true],
+      ['gp3', 'ebs.csi.aws.com', true],
+      ['st1-fixed', 'ebs.csi.aws.com', false],
+    ]);
+    const pvc = await env.core.readNamespacedPersistentVolumeClaim({ namespace: 'logs', name: 'archive' });
+    const pv = await env.core.readPersistentVolume({ name: pvc.spec!.volumeName! });
+    expect(pv.spec?.csi?.volumeHandle).toBe('vol-0000000000000a007');
+    expect(pv.spec?.claimRef).toMatchObject({ namespace: 'logs', name: 'archive' });
+    expect(pv.metadata?.labels?.['topology.kubernetes.io/zone']).toBe('us-east-1c');
+    expect((await env.core.listPersistentVolumeClaimForAllNamespaces()).items).toHaveLength(7);
+    expect((await env.core.listNamespace()).items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['data', 'search', 'logs', 'web']));
+  });
 
   it('expands a gp3 claim online: ModifyVolume, PV grows, filesystem grown while the pod runs', async () => {
     await grow('search', 'data-es-0', '80Gi');
