@@ -69,6 +69,7 @@ async function updateTaints(kube: KubeConfig, name: string, change: (taints: V1T
       await patchNode(kube, name, { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec: { taints: next } });
       return true;
     } catch (error) {
+      if (error instanceof ApiException && error.code === 404) return false;
       if (!(error instanceof ApiException && error.code === 409) || attempt >= 4) throw error;
     }
   }

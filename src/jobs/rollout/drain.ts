@@ -10,11 +10,12 @@ import { RefusalError } from '../../errors.js';
 import { deletePod, evictPod, listPdbs, listPods, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
 import { formatDuration } from './render.js';
 import type { RolloutContext } from './prepare.js';
+import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { moveRedisPod } from './redis.js';
 import { retrying } from './retry.js';
-import type { PlanNode } from './types.js';
 
-export const DRAIN_POLL_MS = 1000;
+export const DRAIN_POLL_MS = 500;
+const POD_RELIST_MS = 5000;
 const BLOCKER_POST_MS = 5 * 60_000;
 
 export interface DrainTarget {
@@ -43,18 +44,25 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   let startedAt = ctx.clock.now();
   let lastPosted = { key: '', at: 0 };
   let asks = 0;
+  // Only this run evicts from tainted nodes, so the pod list is refreshed every few seconds, not every tick:
+  // the per-tick cost is one small PDB list, which keeps each PDB-paced eviction close to the moment it is allowed.
+  let cache: { at: number; pods: PodView[] } | undefined;
   // A PDB is stuck when none of its pods could be evicted for a whole drain timeout; force targets only those.
   const drainStart = startedAt;
   const pdbProgress = new Map<string, number>();
   const blockedBy = new Map<string, string>();
-  const planned = new Map<string, PlanNode>(ctx.plan.nodes.map((n) => [n.instanceId, n]));
 
   while (pending.length > 0) {
     if (await ctx.cancelRequested()) return;
     const names = new Set(pending.map((t) => t.nodeName));
-    const pods = (await r(() => listPods(clients.kube))).filter((p) => p.nodeName && names.has(p.nodeName) && mustLeave(p));
-    const remaining = pods.filter((p) => !p.terminating);
-    if (remaining.length === 0) return;
+    const fresh = cache === undefined || ctx.clock.now() - cache.at >= POD_RELIST_MS;
+    if (fresh) cache = { at: ctx.clock.now(), pods: (await r(() => listPods(clients.kube))).filter((p) => mustLeave(p)) };
+    const remaining = cache!.pods.filter((p) => p.nodeName && names.has(p.nodeName) && !p.terminating);
+    if (remaining.length === 0) {
+      if (fresh) return;
+      cache = undefined;
+      continue;
+    }
     const pdbs = await r(() => listPdbs(clients.kube));
     const allowance = new Map(pdbs.map((p) => [podKey(p), p.disruptionsAllowed]));
     const blockers = new Map<string, string>();
@@ -62,6 +70,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const now = ctx.clock.now();
     // Typed procedures first (failover before the pod leaves), then the rest.
     const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels['deckhand.dev/procedure'])) - Number(Boolean(a.labels['deckhand.dev/procedure'])) || podKey(a).localeCompare(podKey(b)));
+    const candidates: { pod: PodView; covering: PdbView[] }[] = [];
     for (const pod of ordered) {
       const id = podKey(pod);
       if ((nextTry.get(id) ?? 0) > now) {
@@ -75,32 +84,32 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
         continue;
       }
-      const plannedPod = planned.get(pending.find((t) => t.nodeName === pod.nodeName)!.instanceId)?.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name);
-      if (pod.labels['deckhand.dev/procedure']) {
-        const ready = await moveRedisPod(ctx, pod, plannedPod);
-        if (!ready) {
-          blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
-          continue;
-        }
+      if (pod.labels['deckhand.dev/procedure'] && !(await moveRedisPod(ctx, pod))) {
+        blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
+        continue;
       }
+      // Spend the budget now, so this tick never sends more evictions than the PDB allows.
+      for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
+      candidates.push({ pod, covering });
+    }
+    await forEachLimit(candidates, API_CONCURRENCY, async ({ pod, covering }) => {
+      const id = podKey(pod);
       await ctx.audit('kubernetes:EvictPod', { pod: id, node: pod.nodeName });
       const result = await r(() => evictPod(clients.kube, pod.namespace, pod.name));
       if (result.outcome === 'evicted' || result.outcome === 'gone') {
-        for (const p of covering) {
-          allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
-          pdbProgress.set(podKey(p), now);
-        }
+        pod.terminating = true;
+        for (const p of covering) pdbProgress.set(podKey(p), now);
         blockedBy.delete(id);
         if (result.outcome === 'evicted') state.podsMoved++;
         failures.delete(id);
-        continue;
+        return;
       }
       const count = (failures.get(id) ?? 0) + 1;
       failures.set(id, count);
       nextTry.set(id, now + Math.min(1000 * 2 ** (count - 1), 30_000));
       if (result.outcome === 'blocked' && result.pdbs[0]) blockedBy.set(id, `${pod.namespace}/${result.pdbs[0]}`);
       blockers.set(id, result.outcome === 'blocked' ? `eviction refused (429)${result.pdbs.length ? ` by PDB ${result.pdbs.join(', ')}` : ''}` : `eviction failed: ${result.message}`);
-    }
+    });
     if (state.podsMoved !== movedBefore) await ctx.checkpoint();
     const blockerText = [...blockers.entries()].map(([pod, why]) => `${pod}: ${why}`);
     ctx.progress.status({ phase: `draining ${pending.length} node(s)`, blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });

@@ -8,9 +8,10 @@ import { RefusalError } from '../../errors.js';
 import type { Clients } from '../../integrations/clients.js';
 import type { Clock } from '../../integrations/clock.js';
 import { deleteGroupTags, describeGroup, resumeProcesses, setGroupTags, suspendProcesses, updateGroup } from '../../integrations/aws/auto-scaling.js';
-import { listNodes, removeTaint, setNodeAnnotations, setNodeLabels, setUnschedulable } from '../../integrations/kubernetes/nodes.js';
+import { listNodes, removeTaint, setNodeAnnotations, setNodeLabels, setUnschedulable, type NodeView } from '../../integrations/kubernetes/nodes.js';
 import { readDeploymentReplicas, scaleDeployment } from '../../integrations/kubernetes/pods.js';
 import type { StepContext } from '../kind.js';
+import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, PROCESSES_TO_SUSPEND, SCALE_DOWN_DISABLED } from './tags.js';
 import type { RolloutPlan, RolloutState } from './types.js';
@@ -62,35 +63,38 @@ function originalTag(plan: RolloutPlan, recorded: Recorded): string {
   return JSON.stringify({ desired: plan.original.desired, max: plan.original.max, version: plan.target.groupVersion, suspendedByUs: recorded.suspendedByUs, autoscalerReplicas: recorded.autoscalerReplicas });
 }
 
-/** Keep cluster-autoscaler from removing or fighting nodes: annotate the group's nodes, or scale it to 0. */
+/**
+ * Keep cluster-autoscaler from removing or fighting nodes. scale-to-zero: here, before the surge.
+ * annotate: the steps annotate old nodes while new ones boot, and new nodes once Ready (annotateScaleDownDisabled).
+ */
 async function holdAutoscaler(ctx: RolloutContext, recorded: Recorded): Promise<void> {
   const { plan, clients } = ctx;
   const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
-  if (plan.autoscalerMode === 'scale-to-zero') {
-    if (recorded.autoscalerReplicas === undefined || recorded.autoscalerReplicas === 0) return;
-    const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
-    if (current === 0) return;
-    await ctx.audit('kubernetes:ScaleDeployment', { ...CLUSTER_AUTOSCALER, replicas: 0 });
-    await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, 0));
-    return;
-  }
-  await annotateScaleDownDisabled(ctx, plan.nodes.flatMap((n) => (n.nodeName ? [n.nodeName] : [])));
+  if (plan.autoscalerMode !== 'scale-to-zero' || !recorded.autoscalerReplicas) return;
+  const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+  if (current === 0) return;
+  await ctx.audit('kubernetes:ScaleDeployment', { ...CLUSTER_AUTOSCALER, replicas: 0 });
+  await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, 0));
 }
 
 /** Annotate nodes that lack the annotation; remember only those we changed so cleanup leaves others alone. */
-export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: string[]): Promise<void> {
+export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: string[], listed?: NodeView[]): Promise<void> {
   const { plan, state, clients } = ctx;
-  if (plan.autoscalerMode !== 'annotate' || !state.recorded) return;
+  if (plan.autoscalerMode !== 'annotate' || !state.recorded || nodeNames.length === 0) return;
   const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
-  const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
-  for (const name of nodeNames) {
+  const nodes = new Map((listed ?? (await r(() => listNodes(clients.kube)))).map((n) => [n.name, n]));
+  const recorded = state.recorded;
+  const todo = nodeNames.filter((name) => {
     const node = nodes.get(name);
-    if (!node || state.recorded.annotatedNodes.includes(name) || node.annotations[SCALE_DOWN_DISABLED] === 'true') continue;
-    state.recorded.annotatedNodes.push(name);
-    await ctx.checkpoint();
+    return node && !recorded.annotatedNodes.includes(name) && node.annotations[SCALE_DOWN_DISABLED] !== 'true';
+  });
+  if (todo.length === 0) return;
+  recorded.annotatedNodes.push(...todo);
+  await ctx.checkpoint();
+  await forEachLimit(todo, API_CONCURRENCY, async (name) => {
     await ctx.audit('kubernetes:AnnotateNode', { node: name, [SCALE_DOWN_DISABLED]: 'true' });
     await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: 'true' }));
-  }
+  });
 }
 
 /**

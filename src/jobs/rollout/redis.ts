@@ -38,7 +38,7 @@ async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promis
 }
 
 /** True when the pod may be evicted now; false while a failover is pending or impossible. */
-export async function moveRedisPod(ctx: RolloutContext, pod: PodView, _planned?: PlanPod): Promise<boolean> {
+export async function moveRedisPod(ctx: RolloutContext, pod: PodView): Promise<boolean> {
   const address = redisAddress(pod);
   if (!address) return true;
   const role = await readRole(address).catch(() => undefined);

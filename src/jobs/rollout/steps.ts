@@ -1,6 +1,7 @@
 /**
- * The rollout step machine. Per wave: surge -> wait for this group's new instances (InService and Node
- * Ready by providerID) -> taint old nodes -> drain (Redis procedures first, then evictions) -> wait for
+ * The rollout step machine. Per wave: surge -> taint old nodes (while the new ones boot, so the drain can
+ * start the moment they are Ready) -> wait for this group's new instances (InService and Node Ready by
+ * providerID) -> drain (Redis procedures first, then evictions) -> wait for
  * the moved workloads, then terminate each empty node with ShouldDecrementDesiredCapacity=true and confirm.
  * Every step is idempotent: values it sets are recorded in the checkpoint before the call, and a
  * termination is requested only for an instance still InService, so no instance is terminated twice.
@@ -14,11 +15,12 @@ import { drainNodes, mustLeave, type DrainTarget } from './drain.js';
 import { annotateScaleDownDisabled, prepare, type RolloutContext } from './prepare.js';
 import { redisSettled } from './redis.js';
 import { formatDuration } from './render.js';
+import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
 import type { RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
-export const READY_POLL_MS = 2000;
+export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;
 const SETTLE_TIMEOUT_MS = 15 * 60_000;
 
@@ -98,7 +100,6 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
     const ready = ws.newInstanceIds.filter((id) => inService.has(id) && nodes.get(id)?.ready);
     status(ctx, wave, 'waiting for new nodes', { ready: `${ready.length}/${ws.newInstanceIds.length || wanted} new node(s) Ready` });
     if (ready.length >= ws.newInstanceIds.length && ws.newInstanceIds.length >= wanted) {
-      await annotateScaleDownDisabled(ctx, ready.map((id) => nodes.get(id)!.name));
       await ctx.progress.milestone(`Wave ${wave.index}: ${ready.length} new node(s) Ready: ${ready.map((id) => nodes.get(id)!.name).join(', ')}`);
       return;
     }
@@ -148,8 +149,10 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
 
 async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
   const { plan, clients } = ctx;
-  const nodes = new Map((await r(ctx, () => listNodes(clients.kube))).map((n) => [n.name, n]));
-  for (const t of targets) {
+  const listed = await r(ctx, () => listNodes(clients.kube));
+  await annotateScaleDownDisabled(ctx, targets.map((t) => t.nodeName), listed);
+  const nodes = new Map(listed.map((n) => [n.name, n]));
+  await forEachLimit(targets, API_CONCURRENCY, async (t) => {
     const node = nodes.get(t.nodeName);
     const done =
       !node ||
@@ -157,13 +160,13 @@ async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<vo
         node.annotations[OWNER_ANNOTATION] !== undefined &&
         (!plan.excludeFromLbLabel || node.labels[EXCLUDE_FROM_LB] === 'true') &&
         (!plan.cordon || node.unschedulable));
-    if (done) continue;
+    if (done) return;
     await ctx.audit('kubernetes:TaintNode', { node: t.nodeName, taint: `${plan.taintKey}:NoSchedule`, cordon: plan.cordon, excludeFromLb: plan.excludeFromLbLabel });
     await r(ctx, () => setNodeAnnotations(clients.kube, t.nodeName, { [OWNER_ANNOTATION]: ctx.planId }));
     await r(ctx, () => addTaint(clients.kube, t.nodeName, { key: plan.taintKey, value: ctx.planId, effect: 'NoSchedule' }));
     if (plan.excludeFromLbLabel) await r(ctx, () => setNodeLabels(clients.kube, t.nodeName, { [EXCLUDE_FROM_LB]: 'true' }));
     if (plan.cordon) await r(ctx, () => setUnschedulable(clients.kube, t.nodeName, true));
-  }
+  });
 }
 
 /** Old nodes of a wave that still exist, by the plan's instance -> node mapping. */
@@ -197,6 +200,8 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
     const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
     if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods);
+    const ready: string[] = [];
+    let capacity = readyCapacity(ctx, group, nodes);
     for (const id of [...remaining]) {
       const instance = inGroup.get(id);
       if (!instance || !LIVE.has(instance.lifecycleState)) {
@@ -206,13 +211,19 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       const nodeName = planned.get(id)?.nodeName;
       const left = pods.filter((p) => p.nodeName === nodeName);
       if (left.length > 0 || unavailable.length > 0 || !redisOk) continue;
-      const capacity = readyCapacity(ctx, group, nodes);
+      // Ready capacity never below the original desired count minus maxUnavailable.
       if (capacity - 1 < plan.original.desired - plan.maxUnavailable) continue;
-      if (!state.terminated.includes(id)) state.terminated.push(id);
+      capacity -= nodes.get(id)?.ready && instance.lifecycleState === 'InService' ? 1 : 0;
+      ready.push(id);
+    }
+    if (ready.length) {
+      for (const id of ready) if (!state.terminated.includes(id)) state.terminated.push(id);
       await ctx.checkpoint();
-      await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, node: nodeName, shouldDecrementDesiredCapacity: true });
-      await r(ctx, () => terminateInstance(clients.autoScaling, id, true));
-      remaining.delete(id);
+      await forEachLimit(ready, API_CONCURRENCY, async (id) => {
+        await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, node: planned.get(id)?.nodeName, shouldDecrementDesiredCapacity: true });
+        await r(ctx, () => terminateInstance(clients.autoScaling, id, true));
+        remaining.delete(id);
+      });
     }
     if (remaining.size === 0) break;
     const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : !redisOk ? 'Redis sync / cluster state' : 'pods still terminating';
@@ -240,7 +251,15 @@ async function drainOwn(ctx: RolloutContext, wave: Wave, label: string): Promise
   await prepare(ctx);
   const targets = targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i) && !ctx.state.skipped.includes(i)));
   await taintOld(ctx, targets);
-  await drainNodes(ctx, targets, { label, allowSkip: true });
+  // New nodes get the scale-down-disabled annotation while the drain already runs.
+  await Promise.all([annotateNew(ctx, wave), drainNodes(ctx, targets, { label, allowSkip: true })]);
+}
+
+async function annotateNew(ctx: RolloutContext, wave: Wave): Promise<void> {
+  if (ctx.plan.autoscalerMode !== 'annotate') return;
+  const listed = await r(ctx, () => listNodes(ctx.clients.kube));
+  const ids = new Set(waveState(ctx.state, wave.index).newInstanceIds);
+  await annotateScaleDownDisabled(ctx, listed.filter((n) => n.instanceId && ids.has(n.instanceId)).map((n) => n.name), listed);
 }
 
 function waveSteps(wave: Wave, total: number): RolloutStep[] {
@@ -255,7 +274,6 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
         await surge(ctx, wave);
       },
     },
-    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('taint'),
       title: `${label}: taint old nodes`,
@@ -264,6 +282,7 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
         await taintOld(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))));
       },
     },
+    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('drain'),
       title: `${label}: drain old nodes`,

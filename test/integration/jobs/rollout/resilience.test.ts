@@ -38,14 +38,14 @@ describe('rollout resilience (sandbox)', () => {
 
   test('killed 20 times at random points (step boundaries and mid-step), resumed each time: completes, nothing terminated twice', async () => {
     env = await startRolloutEnv();
-    const p = await plan(env, { surge: 3 });
+    const p = await plan(env, { surge: 2 });
     const random = seededRandom(42);
     let checkpoint: Checkpoint | undefined;
     let crashes = 0;
     const wheres: string[] = [];
     for (let run = 0; run < 60; run++) {
       let ticks = 0;
-      const crashAt = crashes < 20 ? 1 + Math.floor(random() * 25) : Infinity;
+      const crashAt = crashes < 20 ? 1 + Math.floor(random() * 12) : Infinity;
       const result = await runRollout({
         kindContext: env.kindContext(),
         plan: p,

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench -- rollout`: a 50-node rolling upgrade on the sandbox (3 AZs, boot 40 s + kubelet 15 s,
+ * pod grace 30 s, 8 Deployments x 25 replicas with PDB maxUnavailable 1 each), with the default surge,
+ * then the same rollout one node at a time (surge 1: launch one, drain one, like eks-rolling-update's
+ * serial drains) for comparison.
+ *
+ * Lower bound (src/sandbox/scenarios/bench-50/scenario.ts lowerBoundSeconds):
+ *   LB = (boot + kubelet Ready) + (replicas - 1) x (container start + pod startup) + grace + terminate
+ *      = 40 + 15 + 24 x 11 + 30 + 10 = 359 s
+ * No pod can move before a replacement node is Ready; each workload's PDB then lets one pod go per
+ * replacement-Ready interval, and every workload has all 25 pods on old nodes; the last evicted pod still
+ * terminates (grace) and its instance still has to go. Target: total / LB <= 1.10 with the default surge.
+ */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { Clients } from '../src/integrations/clients.js';
+import type { StepContext } from '../src/jobs/kind.js';
+import { rolloutKind } from '../src/jobs/rollout/index.js';
+import { observeRollout } from '../src/jobs/rollout/observe.js';
+import { planRollout } from '../src/jobs/rollout/plan.js';
+import { formatDuration } from '../src/jobs/rollout/render.js';
+import type { RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
+import { VirtualClock } from '../src/sandbox/clock.js';
+import { parseAwsScenario, startCloud } from '../src/sandbox/cloud/index.js';
+import { parseClusterScenario, startCluster } from '../src/sandbox/cluster/index.js';
+import { emptyFaults, MutationLog } from '../src/sandbox/contracts.js';
+import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../src/sandbox/scenarios/bench-50/scenario.js';
+
+interface Result {
+  seconds: number;
+  predicted: number;
+  waves: number;
+  surge: number;
+  terminations: number;
+  evictions: number;
+  realMs: number;
+}
+
+/** `speed`: virtual ms per real ms. Lower is more faithful (API latency costs less virtual time), higher is quicker. */
+async function rolloutOnce(surge: number | undefined, speed: number): Promise<Result> {
+  const { aws, kubernetes } = benchScenario(BENCH_50);
+  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
+  const faults = emptyFaults();
+  const log = new MutationLog();
+  const dataDir = mkdtempSync(join(tmpdir(), 'dh-bench-rollout-'));
+  const cloud = await startCloud({ clock, faults, log, scenario: parseAwsScenario(aws) });
+  const initialInstances = [...cloud.model.ec2.instances.values()].filter((i) => i.state === 'running').map((i) => cloud.model.autoScaling.info(i));
+  const cluster = await startCluster({ clock, faults, log, cloud: cloud.cloud, scenario: parseClusterScenario(kubernetes), dataDir, redis: false, initialInstances });
+  cloud.emitInitial();
+  const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-secret' };
+  const kube = new KubeConfig();
+  kube.loadFromFile(cluster.kubeconfigPath);
+  const options = { region: 'us-east-1', credentials, maxAttempts: 5 };
+  const clients: Clients = {
+    autoScaling: new AutoScalingClient({ ...options, endpoint: cloud.endpoints.autoScaling }),
+    ec2: new EC2Client({ ...options, endpoint: cloud.endpoints.ec2 }),
+    route53: new Route53Client({ ...options, endpoint: cloud.endpoints.route53 }),
+    pricing: new PricingClient({ ...options, endpoint: cloud.endpoints.pricing }),
+    kube,
+  };
+  try {
+    const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
+    const outcome = planRollout(await observeRollout(clients, args), args, clock.now(), {});
+    if (outcome.kind !== 'plan') throw new Error(outcome.reason);
+    const plan = outcome.plan;
+    clock.setSpeed(speed);
+    const realStart = Date.now();
+    const start = clock.now();
+    const state = rolloutKind.initialState(plan);
+    const ctx: StepContext<RolloutPlan, RolloutState> = {
+      clients,
+      clock,
+      log: pino({ level: 'silent' }),
+      settings: {},
+      planId: 'bench',
+      jobId: 'bench',
+      plan,
+      state,
+      signal: new AbortController().signal,
+      progress: { status: () => undefined, milestone: async (t) => void (process.env.BENCH_TRACE && console.log(((clock.now() - start) / 1000).toFixed(1), t.split("\n")[0])), file: async () => undefined },
+      checkpoint: async () => undefined,
+      cancelRequested: async () => false,
+      ask: async (q) => {
+        throw new Error(`unexpected question: ${q.text}`);
+      },
+      audit: async () => undefined,
+    };
+    for (const step of rolloutKind.steps(plan, state)) await step.run(ctx);
+    const seconds = (clock.now() - start) / 1000;
+    if (process.env.BENCH_TRACE) traceLog(log, start);
+    await rolloutKind.cleanup!({ clients, clock, log: ctx.log, settings: {}, plan, state });
+    const terminations = log.entries.filter((e) => e.action === 'TerminateInstanceInAutoScalingGroup').length;
+    const dirty = log.entries.filter((e) => e.action === 'node-terminating' && (e.details.pods as string[]).length > 0);
+    if (dirty.length) throw new Error(`terminated nodes that still ran pods: ${dirty.map((e) => e.target).join(', ')}`);
+    return {
+      seconds,
+      predicted: plan.estimate.totalSeconds,
+      waves: plan.waves.length,
+      surge: plan.surge,
+      terminations,
+      evictions: log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed).length,
+      realMs: Date.now() - realStart,
+    };
+  } finally {
+    clock.stop();
+    for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
+    await cluster.stop();
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function line(label: string, r: Result, bound: number): string {
+  return `${label.padEnd(26)} surge ${String(r.surge).padStart(2)}, ${String(r.waves).padStart(2)} wave(s): ${formatDuration(r.seconds).padStart(8)} virtual (${r.seconds.toFixed(0)} s; planner predicted ${r.predicted} s), ratio to lower bound ${(r.seconds / bound).toFixed(2)}; ${r.terminations} terminations, ${r.evictions} evictions, ${(r.realMs / 1000).toFixed(1)} s real`;
+}
+
+export async function run(): Promise<void> {
+  const bound = lowerBoundSeconds(BENCH_50);
+  console.log(`50 nodes in 3 AZs, boot 40 s + kubelet 15 s, grace 30 s, ${BENCH_50.workloads} Deployments x ${BENCH_50.replicas} replicas, PDB maxUnavailable 1 each`);
+  console.log(`lower bound: ${bound} s (${formatDuration(bound)}) = 55 s node Ready + 24 x 11 s PDB-paced pod moves + 30 s grace + 10 s terminate`);
+  const fast = await rolloutOnce(undefined, Number(process.env.BENCH_SPEED ?? 20));
+  console.log(line('default surge', fast, bound));
+  console.log(`target ratio <= 1.10: ${fast.seconds / bound <= 1.1 ? 'met' : 'NOT met'}`);
+  const serial = await rolloutOnce(1, Number(process.env.BENCH_SERIAL_SPEED ?? 200));
+  console.log(line('one node at a time', serial, bound));
+  console.log(`speed-up of the default over one node at a time: ${(serial.seconds / fast.seconds).toFixed(1)}x`);
+}
+
+function traceLog(log: MutationLog, start: number): void {
+  const t = (at: number) => ((at - start) / 1000).toFixed(1);
+  const first = (action: string) => log.entries.find((e) => e.action === action);
+  const last = (action: string) => [...log.entries].reverse().find((e) => e.action === action);
+  for (const a of ['SetDesiredCapacity', 'LaunchInstance', 'InstanceInService', 'patch-node', 'evict-pod', 'node-terminating', 'TerminateInstanceInAutoScalingGroup', 'InstanceTerminated']) {
+    const f = first(a);
+    const l = last(a);
+    console.log(a, f && t(f.at), l && t(l.at));
+  }
+  const evictions = log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed && e.target.startsWith('web/svc-0-'));
+  console.log('svc-0 evictions', evictions.map((e) => t(e.at)).join(' '));
+}
