@@ -114,34 +114,26 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
  * distinct prefix lengths), so 100,000 PTR names check quickly against thousands of /28 prefixes.
  */
 export class AddressSet {
-  private readonly exact = new Set<string>();
-  private readonly networksByLength = new Map<string, Set<bigint>>();
+  private readonly exact: Record<IpFamily, Set<bigint>> = { 4: new Set(), 6: new Set() };
+  private readonly prefixes: { family: IpFamily; hostBits: bigint; networks: Set<bigint> }[] = [];
 
   constructor(addresses: Iterable<string>, prefixes: Iterable<string>) {
     for (const address of addresses) {
       const ip = parseIp(address);
-      if (ip) this.exact.add(key(ip.family, ip.value));
+      if (ip) this.exact[ip.family].add(ip.value);
     }
     for (const prefix of prefixes) {
       const cidr = parseCidr(prefix);
       if (!cidr) continue;
-      const lengthKey = `${cidr.family}/${cidr.prefixLength}`;
-      const networks = this.networksByLength.get(lengthKey) ?? new Set<bigint>();
-      networks.add(cidr.network);
-      this.networksByLength.set(lengthKey, networks);
+      const hostBits = BigInt(BITS[cidr.family] - cidr.prefixLength);
+      let group = this.prefixes.find((g) => g.family === cidr.family && g.hostBits === hostBits);
+      if (!group) this.prefixes.push((group = { family: cidr.family, hostBits, networks: new Set() }));
+      group.networks.add(cidr.network);
     }
   }
 
   has(ip: Ip): boolean {
-    if (this.exact.has(key(ip.family, ip.value))) return true;
-    for (const [lengthKey, networks] of this.networksByLength) {
-      const [family, length] = lengthKey.split('/').map(Number) as [IpFamily, number];
-      if (family === ip.family && networks.has(maskTo(ip, length))) return true;
-    }
-    return false;
+    if (this.exact[ip.family].has(ip.value)) return true;
+    return this.prefixes.some((g) => g.family === ip.family && g.networks.has((ip.value >> g.hostBits) << g.hostBits));
   }
-}
-
-function key(family: IpFamily, value: bigint): string {
-  return `${family}:${value.toString(16)}`;
 }

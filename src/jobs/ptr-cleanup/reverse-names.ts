@@ -27,31 +27,32 @@ export function reverseZoneFamily(zoneName: string): IpFamily | undefined {
   return undefined;
 }
 
+const OCTET = /^(0|[1-9]\d{0,2})$/;
+const NIBBLE = /^[0-9a-f]$/;
+
 export function ptrNameToIp(recordName: string): DecodedPtrName {
   const name = withoutTrailingDot(recordName.toLowerCase());
-  const shown = decodeOctalEscapes(name);
+  const fail = (why: string): DecodedPtrName => ({ ok: false, reason: `${decodeOctalEscapes(name)}: ${why}` });
   if (name.endsWith(IPV4_SUFFIX)) {
     const labels = name.slice(0, -IPV4_SUFFIX.length).split('.');
-    if (labels.length !== 4) return { ok: false, reason: `${shown}: an IPv4 reverse name has 4 octet labels, this one has ${labels.length}` };
-    const bad = labels.find((label) => !/^(0|[1-9]\d{0,2})$/.test(label) || Number(label) > 255);
-    if (bad !== undefined) return { ok: false, reason: `${shown}: label '${decodeOctalEscapes(bad)}' is not an octet` };
-    return decoded(labels.reverse().join('.'));
+    if (labels.length !== 4) return fail(`an IPv4 reverse name has 4 octet labels, this one has ${labels.length}`);
+    let value = 0n;
+    for (const label of labels.reverse()) {
+      if (!OCTET.test(label) || Number(label) > 255) return fail(`label '${decodeOctalEscapes(label)}' is not an octet`);
+      value = (value << 8n) | BigInt(label);
+    }
+    const ip: Ip = { family: 4, value };
+    return { ok: true, ip, address: formatIp(ip) };
   }
   if (name.endsWith(IPV6_SUFFIX)) {
     const labels = name.slice(0, -IPV6_SUFFIX.length).split('.');
-    if (labels.length !== 32) return { ok: false, reason: `${shown}: an IPv6 reverse name has 32 nibble labels, this one has ${labels.length}` };
-    const bad = labels.find((label) => !/^[0-9a-f]$/.test(label));
-    if (bad !== undefined) return { ok: false, reason: `${shown}: label '${decodeOctalEscapes(bad)}' is not a hex nibble` };
-    const nibbles = labels.reverse().join('');
-    return decoded(nibbles.match(/.{4}/g)!.join(':'));
+    if (labels.length !== 32) return fail(`an IPv6 reverse name has 32 nibble labels, this one has ${labels.length}`);
+    const bad = labels.find((label) => !NIBBLE.test(label));
+    if (bad !== undefined) return fail(`label '${decodeOctalEscapes(bad)}' is not a hex nibble`);
+    const ip: Ip = { family: 6, value: BigInt(`0x${labels.reverse().join('')}`) };
+    return { ok: true, ip, address: formatIp(ip) };
   }
-  return { ok: false, reason: `${shown}: not under in-addr.arpa or ip6.arpa` };
-}
-
-function decoded(text: string): DecodedPtrName {
-  const ip = parseIp(text);
-  if (!ip) return { ok: false, reason: `${text}: not an IP address` };
-  return { ok: true, ip, address: formatIp(ip) };
+  return fail('not under in-addr.arpa or ip6.arpa');
 }
 
 /** `10.1.2.3` → `3.2.1.10.in-addr.arpa.`; IPv6 → 32 reversed nibbles + `ip6.arpa.` */

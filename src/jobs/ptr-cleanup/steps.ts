@@ -1,8 +1,9 @@
 /**
  * The PTR step machine: one step per zone (batches confirmed in the checkpoint one by one), then a
  * wait for INSYNC, then the deleted records attached to the thread. For every batch of a cleanup:
- * drop records whose IP is live again, save the records (Redis), mark the batch in flight, audit,
- * send, save what was deleted, checkpoint. A batch found in flight after a crash is read back first.
+ * drop records whose IP is live again (ownership read at the start of the run, and again once it is a
+ * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
+ * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
 import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
@@ -24,6 +25,8 @@ export interface StepDeps {
   backups: RecordBackups;
 }
 
+/** Ownership older than this is read again before the next batch (and always once per run, before the first). */
+export const OWNERSHIP_MAX_AGE_MS = 60_000;
 const INSYNC_TIMEOUT_MS = 10 * 60_000;
 const INSYNC_FIRST_POLL_MS = 1_000;
 const INSYNC_MAX_POLL_MS = 15_000;
@@ -65,7 +68,24 @@ function reportProgress(ctx: Ctx, verb: string): void {
   });
 }
 
-async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps: StepDeps): Promise<void> {
+/** Addresses held by network interfaces, read during this run (never taken from the plan). */
+interface OwnershipCache {
+  owned?: AddressSet;
+  readAt: number;
+}
+
+async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<AddressSet> {
+  if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
+  if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
+    const readAt = ctx.clock.now();
+    const ownership = await readOwnership(ctx.clients, ctx.plan.ownershipScope);
+    cache.owned = new AddressSet(ownership.addresses, ownership.prefixes);
+    cache.readAt = readAt;
+  }
+  return cache.owned;
+}
+
+async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps: StepDeps, ownership: OwnershipCache): Promise<void> {
   const { route53 } = ctx.clients;
   const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
   const boundPacer = pacer.bind(ctx.signal);
@@ -74,11 +94,11 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
   const progress = (ctx.state.zones[zone.id] ??= newProgress());
   const verb = action === 'DELETE' ? 'Deleted' : 'Created';
   const batches = splitIntoBatches(zone.records);
-  // Just before deleting, ownership is read again: an address taken since the plan keeps its record.
-  const owned = action === 'DELETE' && progress.nextBatch < batches.length ? await currentOwnership(ctx) : undefined;
 
   for (let index = progress.nextBatch; index < batches.length; index++) {
     if (await ctx.cancelRequested()) return;
+    // Ownership is read again before deleting: an address taken since the plan keeps its record.
+    const owned = action === 'DELETE' ? await currentOwnership(ctx, ownership) : undefined;
     const key = `${zone.id}/${index}`;
     let records = batches[index]!;
     let doneBefore: CompactRecord[] = [];
@@ -163,12 +183,6 @@ function zoneMilestone(zone: ZoneRecords, progress: ZoneProgress, action: Change
   return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.length}${extras.length ? ` (${extras.join(', ')})` : ''}.`;
 }
 
-async function currentOwnership(ctx: Ctx): Promise<AddressSet> {
-  if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
-  const ownership = await readOwnership(ctx.clients, ctx.plan.ownershipScope);
-  return new AddressSet(ownership.addresses, ownership.prefixes);
-}
-
 async function waitInsync(ctx: Ctx): Promise<void> {
   const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond).bind(ctx.signal);
   const deadline = ctx.clock.now() + INSYNC_TIMEOUT_MS;
@@ -206,10 +220,11 @@ async function attachBackup(ctx: Ctx, deps: StepDeps): Promise<void> {
 
 export function ptrSteps(plan: PtrPlan, deps: StepDeps): Step<PtrPlan, PtrState>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
+  const ownership: OwnershipCache = { readAt: 0 };
   const steps: Step<PtrPlan, PtrState>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
     title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
-    run: (ctx) => applyZone(ctx, zone, action, deps),
+    run: (ctx) => applyZone(ctx, zone, action, deps, ownership),
   }));
   steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });
   if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx, deps) });
