@@ -1,0 +1,85 @@
+/**
+ * A worker process SIGKILLed in the middle of a StatefulSet resize: another worker resumes the BullMQ job
+ * from its checkpoint and finishes, and no claim is patched (nor EBS volume modified) twice.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { ActionIds } from '../../../../src/blocks/action-ids.js';
+import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
+import { startControlServer } from '../../../../src/sandbox/control.js';
+import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+
+const REQUESTER = 'U0REQ';
+const APPROVER = 'U0APPROVER';
+const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
+
+describe('resize: a worker process killed mid-way', () => {
+  let env: SandboxEnv;
+  let h: Harness;
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  let child: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    env = await startSandbox(20);
+    control = await startControlServer({ clock: env.clock, faults: env.faults, log: env.log });
+    h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
+  });
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await h.stop();
+    await control.stop();
+    await env.stop();
+  });
+
+  it('resumes from the checkpoint in another worker without repeating a patch or a modification', async () => {
+    // One process (no npx/tsx wrapper), so the SIGKILL hits the worker itself.
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/volume-resize/resize-worker-process.ts'], {
+      env: {
+        ...h.workerEnv(),
+        SANDBOX_CONTROL_URL: control.url,
+        KUBECONFIG_PATH: env.cluster.kubeconfigPath,
+        AWS_ENDPOINT_URL_EC2: env.cloud.endpoints.ec2,
+        AWS_ENDPOINT_URL_PRICING: env.cloud.endpoints.pricing,
+        AWS_ENDPOINT_URL_AUTO_SCALING: env.cloud.endpoints.autoScaling,
+        AWS_ENDPOINT_URL_ROUTE_53: env.cloud.endpoints.route53,
+        AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
+        AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      child!.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+
+    await h.command('resize search/statefulset/es 75Gi', REQUESTER);
+    const plan = await h.waitForPlan();
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    const deadline = Date.now() + 20_000;
+    let doneAtKill = 0;
+    while (doneAtKill < 3) {
+      if (Date.now() > deadline) throw new Error('the child worker made no progress');
+      await new Promise((r) => setTimeout(r, 10));
+      doneAtKill = (await h.queue.getJob(plan.id))?.data.checkpoint?.done.length ?? 0;
+    }
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    child.stdout!.destroy();
+    expect(doneAtKill).toBeLessThan(6);
+
+    await h.startWorker({ workerOptions: { lockDuration: 1000, stalledInterval: 300 } });
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 30_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.outcome).toMatch(/Resized 3 claim\(s\) to 75Gi\./);
+    for (const i of [0, 1, 2]) {
+      expect(env.log.find({ action: 'patch-persistentvolumeclaim', target: `search/data-es-${i}` })).toHaveLength(1);
+      expect(env.log.find({ action: 'ModifyVolume', target: `vol-0000000000000a00${4 + i}` })).toHaveLength(1);
+    }
+    const requested = h.slack.thread(plan.channel, plan.messageTs!).filter((m) => m.text.startsWith('Requested 75Gi'));
+    expect(requested).toHaveLength(3);
+  });
+});
