@@ -3,6 +3,7 @@ import { applyPatch, PatchError } from '../../../src/sandbox/cluster/api/patch.j
 import { nodeResources } from '../../../src/sandbox/cluster/instance-types.js';
 import type { KubeObject } from '../../../src/sandbox/cluster/objects.js';
 import { parseQuantity, quantityToGiB } from '../../../src/sandbox/cluster/quantity.js';
+import { parseClusterScenario } from '../../../src/sandbox/cluster/scenario.js';
 import { fieldSelector, labelSelector, SelectorError } from '../../../src/sandbox/cluster/selectors.js';
 
 const pod = (labels: Record<string, string>, nodeName = 'node-a'): KubeObject =>
@@ -95,5 +96,23 @@ describe('quantities and node capacity', () => {
     expect(r.allocatable.cpu).toBe('1930m');
     expect(parseQuantity(r.allocatable.memory) / 2 ** 30).toBeCloseTo(7.34, 1);
     expect(r.allocatable.pods).toBe('29');
+  });
+});
+
+describe('scenario volumes', () => {
+  it('keeps a claim volume a claim and defaults an emptyDir', () => {
+    const scenario = parseClusterScenario({
+      workloads: [
+        {
+          kind: 'Deployment',
+          namespace: 'logs',
+          name: 'archiver',
+          labels: { app: 'archiver' },
+          containers: [{ name: 'a', image: 'a:1' }],
+          volumes: [{ name: 'archive', claimName: 'archive' }, { name: 'cache', emptyDir: {} }, { name: 'tmp' }],
+        },
+      ],
+    });
+    expect(scenario.workloads[0]!.volumes).toEqual([{ name: 'archive', claimName: 'archive' }, { name: 'cache', emptyDir: {} }, { name: 'tmp', emptyDir: {} }]);
   });
 });

@@ -81,6 +81,10 @@ describe('sandbox PVC expansion (EBS CSI resizer model)', () => {
     expect(pv.spec?.claimRef).toMatchObject({ namespace: 'logs', name: 'archive' });
     expect(pv.metadata?.labels?.['topology.kubernetes.io/zone']).toBe('us-east-1c');
     expect((await env.core.listPersistentVolumeClaimForAllNamespaces()).items).toHaveLength(7);
+    // The pod using the claim runs in the volume's zone.
+    const archiver = (await env.core.listNamespacedPod({ namespace: 'logs', labelSelector: 'app=log-archiver' })).items[0]!;
+    expect(archiver.spec?.volumes?.[0]?.persistentVolumeClaim?.claimName).toBe('archive');
+    expect((await env.core.readNode({ name: archiver.spec!.nodeName! })).metadata?.labels?.['topology.kubernetes.io/zone']).toBe('us-east-1c');
     expect((await env.core.listNamespace()).items.map((n) => n.metadata?.name)).toEqual(expect.arrayContaining(['data', 'search', 'logs', 'web']));
   });
 
