@@ -12,6 +12,7 @@ import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
 import * as planDecisions from './interactions/plan-decisions.js';
 import * as runControls from './interactions/run-controls.js';
+import { startExpirySweeper } from './expiry-sweeper.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
 
@@ -75,7 +76,7 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
   return server;
 }
 
-export function createBotApp(base: Omit<BotDeps, 'authorizer'>): BotApp {
+export function createBotApp(base: Omit<BotDeps, 'authorizer'> & { expirySweepMs?: number }): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
@@ -101,9 +102,12 @@ export function createBotApp(base: Omit<BotDeps, 'authorizer'>): BotApp {
     deps.log.error({ err: error }, 'unhandled Bolt error');
   });
 
+  let stopSweeper: (() => void) | undefined;
+
   return {
     app,
     async start() {
+      stopSweeper = startExpirySweeper(deps, app.client, base.expirySweepMs);
       if (config.slack.appToken) {
         await app.start();
         server = await startHealthServer(config.port, deps.redis);
@@ -113,6 +117,7 @@ export function createBotApp(base: Omit<BotDeps, 'authorizer'>): BotApp {
       return (server.address() as AddressInfo).port;
     },
     async stop() {
+      stopSweeper?.();
       await app.stop();
       if (config.slack.appToken && server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },

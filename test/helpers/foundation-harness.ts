@@ -37,6 +37,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   /** Outbox pacing; defaults are fast for tests. */
   outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
   queueBackoffMs?: number;
+  /** How often the bot expires undecided plans; default 200 ms here. */
+  expirySweepMs?: number;
 }
 
 export interface Harness {
@@ -99,7 +101,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const signals = new RunSignals(redis, prefix);
   const audit = new AuditLog(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock });
+  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
 

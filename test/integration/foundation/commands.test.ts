@@ -198,6 +198,14 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     expect(await totalJobs()).toBe(0);
   });
 
+  it('an undecided plan expires on its own and loses its buttons', async () => {
+    const stored = await plan();
+    await h.plans.update(stored.id, { expiresAt: Date.now() - 1 });
+    const expired = await h.waitForStatus(stored.id, ['expired'], 5_000);
+    await h.slack.waitFor(() => /Expired/.test(JSON.stringify(h.planMessage(expired).blocks)), 5_000, 'Expired');
+    expect(JSON.stringify(h.planMessage(expired).blocks)).not.toContain(ActionIds.approve);
+  });
+
   it('a plan whose target changed since planning is refused and expired', async () => {
     const stored = await plan();
     observed.version = 2;
