@@ -11,7 +11,7 @@ export const MAX_COMMAND_LENGTH = 2_000;
 export const BUILTIN_SPECS: CommandSpec[] = [
   { subcommand: 'help', summary: 'List the subcommands you may use', usage: '/deckhand help [subcommand]', example: '/deckhand help', flags: [] },
   { subcommand: 'jobs', summary: "This channel's recent and running jobs", usage: '/deckhand jobs', example: '/deckhand jobs', flags: [] },
-  { subcommand: 'status', summary: 'One job in detail', usage: '/deckhand status <job-id>', example: '/deckhand status pl-0f3k9x2m', flags: [] },
+  { subcommand: 'status', summary: 'One job in detail', usage: '/deckhand status <job-id>', example: '/deckhand status p-mbx1k2f3a9c4', flags: [] },
 ];
 
 export type ParsedCommand =
