@@ -5,7 +5,7 @@
 import type { PlanOutcome } from '../kind.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
 import { resizeSettings, type ResizeSettings } from './settings.js';
-import { formatSize, parseQuantity, resolveTargetBytes, toGiBCeil, toQuantity } from './sizes.js';
+import { formatSize, GiB, parseQuantity, resolveTargetBytes, toGiBCeil, toQuantity } from './sizes.js';
 import type { Expansion, ObservedClaim, PlannedPod, ResizeArgs, ResizeObserved, ResizePlan, VolumePlan } from './types.js';
 
 export const EBS_CSI_DRIVER = 'ebs.csi.aws.com';
@@ -68,7 +68,7 @@ export function neverShrink(targetBytes: number, requestBytes: number, capacityB
 
 export function withinTypeMaximum(targetGiB: number, volumeType: string): string | undefined {
   const max = MAX_GIB_BY_TYPE[volumeType] ?? MAX_GIB_BY_TYPE.gp2!;
-  if (targetGiB > max) return `${targetGiB} GiB is above the ${volumeType} maximum of ${formatSize(max * 1024 ** 3)}`;
+  if (targetGiB > max) return `${targetGiB} GiB is above the ${volumeType} maximum of ${formatSize(max * GiB)}`;
 }
 
 export function noModificationInProgress(volumeId: string, modifications: EbsVolumeModification[]): string | undefined {

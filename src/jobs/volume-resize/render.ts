@@ -4,7 +4,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { RenderedPlan } from '../kind.js';
-import { formatSize } from './sizes.js';
+import { formatSize, GiB } from './sizes.js';
 import type { ResizePlan, VolumePlan } from './types.js';
 
 const SECTION_LIMIT = 3000;
@@ -20,8 +20,6 @@ const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ t
 export function formatUsd(usd: number): string {
   return `${usd < 0 ? '-' : '+'}$${Math.abs(usd).toFixed(2)}`;
 }
-
-const GIB = 1024 ** 3;
 
 function expansionText(volume: VolumePlan): string {
   if (volume.expansion === 'online') return 'online: the filesystem grows while the pod runs';
@@ -89,7 +87,7 @@ export function renderResizePlan(plan: ResizePlan): RenderedPlan {
   const shown = plan.volumes.slice(0, MAX_VOLUME_SECTIONS);
   for (const volume of shown) blocks.push(section(volumeText(volume)));
   if (plan.volumes.length > shown.length) {
-    const grow = plan.volumes.reduce((sum, v) => sum + (v.action === 'resize' ? v.targetBytes - v.currentGiB * GIB : 0), 0);
+    const grow = plan.volumes.reduce((sum, v) => sum + (v.action === 'resize' ? v.targetBytes - v.currentGiB * GiB : 0), 0);
     blocks.push(context(`… and ${plan.volumes.length - shown.length} more claim(s) (${formatSize(Math.max(0, grow))} added in total): see the attached CSV.`));
     files.push({ filename: `resize-${plan.namespace}-${plan.target.name}.csv`, title: 'Claims to resize', content: volumesCsv(plan) });
   }

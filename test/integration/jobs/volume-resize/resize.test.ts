@@ -6,6 +6,7 @@
 import { UserFacingError } from '../../../../src/errors.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
+import { formatTime } from '../../../../src/jobs/volume-resize/plan.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
 import type { PodObject } from '../../../../src/sandbox/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from './step-harness.js';
@@ -13,6 +14,7 @@ import { startSandbox, type SandboxEnv } from './sandbox-env.js';
 
 const kind = resizeKind as unknown as RunOptions<ResizePlan, ResizeState>['kind'];
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 async function planFor(env: SandboxEnv, text: string, settings?: unknown) {
   const [target, size] = text.split(' ');
@@ -33,9 +35,11 @@ async function refusal(env: SandboxEnv, text: string, settings?: unknown): Promi
   return outcome.reason;
 }
 
-/** EBS modifications made behind deckhand's back (another tool, a previous resize). */
-function modifyOutOfBand(env: SandboxEnv, volumeId: string, sizeGiB: number) {
+/** An EBS modification made behind deckhand's back (another tool, a previous resize); returns its start time. */
+function modifyOutOfBand(env: SandboxEnv, volumeId: string, sizeGiB: number): number {
+  const startedAt = env.clock.now();
   expect(env.cloud.model.ec2.modifyVolume(volumeId, sizeGiB)).toMatchObject({ ok: true });
+  return startedAt;
 }
 
 function podUid(env: SandboxEnv, namespace: string, name: string): string | undefined {
@@ -105,6 +109,28 @@ describe('resize against the sandbox', () => {
     expect(podUid(env, 'data', 'postgres-0')).not.toBe(oldUid);
   });
 
+  it('a PodDisruptionBudget blocking the restart is reported and the eviction retried', async () => {
+    env.faults.blockingPdbs.add('data/postgres');
+    const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
+    const unblockOnReport = (text: string) => {
+      if (text.includes('forbids evicting')) env.faults.blockingPdbs.delete('data/postgres');
+    };
+    const run = await runSteps({ kindContext: env.kindContext(), kind, plan, answer: () => 'evict', onMilestone: unblockOnReport });
+    expect(run.error).toBeUndefined();
+    expect(run.recorder.milestones).toContain('PodDisruptionBudget postgres forbids evicting `postgres-0` right now; deckhand retries while it watches.');
+    expect(env.log.find({ action: 'evict-pod' }).map((e) => e.details.allowed)).toEqual([false, true]);
+    expect(run.checkpoint.state.volumes['data/pgdata-postgres-0']?.result).toMatchObject({ pvcCapacity: '30Gi' });
+  });
+
+  it('"I\'ll restart it myself": nothing is evicted and the watch goes on until the timeout', async () => {
+    const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
+    const run = await runSteps({ kindContext: env.kindContext({ watchTimeout: '2m' }), kind, plan, answer: () => 'wait' });
+    expect((run.error as Error).message).toMatch(/^Stopped watching data\/pgdata-postgres-0 after 2 min/);
+    expect(run.recorder.questions).toHaveLength(1);
+    expect(run.recorder.milestones).toContain('Not restarting `postgres-0`: deckhand keeps watching `data/pgdata-postgres-0` until its filesystem grows.');
+    expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
+  });
+
   it('a pod without a controller is not evicted: deckhand says so and stops at the watch timeout', async () => {
     const plan = await mustPlan(env, 'default/scratch 8Gi');
     const run = await runSteps({ kindContext: env.kindContext({ watchTimeout: '3m' }), kind, plan });
@@ -126,16 +152,19 @@ describe('resize against the sandbox', () => {
     });
 
     it('a modification in progress', async () => {
-      modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+      const started = formatTime(modifyOutOfBand(env, 'vol-0000000000000a001', 12));
+      // Modifying lasts 5 virtual seconds, then optimizing: either state blocks the next one.
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(
-        /EBS volume vol-0000000000000a001 has a modification in progress \(modifying, 10 → 12 GiB, started 2026-01-05 09:00 UTC\); the next one is possible once it completes/,
+        new RegExp(`EBS volume vol-0000000000000a001 has a modification in progress \\((modifying|optimizing), 10 → 12 GiB, started ${started}\\); the next one is possible once it completes`),
       );
     });
 
     it('rate limited, saying when the next modification is possible', async () => {
-      modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+      const started = modifyOutOfBand(env, 'vol-0000000000000a001', 12);
       await env.clock.sleep(6 * MINUTE);
-      expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(/modified 1 time in the last 6 h \(limit 1\); the next modification is possible at 2026-01-05 15:00 UTC/);
+      expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toContain(
+        `modified 1 time in the last 6 h (limit 1); the next modification is possible at ${formatTime(started + 6 * HOUR)}`,
+      );
     });
   });
 

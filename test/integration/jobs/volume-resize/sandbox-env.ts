@@ -91,6 +91,7 @@ const CLUSTER_SCENARIO = {
     app('Deployment', 'logs', 'log-archiver', { replicas: 1, volumes: [{ name: 'archive', claimName: 'archive' }] }),
     app('Pod', 'default', 'scratchpad', { volumes: [{ name: 'scratch', claimName: 'scratch' }] }),
   ],
+  podDisruptionBudgets: [{ namespace: 'data', name: 'postgres', matchLabels: { app: 'postgres' }, maxUnavailable: 1 }],
 };
 
 export interface SandboxEnv {
