@@ -30,6 +30,18 @@ describe('resize through Slack, end to end', () => {
     expect(await h.plans.listByChannel(h.channel, 5)).toEqual([]);
   });
 
+  it('a refusal is explained to the requester; --dry-run shows the plan without buttons and changes nothing', async () => {
+    await h.command('resize logs/archive 600Gi', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /deckhand will not plan this: .*StorageClass "st1-fixed" does not allow volume expansion/);
+    await h.command('resize search/statefulset/es 75Gi --dry-run', REQUESTER);
+    const plan = await h.waitForPlan();
+    expect(plan).toMatchObject({ dryRun: true, target: 'statefulset/search/es' });
+    const blocks = JSON.stringify(h.planMessage(plan).blocks);
+    expect(blocks).toContain('volumeClaimTemplate');
+    expect(blocks).not.toContain(ActionIds.approve);
+    expect(env.log.entries).toEqual([]);
+  });
+
   it('offline resize: plan, approve, restart question answered by an approver, eviction, summary', async () => {
     await h.command('resize data/pgdata-postgres-0 30Gi', REQUESTER);
     const plan = await h.waitForPlan();
