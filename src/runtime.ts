@@ -91,6 +91,7 @@ export async function startDeckhand(
   return {
     port,
     async stop() {
+      log.info('shutting down');
       await bot?.stop();
       await workers?.close();
       await queue.close();
