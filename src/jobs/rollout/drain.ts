@@ -84,7 +84,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
         continue;
       }
-      if (pod.labels['deckhand.dev/procedure'] && !(await moveRedisPod(ctx, pod))) {
+      if (pod.labels['deckhand.dev/procedure'] && !(await moveRedisPod(ctx, pod, names))) {
         blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
         continue;
       }

@@ -37,18 +37,30 @@ async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promis
   return false;
 }
 
-/** True when the pod may be evicted now; false while a failover is pending or impossible. */
-export async function moveRedisPod(ctx: RolloutContext, pod: PodView): Promise<boolean> {
+/**
+ * True when the pod may be evicted now; false while a failover is pending or impossible. A failover only
+ * targets a replica on a node that is not being drained (otherwise the master would bounce between old
+ * nodes): while every replica sits on a draining node, those replicas move first (they are evicted at once).
+ */
+export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: Set<string>): Promise<boolean> {
   const address = redisAddress(pod);
   if (!address) return true;
   const role = await readRole(address).catch(() => undefined);
   if (!role || role.role !== 'master') return true;
   const procedure = pod.labels['deckhand.dev/procedure'];
   const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
+  const byAddress = new Map(pods.flatMap((p) => { const a = redisAddress(p); return a && !p.terminating ? [[addressText(a), p] as const] : []; }));
+  const offDrain = (a: RedisAddress) => {
+    const target = byAddress.get(addressText(a));
+    return Boolean(target && target.ready && target.nodeName && !draining.has(target.nodeName));
+  };
   if (procedure === 'redis-sentinel') {
     const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
     const sentinel = sentinelAddresses(pods)[0];
     if (!sentinel) return false;
+    const candidates = role.replicas.filter(offDrain);
+    const synced = await Promise.all(candidates.map((a) => replicationInfo(a).then(replicaInSync, () => false)));
+    if (!synced.some(Boolean)) return false;
     await ctx.audit('redis:SentinelFailover', { pod: `${pod.namespace}/${pod.name}`, masterName, sentinel: addressText(sentinel) });
     await sentinelFailover(sentinel, masterName).catch(() => undefined);
     const moved = await until(ctx, async () => {
@@ -59,10 +71,9 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView): Promise<b
     return false;
   }
   if (procedure === 'redis-cluster') {
-    const byAddress = new Map(pods.flatMap((p) => { const a = redisAddress(p); return a ? [[addressText(a), p] as const] : []; }));
     const nodes = await clusterNodes(address);
     const self = nodes.find((n) => n.flags.includes('myself'));
-    const replica = nodes.find((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail') && byAddress.get(addressText(n.address))?.nodeName !== pod.nodeName);
+    const replica = nodes.find((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail') && offDrain(n.address));
     if (!replica) return false;
     await ctx.audit('redis:ClusterFailover', { pod: `${pod.namespace}/${pod.name}`, replica: addressText(replica.address) });
     await clusterFailover(replica.address).catch(() => undefined);
