@@ -84,7 +84,7 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
       plan,
       state,
       signal: new AbortController().signal,
-      progress: { status: () => undefined, milestone: async (t) => void (process.env.BENCH_TRACE && console.log(((clock.now() - start) / 1000).toFixed(1), t.split("\n")[0])), file: async () => undefined },
+      progress: { status: () => undefined, milestone: async () => undefined, file: async () => undefined },
       checkpoint: async () => undefined,
       cancelRequested: async () => false,
       ask: async (q) => {
@@ -94,7 +94,6 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     };
     for (const step of rolloutKind.steps(plan, state)) await step.run(ctx);
     const seconds = (clock.now() - start) / 1000;
-    if (process.env.BENCH_TRACE) traceLog(log, start);
     await rolloutKind.cleanup!({ clients, clock, log: ctx.log, settings: {}, plan, state });
     const terminations = log.entries.filter((e) => e.action === 'TerminateInstanceInAutoScalingGroup').length;
     const dirty = log.entries.filter((e) => e.action === 'node-terminating' && (e.details.pods as string[]).length > 0);
@@ -131,17 +130,4 @@ export async function run(): Promise<void> {
   const serial = await rolloutOnce(1, Number(process.env.BENCH_SERIAL_SPEED ?? 200));
   console.log(line('one node at a time', serial, bound));
   console.log(`speed-up of the default over one node at a time: ${(serial.seconds / fast.seconds).toFixed(1)}x`);
-}
-
-function traceLog(log: MutationLog, start: number): void {
-  const t = (at: number) => ((at - start) / 1000).toFixed(1);
-  const first = (action: string) => log.entries.find((e) => e.action === action);
-  const last = (action: string) => [...log.entries].reverse().find((e) => e.action === action);
-  for (const a of ['SetDesiredCapacity', 'LaunchInstance', 'InstanceInService', 'patch-node', 'evict-pod', 'node-terminating', 'TerminateInstanceInAutoScalingGroup', 'InstanceTerminated']) {
-    const f = first(a);
-    const l = last(a);
-    console.log(a, f && t(f.at), l && t(l.at));
-  }
-  const evictions = log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed && e.target.startsWith('web/svc-0-'));
-  console.log('svc-0 evictions', evictions.map((e) => t(e.at)).join(' '));
 }
