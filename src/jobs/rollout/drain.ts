@@ -112,7 +112,8 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     });
     if (state.podsMoved !== movedBefore) await ctx.checkpoint();
     const blockerText = [...blockers.entries()].map(([pod, why]) => `${pod}: ${why}`);
-    ctx.progress.status({ phase: `draining ${pending.length} node(s)`, blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });
+    const nodeList = pending.map((t) => t.nodeName);
+    ctx.progress.status({ phase: `draining ${pending.length} node(s)`, node: nodeList.slice(0, 3).join(', ') + (nodeList.length > 3 ? ` +${nodeList.length - 3}` : ''), blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });
     const pdbBlockers = blockerText.filter((t) => t.includes('PDB') || t.includes('failed'));
     const key = pdbBlockers.join('\n');
     if (pdbBlockers.length && (key !== lastPosted.key ? now - lastPosted.at >= 60_000 : now - lastPosted.at >= BLOCKER_POST_MS)) {
