@@ -6,8 +6,9 @@ import { BUILTIN_SUBCOMMANDS } from '../config.js';
 import type { JobKind } from './kind.js';
 import { resizeKind } from './volume-resize/index.js';
 import { rolloutKind } from './rollout/index.js';
+import { ptrCleanupKind } from './ptr-cleanup/index.js';
 
-export const PRODUCT_KINDS: JobKind[] = [resizeKind, rolloutKind];
+export const PRODUCT_KINDS: JobKind[] = [resizeKind, rolloutKind, ptrCleanupKind];
 
 /** Kinds by subcommand; refuses duplicates and names that shadow a built-in subcommand. */
 export function createRegistry(kinds: JobKind[] = PRODUCT_KINDS): Map<string, JobKind> {
