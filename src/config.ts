@@ -2,7 +2,7 @@
  * One typed config (DESIGN.md principle 11): secrets and endpoints from the environment, policy from
  * an optional YAML file. Validated once at start-up; every problem becomes one line of ConfigError.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { JobKind } from './jobs/kind.js';
@@ -39,6 +39,8 @@ export interface Config {
   port: number;
   logLevel: string;
   configPath?: string;
+  /** Override directory for report templates: a file here replaces the bundled one of the same name. */
+  templatesDir?: string;
   policy: Policy;
 }
 
@@ -101,6 +103,7 @@ const envSchema = z.object({
   PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   DECKHAND_CONFIG: z.string().min(1).optional(),
+  DECKHAND_TEMPLATES_DIR: z.string().min(1, 'must be a directory path').optional(),
   DECKHAND_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _ (BullMQ forbids ":")')
@@ -110,6 +113,8 @@ const envSchema = z.object({
 export interface LoadConfigOptions {
   /** Registered job kinds: their subcommands are valid policy keys and their settings are validated. */
   kinds?: ReadonlyMap<string, JobKind>;
+  /** Subcommands of the registered read-only reports: valid policy keys (who may run them). */
+  reports?: Iterable<string>;
   /** The bot needs the signing secret; a worker-only process does not. */
   needsSigningSecret?: boolean;
   readFile?: (path: string) => string;
@@ -138,6 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push('SLACK_SIGNING_SECRET: is required (Basic Information → App Credentials)');
   }
 
+  const templatesDir = env.DECKHAND_TEMPLATES_DIR;
+  if (templatesDir && !statSync(templatesDir, { throwIfNoEntry: false })?.isDirectory()) {
+    problems.push(`DECKHAND_TEMPLATES_DIR: ${templatesDir} is not a directory`);
+  }
+
   let rawPolicy: unknown = {};
   const configPath = env.DECKHAND_CONFIG || undefined;
   if (configPath) {
@@ -155,7 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   } else {
     policy.channels = policyResult.data.channels;
     policy.planExpiryMs = parseDuration(policyResult.data.planExpiry);
-    const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys()]);
+    const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys(), ...(options.reports ?? [])]);
     for (const name of Object.keys(policyResult.data.commands)) {
       if (!known.has(name)) {
         problems.push(`policy.commands.${name}: unknown subcommand (known: ${[...known].join(', ')})`);
@@ -196,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     ...(configPath ? { configPath } : {}),
+    ...(e.DECKHAND_TEMPLATES_DIR ? { templatesDir: e.DECKHAND_TEMPLATES_DIR } : {}),
     policy,
   };
 }

@@ -18,6 +18,7 @@ import { createRunQueue } from './jobs/queues.js';
 import { createRegistry } from './jobs/registry.js';
 import { startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
+import { createReportRegistry, PRODUCT_REPORTS } from './reports/registry.js';
 import { followSandboxClock } from './sandbox/remote-clock.js';
 
 export type Mode = 'bot' | 'worker' | 'all';
@@ -35,7 +36,8 @@ export async function startDeckhand(
 ): Promise<RunningDeckhand> {
   const env = options.env ?? process.env;
   const kinds = createRegistry();
-  const config = loadConfig(env, { kinds, needsSigningSecret: mode !== 'worker' });
+  const reports = createReportRegistry(PRODUCT_REPORTS, kinds.keys());
+  const config = loadConfig(env, { kinds, reports: reports.keys(), needsSigningSecret: mode !== 'worker' });
   const log = createLogger(config.logLevel);
   // A bot started from `.sandbox/env` follows the sandbox's virtual clock; production uses the system clock.
   const clock =
@@ -60,7 +62,7 @@ export async function startDeckhand(
   let port = config.port;
 
   if (mode !== 'worker') {
-    bot = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock });
+    bot = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, reports, clients, clock });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }

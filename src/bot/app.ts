@@ -15,6 +15,7 @@ import * as runControls from './interactions/run-controls.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
+import { createTemplates } from '../reports/templates.js';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -76,7 +77,7 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
   return server;
 }
 
-export function createBotApp(base: Omit<BotDeps, 'authorizer'> & { expirySweepMs?: number }): BotApp {
+export function createBotApp(base: Omit<BotDeps, 'authorizer' | 'templates'> & { expirySweepMs?: number }): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
@@ -93,7 +94,7 @@ export function createBotApp(base: Omit<BotDeps, 'authorizer'> & { expirySweepMs
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
   }
-  const deps: BotDeps = { ...base, authorizer: new Authorizer(config.policy, new UserGroups(app.client)) };
+  const deps: BotDeps = { ...base, authorizer: new Authorizer(config.policy, new UserGroups(app.client)), templates: createTemplates(config.templatesDir) };
   middleware.register(app, deps.log, deps.audit);
   deckhandCommand.register(app, deps);
   planDecisions.register(app, deps);

@@ -10,6 +10,8 @@ import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js'
 import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { JobKind, KindContext } from '../jobs/kind.js';
 import type { Logger } from '../logger.js';
+import type { ReportKind } from '../reports/kind.js';
+import type { Templates } from '../reports/templates.js';
 import type { Authorizer } from './policy.js';
 import type { KnownBlock } from '@slack/types';
 
@@ -24,6 +26,9 @@ export interface BotDeps {
   audit: AuditLog;
   queue: Queue;
   kinds: ReadonlyMap<string, JobKind>;
+  /** Read-only reports (postmortem, cost): no plan, no approval. */
+  reports: ReadonlyMap<string, ReportKind>;
+  templates: Templates;
   clients: Clients;
   clock: Clock;
   authorizer: Authorizer;

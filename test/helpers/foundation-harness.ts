@@ -20,6 +20,8 @@ import { createRegistry } from '../../src/jobs/registry.js';
 import type { JobKind } from '../../src/jobs/kind.js';
 import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { ReportKind } from '../../src/reports/kind.js';
+import { createReportRegistry } from '../../src/reports/registry.js';
 import { click, slashCommand, type SignOptions, type SignedResponse } from '../../src/sandbox/slack/signed-client.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../src/sandbox/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
@@ -27,6 +29,8 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 export interface HarnessOptions extends SlackStandInOptions {
   /** Kinds, or a factory for kinds that keep test state in Redis under the harness's prefix. */
   kinds: JobKind[] | ((ctx: { redis: Redis; prefix: string }) => JobKind[]);
+  /** Read-only reports offered next to the kinds; none by default. */
+  reports?: ReportKind[];
   /** Contents of the policy file; omitted = no policy file (the safe default). */
   policyYaml?: string;
   clock?: Clock;
@@ -91,7 +95,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(opts.policyYaml !== undefined ? { DECKHAND_CONFIG: 'policy.yml' } : {}),
   };
-  const config = loadConfig(env, { kinds, readFile: () => opts.policyYaml ?? '' });
+  const reports = createReportRegistry(opts.reports ?? [], kinds.keys());
+  const config = loadConfig(env, { kinds, reports: reports.keys(), readFile: () => opts.policyYaml ?? '' });
   const log = createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const clients = opts.clients ?? ({} as Clients);
@@ -101,7 +106,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const signals = new RunSignals(redis, prefix);
   const audit = new AuditLog(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, reports, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
 

@@ -1,6 +1,7 @@
 /**
  * `/deckhand …`: ack first (Slack's 3 s budget must never wait for AWS), then parse, authorize,
  * observe (read-only), plan (pure), store, and post the plan with Approve/Reject in the channel.
+ * Read-only reports (postmortem, cost) skip the plan: they run and post their answer in the channel.
  * Usage errors and refusals are ephemeral and change nothing.
  */
 import type { App, RespondFn, SlashCommand } from '@slack/bolt';
@@ -10,8 +11,9 @@ import { renderJobsList, renderJobStatus } from '../../blocks/jobs-list.js';
 import { renderNotice, renderUsageError, type Message } from '../../blocks/usage-error.js';
 import { errorReference, UsageError, UserFacingError } from '../../errors.js';
 import { newPlanId } from '../../integrations/redis/plan-store.js';
-import type { JobKind } from '../../jobs/kind.js';
+import type { CommandSpec, JobKind, RawCommand } from '../../jobs/kind.js';
 import type { Logger } from '../../logger.js';
+import type { ReportKind } from '../../reports/kind.js';
 import type { BotDeps, PlanWithRendered } from '../deps.js';
 import { kindContext } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
@@ -49,8 +51,8 @@ export async function handleDeckhandCommand(deps: BotDeps, args: CommandArgs): P
 }
 
 async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs, log: Logger): Promise<void> {
-  const kinds = [...deps.kinds.values()];
-  const parsed = parseCommand(command.text ?? '', kinds.map((k) => k.command));
+  const specs = [...deps.kinds.values(), ...deps.reports.values()].map((k) => k.command);
+  const parsed = parseCommand(command.text ?? '', specs);
   if (!parsed.ok) {
     await ephemeral(respond, renderUsageError(parsed.error, parsed.example));
     return;
@@ -70,7 +72,7 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
   switch (parsed.command.type) {
     case 'help': {
       const allowed = [];
-      for (const spec of [...BUILTIN_SPECS, ...kinds.map((k) => k.command)]) {
+      for (const spec of [...BUILTIN_SPECS, ...specs]) {
         if (!deps.authorizer.channelRefusal(spec.subcommand, command.channel_id) && (await deps.authorizer.mayRun(command.user_id, spec.subcommand))) allowed.push(spec);
       }
       await ephemeral(respond, renderHelp(allowed, parsed.command.topic));
@@ -91,6 +93,11 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
       return;
     }
     case 'kind': {
+      const report = deps.reports.get(parsed.command.raw.subcommand);
+      if (report) {
+        await runReport(deps, report, parsed.command.raw, { command, respond, client }, log);
+        return;
+      }
       const kind = deps.kinds.get(parsed.command.raw.subcommand)!;
       await planKind(deps, kind, parsed.command.raw, { command, respond, client }, log);
       return;
@@ -98,24 +105,54 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
   }
 }
 
+/** Parses args like planKind; a UsageError becomes an ephemeral usage reply (undefined returned). */
+async function parseOrExplain<Args>(
+  spec: CommandSpec,
+  parse: () => Args,
+  respond: RespondFn,
+): Promise<{ args: Args } | undefined> {
+  try {
+    return { args: parse() };
+  } catch (error) {
+    if (error instanceof UsageError) {
+      await ephemeral(respond, renderUsageError(error.message, error.example ?? spec.example, spec.usage));
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+async function runReport(
+  deps: BotDeps,
+  report: ReportKind,
+  raw: RawCommand,
+  { command, respond, client }: Omit<CommandArgs, 'ack'>,
+  log: Logger,
+): Promise<void> {
+  const name = report.command.subcommand;
+  const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
+  if (!parsedArgs) return;
+  const ctx = { clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id, clock: deps.clock, log: log.child({ report: name }), templates: deps.templates };
+  const output = await report.run(ctx, parsedArgs.args);
+  await deps.audit.append({ actor: command.user_id, action: 'report.posted', target: name, details: { channel: command.channel_id } });
+  const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
+  for (const file of output.files ?? []) {
+    await client.filesUploadV2({ channel_id: command.channel_id, thread_ts: posted.ts!, filename: file.filename, title: file.title, content: file.content });
+  }
+  log.info({ report: name, files: output.files?.length ?? 0 }, 'report posted');
+}
+
 async function planKind(
   deps: BotDeps,
   kind: JobKind,
-  raw: Parameters<JobKind['parseArgs']>[0],
+  raw: RawCommand,
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
 ): Promise<void> {
   const name = kind.command.subcommand;
-  let parsedArgs: unknown;
-  try {
-    parsedArgs = kind.parseArgs(raw);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      await ephemeral(respond, renderUsageError(error.message, error.example ?? kind.command.example, kind.command.usage));
-      return;
-    }
-    throw error;
-  }
+  const parsed = await parseOrExplain(kind.command, () => kind.parseArgs(raw), respond);
+  if (!parsed) return;
+  const parsedArgs: unknown = parsed.args;
   const dryRun = !kind.mutating || kind.isDryRun(parsedArgs);
   const target = kind.target(parsedArgs);
   const ctx = kindContext(deps, name, log.child({ kind: name, target }));

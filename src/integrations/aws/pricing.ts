@@ -64,3 +64,67 @@ export async function ec2OnDemandHourlyPrice(
   });
   return smallestNonZero(await onDemandPrices(pricing, 'AmazonEC2', filters, 'Hrs'));
 }
+
+interface ReservedTerm {
+  termAttributes?: { LeaseContractLength?: string; OfferingClass?: string; PurchaseOption?: string };
+  priceDimensions?: Record<string, PriceDimension>;
+}
+
+export interface InstancePrices {
+  /** USD per hour, on-demand. */
+  onDemandHourly: number;
+  /** USD per hour, 1-year Standard No Upfront reserved; undefined when the Price List has no such term. */
+  reserved1yHourly?: number;
+  /** When the Price List published these prices (`publicationDate`), and its `version`. */
+  publicationDate?: string;
+  version?: string;
+}
+
+/**
+ * On-demand and 1-year Standard No Upfront reserved hourly prices of a shared-tenancy instance without
+ * pre-installed software, plus the Price List's publication date; undefined when the type is not listed.
+ */
+export async function ec2InstancePrices(
+  pricing: PricingClient,
+  instanceType: string,
+  regionCode: string,
+  operatingSystem = 'Linux',
+): Promise<InstancePrices | undefined> {
+  const filters = termMatch({
+    instanceType,
+    regionCode,
+    operatingSystem,
+    tenancy: 'Shared',
+    preInstalledSw: 'NA',
+    capacitystatus: 'Used',
+    licenseModel: 'No License required',
+  });
+  const onDemand: number[] = [];
+  const reserved: number[] = [];
+  let publicationDate: string | undefined;
+  let version: string | undefined;
+  for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1' })) {
+    for (const item of (page.PriceList ?? []) as unknown[]) {
+      const product = JSON.parse(String(item)) as PriceListItem & { terms?: { Reserved?: Record<string, ReservedTerm> }; publicationDate?: string; version?: string };
+      publicationDate ??= product.publicationDate;
+      version ??= product.version;
+      for (const term of Object.values(product.terms?.OnDemand ?? {})) {
+        for (const d of Object.values(term.priceDimensions ?? {})) if (d.unit === 'Hrs') onDemand.push(Number(d.pricePerUnit?.USD));
+      }
+      for (const term of Object.values(product.terms?.Reserved ?? {})) {
+        const a = term.termAttributes ?? {};
+        if (a.LeaseContractLength !== '1yr' || a.OfferingClass !== 'standard' || a.PurchaseOption !== 'No Upfront') continue;
+        for (const d of Object.values(term.priceDimensions ?? {})) if (d.unit === 'Hrs') reserved.push(Number(d.pricePerUnit?.USD));
+      }
+    }
+  }
+  const onDemandHourly = smallestNonZero(onDemand.filter(Number.isFinite));
+  if (onDemandHourly === undefined) return undefined;
+  const reserved1yHourly = smallestNonZero(reserved.filter(Number.isFinite));
+  return {
+    onDemandHourly,
+    ...(reserved1yHourly !== undefined ? { reserved1yHourly } : {}),
+    ...(publicationDate ? { publicationDate } : {}),
+    ...(version ? { version } : {}),
+  };
+}

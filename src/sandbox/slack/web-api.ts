@@ -2,7 +2,8 @@
  * A Slack Web API stand-in speaking the real wire protocol (form or JSON POST to /api/<method>),
  * so the bot's real WebClient and the outbox run unchanged against it (SLACK_API_URL = `url`).
  * It records every call, keeps messages per channel and thread, hands out response_urls, and
- * answers 429 + Retry-After (or any error) on demand.
+ * answers 429 + Retry-After (or any error) on demand. Channel history, thread replies and pins are
+ * served with Slack's cursor pagination from the stored messages (seeded ones included).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,10 @@ export interface RecordedCall {
 export interface StoredMessage {
   channel: string;
   ts: string;
+  /** Author; bot posts carry the bot's user id and `botId`. */
+  user?: string;
+  botId?: string;
+  pinned?: boolean;
   text: string;
   blocks: unknown[];
   threadTs?: string;
@@ -47,6 +52,18 @@ export interface SlackStandInOptions {
   channels?: Record<string, string>;
 }
 
+/** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
+export interface SeedMessage {
+  user: string;
+  text: string;
+  /** Slack timestamp, `<unix seconds>.<6 digits>`. */
+  ts: string;
+  /** The parent's ts, for a thread reply. */
+  threadTs?: string;
+  pinned?: boolean;
+  botId?: string;
+}
+
 export interface SlackStandIn {
   /** Base for SLACK_API_URL, ending in /api/. */
   url: string;
@@ -55,6 +72,8 @@ export interface SlackStandIn {
   messages(channel: string): StoredMessage[];
   /** The parent message followed by its replies. */
   thread(channel: string, ts: string): StoredMessage[];
+  /** Adds a message to a channel's history as if someone had posted it at `ts`. */
+  seedMessage(channel: string, message: SeedMessage): StoredMessage;
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
   responseUrl(channel: string, user: string): string;
   failNext(method: string, failure?: FailureSpec): void;
@@ -64,6 +83,10 @@ export interface SlackStandIn {
 }
 
 const BOT_USER = 'U0DECKHAND';
+const BOT_ID = 'B0DECKHAND';
+/** Slack's default page size for history and replies, and its maximum. */
+const DEFAULT_PAGE = 100;
+const MAX_PAGE = 999;
 
 export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise<SlackStandIn> {
   const calls: RecordedCall[] = [];
@@ -86,8 +109,29 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   };
   const store = (m: Omit<StoredMessage, 'ts' | 'history'> & { ts?: string }): StoredMessage => {
     const message: StoredMessage = { ...m, ts: m.ts ?? nextTs(), history: [{ text: m.text, blocks: m.blocks, at: Date.now() }] };
-    channelMessages(m.channel).push(message);
+    const list = channelMessages(m.channel);
+    list.push(message);
+    // Seeded messages may arrive out of order; Slack's history is ordered by ts.
+    list.sort((a, b) => compareTs(a.ts, b.ts));
     return message;
+  };
+  /** Public (non-ephemeral) messages of a channel, oldest first. */
+  const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
+  const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
+  const wire = (m: StoredMessage) => {
+    const replies = replyCount(m);
+    return {
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      ...(m.user ? { user: m.user } : {}),
+      ...(m.botId ? { bot_id: m.botId } : {}),
+      ...(m.threadTs ? { thread_ts: m.threadTs } : replies ? { thread_ts: m.ts } : {}),
+      ...(replies ? { reply_count: replies } : {}),
+      ...(m.blocks.length ? { blocks: m.blocks } : {}),
+      ...(m.files ? { files: m.files.map(({ id, title }) => ({ id, title })) } : {}),
+      ...(m.pinned ? { pinned_to: [m.channel] } : {}),
+    };
   };
 
   let origin = '';
@@ -96,8 +140,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     'auth.test': () => ({ url: 'https://deckhand-sandbox.slack.com/', team: 'sandbox', user: 'deckhand', team_id: 'T0SANDBOX', user_id: BOT_USER, bot_id: 'B0DECKHAND' }),
     'chat.postMessage': (body) => {
       const channel = requireString(body, 'channel');
-      const message = store({ channel, text: String(body.text ?? ''), blocks: asArray(body.blocks), ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}) });
-      return { channel, ts: message.ts, message: { text: message.text, blocks: message.blocks, ts: message.ts, user: BOT_USER } };
+      const message = store({ channel, user: BOT_USER, botId: BOT_ID, text: String(body.text ?? ''), blocks: asArray(body.blocks), ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}) });
+      return { channel, ts: message.ts, message: { text: message.text, blocks: message.blocks, ts: message.ts, user: BOT_USER, bot_id: BOT_ID } };
     },
     'chat.update': (body) => {
       const channel = requireString(body, 'channel');
@@ -113,6 +157,35 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const channel = requireString(body, 'channel');
       const message = store({ channel, text: String(body.text ?? ''), blocks: asArray(body.blocks), ephemeralTo: requireString(body, 'user'), ...(body.thread_ts ? { threadTs: String(body.thread_ts) } : {}) });
       return { message_ts: message.ts };
+    },
+    'conversations.history': (body) => {
+      const channel = requireString(body, 'channel');
+      const oldest = body.oldest === undefined ? undefined : String(body.oldest);
+      const latest = body.latest === undefined ? undefined : String(body.latest);
+      // Top-level messages and thread parents (not replies), newest first, like Slack.
+      const list = visible(channel)
+        .filter((m) => !m.threadTs || m.threadTs === m.ts)
+        .filter((m) => (oldest === undefined || compareTs(m.ts, oldest) > 0) && (latest === undefined || compareTs(m.ts, latest) < 0))
+        .reverse();
+      return paginate(list.map(wire), body);
+    },
+    'conversations.replies': (body) => {
+      const channel = requireString(body, 'channel');
+      const ts = requireString(body, 'ts');
+      const parent = visible(channel).find((m) => m.ts === ts);
+      if (!parent) throw new SlackError('thread_not_found');
+      const replies = visible(channel).filter((m) => m.threadTs === ts && m.ts !== ts);
+      return paginate([parent, ...replies].map(wire), body);
+    },
+    'conversations.list': (body) => {
+      const ids = new Set([...Object.keys(opts.channels ?? {}), ...byChannel.keys()]);
+      const channels = [...ids].map((id) => ({ id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') }));
+      const { messages, ...rest } = paginate(channels, body);
+      return { channels: messages, ...rest };
+    },
+    'pins.list': (body) => {
+      const channel = requireString(body, 'channel');
+      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m) })) };
     },
     'conversations.info': (body) => {
       const id = requireString(body, 'channel');
@@ -224,6 +297,17 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages: (channel) => [...channelMessages(channel)],
+    seedMessage: (channel, m) =>
+      store({
+        channel,
+        ts: m.ts,
+        user: m.user,
+        text: m.text,
+        blocks: [],
+        ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+        ...(m.pinned ? { pinned: true } : {}),
+        ...(m.botId ? { botId: m.botId } : {}),
+      }),
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {
       idCounter += 1;
@@ -258,6 +342,24 @@ class SlackError extends Error {
   constructor(readonly code: string) {
     super(code);
   }
+}
+
+/** Slack timestamps compare as numbers; comparing the parts as integers keeps all six digits exact. */
+function compareTs(a: string, b: string): number {
+  const [as, au = '0'] = a.split('.');
+  const [bs, bu = '0'] = b.split('.');
+  return Number(as) - Number(bs) || Number(au.padEnd(6, '0')) - Number(bu.padEnd(6, '0'));
+}
+
+/** Slack's cursor pagination: an opaque `cursor` in, `response_metadata.next_cursor` out ('' on the last page). */
+function paginate<T>(items: T[], body: Record<string, unknown>): { messages: T[]; has_more: boolean; response_metadata: { next_cursor: string } } {
+  const limit = Math.min(Math.max(Number(body.limit ?? DEFAULT_PAGE) || DEFAULT_PAGE, 1), MAX_PAGE);
+  const cursor = typeof body.cursor === 'string' && body.cursor ? body.cursor : undefined;
+  const offset = cursor === undefined ? 0 : Number(Buffer.from(cursor, 'base64').toString('utf8').replace(/^offset:/, ''));
+  if (!Number.isInteger(offset) || offset < 0) throw new SlackError('invalid_cursor');
+  const page = items.slice(offset, offset + limit);
+  const more = offset + limit < items.length;
+  return { messages: page, has_more: more, response_metadata: { next_cursor: more ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '' } };
 }
 
 function requireString(body: Record<string, unknown>, name: string): string {

@@ -1,0 +1,49 @@
+/**
+ * The contract for READ-ONLY reports (postmortem drafts, cost estimates). Unlike job kinds they have no
+ * plan, no approval and no worker: the command handler acks, authorizes with the same policy `run`
+ * list, calls `run`, and posts the result in the channel (files attached in the message's thread).
+ * A report must not change anything in AWS, Kubernetes or Slack beyond posting its answer.
+ */
+import type { KnownBlock } from '@slack/types';
+import type { WebClient } from '@slack/web-api';
+import type { Clients } from '../integrations/clients.js';
+import type { Clock } from '../integrations/clock.js';
+import type { CommandSpec, RawCommand } from '../jobs/kind.js';
+import type { Logger } from '../logger.js';
+import type { Templates } from './templates.js';
+
+export interface ReportContext {
+  clients: Clients;
+  /** The bot's own Web API client (its retry config honours 429 Retry-After). */
+  slack: WebClient;
+  /** Where the command was typed; the answer is posted here. */
+  channel: string;
+  user: string;
+  clock: Clock;
+  log: Logger;
+  templates: Templates;
+}
+
+export interface ReportFile {
+  filename: string;
+  title: string;
+  content: string;
+}
+
+export interface ReportOutput {
+  /** Notification text and fallback. */
+  text: string;
+  blocks: KnownBlock[];
+  /** Attached in the thread of the posted message (e.g. the full Markdown draft). */
+  files?: ReportFile[];
+}
+
+// The registry holds reports of different argument types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface ReportKind<Args = any> {
+  command: CommandSpec;
+  /** Typed arguments, or throw UsageError naming what is wrong. */
+  parseArgs(raw: RawCommand): Args;
+  /** Read-only: gathers data and renders it; UserFacingError for problems the user can fix. */
+  run(ctx: ReportContext, args: Args): Promise<ReportOutput>;
+}

@@ -1,0 +1,173 @@
+/**
+ * Read-only gathering of an incident channel for the postmortem draft: the channel's messages in the
+ * window (cursor-paginated, newest first as Slack serves them), the replies of every thread, the pins,
+ * and the names of the people involved. Bounded by `maxMessages`; paced per Slack tier.
+ */
+import type { WebClient } from '@slack/web-api';
+import { UserFacingError } from '../../errors.js';
+import type { Clock } from '../../integrations/clock.js';
+import type { ChannelRef } from './args.js';
+import { TIER_2, TIER_3, TierPacer } from './pacer.js';
+
+export interface ChatMessage {
+  ts: string;
+  user?: string;
+  botId?: string;
+  text: string;
+  /** Set on replies (the parent's ts) and on thread parents (their own ts). */
+  threadTs?: string;
+  fileTitles?: string[];
+}
+
+export interface ChannelHistory {
+  channel: { id: string; name: string; isPrivate: boolean };
+  /** Top-level messages and thread replies, oldest first. */
+  messages: ChatMessage[];
+  pinnedTs: string[];
+  /** Display names by user id; ids that users.info does not know stay absent. */
+  userNames: Record<string, string>;
+  /** The bot's own user id, to recognise deckhand's job messages. */
+  botUserId?: string;
+  /** True when the history had more than `maxMessages` messages in the window (the newest were kept). */
+  truncated: boolean;
+}
+
+export interface GatherOptions {
+  slack: WebClient;
+  clock: Clock;
+  /** The channel the command came from (a private channel is only drafted from inside itself). */
+  requestChannel: string;
+  target?: ChannelRef;
+  oldestMs: number;
+  maxMessages: number;
+}
+
+const PAGE = 200;
+
+interface WireMessage {
+  ts?: string;
+  user?: string;
+  bot_id?: string;
+  text?: string;
+  thread_ts?: string;
+  reply_count?: number;
+  files?: { title?: string; name?: string }[];
+}
+
+function toMessage(m: WireMessage): ChatMessage {
+  const files = (m.files ?? []).map((f) => f.title ?? f.name ?? 'file');
+  return {
+    ts: m.ts!,
+    text: m.text ?? '',
+    ...(m.user ? { user: m.user } : {}),
+    ...(m.bot_id ? { botId: m.bot_id } : {}),
+    ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
+    ...(files.length ? { fileTitles: files } : {}),
+  };
+}
+
+function slackErrorCode(error: unknown): string | undefined {
+  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
+  return typeof data?.error === 'string' ? data.error : undefined;
+}
+
+/** Turns the errors a user can fix (bot not invited, unknown channel) into advice. */
+async function readable<T>(channelLabel: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = slackErrorCode(error);
+    if (code === 'not_in_channel') throw new UserFacingError(`deckhand is not a member of ${channelLabel}: invite it (\`/invite @deckhand\`) and try again.`);
+    if (code === 'channel_not_found') throw new UserFacingError(`deckhand cannot see ${channelLabel}: check the name, and invite it if the channel is private.`);
+    throw error;
+  }
+}
+
+async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel: string, target?: ChannelRef): Promise<ChannelHistory['channel']> {
+  if (target && 'name' in target) {
+    let cursor: string | undefined;
+    do {
+      await pacer.take();
+      const page = await slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const found = page.channels?.find((c) => c.name === target.name);
+      if (found?.id) return { id: found.id, name: found.name!, isPrivate: Boolean(found.is_private) };
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    throw new UserFacingError(`No channel #${target.name} that deckhand can see. Check the name, or pass the channel id.`);
+  }
+  const id = target?.id ?? requestChannel;
+  const info = await readable(`<#${id}>`, () => slack.conversations.info({ channel: id }));
+  return { id, name: info.channel?.name ?? id, isPrivate: Boolean(info.channel?.is_private) };
+}
+
+export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory> {
+  const { slack } = opts;
+  const tier3 = new TierPacer(opts.clock, TIER_3, 10);
+  const tier2 = new TierPacer(opts.clock, TIER_2, 5);
+  const channel = await resolveChannel(slack, tier2, opts.requestChannel, opts.target);
+  // Posting a private channel's content elsewhere could show it to people outside it.
+  if (channel.isPrivate && channel.id !== opts.requestChannel) {
+    throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);
+  }
+  const label = `#${channel.name}`;
+  const oldest = (opts.oldestMs / 1000).toFixed(6);
+
+  const topLevel: WireMessage[] = [];
+  let truncated = false;
+  let cursor: string | undefined;
+  do {
+    await tier3.take();
+    const page = await readable(label, () => slack.conversations.history({ channel: channel.id, oldest, limit: PAGE, ...(cursor ? { cursor } : {}) }));
+    topLevel.push(...((page.messages ?? []) as WireMessage[]));
+    cursor = page.response_metadata?.next_cursor || undefined;
+    if (topLevel.length >= opts.maxMessages && (cursor || topLevel.length > opts.maxMessages)) truncated = true;
+  } while (cursor && !truncated);
+  const kept = topLevel.slice(0, opts.maxMessages);
+
+  const replies: WireMessage[] = [];
+  for (const parent of kept) {
+    if (!parent.reply_count || truncated) continue;
+    let replyCursor: string | undefined;
+    do {
+      await tier3.take();
+      const page = await readable(label, () => slack.conversations.replies({ channel: channel.id, ts: parent.ts!, limit: PAGE, ...(replyCursor ? { cursor: replyCursor } : {}) }));
+      replies.push(...((page.messages ?? []) as WireMessage[]).filter((m) => m.ts !== parent.ts));
+      replyCursor = page.response_metadata?.next_cursor || undefined;
+    } while (replyCursor && kept.length + replies.length < opts.maxMessages);
+    if (replyCursor || kept.length + replies.length > opts.maxMessages) truncated = true;
+  }
+
+  await tier2.take();
+  const pins = await readable(label, () => slack.pins.list({ channel: channel.id }));
+  const pinnedTs = (pins.items ?? []).flatMap((item) => (item.message?.ts ? [item.message.ts] : []));
+
+  const messages = [...kept, ...replies]
+    .slice(0, opts.maxMessages)
+    .map(toMessage)
+    .sort((a, b) => Number(a.ts) - Number(b.ts));
+  const botUserId = (await slack.auth.test()).user_id;
+  const userNames = await resolveNames(slack, tier3, messages);
+  return { channel, messages, pinnedTs, userNames, ...(botUserId ? { botUserId } : {}), truncated };
+}
+
+/** users.info once per distinct author and mentioned user (a per-report cache: names rarely change mid-incident). */
+async function resolveNames(slack: WebClient, pacer: TierPacer, messages: ChatMessage[]): Promise<Record<string, string>> {
+  const ids = new Set<string>();
+  for (const m of messages) {
+    if (m.user) ids.add(m.user);
+    for (const [, id] of m.text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)) ids.add(id!);
+  }
+  const names: Record<string, string> = {};
+  for (const id of ids) {
+    await pacer.take();
+    try {
+      const { user } = await slack.users.info({ user: id });
+      const name = user?.profile?.display_name || user?.real_name || user?.name;
+      if (name) names[id] = name;
+    } catch (error) {
+      // A deleted or foreign user keeps its id in the draft; anything else is a real failure.
+      if (slackErrorCode(error) !== 'user_not_found') throw error;
+    }
+  }
+  return names;
+}

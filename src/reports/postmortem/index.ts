@@ -1,0 +1,35 @@
+/** `/deckhand postmortem`: a read-only draft from an incident channel's history, attached as Markdown. */
+import type { ReportKind } from '../kind.js';
+import { parsePostmortemArgs, POSTMORTEM_COMMAND, windowStart, type PostmortemArgs } from './args.js';
+import { buildDraft } from './draft.js';
+import { gatherChannel } from './gather.js';
+import { postmortemFilename, postmortemView, renderPostmortemBlocks } from './render.js';
+
+/** Enough for a long incident; beyond it the draft says it read only the newest messages. */
+export const MAX_MESSAGES = 5_000;
+
+export const postmortemReport: ReportKind<PostmortemArgs> = {
+  command: POSTMORTEM_COMMAND,
+  parseArgs: parsePostmortemArgs,
+  async run(ctx, args) {
+    const now = ctx.clock.now();
+    const start = windowStart(args.since, now);
+    const history = await gatherChannel({
+      slack: ctx.slack,
+      clock: ctx.clock,
+      requestChannel: ctx.channel,
+      ...(args.channel ? { target: args.channel } : {}),
+      oldestMs: start,
+      maxMessages: MAX_MESSAGES,
+    });
+    const draft = buildDraft(history, { ...(args.title ? { title: args.title } : {}), windowStart: start, now, maxMessages: MAX_MESSAGES });
+    const filename = postmortemFilename(draft);
+    const content = await ctx.templates.render('postmortem.md', postmortemView(draft));
+    ctx.log.info({ channelId: draft.channel.id, messages: draft.messageCount, timeline: draft.timeline.length, truncated: draft.truncated }, 'postmortem drafted');
+    return {
+      text: `Postmortem draft for #${draft.channel.name}: ${draft.messageCount} messages, ${draft.timeline.length} key moments`,
+      blocks: renderPostmortemBlocks(draft, filename),
+      files: [{ filename, title: `Postmortem draft: ${draft.title}`, content }],
+    };
+  },
+};

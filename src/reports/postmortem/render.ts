@@ -1,0 +1,65 @@
+/** The postmortem draft as a template view (for `templates/postmortem.md`) and as a short Block Kit summary. Pure. */
+import type { KnownBlock } from '@slack/types';
+import { context, escapeMrkdwn, formatDuration, header, section, slackDate, truncate } from '../../blocks/format.js';
+import type { TemplateView } from '../template.js';
+import type { PostmortemDraft, TimelineEntry } from './draft.js';
+
+/** Times are written in UTC with the zone stated, as the author insists (seed-posts 4.6). */
+export function utc(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+const REASON_LABELS: Record<string, string> = {
+  start: 'first message', end: 'last message', pinned: 'pinned', deckhand: 'deckhand', alert: 'alert',
+  deploy: 'deploy', rollback: 'rollback', mitigation: 'mitigation', resolved: 'resolved', cause: 'cause',
+};
+
+function entryView(e: TimelineEntry): TemplateView {
+  return { time: utc(e.at), who: e.who, text: e.text, tags: e.reasons.map((r) => REASON_LABELS[r] ?? r).join(', '), inThread: e.inThread };
+}
+
+export function postmortemFilename(d: PostmortemDraft): string {
+  return `postmortem-${d.channel.name}-${new Date(d.start ?? d.generatedAt).toISOString().slice(0, 10)}.md`;
+}
+
+export function postmortemView(d: PostmortemDraft): TemplateView {
+  return {
+    title: d.title,
+    channel: d.channel.name,
+    generatedAt: utc(d.generatedAt),
+    windowStart: utc(d.windowStart),
+    start: d.start === undefined ? null : utc(d.start),
+    end: d.end === undefined ? null : utc(d.end),
+    duration: d.start === undefined || d.end === undefined ? null : formatDuration(d.end - d.start),
+    detection: d.detection ? entryView(d.detection) : null,
+    participants: d.participants.map((p) => ({ name: p.name, messages: p.messages })),
+    participantList: d.participants.map((p) => `${p.name} (${p.messages})`).join(', '),
+    timeline: d.timeline.map(entryView),
+    pinned: d.pinned.map(entryView),
+    hasPinned: d.pinned.length > 0,
+    messageCount: d.messageCount,
+    threadCount: d.threadCount,
+    truncated: d.truncated ? { maxMessages: d.maxMessages.toLocaleString('en-US') } : null,
+  };
+}
+
+const SUMMARY_ENTRIES = 8;
+
+export function renderPostmortemBlocks(d: PostmortemDraft, filename: string): KnownBlock[] {
+  const when =
+    d.start === undefined || d.end === undefined
+      ? 'No messages in the window.'
+      : `${slackDate(d.start)} → ${slackDate(d.end)} (${formatDuration(d.end - d.start)})`;
+  const who = d.participants.length ? d.participants.map((p) => escapeMrkdwn(p.name)).join(', ') : 'nobody';
+  const lines = d.timeline.slice(0, SUMMARY_ENTRIES).map((e) => `• ${slackDate(e.at)} *${escapeMrkdwn(e.who)}*: ${escapeMrkdwn(truncate(e.text, 200))}`);
+  if (d.timeline.length > SUMMARY_ENTRIES) lines.push(`… ${d.timeline.length - SUMMARY_ENTRIES} more in the draft`);
+  return [
+    header(`Postmortem draft: ${d.title}`),
+    section(
+      `*Channel* <#${d.channel.id}>\n*When* ${when}\n*Who* ${who}\n*Read* ${d.messageCount} messages (${d.threadCount} threads), ${d.pinned.length} pinned, since ${slackDate(d.windowStart)}`,
+    ),
+    ...(lines.length ? [section(`*Key moments*\n${lines.join('\n')}`)] : []),
+    ...(d.truncated ? [context(`:warning: Only the newest ${d.maxMessages.toLocaleString('en-US')} messages were read; narrow the window with \`--since\` for the rest.`)] : []),
+    context(`Full draft in ${escapeMrkdwn(filename)} in the thread. A human must write the TODO parts: impact, root cause, action items.`),
+  ];
+}
