@@ -4,7 +4,7 @@
  * Pods whose PDB reports no allowed disruption are not even tried; a 429 backs off per pod; blockers
  * (pods and PDBs) go to the status card and, refreshed, to the thread. At the drain timeout a human picks:
  * keep waiting, skip the node (retried last), force (approver; deletes only pods behind a PDB that let none
- * of its pods go for a whole drain timeout), or abort.
+ * of its pods go for a whole drain timeout while all its pods were healthy), or abort.
  */
 import { RefusalError } from '../../errors.js';
 import { deletePod, evictPod, listPdbs, listPods, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
@@ -142,9 +142,14 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);
       }
       if (choice === 'force') {
+        // Stuck: no eviction under it for a whole drain timeout while none of its pods is being replaced
+        // (a StatefulSet slowly cycling through its budget is progress, not a blocker to force).
+        const pdbByKey = new Map(pdbs.map((p) => [podKey(p), p]));
         const stuck = remaining.filter((p) => {
-          const pdb = blockedBy.get(podKey(p));
-          return pdb === undefined || (pdbProgress.get(pdb) ?? drainStart) <= now - ctx.plan.drainTimeoutMs;
+          const key = blockedBy.get(podKey(p));
+          const pdb = key ? pdbByKey.get(key) : undefined;
+          if (!key || !pdb) return true;
+          return (pdbProgress.get(key) ?? drainStart) <= now - ctx.plan.drainTimeoutMs && pdb.currentHealthy >= pdb.expectedPods;
         });
         for (const pod of stuck.length ? stuck : remaining) {
           await ctx.audit('kubernetes:DeletePod', { pod: podKey(pod), node: pod.nodeName, reason: 'approved force at drain timeout' });

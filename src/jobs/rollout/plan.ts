@@ -220,6 +220,13 @@ export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: Rol
   };
 }
 
+/** The one numbered version of the same template the outdated instances run, if there is exactly one. */
+export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: string): string | undefined {
+  const versions = new Set(outdated.map((i) => (i.launchTemplateId === launchTemplateId ? i.launchTemplateVersion : undefined)));
+  const [only] = [...versions];
+  return versions.size === 1 && only && /^\d+$/.test(only) ? only : undefined;
+}
+
 export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, rawSettings: unknown): PlanOutcome<RolloutPlan> {
   const settings = resolveSettings(rawSettings);
   const refusal = refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
@@ -241,6 +248,7 @@ export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: 
     group: group.name,
     cluster: args.cluster,
     target,
+    rollbackVersion: rollbackVersion(outdated, target.launchTemplateId),
     original: { desired: group.desiredCapacity, min: group.minSize, max: group.maxSize, suspendedProcesses: [...group.suspendedProcesses].sort() },
     instanceIdsAtPlan: group.instances.map((i) => i.instanceId).sort(),
     surge,

@@ -78,7 +78,11 @@ function claimNew(ctx: RolloutContext, wave: Wave, group: GroupView, needed: num
   const ws = waveState(ctx.state, wave.index);
   const claimed = new Set(Object.values(ctx.state.waves).flatMap((w) => w.newInstanceIds));
   const atPlan = new Set(ctx.plan.instanceIdsAtPlan);
-  let changed = false;
+  const live = new Set(group.instances.filter((i) => LIVE.has(i.lifecycleState)).map((i) => i.instanceId));
+  // A claimed instance the group replaced (failed launch, unhealthy) no longer counts; its replacement is claimed instead.
+  const kept = ws.newInstanceIds.filter((id) => live.has(id));
+  let changed = kept.length !== ws.newInstanceIds.length;
+  ws.newInstanceIds = kept;
   for (const i of [...group.instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId))) {
     if (ws.newInstanceIds.length >= needed) break;
     if (atPlan.has(i.instanceId) || claimed.has(i.instanceId) || !LIVE.has(i.lifecycleState)) continue;
@@ -110,7 +114,7 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
         text: `Wave ${wave.index}: ${notReady.length || wanted - ws.newInstanceIds.length} new node(s) not Ready after ${formatDuration(ctx.plan.nodeReadyTimeoutMs / 1000)} (${notReady.join(', ') || 'not launched'}). No old node was drained in this wave.`,
         choices: [
           { id: 'retry', label: 'Keep waiting', style: 'primary' },
-          { id: 'rollback', label: `Roll back to version ${ctx.plan.target.groupVersion}`, style: 'danger' },
+          ...(ctx.plan.rollbackVersion ? [{ id: 'rollback', label: `Roll back to version ${ctx.plan.rollbackVersion}`, style: 'danger' as const }] : []),
           { id: 'abort', label: 'Abort', style: 'danger' },
         ],
       });
@@ -121,7 +125,7 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
       if (choice === 'rollback') await rollBackWave(ctx, wave, notReady);
       throw new RefusalError(
         choice === 'rollback'
-          ? `Wave ${wave.index}: new nodes never became Ready; removed them and pointed ${ctx.plan.group} back at version ${ctx.plan.target.groupVersion}. To finish a rollback of nodes already replaced: /deckhand rollout ${ctx.plan.group} --to ${ctx.plan.target.groupVersion}`
+          ? `Wave ${wave.index}: new nodes never became Ready; removed them and pointed ${ctx.plan.group} back at version ${ctx.plan.rollbackVersion}. To roll back nodes already replaced: /deckhand rollout ${ctx.plan.group} --to ${ctx.plan.rollbackVersion}`
           : `Wave ${wave.index}: aborted, new nodes not Ready (${notReady.join(', ')})`,
       );
     }
@@ -129,7 +133,7 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
   }
 }
 
-/** Undo a wave whose new nodes never came up: terminate them (decrementing) and restore the group's version. */
+/** Undo a wave whose new nodes never came up: terminate them (decrementing) and point the group back at the old nodes' version. */
 async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[]): Promise<void> {
   const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
   for (const id of notReady) {
@@ -140,8 +144,8 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
     await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, shouldDecrementDesiredCapacity: true, reason: `rollback of wave ${wave.index}` });
     await r(ctx, () => terminateInstance(ctx.clients.autoScaling, id, true));
   }
-  if (ctx.plan.target.groupVersion !== ctx.plan.target.version) {
-    const launchTemplate = { id: ctx.plan.target.launchTemplateId, version: ctx.plan.target.groupVersion };
+  if (ctx.plan.rollbackVersion && ctx.plan.rollbackVersion !== ctx.plan.target.version) {
+    const launchTemplate = { id: ctx.plan.target.launchTemplateId, version: ctx.plan.rollbackVersion };
     await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: ctx.plan.group, launchTemplate });
     await r(ctx, () => updateGroup(ctx.clients.autoScaling, ctx.plan.group, { launchTemplate }));
   }

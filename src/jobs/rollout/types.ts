@@ -178,6 +178,8 @@ export interface RolloutPlan {
   group: string;
   cluster?: string;
   target: ResolvedTarget;
+  /** The numbered version the outdated instances run, when they all run one (what a rollback returns to). */
+  rollbackVersion?: string;
   original: { desired: number; min: number; max: number; suspendedProcesses: string[] };
   /** Every instance of the group at plan time: new instances are the ones not in this list. */
   instanceIdsAtPlan: string[];

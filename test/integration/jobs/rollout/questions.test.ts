@@ -55,7 +55,8 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
     const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'rollback' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeInstanceOf(RefusalError);
-    expect(String(error)).toMatch(/never became Ready.*\/deckhand rollout eks-prod-workers --to 2/);
+    expect(p.rollbackVersion).toBe('1');
+    expect(String(error)).toMatch(/never became Ready.*back at version 1.*\/deckhand rollout eks-prod-workers --to 1/);
     expect(recorder.questions.map((q) => q.id)).toEqual(['wave-1/not-ready']);
     expect(recorder.questions[0]!.choices.map((c) => c.id)).toEqual(['retry', 'rollback', 'abort']);
     expect(env.log.entries.filter((e) => e.action === 'evict-pod' || e.action === 'node-terminating' && (e.details.pods as string[]).length > 0)).toEqual([]);
@@ -65,6 +66,7 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
     await env.clock.sleep(120_000);
     const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
     expect(group.desiredCapacity).toBe(6);
+    expect(group.launchTemplate?.version).toBe('1');
     expect(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId).sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
   });
 

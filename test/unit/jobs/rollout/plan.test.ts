@@ -245,3 +245,15 @@ describe('planRollout: StatefulSet batches pay the grace period', () => {
     expect(planOf(o).estimate.waveSeconds).toEqual([5 + 55 + 3 * (120 + 10) + 5]);
   });
 });
+
+describe('rollbackVersion', () => {
+  test('the one numbered version the outdated instances run', () => {
+    expect(planOf(defaultObserved()).rollbackVersion).toBe('1');
+  });
+  test('none when the outdated instances run several versions', () => {
+    const o = defaultObserved();
+    o.group.instances[0]!.launchTemplateVersion = '3';
+    o.target!.version = '4';
+    expect(planOf(o).rollbackVersion).toBeUndefined();
+  });
+});
