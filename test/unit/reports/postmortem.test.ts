@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../../../src/errors.js';
+import { parsePostmortemArgs, windowStart } from '../../../src/reports/postmortem/args.js';
+import { buildDraft, keyReasons, plainText } from '../../../src/reports/postmortem/draft.js';
+import type { ChannelHistory, ChatMessage } from '../../../src/reports/postmortem/gather.js';
+import { postmortemFilename, postmortemView, renderPostmortemBlocks } from '../../../src/reports/postmortem/render.js';
+import { renderTemplate } from '../../../src/reports/template.js';
+import { BUNDLED_TEMPLATES_DIR } from '../../../src/reports/templates.js';
+
+const raw = (positionals: string[], flags: Record<string, string> = {}) => ({ subcommand: 'postmortem', positionals, flags });
+const NOW = Date.parse('2026-01-05T12:00:00Z');
+
+describe('parsePostmortemArgs', () => {
+  it.each([
+    [[], {}, { since: { agoMs: 86_400_000 } }],
+    [['#incident-2026-01-05'], {}, { channel: { name: 'incident-2026-01-05' }, since: { agoMs: 86_400_000 } }],
+    [['<#C0INC|incident>'], { since: '6h' }, { channel: { id: 'C0INC' }, since: { agoMs: 21_600_000 } }],
+    [['C0INC123'], { since: '2026-01-05T09:00Z', title: ' Checkout latency ' }, { channel: { id: 'C0INC123' }, since: { at: Date.parse('2026-01-05T09:00Z') }, title: 'Checkout latency' }],
+    [[], { since: '1h30m' }, { since: { agoMs: 5_400_000 } }],
+  ])('%j %j', (positionals, flags, expected) => {
+    expect(parsePostmortemArgs(raw(positionals, flags))).toEqual(expected);
+  });
+
+  it.each([
+    [['incident'], {}, /is not a channel/],
+    [['#a', '#b'], {}, /at most one channel/],
+    [[], { since: 'yesterday' }, /neither a duration/],
+    [[], { since: '45d' }, /between 1m and 30d/],
+    [[], { title: '' }, /--title/],
+  ])('%j %j is a usage error', (positionals, flags, message) => {
+    expect(() => parsePostmortemArgs(raw(positionals, flags))).toThrow(UsageError);
+    expect(() => parsePostmortemArgs(raw(positionals, flags))).toThrow(message);
+  });
+
+  it('refuses a window that starts in the future or too far back', () => {
+    expect(windowStart({ agoMs: 3_600_000 }, NOW)).toBe(NOW - 3_600_000);
+    expect(() => windowStart({ at: NOW + 1 }, NOW)).toThrow(/in the future/);
+    expect(() => windowStart({ at: NOW - 31 * 86_400_000 }, NOW)).toThrow(/more than 30 days/);
+  });
+});
+
+const ts = (iso: string) => (Date.parse(iso) / 1000).toFixed(6);
+
+describe('timeline extraction', () => {
+  it.each<[string, Partial<ChatMessage>, { pinned?: boolean }, string[]]>([
+    ['an alert', { text: 'PagerDuty: checkout p99 latency alert FIRING' }, {}, ['alert']],
+    ['a deploy', { text: 'deployed api v2.3.1 at 09:05' }, {}, ['deploy']],
+    ['a rollback', { text: 'rolling back to v2.3.0' }, {}, ['rollback']],
+    ['a revert', { text: 'reverted the config change' }, {}, ['rollback']],
+    ['a mitigation', { text: 'failover of redis done, restarting api pods' }, {}, ['mitigation']],
+    ['resolution', { text: 'latency is back to normal, resolved' }, {}, ['resolved']],
+    ['a cause', { text: 'looks like it was caused by the new index' }, {}, ['cause']],
+    ['a pin', { text: 'status page: https://status.example.com' }, { pinned: true }, ['pinned']],
+    ['deckhand itself', { text: 'Plan p-1: roll 6 nodes', user: 'U0BOT' }, {}, ['deckhand']],
+    ['chatter', { text: 'anyone got coffee?' }, {}, []],
+    ['"page" as a word is not an alert', { text: 'the login page looks fine' }, {}, []],
+  ])('%s', (_name, message, context, expected) => {
+    expect(keyReasons({ ts: '1.0', text: '', ...message }, { pinned: Boolean(context.pinned), botUserId: 'U0BOT' })).toEqual(expected);
+  });
+
+  it('turns Slack markup into readable text', () => {
+    expect(plainText('<@U1> see <https://grafana/x|dash> in <#C1|ops> &lt;b&gt; <!here>\n ok', { U1: 'alice' })).toBe('@alice see dash (https://grafana/x) in #ops <b> @here ok');
+  });
+});
+
+function history(messages: ChatMessage[], extra: Partial<ChannelHistory> = {}): ChannelHistory {
+  return {
+    channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false },
+    messages,
+    pinnedTs: [],
+    userNames: { U0ALICE: 'alice', U0BOB: 'bob' },
+    botUserId: 'U0BOT',
+    truncated: false,
+    ...extra,
+  };
+}
+
+const incident: ChatMessage[] = [
+  { ts: ts('2026-01-05T09:12:00Z'), user: 'U0ALICE', text: 'checkout latency alert fired, looking' },
+  { ts: ts('2026-01-05T09:14:00Z'), user: 'U0BOB', text: 'anything deployed? <@U0ALICE>' },
+  { ts: ts('2026-01-05T09:15:00Z'), user: 'U0ALICE', text: 'yes, deployed api v2.3.1 at 09:05', threadTs: ts('2026-01-05T09:14:00Z') },
+  { ts: ts('2026-01-05T09:20:00Z'), user: 'U0BOB', text: 'coffee first' },
+  { ts: ts('2026-01-05T09:25:00Z'), user: 'U0BOT', text: 'Rollout plan p-abc posted' },
+  { ts: ts('2026-01-05T09:40:00Z'), user: 'U0ALICE', text: 'rolled back to v2.3.0; latency back to normal' },
+];
+
+describe('buildDraft', () => {
+  const draft = buildDraft(history(incident, { pinnedTs: [incident[1]!.ts] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000 });
+
+  it('keeps the key moments in order, with why each is there', () => {
+    expect(draft.timeline.map((e) => [e.who, e.reasons, e.inThread])).toEqual([
+      ['alice', ['start', 'alert'], false],
+      ['bob', ['pinned', 'deploy'], false],
+      ['alice', ['deploy'], true],
+      ['deckhand', ['deckhand', 'deploy'], false],
+      ['alice', ['rollback', 'resolved', 'end'], false],
+    ]);
+    expect(draft.timeline[1]!.text).toBe('anything deployed? @alice');
+  });
+
+  it('summarises when, who and how much was read', () => {
+    expect(draft.start).toBe(Date.parse('2026-01-05T09:12:00Z'));
+    expect(draft.end).toBe(Date.parse('2026-01-05T09:40:00Z'));
+    expect(draft.detection?.text).toBe('checkout latency alert fired, looking');
+    expect(draft.participants).toEqual([{ id: 'U0ALICE', name: 'alice', messages: 3 }, { id: 'U0BOB', name: 'bob', messages: 2 }]);
+    expect(draft.messageCount).toBe(6);
+    expect(draft.threadCount).toBe(1);
+    expect(draft.pinned.map((e) => e.who)).toEqual(['bob']);
+    expect(draft.title).toBe('Incident in #incident-2026-01-05 on 2026-01-05');
+    expect(postmortemFilename(draft)).toBe('postmortem-incident-2026-01-05-2026-01-05.md');
+  });
+
+  it('an empty window still gives a draft that says so', () => {
+    const empty = buildDraft(history([]), { title: 'Quiet', windowStart: NOW - 3_600_000, now: NOW, maxMessages: 5000 });
+    expect(empty.timeline).toEqual([]);
+    expect(empty.start).toBeUndefined();
+    const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(empty));
+    expect(md).toContain('No messages in the window');
+    expect(md).toContain('**Participants** (messages): TODO');
+  });
+
+  it('renders the three sections, the timeline table and TODOs from the bundled template', () => {
+    const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(draft));
+    expect(md).toMatchSnapshot();
+    for (const heading of ['## 1. When, what, who', '## 2. How: timeline', '## 3. Why', '## 4. Follow-up actions']) expect(md).toContain(heading);
+    expect(md).toContain('| 2026-01-05 09:15 UTC | alice | ↳ yes, deployed api v2.3.1 at 09:05 | deploy |');
+    expect(md).toMatch(/\*\*Root cause\*\*: TODO/);
+    expect(md).toContain('**duration** 28m00s');
+  });
+
+  it('Block Kit summary stays within Slack limits, also for a huge timeline', () => {
+    const blocks = renderPostmortemBlocks(draft, 'postmortem.md');
+    expect(blocks).toMatchSnapshot();
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ts: (1767600000 + i).toFixed(6), user: 'U0ALICE', text: `alert ${i} ${'x'.repeat(400)}` }));
+    const big = buildDraft(history(many, { truncated: true }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 3000 });
+    const bigBlocks = renderPostmortemBlocks(big, 'postmortem.md');
+    expect(bigBlocks.length).toBeLessThanOrEqual(50);
+    for (const block of bigBlocks) if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
+    expect(JSON.stringify(bigBlocks)).toContain('Only the newest 3,000 messages were read');
+  });
+});
