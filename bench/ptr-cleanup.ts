@@ -3,16 +3,19 @@
  * stale, Route 53 limited to 5 requests/s (real time, like the account limit). Runs observe → plan →
  * apply (every step, as the worker would, without Slack) and prints:
  * - Route 53 calls made vs the minimum possible (list pages + change batches), plus the calls the
- *   design adds on top (zone discovery, VPCs of each zone, one GetChange per zone at the end);
+ *   design adds on top (zone discovery with each zone's VPCs, one GetChange per zone at the end);
  * - wall time vs the rate-limit lower bound (minimum calls / 5 per second);
- * - peak RSS and heap of this process, which plays the worker.
+ * - peak RSS and heap of the worker process.
  * Targets: calls within 2% of the minimum, time within 10% of the bound, memory under 256 MB.
  *
- * The simulated account runs in a child process (this same file, PTR_BENCH_ROLE=sandbox), so the
- * memory measured is the worker's and the two sides do not share one event loop. Its clock runs 60×
- * real time only so Route 53's 30 s until INSYNC (propagation, not request rate) takes 0.5 s.
+ * Three processes, all from this file: this one orchestrates; the simulated account runs under tsx
+ * (PTR_BENCH_ROLE=sandbox; its clock runs 60× real time only so Route 53's 30 s until INSYNC, which
+ * is propagation and not request rate, takes 0.5 s); the worker (PTR_BENCH_ROLE=worker) is this file
+ * bundled with esbuild and run by plain Node, as production runs compiled JavaScript: measured under
+ * tsx, its loader thread alone would add about 100 MB of RSS.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
@@ -27,7 +30,7 @@ import type { KindContext, StepContext } from '../src/jobs/kind.js';
 import { MAX_VALUE_CHARS_PER_CHANGE, MAX_VALUES_PER_CHANGE } from '../src/jobs/ptr-cleanup/batches.js';
 import { RedisRecordBackups } from '../src/jobs/ptr-cleanup/backups.js';
 import { createPtrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
-import type { PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
+import type { CleanupPlan, PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../src/logger.js';
 
 const ZONES = 11;
@@ -35,6 +38,12 @@ const RECORDS = 100_000;
 const STALE_SHARE = 0.5;
 const RATE = 5;
 const PAGE = 300;
+/**
+ * The heap a worker in a 256 MB container should run with (set through NODE_OPTIONS in the
+ * deployment): without a cap V8 lets garbage from parsing SDK responses pile up to 300+ MB before a
+ * full collection, although the live data stays near 40 MB.
+ */
+const WORKER_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 interface Ready {
@@ -46,6 +55,19 @@ interface Ready {
   interfaces: number;
 }
 
+interface Result {
+  type: 'result';
+  calls: Record<string, number>;
+  attempts: number;
+  ms: { observe: number; plan: number; apply: number; steps: Record<string, number> };
+  memory: { rss: number; heap: number; byPhase: Record<string, number>; atPeak: NodeJS.MemoryUsage };
+  seen: number;
+  stale: number;
+  deleted: number;
+  planJsonBytes: number;
+  changeBatchesMin: number;
+}
+
 interface Stats {
   type: 'stats';
   ptrLeft: number;
@@ -53,7 +75,21 @@ interface Stats {
   distinctDeletes: number;
 }
 
-// ---------- the simulated account (child process) ----------
+function nextMessage<T extends { type: string }>(child: NodeJS.Process | ChildProcess, type: T['type']): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: T) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(message);
+    };
+    const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before '${type}'`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+// ---------- the simulated account ----------
 
 async function sandboxMain(): Promise<void> {
   const { VirtualClock } = await import('../src/sandbox/clock.js');
@@ -91,21 +127,7 @@ async function sandboxMain(): Promise<void> {
   });
 }
 
-// ---------- the worker (this process) ----------
-
-function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type']): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: T) => {
-      if (message.type !== type) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolve(message);
-    };
-    const onExit = (code: number | null) => reject(new Error(`sandbox process exited (${code}) before '${type}'`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
+// ---------- the worker ----------
 
 /** Counts Route 53 calls by operation (what we asked) and HTTP attempts (what the SDK sent, retries included). */
 function countingRoute53(endpoint: string, region: string) {
@@ -132,6 +154,8 @@ function countingRoute53(endpoint: string, region: string) {
 class MemoryPeak {
   rss = 0;
   heap = 0;
+  /** process.memoryUsage() when RSS peaked. */
+  atPeak: NodeJS.MemoryUsage | undefined;
   readonly byPhase: Record<string, number> = {};
   private phase = 'start';
   private readonly timer = setInterval(() => this.sample(), 50);
@@ -141,6 +165,7 @@ class MemoryPeak {
   }
   sample(): void {
     const usage = process.memoryUsage();
+    if (usage.rss > this.rss) this.atPeak = usage;
     this.rss = Math.max(this.rss, usage.rss);
     this.heap = Math.max(this.heap, usage.heapUsed);
     this.byPhase[this.phase] = Math.max(this.byPhase[this.phase] ?? 0, usage.heapUsed);
@@ -151,7 +176,7 @@ class MemoryPeak {
   }
 }
 
-/** Every step in order, checkpoints in memory: what the worker does, minus Slack. */
+/** Every step in order, checkpoints serialized as the runner would: what the worker does, minus Slack. */
 async function applyPlan(kind: ReturnType<typeof createPtrCleanupKind>, plan: PtrPlan, base: KindContext, jobId: string): Promise<{ state: PtrState; stepMs: Record<string, number> }> {
   const state = kind.initialState(plan);
   const stepMs: Record<string, number> = {};
@@ -176,89 +201,136 @@ async function applyPlan(kind: ReturnType<typeof createPtrCleanupKind>, plan: Pt
   return { state, stepMs };
 }
 
+async function workerMain(): Promise<void> {
+  const ready = await nextMessage<Ready>(process, 'ready');
+  const redis = new Redis(REDIS_URL);
+  const prefix = `dh-bench-ptr-${process.pid}`;
+  const route53 = countingRoute53(ready.endpoints.route53, ready.region);
+  const common = { region: ready.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 8 };
+  const clients: Clients = {
+    autoScaling: new AutoScalingClient({ ...common, endpoint: ready.endpoints.autoScaling }),
+    ec2: new EC2Client({ ...common, endpoint: ready.endpoints.ec2 }),
+    route53: route53.client,
+    pricing: new PricingClient({ ...common, endpoint: ready.endpoints.pricing }),
+    kube: new KubeConfig(),
+  };
+  const kind = createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) });
+  const settings = { requestsPerSecond: RATE, maxDeletesPerRun: RECORDS };
+  const base: KindContext = { clients, clock: systemClock, log: createLogger('silent'), settings };
+  const args: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
+
+  const memory = new MemoryPeak();
+  memory.enter('observe');
+  const t0 = performance.now();
+  let t1 = 0;
+  // Observation and plan go out of scope once the plan is stored: the worker gets it as JSON.
+  const planJson = await (async () => {
+    const observed = await kind.observe(base, args);
+    memory.enter('plan');
+    t1 = performance.now();
+    const outcome = kind.plan(observed, args, Date.now(), settings);
+    if (outcome.kind !== 'plan' || outcome.plan.mode !== 'cleanup') throw new Error('no cleanup plan');
+    return JSON.stringify(outcome.plan);
+  })();
+  const planJsonBytes = Buffer.byteLength(planJson);
+  const plan = JSON.parse(planJson) as CleanupPlan;
+  const t2 = performance.now();
+  memory.enter('apply');
+  const { state, stepMs } = await applyPlan(kind, plan, base, `bench-${process.pid}`);
+  const t3 = performance.now();
+  memory.stop();
+
+  // The fewest change batches Route 53's limits allow, zone by zone.
+  const changeBatchesMin = plan.zones.reduce((sum, zone) => {
+    const values = zone.records.reduce((n, r) => n + r[2].length, 0);
+    const chars = zone.records.reduce((n, r) => n + r[2].reduce((c, v) => c + v.length, 0), 0);
+    return sum + Math.max(Math.ceil(values / MAX_VALUES_PER_CHANGE), Math.ceil(chars / MAX_VALUE_CHARS_PER_CHANGE));
+  }, 0);
+  const result: Result = {
+    type: 'result',
+    calls: route53.calls,
+    attempts: route53.attempts(),
+    ms: { observe: t1 - t0, plan: t2 - t1, apply: t3 - t2, steps: stepMs },
+    memory: { rss: memory.rss, heap: memory.heap, byPhase: memory.byPhase, atPeak: memory.atPeak! },
+    seen: plan.totals.ptr,
+    stale: plan.totals.stale,
+    deleted: Object.values(state.zones).reduce((sum, zone) => sum + zone.applied, 0),
+    planJsonBytes,
+    changeBatchesMin,
+  };
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  process.send!(result, () => process.exit(0));
+}
+
+// ---------- the orchestrator ----------
+
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
+async function bundleWorker(): Promise<string> {
+  const { build } = await import('esbuild');
+  const dir = join(process.cwd(), 'node_modules/.cache/deckhand-bench');
+  mkdirSync(dir, { recursive: true });
+  // Inside node_modules/.cache so the bundle's bare imports resolve to the project's node_modules.
+  const outfile = join(dir, `ptr-cleanup-worker-${process.pid}.mjs`);
+  await build({ entryPoints: [fileURLToPath(import.meta.url)], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
+  return outfile;
+}
+
 export async function run(): Promise<void> {
-  const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, PTR_BENCH_ROLE: 'sandbox' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const redis = new Redis(REDIS_URL);
-  const prefix = `dh-bench-ptr-${process.pid}`;
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const sandbox = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...env, PTR_BENCH_ROLE: 'sandbox' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const workerFile = await bundleWorker();
+  const worker = fork(workerFile, [], { execArgv: WORKER_NODE_FLAGS, env: { ...env, PTR_BENCH_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    const ready = await nextMessage<Ready>(child, 'ready');
+    const ready = await nextMessage<Ready>(sandbox, 'ready');
     console.log(`sandbox: ${ZONES} zones, ${Object.values(ready.zoneSizes).reduce((a, b) => a + b, 0).toLocaleString('en-US')} record sets (incl. SOA/NS), ${ready.interfaces.toLocaleString('en-US')} network interfaces; Route 53 limited to ${RATE} requests/s`);
-    const route53 = countingRoute53(ready.endpoints.route53, ready.region);
-    const common = { region: ready.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 8 };
-    const clients: Clients = {
-      autoScaling: new AutoScalingClient({ ...common, endpoint: ready.endpoints.autoScaling }),
-      ec2: new EC2Client({ ...common, endpoint: ready.endpoints.ec2 }),
-      route53: route53.client,
-      pricing: new PricingClient({ ...common, endpoint: ready.endpoints.pricing }),
-      kube: new KubeConfig(),
-    };
-    const kind = createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) });
-    const settings = { requestsPerSecond: RATE, maxDeletesPerRun: RECORDS };
-    const base: KindContext = { clients, clock: systemClock, log: createLogger('silent'), settings };
-    const args: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
+    const started = performance.now();
+    worker.send(ready);
+    const result = await nextMessage<Result>(worker, 'result');
+    const wallMs = performance.now() - started;
+    sandbox.send({ type: 'stats' });
+    const stats = await nextMessage<Stats>(sandbox, 'stats');
 
-    const memory = new MemoryPeak();
-    memory.enter('observe');
-    const t0 = performance.now();
-    const observed = await kind.observe(base, args);
-    memory.enter('plan');
-    const t1 = performance.now();
-    const outcome = kind.plan(observed, args, Date.now(), settings);
-    if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
-    const planJsonBytes = Buffer.byteLength(JSON.stringify(outcome.plan));
-    const t2 = performance.now();
-    memory.enter('apply');
-    const { state, stepMs } = await applyPlan(kind, outcome.plan, base, `bench-${process.pid}`);
-    const t3 = performance.now();
-    memory.stop();
-
-    // The minimum possible: every page of every zone, and change batches as full as Route 53 allows.
     const listPagesMin = Object.values(ready.zoneSizes).reduce((sum, size) => sum + Math.ceil(size / PAGE), 0);
-    const changeBatchesMin = outcome.plan.zones.reduce((sum, zone) => {
-      const values = zone.records.reduce((n, r) => n + r[2].length, 0);
-      const chars = zone.records.reduce((n, r) => n + r[2].reduce((c, v) => c + v.length, 0), 0);
-      return sum + Math.max(Math.ceil(values / MAX_VALUES_PER_CHANGE), Math.ceil(chars / MAX_VALUE_CHARS_PER_CHANGE));
-    }, 0);
-    const minimum = listPagesMin + changeBatchesMin;
-    const c = route53.calls;
-    const listPages = c.ListResourceRecordSetsCommand ?? 0;
-    const changeBatches = c.ChangeResourceRecordSetsCommand ?? 0;
+    const minimum = listPagesMin + result.changeBatchesMin;
+    const c = result.calls;
+    const listAndChange = (c.ListResourceRecordSetsCommand ?? 0) + (c.ChangeResourceRecordSetsCommand ?? 0);
     const discovery = (c.ListHostedZonesCommand ?? 0) + (c.GetHostedZoneCommand ?? 0);
     const insync = c.GetChangeCommand ?? 0;
-    const total = listPages + changeBatches + discovery + insync;
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
     const boundMs = (minimum / RATE) * 1000;
-    const wallMs = t3 - t0;
-    const deleted = Object.values(state.zones).reduce((sum, zone) => sum + zone.applied, 0);
+    const steps = Object.entries(result.ms.steps);
+    const deleteMs = steps.filter(([id]) => id.startsWith('delete/')).reduce((n, [, ms]) => n + ms, 0);
 
-    child.send({ type: 'stats' });
-    const stats = await nextMessage<Stats>(child, 'stats');
-
-    console.log(`plan: ${outcome.plan.mode === 'cleanup' ? outcome.plan.totals.ptr.toLocaleString('en-US') : 0} PTR records seen, ${outcome.plan.zones.reduce((n, z) => n + z.records.length, 0).toLocaleString('en-US')} stale; stored plan JSON ${mb(planJsonBytes)}`);
-    console.log(`applied: ${deleted.toLocaleString('en-US')} deleted; sandbox saw ${stats.deletes.toLocaleString('en-US')} DELETEs (${stats.distinctDeletes.toLocaleString('en-US')} distinct), ${stats.ptrLeft.toLocaleString('en-US')} PTR records left`);
+    console.log(`plan: ${result.seen.toLocaleString('en-US')} PTR records seen, ${result.stale.toLocaleString('en-US')} stale; the stored plan is ${mb(result.planJsonBytes)} of JSON`);
+    console.log(`applied: ${result.deleted.toLocaleString('en-US')} deleted; the sandbox saw ${stats.deletes.toLocaleString('en-US')} DELETEs (${stats.distinctDeletes.toLocaleString('en-US')} distinct), ${stats.ptrLeft.toLocaleString('en-US')} PTR records left`);
     console.log('');
     console.log('Route 53 calls');
-    console.log(`  list pages + change batches: ${listPages + changeBatches} made vs ${minimum} minimum (${listPagesMin} pages + ${changeBatchesMin} batches): ${pct((listPages + changeBatches) / minimum)}   target ≤ +2%`);
-    console.log(`  added by the design: ${discovery} zone discovery (ListHostedZones + GetHostedZone per private zone for its VPCs), ${insync} GetChange (INSYNC at the end)`);
-    console.log(`  all calls: ${total} (${pct(total / minimum)} over the minimum); HTTP attempts incl. SDK retries: ${route53.attempts()}`);
+    console.log(`  list pages + change batches: ${listAndChange} made vs ${minimum} minimum (${listPagesMin} pages + ${result.changeBatchesMin} batches): ${pct(listAndChange / minimum)}   target ≤ +2%`);
+    console.log(`  added by the design: ${discovery} zone discovery (ListHostedZones, GetHostedZone per private zone for its VPCs), ${insync} GetChange (INSYNC at the end)`);
+    console.log(`  all calls: ${total} (${pct(total / minimum)}); HTTP attempts incl. SDK retries: ${result.attempts}`);
     console.log('Wall time');
     console.log(`  ${seconds(wallMs)} vs rate-limit bound ${seconds(boundMs)} (${minimum} calls / ${RATE} per s): ${pct(wallMs / boundMs)}   target ≤ +10%`);
-    const zoneSteps = Object.entries(stepMs).filter(([id]) => id.startsWith('delete/'));
-    console.log(`  observe ${seconds(t1 - t0)}, plan ${seconds(t2 - t1)}, delete ${seconds(zoneSteps.reduce((n, [, ms]) => n + ms, 0))} in ${zoneSteps.length} zones, INSYNC ${seconds(stepMs.insync ?? 0)}, backup file ${seconds(stepMs['backup-file'] ?? 0)}`);
-    console.log('Memory of the worker process');
-    console.log(`  peak RSS ${mb(memory.rss)}, peak heap ${mb(memory.heap)}   target < 256 MB`);
-    console.log(`  peak heap by phase: ${Object.entries(memory.byPhase).map(([phase, bytes]) => `${phase} ${mb(bytes)}`).join(', ')}`);
-    if (stats.distinctDeletes !== stats.deletes || deleted !== stats.deletes) throw new Error('a record was deleted twice or a delete went uncounted');
-    for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
+    console.log(`  (the design's own floor: ${total} calls / ${RATE} per s = ${seconds((total / RATE) * 1000)}, ${pct(wallMs / ((total / RATE) * 1000))})`);
+    console.log(`  observe ${seconds(result.ms.observe)}, plan ${seconds(result.ms.plan)}, delete ${seconds(deleteMs)} in ${steps.length - 2} zones, INSYNC ${seconds(result.ms.steps.insync ?? 0)}, backup file ${seconds(result.ms.steps['backup-file'] ?? 0)}`);
+    console.log('Memory of the worker process (plain Node, compiled)');
+    console.log(`  peak RSS ${mb(result.memory.rss)}, peak heap ${mb(result.memory.heap)}   target < 256 MB`);
+    const p = result.memory.atPeak;
+    console.log(`  at the RSS peak: heap used ${mb(p.heapUsed)} of ${mb(p.heapTotal)} committed, external ${mb(p.external)} (array buffers ${mb(p.arrayBuffers)})`);
+    console.log(`  peak heap by phase: ${Object.entries(result.memory.byPhase).map(([phase, bytes]) => `${phase} ${mb(bytes)}`).join(', ')}`);
+    if (stats.distinctDeletes !== stats.deletes || result.deleted !== stats.deletes || result.deleted !== result.stale) {
+      throw new Error('a record was deleted twice, skipped, or went uncounted');
+    }
   } finally {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-    if (child.connected) child.send({ type: 'stop' });
+    if (sandbox.connected) sandbox.send({ type: 'stop' });
+    if (worker.exitCode === null) worker.kill();
+    rmSync(workerFile, { force: true });
   }
 }
 
 if (process.env.PTR_BENCH_ROLE === 'sandbox') await sandboxMain();
+if (process.env.PTR_BENCH_ROLE === 'worker') await workerMain();
