@@ -241,7 +241,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (url.pathname.startsWith('/upload/')) {
       const upload = uploads.get(url.pathname.slice('/upload/'.length));
       if (!upload) return send(res, 404, { ok: false });
-      upload.content = raw.toString('utf8');
+      upload.content = uploadedContent(req.headers['content-type'], raw);
       calls.push({ method: 'files.upload', body: { file: upload.filename }, at: Date.now(), status: 200 });
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('OK');
@@ -373,6 +373,17 @@ function asArray(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;
   if (typeof value === 'string' && value.startsWith('[')) return JSON.parse(value) as unknown[];
   return [];
+}
+
+/** The file's bytes: the WebClient's filesUploadV2 sends multipart/form-data, other clients a raw body. */
+function uploadedContent(contentType: string | undefined, raw: Buffer): string {
+  const boundary = /multipart\/form-data;.*boundary=("?)([^";]+)\1/i.exec(contentType ?? '')?.[2];
+  const text = raw.toString('utf8');
+  if (!boundary) return text;
+  const part = text.split(`--${boundary}`).find((p) => /content-disposition:[^\r\n]*filename=/i.test(p));
+  if (!part) return text;
+  const body = part.slice(part.indexOf('\r\n\r\n') + 4);
+  return body.endsWith('\r\n') ? body.slice(0, -2) : body;
 }
 
 function parseBody(contentType: string | undefined, raw: Buffer): Record<string, unknown> {
