@@ -19,6 +19,7 @@ const USERS = {
 } as const;
 type UserName = keyof typeof USERS;
 const CHANNEL = 'C0OPS';
+const INCIDENT_CHANNEL = 'C0INCIDENT';
 
 /** Policy for the sandbox: alice requests, bob approves, carol is read-only. */
 const SANDBOX_POLICY = `# written by deckhand sandbox
@@ -27,7 +28,38 @@ commands:
   rollout: { run: ["@sre"], approve: ["@sre-leads"] }
   ptr-cleanup: { run: ["@sre"], approve: ["@sre-leads"] }
   resize: { run: ["@sre"], approve: ["@sre-leads"] }
+  postmortem: { run: ["@sre"] }
+  cost: { run: ["*"] }
 `;
+
+/** A short incident, minutes before the sandbox started, for `/deckhand postmortem #incident-2026-01-05`. */
+const INCIDENT: { min: number; user: string; text: string; pinned?: boolean; replyTo?: number }[] = [
+  { min: 0, user: 'U0ALICE', text: ':rotating_light: PagerDuty alert fired: checkout-api p99 latency above 2 s (SEV2). I have it.' },
+  { min: 1, user: 'U0BOB', text: 'Looking too. Only checkout-api is slow, everything else is normal.' },
+  { min: 3, user: 'U0ALICE', text: 'Last deploy of checkout-api was 3 days ago and only changed texts; ruling out new code.' },
+  { min: 6, user: 'U0BOB', text: 'checkout-db (RDS, gp2 300 GiB) read IOPS pinned at 900 since 09:10: burst credits are gone.', pinned: true },
+  { min: 8, user: 'U0ALICE', text: 'The queue-depth alert just fired as well, late because Prometheus polls CloudWatch.', replyTo: 3 },
+  { min: 11, user: 'U0BOB', text: 'Reads on the orders table are 10x normal for hours, and it has no cache.', replyTo: 3 },
+  { min: 14, user: 'U0ALICE', text: 'Mitigation: switching checkout-db storage to gp3 with 3000 IOPS, and pausing the push-notification queue to cut reads.' },
+  { min: 19, user: 'U0CAROL', text: 'The mobile 4.12 release went to 20% of users on Monday. It fetches the whole order history on start.' },
+  { min: 50, user: 'U0ALICE', text: 'Storage modification still optimizing; latency improving.' },
+  { min: 88, user: 'U0BOB', text: 'p99 back to normal, resolved. Resuming the push queue.' },
+  { min: 93, user: 'U0ALICE', text: 'Follow-ups: cache the orders table, put client releases into monitoring, move checkout-db back off provisioned IOPS.', pinned: true },
+];
+
+function seedIncident(sandbox: Sandbox): void {
+  const start = sandbox.clock.now() - 2 * 3_600_000;
+  const ts = (i: number) => `${Math.floor(start / 1000) + INCIDENT[i]!.min * 60}.${String(i).padStart(6, '0')}`;
+  INCIDENT.forEach((m, i) => {
+    sandbox.slack.seedMessage(INCIDENT_CHANNEL, {
+      user: m.user,
+      text: m.text,
+      ts: ts(i),
+      ...(m.pinned ? { pinned: true } : {}),
+      ...(m.replyTo !== undefined ? { threadTs: ts(m.replyTo) } : {}),
+    });
+  });
+}
 
 interface CliOptions {
   cloudOnly: boolean;
@@ -59,9 +91,10 @@ export async function main(args: string[]): Promise<void> {
     slack: {
       users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
       usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
-      channels: { [CHANNEL]: 'ops' },
+      channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
     },
   });
+  seedIncident(sandbox);
   const envFile = resolve('.sandbox/env');
   sandbox.writeEnvFile(envFile);
   const policyFile = resolve('.sandbox/policy.yaml');
@@ -119,6 +152,8 @@ You are alice in #ops. Try:
   /deckhand rollout eks-prod-workers          then: as bob, click 1 (Approve)
   /deckhand ptr-cleanup
   /deckhand resize data/redis-data-redis-ha-0 20Gi
+  /deckhand postmortem #incident-2026-01-05 --title "Checkout latency"
+  /deckhand cost m5.large --count 6 --ebs gp3:100
   /deckhand jobs
 Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
     .map(([name, u]) => `${name} (${u.note})`)
