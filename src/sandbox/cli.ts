@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
 import { slashCommand, click } from './slack/signed-client.js';
-import { renderBlocks, type TerminalButton } from './terminal/render.js';
+import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../runtime.js';
 
 const USERS = {
@@ -141,7 +141,7 @@ export async function main(args: string[]): Promise<void> {
 function runTerminal(sandbox: Sandbox, botUrl: string, signingSecret: string, shutdown: () => Promise<void>): void {
   let user: UserName = 'alice';
   let buttons: (TerminalButton & { messageTs: string })[] = [];
-  const printed = new Map<string, number>();
+  const printed = new Map<string, { versions: number; lines: string[] }>();
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const prompt = () => rl.setPrompt(`${user}@#ops> `);
 
@@ -164,16 +164,15 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
   const watcher = setInterval(() => {
     for (const message of sandbox.slack.messages(CHANNEL)) {
       if (message.ephemeralTo && message.ephemeralTo !== USERS[user].id) continue;
-      const key = `${message.ts}`;
-      const seen = printed.get(key) ?? 0;
-      if (message.history.length <= seen) continue;
-      printed.set(key, message.history.length);
+      const seen = printed.get(message.ts);
+      if (seen && message.history.length <= seen.versions) continue;
       const latest = message.history[message.history.length - 1]!;
       const { lines, buttons: found } = renderBlocks(latest.blocks, latest.text);
+      printed.set(message.ts, { versions: message.history.length, lines });
       const where = message.threadTs && message.threadTs !== message.ts ? '  ↳ ' : '';
-      const tag = seen > 0 ? '(updated) ' : message.ephemeralTo ? '(only you) ' : '';
+      const tag = seen ? '(updated) ' : message.ephemeralTo ? '(only you) ' : '';
       process.stdout.write('\n');
-      for (const line of lines) console.log(`${where}${tag}${line}`);
+      for (const line of seen ? changedLines(seen.lines, lines) : lines) if (line.trim()) console.log(`${where}${tag}${line}`);
       for (const file of message.files ?? []) console.log(`${where}[file] ${file.title} (${file.content.split('\n').length} lines)`);
       if (found.length > 0) {
         buttons = found.map((b) => ({ ...b, messageTs: message.ts }));

@@ -52,9 +52,16 @@ export function renderBlocks(blocks: unknown[], fallbackText: string): { lines: 
 function plain(text: string | undefined): string {
   return (text ?? '')
     .replace(/<@([A-Z0-9]+)>/g, '@$1')
+    .replace(/<!date\^[^|>]*\|([^>]+)>/g, '$1')
     .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<!([a-z]+)>/g, '@$1')
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+}
+
+/** The lines of an updated message that were not there before, so a status card prints only what changed. */
+export function changedLines(previous: string[], current: string[]): string[] {
+  const before = new Set(previous);
+  return current.filter((line) => !before.has(line));
 }

@@ -1,4 +1,4 @@
-import { renderBlocks } from '../../../src/sandbox/terminal/render.js';
+import { changedLines, renderBlocks } from '../../../src/sandbox/terminal/render.js';
 
 describe('renderBlocks (the sandbox terminal in place of the Slack client)', () => {
   it('prints headers, sections, fields and context as text and numbers the buttons', () => {
@@ -23,6 +23,12 @@ describe('renderBlocks (the sandbox terminal in place of the Slack client)', () 
       ['Approve', 'deckhand_approve', '{"planId":"p-1"}'],
       ['Reject', 'deckhand_reject', '{"planId":"p-1"}'],
     ]);
+  });
+
+  it('prints Slack date tokens as their fallback text and, for an update, only the lines that changed', () => {
+    const { lines } = renderBlocks([{ type: 'section', text: { text: 'started <!date^1767605736^{time}|2026-01-05T09:35:36Z>' } }], '');
+    expect(lines).toEqual(['started 2026-01-05T09:35:36Z']);
+    expect(changedLines(['Step 1 of 8', 'elapsed 0s', '[Cancel]'], ['Step 2 of 8', 'elapsed 1m', '[Cancel]'])).toEqual(['Step 2 of 8', 'elapsed 1m']);
   });
 
   it('falls back to the message text when there are no blocks', () => {
