@@ -56,7 +56,7 @@ export function renderPostmortemBlocks(d: PostmortemDraft, filename: string): Kn
   return [
     header(`Postmortem draft: ${d.title}`),
     section(
-      `*Channel* <#${d.channel.id}>\n*When* ${when}\n*Who* ${who}\n*Read* ${d.messageCount} messages (${d.threadCount} threads), ${d.pinned.length} pinned, since ${slackDate(d.windowStart)}`,
+      `*Channel* <#${d.channel.id}>\n*When* ${when}\n*Who* ${who}\n*Read* ${d.messageCount} messages (threads: ${d.threadCount}, pinned: ${d.pinned.length}), since ${slackDate(d.windowStart)}`,
     ),
     ...(lines.length ? [section(`*Key moments*\n${lines.join('\n')}`)] : []),
     ...(d.truncated ? [context(`:warning: Only the newest ${d.maxMessages.toLocaleString('en-US')} messages were read; narrow the window with \`--since\` for the rest.`)] : []),
