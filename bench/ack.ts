@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
   const redis = createRedis(REDIS_URL, 'general');
   const queueConnection = createRedis(REDIS_URL, 'queue');
   const deckhand = createBotApp({
-    config, log, redis, kinds, clock: systemClock, clients: {} as Clients,
+    config, log, redis, kinds, reports: new Map(), clock: systemClock, clients: {} as Clients,
     plans: new PlanStore(redis, prefix), locks: new TargetLocks(redis, prefix), signals: new RunSignals(redis, prefix),
     audit: new AuditLog(redis, prefix, log), queue: createRunQueue(queueConnection, prefix),
   });
