@@ -1,0 +1,67 @@
+/** gatherChannel against the Slack stand-in with the real WebClient: bounds, pacing, names, errors. */
+import { WebClient } from '@slack/web-api';
+import { systemClock } from '../../../src/integrations/clock.js';
+import { gatherChannel } from '../../../src/reports/postmortem/gather.js';
+import { TierPacer } from '../../../src/reports/postmortem/pacer.js';
+import { VirtualClock } from '../../../src/sandbox/clock.js';
+import { startSlackStandIn, type SlackStandIn } from '../../../src/sandbox/slack/web-api.js';
+
+const CHANNEL = 'C0INC';
+
+describe('gatherChannel', () => {
+  let slack: SlackStandIn;
+  let client: WebClient;
+  beforeEach(async () => {
+    slack = await startSlackStandIn({ users: { U0A: { name: 'alice' } }, channels: { [CHANNEL]: 'incident' } });
+    client = new WebClient('xoxb-test', { slackApiUrl: slack.url });
+  });
+  afterEach(() => slack.stop());
+
+  it('keeps the newest messages up to the bound and says it stopped', async () => {
+    for (let i = 0; i < 450; i++) slack.seedMessage(CHANNEL, { user: i % 3 ? 'U0A' : 'U0GONE', ts: `${1_767_600_000 + i}.000000`, text: `m${i}` });
+    const history = await gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: 1_767_500_000_000, maxMessages: 300 });
+    expect(history.truncated).toBe(true);
+    expect(history.messages).toHaveLength(300);
+    expect(history.messages[0]!.text).toBe('m150');
+    expect(history.messages.at(-1)!.text).toBe('m449');
+    expect(slack.callsTo('conversations.history')).toHaveLength(2);
+    // A user users.info does not know keeps its id; the known one gets a name.
+    expect(history.userNames).toEqual({ U0A: 'alice' });
+  });
+
+  it('reads everything when it fits, and only messages after `oldest`', async () => {
+    for (let i = 0; i < 10; i++) slack.seedMessage(CHANNEL, { user: 'U0A', ts: `${1_767_600_000 + i * 60}.000000`, text: `m${i}` });
+    const history = await gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: (1_767_600_000 + 4 * 60) * 1000, maxMessages: 300 });
+    expect(history.truncated).toBe(false);
+    expect(history.messages.map((m) => m.text)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
+    expect(history.channel).toEqual({ id: CHANNEL, name: 'incident', isPrivate: false });
+  });
+
+  it('explains channels it cannot find or read', async () => {
+    await expect(gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, target: { name: 'nope' }, oldestMs: 0, maxMessages: 10 })).rejects.toThrow(
+      'No channel #nope that deckhand can see. Check the name, or pass the channel id.',
+    );
+    slack.failNext('conversations.history', { error: 'not_in_channel' });
+    await expect(gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: 0, maxMessages: 10 })).rejects.toThrow(
+      'deckhand is not a member of #incident: invite it (`/invite @deckhand`) and try again.',
+    );
+  });
+});
+
+describe('TierPacer', () => {
+  it('lets a burst through, then spaces requests to the tier rate', async () => {
+    const clock = new VirtualClock(0, 0);
+    const pacer = new TierPacer(clock, 50, 2);
+    await pacer.take();
+    await pacer.take();
+    await pacer.take();
+    let fourth = false;
+    const pending = pacer.take().then(() => (fourth = true));
+    await clock.advance(1_000, 100);
+    expect(fourth).toBe(false);
+    await clock.advance(300, 100);
+    await pending;
+    expect(fourth).toBe(true);
+    clock.stop();
+  });
+});
