@@ -31,6 +31,7 @@ export async function prepare(ctx: RolloutContext): Promise<void> {
   if (holder && holder !== ctx.planId) throw new RefusalError(`another rollout (${holder}) holds the lock on ${plan.group}`);
 
   if (!state.recorded) {
+    state.runId = ctx.planId;
     state.startedAt = ctx.clock.now();
     state.recorded = {
       suspendedByUs: PROCESSES_TO_SUSPEND.filter((p) => !group.suspendedProcesses.includes(p)),
@@ -98,18 +99,20 @@ export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: 
 }
 
 /**
- * Restore everything the run changed. Reads what to restore from the checkpoint, or from the group's
- * tag when the run died before its first checkpoint. Safe to run any number of times.
+ * Restore everything the run changed, as recorded in the checkpoint before each change (the group's
+ * tag mirrors it for people looking at the group). Safe to run any number of times.
  */
-export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState; planId?: string }): Promise<string[]> {
+export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }): Promise<string[]> {
   const { clients, clock, plan, state } = input;
   const r = <T>(call: () => Promise<T>) => retrying(clock, undefined, call);
   const done: string[] = [];
   const group = await r(() => describeGroup(clients.autoScaling, plan.group));
   if (!group) return done;
-  const recorded = state.recorded ?? fromTag(group.tags[ORIGINAL_TAG]);
-  const ours = group.tags[LOCK_TAG] === undefined || input.planId === undefined || group.tags[LOCK_TAG] === input.planId;
-  if (!recorded || !ours) return done;
+  // Another run holding the group now (ours died and was cleaned before): leave its changes alone.
+  const holder = group.tags[LOCK_TAG];
+  if (!state.runId || (holder !== undefined && holder !== state.runId)) return done;
+  const recorded = state.recorded;
+  if (!recorded) return done;
 
   const toResume = recorded.suspendedByUs.filter((p) => group.suspendedProcesses.includes(p));
   if (toResume.length) {
@@ -139,7 +142,7 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
   let released = 0;
   for (const planned of plan.nodes) {
     const node = planned.nodeName ? nodes.get(planned.nodeName) : undefined;
-    if (!node || node.annotations[OWNER_ANNOTATION] === undefined) continue;
+    if (!node || node.annotations[OWNER_ANNOTATION] !== state.runId) continue;
     await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
     await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
     if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
@@ -153,14 +156,4 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
     done.push('released the lock');
   }
   return done;
-}
-
-function fromTag(value: string | undefined): Recorded | undefined {
-  if (!value) return undefined;
-  try {
-    const parsed = JSON.parse(value) as { suspendedByUs?: string[]; autoscalerReplicas?: number };
-    return { suspendedByUs: parsed.suspendedByUs ?? [], autoscalerReplicas: parsed.autoscalerReplicas, annotatedNodes: [] };
-  } catch {
-    return undefined;
-  }
 }

@@ -213,6 +213,8 @@ export interface WaveState {
 }
 
 export interface RolloutState {
+  /** The plan id this run locked the group with (cleanup touches only what this run owns). */
+  runId?: string;
   startedAt?: number;
   /** What the run changed and must restore (also mirrored as tags on the group). */
   recorded?: {

@@ -3,7 +3,8 @@ import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { LOCK_TAG, ORIGINAL_TAG, SCALE_DOWN_DISABLED } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
-import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
+import { RefusalError } from '../../../../src/errors.js';
+import { describeGroup, setGroupTags } from '../../../../src/integrations/aws/auto-scaling.js';
 import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
 import { listPods } from '../../../../src/integrations/kubernetes/pods.js';
 import { runRollout } from './harness.js';
@@ -58,5 +59,17 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
 
     const again = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false });
     expect(planRollout(again, { group: GROUP, canary: false, dryRun: false }, env.clock.now(), {})).toMatchObject({ kind: 'plan', empty: true });
+  });
+
+  test('never two rollouts on one group: a run whose group another rollout holds refuses before changing anything', async () => {
+    const p = await plan(env);
+    await setGroupTags(env.clients.autoScaling, GROUP, { [LOCK_TAG]: 'plan-other' });
+    const before = env.log.entries.length;
+    const { error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    expect(error).toBeInstanceOf(RefusalError);
+    expect(String(error)).toMatch(/another rollout \(plan-other\) holds the lock/);
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: rolloutKind.initialState(p) });
+    expect(env.log.entries.slice(before)).toEqual([]);
+    expect((await describeGroup(env.clients.autoScaling, GROUP))!.tags[LOCK_TAG]).toBe('plan-other');
   });
 });
