@@ -1,9 +1,9 @@
 /**
- * Paces requests to Route 53's account-wide rate (every caller in the account shares it): a token
- * bucket like the one Route 53 keeps, refilled at `requestsPerSecond` and holding one second's worth,
- * so a pause (reading network interfaces) is followed by a short burst instead of lost time. Waiters
- * reserve their token, so concurrent callers are served in order. A throttled request halves the rate
- * (down to 1/8); requests that pass on their first attempt bring it back.
+ * Paces requests to Route 53's account-wide rate (every caller in the account shares it). Slots are
+ * handed out in order, evenly spaced, never in bursts: Route 53's own bucket then stays full, so a
+ * request delayed on our side (a busy event loop) cannot bunch up with the next one and be throttled.
+ * A throttled request widens the spacing (up to 8×), requests that pass on their first attempt narrow
+ * it back. Slots already handed out keep their time.
  */
 import type { Clock } from '../../integrations/clock.js';
 import type { Pacer } from '../../integrations/aws/route53.js';
@@ -11,32 +11,24 @@ import type { Pacer } from '../../integrations/aws/route53.js';
 const MAX_SLOWDOWN = 8;
 
 export class RequestPacer implements Pacer {
-  private readonly baseRatePerMs: number;
-  private ratePerMs: number;
-  private tokens: number;
-  private last: number;
+  private nextSlot = Number.NEGATIVE_INFINITY;
+  private intervalMs: number;
+  private readonly baseIntervalMs: number;
 
   constructor(
     private readonly clock: Clock,
     requestsPerSecond: number,
   ) {
-    this.baseRatePerMs = requestsPerSecond / 1000;
-    this.ratePerMs = this.baseRatePerMs;
-    this.tokens = this.capacity;
-    this.last = clock.now();
-  }
-
-  private get capacity(): number {
-    return Math.max(1, this.ratePerMs * 1000);
+    this.baseIntervalMs = 1000 / requestsPerSecond;
+    this.intervalMs = this.baseIntervalMs;
   }
 
   /** Resolves when this request may be sent; rejects if `signal` aborts the wait. */
   async take(signal?: AbortSignal): Promise<void> {
     const now = this.clock.now();
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.ratePerMs);
-    this.last = now;
-    this.tokens -= 1;
-    if (this.tokens < 0) await this.clock.sleep(-this.tokens / this.ratePerMs, signal);
+    const slot = Math.max(now, this.nextSlot);
+    this.nextSlot = slot + this.intervalMs;
+    if (slot > now) await this.clock.sleep(slot - now, signal);
   }
 
   /** The same pacer, its waits aborted by `signal` (a run's cancel or the worker's shutdown). */
@@ -47,16 +39,15 @@ export class RequestPacer implements Pacer {
   /** After a request: `attempts` > 1 means the SDK retried it (throttled or 5xx). */
   settled(attempts: number): void {
     if (attempts > 1) this.slowDown();
-    else this.ratePerMs = Math.min(this.baseRatePerMs, this.ratePerMs * 1.1);
+    else this.intervalMs = Math.max(this.baseIntervalMs, this.intervalMs * 0.9);
   }
 
   slowDown(): void {
-    this.ratePerMs = Math.max(this.baseRatePerMs / MAX_SLOWDOWN, this.ratePerMs / 2);
-    this.tokens = Math.min(this.tokens, this.capacity);
+    this.intervalMs = Math.min(this.intervalMs * 2, this.baseIntervalMs * MAX_SLOWDOWN);
   }
 
-  get requestsPerSecond(): number {
-    return this.ratePerMs * 1000;
+  get currentIntervalMs(): number {
+    return this.intervalMs;
   }
 }
 

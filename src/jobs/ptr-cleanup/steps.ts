@@ -169,10 +169,12 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
   }
   progress.complete = true;
   reportProgress(ctx, verb);
-  await ctx.progress.milestone(zoneMilestone(zone, progress, action));
+  await ctx.progress.milestone(zoneMilestone(ctx, zone, progress, action));
 }
 
-function zoneMilestone(zone: ZoneRecords, progress: ZoneProgress, action: ChangeAction): string {
+const PROBLEMS_PER_MILESTONE = 10;
+
+function zoneMilestone(ctx: Ctx, zone: ZoneRecords, progress: ZoneProgress, action: ChangeAction): string {
   const extras = [
     progress.droppedLive && `${progress.droppedLive} kept (IP in use again)`,
     progress.changedSincePlan && `${progress.changedSincePlan} left alone (changed since the plan)`,
@@ -180,7 +182,10 @@ function zoneMilestone(zone: ZoneRecords, progress: ZoneProgress, action: Change
     progress.rejected && `${progress.rejected} rejected by Route 53`,
   ].filter(Boolean);
   const verb = action === 'DELETE' ? 'deleted' : 're-created';
-  return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.length}${extras.length ? ` (${extras.join(', ')})` : ''}.`;
+  const problems = ctx.state.problems.filter((p) => p.zone === zone.name);
+  const listed = problems.slice(0, PROBLEMS_PER_MILESTONE).map((p) => `\n• \`${p.name}\`: ${p.problem}`);
+  const more = problems.length > PROBLEMS_PER_MILESTONE ? `\n… and ${problems.length - PROBLEMS_PER_MILESTONE} more` : '';
+  return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.length}${extras.length ? ` (${extras.join(', ')})` : ''}.${listed.join('')}${more}`;
 }
 
 async function waitInsync(ctx: Ctx): Promise<void> {

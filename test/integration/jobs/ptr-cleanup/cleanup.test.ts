@@ -111,6 +111,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
         '99.1.0.10.in-addr.arpa.: changed since the plan: left alone',
       ]),
     );
+    expect(run.record.milestones.find((m) => m.startsWith('10.in-addr.arpa.'))).toContain('• `99.1.0.10.in-addr.arpa.`: changed since the plan: left alone');
     // One clean batch per zone after isolation; nothing deleted twice.
     const deleted = deletesIn(sandbox.log).slice(deletesBefore);
     expect(new Set(deleted).size).toBe(deleted.length);
