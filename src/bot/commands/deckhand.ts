@@ -134,11 +134,11 @@ async function runReport(
   if (!parsedArgs) return;
   const ctx = { clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id, clock: deps.clock, log: log.child({ report: name }), templates: deps.templates };
   const output = await report.run(ctx, parsedArgs.args);
-  await deps.audit.append({ actor: command.user_id, action: 'report.posted', target: name, details: { channel: command.channel_id } });
   const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
   for (const file of output.files ?? []) {
     await client.filesUploadV2({ channel_id: command.channel_id, thread_ts: posted.ts!, filename: file.filename, title: file.title, content: file.content });
   }
+  await deps.audit.append({ actor: command.user_id, action: 'report.posted', target: name, details: { channel: command.channel_id, summary: output.text } });
   log.info({ report: name, files: output.files?.length ?? 0 }, 'report posted');
 }
 

@@ -90,7 +90,7 @@ export function keyReasons(message: ChatMessage, context: { pinned: boolean; bot
 function author(message: ChatMessage, history: ChannelHistory): string {
   if (history.botUserId && message.user === history.botUserId) return 'deckhand';
   if (message.user) return history.userNames[message.user] ?? message.user;
-  return message.botId ? `bot ${message.botId}` : 'unknown';
+  return message.botName ?? (message.botId ? `bot ${message.botId}` : 'unknown');
 }
 
 export function buildDraft(history: ChannelHistory, options: { title?: string; windowStart: number; now: number; maxMessages: number }): PostmortemDraft {

@@ -13,6 +13,8 @@ export interface ChatMessage {
   ts: string;
   user?: string;
   botId?: string;
+  /** The name an integration posts under (PagerDuty, Alertmanager…), for bot messages. */
+  botName?: string;
   text: string;
   /** Set on replies (the parent's ts) and on thread parents (their own ts). */
   threadTs?: string;
@@ -44,10 +46,15 @@ export interface GatherOptions {
 
 const PAGE = 200;
 
+/** Slack's housekeeping messages (joins, topic changes, "pinned a message") say nothing about the incident. */
+const HOUSEKEEPING = new Set(['channel_join', 'channel_leave', 'channel_topic', 'channel_purpose', 'channel_name', 'channel_archive', 'channel_unarchive', 'pinned_item', 'unpinned_item', 'reminder_add']);
+
 interface WireMessage {
+  subtype?: string;
   ts?: string;
   user?: string;
   bot_id?: string;
+  username?: string;
   text?: string;
   thread_ts?: string;
   reply_count?: number;
@@ -61,6 +68,7 @@ function toMessage(m: WireMessage): ChatMessage {
     text: m.text ?? '',
     ...(m.user ? { user: m.user } : {}),
     ...(m.bot_id ? { botId: m.bot_id } : {}),
+    ...(m.username ? { botName: m.username } : {}),
     ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
     ...(files.length ? { fileTitles: files } : {}),
   };
@@ -143,6 +151,7 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
 
   const messages = [...kept, ...replies]
     .slice(0, opts.maxMessages)
+    .filter((m) => !m.subtype || !HOUSEKEEPING.has(m.subtype))
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
   const botUserId = (await slack.auth.test()).user_id;

@@ -23,6 +23,7 @@ export interface StoredMessage {
   user?: string;
   botId?: string;
   pinned?: boolean;
+  subtype?: string;
   text: string;
   blocks: unknown[];
   threadTs?: string;
@@ -62,6 +63,8 @@ export interface SeedMessage {
   threadTs?: string;
   pinned?: boolean;
   botId?: string;
+  /** e.g. `channel_join`. */
+  subtype?: string;
 }
 
 export interface SlackStandIn {
@@ -122,6 +125,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const replies = replyCount(m);
     return {
       type: 'message',
+      ...(m.subtype ? { subtype: m.subtype } : {}),
       ts: m.ts,
       text: m.text,
       ...(m.user ? { user: m.user } : {}),
@@ -307,6 +311,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         ...(m.threadTs ? { threadTs: m.threadTs } : {}),
         ...(m.pinned ? { pinned: true } : {}),
         ...(m.botId ? { botId: m.botId } : {}),
+        ...(m.subtype ? { subtype: m.subtype } : {}),
       }),
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {

@@ -31,6 +31,7 @@ describe('gatherChannel', () => {
 
   it('reads everything when it fits, and only messages after `oldest`', async () => {
     for (let i = 0; i < 10; i++) slack.seedMessage(CHANNEL, { user: 'U0A', ts: `${1_767_600_000 + i * 60}.000000`, text: `m${i}` });
+    slack.seedMessage(CHANNEL, { user: 'U0A', ts: `${1_767_600_000 + 5 * 60}.000001`, text: '<@U0A> has joined the channel', subtype: 'channel_join' });
     const history = await gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: (1_767_600_000 + 4 * 60) * 1000, maxMessages: 300 });
     expect(history.truncated).toBe(false);
     expect(history.messages.map((m) => m.text)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);

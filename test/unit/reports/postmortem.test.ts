@@ -111,6 +111,13 @@ describe('buildDraft', () => {
     expect(postmortemFilename(draft)).toBe('postmortem-incident-2026-01-05-2026-01-05.md');
   });
 
+  it('names integrations by the name they post under, and leaves them out of the participants', () => {
+    const alert = { ts: ts('2026-01-05T09:11:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99 alert' };
+    const withBot = buildDraft(history([alert, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000 });
+    expect(withBot.detection).toMatchObject({ who: 'PagerDuty', text: 'Triggered: checkout p99 alert' });
+    expect(withBot.participants.map((p) => p.name)).toEqual(['alice', 'bob']);
+  });
+
   it('an empty window still gives a draft that says so', () => {
     const empty = buildDraft(history([]), { title: 'Quiet', windowStart: NOW - 3_600_000, now: NOW, maxMessages: 5000 });
     expect(empty.timeline).toEqual([]);
