@@ -124,7 +124,7 @@ export async function run(): Promise<void> {
   const bound = lowerBoundSeconds(BENCH_50);
   console.log(`50 nodes in 3 AZs, boot 40 s + kubelet 15 s, grace 30 s, ${BENCH_50.workloads} Deployments x ${BENCH_50.replicas} replicas, PDB maxUnavailable 1 each`);
   console.log(`lower bound: ${bound} s (${formatDuration(bound)}) = 55 s node Ready + 24 x 11 s PDB-paced pod moves + 30 s grace + 10 s terminate`);
-  const fast = await rolloutOnce(undefined, Number(process.env.BENCH_SPEED ?? 20));
+  const fast = await rolloutOnce(undefined, Number(process.env.BENCH_SPEED ?? 10));
   console.log(line('default surge', fast, bound));
   console.log(`target ratio <= 1.10: ${fast.seconds / bound <= 1.1 ? 'met' : 'NOT met'}`);
   const serial = await rolloutOnce(1, Number(process.env.BENCH_SERIAL_SPEED ?? 200));
