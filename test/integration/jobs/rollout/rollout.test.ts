@@ -6,7 +6,7 @@ import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { RefusalError } from '../../../../src/errors.js';
 import { describeGroup, setGroupTags } from '../../../../src/integrations/aws/auto-scaling.js';
 import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
-import { listPods } from '../../../../src/integrations/kubernetes/pods.js';
+import { listPods, readDeploymentReplicas } from '../../../../src/integrations/kubernetes/pods.js';
 import { runRollout } from './harness.js';
 import { checkSafety } from './safety.js';
 import { startRolloutEnv, type RolloutEnv } from './env.js';
@@ -71,5 +71,18 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: rolloutKind.initialState(p) });
     expect(env.log.entries.slice(before)).toEqual([]);
     expect((await describeGroup(env.clients.autoScaling, GROUP))!.tags[LOCK_TAG]).toBe('plan-other');
+  });
+
+  test("autoscalerMode 'scale-to-zero': cluster-autoscaler is scaled to 0 for the run and restored by cleanup", async () => {
+    const p = await plan(env, { surge: 3 }, { autoscalerMode: 'scale-to-zero' });
+    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    expect(error).toBeUndefined();
+    expect(checkpoint.state.recorded?.autoscalerReplicas).toBe(1);
+    expect(recorder.audits.filter((a) => a.action === 'kubernetes:ScaleDeployment').map((a) => a.details.replicas)).toEqual([0]);
+    expect(recorder.audits.some((a) => a.action === 'kubernetes:AnnotateNode')).toBe(false);
+    expect(await readDeploymentReplicas(env.clients.kube, 'kube-system', 'cluster-autoscaler')).toBe(0);
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    expect(await readDeploymentReplicas(env.clients.kube, 'kube-system', 'cluster-autoscaler')).toBe(1);
+    checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
   });
 });
