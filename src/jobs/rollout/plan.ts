@@ -261,6 +261,7 @@ export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: 
     taintKey: settings.taintKey,
     cordon: settings.cordon,
     excludeFromLbLabel: settings.excludeFromLbLabel,
+    redisFailBack: settings.redisFailBack,
     nodes,
     waves,
     risks: findRisks(observed, nodes, waves, surge),

@@ -2,7 +2,8 @@
  * Typed procedures for Redis pods on a node being drained (seed-posts §1.3, §1.4):
  * - Sentinel master: SENTINEL FAILOVER, confirm the new master by GET-MASTER-ADDR-BY-NAME, then evict;
  *   a replica is evicted at once. After the move: wait for the moved pod's sync as replica
- *   (master_link_status:up, master_sync_in_progress:0), then SENTINEL RESET on every Sentinel.
+ *   (master_link_status:up, master_sync_in_progress:0), fail back when `redisFailBack` is set, then
+ *   SENTINEL RESET on every Sentinel.
  * - Cluster primary: CLUSTER FAILOVER on a connected replica on another node, confirm with ROLE, then evict.
  *   After the move: cluster_state:ok and all 16384 slots served.
  * A primary with no replica off the node is left for the drain timeout question (the seed's temporary-replica
@@ -85,6 +86,22 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
 }
 
 /**
+ * Make the moved old master the master again (SENTINEL FAILOVER, confirmed by GET-MASTER-ADDR-BY-NAME).
+ * With several replicas Sentinel may elect another one (replica-priority decides): then this tries again.
+ */
+async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddress | undefined): Promise<boolean> {
+  const address = redisAddress(pod);
+  if (!address || !sentinel) return false;
+  const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
+  if (same(await sentinelMasterAddress(sentinel, masterName).catch(() => undefined), address)) return true;
+  await ctx.audit('redis:SentinelFailover', { pod: `${pod.namespace}/${pod.name}`, masterName, sentinel: addressText(sentinel), reason: 'fail back' });
+  await sentinelFailover(sentinel, masterName).catch(() => undefined);
+  const back = await until(ctx, async () => same(await sentinelMasterAddress(sentinel, masterName), address) && (await readRole(address)).role === 'master');
+  if (back) await ctx.progress.milestone(`Sentinel ${masterName}: failed back to ${pod.name}`);
+  return back;
+}
+
+/**
  * After the wave's Redis pods moved: each Sentinel-managed pod is back and in sync (then every Sentinel
  * is reset so it forgets stale replica addresses), and each Redis Cluster is ok with full slot coverage.
  * True when every check passes now.
@@ -107,6 +124,11 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promi
     }
   }
   const sentinels = sentinelAddresses(pods);
+  if (ctx.plan.redisFailBack) {
+    for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && p.redisRole === 'master')) {
+      if (!(await failBack(ctx, byName.get(`${planned.namespace}/${planned.name}`)!, sentinels[0]))) return false;
+    }
+  }
   const masterNames = new Set(moved.filter((p) => p.procedure === 'redis-sentinel').map((p) => byName.get(`${p.namespace}/${p.name}`)?.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster'));
   for (const masterName of masterNames) {
     for (const sentinel of sentinels) {

@@ -27,6 +27,8 @@ export const rolloutSettingsSchema = z.object({
   taintKey: z.string().min(1).default('deckhand.dev/rollout'),
   cordon: z.boolean().default(false),
   excludeFromLbLabel: z.boolean().default(true),
+  /** After moving a Sentinel master, make it master again once it is back in sync (the seed's procedure). */
+  redisFailBack: z.boolean().default(false),
   /** Cluster name -> kubeconfig context. */
   clusters: z.record(z.string(), z.string()).optional(),
   /** Inputs of the duration model (plan.ts estimateDuration). */
@@ -52,6 +54,7 @@ export function resolveSettings(raw: unknown): RolloutSettingsValue {
     taintKey: parsed.taintKey,
     cordon: parsed.cordon,
     excludeFromLbLabel: parsed.excludeFromLbLabel,
+    redisFailBack: parsed.redisFailBack,
     clusters: parsed.clusters,
     estimate: parsed.estimate,
   };

@@ -123,6 +123,7 @@ export interface RolloutSettingsValue {
   taintKey: string;
   cordon: boolean;
   excludeFromLbLabel: boolean;
+  redisFailBack: boolean;
   clusters?: Record<string, string>;
   estimate: { nodeReadySeconds: number; podStartSeconds: number; apiSeconds: number };
 }
@@ -193,6 +194,7 @@ export interface RolloutPlan {
   taintKey: string;
   cordon: boolean;
   excludeFromLbLabel: boolean;
+  redisFailBack: boolean;
   nodes: PlanNode[];
   waves: Wave[];
   risks: Risk[];

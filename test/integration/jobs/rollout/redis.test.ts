@@ -87,7 +87,7 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
 
   test('moves the Sentinel master and the Cluster primaries by their procedures; no confirmed write is lost', async () => {
     const args = { group: GROUP, canary: false, dryRun: false, to: '2' };
-    const outcome = planRollout(await observeRollout(env.clients, args), args, env.clock.now(), {});
+    const outcome = planRollout(await observeRollout(env.clients, args), args, env.clock.now(), { redisFailBack: true });
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
     expect(plan.risks.filter((r) => r.kind === 'redis-sentinel-master').map((r) => r.subject)).toEqual(['data/redis-ha-0']);
@@ -108,12 +108,14 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
     const failovers = recorder.audits.filter((a) => a.action === 'redis:SentinelFailover').map((a) => a.details.pod);
     expect(failovers.length).toBeGreaterThanOrEqual(1);
     expect(new Set(failovers)).toEqual(new Set(['data/redis-ha-0']));
+    expect(recorder.milestones).toContain('Sentinel mymaster: failed back to redis-ha-0');
     expect(recorder.audits.filter((a) => a.action === 'redis:SentinelReset').length).toBeGreaterThanOrEqual(1);
     expect(recorder.audits.filter((a) => a.action === 'redis:ClusterFailover').length).toBeGreaterThanOrEqual(2);
     const workers = env.cloud.model.autoScaling.groupInstances(env.cloud.model.autoScaling.group('eks-prod-workers')).map((i) => i.privateDnsName);
     checkSafety(env.log, { group: GROUP, originalDesired: 2, maxUnavailable: 1, otherNodes: workers });
 
     expect(sentinel.acked.length).toBeGreaterThan(10);
+    const haPort0 = env.cluster.redisPort('data/redis-ha-0');
     const master = await (async () => {
       for (const port of sentinel.ports) {
         const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
@@ -123,6 +125,7 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
       }
       throw new Error('no Sentinel master');
     })();
+    expect(master.options.port).toBe(haPort0);
     const values = sentinel.acked.length ? await master.mget(...sentinel.acked) : [];
     expect(sentinel.acked.filter((_, i) => values[i] === null)).toEqual([]);
     await master.del(...sentinel.acked);

@@ -47,6 +47,7 @@ describe('resolveSettings', () => {
       taintKey: 'deckhand.dev/rollout',
       cordon: false,
       excludeFromLbLabel: true,
+      redisFailBack: false,
       clusters: undefined,
       estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 },
     });
