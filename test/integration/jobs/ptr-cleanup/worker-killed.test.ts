@@ -1,0 +1,103 @@
+/**
+ * A worker process SIGKILLed in the middle of a cleanup: another worker resumes the BullMQ job from
+ * its checkpoint; every stale record is deleted exactly once and saved for restore exactly once.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ActionIds } from '../../../../src/blocks/action-ids.js';
+import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
+import { createPtrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
+import type { PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { generatePtrZones, loadAwsScenario } from '../../../../src/sandbox/cloud/index.js';
+import { startControlServer } from '../../../../src/sandbox/control.js';
+import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { deletesIn, SCENARIOS, startPtrSandbox, type PtrSandbox } from './helpers.js';
+
+const REQUESTER = 'U0REQ';
+const APPROVER = 'U0APPROVER';
+const POLICY = `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      maxZoneShare: 1\n`;
+const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: [{ name: none, cluster: { server: "https://127.0.0.1:1" } }]\ncontexts: [{ name: none, context: { cluster: none, user: none } }]\ncurrent-context: none\nusers: [{ name: none, user: {} }]\n';
+
+describe('ptr-cleanup: a worker process killed mid-way', () => {
+  let sandbox: PtrSandbox;
+  let h: Harness;
+  let control: Awaited<ReturnType<typeof startControlServer>>;
+  let child: ChildProcess | undefined;
+  let dir: string;
+
+  beforeEach(async () => {
+    // Virtual time 5× real, so the run lasts long enough to be killed in the middle; INSYNC after 2 s.
+    const scenario = loadAwsScenario(join(SCENARIOS, 'minimal'));
+    scenario.route53SyncSeconds = 2;
+    sandbox = await startPtrSandbox({ scenario, speed: 5, prepare: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 9 }) });
+    control = await startControlServer({ clock: sandbox.clock, faults: sandbox.faults, log: sandbox.log });
+    h = await startFoundation({
+      kinds: ({ redis, prefix }) => [createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) })],
+      policyYaml: POLICY,
+      clock: sandbox.clock,
+      clients: sandbox.clients,
+    });
+    dir = mkdtempSync(join(tmpdir(), 'ptr-kill-'));
+    writeFileSync(join(dir, 'kubeconfig'), KUBECONFIG);
+  });
+  afterEach(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await h.stop();
+    await control.stop();
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes in another worker: each record deleted once, each saved once', async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/ptr-cleanup/ptr-worker-process.ts'], {
+      env: {
+        ...h.workerEnv(),
+        SANDBOX_CONTROL_URL: control.url,
+        KUBECONFIG_PATH: join(dir, 'kubeconfig'),
+        AWS_ENDPOINT_URL_EC2: sandbox.cloud.endpoints.ec2,
+        AWS_ENDPOINT_URL_ROUTE_53: sandbox.cloud.endpoints.route53,
+        AWS_ENDPOINT_URL_AUTO_SCALING: sandbox.cloud.endpoints.autoScaling,
+        AWS_ENDPOINT_URL_PRICING: sandbox.cloud.endpoints.pricing,
+        AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
+        AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+      child!.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
+    });
+
+    await h.command('ptr-cleanup --zone Z0GEN0064PTR --zone Z0GEN0065PTR', REQUESTER);
+    const plan = await h.waitForPlan();
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    // Kill once the first batch is confirmed, well before the last of four.
+    const deadline = Date.now() + 20_000;
+    let atKill: PtrState | undefined;
+    while (!atKill || Object.values(atKill.zones).reduce((n, z) => n + z.nextBatch, 0) < 1) {
+      if (Date.now() > deadline) throw new Error('the child worker made no progress');
+      await new Promise((r) => setTimeout(r, 5));
+      atKill = (await h.queue.getJob(plan.id))?.data.checkpoint?.state as PtrState | undefined;
+    }
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    child.stdout!.destroy();
+    expect(Object.values(atKill.zones).filter((z) => z.complete)).not.toHaveLength(2);
+
+    await h.startWorker({ workerOptions: { lockDuration: 1000, stalledInterval: 300 } });
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 30_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.outcome).toContain('Deleted 3000 of 3000 PTR records in 2 zone(s).');
+    const deleted = deletesIn(sandbox.log);
+    expect(deleted).toHaveLength(3000);
+    expect(new Set(deleted).size).toBe(3000);
+    const saved = (await new RedisRecordBackups(h.redis, h.prefix).load(plan.id)).filter((b) => b.state === 'deleted').flatMap((b) => b.records.map((r) => `${b.zoneId} ${r[0]}`));
+    expect(saved.sort()).toEqual([...deleted].sort());
+  });
+});
