@@ -120,10 +120,13 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
       }
     }
     if (!resumed) {
-      // Saved before the change is sent; a batch found in flight after a crash keeps its saved copy.
+      // Saved before the change is sent; a batch found in flight after a crash keeps its saved copy
+      // (what was deleted before the crash is in it) and saves what it is about to send beside it.
       if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'pending', records });
       progress.inFlight = index;
       await ctx.checkpoint();
+    } else if (action === 'DELETE' && records.length > 0) {
+      await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key: `${key}/resumed`, state: 'pending', records });
     }
     let outcome: SubmitOutcome = { applied: [], alreadyDone: [], changed: [], rejected: [], changeIds: [] };
     if (records.length > 0) {
