@@ -17,7 +17,7 @@ export interface Cidr {
 
 const BITS: Record<IpFamily, number> = { 4: 32, 6: 128 };
 
-export function parseIpv4(text: string): bigint | undefined {
+function parseIpv4(text: string): bigint | undefined {
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let value = 0n;
@@ -84,11 +84,6 @@ export function formatIp(ip: Ip): string {
   const hex = groups.map((g) => g.toString(16));
   if (bestStart < 0) return hex.join(':');
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
-}
-
-export function canonicalIp(text: string): string | undefined {
-  const ip = parseIp(text);
-  return ip && formatIp(ip);
 }
 
 export function parseCidr(text: string): Cidr | undefined {

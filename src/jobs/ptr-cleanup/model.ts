@@ -10,7 +10,6 @@ export type PtrArgs = { mode: 'cleanup'; zones: string[]; dryRun: boolean } | { 
 export type CompactRecord = [name: string, ttl: number, values: string[], routing?: RoutingFields];
 
 export const recordName = (record: CompactRecord): string => record[0];
-export const recordTtl = (record: CompactRecord): number => record[1];
 export const recordValues = (record: CompactRecord): string[] => record[2];
 
 export function compact(record: RecordSet): CompactRecord {

@@ -54,7 +54,7 @@ function messagesOf(error: unknown): string[] {
   return texts.flatMap((text) => text.split(/(?=Tried to )/)).map((text) => text.trim().replace(/^\[|[\],\s]+$/g, '')).filter(Boolean);
 }
 
-export function isInvalidChangeBatch(error: unknown): boolean {
+function isInvalidChangeBatch(error: unknown): boolean {
   return (error as { name?: string })?.name === 'InvalidChangeBatch';
 }
 

@@ -1,4 +1,6 @@
-import { AddressSet, canonicalIp, cidrContains, parseCidr, parseIp } from '../../../../src/jobs/ptr-cleanup/ip.js';
+import { AddressSet, cidrContains, formatIp, parseCidr, parseIp } from '../../../../src/jobs/ptr-cleanup/ip.js';
+
+const canonicalIp = (text: string) => formatIp(parseIp(text)!);
 import { decodeOctalEscapes, ipToPtrName, ptrNameToIp, reverseZoneFamily } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 
 describe('ptrNameToIp', () => {
