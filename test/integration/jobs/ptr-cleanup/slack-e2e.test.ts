@@ -13,32 +13,39 @@ const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n      protectedPatterns: ['^ip-10-0-0-31\\.']\n`;
 const ZONES = ['Z0PROD10REVERSE001', 'Z0PROD0010REVERSE2', 'Z0PROD6REVERSE0003'];
+const SECOND = 'U0SECOND';
 
 describe('ptr-cleanup through Slack, end to end', () => {
   let sandbox: PtrSandbox;
-  let h: Harness;
-  beforeEach(async () => {
-    sandbox = await startPtrSandbox();
-    h = await startFoundation({
+  let running: Harness | undefined;
+  const start = async (policyYaml = POLICY): Promise<Harness> => {
+    running = await startFoundation({
       kinds: ({ redis, prefix }) => [createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) })],
-      policyYaml: POLICY,
+      policyYaml,
       clock: sandbox.clock,
       clients: sandbox.clients,
       worker: true,
     });
+    return running;
+  };
+  beforeEach(async () => {
+    sandbox = await startPtrSandbox();
   });
   afterEach(async () => {
-    await h.stop();
+    await running?.stop();
+    running = undefined;
     await sandbox.stop();
   });
 
   it('a usage error names the problem and shows an example', async () => {
+    const h = await start();
     await h.command('ptr-cleanup purge', REQUESTER);
     const reply = await h.waitForEphemeral(REQUESTER, /Unexpected "purge"/);
     expect(JSON.stringify(reply.blocks)).toContain('/deckhand ptr-cleanup --zone 10.in-addr.arpa --dry-run');
   });
 
   it('plans, deletes after approval, attaches the deleted records, and restores them on request', async () => {
+    const h = await start();
     const before = Object.fromEntries(ZONES.map((id) => [id, zonePtrs(sandbox.cloud, id)]));
     await h.command('ptr-cleanup', REQUESTER);
     const plan = await h.waitForPlan();
@@ -70,5 +77,20 @@ describe('ptr-cleanup through Slack, end to end', () => {
     await h.clickPlan(ActionIds.approve, restore.id, APPROVER);
     expect((await h.waitForStatus(restore.id, ['succeeded', 'failed'], 20_000)).status).toBe('succeeded');
     for (const id of ZONES) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
+  });
+
+  it('above maxDeletesPerRun the plan is offered but runs only once a second approver agrees', async () => {
+    const h = await start(`commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    expect(plan.requiredApprovals).toBe(2);
+    expect(JSON.stringify(h.planMessage(plan).blocks)).toContain('exceed maxDeletesPerRun (10): a second approver is needed');
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /1 more approval needed/);
+    expect((await h.plans.get(plan.id))?.status).toBe('planned');
+    expect(deletesIn(sandbox.log)).toEqual([]);
+    await h.clickPlan(ActionIds.approve, plan.id, SECOND);
+    expect((await h.waitForStatus(plan.id, ['succeeded', 'failed'], 20_000)).status).toBe('succeeded');
+    expect(deletesIn(sandbox.log).length).toBeGreaterThan(10);
   });
 });
