@@ -10,6 +10,7 @@ import { describeImage, listTemplateVersions } from '../../integrations/aws/laun
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
+import { apiServerIsLocal, podAddress } from './redis-address.js';
 import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
 export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
@@ -46,14 +47,8 @@ function procedureOf(pod: PodView): RedisProcedure | undefined {
   return label === 'redis-sentinel' || label === 'redis-cluster' ? label : undefined;
 }
 
-/** The pod's Redis address: its IP and the container port named 'redis'. */
-export function redisAddress(pod: Pick<PodView, 'podIP' | 'ports'>): { host: string; port: number } | undefined {
-  const port = pod.ports.redis;
-  return pod.podIP && port ? { host: pod.podIP, port } : undefined;
-}
-
-async function probeRole(pod: PodView): Promise<RedisRole> {
-  const address = redisAddress(pod);
+async function probeRole(pod: PodView, localOnly: boolean): Promise<RedisRole> {
+  const address = podAddress(pod, 'redis', localOnly);
   if (!address) return 'unknown';
   try {
     const role = await readRole(address);
@@ -74,6 +69,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
     listPdbs(clients.kube),
     listWorkloads(clients.kube),
   ]);
+  const localOnly = apiServerIsLocal(clients.kube);
   const groupInstances = new Set(group.instances.map((i) => i.instanceId));
   const groupNodes = nodes.filter((n) => n.instanceId && groupInstances.has(n.instanceId));
   const groupNodeNames = new Set(groupNodes.map((n) => n.name));
@@ -93,7 +89,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
         hasEmptyDir: p.hasEmptyDir,
         graceSeconds: p.graceSeconds,
         procedure,
-        redisRole: procedure ? await probeRole(p) : undefined,
+        redisRole: procedure ? await probeRole(p, localOnly) : undefined,
       };
     }),
   );

@@ -12,7 +12,7 @@
 import { listPods, type PodView } from '../../integrations/kubernetes/pods.js';
 import { addressText, clusterFailover, clusterHealth, clusterNodes, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
-import { redisAddress } from './observe.js';
+import { apiServerIsLocal, podAddress } from './redis-address.js';
 import type { RolloutContext } from './prepare.js';
 import { retrying } from './retry.js';
 import type { PlanPod } from './types.js';
@@ -23,10 +23,8 @@ const CONFIRM_POLL_MS = 500;
 
 const same = (a: RedisAddress | undefined, b: RedisAddress | undefined) => Boolean(a && b && a.host === b.host && a.port === b.port);
 
-function sentinelAddresses(pods: PodView[]): RedisAddress[] {
-  return pods
-    .filter((p) => p.labels.app === 'redis-sentinel' && p.ready && p.podIP && p.ports.sentinel)
-    .map((p) => ({ host: p.podIP!, port: p.ports.sentinel! }));
+function sentinelAddresses(pods: PodView[], localOnly: boolean): RedisAddress[] {
+  return pods.filter((p) => p.labels.app === 'redis-sentinel' && p.ready).flatMap((p) => podAddress(p, 'sentinel', localOnly) ?? []);
 }
 
 async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promise<boolean> {
@@ -44,20 +42,21 @@ async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promis
  * nodes): while every replica sits on a draining node, those replicas move first (they are evicted at once).
  */
 export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: Set<string>): Promise<boolean> {
-  const address = redisAddress(pod);
+  const local = apiServerIsLocal(ctx.clients.kube);
+  const address = podAddress(pod, 'redis', local);
   if (!address) return true;
   const role = await readRole(address).catch(() => undefined);
   if (!role || role.role !== 'master') return true;
   const procedure = pod.labels['deckhand.dev/procedure'];
   const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
-  const byAddress = new Map(pods.flatMap((p) => { const a = redisAddress(p); return a && !p.terminating ? [[addressText(a), p] as const] : []; }));
+  const byAddress = new Map(pods.flatMap((p) => { const a = podAddress(p, 'redis', local); return a && !p.terminating ? [[addressText(a), p] as const] : []; }));
   const offDrain = (a: RedisAddress) => {
     const target = byAddress.get(addressText(a));
     return Boolean(target && target.ready && target.nodeName && !draining.has(target.nodeName));
   };
   if (procedure === 'redis-sentinel') {
     const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
-    const sentinel = sentinelAddresses(pods)[0];
+    const sentinel = sentinelAddresses(pods, local)[0];
     if (!sentinel) return false;
     const candidates = role.replicas.filter(offDrain);
     const synced = await Promise.all(candidates.map((a) => replicationInfo(a).then(replicaInSync, () => false)));
@@ -90,7 +89,7 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
  * With several replicas Sentinel may elect another one (replica-priority decides): then this tries again.
  */
 async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddress | undefined): Promise<boolean> {
-  const address = redisAddress(pod);
+  const address = podAddress(pod, 'redis', apiServerIsLocal(ctx.clients.kube));
   if (!address || !sentinel) return false;
   const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
   if (same(await sentinelMasterAddress(sentinel, masterName).catch(() => undefined), address)) return true;
@@ -108,12 +107,15 @@ async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddres
  */
 export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promise<boolean> {
   if (moved.length === 0) return true;
+  const local = apiServerIsLocal(ctx.clients.kube);
   const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
   const byName = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   for (const planned of moved) {
     const pod = byName.get(`${planned.namespace}/${planned.name}`);
-    const address = pod && pod.ready && !pod.terminating ? redisAddress(pod) : undefined;
-    if (!address) return false;
+    if (!pod || !pod.ready || pod.terminating) return false;
+    // Not reachable from here (see redis-address.ts): the pod counts like any other once Ready.
+    const address = podAddress(pod, 'redis', local);
+    if (!address) continue;
     try {
       if (planned.procedure === 'redis-sentinel') {
         const info = await replicationInfo(address);
@@ -123,7 +125,7 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promi
       return false;
     }
   }
-  const sentinels = sentinelAddresses(pods);
+  const sentinels = sentinelAddresses(pods, local);
   if (ctx.plan.redisFailBack) {
     for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && p.redisRole === 'master')) {
       if (!(await failBack(ctx, byName.get(`${planned.namespace}/${planned.name}`)!, sentinels[0]))) return false;

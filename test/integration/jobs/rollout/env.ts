@@ -1,7 +1,7 @@
 /**
  * The sandbox for rollout tests: the default scenario (or a given one) with the real SDK clients pointing at
- * the simulated AWS and Kubernetes. Without `redis`, the Redis pods run no process, so their procedure
- * labels are stripped (a probe would otherwise dial the pods' simulated private IPs).
+ * the simulated AWS and Kubernetes. Without `redis`, the Redis pods run no process and keep simulated private
+ * pod IPs: the rollout must then treat them as plain pods and never dial those addresses.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -41,14 +41,6 @@ export function readScenario(name: string): { aws: Raw; kubernetes: Raw } {
   return { aws: read('aws.yaml'), kubernetes: read('kubernetes.yaml') };
 }
 
-/** Drop the typed-procedure labels and the Redis section (for runs without real redis-server processes). */
-export function withoutRedis(kubernetes: Raw): Raw {
-  const copy = structuredClone(kubernetes);
-  delete copy.redis;
-  for (const w of copy.workloads ?? []) if (w.labels) delete w.labels['deckhand.dev/procedure'];
-  return copy;
-}
-
 export async function startRolloutEnv(opts: { scenario?: { aws: Raw; kubernetes: Raw }; redis?: boolean; speed?: number; faults?: Faults; maxAttempts?: number } = {}): Promise<RolloutEnv> {
   const raw = opts.scenario ?? readScenario('default');
   const redis = opts.redis ?? false;
@@ -63,7 +55,7 @@ export async function startRolloutEnv(opts: { scenario?: { aws: Raw; kubernetes:
     faults,
     log,
     cloud: cloud.cloud,
-    scenario: parseClusterScenario(redis ? raw.kubernetes : withoutRedis(raw.kubernetes)),
+    scenario: parseClusterScenario(raw.kubernetes),
     dataDir,
     redis,
     initialInstances,

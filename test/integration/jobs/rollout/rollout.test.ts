@@ -35,6 +35,10 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     expect(p.nodes).toHaveLength(6);
     expect(p.waves.map((w) => w.instanceIds.length)).toEqual([6]);
     expect(p.risks.map((r) => r.kind)).toEqual(expect.arrayContaining(['single-replica', 'bare-pod', 'empty-dir']));
+    // No redis-server runs here and the pods have simulated private IPs: roles stay unknown, nothing is dialed.
+    const procedurePods = p.nodes.flatMap((n) => n.pods.filter((x) => x.procedure));
+    expect(procedurePods.length).toBeGreaterThan(0);
+    expect(new Set(procedurePods.map((x) => x.redisRole))).toEqual(new Set(['unknown']));
 
     const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'wait' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });

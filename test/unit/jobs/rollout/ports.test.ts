@@ -1,10 +1,11 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import { instanceIdFromProviderId } from '../../../../src/integrations/kubernetes/nodes.js';
 import { topController, type PodView } from '../../../../src/integrations/kubernetes/pods.js';
 import { fullyCovered, parseClusterNodes, parseInfo } from '../../../../src/integrations/redis-procedures/cluster.js';
 import { replicaInSync } from '../../../../src/integrations/redis-procedures/sentinel.js';
 import { isRetryable } from '../../../../src/jobs/rollout/retry.js';
 import { forEachLimit } from '../../../../src/jobs/rollout/pool.js';
+import { apiServerIsLocal, podAddress } from '../../../../src/jobs/rollout/redis-address.js';
 
 describe('instanceIdFromProviderId', () => {
   test.each([
@@ -82,5 +83,29 @@ describe('forEachLimit', () => {
     });
     expect(peak).toBe(3);
     expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+});
+
+describe('podAddress / apiServerIsLocal', () => {
+  const kubeAt = (server: string) => {
+    const kube = new KubeConfig();
+    kube.loadFromOptions({ clusters: [{ name: 'c', server }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+    return kube;
+  };
+  test.each([
+    ['https://127.0.0.1:6443', true],
+    ['http://localhost:8080', true],
+    ['https://ABCDEF.gr7.us-east-1.eks.amazonaws.com', false],
+    ['https://kubernetes.default.svc', false],
+  ])('%s local: %s', (server, local) => expect(apiServerIsLocal(kubeAt(server))).toBe(local));
+
+  const pod = (podIP: string) => ({ podIP, ports: { redis: 6379 } });
+  test('a local API server: only loopback pod IPs are dialed', () => {
+    expect(podAddress(pod('127.0.0.1'), 'redis', true)).toEqual({ host: '127.0.0.1', port: 6379 });
+    expect(podAddress(pod('10.0.1.24'), 'redis', true)).toBeUndefined();
+  });
+  test('a remote API server: pod IPs as they are; no port, no address', () => {
+    expect(podAddress(pod('10.0.1.24'), 'redis', false)).toEqual({ host: '10.0.1.24', port: 6379 });
+    expect(podAddress(pod('10.0.1.24'), 'sentinel', false)).toBeUndefined();
   });
 });
