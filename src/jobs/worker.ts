@@ -64,6 +64,9 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 5,
+    // BullMQ's default (1) fails a job on its second stall. Our steps are checkpointed and idempotent, so a run
+    // whose workers keep dying (node drained under it, OOM, deploys) should resume, not fail.
+    maxStalledCount: 50,
     ...opts.workerOptions,
   });
   worker.on('error', (err) => log.error({ err }, 'worker error'));
