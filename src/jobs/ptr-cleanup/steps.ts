@@ -101,23 +101,21 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
     const owned = action === 'DELETE' ? await currentOwnership(ctx, ownership) : undefined;
     const key = `${zone.id}/${index}`;
     let records = batches[index]!;
+    // Counted into the checkpoint only once the batch is confirmed, so a resumed batch counts once.
     let doneBefore: CompactRecord[] = [];
+    let changedBefore: CompactRecord[] = [];
+    let live: CompactRecord[] = [];
     const resumed = progress.inFlight === index;
     if (resumed) {
       const reconciled = await reconcileBatch(route53, zone.id, action, records, boundPacer);
       doneBefore = reconciled.doneBefore;
+      changedBefore = reconciled.changed;
       records = reconciled.toSend;
-      progress.changedSincePlan += reconciled.changed.length;
-      noteProblems(ctx, zone, 'changed since the plan: left alone', reconciled.changed);
     }
     if (owned) {
-      const live = records.filter((record) => isLive(record, owned));
-      if (live.length > 0) {
-        const liveSet = new Set(live);
-        records = records.filter((record) => !liveSet.has(record));
-        progress.droppedLive += live.length;
-        noteProblems(ctx, zone, 'IP in use again since the plan: kept', live);
-      }
+      live = records.filter((record) => isLive(record, owned));
+      const liveSet = new Set(live);
+      records = records.filter((record) => !liveSet.has(record));
     }
     if (!resumed) {
       // Saved before the change is sent; a batch found in flight after a crash keeps its saved copy
@@ -156,13 +154,15 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
     }
     const applied = [...doneBefore, ...outcome.applied];
     if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'deleted', records: applied });
+    const changed = [...changedBefore, ...outcome.changed.map((p) => p.record)];
     progress.applied += applied.length;
+    progress.droppedLive += live.length;
     progress.alreadyDone += outcome.alreadyDone.length;
-    progress.changedSincePlan += outcome.changed.length;
+    progress.changedSincePlan += changed.length;
     progress.rejected += outcome.rejected.length;
-    const gone = action === 'DELETE' ? 'already gone' : 'already present';
-    noteProblems(ctx, zone, gone, outcome.alreadyDone.map((p) => p.record));
-    noteProblems(ctx, zone, 'changed since the plan: left alone', outcome.changed.map((p) => p.record));
+    noteProblems(ctx, zone, 'IP in use again since the plan: kept', live);
+    noteProblems(ctx, zone, action === 'DELETE' ? 'already gone' : 'already present', outcome.alreadyDone.map((p) => p.record));
+    noteProblems(ctx, zone, 'changed since the plan: left alone', changed);
     for (const { record, message } of outcome.rejected) noteProblems(ctx, zone, `rejected by Route 53: ${message}`, [record]);
     progress.lastChangeId = outcome.changeIds[outcome.changeIds.length - 1] ?? progress.lastChangeId;
     progress.nextBatch = index + 1;
