@@ -9,16 +9,8 @@ async function main(): Promise<void> {
   if (requested && !/^[a-z0-9-]+$/.test(requested)) throw new Error(`bad benchmark name: ${requested}`);
   const names = requested ? [requested] : KNOWN;
   for (const name of names) {
-    let bench: { run(): Promise<void> };
-    try {
-      bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
-    } catch (err) {
-      if (!requested && (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
-        console.log(`(skipping ${name}: bench/${name}.ts is not there yet)`);
-        continue;
-      }
-      throw err;
-    }
+    if (!KNOWN.includes(name)) throw new Error(`unknown benchmark ${name}; one of ${KNOWN.join(', ')}`);
+    const bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
     console.log(`\n== ${name} ==`);
     await bench.run();
   }
