@@ -51,7 +51,13 @@ export interface SlashCommandInput {
   command?: string;
 }
 
-export function slashCommandBody(input: SlashCommandInput, responseUrl = 'https://hooks.slack.com/commands/none'): string {
+/**
+ * Where a request without an explicit response_url points: a closed loopback port, so a bot that answers
+ * through it fails fast on this machine instead of reaching out to Slack's real hooks host.
+ */
+const NO_RESPONSE_URL = 'http://127.0.0.1:9/response-url-not-set';
+
+export function slashCommandBody(input: SlashCommandInput, responseUrl = NO_RESPONSE_URL): string {
   return new URLSearchParams({
     token: 'legacy-verification-token',
     team_id: 'T0SANDBOX',
@@ -94,7 +100,7 @@ export function click(botUrl: string, signingSecret: string, input: ClickInput, 
     is_enterprise_install: false,
     channel: { id: input.channel, name: input.channel.toLowerCase() },
     message: { type: 'message', ts: input.messageTs, text: '' },
-    response_url: opts.responseUrl ?? 'https://hooks.slack.com/actions/none',
+    response_url: opts.responseUrl ?? NO_RESPONSE_URL,
     actions: [
       {
         type: 'button',
