@@ -114,7 +114,9 @@ export async function main(args: string[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
 
   if (options.cloudOnly) {
-    console.log(`\n--cloud-only: run the bot against it with:  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm start`);
+    console.log(`\n--cloud-only: run the bot against it with:  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm run build && npm start`);
+    console.log(`What the bot posts to #ops (${CHANNEL}) is printed here.`);
+    watchChannel(sandbox, () => undefined, () => undefined);
     return;
   }
 
@@ -141,7 +143,6 @@ export async function main(args: string[]): Promise<void> {
 function runTerminal(sandbox: Sandbox, botUrl: string, signingSecret: string, shutdown: () => Promise<void>): void {
   let user: UserName = 'alice';
   let buttons: (TerminalButton & { messageTs: string })[] = [];
-  const printed = new Map<string, { versions: number; lines: string[] }>();
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const prompt = () => rl.setPrompt(`${user}@#ops> `);
 
@@ -160,28 +161,10 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     .join('; ')}
 `);
 
-  // Print every new message or new version of a message the bot posts to the channel.
-  const watcher = setInterval(() => {
-    for (const message of sandbox.slack.messages(CHANNEL)) {
-      if (message.ephemeralTo && message.ephemeralTo !== USERS[user].id) continue;
-      const seen = printed.get(message.ts);
-      if (seen && message.history.length <= seen.versions) continue;
-      const latest = message.history[message.history.length - 1]!;
-      const { lines, buttons: found } = renderBlocks(latest.blocks, latest.text);
-      printed.set(message.ts, { versions: message.history.length, lines });
-      const where = message.threadTs && message.threadTs !== message.ts ? '  ↳ ' : '';
-      const tag = seen ? '(updated) ' : message.ephemeralTo ? '(only you) ' : '';
-      process.stdout.write('\n');
-      for (const line of seen ? changedLines(seen.lines, lines) : lines) if (line.trim()) console.log(`${where}${tag}${line}`);
-      for (const file of message.files ?? []) console.log(`${where}[file] ${file.title} (${file.content.split('\n').length} lines)`);
-      if (found.length > 0) {
-        buttons = found.map((b) => ({ ...b, messageTs: message.ts }));
-        console.log(`${where}${buttons.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}`);
-      }
-      rl.prompt(true);
-    }
-  }, 200);
-  watcher.unref();
+  watchChannel(sandbox, () => USERS[user].id, (found) => {
+    buttons = found;
+    rl.prompt(true);
+  });
 
   prompt();
   rl.prompt();
@@ -227,4 +210,43 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     }
     console.log('type /deckhand <subcommand>, click N, as <user>, time or quit');
   }
+}
+
+/**
+ * Print every new message, or the changed lines of an updated one, that the bot posts to #ops, as the
+ * `viewer` would see it (ephemeral messages of other users are hidden). Reports the latest buttons.
+ */
+function watchChannel(
+  sandbox: Sandbox,
+  viewer: () => string | undefined,
+  onPrinted: (buttons: (TerminalButton & { messageTs: string })[]) => void,
+): void {
+  const printed = new Map<string, { versions: number; lines: string[] }>();
+  let buttons: (TerminalButton & { messageTs: string })[] = [];
+  // `click N` means the buttons of the newest message that has any; a status card updating in place must
+  // not take them over from a question posted after it.
+  let buttonsOwner: string | undefined;
+  const watcher = setInterval(() => {
+    for (const message of sandbox.slack.messages(CHANNEL)) {
+      const user = viewer();
+      if (message.ephemeralTo && user && message.ephemeralTo !== user) continue;
+      const seen = printed.get(message.ts);
+      if (seen && message.history.length <= seen.versions) continue;
+      const latest = message.history[message.history.length - 1]!;
+      const { lines, buttons: found } = renderBlocks(latest.blocks, latest.text);
+      printed.set(message.ts, { versions: message.history.length, lines });
+      const where = message.threadTs && message.threadTs !== message.ts ? '  ↳ ' : '';
+      const tag = seen ? '(updated) ' : message.ephemeralTo ? `(only ${message.ephemeralTo}) ` : '';
+      process.stdout.write('\n');
+      for (const line of seen ? changedLines(seen.lines, lines) : lines) if (line.trim()) console.log(`${where}${tag}${line}`);
+      for (const file of message.files ?? []) console.log(`${where}[file] ${file.title} (${file.content.split('\n').length} lines)`);
+      if (!seen && found.length > 0) buttonsOwner = message.ts;
+      if (message.ts === buttonsOwner) {
+        buttons = found.map((b) => ({ ...b, messageTs: message.ts }));
+        if (buttons.length > 0) console.log(`${where}${buttons.map((b, i) => `[${i + 1}] ${b.label}`).join('  ')}`);
+      }
+      onPrinted(buttons);
+    }
+  }, 200);
+  watcher.unref();
 }

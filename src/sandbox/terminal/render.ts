@@ -25,7 +25,7 @@ export function renderBlocks(blocks: unknown[], fallbackText: string): { lines: 
         break;
       case 'section':
         if (raw.text?.text) lines.push(...plain(raw.text.text).split('\n'));
-        for (const field of raw.fields ?? []) lines.push(`  ${plain(field.text)}`);
+        for (const field of raw.fields ?? []) lines.push(`  ${plain(field.text).replace(/\n/g, ' ')}`);
         break;
       case 'context':
         lines.push(
