@@ -28,8 +28,7 @@ import type { Clients } from '../src/integrations/clients.js';
 import { systemClock } from '../src/integrations/clock.js';
 import type { KindContext, StepContext } from '../src/jobs/kind.js';
 import { MAX_VALUE_CHARS_PER_CHANGE, MAX_VALUES_PER_CHANGE } from '../src/jobs/ptr-cleanup/batches.js';
-import { RedisRecordBackups } from '../src/jobs/ptr-cleanup/backups.js';
-import { createPtrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
+import { ptrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
 import type { CleanupPlan, PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../src/logger.js';
 
@@ -177,7 +176,7 @@ class MemoryPeak {
 }
 
 /** Every step in order, checkpoints serialized as the runner would: what the worker does, minus Slack. */
-async function applyPlan(kind: ReturnType<typeof createPtrCleanupKind>, plan: PtrPlan, base: KindContext, jobId: string): Promise<{ state: PtrState; stepMs: Record<string, number> }> {
+async function applyPlan(kind: typeof ptrCleanupKind, plan: PtrPlan, base: KindContext, jobId: string): Promise<{ state: PtrState; stepMs: Record<string, number> }> {
   const state = kind.initialState(plan);
   const stepMs: Record<string, number> = {};
   const ctx: StepContext<PtrPlan, PtrState> = {
@@ -214,9 +213,9 @@ async function workerMain(): Promise<void> {
     pricing: new PricingClient({ ...common, endpoint: ready.endpoints.pricing }),
     kube: new KubeConfig(),
   };
-  const kind = createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) });
+  const kind = ptrCleanupKind;
   const settings = { requestsPerSecond: RATE, maxDeletesPerRun: RECORDS };
-  const base: KindContext = { clients, clock: systemClock, log: createLogger('silent'), settings };
+  const base: KindContext = { clients, clock: systemClock, log: createLogger('silent'), settings, redis, redisPrefix: prefix };
   const args: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
 
   const memory = new MemoryPeak();

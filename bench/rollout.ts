@@ -16,6 +16,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,9 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     pricing: new PricingClient({ ...options, endpoint: cloud.endpoints.pricing }),
     kube,
   };
+  // The rollout keeps no records of its own: the context's connection is never opened.
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
+  const base = { clients, clock, log: pino({ level: 'silent' }), settings: {}, redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
   try {
     const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
     const outcome = planRollout(await observeRollout(clients, args), args, clock.now(), {});
@@ -75,10 +79,7 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     const start = clock.now();
     const state = rolloutKind.initialState(plan);
     const ctx: StepContext<RolloutPlan, RolloutState> = {
-      clients,
-      clock,
-      log: pino({ level: 'silent' }),
-      settings: {},
+      ...base,
       planId: 'bench',
       jobId: 'bench',
       plan,
@@ -94,7 +95,7 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     };
     for (const step of rolloutKind.steps(plan, state)) await step.run(ctx);
     const seconds = (clock.now() - start) / 1000;
-    await rolloutKind.cleanup!({ clients, clock, log: ctx.log, settings: {}, plan, state });
+    await rolloutKind.cleanup!({ ...base, plan, state });
     const terminations = log.entries.filter((e) => e.action === 'TerminateInstanceInAutoScalingGroup').length;
     const dirty = log.entries.filter((e) => e.action === 'node-terminating' && (e.details.pods as string[]).length > 0);
     if (dirty.length) throw new Error(`terminated nodes that still ran pods: ${dirty.map((e) => e.target).join(', ')}`);
@@ -109,6 +110,7 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     };
   } finally {
     clock.stop();
+    redis.disconnect();
     for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
     await cluster.stop();
     await cloud.stop();

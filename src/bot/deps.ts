@@ -38,5 +38,12 @@ export interface BotDeps {
 export type PlanWithRendered = StoredPlan & { rendered?: { blocks: KnownBlock[] } };
 
 export function kindContext(deps: BotDeps, kind: string, log: Logger): KindContext {
-  return { clients: deps.clients, clock: deps.clock, log, settings: deps.config.policy.commands[kind]?.settings };
+  return {
+    clients: deps.clients,
+    clock: deps.clock,
+    log,
+    settings: deps.config.policy.commands[kind]?.settings,
+    redis: deps.redis,
+    redisPrefix: deps.config.redisPrefix,
+  };
 }

@@ -9,6 +9,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ZodType } from 'zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../integrations/clock.js';
 import type { Clients } from '../integrations/clients.js';
@@ -60,6 +61,9 @@ export interface KindContext {
   log: Logger;
   /** The kind's own validated settings from the policy file (`commands.<kind>.settings`). */
   settings: unknown;
+  /** For a kind's own durable records (such as PTR backups); every key must start with `redisPrefix`. */
+  redis: Redis;
+  redisPrefix: string;
 }
 
 /** Choices offered mid-run (drain timeout, canary continue, node not ready, restart pod...). */

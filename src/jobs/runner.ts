@@ -16,6 +16,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState } from '../blocks/status-card.js';
@@ -34,6 +35,9 @@ import type { Checkpoint, RunJobData } from './queues.js';
 export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
 
 export interface RunnerDeps {
+  /** A worker-role connection (`maxRetriesPerRequest: null`); kinds keep their own records on it too. */
+  connection: Redis;
+  prefix: string;
   kinds: Map<string, JobKind>;
   clients: Clients;
   clock: Clock;
@@ -192,6 +196,8 @@ class Run {
       clock: this.deps.clock,
       log: this.log,
       settings: this.settings,
+      redis: this.deps.connection,
+      redisPrefix: this.deps.prefix,
       planId: this.plan.id,
       jobId: this.job.id ?? this.plan.id,
       plan: this.plan.plan,
@@ -442,7 +448,14 @@ export async function finishRun(
 }
 
 function kindContext(deps: RunnerDeps, plan: StoredPlan, log: Logger): KindContext {
-  return { clients: deps.clients, clock: deps.clock, log, settings: deps.settingsFor(plan.kind) };
+  return {
+    clients: deps.clients,
+    clock: deps.clock,
+    log,
+    settings: deps.settingsFor(plan.kind),
+    redis: deps.connection,
+    redisPrefix: deps.prefix,
+  };
 }
 
 async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {

@@ -11,41 +11,17 @@
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
 import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { Clients } from '../integrations/clients.js';
-import type { Clock } from '../integrations/clock.js';
-import type { AuditLog } from '../integrations/redis/audit.js';
-import type { TargetLocks } from '../integrations/redis/locks.js';
-import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
-import type { RunSignals } from '../integrations/redis/run-signals.js';
-import type { SlackOutbox } from '../integrations/slack/outbox.js';
+import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from './kind.js';
 import { RUN_QUEUE, type RunJobData } from './queues.js';
 import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
 
-export interface WorkerDeps {
-  /** A worker-role connection (`maxRetriesPerRequest: null`). */
-  connection: Redis;
-  prefix: string;
-  kinds: Map<string, JobKind>;
-  clients: Clients;
-  clock: Clock;
-  log: Logger;
-  outbox: SlackOutbox;
-  plans: PlanStore;
-  locks: TargetLocks;
-  signals: RunSignals;
-  audit: AuditLog;
-  settingsFor(kind: string): unknown;
+export interface WorkerDeps extends RunnerDeps {
   /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
   concurrency?: number;
   /** How often to look for dead runs after start-up; default 60 s. */
   deadRunSweepMs?: number;
-  /** Passed to the runner; see RunnerDeps. */
-  signalPollMs?: number;
-  waitPollMs?: number;
-  lockTtlMs?: number;
   /** Extra BullMQ worker options (tests shorten lockDuration / stalledInterval). */
   workerOptions?: Partial<WorkerOptions>;
 }

@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { JobKind } from '../kind.js';
 import { parsePtrArgs, ptrCleanupCommand } from './args.js';
-import { backupsFromEnvironment, type RecordBackups } from './backups.js';
 import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from './model.js';
 import { observePtr } from './observe.js';
 import { fingerprintLines, planPtr } from './plan.js';
@@ -31,28 +30,24 @@ export function summarizePtr(plan: PtrPlan, state: PtrState, outcome: 'succeeded
   return `${head}${extras.length ? ` ${extras.join('; ')}.` : ''}${restore}`;
 }
 
-/** The kind with its record store: tests and composition roots that hold a Redis connection pass theirs. */
-export function createPtrCleanupKind(deps: { backups: RecordBackups }): JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState> {
-  return {
-    command: ptrCleanupCommand,
-    mutating: true,
-    settingsSchema,
-    parseArgs: parsePtrArgs,
-    isDryRun: (args) => args.dryRun,
-    // One PTR job per account at a time: they share the account's Route 53 request rate.
-    target: () => 'route53/reverse-zones',
-    observe: (ctx, args) => observePtr(ctx, args, deps.backups),
-    fingerprint: (observed) => {
-      const hash = createHash('sha256');
-      for (const line of fingerprintLines(observed)) hash.update(`${line}\n`);
-      return hash.digest('hex').slice(0, 16);
-    },
-    plan: planPtr,
-    renderPlan: renderPtrPlan,
-    initialState: () => ({ zones: {}, problems: [] }),
-    steps: (plan) => ptrSteps(plan, deps),
-    summarize: summarizePtr,
-  };
-}
-
-export const ptrCleanupKind = createPtrCleanupKind({ backups: backupsFromEnvironment() });
+/** Saved records live in the run context's Redis (`ctx.redis`, keys under `ctx.redisPrefix`). */
+export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState> = {
+  command: ptrCleanupCommand,
+  mutating: true,
+  settingsSchema,
+  parseArgs: parsePtrArgs,
+  isDryRun: (args) => args.dryRun,
+  // One PTR job per account at a time: they share the account's Route 53 request rate.
+  target: () => 'route53/reverse-zones',
+  observe: observePtr,
+  fingerprint: (observed) => {
+    const hash = createHash('sha256');
+    for (const line of fingerprintLines(observed)) hash.update(`${line}\n`);
+    return hash.digest('hex').slice(0, 16);
+  },
+  plan: planPtr,
+  renderPlan: renderPtrPlan,
+  initialState: () => ({ zones: {}, problems: [] }),
+  steps: ptrSteps,
+  summarize: summarizePtr,
+};

@@ -3,7 +3,7 @@ import type { KindContext } from '../kind.js';
 import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type HostedZone, type Pacer } from '../../integrations/aws/route53.js';
 import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
 import type { Clients } from '../../integrations/clients.js';
-import type { RecordBackups } from './backups.js';
+import { backupsOf } from './backups.js';
 import { reverseZoneFamily } from './reverse-names.js';
 import { parseSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
@@ -79,9 +79,9 @@ async function observeCleanup(ctx: KindContext, requested: string[]): Promise<Cl
   return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership };
 }
 
-async function observeRestore(ctx: KindContext, jobId: string, backups: RecordBackups): Promise<RestoreObserved> {
+async function observeRestore(ctx: KindContext, jobId: string): Promise<RestoreObserved> {
   const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
-  const saved = await backups.load(jobId);
+  const saved = await backupsOf(ctx).load(jobId);
   const present: Record<string, string[]> = {};
   for (const zoneId of new Set(saved.map((batch) => batch.zoneId))) {
     const names: string[] = [];
@@ -93,6 +93,6 @@ async function observeRestore(ctx: KindContext, jobId: string, backups: RecordBa
   return { mode: 'restore', sourceJobId: jobId, saved, present };
 }
 
-export function observePtr(ctx: KindContext, args: PtrArgs, backups: RecordBackups): Promise<PtrObserved> {
-  return args.mode === 'cleanup' ? observeCleanup(ctx, args.zones) : observeRestore(ctx, args.jobId, backups);
+export function observePtr(ctx: KindContext, args: PtrArgs): Promise<PtrObserved> {
+  return args.mode === 'cleanup' ? observeCleanup(ctx, args.zones) : observeRestore(ctx, args.jobId);
 }

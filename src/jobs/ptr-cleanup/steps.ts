@@ -7,7 +7,7 @@
  */
 import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
-import type { RecordBackups } from './backups.js';
+import { backupsOf } from './backups.js';
 import { splitIntoBatches } from './batches.js';
 import { AddressSet } from './ip.js';
 import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
@@ -20,10 +20,6 @@ import { parseSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
 
 type Ctx = StepContext<PtrPlan, PtrState>;
-
-export interface StepDeps {
-  backups: RecordBackups;
-}
 
 /** Ownership older than this is read again before the next batch (and always once per run, before the first). */
 export const OWNERSHIP_MAX_AGE_MS = 60_000;
@@ -85,7 +81,8 @@ async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<Addres
   return cache.owned;
 }
 
-async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps: StepDeps, ownership: OwnershipCache): Promise<void> {
+async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache): Promise<void> {
+  const backups = backupsOf(ctx);
   const { route53 } = ctx.clients;
   const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
   const boundPacer = pacer.bind(ctx.signal);
@@ -120,11 +117,11 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
     if (!resumed) {
       // Saved before the change is sent; a batch found in flight after a crash keeps its saved copy
       // (what was deleted before the crash is in it) and saves what it is about to send beside it.
-      if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'pending', records });
+      if (action === 'DELETE') await backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'pending', records });
       progress.inFlight = index;
       await ctx.checkpoint();
     } else if (action === 'DELETE' && records.length > 0) {
-      await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key: `${key}/resumed`, state: 'pending', records });
+      await backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key: `${key}/resumed`, state: 'pending', records });
     }
     let outcome: SubmitOutcome = { applied: [], alreadyDone: [], changed: [], rejected: [], changeIds: [] };
     if (records.length > 0) {
@@ -153,7 +150,7 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, deps
       );
     }
     const applied = [...doneBefore, ...outcome.applied];
-    if (action === 'DELETE') await deps.backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'deleted', records: applied });
+    if (action === 'DELETE') await backups.save(jobId, { zoneId: zone.id, zoneName: zone.name, key, state: 'deleted', records: applied });
     const changed = [...changedBefore, ...outcome.changed.map((p) => p.record)];
     progress.applied += applied.length;
     progress.droppedLive += live.length;
@@ -214,9 +211,9 @@ async function waitInsync(ctx: Ctx): Promise<void> {
   }
 }
 
-async function attachBackup(ctx: Ctx, deps: StepDeps): Promise<void> {
+async function attachBackup(ctx: Ctx): Promise<void> {
   const jobId = ctx.state.jobId ?? ctx.jobId;
-  const deleted = (await deps.backups.load(jobId)).filter((batch) => batch.state === 'deleted' && batch.records.length > 0);
+  const deleted = (await backupsOf(ctx).load(jobId)).filter((batch) => batch.state === 'deleted' && batch.records.length > 0);
   if (deleted.length === 0) return;
   const zones = deleted.map((batch) => ({ id: batch.zoneId, name: batch.zoneName, records: batch.records }));
   await ctx.progress.file({
@@ -226,15 +223,15 @@ async function attachBackup(ctx: Ctx, deps: StepDeps): Promise<void> {
   });
 }
 
-export function ptrSteps(plan: PtrPlan, deps: StepDeps): Step<PtrPlan, PtrState>[] {
+export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
   const ownership: OwnershipCache = { readAt: 0 };
   const steps: Step<PtrPlan, PtrState>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
     title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
-    run: (ctx) => applyZone(ctx, zone, action, deps, ownership),
+    run: (ctx) => applyZone(ctx, zone, action, ownership),
   }));
   steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });
-  if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx, deps) });
+  if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx) });
   return steps;
 }

@@ -109,7 +109,7 @@ describe('job runtime', () => {
   /** A plan as the bot leaves it after an approval: stored, message posted, lock taken. */
   async function approvedPlan(name: string, flags: Record<string, string> = {}, status: StoredPlan['status'] = 'approved'): Promise<StoredPlan> {
     const args = kind.parseArgs({ subcommand: 'fixture', positionals: [name], flags });
-    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings: undefined }, args);
+    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings: undefined, redis, redisPrefix: prefix }, args);
     const outcome = kind.plan(observed, args, clock.now(), undefined);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { BACKUP_TTL_SECONDS, backupsFromEnvironment, RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
+import { BACKUP_TTL_SECONDS, backupsOf, RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
 import type { SavedBatch } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../../helpers/redis-prefix.js';
 
@@ -30,8 +30,8 @@ describe('saved records', () => {
     expect(await backups.load('p-unknown')).toEqual([]);
   });
 
-  it('the default store connects per call with the process settings and leaves no connection open', async () => {
-    const backups = backupsFromEnvironment({ REDIS_URL, DECKHAND_REDIS_PREFIX: prefix });
+  it("a run's store keeps its records under the kind context's prefix", async () => {
+    const backups = backupsOf({ redis, redisPrefix: prefix });
     await backups.save('p-2', batch('Z1/0', 'pending'));
     expect(await backups.load('p-2')).toEqual([batch('Z1/0', 'pending')]);
     expect(await new RedisRecordBackups(redis, prefix).load('p-2')).toHaveLength(1);

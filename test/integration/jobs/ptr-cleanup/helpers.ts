@@ -12,8 +12,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import type { Clients } from '../../../../src/integrations/clients.js';
 import type { JobKind, KindContext, StepContext } from '../../../../src/jobs/kind.js';
-import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
-import { createPtrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
+import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../../../../src/logger.js';
 import { VirtualClock } from '../../../../src/sandbox/clock.js';
@@ -58,7 +57,7 @@ export async function startPtrSandbox(opts: { scenario?: AwsScenario; prepare?: 
   const clients = sdkClients(cloud);
   const redis = new Redis(REDIS_URL);
   const prefix = uniquePrefix('ptr');
-  const kind = createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) });
+  const kind = ptrCleanupKind;
   const logger = createLogger('silent');
   return {
     cloud,
@@ -68,7 +67,7 @@ export async function startPtrSandbox(opts: { scenario?: AwsScenario; prepare?: 
     log,
     kind,
     redis,
-    ctx: (settings) => ({ clients, clock, log: logger, settings }),
+    ctx: (settings) => ({ clients, clock, log: logger, settings, redis, redisPrefix: prefix }),
     async stop() {
       await deleteKeys(redis, prefix);
       redis.disconnect();

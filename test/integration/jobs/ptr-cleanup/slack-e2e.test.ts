@@ -4,8 +4,7 @@
  * Approve → every record back. The simulated AWS account sits behind the real SDK clients.
  */
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
-import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
-import { createPtrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
+import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
 
@@ -20,7 +19,7 @@ describe('ptr-cleanup through Slack, end to end', () => {
   let running: Harness | undefined;
   const start = async (policyYaml = POLICY): Promise<Harness> => {
     running = await startFoundation({
-      kinds: ({ redis, prefix }) => [createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) })],
+      kinds: [ptrCleanupKind],
       policyYaml,
       clock: sandbox.clock,
       clients: sandbox.clients,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
-import { createPtrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
+import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { generatePtrZones, loadAwsScenario } from '../../../../src/sandbox/cloud/index.js';
 import { startControlServer } from '../../../../src/sandbox/control.js';
@@ -35,7 +35,7 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
     sandbox = await startPtrSandbox({ scenario, speed: 5, prepare: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 9 }) });
     control = await startControlServer({ clock: sandbox.clock, faults: sandbox.faults, log: sandbox.log });
     h = await startFoundation({
-      kinds: ({ redis, prefix }) => [createPtrCleanupKind({ backups: new RedisRecordBackups(redis, prefix) })],
+      kinds: [ptrCleanupKind],
       policyYaml: POLICY,
       clock: sandbox.clock,
       clients: sandbox.clients,

@@ -19,6 +19,7 @@ import { VirtualClock } from '../../../../src/sandbox/clock.js';
 import { parseAwsScenario, startCloud, type StartedCloud } from '../../../../src/sandbox/cloud/index.js';
 import { parseClusterScenario, startCluster, type RunningCluster } from '../../../../src/sandbox/cluster/index.js';
 import { emptyFaults, MutationLog, type Faults } from '../../../../src/sandbox/contracts.js';
+import { testRedis } from '../../../helpers/redis-prefix.js';
 
 export const START = Date.parse('2026-01-05T09:00:00Z');
 const SCENARIOS = new URL('../../../../src/sandbox/scenarios/', import.meta.url).pathname;
@@ -74,6 +75,7 @@ export async function startRolloutEnv(opts: { scenario?: { aws: Raw; kubernetes:
     kube,
   };
   const logger = pino({ level: 'silent' });
+  const kindRedis = testRedis('rollout');
   return {
     clock,
     faults,
@@ -81,9 +83,10 @@ export async function startRolloutEnv(opts: { scenario?: { aws: Raw; kubernetes:
     cloud,
     cluster,
     clients,
-    kindContext: (settings) => ({ clients, clock, log: logger, settings }),
+    kindContext: (settings) => ({ clients, clock, log: logger, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
     stop: async () => {
       clock.stop();
+      await kindRedis.close();
       for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
       await cluster.stop();
       await cloud.stop();

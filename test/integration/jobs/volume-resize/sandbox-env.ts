@@ -18,6 +18,7 @@ import { VirtualClock } from '../../../../src/sandbox/clock.js';
 import { parseAwsScenario, startCloud, type StartedCloud } from '../../../../src/sandbox/cloud/index.js';
 import { parseClusterScenario, startCluster, type RunningCluster } from '../../../../src/sandbox/cluster/index.js';
 import { emptyFaults, MutationLog, type Faults } from '../../../../src/sandbox/contracts.js';
+import { testRedis } from '../../../helpers/redis-prefix.js';
 
 export const START = Date.parse('2026-01-05T09:00:00Z');
 
@@ -127,6 +128,7 @@ export async function startSandbox(speed = 200): Promise<SandboxEnv> {
     kube,
   };
   const logger = pino({ level: 'silent' });
+  const kindRedis = testRedis('resize');
   return {
     clock,
     faults,
@@ -134,9 +136,10 @@ export async function startSandbox(speed = 200): Promise<SandboxEnv> {
     cloud,
     cluster,
     clients,
-    kindContext: (settings) => ({ clients, clock, log: logger, settings }),
+    kindContext: (settings) => ({ clients, clock, log: logger, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
     stop: async () => {
       clock.stop();
+      await kindRedis.close();
       for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
       await cluster.stop();
       await cloud.stop();
