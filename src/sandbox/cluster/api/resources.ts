@@ -18,7 +18,7 @@ const READ = ['get', 'list'];
 export const RESOURCES: ResourceInfo[] = [
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, verbs: READ, shortNames: ['ns'] },
   { group: '', version: 'v1', plural: 'nodes', singular: 'node', kind: 'Node', namespaced: false, verbs: [...READ, 'patch'], shortNames: ['no'] },
-  { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...READ, 'patch', 'delete'], shortNames: ['po'], subresources: ['eviction'] },
+  { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...READ, 'create', 'patch', 'delete'], shortNames: ['po'], subresources: ['eviction'] },
   { group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, verbs: [...READ, 'patch'], shortNames: ['pvc'] },
   { group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, verbs: READ, shortNames: ['pv'] },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: READ, shortNames: ['ev'] },

@@ -11,6 +11,7 @@ import type { KubeObject, NodeObject, PodObject, PvcObject, StorageClassObject, 
 import type { PodLifecycle } from '../pods.js';
 import { parseQuantity } from '../quantity.js';
 import { fieldSelector, labelSelector, SelectorError } from '../selectors.js';
+import { createPod } from './create-pod.js';
 import { applyPatch, PatchError } from './patch.js';
 import { findResource, groupList, groupVersion, listKind, resourceList, type ResourceInfo } from './resources.js';
 import { ApiError, invalid, notFound, success } from './status.js';
@@ -123,6 +124,7 @@ async function handle(deps: ApiDeps, random: () => number, req: IncomingMessage,
   if (resource.kind === 'PodDisruptionBudget') deps.disruption.updateStatuses();
 
   if (!name) {
+    if (method === 'POST' && resource.kind === 'Pod' && namespace) return send(res, 201, createPod(deps.model, deps.log, namespace, await readBody(req), dryRun));
     if (method !== 'GET') throw methodNotAllowed(method, resource);
     const items = list(deps, resource, namespace, url.searchParams);
     if (wantsTable(req.headers.accept)) return send(res, 200, toTable(resource.kind, items, deps.model.clock.now(), deps.model.currentResourceVersion));

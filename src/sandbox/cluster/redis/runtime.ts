@@ -4,8 +4,9 @@
  * Redis runs in REAL time, so Sentinel's down-after-milliseconds and failover-timeout are real milliseconds, not
  * virtual ones. A restarted data pod starts as a replica of the master Sentinel currently reports (what a Redis
  * Helm chart's init script does); a restarted cluster node rejoins through the nodes.conf in its data directory.
+ * A bare pod labelled as a temporary Redis Cluster pod gets a new port and an empty node that joins nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodObject } from '../objects.js';
 import type { PodProcesses } from '../pods.js';
@@ -19,7 +20,12 @@ const POOL_SIZE = 8;
 type Role =
   | { kind: 'sentinel-data'; group: SentinelGroupSpec; ordinal: number }
   | { kind: 'sentinel'; group: SentinelGroupSpec }
-  | { kind: 'cluster'; spec: RedisClusterSpec };
+  | { kind: 'cluster'; spec: RedisClusterSpec }
+  /** A bare pod created as a temporary replica (the rollout's no-replica procedure): an empty cluster node. */
+  | { kind: 'cluster-temporary' };
+
+/** Marks a pod created to stand in for another Redis Cluster pod while it moves. */
+export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
 
 export interface RedisTopology {
   sentinel: SentinelGroupSpec[];
@@ -120,6 +126,8 @@ export class RedisPods implements PodProcesses {
   private async launch(uid: string, id: string, port: number, role: Role): Promise<void> {
     await this.byPort.get(port)?.exited; // the previous incarnation of this pod must have released the port
     const dir = join(this.dataDir, 'redis', ...id.split('/'));
+    // A temporary node starts empty every time: a nodes.conf left by an earlier pod of that name would rejoin it.
+    if (role.kind === 'cluster-temporary') rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     // No 5 s wait before a diskless full sync (Redis's default): replicas resync at once.
     const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir, '--repl-diskless-sync-delay', '0'];
@@ -239,6 +247,7 @@ export class RedisPods implements PodProcesses {
         return { kind: 'cluster', spec };
       }
     }
+    if (!owner && labels['deckhand.dev/procedure'] === 'redis-cluster' && labels[TEMPORARY_FOR_LABEL]) return { kind: 'cluster-temporary' };
     return undefined;
   }
 }
