@@ -233,4 +233,17 @@ export interface RolloutState {
   podsMoved: number;
   forced: string[];
   aborted?: string;
+  /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
+  temporaryReplicas?: Record<string, TemporaryReplica>;
+}
+
+export interface TemporaryReplica {
+  namespace: string;
+  /** `<pod>-deckhand-tmp`; recorded before the create call, so a resumed run never creates a second one. */
+  pod: string;
+  /** Node ids, recorded once known: the moved primary's, and the temporary node's (forgotten at the end). */
+  primaryId?: string;
+  temporaryId?: string;
+  /** Set once the temporary node is forgotten by the cluster and its pod deleted. */
+  removed?: boolean;
 }
