@@ -3,7 +3,7 @@
  * a Slack Web API stand-in, a virtual clock, fault knobs and a mutation log.
  * Tests call `startSandbox()` in-process; `deckhand sandbox` runs it as a process (see cli.ts).
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,21 +12,32 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import type { Clients } from '../integrations/clients.js';
 import { VirtualClock } from './clock.js';
 import { emptyFaults, MutationLog, type Faults } from './contracts.js';
-import { startCloud, loadAwsScenario } from './cloud/index.js';
-import { startCluster, loadClusterScenario } from './cluster/index.js';
+import { startCloud, loadAwsScenario, parseAwsScenario, type StartedCloud } from './cloud/index.js';
+import { startCluster, loadClusterScenario, parseClusterScenario } from './cluster/index.js';
 import { startSlackStandIn } from './slack/web-api.js';
 import { startControlServer } from './control.js';
 
 export const SCENARIOS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 'scenarios');
 
+/** The contents of a scenario's `aws.yaml` and `kubernetes.yaml`, before validation. */
+export interface ScenarioData {
+  aws: Record<string, unknown>;
+  kubernetes: Record<string, unknown>;
+}
+
 export interface SandboxOptions {
-  /** A scenario directory, or the name of a bundled one ('default', 'minimal'). */
-  scenario?: string;
-  /** Virtual seconds per real second; 0 = manual (tests call `clock.advance`). */
+  /** A scenario directory, the name of a bundled one ('default', 'minimal'), or its contents (tests vary them). */
+  scenario?: string | ScenarioData;
+  /** Virtual seconds per real second, from the end of start-up; 0 = manual (tests call `clock.advance`). */
   speed?: number;
+  /** Real milliseconds between the clock's ticks at speed (default 10). */
+  clockTickMs?: number;
+  /** Changes the simulated account before the cluster starts (e.g. generated PTR zones). */
+  prepareCloud?: (cloud: StartedCloud) => void;
   /** Run real redis-server processes for Redis pods (slower to start). */
   redis?: boolean;
   seed?: number;
@@ -38,8 +49,8 @@ export interface SandboxOptions {
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
 export async function startSandbox(options: SandboxOptions = {}) {
-  const scenarioDir = resolveScenario(options.scenario ?? 'default');
-  const clock = new VirtualClock(undefined, options.speed ?? 0);
+  const scenario = loadScenario(options.scenario ?? 'default');
+  const clock = new VirtualClock(undefined, 0, options.clockTickMs);
   const faults: Faults = emptyFaults();
   const log = new MutationLog();
   const dataDir = mkdtempSync(join(tmpdir(), 'deckhand-sandbox-'));
@@ -48,16 +59,17 @@ export async function startSandbox(options: SandboxOptions = {}) {
     clock,
     faults,
     log,
-    scenario: loadAwsScenario(scenarioDir),
+    scenario: scenario.aws,
     seed: options.seed,
     route53RequestsPerSecond: options.route53RequestsPerSecond,
   });
+  options.prepareCloud?.(cloud);
   const cluster = await startCluster({
     clock,
     faults,
     log,
     cloud: cloud.cloud,
-    scenario: loadClusterScenario(scenarioDir),
+    scenario: scenario.kubernetes,
     dataDir,
     redis: options.redis ?? false,
   });
@@ -65,6 +77,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
   await cluster.registerInitial(() => cloud.emitInitial());
   const slack = await startSlackStandIn(options.slack ?? {});
   const control = await startControlServer({ clock, faults, log });
+  clock.setSpeed(options.speed ?? 0);
 
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
   const env: Record<string, string> = {
@@ -112,6 +125,18 @@ export async function startSandbox(options: SandboxOptions = {}) {
   return { clock, faults, log, cloud, cluster, slack, control, env, clients, writeEnvFile, stop };
 }
 
-function resolveScenario(nameOrDir: string): string {
+/** A scenario directory (or bundled scenario name) as data, for callers that change it before starting. */
+export function readScenario(nameOrDir: string): ScenarioData {
+  const read = (file: string) => parse(readFileSync(join(scenarioDir(nameOrDir), file), 'utf8')) as Record<string, unknown>;
+  return { aws: read('aws.yaml'), kubernetes: read('kubernetes.yaml') };
+}
+
+function loadScenario(scenario: string | ScenarioData) {
+  if (typeof scenario === 'object') return { aws: parseAwsScenario(scenario.aws), kubernetes: parseClusterScenario(scenario.kubernetes) };
+  const dir = scenarioDir(scenario);
+  return { aws: loadAwsScenario(dir), kubernetes: loadClusterScenario(dir) };
+}
+
+function scenarioDir(nameOrDir: string): string {
   return nameOrDir.includes('/') ? resolve(nameOrDir) : join(SCENARIOS_DIR, nameOrDir);
 }

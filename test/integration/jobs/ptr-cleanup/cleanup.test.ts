@@ -12,7 +12,7 @@ const FAST = { requestsPerSecond: 50 };
 const cleanup: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
 
 async function planFor(sandbox: PtrSandbox, settings: unknown = FAST, args: PtrArgs = cleanup): Promise<{ plan: PtrPlan; empty: boolean; extraApprovals?: number }> {
-  const ctx = sandbox.ctx(settings);
+  const ctx = sandbox.kindContext(settings);
   const observed = await sandbox.kind.observe(ctx, args);
   const outcome = sandbox.kind.plan(observed, args, sandbox.clock.now(), settings);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
@@ -48,7 +48,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     }
     expect(cleanupPlan.skippedByReason).toMatchObject({ 'not-an-ip': 2, 'routing-policy': 2 });
 
-    const run = await runSteps(sandbox.kind, plan, sandbox.ctx(FAST), { jobId: 'p-run1' });
+    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run1' });
     expect(run.finished).toBe(true);
     const deleted = deletesIn(sandbox.log);
     expect(deleted).toHaveLength(planned.size);
@@ -83,7 +83,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect((only.plan as CleanupPlan).scanned.map((z) => z.id)).toEqual([ZONE_V6]);
     expect(names(only.plan).size).toBe(3);
 
-    const observed = await sandbox.kind.observe(sandbox.ctx(FAST), { mode: 'cleanup', zones: ['example.com'], dryRun: false });
+    const observed = await sandbox.kind.observe(sandbox.kindContext(FAST), { mode: 'cleanup', zones: ['example.com'], dryRun: false });
     expect(sandbox.kind.plan(observed, cleanup, 0, FAST)).toMatchObject({ kind: 'refusal', reason: expect.stringContaining('is not a reverse zone') });
   });
 
@@ -98,7 +98,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000beef', subnetId: 'subnet-0b00000000000000b', availabilityZone: 'us-east-1b', privateIp: '10.0.33.6', interfaceType: 'interface', inUse: true });
     const deletesBefore = deletesIn(sandbox.log).length;
 
-    const run = await runSteps(sandbox.kind, plan, sandbox.ctx(FAST), { jobId: 'p-run2' });
+    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run2' });
     expect(run.finished).toBe(true);
     const progress = run.record.state.zones[ZONE_10]!;
     expect(progress).toMatchObject({ changedSincePlan: 1, alreadyDone: 1, droppedLive: 1, rejected: 0 });
@@ -121,7 +121,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
   it('completes with 30% of Route 53 calls throttled', async () => {
     const { plan } = await planFor(sandbox);
     sandbox.faults.services.route53 = { throttleRate: 0.3 };
-    const run = await runSteps(sandbox.kind, plan, sandbox.ctx(FAST), { jobId: 'p-run3' });
+    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run3' });
     expect(run.finished).toBe(true);
     expect(deletesIn(sandbox.log)).toHaveLength(names(plan).size);
     sandbox.faults.services.route53 = {};
@@ -130,7 +130,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
 
   it('stops at a step boundary when cancelled', async () => {
     const { plan } = await planFor(sandbox);
-    const run = await runSteps(sandbox.kind, plan, sandbox.ctx(FAST), { jobId: 'p-run4', cancelAfterSteps: 1 });
+    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run4', cancelAfterSteps: 1 });
     expect(run.record.done).toHaveLength(1);
     expect(sandbox.kind.summarize(plan, run.record.state, 'cancelled')).toMatch(/^PTR cleanup cancelled: deleted \d+ of \d+ PTR records\./);
   });

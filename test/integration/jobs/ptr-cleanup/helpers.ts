@@ -1,82 +1,24 @@
 /**
- * PTR cleanup test helpers: the simulated AWS account with the REAL SDK clients pointed at it, and a
+ * PTR cleanup test helpers: the sandbox with the REAL SDK clients pointed at it, and a
  * small step runner (checkpoint after every step and on `ctx.checkpoint()`, progress recorder) that
  * can be "killed" mid-run and resumed from the last checkpoint, like the BullMQ runner.
  */
-import { join } from 'node:path';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { PricingClient } from '@aws-sdk/client-pricing';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
-import type { Clients } from '../../../../src/integrations/clients.js';
 import type { JobKind, KindContext, StepContext } from '../../../../src/jobs/kind.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
-import { createLogger } from '../../../../src/logger.js';
-import { VirtualClock } from '../../../../src/sandbox/clock.js';
-import { loadAwsScenario, startCloud, type AwsScenario, type StartedCloud } from '../../../../src/sandbox/cloud/index.js';
-import { emptyFaults, MutationLog, type Faults } from '../../../../src/sandbox/contracts.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../../../helpers/redis-prefix.js';
-
-export const SCENARIOS = join(process.cwd(), 'src/sandbox/scenarios');
+import type { StartedCloud } from '../../../../src/sandbox/cloud/index.js';
+import type { MutationLog } from '../../../../src/sandbox/contracts.js';
+import type { SandboxOptions } from '../../../../src/sandbox/index.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState>;
 
-export interface PtrSandbox {
-  cloud: StartedCloud;
-  clients: Clients;
-  clock: VirtualClock;
-  faults: Faults;
-  log: MutationLog;
-  kind: PtrKind;
-  redis: Redis;
-  ctx(settings?: unknown): KindContext;
-  stop(): Promise<void>;
-}
-
-export function sdkClients(cloud: StartedCloud, route53?: Route53Client): Clients {
-  const common = { region: cloud.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 8 };
-  return {
-    autoScaling: new AutoScalingClient({ ...common, endpoint: cloud.endpoints.autoScaling }),
-    ec2: new EC2Client({ ...common, endpoint: cloud.endpoints.ec2 }),
-    route53: route53 ?? new Route53Client({ ...common, endpoint: cloud.endpoints.route53 }),
-    pricing: new PricingClient({ ...common, endpoint: cloud.endpoints.pricing }),
-    kube: new KubeConfig(),
-  };
-}
+export type PtrSandbox = TestSandbox & { kind: PtrKind };
 
 /** Virtual time at 1000× real by default: 200 ms of pacing is 0.2 ms, Route 53's 30 s to INSYNC is 30 ms. */
-export async function startPtrSandbox(opts: { scenario?: AwsScenario; prepare?: (cloud: StartedCloud) => void; speed?: number } = {}): Promise<PtrSandbox> {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), opts.speed ?? 1000, 5);
-  const faults = emptyFaults();
-  const log = new MutationLog();
-  const cloud = await startCloud({ clock, faults, log, scenario: opts.scenario ?? loadAwsScenario(join(SCENARIOS, 'default')), seed: 3 });
-  opts.prepare?.(cloud);
-  const clients = sdkClients(cloud);
-  const redis = new Redis(REDIS_URL);
-  const prefix = uniquePrefix('ptr');
-  const kind = ptrCleanupKind;
-  const logger = createLogger('silent');
-  return {
-    cloud,
-    clients,
-    clock,
-    faults,
-    log,
-    kind,
-    redis,
-    ctx: (settings) => ({ clients, clock, log: logger, settings, redis, redisPrefix: prefix }),
-    async stop() {
-      await deleteKeys(redis, prefix);
-      redis.disconnect();
-      clients.route53.destroy();
-      clients.ec2.destroy();
-      await cloud.stop();
-      clock.stop();
-    },
-  };
+export async function startPtrSandbox(opts: SandboxOptions = {}): Promise<PtrSandbox> {
+  const sandbox = await startTestSandbox({ speed: 1000, clockTickMs: 5, seed: 3, maxAttempts: 8, ...opts });
+  return { ...sandbox, kind: ptrCleanupKind };
 }
 
 export interface RunRecord {

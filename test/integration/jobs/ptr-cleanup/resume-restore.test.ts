@@ -2,11 +2,10 @@
  * Kill the run mid-batch (before and after Route 53 accepted a change), resume from the checkpoint:
  * nothing is deleted twice, nothing is skipped. Then restore puts back exactly what was deleted.
  */
-import { join } from 'node:path';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
-import { generatePtrZones, loadAwsScenario } from '../../../../src/sandbox/cloud/index.js';
-import { Crash, deletesIn, runSteps, SCENARIOS, sdkClients, startPtrSandbox, zonePtrs, type Checkpoint, type PtrSandbox } from './helpers.js';
+import { generatePtrZones } from '../../../../src/sandbox/cloud/index.js';
+import { Crash, deletesIn, runSteps, startPtrSandbox, zonePtrs, type Checkpoint, type PtrSandbox } from './helpers.js';
 
 const FAST = { requestsPerSecond: 50 };
 const GENERATED = ['Z0GEN0064PTR', 'Z0GEN0065PTR'];
@@ -30,7 +29,7 @@ function crashingRoute53(sandbox: PtrSandbox, crashes: { before?: number[]; afte
 }
 
 async function planOf(sandbox: PtrSandbox, args: PtrArgs): Promise<{ plan: PtrPlan; empty: boolean }> {
-  const observed = await sandbox.kind.observe(sandbox.ctx(FAST), args);
+  const observed = await sandbox.kind.observe(sandbox.kindContext(FAST), args);
   const outcome = sandbox.kind.plan(observed, args, sandbox.clock.now(), FAST);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome;
@@ -41,8 +40,8 @@ describe('ptr-cleanup crash-resume and restore', () => {
   beforeEach(async () => {
     // Two generated zones of 3,000 PTRs, half stale: two change batches (1,000 + 500) per zone.
     sandbox = await startPtrSandbox({
-      scenario: loadAwsScenario(join(SCENARIOS, 'minimal')),
-      prepare: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 5 }),
+      scenario: 'minimal',
+      prepareCloud: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 5 }),
     });
   });
   afterEach(async () => {
@@ -62,7 +61,7 @@ describe('ptr-cleanup crash-resume and restore', () => {
 
     // Kill 1: after zone A's first batch was accepted (not yet checkpointed). Kill 2: before zone B's last batch is sent.
     const route53 = crashingRoute53(sandbox, { after: [1], before: [4] });
-    const ctx = { ...sandbox.ctx(FAST), clients: sdkClients(sandbox.cloud, route53) };
+    const ctx = { ...sandbox.kindContext(FAST), clients: { ...sandbox.clients, route53 } };
     let checkpoint: Checkpoint | undefined;
     const kills: string[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -89,7 +88,7 @@ describe('ptr-cleanup crash-resume and restore', () => {
     // Restore: a plan of exactly the saved records, applied with CREATE.
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-crash', dryRun: false });
     expect(restore.plan).toMatchObject({ mode: 'restore', total: 2999, alreadyPresent: 0 });
-    const restored = await runSteps(sandbox.kind, restore.plan, sandbox.ctx(FAST), { jobId: 'p-restore' });
+    const restored = await runSteps(sandbox.kind, restore.plan, sandbox.kindContext(FAST), { jobId: 'p-restore' });
     expect(restored.finished).toBe(true);
     for (const id of GENERATED) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
     expect(sandbox.kind.summarize(restore.plan, restored.record.state, 'succeeded')).toBe('Re-created 2999 of 2999 PTR records in 2 zone(s).');
@@ -98,12 +97,12 @@ describe('ptr-cleanup crash-resume and restore', () => {
 
   it('a restore never overwrites a record re-created meanwhile (CREATE, not UPSERT)', async () => {
     const { plan } = await planOf(sandbox, { mode: 'cleanup', zones: [GENERATED[0]!], dryRun: false });
-    expect((await runSteps(sandbox.kind, plan, sandbox.ctx(FAST), { jobId: 'p-first' })).finished).toBe(true);
+    expect((await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-first' })).finished).toBe(true);
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-first', dryRun: false });
     // After the restore plan, a new server gets one of the addresses and registers its own PTR.
     const [name] = restore.plan.zones[0]!.records[0]!;
     sandbox.cloud.model.route53.changeRecordSets(GENERATED[0]!, [{ action: 'CREATE', record: { name, type: 'PTR', ttl: 60, values: ['new-server.internal.'] } }]);
-    const run = await runSteps(sandbox.kind, restore.plan, sandbox.ctx(FAST), { jobId: 'p-restore2' });
+    const run = await runSteps(sandbox.kind, restore.plan, sandbox.kindContext(FAST), { jobId: 'p-restore2' });
     expect(run.finished).toBe(true);
     expect(run.record.state.zones[GENERATED[0]!]).toMatchObject({ applied: 1499, alreadyDone: 1 });
     expect(zonePtrs(sandbox.cloud, GENERATED[0]!).find((l) => l.startsWith(name))).toBe(`${name} 60 - new-server.internal.`);

@@ -11,10 +11,10 @@ import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
-import { generatePtrZones, loadAwsScenario } from '../../../../src/sandbox/cloud/index.js';
-import { startControlServer } from '../../../../src/sandbox/control.js';
+import { generatePtrZones } from '../../../../src/sandbox/cloud/index.js';
+import { readScenario } from '../../../../src/sandbox/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
-import { deletesIn, SCENARIOS, startPtrSandbox, type PtrSandbox } from './helpers.js';
+import { deletesIn, startPtrSandbox, type PtrSandbox } from './helpers.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -24,16 +24,14 @@ const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: [{ name: none, clust
 describe('ptr-cleanup: a worker process killed mid-way', () => {
   let sandbox: PtrSandbox;
   let h: Harness;
-  let control: Awaited<ReturnType<typeof startControlServer>>;
   let child: ChildProcess | undefined;
   let dir: string;
 
   beforeEach(async () => {
     // Virtual time 5× real, so the run lasts long enough to be killed in the middle; INSYNC after 2 s.
-    const scenario = loadAwsScenario(join(SCENARIOS, 'minimal'));
-    scenario.route53SyncSeconds = 2;
-    sandbox = await startPtrSandbox({ scenario, speed: 5, prepare: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 9 }) });
-    control = await startControlServer({ clock: sandbox.clock, faults: sandbox.faults, log: sandbox.log });
+    const scenario = readScenario('minimal');
+    scenario.aws.route53SyncSeconds = 2;
+    sandbox = await startPtrSandbox({ scenario, speed: 5, prepareCloud: (cloud) => generatePtrZones(cloud.model, { zones: 2, records: 6000, staleShare: 0.5, seed: 9 }) });
     h = await startFoundation({
       kinds: [ptrCleanupKind],
       policyYaml: POLICY,
@@ -49,7 +47,6 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
       await once(child, 'exit');
     }
     await h.stop();
-    await control.stop();
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -58,7 +55,7 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/ptr-cleanup/ptr-worker-process.ts'], {
       env: {
         ...h.workerEnv(),
-        SANDBOX_CONTROL_URL: control.url,
+        SANDBOX_CONTROL_URL: sandbox.control.url,
         KUBECONFIG_PATH: join(dir, 'kubeconfig'),
         AWS_ENDPOINT_URL_EC2: sandbox.cloud.endpoints.ec2,
         AWS_ENDPOINT_URL_ROUTE_53: sandbox.cloud.endpoints.route53,

@@ -6,12 +6,12 @@ import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import type { RolloutArgs, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { runRollout } from './harness.js';
 import { checkSafety } from './safety.js';
-import { startRolloutEnv, type RolloutEnv } from './env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 
-async function plan(env: RolloutEnv, extra: Partial<RolloutArgs> = {}, settings: unknown = {}): Promise<RolloutPlan> {
+async function plan(env: TestSandbox, extra: Partial<RolloutArgs> = {}, settings: unknown = {}): Promise<RolloutPlan> {
   const args = { group: GROUP, canary: false, dryRun: false, ...extra };
   const outcome = planRollout(await observeRollout(env.clients, args), args, env.clock.now(), settings);
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
@@ -19,9 +19,9 @@ async function plan(env: RolloutEnv, extra: Partial<RolloutArgs> = {}, settings:
 }
 
 describe('rollout questions, canary and rollback (sandbox)', () => {
-  let env: RolloutEnv;
+  let env: TestSandbox;
   beforeEach(async () => {
-    env = await startRolloutEnv();
+    env = await startTestSandbox({ speed: 200, maxAttempts: 3 });
   });
   afterEach(async () => {
     await env.stop();

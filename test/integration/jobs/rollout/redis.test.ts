@@ -13,7 +13,8 @@ import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { runRollout } from './harness.js';
 import { checkSafety } from './safety.js';
-import { readScenario, startRolloutEnv, type RolloutEnv } from './env.js';
+import { readScenario } from '../../../../src/sandbox/index.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 // In the default scenario the Sentinel master and two Cluster primaries run on the system group's nodes.
 const GROUP = 'eks-prod-system';
@@ -22,12 +23,12 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fastScenario() {
   const raw = readScenario('default');
-  for (const w of raw.kubernetes.workloads) if (w.terminationGracePeriodSeconds > 10) w.terminationGracePeriodSeconds = 10;
+  for (const w of raw.kubernetes.workloads as { terminationGracePeriodSeconds: number }[]) if (w.terminationGracePeriodSeconds > 10) w.terminationGracePeriodSeconds = 10;
   return raw;
 }
 
 /** Writes to whichever redis-ha pod is master; counts a write only when WAIT confirms a replica has it. */
-function sentinelWriter(env: RolloutEnv) {
+function sentinelWriter(env: TestSandbox) {
   const acked: string[] = [];
   let stopped = false;
   const ports = ['data/redis-ha-0', 'data/redis-ha-1'].map((p) => env.cluster.redisPort(p)!);
@@ -55,7 +56,7 @@ function sentinelWriter(env: RolloutEnv) {
   return { acked, stop: async () => ((stopped = true), await done), ports };
 }
 
-function clusterWriter(env: RolloutEnv) {
+function clusterWriter(env: TestSandbox) {
   const acked: string[] = [];
   let stopped = false;
   const nodes = Array.from({ length: 6 }, (_, i) => ({ host: '127.0.0.1', port: env.cluster.redisPort(`cache/redis-cache-${i}`)! }));
@@ -76,9 +77,9 @@ function clusterWriter(env: RolloutEnv) {
 }
 
 describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
-  let env: RolloutEnv;
+  let env: TestSandbox;
   beforeAll(async () => {
-    env = await startRolloutEnv({ scenario: fastScenario(), redis: true, speed: 20 });
+    env = await startTestSandbox({ scenario: fastScenario(), redis: true, speed: 20, maxAttempts: 3 });
     await env.cluster.settled();
   });
   afterAll(async () => {

@@ -7,20 +7,20 @@ import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { seededRandom } from '../../../../src/sandbox/contracts.js';
 import { runRollout, SimulatedCrash, type Checkpoint } from './harness.js';
 import { checkSafety } from './safety.js';
-import { startRolloutEnv, type RolloutEnv } from './env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 const ARGS = { group: GROUP, canary: false, dryRun: false };
 
-async function plan(env: RolloutEnv, extra = {}): Promise<RolloutPlan> {
+async function plan(env: TestSandbox, extra = {}): Promise<RolloutPlan> {
   const observed = await observeRollout(env.clients, { ...ARGS, ...extra });
   const outcome = planRollout(observed, { ...ARGS, ...extra }, env.clock.now(), {});
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
 
-async function expectFinished(env: RolloutEnv, p: RolloutPlan): Promise<void> {
+async function expectFinished(env: TestSandbox, p: RolloutPlan): Promise<void> {
   const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
   expect(safety.terminations.sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
   const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
@@ -30,14 +30,14 @@ async function expectFinished(env: RolloutEnv, p: RolloutPlan): Promise<void> {
 }
 
 describe('rollout resilience (sandbox)', () => {
-  let env: RolloutEnv | undefined;
+  let env: TestSandbox | undefined;
   afterEach(async () => {
     await env?.stop();
     env = undefined;
   });
 
   test('killed 20 times at random points (step boundaries and mid-step), resumed each time: completes, nothing terminated twice', async () => {
-    env = await startRolloutEnv();
+    env = await startTestSandbox({ speed: 200, maxAttempts: 3 });
     const p = await plan(env, { surge: 2 });
     const random = seededRandom(42);
     let checkpoint: Checkpoint | undefined;
@@ -72,7 +72,7 @@ describe('rollout resilience (sandbox)', () => {
   });
 
   test('30% of AWS and Kubernetes calls throttled: the rollout completes', async () => {
-    env = await startRolloutEnv({ maxAttempts: 2 });
+    env = await startTestSandbox({ speed: 200, maxAttempts: 2 });
     const p = await plan(env, { surge: 3 });
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };

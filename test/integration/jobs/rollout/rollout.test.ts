@@ -9,12 +9,12 @@ import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
 import { listPods, readDeploymentReplicas } from '../../../../src/integrations/kubernetes/pods.js';
 import { runRollout } from './harness.js';
 import { checkSafety } from './safety.js';
-import { startRolloutEnv, type RolloutEnv } from './env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 
-async function plan(env: RolloutEnv, extra = {}, settings: unknown = {}): Promise<RolloutPlan> {
+async function plan(env: TestSandbox, extra = {}, settings: unknown = {}): Promise<RolloutPlan> {
   const observed = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false, ...extra });
   const outcome = planRollout(observed, { group: GROUP, canary: false, dryRun: false, ...extra }, env.clock.now(), settings);
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
@@ -22,9 +22,9 @@ async function plan(env: RolloutEnv, extra = {}, settings: unknown = {}): Promis
 }
 
 describe('rollout against the sandbox (default scenario, stateless)', () => {
-  let env: RolloutEnv;
+  let env: TestSandbox;
   beforeEach(async () => {
-    env = await startRolloutEnv();
+    env = await startTestSandbox({ speed: 200, maxAttempts: 3 });
   });
   afterEach(async () => {
     await env.stop();

@@ -7,17 +7,17 @@ import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js'
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
-import { startRolloutEnv, type RolloutEnv } from './env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
 
 describe('rollout through Slack, end to end', () => {
-  let env: RolloutEnv;
+  let env: TestSandbox;
   let h: Harness;
   beforeEach(async () => {
-    env = await startRolloutEnv({ speed: 100 });
+    env = await startTestSandbox({ speed: 100, maxAttempts: 3 });
     h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env.clients, worker: true });
   });
   afterEach(async () => {

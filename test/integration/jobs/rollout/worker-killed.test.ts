@@ -7,10 +7,9 @@ import { once } from 'node:events';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { seededRandom } from '../../../../src/sandbox/contracts.js';
-import { startControlServer } from '../../../../src/sandbox/control.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { checkSafety } from './safety.js';
-import { startRolloutEnv, type RolloutEnv } from './env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -18,14 +17,12 @@ const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
 const KILLS = 4;
 
 describe('rollout: worker processes killed mid-way', () => {
-  let env: RolloutEnv;
+  let env: TestSandbox;
   let h: Harness;
-  let control: Awaited<ReturnType<typeof startControlServer>>;
   let child: ChildProcess | undefined;
 
   beforeEach(async () => {
-    env = await startRolloutEnv({ speed: 40 });
-    control = await startControlServer({ clock: env.clock, faults: env.faults, log: env.log });
+    env = await startTestSandbox({ speed: 40, maxAttempts: 3 });
     h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
   });
   afterEach(async () => {
@@ -34,7 +31,6 @@ describe('rollout: worker processes killed mid-way', () => {
       await once(child, 'exit');
     }
     await h.stop();
-    await control.stop();
     await env.stop();
   });
 
@@ -43,7 +39,7 @@ describe('rollout: worker processes killed mid-way', () => {
     const worker = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/rollout/rollout-worker-process.ts'], {
       env: {
         ...h.workerEnv(),
-        SANDBOX_CONTROL_URL: control.url,
+        SANDBOX_CONTROL_URL: env.control.url,
         KUBECONFIG_PATH: env.cluster.kubeconfigPath,
         AWS_ENDPOINT_URL_EC2: env.cloud.endpoints.ec2,
         AWS_ENDPOINT_URL_PRICING: env.cloud.endpoints.pricing,

@@ -4,12 +4,13 @@ import { ebsPricePerGbMonth, ec2OnDemandHourlyPrice } from '../../../../src/inte
 import { listPodsUsingPvc, listPvcEvents, listStatefulSetPvcs, patchPvcSize, readPvc } from '../../../../src/integrations/kubernetes/volumes.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
-import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
+import { RESIZE_SCENARIO } from './scenario.js';
 
 describe('resize ports against the sandbox', () => {
-  let env: SandboxEnv;
+  let env: TestSandbox;
   beforeAll(async () => {
-    env = await startSandbox();
+    env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 200, maxAttempts: 2 });
   });
   afterAll(async () => {
     await env.stop();

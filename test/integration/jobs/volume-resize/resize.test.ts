@@ -10,46 +10,47 @@ import { formatTime } from '../../../../src/jobs/volume-resize/plan.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
 import type { PodObject } from '../../../../src/sandbox/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from './step-harness.js';
-import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
+import { RESIZE_SCENARIO } from './scenario.js';
 
 const kind = resizeKind as unknown as RunOptions<ResizePlan, ResizeState>['kind'];
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-async function planFor(env: SandboxEnv, text: string, settings?: unknown) {
+async function planFor(env: TestSandbox, text: string, settings?: unknown) {
   const [target, size] = text.split(' ');
   const args = parseResizeArgs({ subcommand: 'resize', positionals: [target!, size!], flags: {} });
   const observed = await resizeKind.observe(env.kindContext(settings), args);
   return resizeKind.plan(observed, args, env.clock.now(), settings);
 }
 
-async function mustPlan(env: SandboxEnv, text: string, settings?: unknown): Promise<ResizePlan> {
+async function mustPlan(env: TestSandbox, text: string, settings?: unknown): Promise<ResizePlan> {
   const outcome = await planFor(env, text, settings);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome.plan;
 }
 
-async function refusal(env: SandboxEnv, text: string, settings?: unknown): Promise<string> {
+async function refusal(env: TestSandbox, text: string, settings?: unknown): Promise<string> {
   const outcome = await planFor(env, text, settings);
   if (outcome.kind !== 'refusal') throw new Error(`expected a refusal for ${text}`);
   return outcome.reason;
 }
 
 /** An EBS modification made behind deckhand's back (another tool, a previous resize); returns its start time. */
-function modifyOutOfBand(env: SandboxEnv, volumeId: string, sizeGiB: number): number {
+function modifyOutOfBand(env: TestSandbox, volumeId: string, sizeGiB: number): number {
   const startedAt = env.clock.now();
   expect(env.cloud.model.ec2.modifyVolume(volumeId, sizeGiB)).toMatchObject({ ok: true });
   return startedAt;
 }
 
-function podUid(env: SandboxEnv, namespace: string, name: string): string | undefined {
+function podUid(env: TestSandbox, namespace: string, name: string): string | undefined {
   return env.cluster.model.get<PodObject>('Pod', namespace, name)?.metadata.uid;
 }
 
 describe('resize against the sandbox', () => {
-  let env: SandboxEnv;
+  let env: TestSandbox;
   beforeEach(async () => {
-    env = await startSandbox();
+    env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 200, maxAttempts: 2 });
   });
   afterEach(async () => {
     await env.stop();

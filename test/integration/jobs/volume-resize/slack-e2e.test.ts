@@ -5,17 +5,18 @@
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
-import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
+import { RESIZE_SCENARIO } from './scenario.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
 
 describe('resize through Slack, end to end', () => {
-  let env: SandboxEnv;
+  let env: TestSandbox;
   let h: Harness;
   beforeEach(async () => {
-    env = await startSandbox(100);
+    env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 100, maxAttempts: 2 });
     h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients, worker: true });
   });
   afterEach(async () => {

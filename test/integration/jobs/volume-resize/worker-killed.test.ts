@@ -6,23 +6,21 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
-import { startControlServer } from '../../../../src/sandbox/control.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
-import { startSandbox, type SandboxEnv } from './sandbox-env.js';
+import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
+import { RESIZE_SCENARIO } from './scenario.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
 
 describe('resize: a worker process killed mid-way', () => {
-  let env: SandboxEnv;
+  let env: TestSandbox;
   let h: Harness;
-  let control: Awaited<ReturnType<typeof startControlServer>>;
   let child: ChildProcess | undefined;
 
   beforeEach(async () => {
-    env = await startSandbox(20);
-    control = await startControlServer({ clock: env.clock, faults: env.faults, log: env.log });
+    env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 20, maxAttempts: 2 });
     h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
   });
   afterEach(async () => {
@@ -31,7 +29,6 @@ describe('resize: a worker process killed mid-way', () => {
       await once(child, 'exit');
     }
     await h.stop();
-    await control.stop();
     await env.stop();
   });
 
@@ -40,7 +37,7 @@ describe('resize: a worker process killed mid-way', () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/volume-resize/resize-worker-process.ts'], {
       env: {
         ...h.workerEnv(),
-        SANDBOX_CONTROL_URL: control.url,
+        SANDBOX_CONTROL_URL: env.control.url,
         KUBECONFIG_PATH: env.cluster.kubeconfigPath,
         AWS_ENDPOINT_URL_EC2: env.cloud.endpoints.ec2,
         AWS_ENDPOINT_URL_PRICING: env.cloud.endpoints.pricing,

@@ -1,26 +1,8 @@
 /**
- * A small sandbox for the resize tests: the cloud (real wire protocols) with the default scenario's EBS
- * volumes and three workers, the cluster with the default scenario's storage classes and claims, and real
- * SDK clients pointing at both. Redis pods are not needed here, so no redis-server processes run.
+ * The resize tests' world: the default scenario's EBS volumes and three workers, its storage classes and
+ * claims. Redis pods are not needed here, so no redis-server processes run.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { PricingClient } from '@aws-sdk/client-pricing';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { KubeConfig } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pino } from 'pino';
-import type { Clients } from '../../../../src/integrations/clients.js';
-import type { KindContext } from '../../../../src/jobs/kind.js';
-import { VirtualClock } from '../../../../src/sandbox/clock.js';
-import { parseAwsScenario, startCloud, type StartedCloud } from '../../../../src/sandbox/cloud/index.js';
-import { parseClusterScenario, startCluster, type RunningCluster } from '../../../../src/sandbox/cluster/index.js';
-import { emptyFaults, MutationLog, type Faults } from '../../../../src/sandbox/contracts.js';
-import { testRedis } from '../../../helpers/redis-prefix.js';
-
-export const START = Date.parse('2026-01-05T09:00:00Z');
+import type { ScenarioData } from '../../../../src/sandbox/index.js';
 
 const AWS_SCENARIO = {
   region: 'us-east-1',
@@ -95,55 +77,4 @@ const CLUSTER_SCENARIO = {
   podDisruptionBudgets: [{ namespace: 'data', name: 'postgres', matchLabels: { app: 'postgres' }, maxUnavailable: 1 }],
 };
 
-export interface SandboxEnv {
-  clock: VirtualClock;
-  faults: Faults;
-  log: MutationLog;
-  cloud: StartedCloud;
-  cluster: RunningCluster;
-  clients: Clients;
-  kindContext(settings?: unknown): KindContext;
-  stop(): Promise<void>;
-}
-
-/** `speed`: virtual milliseconds per real millisecond (the watch polls every 10 virtual seconds). */
-export async function startSandbox(speed = 200): Promise<SandboxEnv> {
-  const clock = new VirtualClock(START, 0);
-  const faults = emptyFaults();
-  const log = new MutationLog();
-  const dataDir = mkdtempSync(join(tmpdir(), 'dh-resize-'));
-  const cloud = await startCloud({ clock, faults, log, scenario: parseAwsScenario(AWS_SCENARIO) });
-  const initialInstances = [...cloud.model.ec2.instances.values()].filter((i) => i.state === 'running').map((i) => cloud.model.autoScaling.info(i));
-  const cluster = await startCluster({ clock, faults, log, cloud: cloud.cloud, scenario: parseClusterScenario(CLUSTER_SCENARIO), dataDir, redis: false, initialInstances });
-  clock.setSpeed(speed);
-  const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-secret' };
-  const aws = { region: 'us-east-1', credentials, maxAttempts: 2 };
-  const kube = new KubeConfig();
-  kube.loadFromFile(cluster.kubeconfigPath);
-  const clients: Clients = {
-    autoScaling: new AutoScalingClient({ ...aws, endpoint: cloud.endpoints.autoScaling }),
-    ec2: new EC2Client({ ...aws, endpoint: cloud.endpoints.ec2 }),
-    route53: new Route53Client({ ...aws, endpoint: cloud.endpoints.route53 }),
-    pricing: new PricingClient({ ...aws, endpoint: cloud.endpoints.pricing }),
-    kube,
-  };
-  const logger = pino({ level: 'silent' });
-  const kindRedis = testRedis('resize');
-  return {
-    clock,
-    faults,
-    log,
-    cloud,
-    cluster,
-    clients,
-    kindContext: (settings) => ({ clients, clock, log: logger, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
-    stop: async () => {
-      clock.stop();
-      await kindRedis.close();
-      for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
-      await cluster.stop();
-      await cloud.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
+export const RESIZE_SCENARIO: ScenarioData = { aws: AWS_SCENARIO, kubernetes: CLUSTER_SCENARIO };
