@@ -3,7 +3,8 @@
  */
 import type { CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
-import { deletesIn, runSteps, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
+import { runSteps } from '../../../helpers/step-harness.js';
+import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
 
 const ZONE_10 = 'Z0PROD10REVERSE001';
 const ZONE_0_0_10 = 'Z0PROD0010REVERSE2';
@@ -48,8 +49,8 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     }
     expect(cleanupPlan.skippedByReason).toMatchObject({ 'not-an-ip': 2, 'routing-policy': 2 });
 
-    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run1' });
-    expect(run.finished).toBe(true);
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-run1' });
+    expect(run.error).toBeUndefined();
     const deleted = deletesIn(sandbox.log);
     expect(deleted).toHaveLength(planned.size);
     expect(new Set(deleted.map((d) => d.split(' ')[1]))).toEqual(planned);
@@ -59,11 +60,11 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     // Live, skipped and non-PTR records are untouched.
     const after10 = zonePtrs(sandbox.cloud, ZONE_10);
     expect(after10).toEqual(before10.filter((line) => !planned.has(line.split(' ')[0]!)));
-    expect(run.record.state.insync).toBe(true);
-    expect(run.record.audits).toHaveLength(3);
-    expect(run.record.files.map((f) => f.filename)).toEqual(['ptr-cleanup-p-run1-deleted.csv']);
-    expect(run.record.files[0]!.content.trim().split('\n')).toHaveLength(planned.size + 1);
-    expect(sandbox.kind.summarize(plan, run.record.state, 'succeeded')).toContain(`Deleted ${planned.size} of ${planned.size} PTR records in 3 zone(s).`);
+    expect(run.checkpoint.state.insync).toBe(true);
+    expect(run.recorder.audits).toHaveLength(3);
+    expect(run.recorder.files.map((f) => f.filename)).toEqual(['ptr-cleanup-p-run1-deleted.csv']);
+    expect(run.recorder.files[0]!.content.trim().split('\n')).toHaveLength(planned.size + 1);
+    expect(sandbox.kind.summarize(plan, run.checkpoint.state, 'succeeded')).toContain(`Deleted ${planned.size} of ${planned.size} PTR records in 3 zone(s).`);
 
     const second = await planFor(sandbox);
     expect(second.empty).toBe(true);
@@ -98,31 +99,31 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000beef', subnetId: 'subnet-0b00000000000000b', availabilityZone: 'us-east-1b', privateIp: '10.0.33.6', interfaceType: 'interface', inUse: true });
     const deletesBefore = deletesIn(sandbox.log).length;
 
-    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run2' });
-    expect(run.finished).toBe(true);
-    const progress = run.record.state.zones[ZONE_10]!;
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-run2' });
+    expect(run.error).toBeUndefined();
+    const progress = run.checkpoint.state.zones[ZONE_10]!;
     expect(progress).toMatchObject({ changedSincePlan: 1, alreadyDone: 1, droppedLive: 1, rejected: 0 });
     expect(progress.applied).toBe(plan.zones.find((z) => z.id === ZONE_10)!.records.length - 3);
     expect(zonePtrs(sandbox.cloud, ZONE_10).filter((l) => /^(99\.1|6\.33)\.0\.10/.test(l))).toHaveLength(2);
-    expect(run.record.state.problems.map((p) => `${p.name}: ${p.problem}`)).toEqual(
+    expect(run.checkpoint.state.problems.map((p) => `${p.name}: ${p.problem}`)).toEqual(
       expect.arrayContaining([
         '6.33.0.10.in-addr.arpa.: IP in use again since the plan: kept',
         '5.33.0.10.in-addr.arpa.: already gone',
         '99.1.0.10.in-addr.arpa.: changed since the plan: left alone',
       ]),
     );
-    expect(run.record.milestones.find((m) => m.startsWith('10.in-addr.arpa.'))).toContain('• `99.1.0.10.in-addr.arpa.`: changed since the plan: left alone');
+    expect(run.recorder.milestones.find((m) => m.startsWith('10.in-addr.arpa.'))).toContain('• `99.1.0.10.in-addr.arpa.`: changed since the plan: left alone');
     // One clean batch per zone after isolation; nothing deleted twice.
     const deleted = deletesIn(sandbox.log).slice(deletesBefore);
     expect(new Set(deleted).size).toBe(deleted.length);
-    expect(sandbox.kind.summarize(plan, run.record.state, 'succeeded')).toMatch(/1 kept because their IP is in use again; 1 left alone because they changed since the plan; 1 were already gone/);
+    expect(sandbox.kind.summarize(plan, run.checkpoint.state, 'succeeded')).toMatch(/1 kept because their IP is in use again; 1 left alone because they changed since the plan; 1 were already gone/);
   });
 
   it('completes with 30% of Route 53 calls throttled', async () => {
     const { plan } = await planFor(sandbox);
     sandbox.faults.services.route53 = { throttleRate: 0.3 };
-    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run3' });
-    expect(run.finished).toBe(true);
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-run3' });
+    expect(run.error).toBeUndefined();
     expect(deletesIn(sandbox.log)).toHaveLength(names(plan).size);
     sandbox.faults.services.route53 = {};
     expect((await planFor(sandbox)).empty).toBe(true);
@@ -130,8 +131,8 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
 
   it('stops at a step boundary when cancelled', async () => {
     const { plan } = await planFor(sandbox);
-    const run = await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-run4', cancelAfterSteps: 1 });
-    expect(run.record.done).toHaveLength(1);
-    expect(sandbox.kind.summarize(plan, run.record.state, 'cancelled')).toMatch(/^PTR cleanup cancelled: deleted \d+ of \d+ PTR records\./);
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-run4', cancelAfterSteps: 1 });
+    expect(run.checkpoint.done).toHaveLength(1);
+    expect(sandbox.kind.summarize(plan, run.checkpoint.state, 'cancelled')).toMatch(/^PTR cleanup cancelled: deleted \d+ of \d+ PTR records\./);
   });
 });

@@ -3,9 +3,10 @@
  * nothing is deleted twice, nothing is skipped. Then restore puts back exactly what was deleted.
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
-import type { PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
+import type { PtrArgs, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { generatePtrZones } from '../../../../src/sandbox/cloud/index.js';
-import { Crash, deletesIn, runSteps, startPtrSandbox, zonePtrs, type Checkpoint, type PtrSandbox } from './helpers.js';
+import { runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
+import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
 
 const FAST = { requestsPerSecond: 50 };
 const GENERATED = ['Z0GEN0064PTR', 'Z0GEN0065PTR'];
@@ -18,9 +19,9 @@ function crashingRoute53(sandbox: PtrSandbox, crashes: { before?: number[]; afte
     (next, context) => async (args) => {
       if (context.commandName !== 'ChangeResourceRecordSetsCommand') return next(args);
       const n = ++changes;
-      if (crashes.before?.includes(n)) throw new Crash(`killed before change ${n} was sent`);
+      if (crashes.before?.includes(n)) throw new SimulatedCrash(`killed before change ${n} was sent`);
       const out = await next(args);
-      if (crashes.after?.includes(n)) throw new Crash(`killed after change ${n} was accepted`);
+      if (crashes.after?.includes(n)) throw new SimulatedCrash(`killed after change ${n} was accepted`);
       return out;
     },
     { step: 'initialize', name: 'crashForTest' },
@@ -62,17 +63,17 @@ describe('ptr-cleanup crash-resume and restore', () => {
     // Kill 1: after zone A's first batch was accepted (not yet checkpointed). Kill 2: before zone B's last batch is sent.
     const route53 = crashingRoute53(sandbox, { after: [1], before: [4] });
     const ctx = { ...sandbox.kindContext(FAST), clients: { ...sandbox.clients, route53 } };
-    let checkpoint: Checkpoint | undefined;
+    let checkpoint: Checkpoint<PtrState> | undefined;
     const kills: string[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
-      const run = await runSteps(sandbox.kind, plan, ctx, { jobId: 'p-crash', checkpoint });
-      if (run.finished) {
-        const zoneA = run.record.state.zones[GENERATED[0]!]!;
+      const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: ctx, jobId: 'p-crash', checkpoint });
+      if (run.error === undefined) {
+        const zoneA = run.checkpoint.state.zones[GENERATED[0]!]!;
         expect(zoneA).toMatchObject({ applied: 1499, droppedLive: 1, alreadyDone: 0, rejected: 0, complete: true });
-        expect(run.record.state.zones[GENERATED[1]!]).toMatchObject({ applied: 1500, alreadyDone: 0, complete: true });
+        expect(run.checkpoint.state.zones[GENERATED[1]!]).toMatchObject({ applied: 1500, alreadyDone: 0, complete: true });
         break;
       }
-      expect(run.error).toBeInstanceOf(Crash);
+      expect(run.error).toBeInstanceOf(SimulatedCrash);
       kills.push((run.error as Error).message);
       checkpoint = run.checkpoint;
       expect(checkpoint.state.zones[GENERATED[kills.length === 1 ? 0 : 1]!]?.inFlight).toBe(kills.length === 1 ? 0 : 1);
@@ -88,23 +89,23 @@ describe('ptr-cleanup crash-resume and restore', () => {
     // Restore: a plan of exactly the saved records, applied with CREATE.
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-crash', dryRun: false });
     expect(restore.plan).toMatchObject({ mode: 'restore', total: 2999, alreadyPresent: 0 });
-    const restored = await runSteps(sandbox.kind, restore.plan, sandbox.kindContext(FAST), { jobId: 'p-restore' });
-    expect(restored.finished).toBe(true);
+    const restored = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-restore' });
+    expect(restored.error).toBeUndefined();
     for (const id of GENERATED) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
-    expect(sandbox.kind.summarize(restore.plan, restored.record.state, 'succeeded')).toBe('Re-created 2999 of 2999 PTR records in 2 zone(s).');
+    expect(sandbox.kind.summarize(restore.plan, restored.checkpoint.state, 'succeeded')).toBe('Re-created 2999 of 2999 PTR records in 2 zone(s).');
     expect((await planOf(sandbox, { mode: 'restore', jobId: 'p-crash', dryRun: false })).empty).toBe(true);
   });
 
   it('a restore never overwrites a record re-created meanwhile (CREATE, not UPSERT)', async () => {
     const { plan } = await planOf(sandbox, { mode: 'cleanup', zones: [GENERATED[0]!], dryRun: false });
-    expect((await runSteps(sandbox.kind, plan, sandbox.kindContext(FAST), { jobId: 'p-first' })).finished).toBe(true);
+    expect((await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-first' })).error).toBeUndefined();
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-first', dryRun: false });
     // After the restore plan, a new server gets one of the addresses and registers its own PTR.
     const [name] = restore.plan.zones[0]!.records[0]!;
     sandbox.cloud.model.route53.changeRecordSets(GENERATED[0]!, [{ action: 'CREATE', record: { name, type: 'PTR', ttl: 60, values: ['new-server.internal.'] } }]);
-    const run = await runSteps(sandbox.kind, restore.plan, sandbox.kindContext(FAST), { jobId: 'p-restore2' });
-    expect(run.finished).toBe(true);
-    expect(run.record.state.zones[GENERATED[0]!]).toMatchObject({ applied: 1499, alreadyDone: 1 });
+    const run = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.kindContext(FAST), jobId: 'p-restore2' });
+    expect(run.error).toBeUndefined();
+    expect(run.checkpoint.state.zones[GENERATED[0]!]).toMatchObject({ applied: 1499, alreadyDone: 1 });
     expect(zonePtrs(sandbox.cloud, GENERATED[0]!).find((l) => l.startsWith(name))).toBe(`${name} 60 - new-server.internal.`);
   });
 });

@@ -4,7 +4,7 @@ import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import type { RolloutArgs, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
-import { runRollout } from './harness.js';
+import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
@@ -31,7 +31,7 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
     env.faults.blockingPdbs.add('web/api');
     const p = await plan(env, { drainTimeoutMs: 120_000 });
     const answers = ['skip', 'force'];
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => answers.shift()! });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p, answer: () => answers.shift()! });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
     expect(recorder.questions.map((q) => q.id)).toEqual(['Wave 1/1/drain-timeout/1', 'Skipped nodes/drain-timeout/1']);
@@ -52,7 +52,7 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
   test('new nodes never Ready: the rollout stops before draining anything, and roll back removes the new instances', async () => {
     env.faults.neverReadyImages.add('ami-0new00000000000002');
     const p = await plan(env, { surge: 3 }, { nodeReadyTimeout: '3m' });
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'rollback' });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p, answer: () => 'rollback' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeInstanceOf(RefusalError);
     expect(p.rollbackVersion).toBe('1');
@@ -72,7 +72,7 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
 
   test('canary: one node, then a pause; abort leaves the rest untouched and the group restored', async () => {
     const p = await plan(env, { canary: true });
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'abort' });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p, answer: () => 'abort' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeInstanceOf(RefusalError);
     expect(recorder.questions.map((q) => q.id)).toEqual(['wave-1/canary']);
@@ -83,13 +83,13 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
 
   test('rollback with --to <previous-version> uses the same machinery', async () => {
     const forward = await plan(env);
-    const first = await runRollout({ kindContext: env.kindContext(), plan: forward });
+    const first = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: forward });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: forward, state: first.checkpoint.state });
     expect(first.error).toBeUndefined();
     const back = await plan(env, { to: '1' });
     expect(back.target).toMatchObject({ version: '1', imageId: 'ami-0old00000000000001', groupVersion: '2' });
     expect(back.nodes).toHaveLength(6);
-    const second = await runRollout({ kindContext: env.kindContext(), plan: back });
+    const second = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: back });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: back, state: second.checkpoint.state });
     expect(second.error).toBeUndefined();
     const group = (await describeGroup(env.clients.autoScaling, GROUP))!;

@@ -11,7 +11,7 @@ import { Cluster, Redis } from 'ioredis';
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
-import { runRollout } from './harness.js';
+import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { readScenario } from '../../../../src/sandbox/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
@@ -97,7 +97,7 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
     const sentinel = sentinelWriter(env);
     const cluster = clusterWriter(env);
     await pause(300);
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan, answer: () => 'wait' });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan, answer: () => 'wait' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan, state: checkpoint.state });
     await pause(300);
     await sentinel.stop();

@@ -3,9 +3,9 @@ import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
-import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
+import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
 import { seededRandom } from '../../../../src/sandbox/contracts.js';
-import { runRollout, SimulatedCrash, type Checkpoint } from './harness.js';
+import { runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
@@ -40,13 +40,13 @@ describe('rollout resilience (sandbox)', () => {
     env = await startTestSandbox({ speed: 200, maxAttempts: 3 });
     const p = await plan(env, { surge: 2 });
     const random = seededRandom(42);
-    let checkpoint: Checkpoint | undefined;
+    let checkpoint: Checkpoint<RolloutState> | undefined;
     let crashes = 0;
     const wheres: string[] = [];
     for (let run = 0; run < 60; run++) {
       let ticks = 0;
       const crashAt = crashes < 20 ? 1 + Math.floor(random() * 12) : Infinity;
-      const result = await runRollout({
+      const result = await runSteps({ kind: rolloutKind,
         kindContext: env.kindContext(),
         plan: p,
         checkpoint,
@@ -77,7 +77,7 @@ describe('rollout resilience (sandbox)', () => {
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };
     env.faults.services.kubernetes = { throttleRate: 0.3 };
-    const { checkpoint, error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
     env.faults.services = {};
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();

@@ -7,7 +7,7 @@ import { RefusalError } from '../../../../src/errors.js';
 import { describeGroup, setGroupTags } from '../../../../src/integrations/aws/auto-scaling.js';
 import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
 import { listPods, readDeploymentReplicas } from '../../../../src/integrations/kubernetes/pods.js';
-import { runRollout } from './harness.js';
+import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
@@ -40,7 +40,7 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     expect(procedurePods.length).toBeGreaterThan(0);
     expect(new Set(procedurePods.map((x) => x.redisRole))).toEqual(new Set(['unknown']));
 
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p, answer: () => 'wait' });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p, answer: () => 'wait' });
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
 
@@ -69,7 +69,7 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     const p = await plan(env);
     await setGroupTags(env.clients.autoScaling, GROUP, { [LOCK_TAG]: 'plan-other' });
     const before = env.log.entries.length;
-    const { error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    const { error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
     expect(error).toBeInstanceOf(RefusalError);
     expect(String(error)).toMatch(/another rollout \(plan-other\) holds the lock/);
     await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: rolloutKind.initialState(p) });
@@ -79,7 +79,7 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
 
   test("autoscalerMode 'scale-to-zero': cluster-autoscaler is scaled to 0 for the run and restored by cleanup", async () => {
     const p = await plan(env, { surge: 3 }, { autoscalerMode: 'scale-to-zero' });
-    const { checkpoint, recorder, error } = await runRollout({ kindContext: env.kindContext(), plan: p });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
     expect(error).toBeUndefined();
     expect(checkpoint.state.recorded?.autoscalerReplicas).toBe(1);
     expect(recorder.audits.filter((a) => a.action === 'kubernetes:ScaleDeployment').map((a) => a.details.replicas)).toEqual([0]);
