@@ -1,7 +1,8 @@
 /**
  * Redis Cluster commands for the rollout's typed procedure, over ioredis (one short connection per call):
  * ROLE, CLUSTER NODES, CLUSTER FAILOVER (sent to the replica; it only schedules the failover),
- * CLUSTER INFO (cluster_state and slot coverage).
+ * CLUSTER INFO (cluster_state and slot coverage), and for a temporary replica: CLUSTER MEET, REPLICATE,
+ * RESET and FORGET.
  */
 import { Redis } from 'ioredis';
 
@@ -90,6 +91,35 @@ export async function clusterFailover(replica: RedisAddress): Promise<void> {
   await withRedis(replica, (r) => r.call('CLUSTER', 'FAILOVER'));
 }
 
+export async function clusterMyId(address: RedisAddress): Promise<string> {
+  return String(await withRedis(address, (r) => r.call('CLUSTER', 'MYID')));
+}
+
+/** Sent to a new, empty node: it handshakes with `peer` and learns the rest of the cluster by gossip. */
+export async function clusterMeet(address: RedisAddress, peer: RedisAddress): Promise<void> {
+  await withRedis(address, (r) => r.call('CLUSTER', 'MEET', peer.host, String(peer.port)));
+}
+
+/** Sent to an empty node that already knows `primaryId`: it becomes that primary's replica and syncs. */
+export async function clusterReplicate(address: RedisAddress, primaryId: string): Promise<void> {
+  await withRedis(address, (r) => r.call('CLUSTER', 'REPLICATE', primaryId));
+}
+
+/** HARD: the node drops its data and peers and takes a new id, so it can no longer gossip its old one back. */
+export async function clusterResetHard(address: RedisAddress): Promise<void> {
+  await withRedis(address, (r) => r.call('CLUSTER', 'RESET', 'HARD'));
+}
+
+/** True when the node forgot `nodeId` now or never knew it. Bans the id from gossip for 60 s on that node. */
+export async function clusterForget(address: RedisAddress, nodeId: string): Promise<boolean> {
+  try {
+    await withRedis(address, (r) => r.call('CLUSTER', 'FORGET', nodeId));
+    return true;
+  } catch (error) {
+    return /unknown node/i.test(String(error));
+  }
+}
+
 export interface ClusterHealth {
   ok: boolean;
   slotsAssigned: number;
@@ -118,3 +148,10 @@ export async function clusterHealth(address: RedisAddress): Promise<ClusterHealt
 
 /** cluster_state:ok and all 16384 slots assigned and served. */
 export const fullyCovered = (h: ClusterHealth) => h.ok && h.slotsAssigned === 16384 && h.slotsOk === 16384;
+
+/** Every node `address` knows sees the whole cluster ok (like `redis-cli --cluster check`), not just this one. */
+export async function coveredOnEveryNode(address: RedisAddress): Promise<boolean> {
+  const nodes = await clusterNodes(address);
+  const healths = await Promise.all(nodes.map((n) => clusterHealth(n.flags.includes('myself') ? address : n.address)));
+  return healths.every(fullyCovered);
+}

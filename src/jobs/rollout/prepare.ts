@@ -1,7 +1,8 @@
 /**
  * Start and end of a rollout run. `prepare` locks the group (tag), records what it changes (checkpoint
  * and tag, before changing it), suspends AZRebalance, points the group at the target version with room
- * for the surge, and keeps cluster-autoscaler out. `cleanup` undoes exactly that and is idempotent:
+ * for the surge, and keeps cluster-autoscaler out. `cleanup` undoes exactly that (and deletes a temporary Redis
+ * replica the run left behind, unless it still serves a primary's slots) and is idempotent:
  * it runs in `finally` and again at worker start-up for a run that died.
  */
 import { RefusalError } from '../../errors.js';
@@ -9,9 +10,11 @@ import type { Clients } from '../../integrations/clients.js';
 import type { Clock } from '../../integrations/clock.js';
 import { deleteGroupTags, describeGroup, resumeProcesses, setGroupTags, suspendProcesses, updateGroup } from '../../integrations/aws/auto-scaling.js';
 import { listNodes, removeTaint, setNodeAnnotations, setNodeLabels, setUnschedulable, type NodeView } from '../../integrations/kubernetes/nodes.js';
-import { readDeploymentReplicas, scaleDeployment } from '../../integrations/kubernetes/pods.js';
+import { listPods, readDeploymentReplicas, scaleDeployment } from '../../integrations/kubernetes/pods.js';
 import type { StepContext } from '../kind.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
+import { apiServerIsLocal } from './redis-address.js';
+import { removeLeftoverTemporaryReplicas } from './redis-temporary.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, PROCESSES_TO_SUSPEND, SCALE_DOWN_DISABLED } from './tags.js';
 import type { RolloutPlan, RolloutState } from './types.js';
@@ -150,6 +153,10 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
     released++;
   }
   if (released) done.push(`untainted ${released} old node(s) left in service`);
+  if (Object.values(state.temporaryReplicas ?? {}).some((t) => !t.removed)) {
+    const pods = await r(() => listPods(clients.kube));
+    done.push(...(await removeLeftoverTemporaryReplicas(clients.kube, state, pods, apiServerIsLocal(clients.kube))));
+  }
   const tags = [LOCK_TAG, ORIGINAL_TAG].filter((k) => k in group.tags);
   if (tags.length) {
     await r(() => deleteGroupTags(clients.autoScaling, plan.group, tags));

@@ -6,13 +6,13 @@
  *   SENTINEL RESET on every Sentinel.
  * - Cluster primary: CLUSTER FAILOVER on a connected replica on another node, confirm with ROLE, then evict.
  *   After the move: cluster_state:ok and all 16384 slots served.
- * A primary with no replica off the node is left for the drain timeout question (the seed's temporary-replica
- * procedure is not automated).
+ * - Cluster primary with no replica off the node: the seed's temporary-replica procedure (redis-temporary.ts).
  */
 import { listPods, type PodView } from '../../integrations/kubernetes/pods.js';
-import { addressText, clusterFailover, clusterHealth, clusterNodes, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
+import { addressText, clusterFailover, clusterHealth, clusterNodes, coveredOnEveryNode, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
 import { apiServerIsLocal, podAddress } from './redis-address.js';
+import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
 import type { RolloutContext } from './prepare.js';
 import { retrying } from './retry.js';
 import type { PlanPod } from './types.js';
@@ -71,10 +71,11 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
     return false;
   }
   if (procedure === 'redis-cluster') {
+    if (activeTemporaryReplica(ctx.state, pod)) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
     const nodes = await clusterNodes(address);
     const self = nodes.find((n) => n.flags.includes('myself'));
     const replica = nodes.find((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail') && offDrain(n.address));
-    if (!replica) return false;
+    if (!replica) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
     await ctx.audit('redis:ClusterFailover', { pod: `${pod.namespace}/${pod.name}`, replica: addressText(replica.address) });
     await clusterFailover(replica.address).catch(() => undefined);
     const promoted = await until(ctx, async () => (await readRole(replica.address)).role === 'master' && (await readRole(address)).role === 'replica');
@@ -120,7 +121,11 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promi
       if (planned.procedure === 'redis-sentinel') {
         const info = await replicationInfo(address);
         if (info.role === 'replica' && !replicaInSync(info)) return false;
-      } else if (!fullyCovered(await clusterHealth(address))) return false;
+      } else {
+        if (!fullyCovered(await clusterHealth(address))) return false;
+        if (!(await failBackFromTemporaryReplica(ctx, pod, pods, local))) return false;
+        if (!(await coveredOnEveryNode(address))) return false;
+      }
     } catch {
       return false;
     }

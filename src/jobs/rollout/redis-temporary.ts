@@ -1,0 +1,222 @@
+/**
+ * Moving a Redis Cluster primary that has no replica off the draining node (seed-posts §1.4, the author's cache
+ * cluster runs without replicas "for cost reasons"):
+ *  1. create `<pod>-deckhand-tmp` from the owning StatefulSet's pod template (temporary label, tolerations of the
+ *     rollout's taint dropped so it lands on a new node), and wait until it is Ready;
+ *  2. CLUSTER MEET it to the primary, CLUSTER REPLICATE <primary id>, wait for the sync
+ *     (master_link_status:up, master_sync_in_progress:0);
+ *  3. CLUSTER FAILOVER on the temporary node, confirmed with ROLE: the drain then evicts the old primary;
+ *  4. once the pod is back under its name (it rejoins through its nodes.conf) and in sync as a replica of the
+ *     temporary node: CLUSTER FAILOVER on it (fail back), confirmed with ROLE;
+ *  5. CLUSTER RESET HARD on the temporary node, CLUSTER FORGET its id on every other node in one pass (each
+ *     node bans the id from gossip for 60 s, so no node learns it back from another), delete its pod.
+ * Each sub-step reads the current roles before acting, so re-running one after a crash is harmless; the
+ * temporary pod's name is in the checkpoint before it is created, and a create that finds it is a no-op.
+ */
+import type { KubeConfig, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import { deletePod, type PodView } from '../../integrations/kubernetes/pods.js';
+import { createPod, readStatefulSetTemplate, type StatefulSetTemplate } from '../../integrations/kubernetes/temporary-pods.js';
+import {
+  addressText,
+  clusterFailover,
+  clusterForget,
+  clusterMeet,
+  clusterMyId,
+  clusterNodes,
+  clusterReplicate,
+  clusterResetHard,
+  readRole,
+  type RedisAddress,
+} from '../../integrations/redis-procedures/cluster.js';
+import { replicaInSync, replicationInfo } from '../../integrations/redis-procedures/sentinel.js';
+import type { RolloutContext } from './prepare.js';
+import { podAddress } from './redis-address.js';
+import { retrying } from './retry.js';
+import type { RolloutState, TemporaryReplica } from './types.js';
+
+export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
+export const TEMPORARY_RUN_ANNOTATION = 'deckhand.dev/temporary-run';
+export const TEMPORARY_SUFFIX = '-deckhand-tmp';
+const CONFIRM_TIMEOUT_MS = 60_000;
+const CONFIRM_POLL_MS = 100;
+
+const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
+async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promise<boolean> {
+  const deadline = ctx.clock.now() + CONFIRM_TIMEOUT_MS;
+  while (ctx.clock.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await ctx.clock.sleep(CONFIRM_POLL_MS, ctx.signal);
+  }
+  return false;
+}
+
+/** The record of a primary moving through a temporary replica, while that replica is not yet removed. */
+export function activeTemporaryReplica(state: RolloutState, pod: { namespace: string; name: string }): TemporaryReplica | undefined {
+  const record = state.temporaryReplicas?.[podKey(pod)];
+  return record && !record.removed ? record : undefined;
+}
+
+/**
+ * The temporary pod: the StatefulSet's template under a new name, with the volumes of its claim templates as
+ * emptyDir (its own empty data directory) and without tolerations of the rollout's taint.
+ */
+export function temporaryPodSpec(primary: PodView, sts: StatefulSetTemplate, name: string, taintKey: string, runId: string): V1Pod {
+  const template = structuredClone(sts.template);
+  const spec = template.spec!;
+  const volumes = spec.volumes ?? [];
+  for (const claim of sts.claimNames) if (!volumes.some((v) => v.name === claim)) volumes.push({ name: claim, emptyDir: {} });
+  const tolerates = (t: V1Toleration) => t.key === taintKey || (t.operator === 'Exists' && !t.key);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: primary.namespace,
+      labels: { ...template.metadata?.labels, [TEMPORARY_FOR_LABEL]: primary.name },
+      annotations: { ...template.metadata?.annotations, [TEMPORARY_RUN_ANNOTATION]: runId },
+    },
+    spec: { ...spec, volumes, tolerations: (spec.tolerations ?? []).filter((t) => !tolerates(t)), nodeName: undefined, hostname: undefined, subdomain: undefined },
+  };
+}
+
+async function ensurePod(ctx: RolloutContext, primary: PodView, record: TemporaryReplica): Promise<boolean> {
+  const owner = primary.owner!;
+  const sts = await retrying(ctx.clock, ctx.signal, () => readStatefulSetTemplate(ctx.clients.kube, owner.namespace, owner.name));
+  if (!sts?.template.spec) return false;
+  const body = temporaryPodSpec(primary, sts, record.pod, ctx.plan.taintKey, ctx.planId);
+  await ctx.audit('kubernetes:CreatePod', { pod: `${record.namespace}/${record.pod}`, temporaryFor: podKey(primary), template: `StatefulSet ${owner.namespace}/${owner.name}` });
+  const outcome = await retrying(ctx.clock, ctx.signal, () => createPod(ctx.clients.kube, body));
+  if (outcome === 'created') await ctx.progress.milestone(`Redis Cluster: ${primary.name} has no replica off the draining node; created the temporary replica ${record.pod}`);
+  return true;
+}
+
+/**
+ * Steps 1-3 for a primary without a replica off the draining nodes. False until the temporary node took over;
+ * the caller then sees the old primary as a replica and evicts it.
+ */
+export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary: PodView, address: RedisAddress, pods: PodView[], local: boolean): Promise<boolean> {
+  if (primary.owner?.kind !== 'StatefulSet') return false; // no template to copy: left to the drain timeout question
+  ctx.state.temporaryReplicas ??= {};
+  let record = activeTemporaryReplica(ctx.state, primary);
+  if (!record) {
+    record = { namespace: primary.namespace, pod: `${primary.name}${TEMPORARY_SUFFIX}`, primaryId: await clusterMyId(address) };
+    ctx.state.temporaryReplicas[podKey(primary)] = record;
+    await ctx.checkpoint();
+  }
+  const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod);
+  if (!temporary) {
+    await ensurePod(ctx, primary, record);
+    return false;
+  }
+  const tempAddress = temporary.ready && !temporary.terminating ? podAddress(temporary, 'redis', local) : undefined;
+  if (!tempAddress) return false;
+  if (!record.temporaryId) {
+    record.temporaryId = await clusterMyId(tempAddress);
+    await ctx.checkpoint();
+  }
+  const role = await readRole(tempAddress);
+  if (role.role === 'master') {
+    const known = (await clusterNodes(tempAddress)).some((n) => n.id === record.primaryId && !n.flags.includes('handshake'));
+    if (!known) {
+      await ctx.audit('redis:ClusterMeet', { node: record.pod, peer: podKey(primary), address: addressText(address) });
+      await clusterMeet(tempAddress, address);
+      return false;
+    }
+    await ctx.audit('redis:ClusterReplicate', { node: record.pod, primary: podKey(primary), primaryId: record.primaryId });
+    await clusterReplicate(tempAddress, record.primaryId!);
+    return false;
+  }
+  if (!replicaInSync(await replicationInfo(tempAddress))) return false;
+  await ctx.audit('redis:ClusterFailover', { pod: podKey(primary), replica: record.pod, reason: 'temporary replica takes over' });
+  await clusterFailover(tempAddress).catch(() => undefined);
+  const promoted = await until(ctx, async () => (await readRole(tempAddress)).role === 'master' && (await readRole(address)).role === 'replica');
+  if (promoted) await ctx.progress.milestone(`Redis Cluster: temporary replica ${record.pod} took over from ${primary.name} before eviction`);
+  return false;
+}
+
+/**
+ * Steps 4-5, once the moved pod is back and Ready. True when the temporary node is gone (or there was none).
+ */
+export async function failBackFromTemporaryReplica(ctx: RolloutContext, primary: PodView, pods: PodView[], local: boolean): Promise<boolean> {
+  const record = activeTemporaryReplica(ctx.state, primary);
+  if (!record) return true;
+  const address = podAddress(primary, 'redis', local);
+  if (!address) return false;
+  const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod && !p.terminating);
+  const tempAddress = temporary && podAddress(temporary, 'redis', local);
+  if (tempAddress && (await readRole(address)).role !== 'master') {
+    if (!replicaInSync(await replicationInfo(address))) return false;
+    await ctx.audit('redis:ClusterFailover', { pod: podKey(primary), replica: podKey(primary), reason: 'fail back from the temporary replica' });
+    await clusterFailover(address).catch(() => undefined);
+    const back = await until(ctx, async () => (await readRole(address)).role === 'master' && (await readRole(tempAddress)).role === 'replica');
+    if (!back) return false;
+    await ctx.progress.milestone(`Redis Cluster: failed back to ${primary.name}`);
+  }
+  if ((await readRole(address)).role !== 'master') return false;
+  const forgotten = await removeTemporaryNode(ctx.clients.kube, record, address, tempAddress, (action, details) => ctx.audit(action, details));
+  if (!forgotten) return false;
+  record.removed = true;
+  await ctx.checkpoint();
+  await ctx.progress.milestone(`Redis Cluster: temporary replica ${record.pod} removed (forgotten by every node, pod deleted)`);
+  return true;
+}
+
+/** Reset the temporary node, make every other node forget it in one pass, delete its pod. */
+async function removeTemporaryNode(
+  kube: KubeConfig,
+  record: TemporaryReplica,
+  primary: RedisAddress,
+  temporary: RedisAddress | undefined,
+  audit: (action: string, details: Record<string, unknown>) => Promise<void>,
+): Promise<boolean> {
+  if (temporary) {
+    await audit('redis:ClusterReset', { node: record.pod, mode: 'HARD' });
+    await clusterResetHard(temporary).catch(() => undefined);
+  }
+  if (record.temporaryId) {
+    const nodes = (await clusterNodes(primary)).filter((n) => n.id !== record.temporaryId);
+    const targets = nodes.map((n) => (n.flags.includes('myself') ? primary : n.address));
+    await audit('redis:ClusterForget', { nodeId: record.temporaryId, nodes: targets.map(addressText) });
+    const results = await Promise.all(targets.map((t) => clusterForget(t, record.temporaryId!).catch(() => false)));
+    if (!results.every(Boolean)) return false;
+  }
+  await audit('kubernetes:DeletePod', { pod: `${record.namespace}/${record.pod}`, reason: 'temporary replica no longer needed' });
+  await deletePod(kube, record.namespace, record.pod);
+  return true;
+}
+
+/**
+ * For cleanup: remove a temporary replica this run left behind, unless it still serves the moved primary's
+ * slots (deleting it then would drop them); that one stays, and the returned text says so.
+ */
+export async function removeLeftoverTemporaryReplicas(kube: KubeConfig, state: RolloutState, pods: PodView[], local: boolean): Promise<string[]> {
+  const done: string[] = [];
+  for (const [primaryKey, record] of Object.entries(state.temporaryReplicas ?? {})) {
+    if (record.removed) continue;
+    const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod && !p.terminating);
+    const primary = pods.find((p) => podKey(p) === primaryKey && p.ready && !p.terminating);
+    const tempAddress = temporary && podAddress(temporary, 'redis', local);
+    const address = primary && podAddress(primary, 'redis', local);
+    if (temporary && tempAddress) {
+      const role = await readRole(tempAddress).catch(() => undefined);
+      const primaryRole = address ? await readRole(address).catch(() => undefined) : undefined;
+      if (role?.role === 'master' && primaryRole?.role !== 'master') {
+        done.push(`kept ${record.namespace}/${record.pod}: it serves the slots of ${primaryKey}; fail back to ${primaryKey} before deleting it`);
+        continue;
+      }
+    }
+    if (!temporary) {
+      record.removed = true;
+      continue;
+    }
+    const removed = address ? await removeTemporaryNode(kube, record, address, tempAddress, async () => undefined).catch(() => false) : (await deletePod(kube, record.namespace, record.pod), true);
+    if (!removed) {
+      done.push(`could not remove the temporary replica ${record.namespace}/${record.pod} from the cluster; it is left running`);
+      continue;
+    }
+    record.removed = true;
+    done.push(`deleted the temporary replica ${record.namespace}/${record.pod}`);
+  }
+  return done;
+}
