@@ -72,8 +72,8 @@ export interface Harness {
   waitForStatus(planId: string, statuses: StoredPlan['status'][], timeoutMs?: number): Promise<StoredPlan>;
   /** `extra` overrides startWorkers options (e.g. `workerOptions: { lockDuration }`). */
   startWorker(extra?: Record<string, unknown>): Promise<{ close(): Promise<void> }>;
-  /** Environment for a worker in another process (test/helpers/worker-process.ts). */
-  workerEnv(): NodeJS.ProcessEnv;
+  /** What a worker in another process needs to join this harness (see worker-child.ts). */
+  workerEnv(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -181,7 +181,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       }
     },
     startWorker,
-    workerEnv: () => ({ ...process.env, REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
+    workerEnv: () => ({ REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
     stop: async () => {
       await bot.stop();
       for (const close of closers.reverse()) await close();

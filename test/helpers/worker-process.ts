@@ -1,19 +1,23 @@
 /**
- * A deckhand worker in its own process, running the fixture kind, so a test can SIGKILL it
- * mid-job. Env: REDIS_URL, SLACK_API_URL, SLACK_BOT_TOKEN, DECKHAND_REDIS_PREFIX, CLOCK_SPEED,
- * LOCK_DURATION_MS. Prints "ready" once it takes jobs.
+ * A deckhand worker in its own process, so a test can SIGKILL it mid-run (spawned by worker-child.ts).
+ * Env: REDIS_URL, SLACK_API_URL, SLACK_BOT_TOKEN, DECKHAND_REDIS_PREFIX; WORKER_KINDS (comma-separated
+ * subcommands: `fixture` or product kinds), LOCK_DURATION_MS (default 1000).
+ * With DECKHAND_SANDBOX_CONTROL_URL (the sandbox's env) the clock follows the sandbox's and the clients come
+ * from the production composition (AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG, AWS_MAX_ATTEMPTS); without it the
+ * clock is a VirtualClock at CLOCK_SPEED (default 10) and there are no clients. Prints "ready".
  */
+import { createClients, type Clients } from '../../src/integrations/clients.js';
 import { createRedis } from '../../src/integrations/redis/connections.js';
 import { AuditLog } from '../../src/integrations/redis/audit.js';
 import { TargetLocks } from '../../src/integrations/redis/locks.js';
 import { PlanStore } from '../../src/integrations/redis/plan-store.js';
 import { RunSignals } from '../../src/integrations/redis/run-signals.js';
 import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
-import type { Clients } from '../../src/integrations/clients.js';
-import { createRegistry } from '../../src/jobs/registry.js';
+import { createRegistry, PRODUCT_KINDS } from '../../src/jobs/registry.js';
 import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
 import { VirtualClock } from '../../src/sandbox/clock.js';
+import { followSandboxClock } from '../../src/sandbox/remote-clock.js';
 import { createFixtureKind } from './fixture-kind.js';
 
 const env = (name: string): string => {
@@ -26,16 +30,25 @@ const prefix = env('DECKHAND_REDIS_PREFIX');
 const redisUrl = env('REDIS_URL');
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const redis = createRedis(redisUrl, 'general');
-const kinds = createRegistry([createFixtureKind(redis, prefix)]);
+const kinds = env('WORKER_KINDS')
+  .split(',')
+  .map((name) => {
+    const kind = name === 'fixture' ? createFixtureKind(redis, prefix) : PRODUCT_KINDS.find((k) => k.command.subcommand === name);
+    if (!kind) throw new Error(`unknown kind ${name}`);
+    return kind;
+  });
+const sandboxControl = process.env.DECKHAND_SANDBOX_CONTROL_URL;
 const lockDuration = Number(process.env.LOCK_DURATION_MS ?? 1000);
 const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 50, log });
 
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),
   prefix,
-  kinds,
-  clients: {} as Clients,
-  clock: new VirtualClock(Date.now(), Number(process.env.CLOCK_SPEED ?? 10)),
+  kinds: createRegistry(kinds),
+  clients: sandboxControl
+    ? createClients({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8), kubeconfigPath: env('KUBECONFIG') })
+    : ({} as Clients),
+  clock: sandboxControl ? await followSandboxClock(sandboxControl) : new VirtualClock(Date.now(), Number(process.env.CLOCK_SPEED ?? 10)),
   log,
   outbox,
   plans: new PlanStore(redis, prefix),

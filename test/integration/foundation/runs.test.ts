@@ -2,8 +2,6 @@
  * Approved plans run as real BullMQ jobs end to end: status card, milestones and summary in the
  * plan's thread, Cancel between steps, Slack 429s, and a worker process killed mid-job.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunQueue } from '../../../src/jobs/queues.js';
@@ -11,6 +9,7 @@ import { VirtualClock } from '../../../src/sandbox/clock.js';
 import type { StoredMessage } from '../../../src/sandbox/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -164,34 +163,20 @@ describe('foundation: runs', () => {
   });
 
   describe('a worker process killed with SIGKILL mid-job', () => {
-    let child: ChildProcess | undefined;
+    let child: WorkerChild | undefined;
     afterEach(async () => {
-      if (child && child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await once(child, 'exit');
-      }
+      await child?.kill();
     });
 
     it('another worker resumes from the checkpoint; no completed step runs twice; cleanup ran', async () => {
-      // The worker itself, not an npx wrapper: SIGKILL must hit the process that runs the job.
-      child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
-        env: { ...h.workerEnv(), CLOCK_SPEED: String(SPEED), LOCK_DURATION_MS: '1000' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const ready = new Promise<void>((resolve, reject) => {
-        child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-        child!.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-      });
-      await ready;
+      child = await spawnWorker(['fixture'], { ...h.workerEnv(), CLOCK_SPEED: String(SPEED), LOCK_DURATION_MS: '1000' });
       const plan = await approvedPlan(h, 'fixture crash --steps 5 --delay-ms 6000');
       const deadline = Date.now() + 15_000;
       while ((await checkpointDone(h.queue, plan.id)) < 2) {
         if (Date.now() > deadline) throw new Error('the child worker made no progress');
         await new Promise((r) => setTimeout(r, 10));
       }
-      child.kill('SIGKILL');
-      const [, signal] = (await once(child, 'exit')) as [number | null, string | null];
-      expect(signal).toBe('SIGKILL');
+      expect(await child.kill()).toBe('SIGKILL');
       const beforeResume = await runs(plan.id);
       expect(beforeResume.length).toBeGreaterThanOrEqual(2);
       expect(beforeResume.length).toBeLessThan(5);

@@ -2,11 +2,6 @@
  * A worker process SIGKILLed in the middle of a cleanup: another worker resumes the BullMQ job from
  * its checkpoint; every stale record is deleted exactly once and saved for restore exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { RedisRecordBackups } from '../../../../src/jobs/ptr-cleanup/backups.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
@@ -14,18 +9,17 @@ import type { PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { generatePtrZones } from '../../../../src/sandbox/cloud/index.js';
 import { readScenario } from '../../../../src/sandbox/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { spawnWorker, type WorkerChild } from '../../../helpers/worker-child.js';
 import { deletesIn, startPtrSandbox, type PtrSandbox } from './helpers.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      maxZoneShare: 1\n`;
-const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: [{ name: none, cluster: { server: "https://127.0.0.1:1" } }]\ncontexts: [{ name: none, context: { cluster: none, user: none } }]\ncurrent-context: none\nusers: [{ name: none, user: {} }]\n';
 
 describe('ptr-cleanup: a worker process killed mid-way', () => {
   let sandbox: PtrSandbox;
   let h: Harness;
-  let child: ChildProcess | undefined;
-  let dir: string;
+  let child: WorkerChild | undefined;
 
   beforeEach(async () => {
     // Virtual time 5× real, so the run lasts long enough to be killed in the middle; INSYNC after 2 s.
@@ -38,38 +32,15 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
       clock: sandbox.clock,
       clients: sandbox.clients,
     });
-    dir = mkdtempSync(join(tmpdir(), 'ptr-kill-'));
-    writeFileSync(join(dir, 'kubeconfig'), KUBECONFIG);
   });
   afterEach(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    await child?.kill();
     await h.stop();
     await sandbox.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('resumes in another worker: each record deleted once, each saved once', async () => {
-    child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/ptr-cleanup/ptr-worker-process.ts'], {
-      env: {
-        ...h.workerEnv(),
-        SANDBOX_CONTROL_URL: sandbox.control.url,
-        KUBECONFIG_PATH: join(dir, 'kubeconfig'),
-        AWS_ENDPOINT_URL_EC2: sandbox.cloud.endpoints.ec2,
-        AWS_ENDPOINT_URL_ROUTE_53: sandbox.cloud.endpoints.route53,
-        AWS_ENDPOINT_URL_AUTO_SCALING: sandbox.cloud.endpoints.autoScaling,
-        AWS_ENDPOINT_URL_PRICING: sandbox.cloud.endpoints.pricing,
-        AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
-        AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-      child!.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    });
+    child = await spawnWorker(['ptr-cleanup'], { ...sandbox.env, ...h.workerEnv(), AWS_MAX_ATTEMPTS: '8' });
 
     await h.command('ptr-cleanup --zone Z0GEN0064PTR --zone Z0GEN0065PTR', REQUESTER);
     const plan = await h.waitForPlan();
@@ -82,9 +53,7 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
       await new Promise((r) => setTimeout(r, 5));
       atKill = (await h.queue.getJob(plan.id))?.data.checkpoint?.state as PtrState | undefined;
     }
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-    child.stdout!.destroy();
+    await child.kill();
     expect(Object.values(atKill.zones).filter((z) => z.complete)).not.toHaveLength(2);
 
     await h.startWorker({ workerOptions: { lockDuration: 1000, stalledInterval: 300 } });

@@ -2,12 +2,11 @@
  * A worker process SIGKILLed in the middle of a StatefulSet resize: another worker resumes the BullMQ job
  * from its checkpoint and finishes, and no claim is patched (nor EBS volume modified) twice.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
+import { spawnWorker, type WorkerChild } from '../../../helpers/worker-child.js';
 import { RESIZE_SCENARIO } from './scenario.js';
 
 const REQUESTER = 'U0REQ';
@@ -17,41 +16,20 @@ const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
 describe('resize: a worker process killed mid-way', () => {
   let env: TestSandbox;
   let h: Harness;
-  let child: ChildProcess | undefined;
+  let child: WorkerChild | undefined;
 
   beforeEach(async () => {
     env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 20, maxAttempts: 2 });
     h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
   });
   afterEach(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await once(child, 'exit');
-    }
+    await child?.kill();
     await h.stop();
     await env.stop();
   });
 
   it('resumes from the checkpoint in another worker without repeating a patch or a modification', async () => {
-    // One process (no npx/tsx wrapper), so the SIGKILL hits the worker itself.
-    child = spawn(process.execPath, ['--import', 'tsx', 'test/integration/jobs/volume-resize/resize-worker-process.ts'], {
-      env: {
-        ...h.workerEnv(),
-        SANDBOX_CONTROL_URL: env.control.url,
-        KUBECONFIG_PATH: env.cluster.kubeconfigPath,
-        AWS_ENDPOINT_URL_EC2: env.cloud.endpoints.ec2,
-        AWS_ENDPOINT_URL_PRICING: env.cloud.endpoints.pricing,
-        AWS_ENDPOINT_URL_AUTO_SCALING: env.cloud.endpoints.autoScaling,
-        AWS_ENDPOINT_URL_ROUTE_53: env.cloud.endpoints.route53,
-        AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
-        AWS_SECRET_ACCESS_KEY: 'sandbox-secret',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      child!.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
-      child!.once('exit', (code) => reject(new Error(`worker process exited early (${code})`)));
-    });
+    child = await spawnWorker(['resize'], { ...env.env, ...h.workerEnv(), AWS_MAX_ATTEMPTS: '2' });
 
     await h.command('resize search/statefulset/es 75Gi', REQUESTER);
     const plan = await h.waitForPlan();
@@ -63,9 +41,7 @@ describe('resize: a worker process killed mid-way', () => {
       await new Promise((r) => setTimeout(r, 10));
       doneAtKill = (await h.queue.getJob(plan.id))?.data.checkpoint?.done.length ?? 0;
     }
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-    child.stdout!.destroy();
+    await child.kill();
     expect(doneAtKill).toBeLessThan(6);
 
     await h.startWorker({ workerOptions: { lockDuration: 1000, stalledInterval: 300 } });
