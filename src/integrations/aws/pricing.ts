@@ -46,14 +46,9 @@ export async function ebsPricePerGbMonth(pricing: PricingClient, volumeType: str
   return smallestNonZero(await onDemandPrices(pricing, 'AmazonEC2', filters, 'GB-Mo'));
 }
 
-/** USD per hour of an on-demand shared-tenancy instance without pre-installed software or licence; undefined when not listed. */
-export async function ec2OnDemandHourlyPrice(
-  pricing: PricingClient,
-  instanceType: string,
-  regionCode: string,
-  operatingSystem = 'Linux',
-): Promise<number | undefined> {
-  const filters = termMatch({
+/** A shared-tenancy instance without pre-installed software or licence, in use (not a capacity reservation). */
+function ec2InstanceFilters(instanceType: string, regionCode: string, operatingSystem: string) {
+  return termMatch({
     instanceType,
     regionCode,
     operatingSystem,
@@ -62,6 +57,16 @@ export async function ec2OnDemandHourlyPrice(
     capacitystatus: 'Used',
     licenseModel: 'No License required',
   });
+}
+
+/** USD per hour of an on-demand shared-tenancy instance without pre-installed software or licence; undefined when not listed. */
+export async function ec2OnDemandHourlyPrice(
+  pricing: PricingClient,
+  instanceType: string,
+  regionCode: string,
+  operatingSystem = 'Linux',
+): Promise<number | undefined> {
+  const filters = ec2InstanceFilters(instanceType, regionCode, operatingSystem);
   return smallestNonZero(await onDemandPrices(pricing, 'AmazonEC2', filters, 'Hrs'));
 }
 
@@ -90,15 +95,7 @@ export async function ec2InstancePrices(
   regionCode: string,
   operatingSystem = 'Linux',
 ): Promise<InstancePrices | undefined> {
-  const filters = termMatch({
-    instanceType,
-    regionCode,
-    operatingSystem,
-    tenancy: 'Shared',
-    preInstalledSw: 'NA',
-    capacitystatus: 'Used',
-    licenseModel: 'No License required',
-  });
+  const filters = ec2InstanceFilters(instanceType, regionCode, operatingSystem);
   const onDemand: number[] = [];
   const reserved: number[] = [];
   let publicationDate: string | undefined;

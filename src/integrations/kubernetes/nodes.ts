@@ -22,6 +22,7 @@ export interface NodeView {
   taints: { key: string; effect: string; value?: string }[];
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** status.allocatable.pods */
   allocatablePods?: number;
 }
 

@@ -1,7 +1,11 @@
 /**
  * Data shapes of the rollout job kind: what observe reads, what the pure planner returns,
  * and the run state kept in the job's checkpoint. Plain JSON only (checkpoints and stored plans).
+ * What observe reads as the ports return it reuses the ports' shapes.
  */
+import type { GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
+import type { NodeView } from '../../integrations/kubernetes/nodes.js';
+import type { OwnerRef, PdbView, PodView, WorkloadView } from '../../integrations/kubernetes/pods.js';
 
 export interface RolloutArgs {
   group: string;
@@ -18,24 +22,11 @@ export interface RolloutArgs {
 export type RedisProcedure = 'redis-sentinel' | 'redis-cluster';
 export type RedisRole = 'master' | 'replica' | 'unknown';
 
-export interface ObservedInstance {
-  instanceId: string;
-  availabilityZone: string;
-  lifecycleState: string;
-  healthStatus: string;
-  launchTemplateId?: string;
-  launchTemplateVersion?: string;
+export interface ObservedInstance extends GroupInstance {
   imageId?: string;
 }
 
-export interface ObservedGroup {
-  name: string;
-  minSize: number;
-  maxSize: number;
-  desiredCapacity: number;
-  launchTemplate?: { id: string; name?: string; version: string };
-  suspendedProcesses: string[];
-  tags: Record<string, string>;
+export interface ObservedGroup extends Omit<GroupView, 'instances'> {
   instances: ObservedInstance[];
 }
 
@@ -48,58 +39,20 @@ export interface ResolvedTarget {
   groupVersion: string;
 }
 
-export interface ObservedNode {
-  name: string;
-  instanceId?: string;
-  zone?: string;
-  ready: boolean;
-  unschedulable: boolean;
-  taints: { key: string; effect: string; value?: string }[];
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** status.allocatable.pods */
-  allocatablePods?: number;
-}
+export type ObservedNode = NodeView;
 
-export interface Controller {
-  kind: string;
-  namespace: string;
-  name: string;
-}
+export type Controller = OwnerRef;
 
-export interface ObservedPod {
-  namespace: string;
-  name: string;
-  nodeName?: string;
-  phase: string;
-  ready: boolean;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeName' | 'phase' | 'ready' | 'labels' | 'annotations' | 'hasEmptyDir' | 'graceSeconds'> {
   /** Top controller (ReplicaSet resolved to its Deployment); undefined for a bare pod. */
   controller?: Controller;
-  hasEmptyDir: boolean;
-  graceSeconds: number;
   procedure?: RedisProcedure;
   redisRole?: RedisRole;
 }
 
-export interface ObservedPdb {
-  namespace: string;
-  name: string;
-  matchLabels: Record<string, string>;
-  disruptionsAllowed: number;
-  currentHealthy: number;
-  desiredHealthy: number;
-  expectedPods: number;
-  maxUnavailable?: string | number;
-  minAvailable?: string | number;
-}
+export type ObservedPdb = PdbView;
 
-export interface ObservedWorkload extends Controller {
-  replicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
-}
+export type ObservedWorkload = Omit<WorkloadView, 'observed'>;
 
 export interface RolloutObserved {
   group: ObservedGroup;
@@ -175,7 +128,10 @@ export interface Estimate {
   model: string;
 }
 
-export interface RolloutPlan {
+/** The settings a plan carries as they were when it was made (the run follows the plan, not today's settings). */
+type PlannedSettings = 'maxUnavailable' | 'drainTimeoutMs' | 'nodeReadyTimeoutMs' | 'autoscalerMode' | 'taintKey' | 'cordon' | 'excludeFromLbLabel' | 'redisFailBack';
+
+export interface RolloutPlan extends Pick<RolloutSettingsValue, PlannedSettings> {
   group: string;
   cluster?: string;
   target: ResolvedTarget;
@@ -185,16 +141,8 @@ export interface RolloutPlan {
   /** Every instance of the group at plan time: new instances are the ones not in this list. */
   instanceIdsAtPlan: string[];
   surge: number;
-  maxUnavailable: number;
   temporaryMaxSize: number;
   canary: boolean;
-  drainTimeoutMs: number;
-  nodeReadyTimeoutMs: number;
-  autoscalerMode: 'annotate' | 'scale-to-zero';
-  taintKey: string;
-  cordon: boolean;
-  excludeFromLbLabel: boolean;
-  redisFailBack: boolean;
   nodes: PlanNode[];
   waves: Wave[];
   risks: Risk[];
