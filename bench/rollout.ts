@@ -11,27 +11,15 @@
  * replacement-Ready interval, and every workload has all 25 pods on old nodes; the last evicted pod still
  * terminates (grace) and its instance still has to go. Target: total / LB <= 1.10 with the default surge.
  */
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { PricingClient } from '@aws-sdk/client-pricing';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
-import type { Clients } from '../src/integrations/clients.js';
 import type { StepContext } from '../src/jobs/kind.js';
 import { rolloutKind } from '../src/jobs/rollout/index.js';
 import { observeRollout } from '../src/jobs/rollout/observe.js';
 import { planRollout } from '../src/jobs/rollout/plan.js';
 import { formatDuration } from '../src/jobs/rollout/render.js';
 import type { RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
-import { VirtualClock } from '../src/sandbox/clock.js';
-import { parseAwsScenario, startCloud } from '../src/sandbox/cloud/index.js';
-import { parseClusterScenario, startCluster } from '../src/sandbox/cluster/index.js';
-import { emptyFaults, MutationLog } from '../src/sandbox/contracts.js';
+import { startSandbox } from '../src/sandbox/index.js';
 import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../src/sandbox/scenarios/bench-50/scenario.js';
 
 interface Result {
@@ -46,26 +34,9 @@ interface Result {
 
 /** `speed`: virtual ms per real ms. Lower is more faithful (API latency costs less virtual time), higher is quicker. */
 async function rolloutOnce(surge: number | undefined, speed: number): Promise<Result> {
-  const { aws, kubernetes } = benchScenario(BENCH_50);
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const faults = emptyFaults();
-  const log = new MutationLog();
-  const dataDir = mkdtempSync(join(tmpdir(), 'dh-bench-rollout-'));
-  const cloud = await startCloud({ clock, faults, log, scenario: parseAwsScenario(aws) });
-  const initialInstances = [...cloud.model.ec2.instances.values()].filter((i) => i.state === 'running').map((i) => cloud.model.autoScaling.info(i));
-  const cluster = await startCluster({ clock, faults, log, cloud: cloud.cloud, scenario: parseClusterScenario(kubernetes), dataDir, redis: false, initialInstances });
-  cloud.emitInitial();
-  const credentials = { accessKeyId: 'AKIDSANDBOX', secretAccessKey: 'sandbox-secret' };
-  const kube = new KubeConfig();
-  kube.loadFromFile(cluster.kubeconfigPath);
-  const options = { region: 'us-east-1', credentials, maxAttempts: 5 };
-  const clients: Clients = {
-    autoScaling: new AutoScalingClient({ ...options, endpoint: cloud.endpoints.autoScaling }),
-    ec2: new EC2Client({ ...options, endpoint: cloud.endpoints.ec2 }),
-    route53: new Route53Client({ ...options, endpoint: cloud.endpoints.route53 }),
-    pricing: new PricingClient({ ...options, endpoint: cloud.endpoints.pricing }),
-    kube,
-  };
+  const sandbox = await startSandbox({ scenario: benchScenario(BENCH_50) });
+  const { clock, log } = sandbox;
+  const clients = sandbox.clients({ maxAttempts: 5 });
   // The rollout keeps no records of its own: the context's connection is never opened.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
   const base = { clients, clock, log: pino({ level: 'silent' }), settings: {}, redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
@@ -109,12 +80,9 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
       realMs: Date.now() - realStart,
     };
   } finally {
-    clock.stop();
     redis.disconnect();
     for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
-    await cluster.stop();
-    await cloud.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await sandbox.stop();
   }
 }
 
