@@ -106,6 +106,11 @@ export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary:
   }
   const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod);
   if (!temporary) {
+    if (record.temporaryId) {
+      // A new pod (cleanup removed the earlier one): it gets a new node id.
+      record.temporaryId = undefined;
+      await ctx.checkpoint();
+    }
     await ensurePod(ctx, primary, record);
     return false;
   }
@@ -175,7 +180,8 @@ async function removeTemporaryNode(
     await clusterResetHard(temporary).catch(() => undefined);
   }
   if (record.temporaryId) {
-    const nodes = (await clusterNodes(primary)).filter((n) => n.id !== record.temporaryId);
+    // Nodes without a reachable address yet (handshake, noaddr) have not learned the temporary node either.
+    const nodes = (await clusterNodes(primary)).filter((n) => n.id !== record.temporaryId && !n.flags.includes('handshake') && !n.flags.includes('noaddr'));
     const targets = nodes.map((n) => (n.flags.includes('myself') ? primary : n.address));
     await audit('redis:ClusterForget', { nodeId: record.temporaryId, nodes: targets.map(addressText) });
     const results = await Promise.all(targets.map((t) => clusterForget(t, record.temporaryId!).catch(() => false)));

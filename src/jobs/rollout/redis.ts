@@ -111,6 +111,7 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promi
   const local = apiServerIsLocal(ctx.clients.kube);
   const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
   const byName = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  const clusterAddresses: RedisAddress[] = [];
   for (const planned of moved) {
     const pod = byName.get(`${planned.namespace}/${planned.name}`);
     if (!pod || !pod.ready || pod.terminating) return false;
@@ -124,12 +125,14 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promi
       } else {
         if (!fullyCovered(await clusterHealth(address))) return false;
         if (!(await failBackFromTemporaryReplica(ctx, pod, pods, local))) return false;
-        if (!(await coveredOnEveryNode(address))) return false;
+        clusterAddresses.push(address);
       }
     } catch {
       return false;
     }
   }
+  // Once every temporary node is gone (a reset one still known would count as a failing node).
+  for (const address of clusterAddresses) if (!(await coveredOnEveryNode(address).catch(() => false))) return false;
   const sentinels = sentinelAddresses(pods, local);
   if (ctx.plan.redisFailBack) {
     for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && p.redisRole === 'master')) {

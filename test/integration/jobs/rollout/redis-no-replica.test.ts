@@ -15,6 +15,7 @@ import { listPods } from '../../../../src/integrations/kubernetes/pods.js';
 import { clusterHealth, clusterNodes, fullyCovered } from '../../../../src/integrations/redis-procedures/cluster.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
+import { cleanup } from '../../../../src/jobs/rollout/prepare.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
 import { readScenario } from '../../../../src/sandbox/index.js';
@@ -233,6 +234,52 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
 
     expect(env.log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target).sort()).toEqual(moved.map((m) => `${m}-deckhand-tmp`));
     expect(recorder.milestones).toContain('Redis Cluster: failed back to redis-cache-0');
+    await expectClusterClean(env);
+  });
+
+  test('cleanup after a crash deletes a temporary replica that serves no slots, and keeps one that took over', async () => {
+    env = await startTestSandbox({ scenario: noReplicaScenario(), redis: true, speed: 20, maxAttempts: 3 });
+    await env.cluster.settled();
+    const { plan } = await planMovingPrimaries(env);
+    const sandbox = env;
+    const recorder = newRecorder();
+    const temporaryPods = async () => (await listPods(sandbox.clients.kube)).filter((p) => p.name === 'redis-cache-0-deckhand-tmp' && !p.terminating);
+    const runUntil = async (checkpoint: Checkpoint<RolloutState> | undefined, crashWhen?: () => boolean) =>
+      runSteps({
+        kind: rolloutKind,
+        kindContext: sandbox.kindContext(),
+        plan,
+        checkpoint,
+        recorder,
+        answer: () => 'wait',
+        onTick: (where) => {
+          if (where !== 'checkpoint' && crashWhen?.()) throw new SimulatedCrash(where);
+        },
+      });
+    const cleanUp = (state: RolloutState) => cleanup({ clients: sandbox.clients, clock: sandbox.clock, plan, state });
+
+    // Crashed while the temporary node joins as a replica: cleanup removes it from the cluster and deletes it.
+    const first = await runUntil(undefined, () => recorder.audits.some((a) => a.action === 'redis:ClusterReplicate' && String(a.details.node).startsWith('redis-cache-0')));
+    expect(first.error).toBeInstanceOf(SimulatedCrash);
+    expect(await temporaryPods()).toHaveLength(1);
+    const temporaryId = first.checkpoint.state.temporaryReplicas?.[PRIMARIES[0]!]?.temporaryId;
+    expect(temporaryId).toBeDefined();
+    expect(await cleanUp(first.checkpoint.state)).toContain('deleted the temporary replica cache/redis-cache-0-deckhand-tmp');
+    expect(await temporaryPods()).toEqual([]);
+    const known = await clusterNodes({ host: '127.0.0.1', port: env.cluster.redisPort(PRIMARIES[0]!)! });
+    expect(known.map((n) => n.id)).not.toContain(temporaryId);
+
+    // Crashed after a (new) temporary node took over: it holds the slots, so cleanup keeps it; the resumed run finishes.
+    const second = await runUntil(first.checkpoint, () => recorder.milestones.includes('Redis Cluster: temporary replica redis-cache-0-deckhand-tmp took over from redis-cache-0 before eviction'));
+    expect(second.error).toBeInstanceOf(SimulatedCrash);
+    expect(await cleanUp(second.checkpoint.state)).toContain(
+      'kept cache/redis-cache-0-deckhand-tmp: it serves the slots of cache/redis-cache-0; fail back to cache/redis-cache-0 before deleting it',
+    );
+    expect(await temporaryPods()).toHaveLength(1);
+    const last = await runUntil(second.checkpoint);
+    expect(last.error).toBeUndefined();
+    await rolloutKind.cleanup!({ ...env.kindContext(), plan, state: last.checkpoint.state });
+    expect(env.log.entries.filter((e) => e.action === 'create-pod' && e.target === 'cache/redis-cache-0-deckhand-tmp')).toHaveLength(2);
     await expectClusterClean(env);
   });
 });
