@@ -153,7 +153,7 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
       risks.push({ kind: 'redis-sentinel-master', subject: id, detail: 'Sentinel master: SENTINEL FAILOVER, confirm the new master, move the pod, wait for its sync as replica' });
     }
     if (pod.procedure === 'redis-cluster' && pod.redisRole === 'master') {
-      risks.push({ kind: 'redis-cluster-primary', subject: id, detail: `Cluster primary: CLUSTER FAILOVER on a replica off the node, confirm with ROLE, wait for cluster_state:ok. With no replica there: temporary replica ${pod.name}-deckhand-tmp from its StatefulSet's template joins (CLUSTER MEET, REPLICATE), takes over, the pod moves and syncs from it, fail back, then the temporary node is forgotten and deleted` });
+      risks.push({ kind: 'redis-cluster-primary', subject: id, detail: `Cluster primary: CLUSTER FAILOVER on a replica off the node, confirm with ROLE, wait for cluster_state:ok. With no replica: temporary replica ${pod.name}-deckhand-tmp from its StatefulSet's template joins (CLUSTER MEET, REPLICATE), takes over, the pod moves and syncs from it, fail back, then the temporary node is forgotten and deleted` });
     }
   }
   for (const node of nodes) {

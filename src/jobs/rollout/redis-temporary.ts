@@ -1,5 +1,5 @@
 /**
- * Moving a Redis Cluster primary that has no replica off the draining node (seed-posts §1.4, the author's cache
+ * Moving a Redis Cluster primary that has no replica (seed-posts §1.4, the author's cache
  * cluster runs without replicas "for cost reasons"):
  *  1. create `<pod>-deckhand-tmp` from the owning StatefulSet's pod template (temporary label, tolerations of the
  *     rollout's taint dropped so it lands on a new node), and wait until it is Ready;
@@ -87,12 +87,12 @@ async function ensurePod(ctx: RolloutContext, primary: PodView, record: Temporar
   const body = temporaryPodSpec(primary, sts, record.pod, ctx.plan.taintKey, ctx.planId);
   await ctx.audit('kubernetes:CreatePod', { pod: `${record.namespace}/${record.pod}`, temporaryFor: podKey(primary), template: `StatefulSet ${owner.namespace}/${owner.name}` });
   const outcome = await retrying(ctx.clock, ctx.signal, () => createPod(ctx.clients.kube, body));
-  if (outcome === 'created') await ctx.progress.milestone(`Redis Cluster: ${primary.name} has no replica off the draining node; created the temporary replica ${record.pod}`);
+  if (outcome === 'created') await ctx.progress.milestone(`Redis Cluster: ${primary.name} has no replica; created the temporary replica ${record.pod}`);
   return true;
 }
 
 /**
- * Steps 1-3 for a primary without a replica off the draining nodes. False until the temporary node took over;
+ * Steps 1-3 for a primary without a replica. False until the temporary node took over;
  * the caller then sees the old primary as a replica and evicts it.
  */
 export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary: PodView, address: RedisAddress, pods: PodView[], local: boolean): Promise<boolean> {

@@ -6,7 +6,7 @@
  *   SENTINEL RESET on every Sentinel.
  * - Cluster primary: CLUSTER FAILOVER on a connected replica on another node, confirm with ROLE, then evict.
  *   After the move: cluster_state:ok and all 16384 slots served.
- * - Cluster primary with no replica off the node: the seed's temporary-replica procedure (redis-temporary.ts).
+ * - Cluster primary with no replica: the seed's temporary-replica procedure (redis-temporary.ts).
  */
 import { listPods, type PodView } from '../../integrations/kubernetes/pods.js';
 import { addressText, clusterFailover, clusterHealth, clusterNodes, coveredOnEveryNode, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
@@ -74,8 +74,11 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
     if (activeTemporaryReplica(ctx.state, pod)) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
     const nodes = await clusterNodes(address);
     const self = nodes.find((n) => n.flags.includes('myself'));
-    const replica = nodes.find((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail') && offDrain(n.address));
-    if (!replica) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
+    const replicas = nodes.filter((n) => self && n.masterId === self.id && n.connected && !n.flags.includes('fail'));
+    // No replica at all: a temporary one. Replicas only on draining nodes: they move first (evicted at once).
+    if (replicas.length === 0) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
+    const replica = replicas.find((n) => offDrain(n.address));
+    if (!replica) return false;
     await ctx.audit('redis:ClusterFailover', { pod: `${pod.namespace}/${pod.name}`, replica: addressText(replica.address) });
     await clusterFailover(replica.address).catch(() => undefined);
     const promoted = await until(ctx, async () => (await readRole(replica.address)).role === 'master' && (await readRole(address)).role === 'replica');

@@ -178,7 +178,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
       'redis:ClusterReset',
       'kubernetes:DeletePod (temporary replica no longer needed)',
     ]);
-    expect(recorder.audits.filter((a) => a.action === 'redis:ClusterForget').length).toBe(moved.length);
+    expect(recorder.audits.filter((a) => a.action === 'redis:ClusterForget').length).toBeGreaterThanOrEqual(moved.length);
     expect(recorder.milestones).toEqual(expect.arrayContaining(['Redis Cluster: temporary replica redis-cache-0-deckhand-tmp took over from redis-cache-0 before eviction', 'Redis Cluster: failed back to redis-cache-0']));
     // The old primary was evicted (Eviction API), not deleted; only the temporary pod was deleted.
     expect(env.log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed).map((e) => e.target)).toEqual(expect.arrayContaining(moved));
