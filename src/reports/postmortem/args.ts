@@ -1,4 +1,5 @@
 /** `/deckhand postmortem [#channel|channel-id] [--since <ISO time|6h>] [--title "..."]`: typed, validated arguments. */
+import { parseDuration } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec, RawCommand } from '../../jobs/kind.js';
 import { echo } from '../text.js';
@@ -32,8 +33,8 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 // `<#C123|name>` or `<#C123>` when the slash command escapes channels; `#name` when it does not.
 const CHANNEL_MENTION = /^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const CHANNEL_NAME = /^#([a-z0-9][a-z0-9._-]{0,79})$/;
+// Minutes, hours and days only (config's durations also take seconds, too fine for a history window).
 const DURATION = /^(?:\d+[mhd])+$/;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseChannel(token: string): ChannelRef {
   const mention = CHANNEL_MENTION.exec(token);
@@ -44,10 +45,9 @@ export function parseChannel(token: string): ChannelRef {
   throw new UsageError(`\`${echo(token)}\` is not a channel: use \`#channel-name\` or a channel id like \`C0123ABCD\``);
 }
 
-export function parseSince(text: string): PostmortemArgs['since'] {
+function parseSince(text: string): PostmortemArgs['since'] {
   if (DURATION.test(text)) {
-    let ms = 0;
-    for (const [, amount, unit] of text.matchAll(/(\d+)([mhd])/g)) ms += Number(amount) * UNIT_MS[unit!]!;
+    const ms = parseDuration(text);
     if (ms < 60_000 || ms > MAX_WINDOW_MS) throw new UsageError(`\`--since ${echo(text)}\` must be between 1m and 30d`);
     return { agoMs: ms };
   }
