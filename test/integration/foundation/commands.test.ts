@@ -89,7 +89,7 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     expect((await h.command('probe alpha', REQUESTER, { forgeSignature: true })).status).toBe(401);
     const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
     expect((await h.command('probe alpha', REQUESTER, { timestamp: sixMinutesAgo })).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 200));
+    // The receiver answers 401 before dispatching to any handler, so nothing can follow later.
     expect(await h.plans.listByChannel(h.channel, 5)).toEqual([]);
     expect(h.slack.callsTo('chat.postMessage')).toEqual([]);
   });
@@ -179,8 +179,14 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     const stored = await plan();
     const [a, b] = await Promise.all([h.clickPlan(ActionIds.approve, stored.id, APPROVER), h.clickPlan(ActionIds.approve, stored.id, GROUP_MEMBER)]);
     expect([a.status, b.status]).toEqual([200, 200]);
-    await h.waitForStatus(stored.id, ['approved']);
-    await new Promise((r) => setTimeout(r, 300));
+    const approved = await h.waitForStatus(stored.id, ['approved']);
+    // Both handlers have finished once the winner updated the plan message and the loser was told.
+    await h.slack.waitFor(() => /Approved, queued/.test(JSON.stringify(h.planMessage(approved).blocks)), 5_000, 'the approved plan message');
+    await h.slack.waitFor(
+      () => [APPROVER, GROUP_MEMBER].some((user) => h.ephemeralsTo(user).some((m) => /already approved/.test(m.text))),
+      5_000,
+      'the losing click told the plan is already approved',
+    );
     expect(await totalJobs()).toBe(1);
     const approvals = (await h.audit.read(50)).filter((e) => e.action === 'plan.approved');
     expect(approvals).toHaveLength(1);

@@ -81,8 +81,9 @@ describe('foundation: runs', () => {
     await h.command('fixture nope --steps 2', REQUESTER);
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.reject, plan.id, APPROVER);
-    await h.waitForStatus(plan.id, ['rejected']);
-    await new Promise((r) => setTimeout(r, 300));
+    const rejected = await h.waitForStatus(plan.id, ['rejected']);
+    // Updating the plan message is the reject handler's last act; it never enqueues, so no job means no run.
+    await h.slack.waitFor(() => /Rejected/.test(JSON.stringify(h.planMessage(rejected).blocks)), 5_000, 'the rejected plan message');
     expect(await runs(plan.id)).toEqual([]);
     expect(await h.queue.getJob(plan.id)).toBeUndefined();
   });
