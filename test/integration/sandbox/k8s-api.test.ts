@@ -1,39 +1,19 @@
-import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, parseClusterScenario, startCluster, type ClusterScenario } from '../../../src/sandbox/cluster/index.js';
-import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+import { loadClusterScenario, parseClusterScenario, type ClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { instances, startStubCluster } from './k8s-stub-cloud.js';
 
 const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
 
 async function start(scenario: ClusterScenario = MINIMAL) {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const log = new MutationLog();
-  const faults = emptyFaults();
-  const cloud = new StubCloud([{ volumeId: 'vol-0000000000000b001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' }]);
-  const dir = tempDir();
-  const instances = [instance(1, 'us-east-1a', 'eks-min-workers'), instance(2, 'us-east-1b', 'eks-min-workers'), instance(3, 'us-east-1c', 'eks-min-workers')];
-  const cluster = await startCluster({ clock, faults, log, cloud, scenario, dataDir: dir.path, redis: false, initialInstances: instances });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
-  return {
-    clock,
-    log,
-    faults,
-    cloud,
-    cluster,
-    instances,
-    core: kc.makeApiClient(CoreV1Api),
-    policy: kc.makeApiClient(PolicyV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    stop: async () => {
-      await cluster.stop();
-      clock.stop();
-      dir.remove();
-    },
-  };
+  const env = await startStubCluster({
+    scenario,
+    volumes: [{ volumeId: 'vol-0000000000000b001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' }],
+    instances: instances('eks-min-workers', 'abc'),
+    redis: false,
+  });
+  return { ...env, policy: env.kubeConfig.makeApiClient(PolicyV1Api), apps: env.kubeConfig.makeApiClient(AppsV1Api) };
 }
 
 type Env = Awaited<ReturnType<typeof start>>;

@@ -1,42 +1,21 @@
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
-import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+import { type V1Pod } from '@kubernetes/client-node';
+import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { instance, instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
 const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
 
-async function start() {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const log = new MutationLog();
-  const faults = emptyFaults();
-  const cloud = new StubCloud([{ volumeId: 'vol-0000000000000b001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' }]);
-  const dir = tempDir();
-  const instances = [instance(1, 'us-east-1a', 'eks-min-workers'), instance(2, 'us-east-1b', 'eks-min-workers'), instance(3, 'us-east-1c', 'eks-min-workers')];
-  const cluster = await startCluster({ clock, faults, log, cloud, scenario: MINIMAL, dataDir: dir.path, redis: false, initialInstances: instances });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
-  const core = kc.makeApiClient(CoreV1Api);
-  return {
-    clock,
-    log,
-    faults,
-    cloud,
-    cluster,
-    instances,
-    core,
-    stop: async () => {
-      await cluster.stop();
-      clock.stop();
-      dir.remove();
-    },
-  };
-}
+const start = () =>
+  startStubCluster({
+    scenario: MINIMAL,
+    volumes: [{ volumeId: 'vol-0000000000000b001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' }],
+    instances: instances('eks-min-workers', 'abc'),
+    redis: false,
+  });
 
 const ready = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
 describe('sandbox cluster controllers on the virtual clock', () => {
-  let env: Awaited<ReturnType<typeof start>>;
+  let env: StubClusterEnv;
   beforeEach(async () => {
     env = await start();
   });

@@ -1,17 +1,9 @@
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { type V1Pod } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
-import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { DEFAULT_VOLUMES, instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
 const DEFAULT = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
-const VOLUMES = ['a', 'b', 'a', 'a', 'b', 'c', 'c'].map((az, i) => ({
-  volumeId: `vol-0000000000000a00${i + 1}`,
-  sizeGiB: [10, 10, 20, 50, 50, 50, 500][i]!,
-  volumeType: ['gp3', 'gp3', 'gp2', 'gp3', 'gp3', 'gp3', 'st1'][i]!,
-  availabilityZone: `us-east-1${az}`,
-}));
 
 /** Redis runs in real time: poll it (real milliseconds) until the check passes. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
@@ -35,11 +27,8 @@ function portOf(pod: V1Pod, name: string): number {
 }
 
 describe('real Redis behind the sandbox Redis pods', () => {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const dir = tempDir();
   const clients: Redis[] = [];
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
-  let core: CoreV1Api;
+  let env: StubClusterEnv;
   const client = (port: number) => {
     const c = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1, lazyConnect: false });
     c.on('error', () => undefined);
@@ -48,24 +37,18 @@ describe('real Redis behind the sandbox Redis pods', () => {
   };
 
   beforeAll(async () => {
-    const instances = ['a', 'b', 'c', 'a', 'b', 'c'].map((az, i) => instance(i + 1, `us-east-1${az}`, 'eks-prod-workers'));
-    cluster = await startCluster({ clock, faults: emptyFaults(), log: new MutationLog(), cloud: new StubCloud(VOLUMES), scenario: DEFAULT, dataDir: dir.path, initialInstances: instances });
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfigPath);
-    core = kc.makeApiClient(CoreV1Api);
+    env = await startStubCluster({ scenario: DEFAULT, volumes: DEFAULT_VOLUMES, instances: instances('eks-prod-workers', 'abcabc') });
   });
 
   afterAll(async () => {
     for (const c of clients) c.disconnect();
-    await cluster.stop();
-    clock.stop();
-    dir.remove();
+    await env.stop();
   });
 
   it('fails a Sentinel master over, and the moved old master resyncs as a replica of the new one', async () => {
-    const ha0 = portOf(await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' }), 'redis');
-    const ha1 = portOf(await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-1' }), 'redis');
-    const sentinels = (await core.listNamespacedPod({ namespace: 'data', labelSelector: 'app=redis-sentinel' })).items;
+    const ha0 = portOf(await env.core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' }), 'redis');
+    const ha1 = portOf(await env.core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-1' }), 'redis');
+    const sentinels = (await env.core.listNamespacedPod({ namespace: 'data', labelSelector: 'app=redis-sentinel' })).items;
     expect(sentinels).toHaveLength(3);
     const sentinel = client(portOf(sentinels[0]!, 'sentinel'));
     const masterAddr = async () => (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as [string, string];
@@ -82,11 +65,11 @@ describe('real Redis behind the sandbox Redis pods', () => {
 
     // Move the old master: delete its pod; the StatefulSet recreates it after the grace period and its
     // process starts as a replica of the master Sentinel reports now.
-    await core.deleteNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
-    await clock.advance(31_000);
-    await clock.advance(12_000);
-    await cluster.settled();
-    const moved = await core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
+    await env.core.deleteNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
+    await env.clock.advance(31_000);
+    await env.clock.advance(12_000);
+    await env.cluster.settled();
+    const moved = await env.core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-0' });
     expect(portOf(moved, 'redis')).toBe(ha0);
     expect(moved.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const info = await eventually('the old master to finish its sync', async () => {
@@ -99,7 +82,7 @@ describe('real Redis behind the sandbox Redis pods', () => {
   }, 20_000);
 
   it('runs a Redis Cluster with full slot coverage where CLUSTER FAILOVER on a replica promotes it', async () => {
-    const pods = (await core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
+    const pods = (await env.core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
     expect(pods).toHaveLength(6);
     const ports = pods.map((p) => portOf(p, 'redis'));
     const info = await client(ports[0]!).call('CLUSTER', 'INFO');
@@ -114,16 +97,16 @@ describe('real Redis behind the sandbox Redis pods', () => {
   }, 20_000);
 
   it('brings a moved Redis Cluster node back with its node id from nodes.conf', async () => {
-    const pods = (await core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
+    const pods = (await env.core.listNamespacedPod({ namespace: 'cache', labelSelector: 'deckhand.dev/procedure=redis-cluster' })).items;
     const roles = await Promise.all(pods.map(async (p) => ((await client(portOf(p, 'redis')).call('ROLE')) as [string])[0]));
     const replica = pods[roles.indexOf('slave')]!;
     const port = portOf(replica, 'redis');
     const id = await client(port).call('CLUSTER', 'MYID');
 
-    await core.deleteNamespacedPod({ namespace: 'cache', name: replica.metadata!.name! });
-    await clock.advance(31_000);
-    await clock.advance(12_000);
-    await cluster.settled();
+    await env.core.deleteNamespacedPod({ namespace: 'cache', name: replica.metadata!.name! });
+    await env.clock.advance(31_000);
+    await env.clock.advance(12_000);
+    await env.cluster.settled();
     const fresh = client(port);
     expect(await fresh.call('CLUSTER', 'MYID')).toBe(id);
     await eventually('the node to resync with its primary', async () => {

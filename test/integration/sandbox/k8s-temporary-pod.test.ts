@@ -4,12 +4,10 @@
  * cluster node (it joins nothing) and stops when the pod is deleted. The scenario's Redis Cluster here has 3
  * primaries and no replica (StatefulSet replicas == primaries).
  */
-import { ApiException, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { ApiException, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
-import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
 const SCENARIO = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
 SCENARIO.workloads.find((w) => w.name === 'redis-cache')!.replicas = 3;
@@ -43,66 +41,56 @@ async function statusOf(call: Promise<unknown>): Promise<number> {
 }
 
 describe('sandbox: creating and deleting a bare pod', () => {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const dir = tempDir();
-  const log = new MutationLog();
-  let cluster: Awaited<ReturnType<typeof startCluster>>;
-  let core: CoreV1Api;
+  let env: StubClusterEnv;
 
   beforeAll(async () => {
-    const instances = ['a', 'b', 'c', 'a', 'b', 'c'].map((az, i) => instance(i + 1, `us-east-1${az}`, 'eks-prod-workers'));
-    cluster = await startCluster({ clock, faults: emptyFaults(), log, cloud: new StubCloud(), scenario: SCENARIO, dataDir: dir.path, initialInstances: instances });
-    const kc = new KubeConfig();
-    kc.loadFromFile(cluster.kubeconfigPath);
-    core = kc.makeApiClient(CoreV1Api);
+    env = await startStubCluster({ scenario: SCENARIO, instances: instances('eks-prod-workers', 'abcabc') });
   });
 
   afterAll(async () => {
-    await cluster.stop();
-    clock.stop();
-    dir.remove();
+    await env.stop();
   });
 
   test('the scenario builds a Redis Cluster of 3 primaries and no replica', async () => {
-    const nodes = await redisCall(cluster.redisPort('cache/redis-cache-0')!, 'CLUSTER', 'NODES');
+    const nodes = await redisCall(env.cluster.redisPort('cache/redis-cache-0')!, 'CLUSTER', 'NODES');
     const lines = nodes.trim().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines.every((l) => l.split(' ')[2]!.includes('master'))).toBe(true);
-    expect(await redisCall(cluster.redisPort('cache/redis-cache-0')!, 'CLUSTER', 'INFO')).toContain('cluster_state:ok');
+    expect(await redisCall(env.cluster.redisPort('cache/redis-cache-0')!, 'CLUSTER', 'INFO')).toContain('cluster_state:ok');
   });
 
   test('rejects an invalid body and a second pod of the same name', async () => {
-    expect(await statusOf(core.createNamespacedPod({ namespace: 'cache', body: { metadata: { name: 'no-containers' }, spec: { containers: [] } } }))).toBe(422);
-    expect(await statusOf(core.createNamespacedPod({ namespace: 'cache', body: { ...temporaryPod('Bad_Name') } }))).toBe(422);
-    expect(await statusOf(core.createNamespacedPod({ namespace: 'nowhere', body: temporaryPod('x') }))).toBe(404);
-    expect(await statusOf(core.createNamespacedPod({ namespace: 'cache', body: temporaryPod('redis-cache-0') }))).toBe(409);
-    expect(log.entries.filter((e) => e.action === 'create-pod')).toEqual([]);
+    expect(await statusOf(env.core.createNamespacedPod({ namespace: 'cache', body: { metadata: { name: 'no-containers' }, spec: { containers: [] } } }))).toBe(422);
+    expect(await statusOf(env.core.createNamespacedPod({ namespace: 'cache', body: { ...temporaryPod('Bad_Name') } }))).toBe(422);
+    expect(await statusOf(env.core.createNamespacedPod({ namespace: 'nowhere', body: temporaryPod('x') }))).toBe(404);
+    expect(await statusOf(env.core.createNamespacedPod({ namespace: 'cache', body: temporaryPod('redis-cache-0') }))).toBe(409);
+    expect(env.log.entries.filter((e) => e.action === 'create-pod')).toEqual([]);
   });
 
   test('a temporary Redis Cluster pod runs an empty cluster node on its own port, stopped when the pod is deleted', async () => {
-    const node = (await core.listNode()).items[0]!.metadata!.name!;
-    await core.patchNode({ name: node, body: { spec: { taints: [{ key: 'deckhand.dev/rollout', value: 'x', effect: 'NoSchedule' }] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const created = await core.createNamespacedPod({ namespace: 'cache', body: temporaryPod('redis-cache-0-deckhand-tmp') });
+    const node = (await env.core.listNode()).items[0]!.metadata!.name!;
+    await env.core.patchNode({ name: node, body: { spec: { taints: [{ key: 'deckhand.dev/rollout', value: 'x', effect: 'NoSchedule' }] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const created = await env.core.createNamespacedPod({ namespace: 'cache', body: temporaryPod('redis-cache-0-deckhand-tmp') });
     expect(created.status?.phase).toBe('Pending');
-    expect(log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target)).toEqual(['cache/redis-cache-0-deckhand-tmp']);
-    await clock.advance(12_000);
-    await cluster.settled();
-    const pod = await core.readNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' });
+    expect(env.log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target)).toEqual(['cache/redis-cache-0-deckhand-tmp']);
+    await env.clock.advance(12_000);
+    await env.cluster.settled();
+    const pod = await env.core.readNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' });
     expect(pod.spec?.nodeName).toBeDefined();
     expect(pod.spec?.nodeName).not.toBe(node);
     expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const port = pod.spec!.containers[0]!.ports!.find((p) => p.name === 'redis')!.containerPort;
-    expect(port).toBe(cluster.redisPort('cache/redis-cache-0-deckhand-tmp'));
-    expect([cluster.redisPort('cache/redis-cache-0'), cluster.redisPort('cache/redis-cache-1'), cluster.redisPort('cache/redis-cache-2')]).not.toContain(port);
+    expect(port).toBe(env.cluster.redisPort('cache/redis-cache-0-deckhand-tmp'));
+    expect([env.cluster.redisPort('cache/redis-cache-0'), env.cluster.redisPort('cache/redis-cache-1'), env.cluster.redisPort('cache/redis-cache-2')]).not.toContain(port);
     const info = await redisCall(port, 'CLUSTER', 'INFO');
     expect(info).toContain('cluster_known_nodes:1');
     expect(info).toContain('cluster_slots_assigned:0');
 
-    await core.deleteNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' });
-    await cluster.settled();
+    await env.core.deleteNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' });
+    await env.cluster.settled();
     await expect(redisCall(port, 'PING')).rejects.toThrow();
-    await clock.advance(6_000);
-    await cluster.settled();
-    expect(await statusOf(core.readNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' }))).toBe(404);
+    await env.clock.advance(6_000);
+    await env.cluster.settled();
+    expect(await statusOf(env.core.readNamespacedPod({ namespace: 'cache', name: 'redis-cache-0-deckhand-tmp' }))).toBe(404);
   });
 });

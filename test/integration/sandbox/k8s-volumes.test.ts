@@ -1,45 +1,14 @@
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, StorageV1Api } from '@kubernetes/client-node';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
-import { instance, StubCloud, tempDir } from './k8s-stub-cloud.js';
+import { PatchStrategy, setHeaderOptions, StorageV1Api } from '@kubernetes/client-node';
+import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { DEFAULT_VOLUMES, instances, startStubCluster } from './k8s-stub-cloud.js';
 
 const DEFAULT = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-const VOLUMES = [
-  { volumeId: 'vol-0000000000000a001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a' },
-  { volumeId: 'vol-0000000000000a002', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1b' },
-  { volumeId: 'vol-0000000000000a003', sizeGiB: 20, volumeType: 'gp2', availabilityZone: 'us-east-1a' },
-  { volumeId: 'vol-0000000000000a004', sizeGiB: 50, volumeType: 'gp3', availabilityZone: 'us-east-1a' },
-  { volumeId: 'vol-0000000000000a005', sizeGiB: 50, volumeType: 'gp3', availabilityZone: 'us-east-1b' },
-  { volumeId: 'vol-0000000000000a006', sizeGiB: 50, volumeType: 'gp3', availabilityZone: 'us-east-1c' },
-  { volumeId: 'vol-0000000000000a007', sizeGiB: 500, volumeType: 'st1', availabilityZone: 'us-east-1c' },
-];
-
 async function start() {
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 0);
-  const log = new MutationLog();
-  const cloud = new StubCloud(VOLUMES);
-  const dir = tempDir();
-  const instances = ['a', 'b', 'c', 'a', 'b', 'c'].map((az, i) => instance(i + 1, `us-east-1${az}`, 'eks-prod-workers'));
   // The default scenario without real Redis: volume behaviour does not depend on it.
-  const cluster = await startCluster({ clock, faults: emptyFaults(), log, cloud, scenario: DEFAULT, dataDir: dir.path, redis: false, initialInstances: instances });
-  const kc = new KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
-  return {
-    clock,
-    log,
-    cloud,
-    cluster,
-    core: kc.makeApiClient(CoreV1Api),
-    storage: kc.makeApiClient(StorageV1Api),
-    stop: async () => {
-      await cluster.stop();
-      clock.stop();
-      dir.remove();
-    },
-  };
+  const env = await startStubCluster({ scenario: DEFAULT, volumes: DEFAULT_VOLUMES, instances: instances('eks-prod-workers', 'abcabc'), redis: false });
+  return { ...env, storage: env.kubeConfig.makeApiClient(StorageV1Api) };
 }
 
 async function failure(promise: Promise<unknown>): Promise<{ code: number; message: string; reason: string }> {
