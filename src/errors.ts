@@ -24,14 +24,9 @@ export class RefusalError extends UserFacingError {
   override name = 'RefusalError';
 }
 
+/** Retried like any internal error (BullMQ's exponential backoff); the name says the retry is expected. */
 export class TransientError extends Error {
   override name = 'TransientError';
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
 }
 
 /** Short id the user can quote; the log line carries the same id with the stack. */
