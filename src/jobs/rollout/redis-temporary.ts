@@ -31,7 +31,7 @@ import {
 import { replicaInSync, replicationInfo } from '../../integrations/redis-procedures/sentinel.js';
 import type { RolloutContext } from './prepare.js';
 import { podAddress } from './redis-address.js';
-import { retrying } from './retry.js';
+import { pollUntil, retrying } from './retry.js';
 import type { RolloutState, TemporaryReplica } from './types.js';
 
 export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
@@ -42,14 +42,7 @@ const CONFIRM_POLL_MS = 100;
 
 const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
-async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = ctx.clock.now() + CONFIRM_TIMEOUT_MS;
-  while (ctx.clock.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await ctx.clock.sleep(CONFIRM_POLL_MS, ctx.signal);
-  }
-  return false;
-}
+const until = (ctx: RolloutContext, check: () => Promise<boolean>) => pollUntil(ctx.clock, ctx.signal, CONFIRM_TIMEOUT_MS, CONFIRM_POLL_MS, check);
 
 /** The record of a primary moving through a temporary replica, while that replica is not yet removed. */
 export function activeTemporaryReplica(state: RolloutState, pod: { namespace: string; name: string }): TemporaryReplica | undefined {

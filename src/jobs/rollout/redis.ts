@@ -14,7 +14,7 @@ import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress
 import { apiServerIsLocal, podAddress } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
 import type { RolloutContext } from './prepare.js';
-import { retrying } from './retry.js';
+import { pollUntil, retrying } from './retry.js';
 import type { PlanPod } from './types.js';
 
 export const SENTINEL_MASTER_ANNOTATION = 'deckhand.dev/sentinel-master-name';
@@ -27,14 +27,7 @@ function sentinelAddresses(pods: PodView[], localOnly: boolean): RedisAddress[] 
   return pods.filter((p) => p.labels.app === 'redis-sentinel' && p.ready).flatMap((p) => podAddress(p, 'sentinel', localOnly) ?? []);
 }
 
-async function until(ctx: RolloutContext, check: () => Promise<boolean>): Promise<boolean> {
-  const deadline = ctx.clock.now() + CONFIRM_TIMEOUT_MS;
-  while (ctx.clock.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await ctx.clock.sleep(CONFIRM_POLL_MS, ctx.signal);
-  }
-  return false;
-}
+const until = (ctx: RolloutContext, check: () => Promise<boolean>) => pollUntil(ctx.clock, ctx.signal, CONFIRM_TIMEOUT_MS, CONFIRM_POLL_MS, check);
 
 /**
  * True when the pod may be evicted now; false while a failover is pending or impossible. A failover only
