@@ -9,29 +9,37 @@ interface PriceDimension {
   pricePerUnit?: { USD?: string };
 }
 
+interface Term {
+  termAttributes?: { LeaseContractLength?: string; OfferingClass?: string; PurchaseOption?: string };
+  priceDimensions?: Record<string, PriceDimension>;
+}
+
 interface PriceListItem {
-  terms?: { OnDemand?: Record<string, { priceDimensions?: Record<string, PriceDimension> }> };
+  terms?: { OnDemand?: Record<string, Term>; Reserved?: Record<string, Term> };
+  publicationDate?: string;
+  version?: string;
 }
 
 function termMatch(fields: Record<string, string>): Filter[] {
   return Object.entries(fields).map(([Field, Value]) => ({ Type: 'TERM_MATCH', Field, Value }));
 }
 
-/** On-demand USD prices of every matching product in `unit`. */
-async function onDemandPrices(pricing: PricingClient, serviceCode: string, filters: Filter[], unit: string): Promise<number[]> {
-  const prices: number[] = [];
-  for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: serviceCode, Filters: filters, FormatVersion: 'aws_v1' })) {
-    for (const item of (page.PriceList ?? []) as unknown[]) {
-      const product = JSON.parse(String(item)) as PriceListItem;
-      for (const term of Object.values(product.terms?.OnDemand ?? {})) {
-        for (const dimension of Object.values(term.priceDimensions ?? {})) {
-          const usd = Number(dimension.pricePerUnit?.USD);
-          if (dimension.unit === unit && Number.isFinite(usd)) prices.push(usd);
-        }
-      }
+/** Every matching `AmazonEC2` product, page by page. */
+async function* ec2Products(pricing: PricingClient, filters: Filter[]): AsyncGenerator<PriceListItem> {
+  for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1' })) {
+    for (const item of (page.PriceList ?? []) as unknown[]) yield JSON.parse(String(item)) as PriceListItem;
+  }
+}
+
+/** Appends to `into` the USD prices in `unit` of the terms `accept` keeps. */
+function collectPrices(terms: Record<string, Term> | undefined, unit: string, into: number[], accept: (term: Term) => boolean = () => true): void {
+  for (const term of Object.values(terms ?? {})) {
+    if (!accept(term)) continue;
+    for (const dimension of Object.values(term.priceDimensions ?? {})) {
+      const usd = Number(dimension.pricePerUnit?.USD);
+      if (dimension.unit === unit && Number.isFinite(usd)) into.push(usd);
     }
   }
-  return prices;
 }
 
 /** Several matches (tiers, odd SKUs) resolve to the smallest non-zero price, as infracost does, so the answer is stable. */
@@ -43,7 +51,9 @@ function smallestNonZero(prices: number[]): number | undefined {
 /** USD per GB-month of EBS storage for a volume type (`gp3`, `gp2`, `io2`, `st1`...) in a region; undefined when not listed. */
 export async function ebsPricePerGbMonth(pricing: PricingClient, volumeType: string, regionCode: string): Promise<number | undefined> {
   const filters = termMatch({ productFamily: 'Storage', volumeApiName: volumeType, regionCode });
-  return smallestNonZero(await onDemandPrices(pricing, 'AmazonEC2', filters, 'GB-Mo'));
+  const prices: number[] = [];
+  for await (const product of ec2Products(pricing, filters)) collectPrices(product.terms?.OnDemand, 'GB-Mo', prices);
+  return smallestNonZero(prices);
 }
 
 /** A shared-tenancy instance without pre-installed software or licence, in use (not a capacity reservation). */
@@ -57,22 +67,6 @@ function ec2InstanceFilters(instanceType: string, regionCode: string, operatingS
     capacitystatus: 'Used',
     licenseModel: 'No License required',
   });
-}
-
-/** USD per hour of an on-demand shared-tenancy instance without pre-installed software or licence; undefined when not listed. */
-export async function ec2OnDemandHourlyPrice(
-  pricing: PricingClient,
-  instanceType: string,
-  regionCode: string,
-  operatingSystem = 'Linux',
-): Promise<number | undefined> {
-  const filters = ec2InstanceFilters(instanceType, regionCode, operatingSystem);
-  return smallestNonZero(await onDemandPrices(pricing, 'AmazonEC2', filters, 'Hrs'));
-}
-
-interface ReservedTerm {
-  termAttributes?: { LeaseContractLength?: string; OfferingClass?: string; PurchaseOption?: string };
-  priceDimensions?: Record<string, PriceDimension>;
 }
 
 export interface InstancePrices {
@@ -100,24 +94,15 @@ export async function ec2InstancePrices(
   const reserved: number[] = [];
   let publicationDate: string | undefined;
   let version: string | undefined;
-  for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1' })) {
-    for (const item of (page.PriceList ?? []) as unknown[]) {
-      const product = JSON.parse(String(item)) as PriceListItem & { terms?: { Reserved?: Record<string, ReservedTerm> }; publicationDate?: string; version?: string };
-      publicationDate ??= product.publicationDate;
-      version ??= product.version;
-      for (const term of Object.values(product.terms?.OnDemand ?? {})) {
-        for (const d of Object.values(term.priceDimensions ?? {})) if (d.unit === 'Hrs') onDemand.push(Number(d.pricePerUnit?.USD));
-      }
-      for (const term of Object.values(product.terms?.Reserved ?? {})) {
-        const a = term.termAttributes ?? {};
-        if (a.LeaseContractLength !== '1yr' || a.OfferingClass !== 'standard' || a.PurchaseOption !== 'No Upfront') continue;
-        for (const d of Object.values(term.priceDimensions ?? {})) if (d.unit === 'Hrs') reserved.push(Number(d.pricePerUnit?.USD));
-      }
-    }
+  for await (const product of ec2Products(pricing, filters)) {
+    publicationDate ??= product.publicationDate;
+    version ??= product.version;
+    collectPrices(product.terms?.OnDemand, 'Hrs', onDemand);
+    collectPrices(product.terms?.Reserved, 'Hrs', reserved, ({ termAttributes: a = {} }) => a.LeaseContractLength === '1yr' && a.OfferingClass === 'standard' && a.PurchaseOption === 'No Upfront');
   }
-  const onDemandHourly = smallestNonZero(onDemand.filter(Number.isFinite));
+  const onDemandHourly = smallestNonZero(onDemand);
   if (onDemandHourly === undefined) return undefined;
-  const reserved1yHourly = smallestNonZero(reserved.filter(Number.isFinite));
+  const reserved1yHourly = smallestNonZero(reserved);
   return {
     onDemandHourly,
     ...(reserved1yHourly !== undefined ? { reserved1yHourly } : {}),

@@ -1,6 +1,6 @@
 /** The EBS, Price List and Kubernetes ports against the sandbox, through the real SDK clients. */
 import { describeVolume, describeVolumeModifications } from '../../../../src/integrations/aws/ebs.js';
-import { ebsPricePerGbMonth, ec2OnDemandHourlyPrice } from '../../../../src/integrations/aws/pricing.js';
+import { ebsPricePerGbMonth, ec2InstancePrices } from '../../../../src/integrations/aws/pricing.js';
 import { listPodsUsingPvc, listPvcEvents, listStatefulSetPvcs, patchPvcSize, readPvc } from '../../../../src/integrations/kubernetes/volumes.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
@@ -20,8 +20,8 @@ describe('resize ports against the sandbox', () => {
     expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp3', 'us-east-1')).toBe(0.08);
     expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp2', 'eu-west-1')).toBe(0.11);
     expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp3', 'mars-north-1')).toBeUndefined();
-    expect(await ec2OnDemandHourlyPrice(env.clients.pricing, 'm5.large', 'us-east-1')).toBe(0.096);
-    expect(await ec2OnDemandHourlyPrice(env.clients.pricing, 'x99.huge', 'us-east-1')).toBeUndefined();
+    expect((await ec2InstancePrices(env.clients.pricing, 'm5.large', 'us-east-1'))?.onDemandHourly).toBe(0.096);
+    expect(await ec2InstancePrices(env.clients.pricing, 'x99.huge', 'us-east-1')).toBeUndefined();
   });
 
   it('describes a volume and its modifications', async () => {
