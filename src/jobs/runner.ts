@@ -24,7 +24,7 @@ import { errorReference, UserFacingError } from '../errors.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
-import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import { lockHolderDescription, RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
 import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
 import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { SlackOutbox } from '../integrations/slack/outbox.js';
@@ -65,10 +65,6 @@ class RunInterrupted extends Error {
   ) {
     super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
   }
-}
-
-export function lockHolderDescription(plan: StoredPlan): string {
-  return `plan \`${plan.id}\` (${plan.kind}) requested by <@${plan.requestedBy}>`;
 }
 
 /** The BullMQ processor body for one run. `shutdown` is aborted when this worker closes. */

@@ -8,7 +8,7 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, type PlanButtonValue } from '../../blocks/action-ids.js';
 import { renderNotice } from '../../blocks/usage-error.js';
 import { errorReference } from '../../errors.js';
-import { RUN_LOCK_TTL_MS } from '../../integrations/redis/locks.js';
+import { lockHolderDescription, RUN_LOCK_TTL_MS } from '../../integrations/redis/locks.js';
 import { enqueueRun } from '../../jobs/queues.js';
 import type { Logger } from '../../logger.js';
 import { kindContext, type BotDeps, type PlanWithRendered } from '../deps.js';
@@ -123,7 +123,7 @@ export async function handleApprove(deps: BotDeps, args: ActionArgs): Promise<vo
     }
 
     // The lock token is the plan id, so a concurrent click on the same plan re-enters instead of failing.
-    const lock = await deps.locks.acquire(plan.target, { token: plan.id, description: `plan \`${plan.id}\` (${plan.kind}) requested by <@${plan.requestedBy}>` }, RUN_LOCK_TTL_MS);
+    const lock = await deps.locks.acquire(plan.target, { token: plan.id, description: lockHolderDescription(plan) }, RUN_LOCK_TTL_MS);
     if (!lock.ok) return refuse(`\`${plan.target}\` is busy: it is locked by ${lock.heldBy}. Try again when that run has finished.`);
 
     const approved = (await deps.plans.transition(plan.id, ['planned'], 'approved', { decidedBy: user })) as PlanWithRendered | undefined;

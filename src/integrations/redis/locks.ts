@@ -4,11 +4,17 @@
  * The stored value is `<token>\n<description>`, so a refusal can say who holds the target.
  */
 import type { Redis } from 'ioredis';
+import type { StoredPlan } from './plan-store.js';
 
 export type AcquireResult = { ok: true } | { ok: false; heldBy: string };
 
 /** Default lease for a run's lock; the worker extends it while the job is alive. */
 export const RUN_LOCK_TTL_MS = 15 * 60_000;
+
+/** What a refused approval or run is told about the run holding its target. */
+export function lockHolderDescription(plan: Pick<StoredPlan, 'id' | 'kind' | 'requestedBy'>): string {
+  return `plan \`${plan.id}\` (${plan.kind}) requested by <@${plan.requestedBy}>`;
+}
 
 const SEPARATOR = '\n';
 
