@@ -68,11 +68,6 @@ export async function listPods(kube: KubeConfig): Promise<PodView[]> {
   return list.items.map(toPodView);
 }
 
-export async function listPodsOnNode(kube: KubeConfig, nodeName: string): Promise<PodView[]> {
-  const list = await kube.makeApiClient(CoreV1Api).listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` });
-  return list.items.map(toPodView).filter((p) => p.nodeName === nodeName);
-}
-
 export type EvictionResult =
   | { outcome: 'evicted' }
   | { outcome: 'gone' }

@@ -41,8 +41,6 @@ export const rolloutSettingsSchema = z.object({
     .default({ nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 }),
 });
 
-export type RolloutSettingsInput = z.input<typeof rolloutSettingsSchema>;
-
 export function resolveSettings(raw: unknown): RolloutSettingsValue {
   const parsed = rolloutSettingsSchema.parse(raw ?? {});
   return {

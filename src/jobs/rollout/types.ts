@@ -149,8 +149,6 @@ export interface RolloutPlan extends Pick<RolloutSettingsValue, PlannedSettings>
   estimate: Estimate;
 }
 
-export type WavePhase = 'pending' | 'surging' | 'draining' | 'done';
-
 export interface WaveState {
   /** Desired capacity this wave sets; recorded before the call so a resumed run sets the same value. */
   targetDesired?: number;
