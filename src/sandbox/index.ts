@@ -55,28 +55,30 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const log = new MutationLog();
   const dataDir = mkdtempSync(join(tmpdir(), 'deckhand-sandbox-'));
 
-  const cloud = await startCloud({
-    clock,
-    faults,
-    log,
-    scenario: scenario.aws,
-    seed: options.seed,
-    route53RequestsPerSecond: options.route53RequestsPerSecond,
+  // What has started so far, stopped by `stop()`, and by a start-up that fails part-way (no leaked servers or
+  // redis-server processes).
+  const running: { stop(): Promise<void> }[] = [];
+  const started = <T extends { stop(): Promise<void> }>(part: T): T => (running.push(part), part);
+  async function stop(): Promise<void> {
+    clock.stop();
+    await Promise.allSettled(running.map((part) => part.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  async function compose() {
+    const cloud = started(await startCloud({ clock, faults, log, scenario: scenario.aws, seed: options.seed, route53RequestsPerSecond: options.route53RequestsPerSecond }));
+    options.prepareCloud?.(cloud);
+    const cluster = started(await startCluster({ clock, faults, log, cloud: cloud.cloud, scenario: scenario.kubernetes, dataDir, redis: options.redis ?? false }));
+    // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
+    await cluster.registerInitial(() => cloud.emitInitial());
+    const slack = started(await startSlackStandIn(options.slack ?? {}));
+    const control = started(await startControlServer({ clock, faults, log }));
+    return { cloud, cluster, slack, control };
+  }
+  const { cloud, cluster, slack, control } = await compose().catch(async (error: unknown) => {
+    await stop();
+    throw error;
   });
-  options.prepareCloud?.(cloud);
-  const cluster = await startCluster({
-    clock,
-    faults,
-    log,
-    cloud: cloud.cloud,
-    scenario: scenario.kubernetes,
-    dataDir,
-    redis: options.redis ?? false,
-  });
-  // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
-  await cluster.registerInitial(() => cloud.emitInitial());
-  const slack = await startSlackStandIn(options.slack ?? {});
-  const control = await startControlServer({ clock, faults, log });
   clock.setSpeed(options.speed ?? 0);
 
   const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
@@ -114,12 +116,6 @@ export async function startSandbox(options: SandboxOptions = {}) {
     mkdirSync(dirname(path), { recursive: true });
     const lines = Object.entries(env).map(([key, value]) => `${key}='${value}'`);
     writeFileSync(path, `# written by deckhand sandbox; load with: set -a; . ${path}; set +a\n${lines.join('\n')}\n`);
-  }
-
-  async function stop(): Promise<void> {
-    clock.stop();
-    await Promise.allSettled([cluster.stop(), cloud.stop(), slack.stop(), control.stop()]);
-    rmSync(dataDir, { recursive: true, force: true });
   }
 
   return { clock, faults, log, cloud, cluster, slack, control, env, clients, writeEnvFile, stop };

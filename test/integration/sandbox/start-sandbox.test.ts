@@ -42,3 +42,19 @@ describe('startSandbox (default scenario)', () => {
     );
   });
 });
+
+describe('startSandbox failing part-way', () => {
+  it('stops what it had started and passes the error on', async () => {
+    let cloud: Sandbox['cloud'] | undefined;
+    const failing = startSandbox({
+      scenario: 'minimal',
+      prepareCloud: (started) => {
+        cloud = started;
+        throw new Error('prepareCloud failed');
+      },
+    });
+    await expect(failing).rejects.toThrow('prepareCloud failed');
+    expect(cloud).toBeDefined();
+    await expect(fetch(cloud!.endpoints.ec2, { method: 'POST', body: 'Action=DescribeImages' })).rejects.toThrow();
+  });
+});
