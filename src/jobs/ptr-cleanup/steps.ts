@@ -5,6 +5,7 @@
  * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
  * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
+import { formatDuration } from '../../blocks/format.js';
 import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
 import { backupsOf } from './backups.js';
@@ -42,11 +43,6 @@ function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: Com
 function isLive(record: CompactRecord, owned: AddressSet): boolean {
   const decoded = ptrNameToIp(recordName(record));
   return decoded.ok && owned.has(decoded.ip);
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
 function reportProgress(ctx: Ctx, verb: string): void {
