@@ -50,16 +50,24 @@ describe('real Redis behind the sandbox Redis pods', () => {
     const ha1 = portOf(await env.core.readNamespacedPod({ namespace: 'data', name: 'redis-ha-1' }), 'redis');
     const sentinels = (await env.core.listNamespacedPod({ namespace: 'data', labelSelector: 'app=redis-sentinel' })).items;
     expect(sentinels).toHaveLength(3);
-    const sentinel = client(portOf(sentinels[0]!, 'sentinel'));
+    const sentinelPort = portOf(sentinels[0]!, 'sentinel');
+    const sentinel = client(sentinelPort);
     const masterAddr = async () => (await sentinel.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as [string, string];
     expect(await masterAddr()).toEqual(['127.0.0.1', String(ha0)]);
     await eventually('Sentinel to know the replica', async () => ((await sentinel.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length === 1 || undefined);
 
-    await client(ha0).set('dh-test-key', 'before-failover');
-    await eventually('the write to reach the replica', async () => ((await client(ha1).get('dh-test-key')) === 'before-failover' ? true : undefined));
+    const master = client(ha0);
+    await master.set('dh-test-key', 'before-failover');
+    expect(await master.wait(1, 5000)).toBe(1); // returns once the replica acknowledged the write
+    expect(await client(ha1).get('dh-test-key')).toBe('before-failover');
 
+    // The Sentinel that runs the failover announces it on its +switch-master channel.
+    const events = client(sentinelPort);
+    const switched = new Promise<string>((resolve) => events.on('message', (_channel: string, message: string) => resolve(message)));
+    await events.subscribe('+switch-master');
     expect(await sentinel.call('SENTINEL', 'FAILOVER', 'mymaster')).toBe('OK');
-    await eventually('Sentinel to report the new master', async () => ((await masterAddr())[1] === String(ha1) ? true : undefined));
+    expect(await switched).toBe(`mymaster 127.0.0.1 ${ha0} 127.0.0.1 ${ha1}`);
+    expect((await masterAddr())[1]).toBe(String(ha1));
     await eventually('the promoted replica to be master', async () => ((await client(ha1).info('replication')).includes('role:master') ? true : undefined));
     await client(ha1).set('dh-test-key', 'after-failover');
 
