@@ -19,7 +19,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
-import { renderStatusCard, type RunState } from '../blocks/status-card.js';
+import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
@@ -104,7 +104,7 @@ class Run {
   private readonly controller = new AbortController();
   private readonly settings: unknown;
   private fields: Record<string, string> = {};
-  private currentStep: { index: number; total: number; title: string } | undefined;
+  private currentStep: StatusCardView['step'];
   private note: string | undefined;
 
   constructor(
@@ -339,18 +339,7 @@ class Run {
   }
 
   private card(state: RunState): { text: string; blocks: KnownBlock[] } {
-    return renderStatusCard({
-      planId: this.plan.id,
-      kind: this.plan.kind,
-      target: this.plan.target,
-      state,
-      step: this.currentStep,
-      fields: this.fields,
-      startedAt: this.plan.startedAt ?? this.deps.clock.now(),
-      now: this.deps.clock.now(),
-      note: this.note,
-      requestedBy: this.plan.requestedBy,
-    });
+    return statusCard(this.deps.clock, this.plan, state, { step: this.currentStep, fields: this.fields, note: this.note });
   }
 
   private async updatePlanMessage(): Promise<void> {
@@ -378,7 +367,7 @@ export async function finishRun(
   plan: StoredPlan,
   checkpoint: Checkpoint,
   outcome: RunOutcome,
-  extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: { index: number; total: number; title: string }; log: Logger; actor?: string },
+  extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: StatusCardView['step']; log: Logger; actor?: string },
 ): Promise<StoredPlan> {
   const { log } = extra;
   let finalOutcome = outcome;
@@ -417,18 +406,7 @@ export async function finishRun(
   // Free the target first: a new plan must not wait for Slack to accept the summary.
   await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
   if (finished.statusCardTs) {
-    const card = renderStatusCard({
-      planId: plan.id,
-      kind: plan.kind,
-      target: plan.target,
-      state: finalOutcome,
-      step: extra.step,
-      fields: extra.fields ?? {},
-      startedAt: finished.startedAt ?? deps.clock.now(),
-      now: deps.clock.now(),
-      note: extra.detail,
-      requestedBy: plan.requestedBy,
-    });
+    const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
     deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
   }
   // The final card goes out before the summary, so the thread reads in order.
@@ -441,6 +419,20 @@ export async function finishRun(
   );
   log.info({ outcome: finalOutcome }, 'run finished');
   return finished;
+}
+
+/** The run's status card as it stands now; the running card and the final one differ only in state and note. */
+function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<StatusCardView, 'step' | 'fields' | 'note'>) {
+  return renderStatusCard({
+    planId: plan.id,
+    kind: plan.kind,
+    target: plan.target,
+    state,
+    ...at,
+    startedAt: plan.startedAt ?? clock.now(),
+    now: clock.now(),
+    requestedBy: plan.requestedBy,
+  });
 }
 
 function kindContext(deps: RunnerDeps, plan: StoredPlan, log: Logger): KindContext {
