@@ -100,12 +100,11 @@ async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddres
 /**
  * After the wave's Redis pods moved: each Sentinel-managed pod is back and in sync (then every Sentinel
  * is reset so it forgets stale replica addresses), and each Redis Cluster is ok with full slot coverage.
- * True when every check passes now.
+ * True when every check passes now. `pods` is the caller's fresh list of all pods (Sentinels included).
  */
-export async function redisSettled(ctx: RolloutContext, moved: PlanPod[]): Promise<boolean> {
+export async function redisSettled(ctx: RolloutContext, moved: PlanPod[], pods: PodView[]): Promise<boolean> {
   if (moved.length === 0) return true;
   const local = apiServerIsLocal(ctx.clients.kube);
-  const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
   const byName = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
   const clusterAddresses: RedisAddress[] = [];
   for (const planned of moved) {

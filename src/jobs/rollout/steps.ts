@@ -200,10 +200,11 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
     const group = (await r(ctx, () => describeGroup(clients.autoScaling, plan.group)))!;
     const inGroup = new Map(group.instances.map((i) => [i.instanceId, i]));
     const nodes = nodeByInstance(await r(ctx, () => listNodes(clients.kube)));
-    const pods = (await r(ctx, () => listPods(clients.kube))).filter(mustLeave);
+    const allPods = await r(ctx, () => listPods(clients.kube));
+    const pods = allPods.filter(mustLeave);
     const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
-    if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods);
+    if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods, allPods);
     const ready: string[] = [];
     let capacity = readyCapacity(ctx, group, nodes);
     for (const id of [...remaining]) {
