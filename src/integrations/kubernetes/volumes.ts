@@ -85,14 +85,18 @@ export function patchPvcSize(kube: KubeConfig, namespace: string, name: string, 
     );
 }
 
+/** When an event last happened (`lastTimestamp`, else `eventTime` for events.k8s.io writers, else `firstTimestamp`), in ms. */
+export function eventTimeMs(e: CoreV1Event): number {
+  return new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+}
+
 /** Events about the claim, oldest first. The field selector narrows the list; the filter keeps it right if a server ignores it. */
 export async function listPvcEvents(kube: KubeConfig, namespace: string, pvc: string): Promise<CoreV1Event[]> {
   const list = await kube.makeApiClient(CoreV1Api).listNamespacedEvent({
     namespace,
     fieldSelector: `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${pvc}`,
   });
-  const time = (e: CoreV1Event) => new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
   return list.items
     .filter((e) => e.involvedObject.kind === 'PersistentVolumeClaim' && e.involvedObject.name === pvc)
-    .sort((a, b) => time(a) - time(b));
+    .sort((a, b) => eventTimeMs(a) - eventTimeMs(b));
 }

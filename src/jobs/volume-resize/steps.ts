@@ -6,7 +6,7 @@
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
-import { listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
+import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
 import { resizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
@@ -44,7 +44,7 @@ function statusOf(pvc: V1PersistentVolumeClaim): ClaimStatus {
 }
 
 function eventOf(e: CoreV1Event): ClaimEvent {
-  return { type: e.type, reason: e.reason, message: e.message, at: new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime() };
+  return { type: e.type, reason: e.reason, message: e.message, at: eventTimeMs(e) };
 }
 
 async function patchStep(ctx: Ctx, volume: VolumePlan): Promise<void> {
