@@ -102,7 +102,6 @@ async function requeue(job: Job<RunJobData>, token: string | undefined): Promise
 class Run {
   private readonly checkpointData: Checkpoint;
   private readonly controller = new AbortController();
-  private readonly settings: unknown;
   private fields: Record<string, string> = {};
   private currentStep: StatusCardView['step'];
   private note: string | undefined;
@@ -115,7 +114,6 @@ class Run {
     private readonly log: Logger,
   ) {
     this.checkpointData = job.data.checkpoint ?? { done: [], state: kind.initialState(plan.plan) };
-    this.settings = deps.settingsFor(plan.kind);
   }
 
   async execute(token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome> {
@@ -188,12 +186,7 @@ class Run {
   private stepContext(): StepContext<unknown, unknown> {
     const threadTs = this.plan.messageTs ?? this.plan.statusCardTs;
     return {
-      clients: this.deps.clients,
-      clock: this.deps.clock,
-      log: this.log,
-      settings: this.settings,
-      redis: this.deps.connection,
-      redisPrefix: this.deps.prefix,
+      ...kindContext(this.deps, this.plan, this.log),
       planId: this.plan.id,
       jobId: this.job.id ?? this.plan.id,
       plan: this.plan.plan,
