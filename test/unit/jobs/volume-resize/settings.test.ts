@@ -1,0 +1,37 @@
+import { resizeSettings, resizeSettingsSchema } from '../../../../src/jobs/volume-resize/settings.js';
+
+describe('resizeSettings', () => {
+  it('defaults every field when the policy has no settings block', () => {
+    expect(resizeSettings(undefined)).toEqual({
+      watchTimeout: 30 * 60_000,
+      pollInterval: 10_000,
+      errorGrace: 2 * 60_000,
+      onlineFilesystemGrace: 5 * 60_000,
+      modificationsPerWindow: 1,
+      modificationWindow: 6 * 3_600_000,
+      offlineProvisioners: ['kubernetes.io/aws-ebs'],
+    });
+  });
+
+  it('reads durations written with a unit, or as milliseconds', () => {
+    expect(resizeSettings({ watchTimeout: '1h', pollInterval: '500ms', errorGrace: 90_000, onlineFilesystemGrace: ' 90s ' })).toMatchObject({
+      watchTimeout: 3_600_000,
+      pollInterval: 500,
+      errorGrace: 90_000,
+      onlineFilesystemGrace: 90_000,
+    });
+  });
+
+  it('refuses a duration it cannot read, naming the value', () => {
+    const result = resizeSettingsSchema.safeParse({ watchTimeout: '10 minutes', pollInterval: 'soon', errorGrace: -5 });
+    expect(result.success).toBe(false);
+    const issues = result.error!.issues.map((issue) => [issue.path.join('.'), issue.message]);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        ['watchTimeout', expect.stringContaining('not a duration: "10 minutes"')],
+        ['pollInterval', expect.stringContaining('not a duration: "soon"')],
+        ['errorGrace', expect.any(String)],
+      ]),
+    );
+  });
+});
