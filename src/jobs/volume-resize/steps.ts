@@ -8,7 +8,7 @@ import { UserFacingError } from '../../errors.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
 import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
-import { resizeSettings } from './settings.js';
+import { resizeSettings, type ResizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
 import type { ResizePlan, ResizeState, VolumePlan, VolumeRunState } from './types.js';
 import { adviceFor, readPhase, type ClaimEvent, type ClaimStatus, type WatchPhase } from './watch.js';
@@ -65,8 +65,7 @@ async function patchStep(ctx: Ctx, volume: VolumePlan): Promise<void> {
 }
 
 /** Filesystem waits for a pod restart: offer to evict the pod when a controller will recreate it. */
-async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState): Promise<'finished' | 'waiting'> {
-  const settings = resizeSettings(ctx.settings);
+async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState, settings: ResizeSettings): Promise<'finished' | 'waiting'> {
   const now = ctx.clock.now();
   vs.fsPendingSince ??= now;
   const pods = await listPodsUsingPvc(ctx.clients.kube, volume.namespace, volume.pvc);
@@ -177,7 +176,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
     if (last.phase === 'resizing') await milestoneOnce(ctx, vs, 'resizing', `\`${key}\`: Resizing (EBS modification in progress).`);
     if (last.phase === 'filesystem-pending') {
       await milestoneOnce(ctx, vs, 'filesystem-pending', `\`${key}\`: FileSystemResizePending (the EBS volume has grown; the filesystem is next).`);
-      if ((await handleFilesystemPending(ctx, volume, vs)) === 'finished') return;
+      if ((await handleFilesystemPending(ctx, volume, vs, settings)) === 'finished') return;
     }
     if (ctx.clock.now() >= deadline) {
       throw new UserFacingError(
