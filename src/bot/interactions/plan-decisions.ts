@@ -12,6 +12,7 @@ import { lockHolderDescription, RUN_LOCK_TTL_MS } from '../../integrations/redis
 import { enqueueRun } from '../../jobs/queues.js';
 import type { Logger } from '../../logger.js';
 import { kindContext, type BotDeps, type PlanWithRendered } from '../deps.js';
+import { APPROVAL_WINDOW_CLOSED, expirePlan } from '../expiry-sweeper.js';
 import { refreshPlanMessage } from '../plan-view.js';
 
 export interface ActionArgs {
@@ -49,14 +50,6 @@ export async function guarded(deps: BotDeps, args: ActionArgs, name: string, fn:
   }
 }
 
-async function expire(deps: BotDeps, client: WebClient, plan: PlanWithRendered, reason: string): Promise<void> {
-  const expired = await deps.plans.transition(plan.id, ['planned'], 'expired', { outcome: reason, finishedAt: deps.clock.now() });
-  if (expired) {
-    await deps.audit.append({ actor: 'deckhand', action: 'plan.expired', target: plan.target, planId: plan.id, details: { reason } });
-    await refreshPlanMessage(deps, client, expired, reason);
-  }
-}
-
 function notPlannedReason(plan: PlanWithRendered): string {
   switch (plan.status) {
     case 'rejected':
@@ -85,7 +78,7 @@ export async function handleApprove(deps: BotDeps, args: ActionArgs): Promise<vo
     if (plan.dryRun) return refuse('This is a dry run: there is nothing to approve. Run the command without `--dry-run`.');
     if (plan.status !== 'planned') return refuse(notPlannedReason(plan));
     if (deps.clock.now() > plan.expiresAt) {
-      await expire(deps, client, plan, 'The approval window closed before anyone approved.');
+      await expirePlan(deps, client, plan, APPROVAL_WINDOW_CLOSED);
       return refuse('This plan has expired. Run the command again for a fresh plan.');
     }
     const kind = deps.kinds.get(plan.kind);
@@ -109,7 +102,7 @@ export async function handleApprove(deps: BotDeps, args: ActionArgs): Promise<vo
     // Freshness: the plan is only valid for the state it was computed from.
     const fresh = await kind.observe(kindContext(deps, plan.kind, planLog), plan.args);
     if (kind.fingerprint(fresh) !== plan.fingerprint) {
-      await expire(deps, client, plan, `\`${plan.target}\` changed since this plan was made.`);
+      await expirePlan(deps, client, plan, `\`${plan.target}\` changed since this plan was made.`);
       return refuse(`\`${plan.target}\` changed since this plan was made, so it was not applied. Run the command again for a fresh plan.`);
     }
 

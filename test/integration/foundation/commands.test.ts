@@ -3,6 +3,7 @@
  * stand-in as Slack, real Redis. No worker runs here, so "nothing runs" means "no job enqueued".
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
+import { APPROVAL_WINDOW_CLOSED } from '../../../src/bot/expiry-sweeper.js';
 import type { JobKind } from '../../../src/jobs/kind.js';
 import { UsageError } from '../../../src/errors.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
@@ -67,6 +68,7 @@ describe('foundation: commands and approvals over signed HTTP', () => {
   }
 
   const jobCount = async () => (await h.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed'));
+  const expiredAudits = async () => (await h.audit.read(50)).filter((e) => e.action === 'plan.expired').map((e) => e.details);
   const totalJobs = async () => Object.values(await jobCount()).reduce((a, b) => a + b, 0);
 
   it('acks a valid command in under 3 s, before observation, then posts the plan with buttons', async () => {
@@ -202,6 +204,9 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     await h.slack.waitFor(() => /Expired/.test(JSON.stringify(h.planMessage(expired).blocks)), 5_000, 'Expired');
     expect(JSON.stringify(h.planMessage(expired).blocks)).not.toContain(ActionIds.approve);
     expect(await totalJobs()).toBe(0);
+    // The click and the sweep may race to expire it; either way it is reported once, the same way.
+    expect(expired.outcome).toBe(APPROVAL_WINDOW_CLOSED);
+    expect(await expiredAudits()).toEqual([{ reason: APPROVAL_WINDOW_CLOSED }]);
   });
 
   it('an undecided plan expires on its own and loses its buttons', async () => {
@@ -210,6 +215,8 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     const expired = await h.waitForStatus(stored.id, ['expired'], 5_000);
     await h.slack.waitFor(() => /Expired/.test(JSON.stringify(h.planMessage(expired).blocks)), 5_000, 'Expired');
     expect(JSON.stringify(h.planMessage(expired).blocks)).not.toContain(ActionIds.approve);
+    expect(expired.outcome).toBe(APPROVAL_WINDOW_CLOSED);
+    expect(await expiredAudits()).toEqual([{ reason: APPROVAL_WINDOW_CLOSED }]);
   });
 
   it('a plan whose target changed since planning is refused and expired', async () => {
@@ -219,6 +226,7 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     await h.waitForEphemeral(APPROVER, /changed since this plan was made/);
     await h.waitForStatus(stored.id, ['expired']);
     expect(await totalJobs()).toBe(0);
+    expect(await expiredAudits()).toEqual([{ reason: '`probe/alpha` changed since this plan was made.' }]);
   });
 
   it('approval of a second plan on a locked target is refused naming the holder', async () => {
