@@ -3,17 +3,12 @@
  * give the primaries contiguous slot ranges covering all 16384 slots, then make each remaining node replicate a
  * primary in turn, and wait until every node reports cluster_state:ok.
  */
-import { withRedis } from './process.js';
+import { pollRedis, withRedis } from './process.js';
 
 const SLOTS = 16384;
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`redis cluster bootstrap: timed out waiting for ${what}`);
+async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
+  if (!(await pollRedis(check, 10_000))) throw new Error(`redis cluster bootstrap: timed out waiting for ${what}`);
 }
 
 async function nodeId(port: number): Promise<string> {

@@ -90,3 +90,13 @@ export async function withRedis<T>(port: number, fn: (client: Redis) => Promise<
     client.disconnect();
   }
 }
+
+/** Polls `check` in real time (Redis runs in real time) until it holds (true) or `timeoutMs` passed (false); a throwing check counts as not yet. */
+export async function pollRedis(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return false;
+}

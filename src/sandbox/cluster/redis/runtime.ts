@@ -12,7 +12,7 @@ import type { PodObject } from '../objects.js';
 import type { PodProcesses } from '../pods.js';
 import type { RedisClusterSpec, SentinelGroupSpec } from '../scenario.js';
 import { allocatePorts, releasePorts } from './ports.js';
-import { RedisProcess, withRedis } from './process.js';
+import { pollRedis, RedisProcess, withRedis } from './process.js';
 import { bootstrapCluster } from './cluster-bootstrap.js';
 
 const POOL_SIZE = 8;
@@ -200,12 +200,11 @@ export class RedisPods implements PodProcesses {
     const replicas = this.ordinalNames(group.statefulSet)
       .map((n) => this.ports.get(n)!)
       .filter((p) => p !== masterPort && this.isRunning(p)).length;
-    const deadline = Date.now() + 3000;
-    while (Date.now() < deadline) {
-      const info = await withRedis(masterPort, (c) => c.info('replication')).catch(() => '');
-      if (Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? -1) >= replicas) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // Best effort: a Sentinel that starts without knowing a replica still finds it at its next INFO.
+    await pollRedis(async () => {
+      const info = await withRedis(masterPort, (c) => c.info('replication'));
+      return Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? -1) >= replicas;
+    }, 3000);
   }
 
   private isRunning(port: number): boolean {
