@@ -162,7 +162,7 @@ describe('resize against the sandbox', () => {
 
     it('rate limited, saying when the next modification is possible', async () => {
       const started = modifyOutOfBand(env, 'vol-0000000000000a001', 12);
-      await env.clock.sleep(6 * MINUTE);
+      await env.clock.advance(6 * MINUTE);
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toContain(
         `modified 1 time in the last 6 h (limit 1); the next modification is possible at ${formatTime(started + 6 * HOUR)}`,
       );
@@ -171,7 +171,7 @@ describe('resize against the sandbox', () => {
 
   it('reports a controller resize error with the event text and what to do', async () => {
     modifyOutOfBand(env, 'vol-0000000000000a001', 12);
-    await env.clock.sleep(6 * MINUTE);
+    await env.clock.advance(6 * MINUTE);
     // A budget of 4 per 24 h lets the plan through; the sandbox's EBS still enforces 6 hours between modifications.
     const settings = { modificationsPerWindow: 4, modificationWindow: '24h', errorGrace: '30s' };
     const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi', settings);
