@@ -40,6 +40,9 @@ export interface PodView {
   ports: Record<string, number>;
 }
 
+/** `namespace/name`: how the rollout keys pods in its state, audits and messages. */
+export const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
+
 export function toPodView(pod: V1Pod): PodView {
   const namespace = pod.metadata?.namespace ?? 'default';
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);

@@ -7,7 +7,7 @@
  * of its pods go for a whole drain timeout while all its pods were healthy), or abort.
  */
 import { RefusalError } from '../../errors.js';
-import { deletePod, evictPod, listPdbs, listPods, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
+import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
 import { formatDuration } from './render.js';
 import type { RolloutContext } from './prepare.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
@@ -23,7 +23,6 @@ export interface DrainTarget {
   nodeName: string;
 }
 
-const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 function selects(pdb: PdbView, pod: PodView): boolean {
   const entries = Object.entries(pdb.matchLabels);

@@ -14,7 +14,7 @@
  * temporary pod's name is in the checkpoint before it is created, and a create that finds it is a no-op.
  */
 import type { KubeConfig, V1Pod, V1Toleration } from '@kubernetes/client-node';
-import { deletePod, type PodView } from '../../integrations/kubernetes/pods.js';
+import { deletePod, podKey, type PodView } from '../../integrations/kubernetes/pods.js';
 import { createPod, readStatefulSetTemplate, type StatefulSetTemplate } from '../../integrations/kubernetes/temporary-pods.js';
 import {
   addressText,
@@ -40,7 +40,6 @@ export const TEMPORARY_SUFFIX = '-deckhand-tmp';
 const CONFIRM_TIMEOUT_MS = 60_000;
 const CONFIRM_POLL_MS = 100;
 
-const podKey = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 const until = (ctx: RolloutContext, check: () => Promise<boolean>) => pollUntil(ctx.clock, ctx.signal, CONFIRM_TIMEOUT_MS, CONFIRM_POLL_MS, check);
 

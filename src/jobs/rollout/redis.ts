@@ -8,7 +8,7 @@
  *   After the move: cluster_state:ok and all 16384 slots served.
  * - Cluster primary with no replica: the seed's temporary-replica procedure (redis-temporary.ts).
  */
-import { listPods, type PodView } from '../../integrations/kubernetes/pods.js';
+import { listPods, podKey, type PodView } from '../../integrations/kubernetes/pods.js';
 import { addressText, clusterFailover, clusterHealth, clusterNodes, coveredOnEveryNode, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
 import { apiServerIsLocal, podAddress } from './redis-address.js';
@@ -54,7 +54,7 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
     const candidates = role.replicas.filter(offDrain);
     const synced = await Promise.all(candidates.map((a) => replicationInfo(a).then(replicaInSync, () => false)));
     if (!synced.some(Boolean)) return false;
-    await ctx.audit('redis:SentinelFailover', { pod: `${pod.namespace}/${pod.name}`, masterName, sentinel: addressText(sentinel) });
+    await ctx.audit('redis:SentinelFailover', { pod: podKey(pod), masterName, sentinel: addressText(sentinel) });
     await sentinelFailover(sentinel, masterName).catch(() => undefined);
     const moved = await until(ctx, async () => {
       const master = await sentinelMasterAddress(sentinel, masterName);
@@ -72,7 +72,7 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
     if (replicas.length === 0) return takeOverWithTemporaryReplica(ctx, pod, address, pods, local);
     const replica = replicas.find((n) => offDrain(n.address));
     if (!replica) return false;
-    await ctx.audit('redis:ClusterFailover', { pod: `${pod.namespace}/${pod.name}`, replica: addressText(replica.address) });
+    await ctx.audit('redis:ClusterFailover', { pod: podKey(pod), replica: addressText(replica.address) });
     await clusterFailover(replica.address).catch(() => undefined);
     const promoted = await until(ctx, async () => (await readRole(replica.address)).role === 'master' && (await readRole(address)).role === 'replica');
     if (promoted) await ctx.progress.milestone(`Redis Cluster: ${byAddress.get(addressText(replica.address))?.name ?? addressText(replica.address)} took over from ${pod.name} before eviction`);
@@ -90,7 +90,7 @@ async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddres
   if (!address || !sentinel) return false;
   const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
   if (same(await sentinelMasterAddress(sentinel, masterName).catch(() => undefined), address)) return true;
-  await ctx.audit('redis:SentinelFailover', { pod: `${pod.namespace}/${pod.name}`, masterName, sentinel: addressText(sentinel), reason: 'fail back' });
+  await ctx.audit('redis:SentinelFailover', { pod: podKey(pod), masterName, sentinel: addressText(sentinel), reason: 'fail back' });
   await sentinelFailover(sentinel, masterName).catch(() => undefined);
   const back = await until(ctx, async () => same(await sentinelMasterAddress(sentinel, masterName), address) && (await readRole(address)).role === 'master');
   if (back) await ctx.progress.milestone(`Sentinel ${masterName}: failed back to ${pod.name}`);
@@ -105,10 +105,10 @@ async function failBack(ctx: RolloutContext, pod: PodView, sentinel: RedisAddres
 export async function redisSettled(ctx: RolloutContext, moved: PlanPod[], pods: PodView[]): Promise<boolean> {
   if (moved.length === 0) return true;
   const local = apiServerIsLocal(ctx.clients.kube);
-  const byName = new Map(pods.map((p) => [`${p.namespace}/${p.name}`, p]));
+  const byName = new Map(pods.map((p) => [podKey(p), p]));
   const clusterAddresses: RedisAddress[] = [];
   for (const planned of moved) {
-    const pod = byName.get(`${planned.namespace}/${planned.name}`);
+    const pod = byName.get(podKey(planned));
     if (!pod || !pod.ready || pod.terminating) return false;
     // Not reachable from here (see redis-address.ts): the pod counts like any other once Ready.
     const address = podAddress(pod, 'redis', local);
@@ -131,10 +131,10 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[], pods: 
   const sentinels = sentinelAddresses(pods, local);
   if (ctx.plan.redisFailBack) {
     for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && p.redisRole === 'master')) {
-      if (!(await failBack(ctx, byName.get(`${planned.namespace}/${planned.name}`)!, sentinels[0]))) return false;
+      if (!(await failBack(ctx, byName.get(podKey(planned))!, sentinels[0]))) return false;
     }
   }
-  const masterNames = new Set(moved.filter((p) => p.procedure === 'redis-sentinel').map((p) => byName.get(`${p.namespace}/${p.name}`)?.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster'));
+  const masterNames = new Set(moved.filter((p) => p.procedure === 'redis-sentinel').map((p) => byName.get(podKey(p))?.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster'));
   for (const masterName of masterNames) {
     for (const sentinel of sentinels) {
       await ctx.audit('redis:SentinelReset', { sentinel: addressText(sentinel), masterName });
