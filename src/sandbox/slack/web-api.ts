@@ -137,6 +137,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       ...(m.pinned ? { pinned_to: [m.channel] } : {}),
     };
   };
+  /** One page of messages on the wire: only the page's messages count their replies. */
+  const wirePage = (list: StoredMessage[], body: Record<string, unknown>) => {
+    const page = paginate(list, body);
+    return { ...page, messages: page.messages.map(wire) };
+  };
 
   let origin = '';
 
@@ -171,7 +176,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         .filter((m) => !m.threadTs || m.threadTs === m.ts)
         .filter((m) => (oldest === undefined || compareTs(m.ts, oldest) > 0) && (latest === undefined || compareTs(m.ts, latest) < 0))
         .reverse();
-      return paginate(list.map(wire), body);
+      return wirePage(list, body);
     },
     'conversations.replies': (body) => {
       const channel = requireString(body, 'channel');
@@ -179,7 +184,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const parent = visible(channel).find((m) => m.ts === ts);
       if (!parent) throw new SlackError('thread_not_found');
       const replies = visible(channel).filter((m) => m.threadTs === ts && m.ts !== ts);
-      return paginate([parent, ...replies].map(wire), body);
+      return wirePage([parent, ...replies], body);
     },
     'conversations.list': (body) => {
       const ids = new Set([...Object.keys(opts.channels ?? {}), ...byChannel.keys()]);
