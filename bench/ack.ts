@@ -12,11 +12,8 @@ import { createBotApp } from '../src/bot/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Clients } from '../src/integrations/clients.js';
 import { systemClock } from '../src/integrations/clock.js';
-import { AuditLog } from '../src/integrations/redis/audit.js';
 import { createRedis } from '../src/integrations/redis/connections.js';
-import { TargetLocks } from '../src/integrations/redis/locks.js';
-import { PlanStore } from '../src/integrations/redis/plan-store.js';
-import { RunSignals } from '../src/integrations/redis/run-signals.js';
+import { createStores } from '../src/integrations/redis/stores.js';
 import type { JobKind } from '../src/jobs/kind.js';
 import { createRunQueue } from '../src/jobs/queues.js';
 import { createRegistry } from '../src/jobs/registry.js';
@@ -72,8 +69,7 @@ export async function run(): Promise<void> {
   const queueConnection = createRedis(REDIS_URL, 'queue');
   const deckhand = createBotApp({
     config, log, redis, kinds, reports: new Map(), clock: systemClock, clients: {} as Clients,
-    plans: new PlanStore(redis, prefix), locks: new TargetLocks(redis, prefix), signals: new RunSignals(redis, prefix),
-    audit: new AuditLog(redis, prefix, log), queue: createRunQueue(queueConnection, prefix),
+    ...createStores(redis, prefix, log), queue: createRunQueue(queueConnection, prefix),
   });
   const deckhandUrl = `http://127.0.0.1:${await deckhand.start()}`;
 

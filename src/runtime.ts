@@ -8,11 +8,8 @@ import { loadConfig, redact } from './config.js';
 import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
 import { createClients } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
-import { AuditLog } from './integrations/redis/audit.js';
 import { createRedis } from './integrations/redis/connections.js';
-import { TargetLocks } from './integrations/redis/locks.js';
-import { PlanStore } from './integrations/redis/plan-store.js';
-import { RunSignals } from './integrations/redis/run-signals.js';
+import { createStores } from './integrations/redis/stores.js';
 import { SlackOutbox } from './integrations/slack/outbox.js';
 import { createRunQueue } from './jobs/queues.js';
 import { createRegistry } from './jobs/registry.js';
@@ -48,10 +45,7 @@ export async function startDeckhand(
   const queueConnection = createRedis(config.redisUrl, 'queue');
   const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker');
   const prefix = config.redisPrefix;
-  const plans = new PlanStore(redis, prefix);
-  const locks = new TargetLocks(redis, prefix);
-  const signals = new RunSignals(redis, prefix);
-  const audit = new AuditLog(redis, prefix, log);
+  const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix);
   const clients = createClients({ region: env.AWS_REGION, kubeconfigPath: env.KUBECONFIG });
 
@@ -62,7 +56,7 @@ export async function startDeckhand(
   let port = config.port;
 
   if (mode !== 'worker') {
-    bot = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, reports, clients, clock });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients, clock });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
@@ -80,10 +74,7 @@ export async function startDeckhand(
       clock,
       log,
       outbox,
-      plans,
-      locks,
-      signals,
-      audit,
+      ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
     });
     if (mode === 'worker') healthServer = await startHealthServer(config.port, redis);

@@ -9,11 +9,9 @@ import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
-import { AuditLog } from '../../src/integrations/redis/audit.js';
 import { createRedis } from '../../src/integrations/redis/connections.js';
-import { TargetLocks } from '../../src/integrations/redis/locks.js';
-import { PlanStore, type StoredPlan } from '../../src/integrations/redis/plan-store.js';
-import { RunSignals } from '../../src/integrations/redis/run-signals.js';
+import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
+import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
 import { createRunQueue, type RunQueue } from '../../src/jobs/queues.js';
 import { createRegistry } from '../../src/jobs/registry.js';
@@ -45,7 +43,7 @@ export interface HarnessOptions extends SlackStandInOptions {
   expirySweepMs?: number;
 }
 
-export interface Harness {
+export interface Harness extends Stores {
   slack: SlackStandIn;
   botUrl: string;
   signingSecret: string;
@@ -53,10 +51,6 @@ export interface Harness {
   channel: string;
   config: Config;
   redis: Redis;
-  plans: PlanStore;
-  locks: TargetLocks;
-  signals: RunSignals;
-  audit: AuditLog;
   queue: RunQueue;
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
@@ -101,12 +95,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const clock = opts.clock ?? systemClock;
   const clients = opts.clients ?? ({} as Clients);
   const queueConnection = createRedis(REDIS_URL, 'queue');
-  const plans = new PlanStore(redis, prefix);
-  const locks = new TargetLocks(redis, prefix);
-  const signals = new RunSignals(redis, prefix);
-  const audit = new AuditLog(redis, prefix, log);
+  const stores = createStores(redis, prefix, log);
+  const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, plans, locks, signals, audit, queue, kinds, reports, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
 
@@ -122,7 +114,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       log,
     });
     const workers = await startWorkers({
-      connection, prefix, kinds, clients, clock, log, outbox, plans, locks, signals, audit,
+      connection, prefix, kinds, clients, clock, log, outbox, ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
       ...extra,
     });
@@ -150,7 +142,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     throw new Error('no matching plan message was posted');
   };
   const harness: Harness = {
-    slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, plans, locks, signals, audit, queue, log,
+    slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, ...stores, queue, log,
     command: (text, user, o = {}) => {
       const channel = o.channel ?? CHANNEL;
       return slashCommand(botUrl, signingSecret, { text, user, channel }, { responseUrl: slack.responseUrl(channel, user), ...o });

@@ -7,11 +7,12 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Clients } from '../../../src/integrations/clients.js';
-import { AuditLog } from '../../../src/integrations/redis/audit.js';
+import type { AuditLog } from '../../../src/integrations/redis/audit.js';
 import { createRedis } from '../../../src/integrations/redis/connections.js';
-import { TargetLocks } from '../../../src/integrations/redis/locks.js';
-import { PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
-import { RunSignals } from '../../../src/integrations/redis/run-signals.js';
+import type { TargetLocks } from '../../../src/integrations/redis/locks.js';
+import { newPlanId, type PlanStore, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
+import type { RunSignals } from '../../../src/integrations/redis/run-signals.js';
+import { createStores } from '../../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
 import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
@@ -63,10 +64,7 @@ describe('job runtime', () => {
     outbox = new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 30, retryBaseMs: 10, log });
     // 1 real ms = 1 virtual second: a 10-minute step wait lasts 600 ms.
     clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 1000, 5);
-    plans = new PlanStore(redis, prefix);
-    locks = new TargetLocks(redis, prefix);
-    signals = new RunSignals(redis, prefix);
-    audit = new AuditLog(redis, prefix, log);
+    ({ plans, locks, signals, audit } = createStores(redis, prefix, log));
     queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: 20 });
     keys = fixtureKeys(prefix);
     kind = createFixtureKind(redis, prefix);
