@@ -4,7 +4,6 @@ import type { KnownBlock } from '@slack/types';
 export const MAX_BLOCKS = 50;
 export const MAX_SECTION_TEXT = 3_000;
 export const MAX_HEADER_TEXT = 150;
-export const MAX_CONTEXT_ELEMENTS = 10;
 
 /** Slack mrkdwn treats &, < and > as control characters; user text must not form links or mentions. */
 export function escapeMrkdwn(text: string): string {
