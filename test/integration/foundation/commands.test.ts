@@ -14,7 +14,7 @@ const GROUP_MEMBER = 'U0SREMEMBER';
 const STRANGER = 'U0STRANGER';
 
 /** A kind whose observed state the test controls, to change fingerprints on purpose. */
-function probeKind(observed: { version: number; observeMs: number }): JobKind {
+function probeKind(observed: { version: number; observeMs: number; broken?: boolean }): JobKind {
   return {
     command: {
       subcommand: 'probe', summary: 'Probe a target', usage: '/deckhand probe <name> [--count N] [--dry-run]', example: '/deckhand probe alpha --count 2',
@@ -30,7 +30,10 @@ function probeKind(observed: { version: number; observeMs: number }): JobKind {
     },
     isDryRun: (args: { dryRun: boolean }) => args.dryRun,
     target: (args: { name: string }) => `probe/${args.name}`,
-    observe: () => new Promise((resolve) => setTimeout(() => resolve({ version: observed.version }), observed.observeMs)),
+    observe: () =>
+      new Promise((resolve, reject) =>
+        setTimeout(() => (observed.broken ? reject(new Error('the cloud API is down')) : resolve({ version: observed.version })), observed.observeMs),
+      ),
     fingerprint: (o: { version: number }) => `v${o.version}`,
     plan: (_o, args: { count: number }) => ({ kind: 'plan', plan: { count: args.count }, empty: false }),
     renderPlan: (plan: { count: number }) => ({ summary: `touch ${plan.count} things`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Touch ${plan.count} things` } }] }),
@@ -49,12 +52,13 @@ commands:
 `;
 
 describe('foundation: commands and approvals over signed HTTP', () => {
-  const observed = { version: 1, observeMs: 0 };
+  const observed: { version: number; observeMs: number; broken?: boolean } = { version: 1, observeMs: 0 };
   let h: Harness;
 
   beforeEach(async () => {
     observed.version = 1;
     observed.observeMs = 0;
+    observed.broken = false;
     h = await startFoundation({ kinds: [probeKind(observed)], policyYaml: POLICY, usergroups: { sre: [GROUP_MEMBER] } });
   });
   afterEach(async () => {
@@ -193,6 +197,19 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     const approvals = (await h.audit.read(50)).filter((e) => e.action === 'plan.approved');
     expect(approvals).toHaveLength(1);
     expect(await h.locks.holder('probe/alpha')).toContain(stored.id);
+  });
+
+  it('an internal error while planning or approving reaches the user as a reference id and changes nothing', async () => {
+    const stored = await plan();
+    observed.broken = true;
+    await h.clickPlan(ActionIds.approve, stored.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /Something went wrong on our side \(reference ERR-[0-9A-Z]+\)/);
+    expect((await h.plans.get(stored.id))?.status).toBe('planned');
+    await h.command('probe beta', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /Something went wrong on our side \(reference ERR-[0-9A-Z]+\)\. Nothing was changed/);
+    expect((await h.plans.listByChannel(h.channel, 5)).map((p) => p.target)).toEqual(['probe/alpha']);
+    expect(await totalJobs()).toBe(0);
+    expect(await h.locks.holder('probe/alpha')).toBeUndefined();
   });
 
   it('an expired plan is refused and its buttons removed', async () => {
