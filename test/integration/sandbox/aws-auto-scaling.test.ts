@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import type { InstanceInfo } from '../../../src/sandbox/contracts.js';
-import { credentials, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
+import { credentials, mostAttempts, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
 
 const GROUP = 'eks-min-workers';
 
@@ -230,9 +230,7 @@ describe('sandbox Auto Scaling (AWS Query) with the real AutoScalingClient', () 
     const patient = new AutoScalingClient({ region: cloud.region, endpoint: cloud.endpoints.autoScaling, credentials, maxAttempts: 10 });
     cloud.faults.services.autoscaling = { throttleRate: 0.5 };
     try {
-      const attempts: number[] = [];
-      for (let n = 0; n < 4; n++) attempts.push((await patient.send(new DescribeAutoScalingGroupsCommand({}))).$metadata.attempts ?? 1);
-      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      expect(await mostAttempts(() => patient.send(new DescribeAutoScalingGroupsCommand({})))).toBeGreaterThan(1);
       cloud.faults.services.autoscaling = { throttleRate: 1 };
       await expect(cloud.autoScaling.send(new DescribeAutoScalingGroupsCommand({}))).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded', $metadata: { attempts: 3 } });
     } finally {

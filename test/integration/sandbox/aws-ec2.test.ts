@@ -14,7 +14,7 @@ import {
   paginateDescribeNetworkInterfaces,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
-import { credentials, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
+import { credentials, mostAttempts, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
 
 describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
   let cloud: TestCloud;
@@ -182,9 +182,7 @@ describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
     const patient = new EC2Client({ region: cloud.region, endpoint: cloud.endpoints.ec2, credentials, maxAttempts: 10 });
     cloud.faults.services.ec2 = { throttleRate: 0.5 };
     try {
-      const attempts: number[] = [];
-      for (let n = 0; n < 4; n++) attempts.push((await patient.send(new DescribeImagesCommand({}))).$metadata.attempts ?? 1);
-      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      expect(await mostAttempts(() => patient.send(new DescribeImagesCommand({})))).toBeGreaterThan(1);
       cloud.faults.services.ec2 = { throttleRate: 1 };
       await expect(cloud.ec2.send(new DescribeImagesCommand({}))).rejects.toMatchObject({ name: 'RequestLimitExceeded', $metadata: { attempts: 3 } });
     } finally {

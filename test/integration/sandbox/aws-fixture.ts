@@ -41,3 +41,10 @@ export async function startTestCloud(opts: { scenario?: AwsScenario; route53Requ
 }
 
 export type TestCloud = Awaited<ReturnType<typeof startTestCloud>>;
+
+/** The most SDK attempts any of `calls` requests needed: above 1 once a throttled service made the SDK retry. */
+export async function mostAttempts(send: () => Promise<{ $metadata: { attempts?: number } }>, calls = 4): Promise<number> {
+  let most = 0;
+  for (let n = 0; n < calls; n++) most = Math.max(most, (await send()).$metadata.attempts ?? 1);
+  return most;
+}

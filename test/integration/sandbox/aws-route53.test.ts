@@ -10,7 +10,7 @@ import {
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import { generatePtrZones } from '../../../src/sandbox/cloud/index.js';
-import { credentials, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
+import { credentials, mostAttempts, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
 
 const REVERSE = 'Z0PROD10REVERSE001';
 
@@ -144,9 +144,7 @@ describe('sandbox Route 53 (REST-XML) with the real Route53Client', () => {
     const patient = new Route53Client({ region: cloud.region, endpoint: cloud.endpoints.route53, credentials, maxAttempts: 10 });
     cloud.faults.services.route53 = { throttleRate: 0.5 };
     try {
-      const attempts: number[] = [];
-      for (let n = 0; n < 4; n++) attempts.push((await patient.send(new ListHostedZonesCommand({}))).$metadata.attempts ?? 1);
-      expect(Math.max(...attempts)).toBeGreaterThan(1);
+      expect(await mostAttempts(() => patient.send(new ListHostedZonesCommand({})))).toBeGreaterThan(1);
     } finally {
       patient.destroy();
     }
