@@ -88,10 +88,7 @@ export async function startDeckhand(
       await bot?.stop();
       await workers?.close();
       await queue.close();
-      if (outbox) {
-        await outbox.flush();
-        await outbox.close();
-      }
+      await outbox?.close();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
       await Promise.all([redis, queueConnection, workerConnection].map((c) => c?.quit().catch(() => undefined)));
       log.info('stopped');

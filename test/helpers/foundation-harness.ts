@@ -123,7 +123,6 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       if (closed) return;
       closed = true;
       await workers.close();
-      await outbox.flush();
       await outbox.close();
       await connection.quit();
     };
