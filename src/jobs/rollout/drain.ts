@@ -11,6 +11,7 @@ import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type Pod
 import { formatDuration } from './render.js';
 import type { RolloutContext } from './prepare.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
+import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
 import { retrying } from './retry.js';
 
@@ -68,7 +69,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const movedBefore = state.podsMoved;
     const now = ctx.clock.now();
     // Typed procedures first (failover before the pod leaves), then the rest.
-    const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels['deckhand.dev/procedure'])) - Number(Boolean(a.labels['deckhand.dev/procedure'])) || podKey(a).localeCompare(podKey(b)));
+    const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels[PROCEDURE_LABEL])) - Number(Boolean(a.labels[PROCEDURE_LABEL])) || podKey(a).localeCompare(podKey(b)));
     const candidates: { pod: PodView; covering: PdbView[] }[] = [];
     for (const pod of ordered) {
       const id = podKey(pod);
@@ -83,7 +84,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
         continue;
       }
-      if (pod.labels['deckhand.dev/procedure'] && !(await moveRedisPod(ctx, pod, names))) {
+      if (pod.labels[PROCEDURE_LABEL] && !(await moveRedisPod(ctx, pod, names))) {
         blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
         continue;
       }

@@ -11,6 +11,7 @@
 import { listPods, podKey, type PodView } from '../../integrations/kubernetes/pods.js';
 import { addressText, clusterFailover, clusterHealth, clusterNodes, coveredOnEveryNode, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
+import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, podAddress } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
 import type { RolloutContext } from './prepare.js';
@@ -40,7 +41,7 @@ export async function moveRedisPod(ctx: RolloutContext, pod: PodView, draining: 
   if (!address) return true;
   const role = await readRole(address).catch(() => undefined);
   if (!role || role.role !== 'master') return true;
-  const procedure = pod.labels['deckhand.dev/procedure'];
+  const procedure = pod.labels[PROCEDURE_LABEL];
   const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
   const byAddress = new Map(pods.flatMap((p) => { const a = podAddress(p, 'redis', local); return a && !p.terminating ? [[addressText(a), p] as const] : []; }));
   const offDrain = (a: RedisAddress) => {
