@@ -11,6 +11,7 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error'] }],
     },
   },
-  { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
-  { files: ['bench/**', 'src/main.ts', 'src/sandbox/cli.ts'], rules: { 'no-console': 'off' } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
+  { files: ['test/**', 'sandbox/test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  { files: ['bench/**', 'src/main.ts', 'src/serve.ts', 'sandbox/src/cli.ts', 'sandbox/src/deckhand.ts'], rules: { 'no-console': 'off' } },
 );

@@ -1,8 +1,8 @@
-/** ESM + ts-jest: @kubernetes/client-node 2 is ESM-only (see FACTS.md). */
+/** ESM + ts-jest: @kubernetes/client-node 2 is ESM-only (docs/platform-facts.md). */
 export default {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  roots: ['<rootDir>/test', '<rootDir>/sandbox/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },

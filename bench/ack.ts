@@ -18,8 +18,8 @@ import type { JobKind } from '../src/jobs/kind.js';
 import { createRunQueue } from '../src/jobs/queues.js';
 import { createRegistry } from '../src/jobs/registry.js';
 import { createLogger } from '../src/logger.js';
-import { slashCommand } from '../src/sandbox/slack/signed-client.js';
-import { startSlackStandIn } from '../src/sandbox/slack/web-api.js';
+import { slashCommand } from '../sandbox/src/slack/signed-client.js';
+import { startSlackStandIn } from '../sandbox/src/slack/web-api.js';
 
 const CONCURRENCY = 200;
 const ROUNDS = 3;

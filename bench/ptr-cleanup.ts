@@ -91,11 +91,11 @@ function nextMessage<T extends { type: string }>(child: NodeJS.Process | ChildPr
 // ---------- the simulated account ----------
 
 async function sandboxMain(): Promise<void> {
-  const { VirtualClock } = await import('../src/sandbox/clock.js');
-  const { generatePtrZones, loadAwsScenario, startCloud } = await import('../src/sandbox/cloud/index.js');
-  const { emptyFaults, MutationLog } = await import('../src/sandbox/contracts.js');
+  const { VirtualClock } = await import('../sandbox/src/clock.js');
+  const { generatePtrZones, loadAwsScenario, startCloud } = await import('../sandbox/src/cloud/index.js');
+  const { emptyFaults, MutationLog } = await import('../sandbox/src/contracts.js');
   const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 60);
-  const scenario = loadAwsScenario(join(process.cwd(), 'src/sandbox/scenarios/minimal'));
+  const scenario = loadAwsScenario(join(process.cwd(), 'sandbox/src/scenarios/minimal'));
   scenario.hostedZones = [];
   const log = new MutationLog();
   const cloud = await startCloud({ clock, faults: emptyFaults(), log, scenario, route53RequestsPerSecond: RATE });

@@ -4,7 +4,7 @@
  * then the same rollout one node at a time (surge 1: launch one, drain one, like eks-rolling-update's
  * serial drains) for comparison.
  *
- * Lower bound (src/sandbox/scenarios/bench-50/scenario.ts lowerBoundSeconds):
+ * Lower bound (sandbox/src/scenarios/bench-50/scenario.ts lowerBoundSeconds):
  *   LB = (boot + kubelet Ready) + (replicas - 1) x (container start + pod startup) + grace + terminate
  *      = 40 + 15 + 24 x 11 + 30 + 10 = 359 s
  * No pod can move before a replacement node is Ready; each workload's PDB then lets one pod go per
@@ -19,8 +19,8 @@ import { observeRollout } from '../src/jobs/rollout/observe.js';
 import { planRollout } from '../src/jobs/rollout/plan.js';
 import { formatDuration } from '../src/jobs/rollout/render.js';
 import type { RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
-import { startSandbox } from '../src/sandbox/index.js';
-import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../src/sandbox/scenarios/bench-50/scenario.js';
+import { startSandbox } from '../sandbox/src/index.js';
+import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../sandbox/src/scenarios/bench-50/scenario.js';
 
 interface Result {
   seconds: number;

@@ -1,53 +1,42 @@
 #!/usr/bin/env node
-/**
- * Entry point: `deckhand bot | worker | all | sandbox`.
- * SIGTERM/SIGINT: stop taking commands, close workers (running steps checkpoint), close queues and Redis, exit 0.
- */
+/** Entry point: `deckhand bot | worker | all` (see `deckhand --help`). */
 import { ConfigError } from './config.js';
-import { startDeckhand, type Mode } from './runtime.js';
+import type { Mode } from './runtime.js';
+import { serve } from './serve.js';
 
-const MODES = ['bot', 'worker', 'all', 'sandbox'];
-/** worker.close() waits for active steps with no timeout of its own (FACTS.md): bound it. */
-const SHUTDOWN_TIMEOUT_MS = 60_000;
+const MODES: Mode[] = ['bot', 'worker', 'all'];
 
-async function runSandbox(args: string[]): Promise<void> {
-  // Loaded only on demand: the sandbox is never part of a production process.
-  const specifier = './sandbox/cli.js';
-  const cli = (await import(specifier)) as { main: (args: string[]) => Promise<void> };
-  await cli.main(args);
-}
+const HELP = `usage: deckhand <mode>
 
-async function run(mode: Mode): Promise<void> {
-  const deckhand = await startDeckhand(mode);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => {
-      console.error('deckhand: shutdown timed out; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    force.unref();
-    try {
-      await deckhand.stop();
-      process.exit(0);
-    } catch (err) {
-      console.error('deckhand: shutdown failed:', err);
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
-}
+modes:
+  bot      the Slack app: answers /deckhand, plans, and takes Approve/Reject, Pause and Cancel clicks
+  worker   runs approved plans as BullMQ jobs and cleans up runs that died
+  all      bot and worker in one process (default)
+
+environment (README "Configuration" has the full list):
+  SLACK_BOT_TOKEN        bot token, xoxb-… (required)
+  SLACK_SIGNING_SECRET   signing secret (required for the bot's HTTP receiver)
+  SLACK_APP_TOKEN        app-level token, xapp-…: Socket Mode instead of HTTP
+  SLACK_API_URL          Web API base URL (GovSlack, tests)
+  REDIS_URL              redis:// or rediss:// URL (default redis://127.0.0.1:6379)
+  DECKHAND_REDIS_PREFIX  key prefix (default deckhand)
+  DECKHAND_CONFIG        path to the YAML policy file
+  DECKHAND_TEMPLATES_DIR report template overrides
+  PORT                   HTTP port for /slack/events and /healthz (default 3000)
+  LOG_LEVEL              fatal | error | warn | info | debug | trace | silent (default info)
+  AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG   the AWS account and cluster to operate on`;
 
 async function main(argv: string[]): Promise<void> {
-  const mode = argv[0] ?? 'all';
-  if (!MODES.includes(mode)) {
-    console.error(`usage: deckhand <${MODES.join(' | ')}>  (got "${mode}")`);
+  const arg = argv[0] ?? 'all';
+  if (arg === '--help' || arg === '-h' || arg === 'help') {
+    console.log(HELP);
+    return;
+  }
+  if (!(MODES as string[]).includes(arg)) {
+    console.error(`deckhand: unknown mode "${arg}"\n\n${HELP}`);
     process.exit(2);
   }
-  if (mode === 'sandbox') return runSandbox(argv.slice(1));
-  await run(mode as Mode);
+  await serve(arg as Mode);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -1,7 +1,7 @@
 /**
  * Builds and starts deckhand's processes from an environment: the bot (Bolt app), the workers, or both.
- * Everything is constructed here once and injected. `main.ts` calls it for `deckhand bot|worker|all`;
- * the sandbox calls it in-process with its virtual clock.
+ * Everything is constructed here once and injected. `serve.ts` calls it for `deckhand bot|worker|all`;
+ * the sandbox calls it with its virtual clock (the only thing it injects besides the environment).
  */
 import type { Server } from 'node:http';
 import { loadConfig, redact } from './config.js';
@@ -16,7 +16,6 @@ import { createRegistry } from './jobs/registry.js';
 import { startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { createReportRegistry, PRODUCT_REPORTS } from './reports/registry.js';
-import { followSandboxClock } from './sandbox/remote-clock.js';
 
 export type Mode = 'bot' | 'worker' | 'all';
 
@@ -36,9 +35,7 @@ export async function startDeckhand(
   const reports = createReportRegistry(PRODUCT_REPORTS, kinds.keys());
   const config = loadConfig(env, { kinds, reports: reports.keys(), needsSigningSecret: mode !== 'worker' });
   const log = createLogger(config.logLevel);
-  // A bot started from `.sandbox/env` follows the sandbox's virtual clock; production uses the system clock.
-  const clock =
-    options.clock ?? (env.DECKHAND_SANDBOX_CONTROL_URL ? await followSandboxClock(env.DECKHAND_SANDBOX_CONTROL_URL) : systemClock);
+  const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
   const redis = createRedis(config.redisUrl, 'general');

@@ -20,8 +20,8 @@ import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ReportKind } from '../../src/reports/kind.js';
 import { createReportRegistry } from '../../src/reports/registry.js';
-import { click, slashCommand, type SignOptions, type SignedResponse } from '../../src/sandbox/slack/signed-client.js';
-import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../src/sandbox/slack/web-api.js';
+import { click, slashCommand, type SignOptions, type SignedResponse } from '../../sandbox/src/slack/signed-client.js';
+import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../sandbox/src/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
 export interface HarnessOptions extends SlackStandInOptions {

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Clients } from '../../src/integrations/clients.js';
 import type { KindContext } from '../../src/jobs/kind.js';
 import { createLogger } from '../../src/logger.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/src/index.js';
 import { testRedis } from './redis-prefix.js';
 
 export interface TestSandbox extends Omit<Sandbox, 'clients'> {

@@ -1,7 +1,7 @@
 /**
  * A tiny Slack Web API double for outbox and runner tests: records every call, answers `ok` with
  * increasing message timestamps, and can answer 429 (with Retry-After) or an error on demand.
- * The full stand-in used by end-to-end tests lives in src/sandbox/slack.
+ * The full stand-in used by end-to-end tests lives in sandbox/src/slack.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -16,8 +16,8 @@ import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
 import { createRegistry, PRODUCT_KINDS } from '../../src/jobs/registry.js';
 import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger } from '../../src/logger.js';
-import { VirtualClock } from '../../src/sandbox/clock.js';
-import { followSandboxClock } from '../../src/sandbox/remote-clock.js';
+import { VirtualClock } from '../../sandbox/src/clock.js';
+import { followSandboxClock } from '../../sandbox/src/remote-clock.js';
 import { createFixtureKind } from './fixture-kind.js';
 
 const env = (name: string): string => {

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { startHealthServer } from '../../../src/bot/app.js';
-import { startSlackStandIn } from '../../../src/sandbox/slack/web-api.js';
+import { startSlackStandIn } from '../../../sandbox/src/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { startFoundation } from '../../helpers/foundation-harness.js';
 

@@ -5,8 +5,8 @@
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunQueue } from '../../../src/jobs/queues.js';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import type { StoredMessage } from '../../../src/sandbox/slack/web-api.js';
+import { VirtualClock } from '../../../sandbox/src/clock.js';
+import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
 import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';

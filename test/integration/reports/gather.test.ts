@@ -3,8 +3,8 @@ import { WebClient } from '@slack/web-api';
 import { systemClock } from '../../../src/integrations/clock.js';
 import { gatherChannel } from '../../../src/reports/postmortem/gather.js';
 import { TierPacer } from '../../../src/reports/postmortem/pacer.js';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { startSlackStandIn, type SlackStandIn } from '../../../src/sandbox/slack/web-api.js';
+import { VirtualClock } from '../../../sandbox/src/clock.js';
+import { startSlackStandIn, type SlackStandIn } from '../../../sandbox/src/slack/web-api.js';
 
 const CHANNEL = 'C0INC';
 

@@ -4,8 +4,8 @@
  * the sandbox's Price List.
  */
 import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
-import type { StoredMessage } from '../../../src/sandbox/slack/web-api.js';
+import { startSandbox, type Sandbox } from '../../../sandbox/src/index.js';
+import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
 
 const ALICE = 'U0ALICE';

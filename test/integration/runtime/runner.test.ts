@@ -17,7 +17,7 @@ import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
 import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
+import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';

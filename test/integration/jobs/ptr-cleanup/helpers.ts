@@ -5,9 +5,9 @@
 import type { JobKind } from '../../../../src/jobs/kind.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
-import type { StartedCloud } from '../../../../src/sandbox/cloud/index.js';
-import type { MutationLog } from '../../../../src/sandbox/contracts.js';
-import type { SandboxOptions } from '../../../../src/sandbox/index.js';
+import type { StartedCloud } from '../../../../sandbox/src/cloud/index.js';
+import type { MutationLog } from '../../../../sandbox/src/contracts.js';
+import type { SandboxOptions } from '../../../../sandbox/src/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState>;

@@ -4,7 +4,7 @@
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { PtrArgs, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
-import { generatePtrZones } from '../../../../src/sandbox/cloud/index.js';
+import { generatePtrZones } from '../../../../sandbox/src/cloud/index.js';
 import { runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
 

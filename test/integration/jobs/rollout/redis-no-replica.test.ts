@@ -18,7 +18,7 @@ import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { cleanup } from '../../../../src/jobs/rollout/prepare.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
-import { readScenario } from '../../../../src/sandbox/index.js';
+import { readScenario } from '../../../../sandbox/src/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { newRecorder, runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
 

@@ -13,7 +13,7 @@ import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
-import { readScenario } from '../../../../src/sandbox/index.js';
+import { readScenario } from '../../../../sandbox/src/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 // In the default scenario the Sentinel master and two Cluster primaries run on the system group's nodes.

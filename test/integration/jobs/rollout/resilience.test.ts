@@ -4,7 +4,7 @@ import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
-import { seededRandom } from '../../../../src/sandbox/contracts.js';
+import { seededRandom } from '../../../../sandbox/src/contracts.js';
 import { runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';

@@ -1,5 +1,5 @@
 /** The rollout's safety properties, checked on the sandbox's mutation log. */
-import type { MutationEntry, MutationLog } from '../../../../src/sandbox/contracts.js';
+import type { MutationEntry, MutationLog } from '../../../../sandbox/src/contracts.js';
 
 const OUR_ASG_ACTIONS = new Set(['UpdateAutoScalingGroup', 'SetDesiredCapacity', 'TerminateInstanceInAutoScalingGroup', 'SuspendProcesses', 'ResumeProcesses', 'CreateOrUpdateTags', 'DeleteTags']);
 

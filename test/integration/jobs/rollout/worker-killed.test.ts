@@ -4,7 +4,7 @@
  */
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
-import { seededRandom } from '../../../../src/sandbox/contracts.js';
+import { seededRandom } from '../../../../sandbox/src/contracts.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';

@@ -8,7 +8,7 @@ import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
 import { formatTime } from '../../../../src/jobs/volume-resize/plan.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
-import type { PodObject } from '../../../../src/sandbox/cluster/index.js';
+import type { PodObject } from '../../../../sandbox/src/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from '../../../helpers/step-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { RESIZE_SCENARIO } from './scenario.js';

@@ -2,7 +2,7 @@
  * The resize tests' world: the default scenario's EBS volumes and three workers, its storage classes and
  * claims. Redis pods are not needed here, so no redis-server processes run.
  */
-import type { ScenarioData } from '../../../../src/sandbox/index.js';
+import type { ScenarioData } from '../../../../sandbox/src/index.js';
 
 const AWS_SCENARIO = {
   region: 'us-east-1',

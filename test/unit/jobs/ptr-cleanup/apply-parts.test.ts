@@ -5,7 +5,7 @@ import { RequestPacer } from '../../../../src/jobs/ptr-cleanup/pacer.js';
 import { compareRecordNames } from '../../../../src/jobs/ptr-cleanup/reconcile.js';
 import { submitBatch, type SubmitIo } from '../../../../src/jobs/ptr-cleanup/submit.js';
 import { UsageError } from '../../../../src/errors.js';
-import { VirtualClock } from '../../../../src/sandbox/clock.js';
+import { VirtualClock } from '../../../../sandbox/src/clock.js';
 
 const rec = (i: number, values = [`host-${i}.internal.`], ttl = 300): CompactRecord => [`${i % 256}.${Math.floor(i / 256)}.0.10.in-addr.arpa.`, ttl, values];
 

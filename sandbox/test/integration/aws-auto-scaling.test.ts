@@ -14,7 +14,7 @@ import {
   type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
-import type { InstanceInfo } from '../../../src/sandbox/contracts.js';
+import type { InstanceInfo } from '../../src/contracts.js';
 import { credentials, mostAttempts, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
 
 const GROUP = 'eks-min-workers';

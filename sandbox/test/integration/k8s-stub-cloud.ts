@@ -3,9 +3,9 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { startCluster, type ClusterScenario } from '../../../src/sandbox/cluster/index.js';
-import { CloudEvents, emptyFaults, MutationLog, type CloudForCluster, type InstanceInfo, type VolumeModificationResult } from '../../../src/sandbox/contracts.js';
+import { VirtualClock } from '../../src/clock.js';
+import { startCluster, type ClusterScenario } from '../../src/cluster/index.js';
+import { CloudEvents, emptyFaults, MutationLog, type CloudForCluster, type InstanceInfo, type VolumeModificationResult } from '../../src/contracts.js';
 
 interface StubVolume {
   volumeId: string;

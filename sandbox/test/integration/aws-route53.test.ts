@@ -9,7 +9,7 @@ import {
   type Change,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { generatePtrZones } from '../../../src/sandbox/cloud/index.js';
+import { generatePtrZones } from '../../src/cloud/index.js';
 import { credentials, mostAttempts, scenario, startTestCloud, type TestCloud } from './aws-fixture.js';
 
 const REVERSE = 'Z0PROD10REVERSE001';

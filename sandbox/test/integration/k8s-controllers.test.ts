@@ -1,8 +1,8 @@
 import { type V1Pod } from '@kubernetes/client-node';
-import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario } from '../../src/cluster/index.js';
 import { instance, instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
-const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
+const MINIMAL = loadClusterScenario(new URL('../../src/scenarios/minimal', import.meta.url).pathname);
 
 const start = () =>
   startStubCluster({

@@ -1,5 +1,5 @@
 /**
- * `deckhand sandbox` (`npm run sandbox`): the whole product on one machine. Starts the simulated AWS,
+ * `npm run sandbox`: the whole product on one machine. Starts the simulated AWS,
  * EKS cluster and Slack, writes `.sandbox/env`, then runs the bot and a worker against them and gives
  * you a terminal in place of the Slack client: type `/deckhand ...`, `click N`, `as bob`.
  * `--cloud-only` starts only the simulated services, for a bot run separately (`set -a; . .sandbox/env`).
@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
 import { slashCommand, click } from './slack/signed-client.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
-import { startDeckhand } from '../runtime.js';
+import { startDeckhand } from '../../src/runtime.js';
 
 const USERS = {
   alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
@@ -82,7 +82,7 @@ function parseOptions(args: string[]): CliOptions {
   return options;
 }
 
-export async function main(args: string[]): Promise<void> {
+async function main(args: string[]): Promise<void> {
   const options = parseOptions(args);
   const sandbox = await startSandbox({
     scenario: options.scenario,
@@ -114,7 +114,7 @@ export async function main(args: string[]): Promise<void> {
   process.once('SIGTERM', () => void shutdown());
 
   if (options.cloudOnly) {
-    console.log(`\n--cloud-only: run the bot against it with:  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm run build && npm start`);
+    console.log(`\n--cloud-only: in another shell, run deckhand against it (following the sandbox clock) with:\n  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm run sandbox:deckhand -- all`);
     console.log(`What the bot posts to #ops (${CHANNEL}) is printed here.`);
     watchChannel(sandbox, () => undefined, () => undefined);
     return;
@@ -133,7 +133,7 @@ export async function main(args: string[]): Promise<void> {
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
   console.log(`\nbot on ${botUrl}/slack/events, worker running.`);
   if (!process.stdin.isTTY) {
-    console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with src/sandbox/slack/signed-client.ts.');
+    console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
   runTerminal(sandbox, botUrl, env.SLACK_SIGNING_SECRET ?? '', shutdown);
@@ -250,3 +250,8 @@ function watchChannel(
   }, 200);
   watcher.unref();
 }
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error('sandbox failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

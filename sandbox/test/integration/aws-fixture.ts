@@ -4,14 +4,14 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { loadAwsScenario, startCloud, type AwsScenario } from '../../../src/sandbox/cloud/index.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
+import { VirtualClock } from '../../src/clock.js';
+import { loadAwsScenario, startCloud, type AwsScenario } from '../../src/cloud/index.js';
+import { emptyFaults, MutationLog } from '../../src/contracts.js';
 
 export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 export function scenario(name: 'default' | 'minimal'): AwsScenario {
-  return loadAwsScenario(resolve('src/sandbox/scenarios', name));
+  return loadAwsScenario(resolve('sandbox/src/scenarios', name));
 }
 
 export async function startTestCloud(opts: { scenario?: AwsScenario; route53RequestsPerSecond?: number; route53ChangeProcessingMs?: number; maxAttempts?: number } = {}) {

@@ -1,9 +1,9 @@
 import { type V1Pod } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario } from '../../src/cluster/index.js';
 import { DEFAULT_VOLUMES, instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
-const DEFAULT = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
+const DEFAULT = loadClusterScenario(new URL('../../src/scenarios/default', import.meta.url).pathname);
 
 /** Redis runs in real time: poll it (real milliseconds) until the check passes. */
 async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 8000): Promise<T> {

@@ -1,7 +1,7 @@
 /**
  * The whole simulated world in one call: AWS (Auto Scaling, EC2, Route 53, Price List), an EKS cluster,
  * a Slack Web API stand-in, a virtual clock, fault knobs and a mutation log.
- * Tests call `startSandbox()` in-process; `deckhand sandbox` runs it as a process (see cli.ts).
+ * Tests call `startSandbox()` in-process; `npm run sandbox` runs it as a process (see cli.ts).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import type { Clients } from '../integrations/clients.js';
+import type { Clients } from '../../src/integrations/clients.js';
 import { VirtualClock } from './clock.js';
 import { emptyFaults, MutationLog, type Faults } from './contracts.js';
 import { startCloud, loadAwsScenario, parseAwsScenario, type StartedCloud } from './cloud/index.js';

@@ -3,8 +3,8 @@
  * it reads the clock once (`GET /clock` on the control server) and extrapolates with the speed factor.
  * Only speed mode can be followed this way; manual mode is for in-process tests.
  */
-import type { Clock } from '../integrations/clock.js';
-import { systemClock } from '../integrations/clock.js';
+import type { Clock } from '../../src/integrations/clock.js';
+import { systemClock } from '../../src/integrations/clock.js';
 
 export async function followSandboxClock(controlUrl: string): Promise<Clock> {
   const response = await fetch(new URL('clock', controlUrl));

@@ -1,10 +1,10 @@
 import { AppsV1Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { loadClusterScenario, parseClusterScenario, type ClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario, parseClusterScenario, type ClusterScenario } from '../../src/cluster/index.js';
 import { instances, startStubCluster } from './k8s-stub-cloud.js';
 
-const MINIMAL = loadClusterScenario(new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname);
+const MINIMAL = loadClusterScenario(new URL('../../src/scenarios/minimal', import.meta.url).pathname);
 
 async function start(scenario: ClusterScenario = MINIMAL) {
   const env = await startStubCluster({

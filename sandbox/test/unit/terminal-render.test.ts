@@ -1,4 +1,4 @@
-import { changedLines, renderBlocks } from '../../../src/sandbox/terminal/render.js';
+import { changedLines, renderBlocks } from '../../src/terminal/render.js';
 
 describe('renderBlocks (the sandbox terminal in place of the Slack client)', () => {
   it('prints headers, sections, fields and context as text and numbers the buttons', () => {

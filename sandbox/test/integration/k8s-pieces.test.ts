@@ -1,10 +1,10 @@
 /** Table tests for the sandbox API server's building blocks: selectors, patches, quantities, node capacity. */
-import { applyPatch, PatchError } from '../../../src/sandbox/cluster/api/patch.js';
-import { nodeResources } from '../../../src/sandbox/cluster/instance-types.js';
-import type { KubeObject } from '../../../src/sandbox/cluster/objects.js';
-import { parseQuantity, quantityToGiB } from '../../../src/sandbox/cluster/quantity.js';
-import { parseClusterScenario } from '../../../src/sandbox/cluster/scenario.js';
-import { fieldSelector, labelSelector, SelectorError } from '../../../src/sandbox/cluster/selectors.js';
+import { applyPatch, PatchError } from '../../src/cluster/api/patch.js';
+import { nodeResources } from '../../src/cluster/instance-types.js';
+import type { KubeObject } from '../../src/cluster/objects.js';
+import { parseQuantity, quantityToGiB } from '../../src/cluster/quantity.js';
+import { parseClusterScenario } from '../../src/cluster/scenario.js';
+import { fieldSelector, labelSelector, SelectorError } from '../../src/cluster/selectors.js';
 
 const pod = (labels: Record<string, string>, nodeName = 'node-a'): KubeObject =>
   ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'web', labels }, spec: { nodeName }, status: { phase: 'Running' } }) as unknown as KubeObject;

@@ -6,10 +6,10 @@
  */
 import { ApiException, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario } from '../../src/cluster/index.js';
 import { instances, startStubCluster, type StubClusterEnv } from './k8s-stub-cloud.js';
 
-const SCENARIO = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
+const SCENARIO = loadClusterScenario(new URL('../../src/scenarios/default', import.meta.url).pathname);
 SCENARIO.workloads.find((w) => w.name === 'redis-cache')!.replicas = 3;
 
 async function redisCall(port: number, ...args: string[]): Promise<string> {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { CloudModel, loadAwsScenario } from '../../../src/sandbox/cloud/index.js';
-import { CloudEvents, MutationLog } from '../../../src/sandbox/contracts.js';
+import { VirtualClock } from '../../src/clock.js';
+import { CloudModel, loadAwsScenario } from '../../src/cloud/index.js';
+import { CloudEvents, MutationLog } from '../../src/contracts.js';
 import { scenario } from './aws-fixture.js';
 
 describe('AWS scenarios', () => {

@@ -1,13 +1,13 @@
 /** The cluster against the real simulated cloud (part C): instance events drive Nodes, the safety record holds. */
 import { AutoScalingClient, SetDesiredCapacityCommand, TerminateInstanceInAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { VirtualClock } from '../../../src/sandbox/clock.js';
-import { loadAwsScenario, startCloud } from '../../../src/sandbox/cloud/index.js';
-import { emptyFaults, MutationLog } from '../../../src/sandbox/contracts.js';
-import { loadClusterScenario, startCluster } from '../../../src/sandbox/cluster/index.js';
+import { VirtualClock } from '../../src/clock.js';
+import { loadAwsScenario, startCloud } from '../../src/cloud/index.js';
+import { emptyFaults, MutationLog } from '../../src/contracts.js';
+import { loadClusterScenario, startCluster } from '../../src/cluster/index.js';
 import { tempDir } from './k8s-stub-cloud.js';
 
-const DIR = new URL('../../../src/sandbox/scenarios/minimal', import.meta.url).pathname;
+const DIR = new URL('../../src/scenarios/minimal', import.meta.url).pathname;
 
 describe('sandbox cluster with the simulated cloud', () => {
   it('registers initial instances Ready, boots a new one to Ready, and records the pods on a terminated node', async () => {

@@ -4,7 +4,7 @@
  * - manual (speed 0): time moves only when a test calls `advance(ms)`.
  * Timers fire in virtual-time order; `sleep` is what jobs and controllers use, so nothing sleeps for real.
  */
-import type { Clock } from '../integrations/clock.js';
+import type { Clock } from '../../src/integrations/clock.js';
 
 interface Timer {
   at: number;

@@ -1,6 +1,6 @@
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.js';
+import { startSandbox, type Sandbox } from '../../src/index.js';
 
 describe('startSandbox (default scenario)', () => {
   let sandbox: Sandbox;

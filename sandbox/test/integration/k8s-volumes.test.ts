@@ -1,8 +1,8 @@
 import { PatchStrategy, setHeaderOptions, StorageV1Api } from '@kubernetes/client-node';
-import { loadClusterScenario } from '../../../src/sandbox/cluster/index.js';
+import { loadClusterScenario } from '../../src/cluster/index.js';
 import { DEFAULT_VOLUMES, instances, startStubCluster } from './k8s-stub-cloud.js';
 
-const DEFAULT = loadClusterScenario(new URL('../../../src/sandbox/scenarios/default', import.meta.url).pathname);
+const DEFAULT = loadClusterScenario(new URL('../../src/scenarios/default', import.meta.url).pathname);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 async function start() {
