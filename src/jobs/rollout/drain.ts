@@ -6,10 +6,10 @@
  * keep waiting, skip the node (retried last), force (approver; deletes only pods behind a PDB that let none
  * of its pods go for a whole drain timeout while all its pods were healthy), or abort.
  */
+import type { RolloutContext } from './types.js';
 import { RefusalError } from '../../errors.js';
 import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
 import { formatDuration } from './render.js';
-import type { RolloutContext } from './prepare.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';

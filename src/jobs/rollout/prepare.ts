@@ -11,15 +11,12 @@ import type { Clock } from '../../integrations/clock.js';
 import { deleteGroupTags, describeGroup, resumeProcesses, setGroupTags, suspendProcesses, updateGroup } from '../../integrations/aws/auto-scaling.js';
 import { listNodes, removeTaint, setNodeAnnotations, setNodeLabels, setUnschedulable, type NodeView } from '../../integrations/kubernetes/nodes.js';
 import { listPods, readDeploymentReplicas, scaleDeployment } from '../../integrations/kubernetes/pods.js';
-import type { StepContext } from '../kind.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { apiServerIsLocal } from './redis-address.js';
 import { removeLeftoverTemporaryReplicas } from './redis-temporary.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, PROCESSES_TO_SUSPEND, SCALE_DOWN_DISABLED } from './tags.js';
-import type { RolloutPlan, RolloutState } from './types.js';
-
-export type RolloutContext = StepContext<RolloutPlan, RolloutState>;
+import type { RolloutContext, RolloutPlan, RolloutState } from './types.js';
 
 export const CLUSTER_AUTOSCALER = { namespace: 'kube-system', name: 'cluster-autoscaler' };
 

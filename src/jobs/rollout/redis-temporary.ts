@@ -29,10 +29,9 @@ import {
   type RedisAddress,
 } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo } from '../../integrations/redis-procedures/sentinel.js';
-import type { RolloutContext } from './prepare.js';
 import { podAddress } from './redis-address.js';
 import { pollUntil, retrying } from './retry.js';
-import type { RolloutState, TemporaryReplica } from './types.js';
+import type { RolloutContext, RolloutState, TemporaryReplica } from './types.js';
 
 export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
 export const TEMPORARY_RUN_ANNOTATION = 'deckhand.dev/temporary-run';

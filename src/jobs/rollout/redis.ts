@@ -14,9 +14,8 @@ import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress
 import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, podAddress } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
-import type { RolloutContext } from './prepare.js';
 import { pollUntil, retrying } from './retry.js';
-import type { PlanPod } from './types.js';
+import type { PlanPod, RolloutContext } from './types.js';
 
 export const SENTINEL_MASTER_ANNOTATION = 'deckhand.dev/sentinel-master-name';
 const CONFIRM_TIMEOUT_MS = 60_000;

@@ -12,13 +12,13 @@ import { addTaint, listNodes, setNodeAnnotations, setNodeLabels, setUnschedulabl
 import { listPods, listWorkloads } from '../../integrations/kubernetes/pods.js';
 import type { Step } from '../kind.js';
 import { drainNodes, mustLeave, type DrainTarget } from './drain.js';
-import { annotateScaleDownDisabled, prepare, type RolloutContext } from './prepare.js';
+import { annotateScaleDownDisabled, prepare } from './prepare.js';
 import { redisSettled } from './redis.js';
 import { formatDuration } from './render.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
-import type { RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
+import type { RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
 export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;

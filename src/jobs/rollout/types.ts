@@ -6,6 +6,7 @@
 import type { GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
 import type { NodeView } from '../../integrations/kubernetes/nodes.js';
 import type { OwnerRef, PdbView, PodView, WorkloadView } from '../../integrations/kubernetes/pods.js';
+import type { StepContext } from '../kind.js';
 
 export interface RolloutArgs {
   group: string;
@@ -193,3 +194,6 @@ export interface TemporaryReplica {
   /** Set once the temporary node is forgotten by the cluster and its pod deleted. */
   removed?: boolean;
 }
+
+/** What every rollout step receives. */
+export type RolloutContext = StepContext<RolloutPlan, RolloutState>;
