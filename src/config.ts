@@ -1,5 +1,5 @@
 /**
- * One typed config (DESIGN.md principle 11): secrets and endpoints from the environment, policy from
+ * One typed config (docs/ARCHITECTURE.md principle 11): secrets and endpoints from the environment, policy from
  * an optional YAML file. Validated once at start-up; every problem becomes one line of ConfigError.
  */
 import { readFileSync, statSync } from 'node:fs';

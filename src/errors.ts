@@ -1,5 +1,5 @@
 /**
- * Errors have an audience and a retry class (DESIGN.md principle 8).
+ * Errors have an audience and a retry class (docs/ARCHITECTURE.md principle 8).
  * - UserFacingError: safe to show verbatim in Slack; says what to do next.
  * - UsageError: a malformed command; carries a correct example.
  * - RefusalError: the plan or a step refuses on purpose; never retried (BullMQ UnrecoverableError).

@@ -1,5 +1,5 @@
 /**
- * Every Slack action_id / callback_id deckhand uses, in one place (DESIGN.md principle 4).
+ * Every Slack action_id / callback_id deckhand uses, in one place (docs/ARCHITECTURE.md principle 4).
  * Button values are JSON `{ planId, ... }` and stay far below Slack's 2,000-character limit.
  */
 export const ActionIds = {

@@ -1,5 +1,5 @@
 /**
- * Cross-cutting Bolt middleware (DESIGN.md principle 4): a request-scoped logger and an audit
+ * Cross-cutting Bolt middleware (docs/ARCHITECTURE.md principle 4): a request-scoped logger and an audit
  * record of every command. The audit write is started before the listener and awaited after it,
  * so it never delays the listener's ack().
  */

@@ -1,5 +1,5 @@
 /**
- * SDK clients, constructed once in the composition root and passed to every port (DESIGN.md principle 9).
+ * SDK clients, constructed once in the composition root and passed to every port (docs/ARCHITECTURE.md principle 9).
  * Endpoints follow the SDKs' standard settings, so the same code talks to AWS or to the sandbox:
  * AWS_ENDPOINT_URL_<SERVICE> for AWS, KUBECONFIG (or in-cluster config) for Kubernetes.
  */

@@ -1,5 +1,5 @@
 /**
- * The step runner (DESIGN.md principle 6): runs an approved plan's steps as one BullMQ job.
+ * The step runner (docs/ARCHITECTURE.md principle 6): runs an approved plan's steps as one BullMQ job.
  *
  * - Resumes from the checkpoint in job data: step ids already in `checkpoint.done` are skipped,
  *   and the checkpoint is saved with `job.updateData` after every step.

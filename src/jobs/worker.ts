@@ -5,7 +5,7 @@
  * delayed (it exhausted its stalled retries, or was removed), or when a plan stayed `approved` with
  * no job for minutes (the bot stopped between approval and enqueue). Its cleanup runs, its lock is
  * released and it is reported failed, at start-up and then periodically, because BullMQ's stalled checker can fail a job while
- * no processor of ours is there to notice (DESIGN.md principle 6).
+ * no processor of ours is there to notice (docs/ARCHITECTURE.md principle 6).
  *
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.

@@ -1,5 +1,5 @@
 /**
- * Approve and Reject on a plan message. Approve re-validates everything (DESIGN.md principle 3):
+ * Approve and Reject on a plan message. Approve re-validates everything (docs/ARCHITECTURE.md principle 3):
  * the clicker's rights, the plan's status and expiry, and a fresh observation's fingerprint; then
  * takes the per-target lock and enqueues with jobId = plan id. A refused click changes nothing.
  */

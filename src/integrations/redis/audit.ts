@@ -1,5 +1,5 @@
 /**
- * The audit trail (DESIGN.md principle 8): every command, plan, approval, rejection, cancel and
+ * The audit trail (docs/ARCHITECTURE.md principle 8): every command, plan, approval, rejection, cancel and
  * infrastructure mutation is appended to one Redis stream and logged with the same fields.
  * The stream is capped (approximately) so it cannot grow without bound; ship it elsewhere for
  * long-term retention.

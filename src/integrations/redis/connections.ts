@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * One Redis connection per role, configured as BullMQ requires (FACTS.md):
+ * One Redis connection per role, configured as BullMQ requires (docs/platform-facts.md):
  * - worker: `maxRetriesPerRequest: null`, so blocking commands wait through a Redis restart;
  * - queue: `enableOfflineQueue: false`, so producers (the bot) fail fast instead of piling up commands;
  * - general: stores, locks and audit; ioredis defaults.

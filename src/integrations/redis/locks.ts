@@ -1,5 +1,5 @@
 /**
- * Per-target locks (DESIGN.md principle 3): `SET NX PX` with an owner token; extend and release
+ * Per-target locks (docs/ARCHITECTURE.md principle 3): `SET NX PX` with an owner token; extend and release
  * compare the token inside Lua, so a holder whose lock expired can never release someone else's.
  * The stored value is `<token>\n<description>`, so a refusal can say who holds the target.
  */

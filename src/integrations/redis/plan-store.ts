@@ -1,5 +1,5 @@
 /**
- * Stored plans (DESIGN.md principle 3): one Redis hash per plan holding the JSON document and a
+ * Stored plans (docs/ARCHITECTURE.md principle 3): one Redis hash per plan holding the JSON document and a
  * version number. Every write is a compare-and-set on the version inside a Lua script, so
  * `transition` and `addApproval` are atomic across bot replicas and workers without WATCH (which is
  * per connection and unsafe on a shared ioredis client).

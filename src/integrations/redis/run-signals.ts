@@ -1,7 +1,7 @@
 /**
  * Signals from Slack buttons (handled by any bot replica) to the worker running a plan: cancel,
  * pause/resume and answers to mid-run questions. They are Redis keys the runner polls between
- * steps, because BullMQ has no cross-process cancellation (FACTS.md). Keys expire after a day:
+ * steps, because BullMQ has no cross-process cancellation (docs/platform-facts.md). Keys expire after a day:
  * a run that outlives that re-reads nothing stale.
  */
 import type { Redis } from 'ioredis';

@@ -1,5 +1,5 @@
 /**
- * The one way jobs talk to Slack (DESIGN.md principle 7).
+ * The one way jobs talk to Slack (docs/ARCHITECTURE.md principle 7).
  *
  * - Per-channel FIFO lanes paced at `minIntervalPerChannelMs` (Slack allows about 1 message/s per
  *   channel), so milestones arrive in order and a burst does not trip rate limits.
