@@ -31,6 +31,7 @@ import { MAX_VALUE_CHARS_PER_CHANGE, MAX_VALUES_PER_CHANGE } from '../src/jobs/p
 import { ptrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
 import type { CleanupPlan, PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../src/logger.js';
+import { IDENTITIES, type SandboxIdentity } from '../sandbox/src/access.js';
 
 const ZONES = 11;
 const RECORDS = 100_000;
@@ -129,24 +130,29 @@ async function sandboxMain(): Promise<void> {
 // ---------- the worker ----------
 
 /** Counts Route 53 calls by operation (what we asked) and HTTP attempts (what the SDK sent, retries included). */
-function countingRoute53(endpoint: string, region: string) {
-  const client = new Route53Client({ region, endpoint, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 8 });
+/** Route 53 calls and attempts of every client made with `client()` (the bot's and the worker's). */
+function route53Counter(endpoint: string, region: string) {
   const calls: Record<string, number> = {};
   let attempts = 0;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      calls[context.commandName!] = (calls[context.commandName!] ?? 0) + 1;
-      return next(args);
-    },
-    { step: 'initialize', name: 'benchCallCounter' },
-  );
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      attempts++;
-      return next(args);
-    },
-    { step: 'finalizeRequest', name: 'benchAttemptCounter', priority: 'low' },
-  );
+  const client = (identity: SandboxIdentity) => {
+    const { accessKeyId, secretAccessKey } = identity;
+    const counted = new Route53Client({ region, endpoint, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 8 });
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls[context.commandName!] = (calls[context.commandName!] ?? 0) + 1;
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchCallCounter' },
+    );
+    counted.middlewareStack.add(
+      (next) => async (args) => {
+        attempts++;
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'benchAttemptCounter', priority: 'low' },
+    );
+    return counted;
+  };
   return { client, calls, attempts: () => attempts };
 }
 
@@ -204,18 +210,21 @@ async function workerMain(): Promise<void> {
   const ready = await nextMessage<Ready>(process, 'ready');
   const redis = new Redis(REDIS_URL);
   const prefix = `dh-bench-ptr-${process.pid}`;
-  const route53 = countingRoute53(ready.endpoints.route53, ready.region);
-  const common = { region: ready.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 8 };
-  const clients: Clients = {
-    autoScaling: new AutoScalingClient({ ...common, endpoint: ready.endpoints.autoScaling }),
-    ec2: new EC2Client({ ...common, endpoint: ready.endpoints.ec2 }),
-    route53: route53.client,
-    pricing: new PricingClient({ ...common, endpoint: ready.endpoints.pricing }),
-    kube: new KubeConfig(),
+  const route53 = route53Counter(ready.endpoints.route53, ready.region);
+  // Like the product: the bot observes with its identity, the worker applies with its own.
+  const clientsOf = (identity: SandboxIdentity): Clients => {
+    const common = { region: ready.region, credentials: { accessKeyId: identity.accessKeyId, secretAccessKey: identity.secretAccessKey }, maxAttempts: 8 };
+    return {
+      autoScaling: new AutoScalingClient({ ...common, endpoint: ready.endpoints.autoScaling }),
+      ec2: new EC2Client({ ...common, endpoint: ready.endpoints.ec2 }),
+      route53: route53.client(identity),
+      pricing: new PricingClient({ ...common, endpoint: ready.endpoints.pricing }),
+      kube: new KubeConfig(),
+    };
   };
   const kind = ptrCleanupKind;
   const settings = { requestsPerSecond: RATE, maxDeletesPerRun: RECORDS };
-  const base: KindContext = { clients, clock: systemClock, log: createLogger('silent'), settings, redis, redisPrefix: prefix };
+  const base: KindContext = { clients: clientsOf(IDENTITIES.bot), clock: systemClock, log: createLogger('silent'), settings, redis, redisPrefix: prefix };
   const args: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
 
   const memory = new MemoryPeak();
@@ -235,7 +244,7 @@ async function workerMain(): Promise<void> {
   const plan = JSON.parse(planJson) as CleanupPlan;
   const t2 = performance.now();
   memory.enter('apply');
-  const { state, stepMs } = await applyPlan(kind, plan, base, `bench-${process.pid}`);
+  const { state, stepMs } = await applyPlan(kind, plan, { ...base, clients: clientsOf(IDENTITIES.worker) }, `bench-${process.pid}`);
   const t3 = performance.now();
   memory.stop();
 

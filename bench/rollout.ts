@@ -36,13 +36,15 @@ interface Result {
 async function rolloutOnce(surge: number | undefined, speed: number): Promise<Result> {
   const sandbox = await startSandbox({ scenario: benchScenario(BENCH_50) });
   const { clock, log } = sandbox;
-  const clients = sandbox.clients({ maxAttempts: 5 });
+  // Like the product: the bot observes with its identity, the worker runs the steps with its own.
+  const bot = sandbox.clients('bot', { maxAttempts: 5 });
+  const clients = sandbox.clients('worker', { maxAttempts: 5 });
   // The rollout keeps no records of its own: the context's connection is never opened.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
   const base = { clients, clock, log: pino({ level: 'silent' }), settings: {}, redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
   try {
     const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
-    const outcome = planRollout(await observeRollout(clients, args), args, clock.now(), {});
+    const outcome = planRollout(await observeRollout(bot, args), args, clock.now(), {});
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
     clock.setSpeed(speed);
@@ -81,7 +83,7 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     };
   } finally {
     redis.disconnect();
-    for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
+    for (const client of [bot, clients].flatMap((c) => [c.autoScaling, c.ec2, c.route53, c.pricing])) client.destroy();
     await sandbox.stop();
   }
 }

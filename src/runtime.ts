@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, redact } from './config.js';
 import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
-import { createClients } from './integrations/clients.js';
+import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { createStores } from './integrations/redis/stores.js';
@@ -44,7 +44,6 @@ export async function startDeckhand(
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix);
-  const clients = createClients({ region: env.AWS_REGION, kubeconfigPath: env.KUBECONFIG });
 
   let bot: BotApp | undefined;
   let healthServer: Server | undefined;
@@ -53,7 +52,8 @@ export async function startDeckhand(
   let port = config.port;
 
   if (mode !== 'worker') {
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients, clock });
+    // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
@@ -67,7 +67,7 @@ export async function startDeckhand(
       connection: workerConnection,
       prefix,
       kinds,
-      clients,
+      clients: clientsForRole('worker', env),
       clock,
       log,
       outbox,

@@ -2,6 +2,10 @@
  * The whole simulated world in one call: AWS (Auto Scaling, EC2, Route 53, Price List), an EKS cluster,
  * a Slack Web API stand-in, a virtual clock, fault knobs and a mutation log.
  * Tests call `startSandbox()` in-process; `npm run sandbox` runs it as a process (see cli.ts).
+ *
+ * Every AWS and Kubernetes request is authorized: deckhand's bot and worker each have their own AWS
+ * credentials and kubeconfig, held to the shipped `deploy/aws/<role>-policy.json` and
+ * `deploy/kubernetes/base/rbac.yaml` (access.ts); the administrator's are for people and kubectl.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,7 @@ import { PricingClient } from '@aws-sdk/client-pricing';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { Clients } from '../../src/integrations/clients.js';
+import { AccessLog, IDENTITIES, type SandboxRole } from './access.js';
 import { VirtualClock } from './clock.js';
 import { emptyFaults, MutationLog, type Faults } from './contracts.js';
 import { startCloud, loadAwsScenario, parseAwsScenario, type StartedCloud } from './cloud/index.js';
@@ -44,6 +49,11 @@ export interface SandboxOptions {
   /** Route 53 per-account request rate (real time), like AWS's 5/s; off when absent. */
   route53RequestsPerSecond?: number;
   slack?: Parameters<typeof startSlackStandIn>[0];
+  /**
+   * JSON-lines file that `stop()` appends the grants deckhand's identities used and the requests refused to
+   * them to (access.ts); default `DECKHAND_SANDBOX_ACCESS_LOG`, null = none (tests that provoke denials).
+   */
+  accessLogFile?: string | null;
 }
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -53,6 +63,8 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const clock = new VirtualClock(undefined, 0, options.clockTickMs);
   const faults: Faults = emptyFaults();
   const log = new MutationLog();
+  const access = new AccessLog();
+  const accessLogFile = options.accessLogFile === undefined ? process.env.DECKHAND_SANDBOX_ACCESS_LOG : options.accessLogFile;
   const dataDir = mkdtempSync(join(tmpdir(), 'deckhand-sandbox-'));
 
   // What has started so far, stopped by `stop()`, and by a start-up that fails part-way (no leaked servers or
@@ -63,12 +75,13 @@ export async function startSandbox(options: SandboxOptions = {}) {
     clock.stop();
     await Promise.allSettled(running.map((part) => part.stop()));
     rmSync(dataDir, { recursive: true, force: true });
+    if (accessLogFile) access.appendTo(accessLogFile);
   }
 
   async function compose() {
-    const cloud = started(await startCloud({ clock, faults, log, scenario: scenario.aws, seed: options.seed, route53RequestsPerSecond: options.route53RequestsPerSecond }));
+    const cloud = started(await startCloud({ clock, faults, log, access, scenario: scenario.aws, seed: options.seed, route53RequestsPerSecond: options.route53RequestsPerSecond }));
     options.prepareCloud?.(cloud);
-    const cluster = started(await startCluster({ clock, faults, log, cloud: cloud.cloud, scenario: scenario.kubernetes, dataDir, redis: options.redis ?? false }));
+    const cluster = started(await startCluster({ clock, faults, log, access, cloud: cloud.cloud, scenario: scenario.kubernetes, dataDir, redis: options.redis ?? false }));
     // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
     await cluster.registerInitial(() => cloud.emitInitial());
     const slack = started(await startSlackStandIn(options.slack ?? {}));
@@ -81,27 +94,33 @@ export async function startSandbox(options: SandboxOptions = {}) {
   });
   clock.setSpeed(options.speed ?? 0);
 
-  const credentials = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+  const awsFiles = writeAwsProfiles(dataDir);
   const env: Record<string, string> = {
     AWS_REGION: cloud.region,
-    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...awsFiles,
+    // The aws CLI (a person) is the administrator; deckhand's roles name their own profiles and kubeconfigs.
+    AWS_PROFILE: IDENTITIES.admin.awsName,
+    DECKHAND_BOT_AWS_PROFILE: IDENTITIES.bot.awsName,
+    DECKHAND_WORKER_AWS_PROFILE: IDENTITIES.worker.awsName,
     AWS_ENDPOINT_URL_AUTO_SCALING: cloud.endpoints.autoScaling,
     AWS_ENDPOINT_URL_EC2: cloud.endpoints.ec2,
     AWS_ENDPOINT_URL_ROUTE_53: cloud.endpoints.route53,
     AWS_ENDPOINT_URL_PRICING: cloud.endpoints.pricing,
-    KUBECONFIG: cluster.kubeconfigPath,
+    KUBECONFIG: cluster.kubeconfigs.admin,
+    DECKHAND_BOT_KUBECONFIG: cluster.kubeconfigs.bot,
+    DECKHAND_WORKER_KUBECONFIG: cluster.kubeconfigs.worker,
     SLACK_API_URL: slack.url,
     SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
     SLACK_SIGNING_SECRET: 'sandbox-signing-secret',
     DECKHAND_SANDBOX_CONTROL_URL: control.url,
   };
 
-  /** Real SDK clients pointed at this sandbox (what the product builds from `env`). */
-  function clients(overrides: { maxAttempts?: number } = {}): Clients {
-    const common = { region: cloud.region, credentials, maxAttempts: overrides.maxAttempts ?? 8 };
+  /** Real SDK clients pointed at this sandbox with one identity's credentials (what the product builds from `env`). */
+  function clients(role: SandboxRole, overrides: { maxAttempts?: number } = {}): Clients {
+    const { accessKeyId, secretAccessKey } = IDENTITIES[role];
+    const common = { region: cloud.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: overrides.maxAttempts ?? 8 };
     const kube = new KubeConfig();
-    kube.loadFromFile(cluster.kubeconfigPath);
+    kube.loadFromFile(cluster.kubeconfigs[role]);
     return {
       autoScaling: new AutoScalingClient({ ...common, endpoint: cloud.endpoints.autoScaling }),
       ec2: new EC2Client({ ...common, endpoint: cloud.endpoints.ec2 }),
@@ -118,7 +137,16 @@ export async function startSandbox(options: SandboxOptions = {}) {
     writeFileSync(path, `# written by deckhand sandbox; load with: set -a; . ${path}; set +a\n${lines.join('\n')}\n`);
   }
 
-  return { clock, faults, log, cloud, cluster, slack, control, env, clients, writeEnvFile, stop };
+  return { clock, faults, log, access, cloud, cluster, slack, control, env, clients, writeEnvFile, stop };
+}
+
+/** A shared credentials file with a profile per identity (and an empty config file, so ~/.aws cannot interfere). */
+function writeAwsProfiles(dataDir: string): { AWS_SHARED_CREDENTIALS_FILE: string; AWS_CONFIG_FILE: string } {
+  const files = { AWS_SHARED_CREDENTIALS_FILE: join(dataDir, 'aws-credentials'), AWS_CONFIG_FILE: join(dataDir, 'aws-config') };
+  const profiles = Object.values(IDENTITIES).map((i) => `[${i.awsName}]\naws_access_key_id = ${i.accessKeyId}\naws_secret_access_key = ${i.secretAccessKey}\n`);
+  writeFileSync(files.AWS_SHARED_CREDENTIALS_FILE, profiles.join('\n'));
+  writeFileSync(files.AWS_CONFIG_FILE, '');
+  return files;
 }
 
 /** A scenario directory (or bundled scenario name) as data, for callers that change it before starting. */

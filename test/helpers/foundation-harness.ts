@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import type { Clients } from '../../src/integrations/clients.js';
+import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
 import { createRedis } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
@@ -32,8 +32,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   /** Contents of the policy file; omitted = no policy file (the safe default). */
   policyYaml?: string;
   clock?: Clock;
-  /** Passed to the kinds' observe/steps; kinds that need no SDK can leave it out. */
-  clients?: Clients;
+  /** Each role's clients (the bot's to observe, the worker's to run steps); kinds that need no SDK can leave it out. */
+  clients?: Record<Role, Clients>;
   /** Start an in-process worker right away. */
   worker?: boolean;
   /** Outbox pacing; defaults are fast for tests. */
@@ -93,12 +93,12 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const config = loadConfig(env, { kinds, reports: reports.keys(), readFile: () => opts.policyYaml ?? '' });
   const log = createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const clients = opts.clients ?? ({} as Clients);
+  const noClients = {} as Clients;
   const queueConnection = createRedis(REDIS_URL, 'queue');
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
 
@@ -114,7 +114,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       log,
     });
     const workers = await startWorkers({
-      connection, prefix, kinds, clients, clock, log, outbox, ...stores,
+      connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
       ...extra,
     });

@@ -1,6 +1,8 @@
 /**
  * The sandbox as job-kind tests use it: `startSandbox()` (simulated AWS, EKS cluster, Slack stand-in,
- * control server) with one set of real SDK clients and a kind context whose Redis prefix is this test's own.
+ * control server) with real SDK clients for each identity and kind contexts whose Redis prefix is this test's
+ * own. Like the product, observation runs as the bot (read-only policy and RBAC) and steps as the worker, so
+ * the sandbox refuses whatever the shipped permissions do not grant that role.
  */
 import type { Redis } from 'ioredis';
 import type { Clients } from '../../src/integrations/clients.js';
@@ -10,32 +12,47 @@ import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/s
 import { testRedis } from './redis-prefix.js';
 
 export interface TestSandbox extends Omit<Sandbox, 'clients'> {
-  /** Real SDK clients pointed at the sandbox, closed by `stop()`. */
-  clients: Clients;
-  /** Another set of clients (e.g. with other retry settings); the caller destroys them. */
+  /** The bot's clients: what observe and planning use. Closed by `stop()`. */
+  bot: Clients;
+  /** The worker's clients: what steps and cleanup use. Closed by `stop()`. */
+  worker: Clients;
+  /** The administrator's clients: a person or another tool acting on the account, and assertions. Closed by `stop()`. */
+  admin: Clients;
+  /** Another set of clients for an identity (e.g. with other retry settings); the caller destroys them. */
   newClients: Sandbox['clients'];
   redis: Redis;
   redisPrefix: string;
-  kindContext(settings?: unknown): KindContext;
+  /** What the bot passes a kind's observe. */
+  botContext(settings?: unknown): KindContext;
+  /** What the worker passes a kind's steps and cleanup. */
+  workerContext(settings?: unknown): KindContext;
 }
 
 /** `maxAttempts`: SDK attempts per call (fault tests keep it low so an injected error surfaces). */
 export async function startTestSandbox(options: SandboxOptions & { maxAttempts?: number } = {}): Promise<TestSandbox> {
   const sandbox = await startSandbox(options);
-  const clients = sandbox.clients({ maxAttempts: options.maxAttempts });
+  const [bot, worker, admin] = (['bot', 'worker', 'admin'] as const).map((role) => sandbox.clients(role, { maxAttempts: options.maxAttempts }));
   const kindRedis = testRedis('sandbox');
   const log = createLogger('silent');
+  const context = (clients: Clients, settings: unknown): KindContext => ({ clients, clock: sandbox.clock, log, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix });
   return {
     ...sandbox,
-    clients,
+    bot: bot!,
+    worker: worker!,
+    admin: admin!,
     newClients: sandbox.clients,
     redis: kindRedis.redis,
     redisPrefix: kindRedis.prefix,
-    kindContext: (settings) => ({ clients, clock: sandbox.clock, log, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
+    botContext: (settings) => context(bot!, settings),
+    workerContext: (settings) => context(worker!, settings),
     async stop() {
-      for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
+      for (const clients of [bot!, worker!, admin!]) destroyClients(clients);
       await kindRedis.close();
       await sandbox.stop();
     },
   };
+}
+
+export function destroyClients(clients: Clients): void {
+  for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
 }

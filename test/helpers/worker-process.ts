@@ -3,10 +3,11 @@
  * Env: REDIS_URL, SLACK_API_URL, SLACK_BOT_TOKEN, DECKHAND_REDIS_PREFIX; WORKER_KINDS (comma-separated
  * subcommands: `fixture` or product kinds), LOCK_DURATION_MS (default 1000).
  * With DECKHAND_SANDBOX_CONTROL_URL (the sandbox's env) the clock follows the sandbox's and the clients come
- * from the production composition (AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG, AWS_MAX_ATTEMPTS); without it the
+ * from the production composition with the worker's identity (AWS_ENDPOINT_URL_<SERVICE>, DECKHAND_WORKER_AWS_PROFILE,
+ * DECKHAND_WORKER_KUBECONFIG, AWS_MAX_ATTEMPTS); without it the
  * clock is a VirtualClock at CLOCK_SPEED (default 10) and there are no clients. Prints "ready".
  */
-import { createClients, type Clients } from '../../src/integrations/clients.js';
+import { clientsForRole, type Clients } from '../../src/integrations/clients.js';
 import { createRedis } from '../../src/integrations/redis/connections.js';
 import { AuditLog } from '../../src/integrations/redis/audit.js';
 import { TargetLocks } from '../../src/integrations/redis/locks.js';
@@ -46,7 +47,7 @@ await startWorkers({
   prefix,
   kinds: createRegistry(kinds),
   clients: sandboxControl
-    ? createClients({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8), kubeconfigPath: env('KUBECONFIG') })
+    ? clientsForRole('worker', process.env, { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8) })
     : ({} as Clients),
   clock: sandboxControl ? await followSandboxClock(sandboxControl) : new VirtualClock(Date.now(), Number(process.env.CLOCK_SPEED ?? 10)),
   log,

@@ -76,7 +76,7 @@ export class AutoScalingModel {
 
   constructor(
     scenario: AwsScenario,
-    private readonly ec2: Ec2Model,
+    readonly ec2: Ec2Model,
     private readonly clock: VirtualClock,
     private readonly events: CloudEvents,
     private readonly log: MutationLog,

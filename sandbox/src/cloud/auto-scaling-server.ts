@@ -1,8 +1,8 @@
 /** EC2 Auto Scaling over the AWS Query protocol (form POST, XML in the 2011-01-01 namespace). */
-import type { Faults } from '../contracts.js';
 import { AutoScalingError, type AutoScalingGroup, type AutoScalingModel, type ScalingActivity } from './auto-scaling-model.js';
 import type { Instance } from './ec2-model.js';
-import { startServiceServer, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import type { AuthRequest, RequestContext } from './iam/evaluate.js';
 import { QueryParams, decodeToken, encodeToken } from './query.js';
 import { isoTime, xmlDocument } from './xml.js';
 
@@ -81,15 +81,76 @@ function activityXml(a: ScalingActivity) {
   };
 }
 
-export function startAutoScalingServer(model: AutoScalingModel, faults: Faults, random: () => number): Promise<ServiceServer> {
+/**
+ * What IAM checks for a mutation of a group: its ARN, with its tags as `autoscaling:ResourceTag/<key>` (and
+ * `aws:ResourceTag/<key>`). A group that does not exist has no tags, so a tag-scoped policy refuses it.
+ */
+function onGroup(model: AutoScalingModel, action: string, name: string, extra: RequestContext = {}): AuthRequest {
+  const group = model.groups.get(name);
+  const { region, accountId } = model.ec2.scenario;
+  const context: RequestContext = { ...extra };
+  for (const [key, tag] of group?.tags ?? []) {
+    context[`autoscaling:ResourceTag/${key}`] = tag.value;
+    context[`aws:ResourceTag/${key}`] = tag.value;
+  }
+  return { action: `autoscaling:${action}`, resource: group?.arn ?? `arn:aws:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`, context };
+}
+
+/**
+ * Updating a group to a launch template is authorized like launching from it (docs/platform-facts.md#iam-and-rbac):
+ * ec2:RunInstances on the template, its AMI, the group's subnets, the template's security groups and the
+ * instances, volumes and network interfaces a launch creates; iam:PassRole on the instance profile's role;
+ * ec2:CreateTags on what the template tags at launch. Empty when the template or version does not exist
+ * (the update then fails validation).
+ */
+function launchTemplateUse(model: AutoScalingModel, groupName: string, spec: { id?: string; name?: string; version?: string }): AuthRequest[] {
+  const lt = model.ec2.findLaunchTemplate(spec);
+  const version = lt && model.ec2.resolveVersion(lt, spec.version ?? '$Default');
+  const group = model.groups.get(groupName);
+  if (!lt || !version) return [];
+  const { region, accountId } = model.ec2.scenario;
+  const ec2Arn = (type: string, id: string) => `arn:aws:ec2:${region}:${accountId}:${type}/${id}`;
+  const template = ec2Arn('launch-template', lt.launchTemplateId);
+  const launched = [
+    template,
+    `arn:aws:ec2:${region}::image/${version.imageId}`,
+    ...(group?.subnetIds ?? []).map((id) => ec2Arn('subnet', id)),
+    ...version.securityGroupIds.map((id) => ec2Arn('security-group', id)),
+    ec2Arn('instance', '*'),
+    ec2Arn('volume', '*'),
+    ec2Arn('network-interface', '*'),
+  ];
+  return [
+    ...launched.map((resource) => ({ action: 'ec2:RunInstances', resource, context: { 'ec2:LaunchTemplate': template } })),
+    ...(version.instanceProfileRole
+      ? [{ action: 'iam:PassRole', resource: `arn:aws:iam::${accountId}:role/${version.instanceProfileRole}`, context: { 'iam:PassedToService': 'ec2.amazonaws.com' } }]
+      : []),
+    ...version.tagSpecifications.map((type) => ({ action: 'ec2:CreateTags', resource: ec2Arn(type, '*'), context: { 'ec2:CreateAction': 'RunInstances' } })),
+  ];
+}
+
+/** One request per group a tag call names, with the keys (and values) it sets on that group. */
+function onTaggedGroups(model: AutoScalingModel, action: string, tags: { groupName: string; key: string; value?: string }[]): AuthRequest[] {
+  const groups = [...new Set(tags.map((t) => t.groupName))];
+  return groups.map((name) => {
+    const own = tags.filter((t) => t.groupName === name);
+    const requestTags = Object.fromEntries(own.flatMap((t) => (t.value === undefined ? [] : [[`aws:RequestTag/${t.key}`, t.value]])));
+    return onGroup(model, action, name, { 'aws:TagKeys': own.map((t) => t.key), ...requestTags });
+  });
+}
+
+export function startAutoScalingServer(model: AutoScalingModel, context: ServiceContext): Promise<ServiceServer> {
+  const describe = (req: ServiceRequest, action: string) => req.authorize([{ action: `autoscaling:${action}`, resource: '*' }]);
   const actions: Record<string, (p: QueryParams, req: ServiceRequest) => ServiceReply> = {
     DescribeAutoScalingGroups(p, req) {
+      describe(req, 'DescribeAutoScalingGroups');
       const names = p.list('AutoScalingGroupNames.member');
       const groups = [...model.groups.values()].filter((g) => names.length === 0 || names.includes(g.name));
       const { items, nextToken } = page(groups, p, 50, 100);
       return ok(req, 'DescribeAutoScalingGroups', { AutoScalingGroups: { member: items.map((g) => groupXml(model, g)) }, NextToken: nextToken });
     },
     DescribeAutoScalingInstances(p, req) {
+      describe(req, 'DescribeAutoScalingInstances');
       const ids = p.list('InstanceIds.member');
       const instances = [...model.groups.values()]
         .flatMap((g) => model.groupInstances(g))
@@ -112,40 +173,57 @@ export function startAutoScalingServer(model: AutoScalingModel, faults: Faults, 
       });
     },
     UpdateAutoScalingGroup(p, req) {
+      const name = required(p, 'AutoScalingGroupName');
       const launchTemplate = { id: p.get('LaunchTemplate.LaunchTemplateId'), name: p.get('LaunchTemplate.LaunchTemplateName'), version: p.get('LaunchTemplate.Version') };
-      model.update(required(p, 'AutoScalingGroupName'), {
+      const usesTemplate = Object.values(launchTemplate).some((v) => v !== undefined);
+      req.authorize([onGroup(model, 'UpdateAutoScalingGroup', name)]);
+      if (usesTemplate) req.authorize(launchTemplateUse(model, name, launchTemplate), `You are not authorized to use launch template: ${launchTemplate.id ?? launchTemplate.name}`);
+      model.update(name, {
         minSize: p.int('MinSize'),
         maxSize: p.int('MaxSize'),
         desiredCapacity: p.int('DesiredCapacity'),
-        launchTemplate: Object.values(launchTemplate).some((v) => v !== undefined) ? launchTemplate : undefined,
+        launchTemplate: usesTemplate ? launchTemplate : undefined,
       });
       return ok(req, 'UpdateAutoScalingGroup', undefined);
     },
     SetDesiredCapacity(p, req) {
-      model.setDesiredCapacity(required(p, 'AutoScalingGroupName'), Number(required(p, 'DesiredCapacity')));
+      const name = required(p, 'AutoScalingGroupName');
+      req.authorize([onGroup(model, 'SetDesiredCapacity', name)]);
+      model.setDesiredCapacity(name, Number(required(p, 'DesiredCapacity')));
       return ok(req, 'SetDesiredCapacity', undefined);
     },
     TerminateInstanceInAutoScalingGroup(p, req) {
-      const activity = model.terminateInstance(required(p, 'InstanceId'), required(p, 'ShouldDecrementDesiredCapacity') === 'true');
+      const instanceId = required(p, 'InstanceId');
+      req.authorize([onGroup(model, 'TerminateInstanceInAutoScalingGroup', model.ec2.instances.get(instanceId)?.autoScalingGroupName ?? '*')]);
+      const activity = model.terminateInstance(instanceId, required(p, 'ShouldDecrementDesiredCapacity') === 'true');
       return ok(req, 'TerminateInstanceInAutoScalingGroup', { Activity: activityXml(activity) });
     },
     SuspendProcesses(p, req) {
-      model.suspend(required(p, 'AutoScalingGroupName'), p.list('ScalingProcesses.member'));
+      const name = required(p, 'AutoScalingGroupName');
+      req.authorize([onGroup(model, 'SuspendProcesses', name)]);
+      model.suspend(name, p.list('ScalingProcesses.member'));
       return ok(req, 'SuspendProcesses', undefined);
     },
     ResumeProcesses(p, req) {
-      model.resume(required(p, 'AutoScalingGroupName'), p.list('ScalingProcesses.member'));
+      const name = required(p, 'AutoScalingGroupName');
+      req.authorize([onGroup(model, 'ResumeProcesses', name)]);
+      model.resume(name, p.list('ScalingProcesses.member'));
       return ok(req, 'ResumeProcesses', undefined);
     },
     CreateOrUpdateTags(p, req) {
-      model.setTags(p.structs('Tags.member').map((t) => ({ groupName: required(t, 'ResourceId'), key: required(t, 'Key'), value: t.get('Value') ?? '', propagateAtLaunch: t.bool('PropagateAtLaunch') ?? false })));
+      const tags = p.structs('Tags.member').map((t) => ({ groupName: required(t, 'ResourceId'), key: required(t, 'Key'), value: t.get('Value') ?? '', propagateAtLaunch: t.bool('PropagateAtLaunch') ?? false }));
+      req.authorize(onTaggedGroups(model, 'CreateOrUpdateTags', tags));
+      model.setTags(tags);
       return ok(req, 'CreateOrUpdateTags', undefined);
     },
     DeleteTags(p, req) {
-      model.deleteTags(p.structs('Tags.member').map((t) => ({ groupName: required(t, 'ResourceId'), key: required(t, 'Key') })));
+      const tags = p.structs('Tags.member').map((t) => ({ groupName: required(t, 'ResourceId'), key: required(t, 'Key') }));
+      req.authorize(onTaggedGroups(model, 'DeleteTags', tags));
+      model.deleteTags(tags);
       return ok(req, 'DeleteTags', undefined);
     },
     DescribeInstanceRefreshes(p, req) {
+      describe(req, 'DescribeInstanceRefreshes');
       const group = model.group(required(p, 'AutoScalingGroupName'));
       const ids = p.list('InstanceRefreshIds.member');
       const refreshes = group.instanceRefreshes.filter((r) => ids.length === 0 || ids.includes(r.instanceRefreshId));
@@ -158,6 +236,7 @@ export function startAutoScalingServer(model: AutoScalingModel, faults: Faults, 
       });
     },
     DescribeScalingActivities(p, req) {
+      describe(req, 'DescribeScalingActivities');
       const name = p.get('AutoScalingGroupName');
       const ids = p.list('ActivityIds.member');
       const activities = (name ? model.group(name).activities : [...model.groups.values()].flatMap((g) => g.activities)).filter((a) => ids.length === 0 || ids.includes(a.activityId));
@@ -183,9 +262,10 @@ export function startAutoScalingServer(model: AutoScalingModel, faults: Faults, 
       },
       throttled: (req) => errorReply(req, 400, 'Sender', 'Throttling', 'Rate exceeded'),
       internalError: (req) => errorReply(req, 500, 'Receiver', 'InternalFailure', 'An internal error occurred.'),
+      invalidCredentials: (req) => errorReply(req, 403, 'Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      accessDenied: (req, error) => errorReply(req, 403, 'Sender', 'AccessDenied', error.message),
     },
-    faults,
-    random,
+    context,
   );
 }
 

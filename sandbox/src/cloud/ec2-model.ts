@@ -58,6 +58,9 @@ export interface LaunchTemplateVersion {
   instanceType: string;
   description?: string;
   createTime: number;
+  instanceProfileRole?: string;
+  securityGroupIds: string[];
+  tagSpecifications: ('instance' | 'volume')[];
 }
 
 export interface LaunchTemplate {
@@ -155,7 +158,16 @@ export class Ec2Model {
         launchTemplateName: lt.name,
         defaultVersion: lt.defaultVersion,
         createTime: start - 30 * 86400_000,
-        versions: lt.versions.map((v) => ({ versionNumber: v.version, imageId: v.imageId, instanceType: v.instanceType, description: v.description, createTime: start - (30 - v.version) * 86400_000 })),
+        versions: lt.versions.map((v) => ({
+          versionNumber: v.version,
+          imageId: v.imageId,
+          instanceType: v.instanceType,
+          description: v.description,
+          createTime: start - (30 - v.version) * 86400_000,
+          instanceProfileRole: v.instanceProfileRole,
+          securityGroupIds: v.securityGroupIds,
+          tagSpecifications: v.tagSpecifications,
+        })),
       });
     }
     for (const eni of scenario.networkInterfaces) {

@@ -1,7 +1,7 @@
 /** EC2 over the EC2 Query protocol (form POST, XML in the 2016-11-15 namespace, `item` lists). */
-import type { Faults } from '../contracts.js';
 import type { Ec2Model, Instance, NetworkInterface, Volume, VolumeModification } from './ec2-model.js';
-import { startServiceServer, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import type { AccessDeniedError } from './iam/authorizer.js';
 import { privateDnsName } from './net.js';
 import { QueryParams } from './query.js';
 import { isoTime, xmlDocument } from './xml.js';
@@ -78,8 +78,18 @@ function byIds<T>(all: Map<string, T>, ids: string[], notFound: (id: string) => 
   });
 }
 
-export function startEc2Server(model: Ec2Model, faults: Faults, random: () => number): Promise<ServiceServer> {
-  const { accountId } = model.scenario;
+/**
+ * EC2's UnauthorizedOperation: its message ends in an encoded authorization message (what
+ * `sts decode-authorization-message` reveals). The sandbox's is base64 JSON of the refused request.
+ */
+function unauthorized(req: ServiceRequest, error: AccessDeniedError): ServiceReply {
+  const decoded = { allowed: false, explicitDeny: error.reason === 'explicit-deny', context: { principal: { arn: error.principal }, action: error.request.action, resource: error.request.resource, conditions: error.request.context ?? {} } };
+  const encoded = Buffer.from(JSON.stringify(decoded)).toString('base64');
+  return errorReply(req, 403, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${error.message}. Encoded authorization failure message: ${encoded}`);
+}
+
+export function startEc2Server(model: Ec2Model, context: ServiceContext): Promise<ServiceServer> {
+  const { accountId, region } = model.scenario;
 
   const eniXml = (e: NetworkInterface) => ({
     networkInterfaceId: e.networkInterfaceId,
@@ -305,6 +315,8 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
     ModifyVolume(p, req) {
       const volumeId = p.get('VolumeId') ?? '';
       const volume = model.volumes.get(volumeId);
+      const tags = Object.fromEntries(Object.entries(volume?.tags ?? {}).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+      req.authorize([{ action: 'ec2:ModifyVolume', resource: `arn:aws:ec2:${region}:${accountId}:volume/${volumeId}`, context: tags }]);
       const size = p.int('Size') ?? volume?.sizeGiB ?? 0;
       const result = model.modifyVolume(volumeId, size, p.get('VolumeType'));
       if (!result.ok) throw new Ec2Error(result.code, result.message);
@@ -329,6 +341,8 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
         const action = params.get('Action') ?? '';
         const handler = actions[action];
         if (!handler) return errorReply(req, 400, 'InvalidAction', `The action ${action} is not valid for this web service.`);
+        // Describe* actions have no resource-level permissions; ModifyVolume is checked on its volume.
+        if (action !== 'ModifyVolume') req.authorize([{ action: `ec2:${action}`, resource: '*' }]);
         try {
           return handler(params, req);
         } catch (err) {
@@ -338,8 +352,9 @@ export function startEc2Server(model: Ec2Model, faults: Faults, random: () => nu
       },
       throttled: (req) => errorReply(req, 503, 'RequestLimitExceeded', 'Request limit exceeded.'),
       internalError: (req) => errorReply(req, 500, 'InternalError', 'An internal error has occurred'),
+      invalidCredentials: (req) => errorReply(req, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'),
+      accessDenied: unauthorized,
     },
-    faults,
-    random,
+    context,
   );
 }

@@ -1,8 +1,13 @@
-/** One node:http server per simulated service, with the service's fault injection in front of its handler. */
+/**
+ * One node:http server per simulated service, with the service's fault injection and the caller's
+ * identification in front of its handler; the handler authorizes each operation through `req.authorize`.
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Faults, SandboxService } from '../contracts.js';
+import { AccessDeniedError, type CloudAuthorizer } from './iam/authorizer.js';
+import type { AuthRequest } from './iam/evaluate.js';
 
 export interface ServiceRequest {
   method: string;
@@ -11,6 +16,8 @@ export interface ServiceRequest {
   headers: IncomingHttpHeaders;
   body: string;
   requestId: string;
+  /** Throws AccessDeniedError unless the caller's policy allows every request (see CloudAuthorizer.authorize). */
+  authorize(requests: AuthRequest[], message?: string): void;
 }
 
 export interface ServiceReply {
@@ -24,6 +31,10 @@ export interface ServiceProtocol {
   /** The service's own throttling error, which the SDK classifies as retryable. */
   throttled(req: ServiceRequest): ServiceReply;
   internalError(req: ServiceRequest): ServiceReply;
+  /** The service's answer to an access key the account does not know. */
+  invalidCredentials(req: ServiceRequest): ServiceReply;
+  /** The service's AccessDenied (EC2: UnauthorizedOperation). */
+  accessDenied(req: ServiceRequest, error: AccessDeniedError): ServiceReply;
 }
 
 export interface ServiceServer {
@@ -31,7 +42,13 @@ export interface ServiceServer {
   close(): Promise<void>;
 }
 
-export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, faults: Faults, random: () => number): Promise<ServiceServer> {
+export interface ServiceContext {
+  faults: Faults;
+  random: () => number;
+  authorizer: CloudAuthorizer;
+}
+
+export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, { faults, random, authorizer }: ServiceContext): Promise<ServiceServer> {
   const server = createServer((incoming, res) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (c: Buffer) => chunks.push(c));
@@ -44,6 +61,9 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
         headers: incoming.headers,
         body: Buffer.concat(chunks).toString('utf8'),
         requestId: randomUUID(),
+        authorize: () => {
+          throw new Error('authorize called before the caller was identified');
+        },
       };
       void answer(req).then((reply) => {
         res.writeHead(reply.status, { 'content-type': reply.contentType, 'x-amzn-requestid': req.requestId, 'content-length': Buffer.byteLength(reply.body) });
@@ -57,9 +77,13 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
     if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
     if (knobs.throttleRate && random() < knobs.throttleRate) return protocol.throttled(req);
     if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);
+    const principal = authorizer.principalFor(req.headers);
+    if (!principal) return protocol.invalidCredentials(req);
+    req.authorize = (requests, message) => authorizer.authorize(service, principal, requests, message);
     try {
       return await protocol.handle(req);
     } catch (err) {
+      if (err instanceof AccessDeniedError) return protocol.accessDenied(req, err);
       // A bug in the sandbox must surface as a server error the test sees, not a hung request.
       console.error(`sandbox ${service}:`, err);
       return protocol.internalError(req);

@@ -2,10 +2,13 @@
  * The simulated AWS account: one HTTP server per service speaking the real wire protocol, so unmodified
  * AWS SDK v3 clients reach it through `endpoint` / `AWS_ENDPOINT_URL_<SERVICE>`.
  */
+import { AccessLog, DEPLOY_DIR, type DeckhandRole } from '../access.js';
 import type { VirtualClock } from '../clock.js';
 import { CloudEvents, seededRandom, type CloudForCluster, type Faults, type MutationLog } from '../contracts.js';
 import { startAutoScalingServer } from './auto-scaling-server.js';
 import { startEc2Server } from './ec2-server.js';
+import { CloudAuthorizer, shippedPolicies } from './iam/authorizer.js';
+import type { Policy } from './iam/policy.js';
 import { CloudModel } from './model.js';
 import { startPricingServer } from './pricing-server.js';
 import { startRoute53Server } from './route53-server.js';
@@ -47,17 +50,24 @@ export async function startCloud(opts: {
   route53RequestsPerSecond?: number;
   /** Real milliseconds a hosted zone takes to process a change: a change to it meanwhile gets PriorRequestNotComplete. */
   route53ChangeProcessingMs?: number;
+  /** Where allowed grants and denials of deckhand's roles are recorded. */
+  access?: AccessLog;
+  /** deckhand's policies; default the shipped `deploy/aws/<role>-policy.json` rendered for the scenario's account. */
+  policies?: Record<DeckhandRole, Policy>;
 }): Promise<StartedCloud> {
   const seed = opts.seed ?? 1;
   const events = new CloudEvents();
   const model = new CloudModel(opts.scenario, opts.clock, events, opts.log, seed);
   // Fault decisions get their own stream, so injecting faults does not change the generated state.
   const faultRandom = seededRandom(seed ^ 0x5eed);
+  const { accountId, region, nodeRoleName } = opts.scenario;
+  const policies = opts.policies ?? shippedPolicies(DEPLOY_DIR, { AWS_ACCOUNT_ID: accountId, AWS_REGION: region, NODE_ROLE_NAME: nodeRoleName });
+  const context = { faults: opts.faults, random: faultRandom, authorizer: new CloudAuthorizer(accountId, policies, opts.access ?? new AccessLog(), opts.log, opts.clock) };
   const servers = await Promise.all([
-    startAutoScalingServer(model.autoScaling, opts.faults, faultRandom),
-    startEc2Server(model.ec2, opts.faults, faultRandom),
-    startRoute53Server(model.route53, opts.faults, faultRandom, { requestsPerSecond: opts.route53RequestsPerSecond, changeProcessingMs: opts.route53ChangeProcessingMs }),
-    startPricingServer(model.products, opts.faults, faultRandom),
+    startAutoScalingServer(model.autoScaling, context),
+    startEc2Server(model.ec2, context),
+    startRoute53Server(model.route53, context, { requestsPerSecond: opts.route53RequestsPerSecond, changeProcessingMs: opts.route53ChangeProcessingMs }),
+    startPricingServer(model.products, context),
   ]);
   const [autoScaling, ec2, route53, pricing] = servers;
   const cloud: CloudForCluster = {

@@ -1,6 +1,5 @@
 /** AWS Price List Query API over JSON 1.1 (`X-Amz-Target: AWSPriceListService.<Operation>`). */
-import type { Faults } from '../contracts.js';
-import { startServiceServer, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
 import type { PriceProduct } from './pricing-model.js';
 import { decodeToken, encodeToken } from './query.js';
 
@@ -58,7 +57,7 @@ function page<T>(items: T[], body: { NextToken?: string; MaxResults?: number }, 
   return { items: items.slice(offset, offset + max), NextToken: offset + max < items.length ? encodeToken(offset + max) : undefined };
 }
 
-export function startPricingServer(products: PriceProduct[], faults: Faults, random: () => number): Promise<ServiceServer> {
+export function startPricingServer(products: PriceProduct[], context: ServiceContext): Promise<ServiceServer> {
   const attributeNames = [...new Set(products.flatMap((p) => Object.keys(p.attributes)))].sort();
   const checkService = (code: string | undefined) => {
     if (code !== 'AmazonEC2') throw new PricingError('NotFoundException', `Service code ${code} is not found in the price list (the sandbox catalogue has AmazonEC2 only).`);
@@ -94,6 +93,8 @@ export function startPricingServer(products: PriceProduct[], faults: Faults, ran
         const target = String(req.headers['x-amz-target'] ?? '');
         const operation = operations[target.replace(/^AWSPriceListService\./, '')];
         if (!operation) return errorReply(400, 'UnknownOperationException', `Unknown operation ${target}`);
+        // The Price List API has no resource-level permissions.
+        req.authorize([{ action: `pricing:${target.replace(/^AWSPriceListService\./, '')}`, resource: '*' }]);
         try {
           return json(200, operation(JSON.parse(req.body || '{}') as Record<string, unknown>));
         } catch (err) {
@@ -103,8 +104,10 @@ export function startPricingServer(products: PriceProduct[], faults: Faults, ran
       },
       throttled: () => errorReply(400, 'ThrottlingException', 'Rate exceeded'),
       internalError: () => errorReply(500, 'InternalErrorException', 'An internal error occurred.'),
+      invalidCredentials: () => errorReply(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      // The SDK's model gives the Price List API's AccessDeniedException HTTP 401.
+      accessDenied: (_req, error) => errorReply(401, 'AccessDeniedException', error.message),
     },
-    faults,
-    random,
+    context,
   );
 }

@@ -5,8 +5,8 @@
  * processed. Both are off unless configured. Not modelled: record set protections.
  */
 import { XMLParser } from 'fast-xml-parser';
-import type { Faults } from '../contracts.js';
-import { startServiceServer, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
+import type { AuthRequest } from './iam/evaluate.js';
 import { normalizeDnsName } from './net.js';
 import { Route53Error, type ChangeAction, type HostedZone, type RecordSet, type Route53Model } from './route53-model.js';
 import { isoTime, xmlDocument } from './xml.js';
@@ -109,7 +109,26 @@ export interface Route53Limits {
   changeProcessingMs?: number;
 }
 
-export function startRoute53Server(model: Route53Model, faults: Faults, random: () => number, limits: Route53Limits = {}): Promise<ServiceServer> {
+const zoneArn = (zoneId: string) => `arn:aws:route53:::hostedzone/${zoneId}`;
+
+/**
+ * ChangeResourceRecordSets with the condition keys Route 53 offers to scope it: record types, actions and
+ * names (normalized: lower case, no trailing dot), each multivalued.
+ */
+function changeRequest(zoneId: string, changes: { action: ChangeAction; record: RecordSet }[]): AuthRequest {
+  const distinct = (values: string[]) => [...new Set(values)];
+  return {
+    action: 'route53:ChangeResourceRecordSets',
+    resource: zoneArn(zoneId),
+    context: {
+      'route53:ChangeResourceRecordSetsRecordTypes': distinct(changes.map((c) => c.record.type)),
+      'route53:ChangeResourceRecordSetsActions': distinct(changes.map((c) => c.action)),
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': distinct(changes.map((c) => normalizeDnsName(c.record.name).replace(/\.$/, ''))),
+    },
+  };
+}
+
+export function startRoute53Server(model: Route53Model, context: ServiceContext, limits: Route53Limits = {}): Promise<ServiceServer> {
   const bucket = limits.requestsPerSecond ? new RealTimeTokenBucket(limits.requestsPerSecond) : undefined;
   const busyUntil = new Map<string, number>();
 
@@ -117,6 +136,7 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
     const path = req.path.replace(/\/+$/, '');
     const q = req.query;
     if (req.method === 'GET' && path === '/2013-04-01/hostedzone') {
+      req.authorize([{ action: 'route53:ListHostedZones', resource: '*' }]);
       const type = q.get('hostedzonetype');
       const zones = [...model.zones.values()].filter((z) => !type || (type === 'PrivateHostedZone') === z.privateZone).sort((a, b) => a.id.localeCompare(b.id));
       const max = Math.min(Number(q.get('maxitems') ?? 100), 100);
@@ -133,6 +153,7 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
       });
     }
     if (req.method === 'GET' && path === '/2013-04-01/hostedzonesbyname') {
+      req.authorize([{ action: 'route53:ListHostedZonesByName', resource: '*' }]);
       const zones = model.zonesByName();
       const max = Math.min(Number(q.get('maxitems') ?? 100), 100);
       const dnsName = q.get('dnsname');
@@ -157,6 +178,7 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
     }
     let m = /^\/2013-04-01\/hostedzone\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && m) {
+      req.authorize([{ action: 'route53:GetHostedZone', resource: zoneArn(m[1]!) }]);
       const zone = model.findZone(m[1]!);
       return ok('GetHostedZoneResponse', {
         HostedZone: zoneXml(zone),
@@ -166,6 +188,7 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
     }
     m = /^\/2013-04-01\/hostedzone\/([^/]+)\/rrset$/.exec(path);
     if (m && req.method === 'GET') {
+      req.authorize([{ action: 'route53:ListResourceRecordSets', resource: zoneArn(m[1]!) }]);
       const result = model.listRecordSets(m[1]!, { name: q.get('name') ?? undefined, type: q.get('type') ?? undefined, identifier: q.get('identifier') ?? undefined }, Number(q.get('maxitems') ?? 300));
       return ok('ListResourceRecordSetsResponse', {
         ResourceRecordSets: { ResourceRecordSet: result.records.map(recordXml) },
@@ -177,17 +200,21 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
       });
     }
     if (m && req.method === 'POST') {
+      const { changes, comment } = parseChanges(req.body);
+      req.authorize([changeRequest(m[1]!, changes)]);
       const zoneId = model.findZone(m[1]!).id;
       if ((busyUntil.get(zoneId) ?? 0) > Date.now()) {
         throw new Route53Error('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.');
       }
-      const { changes, comment } = parseChanges(req.body);
       const change = model.changeRecordSets(zoneId, changes, comment);
       if (limits.changeProcessingMs) busyUntil.set(zoneId, Date.now() + limits.changeProcessingMs);
       return ok('ChangeResourceRecordSetsResponse', { ChangeInfo: changeInfoXml({ ...change, status: 'PENDING' }) });
     }
     m = /^\/2013-04-01\/change\/([^/]+)$/.exec(path);
-    if (req.method === 'GET' && m) return ok('GetChangeResponse', { ChangeInfo: changeInfoXml(model.getChange(m[1]!)) });
+    if (req.method === 'GET' && m) {
+      req.authorize([{ action: 'route53:GetChange', resource: `arn:aws:route53:::change/${m[1]!}` }]);
+      return ok('GetChangeResponse', { ChangeInfo: changeInfoXml(model.getChange(m[1]!)) });
+    }
     throw new Route53Error('InvalidInput', `Unsupported request: ${req.method} ${req.path}`, 404);
   }
 
@@ -207,8 +234,9 @@ export function startRoute53Server(model: Route53Model, faults: Faults, random: 
       },
       throttled: (req) => errorReply(req, 400, 'Throttling', 'Rate exceeded'),
       internalError: (req) => errorReply(req, 500, 'InternalFailure', 'An internal error occurred.'),
+      invalidCredentials: (req) => errorReply(req, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      accessDenied: (req, error) => errorReply(req, 403, 'AccessDenied', error.message),
     },
-    faults,
-    random,
+    context,
   );
 }

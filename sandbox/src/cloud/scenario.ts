@@ -86,6 +86,8 @@ const hostedZone = z.object({
 export const awsScenarioSchema = z.object({
   region: z.string().default('us-east-1'),
   accountId: z.string().regex(/^\d{12}$/).default('123456789012'),
+  /** The node groups' IAM role, rendered into deckhand's policies as NODE_ROLE_NAME (the role it may pass to EC2). */
+  nodeRoleName: z.string().default('eks-node'),
   vpc: z.object({ id: z.string(), cidr: z.string() }),
   subnets: z.array(z.object({ id: z.string(), availabilityZone: z.string(), cidr: z.string() })).min(1),
   images: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().default(''), creationDate: z.string() })).default([]),
@@ -95,7 +97,21 @@ export const awsScenarioSchema = z.object({
         id: z.string(),
         name: z.string(),
         defaultVersion: z.number().int().positive().default(1),
-        versions: z.array(z.object({ version: z.number().int().positive(), imageId: z.string(), instanceType: z.string(), description: z.string().optional() })).min(1),
+        versions: z
+          .array(
+            z.object({
+              version: z.number().int().positive(),
+              imageId: z.string(),
+              instanceType: z.string(),
+              description: z.string().optional(),
+              /** Role of the version's instance profile: updating a group to it needs iam:PassRole on it. */
+              instanceProfileRole: z.string().optional(),
+              securityGroupIds: z.array(z.string()).default([]),
+              /** Resource types the version tags at launch: updating a group to it needs ec2:CreateTags on them. */
+              tagSpecifications: z.array(z.enum(['instance', 'volume'])).default([]),
+            }),
+          )
+          .min(1),
       }),
     )
     .default([]),

@@ -8,8 +8,10 @@
  * the kubelet delay.
  */
 import { join } from 'node:path';
+import { AccessLog, DEPLOY_DIR, IDENTITIES, type SandboxRole } from '../access.js';
 import type { VirtualClock } from '../clock.js';
 import type { CloudForCluster, Faults, InstanceInfo, MutationLog } from '../contracts.js';
+import { ApiAuthorizer, Rbac } from './api/rbac.js';
 import { startApiServer } from './api/server.js';
 import { DisruptionController } from './disruption.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -41,11 +43,21 @@ export interface StartClusterOptions {
   redis?: boolean;
   /** Instances already running when the sandbox starts: Ready from the start. */
   initialInstances?: InstanceInfo[];
+  /** Where RBAC grants and denials of deckhand's ServiceAccounts are recorded. */
+  access?: AccessLog;
+  /** The RBAC the API server enforces; default deckhand's shipped `deploy/kubernetes/base/rbac.yaml`. */
+  rbac?: Rbac;
 }
+
+/** The shipped RBAC: what the rendered kustomize base applies (test/deploy checks they are the same). */
+export const SHIPPED_RBAC_FILE = join(DEPLOY_DIR, 'kubernetes', 'base', 'rbac.yaml');
 
 export interface RunningCluster {
   url: string;
+  /** The administrator's kubeconfig (kubectl, tests of the cluster itself). */
   kubeconfigPath: string;
+  /** A kubeconfig per identity: deckhand's bot and worker ServiceAccounts, and the administrator. */
+  kubeconfigs: Record<SandboxRole, string>;
   model: ClusterModel;
   /**
    * Runs `emit` (typically the cloud's `emitInitial`) treating every instance it reports as already running
@@ -124,9 +136,10 @@ async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: R
   cloud.events.on('instance-terminating', onTerminating);
   cloud.events.on('instance-terminated', onTerminated);
 
-  const api = await startApiServer({ model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion });
-  const kubeconfigPath = join(opts.dataDir, 'kubeconfig');
-  writeKubeconfig(kubeconfigPath, api.url);
+  const authorizer = new ApiAuthorizer(opts.rbac ?? Rbac.fromFile(SHIPPED_RBAC_FILE), opts.access ?? new AccessLog(), log, () => opts.clock.now());
+  const api = await startApiServer({ model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
+  const kubeconfigs = { admin: join(opts.dataDir, 'kubeconfig'), bot: join(opts.dataDir, 'kubeconfig-bot'), worker: join(opts.dataDir, 'kubeconfig-worker') };
+  for (const [role, path] of Object.entries(kubeconfigs)) writeKubeconfig(path, api.url, IDENTITIES[role as SandboxRole]);
 
   const settled = async () => {
     for (let i = 0; i < 10; i++) {
@@ -139,7 +152,8 @@ async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: R
 
   return {
     url: api.url,
-    kubeconfigPath,
+    kubeconfigPath: kubeconfigs.admin,
+    kubeconfigs,
     model,
     registerInitial: async (emit) => {
       asPreExisting(emit);

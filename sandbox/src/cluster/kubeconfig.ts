@@ -1,19 +1,21 @@
 /**
- * A kubeconfig for the sandbox API server: plain http, a dummy token (the server does no auth). client-node 2
- * refuses an http:// server unless insecure-skip-tls-verify is set, so it is.
+ * Kubeconfigs for the sandbox API server: plain http and a bearer token naming who calls (see access.ts).
+ * client-node 2 refuses an http:// server unless insecure-skip-tls-verify is set, so it is.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
+import type { SandboxIdentity } from '../access.js';
 
-export function writeKubeconfig(path: string, server: string, clusterName = 'sandbox'): void {
+export function writeKubeconfig(path: string, server: string, identity: SandboxIdentity, clusterName = 'sandbox'): void {
   mkdirSync(dirname(path), { recursive: true });
+  const user = `${clusterName}-${identity.role}`;
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: clusterName, cluster: { server, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: `${clusterName}-admin`, user: { token: 'sandbox' } }],
-    contexts: [{ name: clusterName, context: { cluster: clusterName, user: `${clusterName}-admin`, namespace: 'default' } }],
+    users: [{ name: user, user: { token: identity.kubeToken } }],
+    contexts: [{ name: clusterName, context: { cluster: clusterName, user, namespace: 'default' } }],
     'current-context': clusterName,
     preferences: {},
   };

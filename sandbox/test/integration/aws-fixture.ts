@@ -4,11 +4,13 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { IDENTITIES } from '../../src/access.js';
 import { VirtualClock } from '../../src/clock.js';
 import { loadAwsScenario, startCloud, type AwsScenario } from '../../src/cloud/index.js';
 import { emptyFaults, MutationLog } from '../../src/contracts.js';
 
-export const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+/** The administrator's: these tests exercise the simulated services themselves, not deckhand's permissions. */
+export const credentials = { accessKeyId: IDENTITIES.admin.accessKeyId, secretAccessKey: IDENTITIES.admin.secretAccessKey };
 
 export function scenario(name: 'default' | 'minimal'): AwsScenario {
   return loadAwsScenario(resolve('sandbox/src/scenarios', name));

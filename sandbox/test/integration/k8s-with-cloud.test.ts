@@ -6,6 +6,7 @@ import { loadAwsScenario, startCloud } from '../../src/cloud/index.js';
 import { emptyFaults, MutationLog } from '../../src/contracts.js';
 import { loadClusterScenario, startCluster } from '../../src/cluster/index.js';
 import { tempDir } from './k8s-stub-cloud.js';
+import { credentials } from './aws-fixture.js';
 
 const DIR = new URL('../../src/scenarios/minimal', import.meta.url).pathname;
 
@@ -30,7 +31,7 @@ describe('sandbox cluster with the simulated cloud', () => {
       const db = await core.readNamespacedPod({ namespace: 'default', name: 'db-0' });
       expect(db.status?.phase).toBe('Running');
 
-      const asg = new AutoScalingClient({ region: aws.region, endpoint: aws.endpoints.autoScaling, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const asg = new AutoScalingClient({ region: aws.region, endpoint: aws.endpoints.autoScaling, credentials });
       await asg.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'eks-min-workers', DesiredCapacity: 4 }));
       await clock.advance(41_000); // boot
       expect(await readyNodes()).toHaveLength(3);

@@ -10,7 +10,7 @@ describe('startSandbox (default scenario)', () => {
   afterAll(() => sandbox.stop());
 
   it('joins the simulated AWS account and the cluster: every in-service instance of a group is a Ready node', async () => {
-    const clients = sandbox.clients();
+    const clients = sandbox.clients('admin');
     const { AutoScalingGroups } = await clients.autoScaling.send(
       new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['eks-prod-workers'] }),
     );

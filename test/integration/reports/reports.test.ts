@@ -37,7 +37,7 @@ describe('reports over signed HTTP', () => {
       kinds: [],
       reports: PRODUCT_REPORTS,
       policyYaml: POLICY,
-      clients: sandbox.clients(),
+      clients: { bot: sandbox.clients('bot'), worker: sandbox.clients('worker') },
       users: { [ALICE]: { name: 'alice' }, [BOB]: { name: 'bob' } },
       channels: { [CHANNEL]: 'ops', [INCIDENT]: 'incident-2026-01-05', [PRIVATE]: 'secret' },
     });

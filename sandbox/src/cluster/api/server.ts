@@ -1,6 +1,7 @@
 /**
- * The Kubernetes API server: plain JSON over http on 127.0.0.1, the paths client-node and kubectl use. No auth,
- * no watch, no server-side apply, no paging (lists return everything; `continue` is never set).
+ * The Kubernetes API server: plain JSON over http on 127.0.0.1, the paths client-node and kubectl use. Bearer
+ * tokens and RBAC (rbac.ts); no watch, no server-side apply, no paging (lists return everything; `continue` is
+ * never set).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { parseQuantity } from '../quantity.js';
 import { fieldSelector, labelSelector, SelectorError } from '../selectors.js';
 import { createPod } from './create-pod.js';
 import { applyPatch, PatchError } from './patch.js';
+import type { ApiAuthorizer } from './rbac.js';
 import { findResource, groupList, groupVersion, listKind, resourceList, type ResourceInfo } from './resources.js';
 import { ApiError, invalid, notFound, success } from './status.js';
 import { toTable, wantsTable } from './table.js';
@@ -24,6 +26,7 @@ export interface ApiDeps {
   faults: Faults;
   log: MutationLog;
   kubernetesVersion: string;
+  authorizer: ApiAuthorizer;
 }
 
 interface Route {
@@ -98,10 +101,18 @@ function parseRoute(path: string): Route | undefined {
   return { resource, namespace: resource.namespaced ? namespace : undefined, name: name && decodeURIComponent(name), subresource };
 }
 
+/** The RBAC verb of a request: a GET of a collection is `list` (or `watch`), a DELETE of one is `deletecollection`. */
+function verbOf(method: string, name: string | undefined, watch: boolean): string {
+  if (method === 'GET') return name ? 'get' : watch ? 'watch' : 'list';
+  if (method === 'DELETE') return name ? 'delete' : 'deletecollection';
+  return { POST: 'create', PUT: 'update', PATCH: 'patch' }[method] ?? method.toLowerCase();
+}
+
 async function handle(deps: ApiDeps, random: () => number, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox');
   const path = url.pathname.replace(/\/$/, '');
   const method = req.method ?? 'GET';
+  const identity = deps.authorizer.identify(req.headers.authorization);
   if (method === 'GET') {
     const discovery = discoveryDocument(path, deps.kubernetesVersion, req.headers.host ?? '');
     if (discovery) return send(res, 200, discovery);
@@ -109,8 +120,10 @@ async function handle(deps: ApiDeps, random: () => number, req: IncomingMessage,
   await injectFaults(deps.faults, random);
   const route = parseRoute(path);
   if (!route) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  if (url.searchParams.get('watch') === 'true') throw new ApiError(405, 'MethodNotAllowed', 'the sandbox API server does not support watch');
   const { resource, namespace, name, subresource } = route;
+  const watch = url.searchParams.get('watch') === 'true';
+  deps.authorizer.authorize(identity, { verb: verbOf(method, name, watch), apiGroup: resource.group, resource: resource.plural, subresource, namespace, name });
+  if (watch) throw new ApiError(405, 'MethodNotAllowed', 'the sandbox API server does not support watch');
   const dryRun = url.searchParams.has('dryRun');
 
   if (subresource === 'eviction' && resource.kind === 'Pod' && method === 'POST' && name && namespace) {

@@ -63,8 +63,8 @@ export function benchScenario(shape: BenchShape = BENCH_50): { aws: Record<strin
         name: BENCH_GROUP,
         defaultVersion: 1,
         versions: [
-          { version: 1, imageId: 'ami-0old00000000000001', instanceType: 'm5.large' },
-          { version: 2, imageId: 'ami-0new00000000000002', instanceType: 'm5.large' },
+          { version: 1, imageId: 'ami-0old00000000000001', instanceType: 'm5.large', instanceProfileRole: 'eks-node' },
+          { version: 2, imageId: 'ami-0new00000000000002', instanceType: 'm5.large', instanceProfileRole: 'eks-node' },
         ],
       },
     ],
@@ -77,6 +77,7 @@ export function benchScenario(shape: BenchShape = BENCH_50): { aws: Record<strin
         desiredCapacity: shape.nodes,
         availabilityZones: ZONES.map((z) => z.zone),
         bootSeconds: shape.bootSeconds,
+        tags: { 'deckhand:managed': 'true' },
         instances,
       },
     ],

@@ -22,7 +22,7 @@ describe('ptr-cleanup through Slack, end to end', () => {
       kinds: [ptrCleanupKind],
       policyYaml,
       clock: sandbox.clock,
-      clients: sandbox.clients,
+      clients: sandbox,
       worker: true,
     });
     return running;

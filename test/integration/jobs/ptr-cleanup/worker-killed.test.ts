@@ -30,7 +30,7 @@ describe('ptr-cleanup: a worker process killed mid-way', () => {
       kinds: [ptrCleanupKind],
       policyYaml: POLICY,
       clock: sandbox.clock,
-      clients: sandbox.clients,
+      clients: sandbox,
     });
   });
   afterEach(async () => {

@@ -91,7 +91,7 @@ async function primaryWriter(env: TestSandbox, primary: string) {
 
 async function planFor(env: TestSandbox, group: string): Promise<RolloutPlan> {
   const args = { group, canary: false, dryRun: false, to: '2' };
-  const outcome = planRollout(await observeRollout(env.clients, args), args, env.clock.now(), {});
+  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), {});
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -109,11 +109,11 @@ async function planMovingPrimaries(env: TestSandbox): Promise<{ plan: RolloutPla
 async function expectClusterClean(env: TestSandbox): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const pods = await listPods(env.clients.kube);
+    const pods = await listPods(env.admin.kube);
     if (!pods.some((p) => p.name.endsWith('-deckhand-tmp')) || Date.now() > deadline) break;
     await pause(100);
   }
-  expect((await listPods(env.clients.kube)).filter((p) => p.name.endsWith('-deckhand-tmp')).map((p) => p.name)).toEqual([]);
+  expect((await listPods(env.admin.kube)).filter((p) => p.name.endsWith('-deckhand-tmp')).map((p) => p.name)).toEqual([]);
   for (const name of PRIMARIES) {
     const address = { host: '127.0.0.1', port: env.cluster.redisPort(name)! };
     const nodes = await clusterNodes(address);
@@ -153,8 +153,8 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
 
     const writer = await primaryWriter(env, PRIMARIES[0]!);
     await pause(200);
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan, answer: () => 'wait' });
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: checkpoint.state });
     await pause(200);
     await writer.stop();
     expect(error).toBeUndefined();
@@ -210,7 +210,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     for (let run = 0; run < 5; run++) {
       result = await runSteps({
         kind: rolloutKind,
-        kindContext: env.kindContext(),
+        kindContext: env.workerContext(),
         plan,
         checkpoint,
         recorder,
@@ -230,7 +230,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     }
     expect(result?.error).toBeUndefined();
     expect(crashes).toEqual(['joining', 'took over']);
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan, state: checkpoint!.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: checkpoint!.state });
 
     expect(env.log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target).sort()).toEqual(moved.map((m) => `${m}-deckhand-tmp`));
     expect(recorder.milestones).toContain('Redis Cluster: failed back to redis-cache-0');
@@ -245,11 +245,11 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     const { plan } = await planMovingPrimaries(env);
     const sandbox = env;
     const recorder = newRecorder();
-    const temporaryPods = async () => (await listPods(sandbox.clients.kube)).filter((p) => p.name === 'redis-cache-0-deckhand-tmp' && !p.terminating);
+    const temporaryPods = async () => (await listPods(sandbox.admin.kube)).filter((p) => p.name === 'redis-cache-0-deckhand-tmp' && !p.terminating);
     const runUntil = async (checkpoint: Checkpoint<RolloutState> | undefined, crashWhen?: () => boolean) =>
       runSteps({
         kind: rolloutKind,
-        kindContext: sandbox.kindContext(),
+        kindContext: sandbox.workerContext(),
         plan,
         checkpoint,
         recorder,
@@ -258,7 +258,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
           if (where !== 'checkpoint' && crashWhen?.()) throw new SimulatedCrash(where);
         },
       });
-    const cleanUp = (state: RolloutState) => cleanup({ clients: sandbox.clients, clock: sandbox.clock, plan, state });
+    const cleanUp = (state: RolloutState) => cleanup({ clients: sandbox.worker, clock: sandbox.clock, plan, state });
 
     // Crashed while the temporary node joins as a replica: cleanup removes it from the cluster and deletes it.
     const first = await runUntil(undefined, () => recorder.audits.some((a) => a.action === 'redis:ClusterReplicate' && String(a.details.node).startsWith('redis-cache-0')));
@@ -280,7 +280,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     expect(await temporaryPods()).toHaveLength(1);
     const last = await runUntil(second.checkpoint);
     expect(last.error).toBeUndefined();
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan, state: last.checkpoint.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: last.checkpoint.state });
     expect(env.log.entries.filter((e) => e.action === 'create-pod' && e.target === 'cache/redis-cache-0-deckhand-tmp')).toHaveLength(2);
     await expectClusterClean(env);
   });

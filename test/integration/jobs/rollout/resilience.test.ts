@@ -14,7 +14,7 @@ const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal']
 const ARGS = { group: GROUP, canary: false, dryRun: false };
 
 async function plan(env: TestSandbox, extra = {}): Promise<RolloutPlan> {
-  const observed = await observeRollout(env.clients, { ...ARGS, ...extra });
+  const observed = await observeRollout(env.bot, { ...ARGS, ...extra });
   const outcome = planRollout(observed, { ...ARGS, ...extra }, env.clock.now(), {});
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
@@ -23,7 +23,7 @@ async function plan(env: TestSandbox, extra = {}): Promise<RolloutPlan> {
 async function expectFinished(env: TestSandbox, p: RolloutPlan): Promise<void> {
   const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
   expect(safety.terminations.sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
-  const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+  const group = (await describeGroup(env.admin.autoScaling, GROUP))!;
   expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, suspendedProcesses: [] });
   expect(group.tags[LOCK_TAG]).toBeUndefined();
   expect(group.instances.filter((i) => i.lifecycleState === 'InService').every((i) => i.launchTemplateVersion === '2')).toBe(true);
@@ -47,7 +47,7 @@ describe('rollout resilience (sandbox)', () => {
       let ticks = 0;
       const crashAt = crashes < 20 ? 1 + Math.floor(random() * 12) : Infinity;
       const result = await runSteps({ kind: rolloutKind,
-        kindContext: env.kindContext(),
+        kindContext: env.workerContext(),
         plan: p,
         checkpoint,
         onTick: (where) => {
@@ -62,9 +62,9 @@ describe('rollout resilience (sandbox)', () => {
       expect(result.error).toBeInstanceOf(SimulatedCrash);
       crashes++;
       // Every other crash, the worker start-up cleanup runs before the job resumes.
-      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
     }
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint!.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint!.state });
     expect(crashes).toBe(20);
     expect(wheres.some((w) => w.startsWith('before '))).toBe(true);
     expect(wheres.some((w) => w === 'audit')).toBe(true);
@@ -77,9 +77,9 @@ describe('rollout resilience (sandbox)', () => {
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };
     env.faults.services.kubernetes = { throttleRate: 0.3 };
-    const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
+    const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
     env.faults.services = {};
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
     await expectFinished(env, p);
   });

@@ -15,7 +15,7 @@ const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 
 async function plan(env: TestSandbox, extra = {}, settings: unknown = {}): Promise<RolloutPlan> {
-  const observed = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false, ...extra });
+  const observed = await observeRollout(env.bot, { group: GROUP, canary: false, dryRun: false, ...extra });
   const outcome = planRollout(observed, { group: GROUP, canary: false, dryRun: false, ...extra }, env.clock.now(), settings);
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
@@ -40,53 +40,59 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     expect(procedurePods.length).toBeGreaterThan(0);
     expect(new Set(procedurePods.map((x) => x.redisRole))).toEqual(new Set(['unknown']));
 
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p, answer: () => 'wait' });
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
 
     const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
     expect(safety.terminations.sort()).toEqual(p.nodes.map((n) => n.instanceId).sort());
     expect(recorder.audits.filter((a) => a.action === 'autoscaling:TerminateInstanceInAutoScalingGroup')).toHaveLength(6);
 
-    const group = (await describeGroup(env.clients.autoScaling, GROUP))!;
+    const group = (await describeGroup(env.admin.autoScaling, GROUP))!;
     expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, minSize: 3, suspendedProcesses: [] });
     expect(group.tags[LOCK_TAG]).toBeUndefined();
     expect(group.tags[ORIGINAL_TAG]).toBeUndefined();
     expect(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.launchTemplateVersion)).toEqual(['2', '2', '2', '2', '2', '2']);
-    const nodes = await listNodes(env.clients.kube);
+    const nodes = await listNodes(env.admin.kube);
     expect(nodes.filter((n) => n.annotations[SCALE_DOWN_DISABLED])).toEqual([]);
     expect(nodes.filter((n) => n.taints.some((t) => t.key === p.taintKey))).toEqual([]);
-    const pods = await listPods(env.clients.kube);
+    const pods = await listPods(env.admin.kube);
     expect(pods.filter((p) => p.namespace === 'web' && p.ready)).toHaveLength(6);
     expect(checkpoint.state.podsMoved).toBeGreaterThanOrEqual(p.nodes.flatMap((n) => n.pods.filter((x) => !x.daemonSet)).length);
     expect(rolloutKind.summarize(p, checkpoint.state, 'succeeded')).toMatch(/6\/6 node\(s\) replaced/);
 
-    const again = await observeRollout(env.clients, { group: GROUP, canary: false, dryRun: false });
+    const again = await observeRollout(env.bot, { group: GROUP, canary: false, dryRun: false });
     expect(planRollout(again, { group: GROUP, canary: false, dryRun: false }, env.clock.now(), {})).toMatchObject({ kind: 'plan', empty: true });
+  });
+
+  test('--to <AMI> plans the launch template version that uses it; an AMI EC2 does not know is refused', async () => {
+    expect((await plan(env, { to: 'ami-0new00000000000002' })).target).toMatchObject({ version: '2', imageId: 'ami-0new00000000000002' });
+    const unknown = await observeRollout(env.bot, { group: GROUP, canary: false, dryRun: false, to: 'ami-0ffffffffffffffff' });
+    expect(unknown.targetError).toBe('EC2 does not know ami-0ffffffffffffffff');
   });
 
   test('never two rollouts on one group: a run whose group another rollout holds refuses before changing anything', async () => {
     const p = await plan(env);
-    await setGroupTags(env.clients.autoScaling, GROUP, { [LOCK_TAG]: 'plan-other' });
+    await setGroupTags(env.admin.autoScaling, GROUP, { [LOCK_TAG]: 'plan-other' });
     const before = env.log.entries.length;
-    const { error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
+    const { error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
     expect(error).toBeInstanceOf(RefusalError);
     expect(String(error)).toMatch(/another rollout \(plan-other\) holds the lock/);
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: rolloutKind.initialState(p) });
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: rolloutKind.initialState(p) });
     expect(env.log.entries.slice(before)).toEqual([]);
-    expect((await describeGroup(env.clients.autoScaling, GROUP))!.tags[LOCK_TAG]).toBe('plan-other');
+    expect((await describeGroup(env.admin.autoScaling, GROUP))!.tags[LOCK_TAG]).toBe('plan-other');
   });
 
   test("autoscalerMode 'scale-to-zero': cluster-autoscaler is scaled to 0 for the run and restored by cleanup", async () => {
     const p = await plan(env, { surge: 3 }, { autoscalerMode: 'scale-to-zero' });
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.kindContext(), plan: p });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
     expect(error).toBeUndefined();
     expect(checkpoint.state.recorded?.autoscalerReplicas).toBe(1);
     expect(recorder.audits.filter((a) => a.action === 'kubernetes:ScaleDeployment').map((a) => a.details.replicas)).toEqual([0]);
     expect(recorder.audits.some((a) => a.action === 'kubernetes:AnnotateNode')).toBe(false);
-    expect(await readDeploymentReplicas(env.clients.kube, 'kube-system', 'cluster-autoscaler')).toBe(0);
-    await rolloutKind.cleanup!({ ...env.kindContext(), plan: p, state: checkpoint.state });
-    expect(await readDeploymentReplicas(env.clients.kube, 'kube-system', 'cluster-autoscaler')).toBe(1);
+    expect(await readDeploymentReplicas(env.admin.kube, 'kube-system', 'cluster-autoscaler')).toBe(0);
+    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    expect(await readDeploymentReplicas(env.admin.kube, 'kube-system', 'cluster-autoscaler')).toBe(1);
     checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
   });
 });

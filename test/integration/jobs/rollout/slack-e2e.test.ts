@@ -18,7 +18,7 @@ describe('rollout through Slack, end to end', () => {
   let h: Harness;
   beforeEach(async () => {
     env = await startTestSandbox({ speed: 100, maxAttempts: 3 });
-    h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env.clients, worker: true });
+    h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env, worker: true });
   });
   afterEach(async () => {
     await h.stop();
@@ -55,7 +55,7 @@ describe('rollout through Slack, end to end', () => {
     const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 30_000);
     expect(done.outcome).toMatch(/succeeded: 6\/6 node\(s\) replaced/);
     expect(done.status).toBe('succeeded');
-    const group = (await describeGroup(env.clients.autoScaling, 'eks-prod-workers'))!;
+    const group = (await describeGroup(env.admin.autoScaling, 'eks-prod-workers'))!;
     expect(group).toMatchObject({ desiredCapacity: 6, maxSize: 9, suspendedProcesses: [] });
     expect(group.tags[LOCK_TAG]).toBeUndefined();
     const thread = h.slack.thread(plan.channel, plan.messageTs!).map((m) => m.text);

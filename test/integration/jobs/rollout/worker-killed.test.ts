@@ -22,7 +22,7 @@ describe('rollout: worker processes killed mid-way', () => {
 
   beforeEach(async () => {
     env = await startTestSandbox({ speed: 40, maxAttempts: 3 });
-    h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
+    h = await startFoundation({ kinds: [rolloutKind], policyYaml: POLICY, clock: env.clock, clients: env });
   });
   afterEach(async () => {
     await child?.kill();

@@ -17,45 +17,45 @@ describe('resize ports against the sandbox', () => {
   });
 
   it('prices EBS storage per GB-month and EC2 on-demand hours from GetProducts', async () => {
-    expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp3', 'us-east-1')).toBe(0.08);
-    expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp2', 'eu-west-1')).toBe(0.11);
-    expect(await ebsPricePerGbMonth(env.clients.pricing, 'gp3', 'mars-north-1')).toBeUndefined();
-    expect((await ec2InstancePrices(env.clients.pricing, 'm5.large', 'us-east-1'))?.onDemandHourly).toBe(0.096);
-    expect(await ec2InstancePrices(env.clients.pricing, 'x99.huge', 'us-east-1')).toBeUndefined();
+    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'us-east-1')).toBe(0.08);
+    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp2', 'eu-west-1')).toBe(0.11);
+    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'mars-north-1')).toBeUndefined();
+    expect((await ec2InstancePrices(env.bot.pricing, 'm5.large', 'us-east-1'))?.onDemandHourly).toBe(0.096);
+    expect(await ec2InstancePrices(env.bot.pricing, 'x99.huge', 'us-east-1')).toBeUndefined();
   });
 
   it('describes a volume and its modifications', async () => {
-    expect(await describeVolume(env.clients.ec2, 'vol-0000000000000a003')).toMatchObject({ sizeGiB: 20, volumeType: 'gp2', availabilityZone: 'us-east-1a' });
-    expect(await describeVolume(env.clients.ec2, 'vol-00000000000000fff')).toBeUndefined();
-    expect(await describeVolumeModifications(env.clients.ec2, 'vol-0000000000000a006')).toEqual([]);
+    expect(await describeVolume(env.worker.ec2, 'vol-0000000000000a003')).toMatchObject({ sizeGiB: 20, volumeType: 'gp2', availabilityZone: 'us-east-1a' });
+    expect(await describeVolume(env.worker.ec2, 'vol-00000000000000fff')).toBeUndefined();
+    expect(await describeVolumeModifications(env.worker.ec2, 'vol-0000000000000a006')).toEqual([]);
     const startedAt = env.clock.now();
     env.cloud.model.ec2.modifyVolume('vol-0000000000000a006', 60);
-    expect(await describeVolumeModifications(env.clients.ec2, 'vol-0000000000000a006')).toEqual([
+    expect(await describeVolumeModifications(env.worker.ec2, 'vol-0000000000000a006')).toEqual([
       expect.objectContaining({ state: 'modifying', originalSizeGiB: 50, targetSizeGiB: 60, startTime: startedAt }),
     ]);
   });
 
   it('lists a StatefulSet’s claims by ordinal and the pods using a claim', async () => {
-    const claims = await listStatefulSetPvcs(env.clients.kube, 'search', 'es', 'data');
+    const claims = await listStatefulSetPvcs(env.admin.kube, 'search', 'es', 'data');
     expect(claims.map((c) => c.metadata?.name)).toEqual(['data-es-0', 'data-es-1', 'data-es-2']);
-    const pods = await listPodsUsingPvc(env.clients.kube, 'search', 'data-es-1');
+    const pods = await listPodsUsingPvc(env.admin.kube, 'search', 'data-es-1');
     expect(pods.map((p) => p.metadata?.name)).toEqual(['es-1']);
-    expect(await readPvc(env.clients.kube, 'search', 'nope')).toBeUndefined();
+    expect(await readPvc(env.admin.kube, 'search', 'nope')).toBeUndefined();
   });
 
   it('merge-patches only the storage request, and reads the claim’s events', async () => {
-    const patched = await patchPvcSize(env.clients.kube, 'data', 'redis-data-redis-ha-0', '11Gi');
+    const patched = await patchPvcSize(env.admin.kube, 'data', 'redis-data-redis-ha-0', '11Gi');
     expect(patched.spec?.resources?.requests?.storage).toBe('11Gi');
     expect(env.log.find({ action: 'patch-persistentvolumeclaim' }).at(-1)?.details).toMatchObject({ contentType: 'application/merge-patch+json' });
     await env.cluster.settled();
-    const reasons = (await listPvcEvents(env.clients.kube, 'data', 'redis-data-redis-ha-0')).map((e) => e.reason);
+    const reasons = (await listPvcEvents(env.admin.kube, 'data', 'redis-data-redis-ha-0')).map((e) => e.reason);
     expect(reasons).toContain('Resizing');
-    expect((await listPvcEvents(env.clients.kube, 'data', 'pgdata-postgres-0')).map((e) => e.reason)).not.toContain('Resizing');
+    expect((await listPvcEvents(env.admin.kube, 'data', 'pgdata-postgres-0')).map((e) => e.reason)).not.toContain('Resizing');
   });
 
   it('fingerprints what the plan depends on: stable on a re-read, changed by a modification', async () => {
     const args = parseResizeArgs({ subcommand: 'resize', positionals: ['data/pgdata-postgres-0', '30Gi'], flags: {} });
-    const fingerprint = async () => resizeKind.fingerprint(await resizeKind.observe(env.kindContext(), args));
+    const fingerprint = async () => resizeKind.fingerprint(await resizeKind.observe(env.botContext(), args));
     const before = await fingerprint();
     expect(await fingerprint()).toBe(before);
     env.cloud.model.ec2.modifyVolume('vol-0000000000000a003', 25);

@@ -17,7 +17,7 @@ describe('resize through Slack, end to end', () => {
   let h: Harness;
   beforeEach(async () => {
     env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 100, maxAttempts: 2 });
-    h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients, worker: true });
+    h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env, worker: true });
   });
   afterEach(async () => {
     await h.stop();

@@ -20,7 +20,7 @@ describe('resize: a worker process killed mid-way', () => {
 
   beforeEach(async () => {
     env = await startTestSandbox({ scenario: RESIZE_SCENARIO, speed: 20, maxAttempts: 2 });
-    h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env.clients });
+    h = await startFoundation({ kinds: [resizeKind], policyYaml: POLICY, clock: env.clock, clients: env });
   });
   afterEach(async () => {
     await child?.kill();
