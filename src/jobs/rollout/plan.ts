@@ -4,7 +4,7 @@
  */
 import type { PlanOutcome } from '../kind.js';
 import { resolveSettings } from './settings.js';
-import { LOCK_TAG } from './tags.js';
+import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
   Estimate,
   ObservedInstance,
@@ -25,6 +25,15 @@ const GONE_STATES = new Set(['Terminating', 'Terminating:Wait', 'Terminating:Pro
 export function refuseWhileInstanceRefresh(observed: RolloutObserved): string | undefined {
   if (!observed.activeInstanceRefresh) return undefined;
   return `an Instance Refresh is ${observed.activeInstanceRefresh} on ${observed.group.name}; wait for it to finish or cancel it, then plan again`;
+}
+
+export function refuseUnmanaged(observed: RolloutObserved): string | undefined {
+  const name = observed.group.name;
+  if (observed.group.tags[MANAGED_TAG] === 'true') return undefined;
+  return (
+    `${name} does not carry the tag ${MANAGED_TAG}=true, and deckhand's IAM policy lets it change only groups that do. ` +
+    `If deckhand should roll this group, tag it: aws autoscaling create-or-update-tags --tags ResourceId=${name},ResourceType=auto-scaling-group,Key=${MANAGED_TAG},Value=true,PropagateAtLaunch=false`
+  );
 }
 
 export function refuseWhileLocked(observed: RolloutObserved): string | undefined {
@@ -156,6 +165,12 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
       risks.push({ kind: 'redis-cluster-primary', subject: id, detail: `Cluster primary: CLUSTER FAILOVER on a replica off the node, confirm with ROLE, wait for cluster_state:ok. With no replica: temporary replica ${pod.name}-deckhand-tmp from its StatefulSet's template joins (CLUSTER MEET, REPLICATE), takes over, the pod moves and syncs from it, fail back, then the temporary node is forgotten and deleted` });
     }
   }
+  for (const { node, pod } of moving) {
+    const own = observed.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name)?.labels[DECKHAND_POD_LABEL.key] === DECKHAND_POD_LABEL.value;
+    if (own) {
+      risks.push({ kind: 'deckhand-itself', subject: key(pod.namespace, pod.name), detail: `deckhand's own pod on ${node.nodeName}: it is evicted mid-run (a worker resumes from its checkpoint); keep deckhand off this group (docs/permissions.md)` });
+    }
+  }
   for (const node of nodes) {
     if (!node.nodeName) risks.push({ kind: 'no-node', subject: node.instanceId, detail: 'no Kubernetes node has this providerID: it is terminated without a drain' });
   }
@@ -229,7 +244,7 @@ export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: 
 
 export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, rawSettings: unknown): PlanOutcome<RolloutPlan> {
   const settings = resolveSettings(rawSettings);
-  const refusal = refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
+  const refusal = refuseUnmanaged(observed) ?? refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
   if (refusal) return { kind: 'refusal', reason: refusal };
   const target = observed.target;
   if (!target) return { kind: 'refusal', reason: observed.targetError ?? `${observed.group.name} has no launch template to roll to` };

@@ -1,3 +1,10 @@
+/**
+ * Tag a group must carry (value `true`) for deckhand to roll it: the worker's IAM policy allows Auto Scaling
+ * changes only on groups with it (deploy/aws/worker-policy.json), so the planner refuses the others up front.
+ */
+export const MANAGED_TAG = 'deckhand:managed';
+/** Label deckhand's own pods carry (deploy/kubernetes/base): a rollout that would move them says so. */
+export const DECKHAND_POD_LABEL = { key: 'app.kubernetes.io/name', value: 'deckhand' } as const;
 /** Tags the rollout writes on its Auto Scaling group: a visible lock and the state to restore after a crash. */
 export const LOCK_TAG = 'deckhand:rollout-lock';
 /** JSON of what the run changed and must restore (desired, max, processes it suspended, autoscaler). */

@@ -115,7 +115,8 @@ export type RiskKind =
   | 'redis-sentinel-master'
   | 'redis-cluster-primary'
   | 'capacity'
-  | 'no-node';
+  | 'no-node'
+  | 'deckhand-itself';
 
 export interface Risk {
   kind: RiskKind;

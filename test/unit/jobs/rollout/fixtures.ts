@@ -61,7 +61,7 @@ export function defaultObserved(): RolloutObserved {
       desiredCapacity: 6,
       launchTemplate: { id: 'lt-0a1b2c3d4e5f60001', name: 'eks-prod-workers', version: '2' },
       suspendedProcesses: [],
-      tags: {},
+      tags: { 'deckhand:managed': 'true' },
       instances,
     },
     target: { launchTemplateId: 'lt-0a1b2c3d4e5f60001', version: '2', imageId: 'ami-0new00000000000002', groupVersion: '2' },

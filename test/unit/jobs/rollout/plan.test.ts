@@ -1,5 +1,5 @@
 import { azBalancedWaves, chooseSurge, pdbBudget, planRollout } from '../../../../src/jobs/rollout/plan.js';
-import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
+import { LOCK_TAG, MANAGED_TAG } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutObserved, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { args, AZS, defaultObserved, deployment, instance, pdb, pod, workload } from './fixtures.js';
 
@@ -126,12 +126,23 @@ describe('planRollout: refusals', () => {
       reason: /no version of lt-0a1b2c3d4e5f60001 uses ami-0f/,
     },
     { name: 'the group has no launch template', change: (o: RolloutObserved) => (o.target = undefined), reason: /has no launch template/ },
+    { name: 'the group lacks the managed tag', change: (o: RolloutObserved) => delete o.group.tags[MANAGED_TAG], reason: /does not carry the tag deckhand:managed=true/ },
+    { name: 'the managed tag is not "true"', change: (o: RolloutObserved) => (o.group.tags[MANAGED_TAG] = 'yes'), reason: /does not carry the tag deckhand:managed=true/ },
   ])('$name', ({ change, reason }) => {
     const observed = defaultObserved();
     change(observed);
     const outcome = planRollout(observed, args(), NOW, {});
     expect(outcome.kind).toBe('refusal');
     expect(outcome.kind === 'refusal' && outcome.reason).toMatch(reason);
+  });
+
+  test('an untagged group is refused with the command that tags it', () => {
+    const observed = defaultObserved();
+    delete observed.group.tags[MANAGED_TAG];
+    const outcome = planRollout(observed, args(), NOW, {});
+    expect(outcome.kind === 'refusal' && outcome.reason).toContain(
+      'aws autoscaling create-or-update-tags --tags ResourceId=eks-prod-workers,ResourceType=auto-scaling-group,Key=deckhand:managed,Value=true,PropagateAtLaunch=false',
+    );
   });
 
   test('an unknown --cluster', () => {
@@ -179,6 +190,14 @@ describe('planRollout: risks', () => {
     const risks = planOf(o).risks;
     expect(risks.find((r) => r.subject === 'data/redis-ha-1')).toBeUndefined();
     expect(risks.find((r) => r.subject === 'other/idle')).toBeUndefined();
+  });
+
+  test("deckhand's own pods on nodes the rollout replaces", () => {
+    const o = defaultObserved();
+    o.pods.push(pod('deckhand', 'deckhand-worker-7f9c-abcde', o.nodes[1]!.name, { labels: { 'app.kubernetes.io/name': 'deckhand' }, controller: deployment('deckhand', 'deckhand-worker') }));
+    o.pods.push(pod('web', 'not-deckhand', o.nodes[1]!.name, { labels: { 'app.kubernetes.io/name': 'web' }, controller: deployment('web', 'other') }));
+    const risks = planOf(o).risks.filter((r) => r.kind === 'deckhand-itself');
+    expect(risks).toEqual([{ kind: 'deckhand-itself', subject: 'deckhand/deckhand-worker-7f9c-abcde', detail: expect.stringContaining(`deckhand's own pod on ${o.nodes[1]!.name}`) }]);
   });
 
   test('the default world has no risks', () => {
