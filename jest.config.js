@@ -7,4 +7,7 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  // Records what deckhand's identities were granted across the suite; checked last (least privilege both ways).
+  globalSetup: '<rootDir>/test/access-log-setup.js',
+  testSequencer: '<rootDir>/test/sequencer.js',
 };
