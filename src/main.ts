@@ -24,7 +24,9 @@ environment (README "Configuration" has the full list):
   DECKHAND_TEMPLATES_DIR report template overrides
   PORT                   HTTP port for /slack/events and /healthz (default 3000)
   LOG_LEVEL              fatal | error | warn | info | debug | trace | silent (default info)
-  AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG   the AWS account and cluster to operate on`;
+  AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG   the AWS account and cluster to operate on
+  DECKHAND_BOT_AWS_PROFILE, DECKHAND_WORKER_AWS_PROFILE  mode all: each role's AWS profile (docs/permissions.md)
+  DECKHAND_BOT_KUBECONFIG, DECKHAND_WORKER_KUBECONFIG    mode all: each role's kubeconfig`;
 
 async function main(argv: string[]): Promise<void> {
   const arg = argv[0] ?? 'all';
