@@ -7,7 +7,13 @@ import { AutoScalingClient, SetDesiredCapacityCommand, UpdateAutoScalingGroupCom
 import { ModifyVolumeCommand, type EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, type Route53ServiceException } from '@aws-sdk/client-route-53';
 import { ApiException, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { clientsForRole } from '../../../src/integrations/clients.js';
+import { startDeckhand } from '../../../src/runtime.js';
+import { slashCommand } from '../../../sandbox/src/slack/signed-client.js';
+import { testRedis } from '../../helpers/redis-prefix.js';
 import { describeGroup } from '../../../src/integrations/aws/auto-scaling.js';
 import { listPods } from '../../../src/integrations/kubernetes/pods.js';
 import { destroyClients, startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
@@ -31,14 +37,15 @@ const ptrChange = (action: 'CREATE' | 'DELETE' | 'UPSERT', name: string, type = 
     ChangeBatch: { Changes: [{ Action: action, ResourceRecordSet: { Name: name, Type: type as never, TTL: 300, ResourceRecords: [{ Value: value }] } }] },
   });
 
+let env: TestSandbox;
+beforeAll(async () => {
+  env = await startTestSandbox({ accessLogFile: null, maxAttempts: 1 });
+});
+afterAll(async () => {
+  await env.stop();
+});
+
 describe('the sandbox enforces the shipped IAM policies', () => {
-  let env: TestSandbox;
-  beforeAll(async () => {
-    env = await startTestSandbox({ accessLogFile: null, maxAttempts: 1 });
-  });
-  afterAll(async () => {
-    await env.stop();
-  });
 
   test('the bot may read a group but not change it: AccessDenied, logged as denied, nothing changed', async () => {
     expect((await describeGroup(env.bot.autoScaling, GROUP))?.desiredCapacity).toBe(6);
@@ -118,14 +125,18 @@ describe('the sandbox enforces the shipped IAM policies', () => {
 });
 
 describe('the sandbox API server enforces the shipped RBAC', () => {
-  let env: TestSandbox;
-  beforeAll(async () => {
-    env = await startTestSandbox({ accessLogFile: null, maxAttempts: 1 });
-  });
-  afterAll(async () => {
-    await env.stop();
-  });
-
+  /**
+   * The SDK reads endpoints from process.env itself (as `npm run sandbox` sets them), while the product takes
+   * each role's identity from the `env` it is given: point this process at the sandbox, and undo it after.
+   */
+  function sandboxEndpointsInProcessEnv(): () => void {
+    const endpoints = Object.entries(env.env).filter(([key]) => key.startsWith('AWS_ENDPOINT_URL_'));
+    const added = endpoints.filter(([key]) => process.env[key] === undefined).map(([key]) => key);
+    Object.assign(process.env, Object.fromEntries(endpoints));
+    return () => {
+      for (const key of added) delete process.env[key];
+    };
+  }
   async function forbidden(promise: Promise<unknown>): Promise<{ code: number; body: { kind: string; reason: string; message: string; details: { kind: string; name?: string } } }> {
     try {
       await promise;
@@ -173,10 +184,7 @@ describe('the sandbox API server enforces the shipped RBAC', () => {
   });
 
   test("a process running both roles uses each role's identity from the environment", async () => {
-    // The SDK reads endpoints from process.env itself (as `npm run sandbox` sets them); the roles' identities come from `env`.
-    const endpoints = Object.fromEntries(Object.entries(env.env).filter(([k]) => k.startsWith('AWS_ENDPOINT_URL_')));
-    const saved = { ...process.env };
-    Object.assign(process.env, endpoints);
+    const restoreEndpoints = sandboxEndpointsInProcessEnv();
     const bot = clientsForRole('bot', env.env);
     const worker = clientsForRole('worker', env.env);
     try {
@@ -190,7 +198,32 @@ describe('the sandbox API server enforces the shipped RBAC', () => {
     } finally {
       destroyClients(bot);
       destroyClients(worker);
-      for (const key of Object.keys(endpoints)) if (!(key in saved)) delete process.env[key];
+      restoreEndpoints();
+    }
+  });
+
+  test("`deckhand all` observes with the bot's identity: a dry run uses the bot's grants and no other", async () => {
+    const restoreEndpoints = sandboxEndpointsInProcessEnv();
+    const dir = mkdtempSync(join(tmpdir(), 'deckhand-policy-'));
+    writeFileSync(join(dir, 'policy.yaml'), 'commands:\n  rollout: { run: ["*"], approve: ["*"] }\n');
+    const redis = testRedis('all-mode');
+    const deckhand = await startDeckhand('all', {
+      env: { ...env.env, PORT: '0', DECKHAND_REDIS_PREFIX: redis.prefix, DECKHAND_CONFIG: join(dir, 'policy.yaml'), LOG_LEVEL: 'silent' },
+      clock: env.clock,
+    });
+    try {
+      env.access.used.clear();
+      const signingSecret = env.env.SLACK_SIGNING_SECRET!;
+      await slashCommand(`http://127.0.0.1:${deckhand.port}`, signingSecret, { text: 'rollout eks-prod-workers --dry-run', user: 'U0ALICE', channel: 'C0OPS' });
+      await env.slack.waitFor(() => env.slack.messages('C0OPS').find((m) => m.text.startsWith('Dry run: rollout asg/eks-prod-workers')), 20_000, 'the dry-run plan');
+      const used = [...env.access.used];
+      expect(used).toEqual(expect.arrayContaining(['deploy/aws/bot-policy.json ObserveRolloutGroups: autoscaling:DescribeAutoScalingGroups on *', 'ClusterRole/deckhand-bot: list core/nodes']));
+      expect(used.filter((g) => !g.includes('deckhand-bot') && !g.startsWith('deploy/aws/bot-policy.json'))).toEqual([]);
+    } finally {
+      await deckhand.stop();
+      await redis.close();
+      rmSync(dir, { recursive: true, force: true });
+      restoreEndpoints();
     }
   });
 
