@@ -9,5 +9,6 @@ export default {
   testTimeout: 60000,
   // Records what deckhand's identities were granted across the suite; checked last (least privilege both ways).
   globalSetup: '<rootDir>/test/access-log-setup.js',
+  globalTeardown: '<rootDir>/test/access-log-teardown.js',
   testSequencer: '<rootDir>/test/sequencer.js',
 };
