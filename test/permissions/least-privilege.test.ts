@@ -11,18 +11,18 @@ import { grantsOf } from '../../sandbox/src/cloud/iam/policy.js';
 import { Rbac } from '../../sandbox/src/cluster/api/rbac.js';
 import { SHIPPED_RBAC_FILE } from '../../sandbox/src/cluster/index.js';
 
-interface Record {
+interface AccessRecord {
   used: string[];
   denials: Denial[];
 }
 
-function suiteRecords(): Record[] {
+function suiteRecords(): AccessRecord[] {
   const file = process.env.DECKHAND_SANDBOX_ACCESS_LOG;
   if (!file || !existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record);
+    .map((line) => JSON.parse(line) as AccessRecord);
 }
 
 const records = suiteRecords();
@@ -33,7 +33,8 @@ const granted = [...grantsOf(policies.bot), ...grantsOf(policies.worker), ...Rba
 
 describe('least privilege over the whole suite (npm test)', () => {
   test('the suite ran deckhand against the sandbox', () => {
-    expect(records.length).toBeGreaterThan(0);
+    // Run alone (or with a test path that starts no sandbox), there is nothing to check: run `npm test`.
+    expect({ sandboxesRecorded: records.length > 0 }).toEqual({ sandboxesRecorded: true });
   });
 
   test('no request of the bot or the worker was refused', () => {
