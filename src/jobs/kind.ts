@@ -66,6 +66,22 @@ export interface KindContext {
   redisPrefix: string;
 }
 
+/** What a process gives its kinds: the bot and the workers each build one from their own connections. */
+export interface KindContextSource {
+  clients: Clients;
+  clock: Clock;
+  /** For the kinds' own records (see KindContext.redis). */
+  redis: Redis;
+  redisPrefix: string;
+  /** A kind's settings from the policy file (`commands.<kind>.settings`). */
+  settingsFor(kind: string): unknown;
+}
+
+/** The one place a KindContext is built, for observing, running steps and cleaning up alike. */
+export function kindContext(source: KindContextSource, kind: string, log: Logger): KindContext {
+  return { clients: source.clients, clock: source.clock, log, settings: source.settingsFor(kind), redis: source.redis, redisPrefix: source.redisPrefix };
+}
+
 /** Choices offered mid-run (drain timeout, canary continue, node not ready, restart pod...). */
 export interface Question {
   /** Stable id within the run, so a resumed run re-attaches to the same pending question. */

@@ -3,7 +3,7 @@
  * stand-in as Slack, real Redis. No worker runs here, so "nothing runs" means "no job enqueued".
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
-import { APPROVAL_WINDOW_CLOSED } from '../../../src/bot/expiry-sweeper.js';
+import { APPROVAL_WINDOW_CLOSED } from '../../../src/jobs/plans.js';
 import type { JobKind } from '../../../src/jobs/kind.js';
 import { UsageError } from '../../../src/errors.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';

@@ -15,6 +15,7 @@ import type { RunSignals } from '../../../src/integrations/redis/run-signals.js'
 import { createStores } from '../../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
+import { PlanLifecycle } from '../../../src/jobs/plan-lifecycle.js';
 import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
@@ -291,7 +292,7 @@ describe('job runtime', () => {
 
   it('does not run a plan cancelled before its job started', async () => {
     const plan = await approvedPlan('early', { steps: '2' });
-    await plans.transition(plan.id, ['approved'], 'cancelled', { decidedBy: 'UCANCEL' });
+    await new PlanLifecycle(plans, clock).finish(plan.id, 'cancelled', 'Cancelled by <@UCANCEL> before it started.');
     await startWorker();
     await enqueueRun(queue, plan);
 
