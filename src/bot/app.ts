@@ -17,7 +17,7 @@ import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
 import { createTemplates } from '../reports/templates.js';
 import { PlanLifecycle } from '../jobs/plan-lifecycle.js';
-import { PlanService } from '../jobs/plans.js';
+import { PlanService, type PlanServiceDeps } from '../jobs/plans.js';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -79,7 +79,11 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
   return server;
 }
 
-export function createBotApp(base: Omit<BotDeps, 'authorizer' | 'templates' | 'service'> & { expirySweepMs?: number }): BotApp {
+/** What the composition root hands the bot: its own deps, and what the plans service needs besides. */
+export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
+  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
+
+export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};

@@ -4,12 +4,9 @@ import type { Config } from '../config.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
-import type { TargetLocks } from '../integrations/redis/locks.js';
 import type { PlanStore } from '../integrations/redis/plan-store.js';
-import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { JobKind } from '../jobs/kind.js';
 import type { PlanService } from '../jobs/plans.js';
-import type { RunQueue } from '../jobs/queues.js';
 import type { Logger } from '../logger.js';
 import type { ReportKind } from '../reports/kind.js';
 import type { Templates } from '../reports/templates.js';
@@ -22,10 +19,7 @@ export interface BotDeps {
   redis: Redis;
   /** Read by `/deckhand jobs` and `status`; every change to a plan goes through `service`. */
   plans: PlanStore;
-  locks: TargetLocks;
-  signals: RunSignals;
   audit: AuditLog;
-  queue: RunQueue;
   kinds: ReadonlyMap<string, JobKind>;
   /** Read-only reports (postmortem, cost): no plan, no approval. */
   reports: ReadonlyMap<string, ReportKind>;

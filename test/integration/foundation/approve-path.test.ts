@@ -50,10 +50,12 @@ describe('foundation: the approve path', () => {
   });
 
   it('reads the plan once and takes the target lock once from the Approve click to the first step', async () => {
-    let firstStep: Counts | undefined;
     const counts: Counts = { planGets: 0, planDocumentReads: 0, lockTakes: 0, lockConfirms: 0 };
-    // Nothing else touches plans while the click is measured: no expiry sweep, and the worker's start-up sweep is done.
-    h = await startFoundation({ kinds: [pathKind(() => (firstStep ??= { ...counts }))], policyYaml: POLICY, expirySweepMs: HOUR_MS });
+    let reportFirstStep!: (at: Counts) => void;
+    const firstStep = new Promise<Counts>((resolve) => (reportFirstStep = resolve));
+    // Nothing else touches plans while the click is measured: no expiry sweep, the worker's start-up sweep is
+    // done, and the test waits on the first step itself instead of polling the plan.
+    h = await startFoundation({ kinds: [pathKind(() => reportFirstStep({ ...counts }))], policyYaml: POLICY, expirySweepMs: HOUR_MS });
     await h.startWorker({ deadRunSweepMs: HOUR_MS });
     await h.command('path', REQUESTER);
     const plan = await h.waitForPlan();
@@ -75,8 +77,7 @@ describe('foundation: the approve path', () => {
     count(TargetLocks.prototype, 'extend', 'lockConfirms');
 
     await h.click(ActionIds.approve, { planId: plan.id }, APPROVER, plan.messageTs!);
-    await h.waitForStatus(plan.id, ['succeeded']);
-
-    expect(firstStep).toEqual({ planGets: 1, lockTakes: 1, lockConfirms: 1, planDocumentReads: 5 });
+    expect(await firstStep).toEqual({ planGets: 1, lockTakes: 1, lockConfirms: 1, planDocumentReads: 5 });
+    expect((await h.waitForStatus(plan.id, ['succeeded'])).decidedBy).toBe(APPROVER);
   });
 });
