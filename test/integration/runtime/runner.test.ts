@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import type { Clients } from '../../../src/integrations/clients.js';
 import type { AuditLog } from '../../../src/integrations/redis/audit.js';
 import { createRedis } from '../../../src/integrations/redis/connections.js';
-import type { TargetLocks } from '../../../src/integrations/redis/locks.js';
+import { RUN_LOCK_TTL_MS, type TargetLocks } from '../../../src/integrations/redis/locks.js';
 import { newPlanId, type PlanStore, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunSignals } from '../../../src/integrations/redis/run-signals.js';
 import { createStores } from '../../../src/integrations/redis/stores.js';
@@ -290,6 +290,21 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBe('plan p-other by <@UOTHER>');
   });
 
+  it('fails closed when the lock the approval handed over lapsed before the run confirmed it', async () => {
+    const plan = await approvedPlan('lapsed', { steps: '2' });
+    // The lease ran out while the job waited and nobody took the target: nothing vouches for it since approval.
+    await locks.release(plan.target, plan.id);
+    await startWorker();
+    await enqueueRun(queue, plan);
+
+    const done = await finished(plan.id);
+    expect(done.status).toBe('failed');
+    expect(done.outcome).toContain('lapsed before this run confirmed it');
+    expect((await jobState(plan.id, 'failed'))?.attemptsMade).toBe(1);
+    expect(await runs(plan.id)).toEqual([]);
+    expect(await locks.holder(plan.target)).toBeUndefined();
+  });
+
   it('does not run a plan cancelled before its job started', async () => {
     const plan = await approvedPlan('early', { steps: '2' });
     await new PlanLifecycle(plans, clock).finish(plan.id, 'cancelled', 'Cancelled by <@UCANCEL> before it started.');
@@ -352,6 +367,8 @@ describe('job runtime', () => {
     expect(await cleanups('gone')).toEqual(['cleanup after 0 steps']);
     expect((await plans.get(live.id))?.status).toBe('running');
     expect(await cleanups('live')).toEqual([]);
+    // A run waiting in the queue keeps the lock the approval took: the sweep renews its lease (60 s here) to the run's.
+    expect(await redis.pttl(`${prefix}:lock:${live.target}`)).toBeGreaterThan(RUN_LOCK_TTL_MS - 60_000);
     expect(await locks.holder(gone.target)).toBeUndefined();
     expect(await locks.holder(live.target)).toBe(`plan ${live.id}`);
     await outbox.flush();
