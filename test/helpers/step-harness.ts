@@ -43,7 +43,7 @@ export interface RunOptions<Plan, State> {
   crashAfterSteps?: number;
   /** Cancel is requested once this many steps are done (counting resumed ones); the run stops before the next. */
   cancelAfterSteps?: number;
-  /** Called at every interaction of a step with its context; throw SimulatedCrash from it to "kill" the worker there. */
+  /** Called at every interaction of a step with its context and at every checkpoint save (after each step too); throw SimulatedCrash from it to "kill" the worker there. */
   onTick?: (where: string) => void;
   /** Called with every milestone; throwing from it simulates a crash in the middle of a step. */
   onMilestone?: (text: string) => void;
