@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { JobKind } from './jobs/kind.js';
+import { durationSchema, parseDuration } from './time.js';
 
 /** Subcommands the bot answers itself; always read-only. */
 export const BUILTIN_SUBCOMMANDS = ['help', 'jobs', 'status'] as const;
@@ -51,14 +52,7 @@ export class ConfigError extends Error {
   }
 }
 
-const DURATION = /^(?:\d+[smhd])+$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-export function parseDuration(text: string): number {
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g)) total += Number(amount) * UNIT_MS[unit!]!;
-  return total;
-}
+const DEFAULT_PLAN_EXPIRY = '30m';
 
 const principal = z
   .string()
@@ -80,11 +74,7 @@ const commandPolicySchema = z
 const policyFileSchema = z
   .object({
     channels: z.array(channelId).default([]),
-    planExpiry: z
-      .string()
-      .regex(DURATION, 'must be a duration like 30m, 1h or 1h30m')
-      .refine((d) => parseDuration(d) >= 60_000 && parseDuration(d) <= 86_400_000, 'must be between 1m and 24h')
-      .default('30m'),
+    planExpiry: durationSchema({ min: 60_000, max: 86_400_000 }).prefault(DEFAULT_PLAN_EXPIRY),
     commands: z.record(z.string(), commandPolicySchema).default({}),
   })
   .strict();
@@ -159,12 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const policyResult = policyFileSchema.safeParse(rawPolicy);
-  const policy: Policy = { channels: [], planExpiryMs: parseDuration('30m'), commands: {}, fromFile: Boolean(configPath) };
+  const policy: Policy = { channels: [], planExpiryMs: parseDuration(DEFAULT_PLAN_EXPIRY)!, commands: {}, fromFile: Boolean(configPath) };
   if (!policyResult.success) {
     problems.push(...issueLines('policy', policyResult.error));
   } else {
     policy.channels = policyResult.data.channels;
-    policy.planExpiryMs = parseDuration(policyResult.data.planExpiry);
+    policy.planExpiryMs = policyResult.data.planExpiry;
     const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys(), ...(options.reports ?? [])]);
     for (const name of Object.keys(policyResult.data.commands)) {
       if (!known.has(name)) {

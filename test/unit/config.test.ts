@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, loadConfig, parseDuration, redact } from '../../src/config.js';
+import { ConfigError, loadConfig, redact } from '../../src/config.js';
 import type { JobKind } from '../../src/jobs/kind.js';
 
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
@@ -117,11 +117,5 @@ describe('redact', () => {
     const text = JSON.stringify(redact(config));
     for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2']) expect(text).not.toContain(secret);
     expect(text).toContain('redis://user:***@redis:6379');
-  });
-});
-
-describe('parseDuration', () => {
-  it.each([['30m', 1_800_000], ['1h30m', 5_400_000], ['45s', 45_000], ['1d', 86_400_000]])('%s', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
   });
 });

@@ -5,7 +5,7 @@
  * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
  * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
-import { formatDuration } from '../../blocks/format.js';
+import { formatDuration } from '../../time.js';
 import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
 import { backupsOf } from './backups.js';

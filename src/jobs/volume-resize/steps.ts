@@ -5,6 +5,7 @@
  */
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.js';
+import { formatDuration } from '../../time.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
 import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
@@ -180,7 +181,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
     }
     if (ctx.clock.now() >= deadline) {
       throw new UserFacingError(
-        `Stopped watching ${key} after ${Math.round(settings.watchTimeout / 60_000)} min (last phase: ${phaseLabel(last)}). The resize goes on in the cluster: check \`kubectl -n ${volume.namespace} describe pvc ${volume.pvc}\`, or run the same /deckhand resize again to watch it finish.`,
+        `Stopped watching ${key} after ${formatDuration(settings.watchTimeout)} (last phase: ${phaseLabel(last)}). The resize goes on in the cluster: check \`kubectl -n ${volume.namespace} describe pvc ${volume.pvc}\`, or run the same /deckhand resize again to watch it finish.`,
       );
     }
     await ctx.checkpoint();

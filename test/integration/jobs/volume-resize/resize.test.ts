@@ -6,7 +6,7 @@
 import { UserFacingError } from '../../../../src/errors.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
-import { formatTime } from '../../../../src/jobs/volume-resize/plan.js';
+import { formatUtc } from '../../../../src/time.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
 import type { PodObject } from '../../../../sandbox/src/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from '../../../helpers/step-harness.js';
@@ -126,7 +126,7 @@ describe('resize against the sandbox', () => {
   it('"I\'ll restart it myself": nothing is evicted and the watch goes on until the timeout', async () => {
     const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
     const run = await runSteps({ kindContext: env.kindContext({ watchTimeout: '2m' }), kind, plan, answer: () => 'wait' });
-    expect((run.error as Error).message).toMatch(/^Stopped watching data\/pgdata-postgres-0 after 2 min/);
+    expect((run.error as Error).message).toMatch(/^Stopped watching data\/pgdata-postgres-0 after 2m /);
     expect(run.recorder.questions).toHaveLength(1);
     expect(run.recorder.milestones).toContain('Not restarting `postgres-0`: deckhand keeps watching `data/pgdata-postgres-0` until its filesystem grows.');
     expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
@@ -136,7 +136,7 @@ describe('resize against the sandbox', () => {
     const plan = await mustPlan(env, 'default/scratch 8Gi');
     const run = await runSteps({ kindContext: env.kindContext({ watchTimeout: '3m' }), kind, plan });
     expect(run.error).toBeInstanceOf(UserFacingError);
-    expect((run.error as Error).message).toMatch(/^Stopped watching default\/scratch after 3 min \(last phase: FileSystemResizePending\)/);
+    expect((run.error as Error).message).toMatch(/^Stopped watching default\/scratch after 3m \(last phase: FileSystemResizePending\)/);
     expect(run.recorder.questions).toEqual([]);
     expect(run.recorder.milestones).toContainEqual(expect.stringMatching(/waits for pod `scratchpad` to restart, and it has no controller to recreate it/));
     expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
@@ -153,7 +153,7 @@ describe('resize against the sandbox', () => {
     });
 
     it('a modification in progress', async () => {
-      const started = formatTime(modifyOutOfBand(env, 'vol-0000000000000a001', 12));
+      const started = formatUtc(modifyOutOfBand(env, 'vol-0000000000000a001', 12));
       // Modifying lasts 5 virtual seconds, then optimizing: either state blocks the next one.
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(
         new RegExp(`EBS volume vol-0000000000000a001 has a modification in progress \\((modifying|optimizing), 10 → 12 GiB, started ${started}\\); the next one is possible once it completes`),
@@ -164,7 +164,7 @@ describe('resize against the sandbox', () => {
       const started = modifyOutOfBand(env, 'vol-0000000000000a001', 12);
       await env.clock.advance(6 * MINUTE);
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toContain(
-        `modified 1 time in the last 6 h (limit 1); the next modification is possible at ${formatTime(started + 6 * HOUR)}`,
+        `modified 1 time in the last 6h (limit 1); the next modification is possible at ${formatUtc(started + 6 * HOUR)}`,
       );
     });
   });

@@ -144,7 +144,7 @@ describe('planResize: refusals', () => {
       observed([claim({ modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR, endTime: NOW - HOUR }] })]),
       'data/redis-data-redis-ha-0',
       '20Gi',
-      /modified 1 time in the last 6 h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
+      /modified 1 time in the last 6h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
     ],
     [
       'a StatefulSet with one blocked claim',
@@ -178,7 +178,7 @@ describe('planResize: refusals', () => {
   it('follows a configured budget of 4 per 24 h', () => {
     const obs = observed([claim({ modifications: [20, 12, 6, 2].map((h) => ({ state: 'completed' as const, startTime: NOW - h * HOUR })) })]);
     const outcome = planResize(obs, args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 4, modificationWindow: '24h' });
-    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/modified 4 times in the last 24 h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/);
+    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/modified 4 times in the last 24h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/);
   });
 
   it('does not count failed modifications', () => {

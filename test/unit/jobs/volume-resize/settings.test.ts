@@ -28,9 +28,9 @@ describe('resizeSettings', () => {
     const issues = result.error!.issues.map((issue) => [issue.path.join('.'), issue.message]);
     expect(issues).toEqual(
       expect.arrayContaining([
-        ['watchTimeout', expect.stringContaining('not a duration: "10 minutes"')],
-        ['pollInterval', expect.stringContaining('not a duration: "soon"')],
-        ['errorGrace', expect.any(String)],
+        ['watchTimeout', 'must be a duration like 90s, 15m or 1h30m; got "10 minutes"'],
+        ['pollInterval', 'must be a duration like 90s, 15m or 1h30m; got "soon"'],
+        ['errorGrace', 'must be a duration like 90s, 15m or 1h30m; got -5'],
       ]),
     );
   });
