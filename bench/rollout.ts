@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { StepContext } from '../src/jobs/kind.js';
 import { rolloutKind } from '../src/jobs/rollout/index.js';
+import type { RolloutSettings } from '../src/jobs/rollout/settings.js';
 import { observeRollout } from '../src/jobs/rollout/observe.js';
 import { planRollout } from '../src/jobs/rollout/plan.js';
 import { formatDuration } from '../src/time.js';
@@ -39,17 +40,17 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
   const clients = sandbox.clients({ maxAttempts: 5 });
   // The rollout keeps no records of its own: the context's connection is never opened.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-  const base = { clients, clock, log: pino({ level: 'silent' }), settings: {}, redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
+  const base = { clients, clock, log: pino({ level: 'silent' }), settings: rolloutKind.settingsSchema.parse({}), redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
   try {
     const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
-    const outcome = planRollout(await observeRollout(clients, args), args, clock.now(), {});
+    const outcome = planRollout(await observeRollout(clients, args), args, clock.now(), base.settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
     clock.setSpeed(speed);
     const realStart = Date.now();
     const start = clock.now();
     const state = rolloutKind.initialState(plan);
-    const ctx: StepContext<RolloutPlan, RolloutState> = {
+    const ctx: StepContext<RolloutPlan, RolloutState, RolloutSettings> = {
       ...base,
       planId: 'bench',
       jobId: 'bench',

@@ -21,6 +21,10 @@ export interface CommandPolicy {
   approvals: number;
   /** Channels this subcommand may be used in; empty = wherever the global list allows. */
   channels: string[];
+  /**
+   * A job kind's settings as its `settingsSchema` parsed them (defaults applied); the kind receives them typed
+   * through `KindContext.settings`. Undefined for built-ins and reports, which take none.
+   */
   settings: unknown;
 }
 
@@ -101,7 +105,7 @@ const envSchema = z.object({
 });
 
 export interface LoadConfigOptions {
-  /** Registered job kinds: their subcommands are valid policy keys and their settings are validated. */
+  /** Registered job kinds: their subcommands are valid policy keys and their settings are parsed here, once. */
   kinds?: ReadonlyMap<string, JobKind>;
   /** Subcommands of the registered read-only reports: valid policy keys (who may run them). */
   reports?: Iterable<string>;
@@ -170,13 +174,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         selfApprove: raw.selfApprove ?? base.selfApprove,
         approvals: raw.approvals ?? base.approvals,
         channels: raw.channels ?? base.channels,
-        settings: raw.settings,
+        settings: undefined,
       };
       const schema = kinds.get(name)?.settingsSchema;
       if (schema) {
         const settings = schema.safeParse(raw.settings ?? {});
         if (settings.success) command.settings = settings.data;
         else problems.push(...issueLines(`policy.commands.${name}.settings`, settings.error));
+      } else if (raw.settings !== undefined) {
+        problems.push(`policy.commands.${name}.settings: ${name} takes no settings`);
       }
       policy.commands[name] = command;
     }

@@ -4,7 +4,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Clients } from '../../src/integrations/clients.js';
-import type { KindContext } from '../../src/jobs/kind.js';
+import type { JobKind, KindContext } from '../../src/jobs/kind.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/src/index.js';
 import { testRedis } from './redis-prefix.js';
@@ -16,7 +16,8 @@ export interface TestSandbox extends Omit<Sandbox, 'clients'> {
   newClients: Sandbox['clients'];
   redis: Redis;
   redisPrefix: string;
-  kindContext(settings?: unknown): KindContext;
+  /** A context for `kind`, its settings parsed from `settings` (the policy file's block) as the config does. */
+  kindContext<Settings>(kind: Pick<JobKind<unknown, unknown, unknown, unknown, Settings>, 'settingsSchema'>, settings?: object): KindContext<Settings>;
 }
 
 /** `maxAttempts`: SDK attempts per call (fault tests keep it low so an injected error surfaces). */
@@ -31,7 +32,7 @@ export async function startTestSandbox(options: SandboxOptions & { maxAttempts?:
     newClients: sandbox.clients,
     redis: kindRedis.redis,
     redisPrefix: kindRedis.prefix,
-    kindContext: (settings) => ({ clients, clock: sandbox.clock, log, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
+    kindContext: (kind, settings = {}) => ({ clients, clock: sandbox.clock, log, settings: kind.settingsSchema.parse(settings), redis: kindRedis.redis, redisPrefix: kindRedis.prefix }),
     async stop() {
       for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
       await kindRedis.close();

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, loadConfig, redact } from '../../src/config.js';
 import type { JobKind } from '../../src/jobs/kind.js';
+import { createRegistry } from '../../src/jobs/registry.js';
 
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
 
@@ -92,6 +95,35 @@ commands:
       expect.stringMatching(/^policy\.commands\.deploy: unknown subcommand \(known: help, jobs, status, resize\)/),
       expect.stringMatching(/^policy\.commands\.resize\.settings\.maxGiB: /),
     ]);
+  });
+
+  it('parses each product kind\'s settings once, into the values the kind receives', () => {
+    const yaml = 'commands:\n  rollout:\n    settings: { drainTimeout: 5m }\n  resize:\n    settings: { pollInterval: 2s }\n';
+    const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml });
+    expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 300_000, nodeReadyTimeoutMs: 600_000 });
+    expect(config.policy.commands.resize?.settings).toMatchObject({ pollInterval: 2_000, watchTimeout: 1_800_000 });
+    expect(config.policy.commands['ptr-cleanup']?.settings).toMatchObject({ protectedCidrs: [], requestsPerSecond: 5 });
+  });
+
+  it('refuses settings a command does not take: a misspelt key, or any block for a built-in', () => {
+    const yaml = 'commands:\n  ptr-cleanup:\n    settings: { protectedCIDRs: [10.0.0.0/8] }\n  help:\n    settings: { verbose: true }\n';
+    const problems = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^policy\.commands\.help\.settings: help takes no settings$/),
+      expect.stringMatching(/^policy\.commands\.ptr-cleanup\.settings: .*protectedCIDRs/),
+    ]);
+  });
+
+  it('loads the policy files the README and the Kubernetes manifest show', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = /The policy file \(`DECKHAND_CONFIG`\):\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    const manifest = parseAllDocuments(readFileSync('deploy/kubernetes/deckhand.yaml', 'utf8')).map((d) => d.toJS() as { kind?: string; data?: Record<string, string> });
+    const configMap = manifest.find((d) => d.kind === 'ConfigMap')?.data?.['policy.yaml'];
+    for (const yaml of [example, configMap]) {
+      expect(yaml).toBeDefined();
+      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), reports: ['postmortem', 'cost'], readFile: () => yaml! });
+      expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 900_000 });
+    }
   });
 
   it('reports an unreadable or malformed policy file in one line', () => {

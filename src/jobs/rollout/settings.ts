@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../../time.js';
-import type { RolloutSettingsValue } from './types.js';
 
 export const rolloutSettingsSchema = z
   .object({
@@ -28,10 +27,10 @@ export const rolloutSettingsSchema = z
         podStartSeconds: z.number().positive().default(10),
         apiSeconds: z.number().min(0).default(5),
       })
+      .strict()
       .prefault({}),
   })
+  .strict()
   .transform(({ drainTimeout, nodeReadyTimeout, ...rest }) => ({ ...rest, drainTimeoutMs: drainTimeout, nodeReadyTimeoutMs: nodeReadyTimeout }));
 
-export function resolveSettings(raw: unknown): RolloutSettingsValue {
-  return rolloutSettingsSchema.parse(raw ?? {});
-}
+export type RolloutSettings = z.output<typeof rolloutSettingsSchema>;

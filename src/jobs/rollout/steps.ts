@@ -18,13 +18,14 @@ import { redisSettled } from './redis.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
+import type { RolloutSettings } from './settings.js';
 import type { RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
 export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;
 const SETTLE_TIMEOUT_MS = 15 * 60_000;
 
-type RolloutStep = Step<RolloutPlan, RolloutState>;
+export type RolloutStep = Step<RolloutPlan, RolloutState, RolloutSettings>;
 
 const r = <T>(ctx: RolloutContext, call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
 

@@ -5,7 +5,7 @@
 import { formatDuration, formatUtc } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
-import { resizeSettings, type ResizeSettings } from './settings.js';
+import type { ResizeSettings } from './settings.js';
 import { formatSize, GiB, parseQuantity, resolveTargetBytes, toGiBCeil, toQuantity } from './sizes.js';
 import type { Expansion, ObservedClaim, PlannedPod, ResizeArgs, ResizeObserved, ResizePlan, VolumePlan } from './types.js';
 
@@ -184,8 +184,7 @@ function targetRefusal(observed: ResizeObserved, args: ResizeArgs): string | und
   if (observed.claims.length === 0) return `StatefulSet ${where} has no claims yet (none named ${sts.templates[0]!.name}-${sts.name}-<ordinal>).`;
 }
 
-export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, rawSettings: unknown): PlanOutcome<ResizePlan> {
-  const settings = resizeSettings(rawSettings);
+export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, settings: ResizeSettings): PlanOutcome<ResizePlan> {
   const refusal = targetRefusal(observed, args);
   if (refusal) return { kind: 'refusal', reason: refusal };
 

@@ -4,6 +4,7 @@
  * (extends) the lock the approval handed over instead of taking it again.
  */
 import { jest } from '@jest/globals';
+import { z } from 'zod';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { TargetLocks } from '../../../src/integrations/redis/locks.js';
 import { PlanStore } from '../../../src/integrations/redis/plan-store.js';
@@ -27,6 +28,7 @@ function pathKind(atFirstStep: () => void): JobKind {
   return {
     command: { subcommand: 'path', summary: 'Measure the approve path', usage: '/deckhand path', example: '/deckhand path', flags: [] },
     mutating: true,
+    settingsSchema: z.object({}).strict(),
     parseArgs: () => ({}),
     isDryRun: () => false,
     target: () => 'path/one',

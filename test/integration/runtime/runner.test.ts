@@ -97,7 +97,7 @@ describe('job runtime', () => {
       locks,
       signals,
       audit,
-      settingsFor: () => undefined,
+      settingsFor: () => kind.settingsSchema.parse({}),
       signalPollMs: 20,
       waitPollMs: 1000,
     });
@@ -108,8 +108,9 @@ describe('job runtime', () => {
   /** A plan as the bot leaves it after an approval: stored, message posted, lock taken. */
   async function approvedPlan(name: string, flags: Record<string, string> = {}, status: StoredPlan['status'] = 'approved'): Promise<StoredPlan> {
     const args = kind.parseArgs({ subcommand: 'fixture', positionals: [name], flags });
-    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings: undefined, redis, redisPrefix: prefix }, args);
-    const outcome = kind.plan(observed, args, clock.now(), undefined);
+    const settings = kind.settingsSchema.parse({});
+    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings, redis, redisPrefix: prefix }, args);
+    const outcome = kind.plan(observed, args, clock.now(), settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();
     const messageTs = await outbox.post(CHANNEL, { text: `plan ${id}` });

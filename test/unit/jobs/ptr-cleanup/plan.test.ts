@@ -2,7 +2,7 @@ import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
 import type { CleanupObserved, CleanupPlan, ObservedZone, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { fingerprintLines, planCleanup, planPtr, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
-import { parseSettings, settingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
 const V6_ZONE = '6.5.4.3.2.1.8.1.f.1.0.0.6.2.ip6.arpa.';
 
@@ -27,7 +27,7 @@ function observed(zones: ObservedZone[], ownership: { addresses?: string[]; pref
 }
 
 function planOf(obs: CleanupObserved, settings: unknown = {}): CleanupPlan {
-  const outcome = planCleanup(obs, parseSettings(settings));
+  const outcome = planCleanup(obs, ptrCleanupSettingsSchema.parse(settings));
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome.plan;
 }
@@ -108,19 +108,19 @@ describe('planCleanup: exact records, limits and refusals', () => {
 
   it('offers a plan above maxDeletesPerRun, with a second approver', () => {
     const records = Array.from({ length: 4 }, (_, i) => ptr(`10.0.4.${i}`));
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.5.1', '10.0.5.2', '10.0.5.3', '10.0.5.4'] }), parseSettings({ maxDeletesPerRun: 3, maxZoneShare: 1 }));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.5.1', '10.0.5.2', '10.0.5.3', '10.0.5.4'] }), ptrCleanupSettingsSchema.parse({ maxDeletesPerRun: 3, maxZoneShare: 1 }));
     expect(outcome).toMatchObject({ kind: 'plan', empty: false, extraApprovals: 1 });
     expect(outcome.kind === 'plan' && outcome.notes).toEqual(['4 deletes exceed maxDeletesPerRun (3): a second approver is needed.']);
   });
 
   it('asks a second approver when a zone would lose more than maxZoneShare', () => {
     const records = [ptr('10.0.4.1'), ptr('10.0.4.2'), ptr('10.0.4.3')];
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.4.3'] }), parseSettings({ maxZoneShare: 0.5 }));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.4.3'] }), ptrCleanupSettingsSchema.parse({ maxZoneShare: 0.5 }));
     expect(outcome).toMatchObject({ kind: 'plan', extraApprovals: 1, notes: ['10.in-addr.arpa.: 67% of its PTR records would go, above maxZoneShare (50%): a second approver is needed.'] });
   });
 
   it('needs no second approver within both limits', () => {
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', [ptr('10.0.4.1'), ptr('10.0.4.2')])], { addresses: ['10.0.4.2'] }), parseSettings({}));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', [ptr('10.0.4.1'), ptr('10.0.4.2')])], { addresses: ['10.0.4.2'] }), ptrCleanupSettingsSchema.parse({}));
     expect(outcome).toMatchObject({ kind: 'plan', empty: false });
     expect(outcome.kind === 'plan' && outcome.extraApprovals).toBeUndefined();
   });
@@ -129,13 +129,13 @@ describe('planCleanup: exact records, limits and refusals', () => {
     ['a --zone that matches nothing', { unmatchedZones: ['11.in-addr.arpa'] }, 'No hosted zone matches `11.in-addr.arpa`'],
     ['a --zone that is a forward zone', { forwardZones: ['example.com'] }, '`example.com` is not a reverse zone'],
   ])('refuses %s', (_what, extra, reason) => {
-    const outcome = planCleanup(observed([], {}, extra), parseSettings({}));
+    const outcome = planCleanup(observed([], {}, extra), ptrCleanupSettingsSchema.parse({}));
     expect(outcome.kind).toBe('refusal');
     expect(outcome.kind === 'refusal' && outcome.reason).toContain(reason);
   });
 
   it('says so when the account has no reverse zone', () => {
-    expect(planCleanup(observed([]), parseSettings({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: 'no reverse zones to scan' });
+    expect(planCleanup(observed([]), ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: 'no reverse zones to scan' });
   });
 
   it('a second run plans nothing', () => {
@@ -148,7 +148,7 @@ describe('planCleanup: exact records, limits and refusals', () => {
       before.zones.map((z) => ({ ...z, ptr: z.ptr.filter((r) => !deleted.has(r.name)) })),
       { addresses: ['10.0.6.3'] },
     );
-    expect(planCleanup(after, parseSettings({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
+    expect(planCleanup(after, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
   });
 
   it('fingerprint lines ignore new live records but see a stale record change', () => {
@@ -182,14 +182,14 @@ describe('planRestore', () => {
   });
 
   it('planPtr dispatches on the command', () => {
-    expect(planPtr(restoreObserved([saved([a])]), { mode: 'restore', jobId: 'p-1', dryRun: false }, 0, undefined)).toMatchObject({ kind: 'plan', plan: { mode: 'restore' } });
-    expect(() => planPtr(restoreObserved([]), { mode: 'cleanup', zones: [], dryRun: false }, 0, undefined)).toThrow('does not match');
+    expect(planPtr(restoreObserved([saved([a])]), { mode: 'restore', jobId: 'p-1', dryRun: false }, 0, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', plan: { mode: 'restore' } });
+    expect(() => planPtr(restoreObserved([]), { mode: 'cleanup', zones: [], dryRun: false }, 0, ptrCleanupSettingsSchema.parse({}))).toThrow('does not match');
   });
 });
 
 describe('settings', () => {
   it('defaults', () => {
-    expect(parseSettings(undefined)).toEqual({
+    expect(ptrCleanupSettingsSchema.parse({})).toEqual({
       protectedCidrs: [],
       protectedPatterns: [],
       protectedZones: [],
@@ -200,8 +200,14 @@ describe('settings', () => {
     });
   });
 
+  it('refuses a key it does not know: a misspelt protection must not be dropped silently', () => {
+    const result = ptrCleanupSettingsSchema.safeParse({ protectedCIDRs: ['10.0.0.0/8'] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['protectedCIDRs'] })]);
+  });
+
   it('rejects a bad CIDR and a bad regex', () => {
-    const result = settingsSchema.safeParse({ protectedCidrs: ['10.0.0.0/40'], protectedPatterns: ['(unclosed'] });
+    const result = ptrCleanupSettingsSchema.safeParse({ protectedCidrs: ['10.0.0.0/40'], protectedPatterns: ['(unclosed'] });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.message)).toEqual(['must be a CIDR like 10.0.0.0/16', 'must be a valid regular expression']);
   });

@@ -3,7 +3,7 @@ import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cle
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { backupCsv, foldLines, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
-import { parseSettings } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
 function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZone> = {}): ObservedZone {
   return {
@@ -29,7 +29,7 @@ describe('renderPtrPlan', () => {
   it('cleanup: counts, skipped by reason, a sample and the full CSV', () => {
     const z = zone('Z10', '10.in-addr.arpa.', ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5']);
     z.ptr.push({ name: '0\\05726.1.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['classless.'] });
-    const outcome = planCleanup(observed([z], ['10.0.1.4']), parseSettings({ protectedCidrs: ['10.0.1.5/32'], maxZoneShare: 0.5 }));
+    const outcome = planCleanup(observed([z], ['10.0.1.4']), ptrCleanupSettingsSchema.parse({ protectedCidrs: ['10.0.1.5/32'], maxZoneShare: 0.5 }));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.summary).toBe('PTR cleanup: delete 3 stale PTR records in 1 zone');
@@ -59,7 +59,7 @@ describe('renderPtrPlan', () => {
       zone(`Z${z}`, `${z}.100.in-addr.arpa.`, Array.from({ length: 850 }, (_, i) => `100.${z}.${Math.floor(i / 250)}.${i % 250}`)),
     );
     for (const z of zones) for (const r of z.ptr) r.values = [`${'very-long-host-name-'.repeat(10)}.example.internal.`];
-    const outcome = planCleanup(observed(zones, []), parseSettings({}));
+    const outcome = planCleanup(observed(zones, []), ptrCleanupSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.blocks.length).toBeLessThanOrEqual(50);
@@ -71,7 +71,7 @@ describe('renderPtrPlan', () => {
   });
 
   it('an empty plan says nothing will be deleted and attaches nothing', () => {
-    const outcome = planCleanup(observed([zone('Z10', '10.in-addr.arpa.', ['10.0.1.1'])], ['10.0.1.1']), parseSettings({}));
+    const outcome = planCleanup(observed([zone('Z10', '10.in-addr.arpa.', ['10.0.1.1'])], ['10.0.1.1']), ptrCleanupSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.summary).toBe('PTR cleanup: nothing to delete (1 PTR record in 1 zone scanned)');

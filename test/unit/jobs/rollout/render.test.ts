@@ -1,10 +1,11 @@
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { renderRolloutPlan } from '../../../../src/jobs/rollout/render.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import type { RolloutObserved, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { args, AZS, defaultObserved, deployment, instance, nodeFor, pdb, pod, workload } from './fixtures.js';
 
 function planOf(observed: RolloutObserved, extra = {}): RolloutPlan {
-  const outcome = planRollout(observed, args(extra), 0, {});
+  const outcome = planRollout(observed, args(extra), 0, rolloutSettingsSchema.parse({}));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
