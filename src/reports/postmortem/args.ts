@@ -1,8 +1,8 @@
 /** `/deckhand postmortem [#channel|channel-id] [--since <ISO time|6h>] [--title "..."]`: typed, validated arguments. */
+import { echo } from '../../blocks/format.js';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec, RawCommand } from '../../jobs/kind.js';
 import { parseDuration } from '../../time.js';
-import { echo } from '../text.js';
 
 export type ChannelRef = { id: string } | { name: string };
 

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
-import { backupCsv, foldLines, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
+import { backupCsv, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
@@ -79,15 +79,7 @@ describe('renderPtrPlan', () => {
   });
 });
 
-describe('foldLines and backupCsv', () => {
-  it('announces what does not fit', () => {
-    const lines = Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`);
-    const text = foldLines(lines, (n) => `… and ${n} more`, 0, 300);
-    expect(text.length).toBeLessThanOrEqual(300);
-    expect(text).toMatch(/… and 96 more$/);
-    expect(foldLines(['a', 'b'], (n) => `+${n}`, 7)).toBe('a\nb\n+7');
-  });
-
+describe('backupCsv', () => {
   it('quotes CSV cells that need it', () => {
     expect(backupCsv([{ id: 'Z1', name: 'z.', records: [['1.0.0.10.in-addr.arpa.', 60, ['a,"b".']]] }])).toBe(
       'action,zone_id,zone,name,ip,ttl,values,set_identifier,reason\ndeleted,Z1,z.,1.0.0.10.in-addr.arpa.,10.0.0.1,60,"a,""b"".",,\n',
