@@ -47,6 +47,15 @@ describe('planCleanup: ownership', () => {
     ['unowned IPv4', '10.0.1.12', false],
     ['just past the IPv4 prefix', '10.0.2.32', false],
     ['unowned IPv6', '2600:1f18:1234:5600::b', false],
+    // EKS prefix delegation: a /28 per IPv4 prefix, a /80 per IPv6 prefix; both ends belong, neighbours do not.
+    ['first address of the IPv4 /28', '10.0.2.16', true],
+    ['last address of the IPv4 /28', '10.0.2.31', true],
+    ['just before the IPv4 /28', '10.0.2.15', false],
+    ['first address of the IPv6 /80', '2600:1f18:1234:5601::', true],
+    ['last address of the IPv6 /80', '2600:1f18:1234:5601:0:ffff:ffff:ffff', true],
+    ['just past the IPv6 /80', '2600:1f18:1234:5601:1::', false],
+    ['just before the IPv6 /80', '2600:1f18:1234:5600:ffff:ffff:ffff:ffff', false],
+    ['IPv4-mapped IPv6 of an owned IPv4: another family, another name', '::ffff:10.0.1.10', false],
   ])('%s (%s) is live: %s', (_what, ip, live) => {
     const zoneName = ip.includes(':') ? V6_ZONE : '10.in-addr.arpa.';
     const plan = planOf(observed([zone(zoneName, [ptr(ip)])], owners));
@@ -69,6 +78,11 @@ describe('planCleanup: policies keep stale records', () => {
     ['name that is no IP', { name: '0\\05726.9.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['x.'] }, {}, 'not-an-ip'],
     ['pattern that does not match', stale, { protectedPatterns: ['^web-'] }, undefined],
     ['CIDR that does not contain it', stale, { protectedCidrs: ['10.0.8.0/24'] }, undefined],
+    ['protected /32 of exactly this address', stale, { protectedCidrs: ['10.0.9.9/32'] }, 'protected-cidr'],
+    ['protected CIDR ending just before it', stale, { protectedCidrs: ['10.0.9.0/29'] }, undefined],
+    ['protected CIDR written with host bits', stale, { protectedCidrs: ['10.0.9.200/24'] }, 'protected-cidr'],
+    ['protected /0 of its family', stale, { protectedCidrs: ['0.0.0.0/0'] }, 'protected-cidr'],
+    ['protected IPv6 /0 never covers IPv4', stale, { protectedCidrs: ['::/0'] }, undefined],
   ];
   it.each(table)('%s', (_what, record, settings, reason) => {
     const plan = planOf(observed([zone('10.in-addr.arpa.', [record])]), settings);
@@ -81,6 +95,17 @@ describe('planCleanup: policies keep stale records', () => {
       expect(plan.totals).toMatchObject({ stale: 1, skipped: 0 });
       expect(plan.zones[0]!.records).toEqual([[record.name, record.ttl, record.values, ...(record.routing ? [record.routing] : [])]]);
     }
+  });
+
+  it.each([
+    ['inside the protected IPv6 /56', '2600:1f18:1234:56ff::1', 'protected-cidr'],
+    ['just past the protected IPv6 /56', '2600:1f18:1234:5700::', undefined],
+    ['inside a protected IPv6 /128 in another spelling', '2600:1f18:1234:5600:0:0:0:b', 'protected-cidr'],
+  ])('IPv6 %s (%s)', (_what, ip, reason) => {
+    const settings = { protectedCidrs: ['2600:1f18:1234:5600::/56', '2600:1F18:1234:5600::B/128'] };
+    const plan = planOf(observed([zone(V6_ZONE, [ptr(ip)])]), settings);
+    expect(plan.skippedByReason).toEqual(reason ? { [reason]: 1 } : {});
+    expect(plan.totals.stale).toBe(reason ? 0 : 1);
   });
 
   it('keeps a live record even when a policy would also apply (counted live, not skipped)', () => {
