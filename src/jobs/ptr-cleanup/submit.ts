@@ -67,7 +67,9 @@ export async function submitBatch(io: SubmitIo, action: ChangeAction, records: C
         return await io.send(batch);
       } catch (error) {
         if (!isThrottling(error)) throw error;
-        if (attempt >= MAX_THROTTLED_ATTEMPTS) throw new TransientError(`Route 53 kept throttling after ${attempt} attempts: ${(error as Error).message}`);
+        if (attempt >= MAX_THROTTLED_ATTEMPTS) {
+          throw new TransientError(`Route 53 kept throttling after ${attempt} attempts: ${(error as Error).message}`, { code: 'route53-throttled', cause: error });
+        }
         await io.backOff(attempt);
       }
     }
