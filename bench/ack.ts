@@ -8,6 +8,7 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { createBotApp } from '../src/bot/app.js';
 import { loadConfig } from '../src/config.js';
 import type { Clients } from '../src/integrations/clients.js';
@@ -30,6 +31,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const slowKind: JobKind = {
   command: { subcommand: 'probe', summary: 'bench probe', usage: '/deckhand probe <name>', example: '/deckhand probe a', flags: [] },
   mutating: true,
+  settingsSchema: z.object({}).strict(),
   parseArgs: (raw) => ({ name: raw.positionals[0] ?? 'a' }),
   isDryRun: () => false,
   target: (args: { name: string }) => `probe/${args.name}`,

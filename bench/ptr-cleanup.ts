@@ -29,6 +29,7 @@ import { systemClock } from '../src/integrations/clock.js';
 import type { KindContext, StepContext } from '../src/jobs/kind.js';
 import { MAX_VALUE_CHARS_PER_CHANGE, MAX_VALUES_PER_CHANGE } from '../src/jobs/ptr-cleanup/batches.js';
 import { ptrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
+import type { PtrCleanupSettings } from '../src/jobs/ptr-cleanup/settings.js';
 import type { CleanupPlan, PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../src/logger.js';
 import { IDENTITIES, type SandboxIdentity } from '../sandbox/src/access.js';
@@ -182,10 +183,10 @@ class MemoryPeak {
 }
 
 /** Every step in order, checkpoints serialized as the runner would: what the worker does, minus Slack. */
-async function applyPlan(kind: typeof ptrCleanupKind, plan: PtrPlan, base: KindContext, jobId: string): Promise<{ state: PtrState; stepMs: Record<string, number> }> {
+async function applyPlan(kind: typeof ptrCleanupKind, plan: PtrPlan, base: KindContext<PtrCleanupSettings>, jobId: string): Promise<{ state: PtrState; stepMs: Record<string, number> }> {
   const state = kind.initialState(plan);
   const stepMs: Record<string, number> = {};
-  const ctx: StepContext<PtrPlan, PtrState> = {
+  const ctx: StepContext<PtrPlan, PtrState, PtrCleanupSettings> = {
     ...base,
     planId: jobId,
     jobId,
@@ -223,8 +224,8 @@ async function workerMain(): Promise<void> {
     };
   };
   const kind = ptrCleanupKind;
-  const settings = { requestsPerSecond: RATE, maxDeletesPerRun: RECORDS };
-  const base: KindContext = { clients: clientsOf(IDENTITIES.bot), clock: systemClock, log: createLogger('silent'), settings, redis, redisPrefix: prefix };
+  const settings = kind.settingsSchema.parse({ requestsPerSecond: RATE, maxDeletesPerRun: RECORDS });
+  const base: KindContext<PtrCleanupSettings> = { clients: clientsOf(IDENTITIES.bot), clock: systemClock, log: createLogger('silent'), settings, redis, redisPrefix: prefix };
   const args: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
 
   const memory = new MemoryPeak();

@@ -15,9 +15,10 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { StepContext } from '../src/jobs/kind.js';
 import { rolloutKind } from '../src/jobs/rollout/index.js';
+import type { RolloutSettings } from '../src/jobs/rollout/settings.js';
 import { observeRollout } from '../src/jobs/rollout/observe.js';
 import { planRollout } from '../src/jobs/rollout/plan.js';
-import { formatDuration } from '../src/jobs/rollout/render.js';
+import { formatDuration } from '../src/time.js';
 import type { RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
 import { startSandbox } from '../sandbox/src/index.js';
 import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../sandbox/src/scenarios/bench-50/scenario.js';
@@ -41,17 +42,17 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
   const clients = sandbox.clients('worker', { maxAttempts: 5 });
   // The rollout keeps no records of its own: the context's connection is never opened.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
-  const base = { clients, clock, log: pino({ level: 'silent' }), settings: {}, redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
+  const base = { clients, clock, log: pino({ level: 'silent' }), settings: rolloutKind.settingsSchema.parse({}), redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
   try {
     const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
-    const outcome = planRollout(await observeRollout(bot, args), args, clock.now(), {});
+    const outcome = planRollout(await observeRollout(bot, args), args, clock.now(), base.settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
     clock.setSpeed(speed);
     const realStart = Date.now();
     const start = clock.now();
     const state = rolloutKind.initialState(plan);
-    const ctx: StepContext<RolloutPlan, RolloutState> = {
+    const ctx: StepContext<RolloutPlan, RolloutState, RolloutSettings> = {
       ...base,
       planId: 'bench',
       jobId: 'bench',
@@ -89,13 +90,13 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
 }
 
 function line(label: string, r: Result, bound: number): string {
-  return `${label.padEnd(26)} surge ${String(r.surge).padStart(2)}, ${String(r.waves).padStart(2)} wave(s): ${formatDuration(r.seconds).padStart(8)} virtual (${r.seconds.toFixed(0)} s; planner predicted ${r.predicted} s), ratio to lower bound ${(r.seconds / bound).toFixed(2)}; ${r.terminations} terminations, ${r.evictions} evictions, ${(r.realMs / 1000).toFixed(1)} s real`;
+  return `${label.padEnd(26)} surge ${String(r.surge).padStart(2)}, ${String(r.waves).padStart(2)} wave(s): ${formatDuration(r.seconds * 1000).padStart(8)} virtual (${r.seconds.toFixed(0)} s; planner predicted ${r.predicted} s), ratio to lower bound ${(r.seconds / bound).toFixed(2)}; ${r.terminations} terminations, ${r.evictions} evictions, ${(r.realMs / 1000).toFixed(1)} s real`;
 }
 
 export async function run(): Promise<void> {
   const bound = lowerBoundSeconds(BENCH_50);
   console.log(`50 nodes in 3 AZs, boot 40 s + kubelet 15 s, grace 30 s, ${BENCH_50.workloads} Deployments x ${BENCH_50.replicas} replicas, PDB maxUnavailable 1 each`);
-  console.log(`lower bound: ${bound} s (${formatDuration(bound)}) = 55 s node Ready + 24 x 11 s PDB-paced pod moves + 30 s grace + 10 s terminate`);
+  console.log(`lower bound: ${bound} s (${formatDuration(bound * 1000)}) = 55 s node Ready + 24 x 11 s PDB-paced pod moves + 30 s grace + 10 s terminate`);
   const fast = await rolloutOnce(undefined, Number(process.env.BENCH_SPEED ?? 10));
   console.log(line('default surge', fast, bound));
   console.log(`target ratio <= 1.10: ${fast.seconds / bound <= 1.1 ? 'met' : 'NOT met'}`);

@@ -6,6 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { JobKind } from './jobs/kind.js';
+import { durationSchema, parseDuration } from './time.js';
 
 /** Subcommands the bot answers itself; always read-only. */
 export const BUILTIN_SUBCOMMANDS = ['help', 'jobs', 'status'] as const;
@@ -20,6 +21,10 @@ export interface CommandPolicy {
   approvals: number;
   /** Channels this subcommand may be used in; empty = wherever the global list allows. */
   channels: string[];
+  /**
+   * A job kind's settings as its `settingsSchema` parsed them (defaults applied); the kind receives them typed
+   * through `KindContext.settings`. Undefined for built-ins and reports, which take none.
+   */
   settings: unknown;
 }
 
@@ -51,14 +56,7 @@ export class ConfigError extends Error {
   }
 }
 
-const DURATION = /^(?:\d+[smhd])+$/;
-const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-export function parseDuration(text: string): number {
-  let total = 0;
-  for (const [, amount, unit] of text.matchAll(/(\d+)([smhd])/g)) total += Number(amount) * UNIT_MS[unit!]!;
-  return total;
-}
+const DEFAULT_PLAN_EXPIRY = '30m';
 
 const principal = z
   .string()
@@ -80,11 +78,7 @@ const commandPolicySchema = z
 const policyFileSchema = z
   .object({
     channels: z.array(channelId).default([]),
-    planExpiry: z
-      .string()
-      .regex(DURATION, 'must be a duration like 30m, 1h or 1h30m')
-      .refine((d) => parseDuration(d) >= 60_000 && parseDuration(d) <= 86_400_000, 'must be between 1m and 24h')
-      .default('30m'),
+    planExpiry: durationSchema({ min: 60_000, max: 86_400_000 }).prefault(DEFAULT_PLAN_EXPIRY),
     commands: z.record(z.string(), commandPolicySchema).default({}),
   })
   .strict();
@@ -111,7 +105,7 @@ const envSchema = z.object({
 });
 
 export interface LoadConfigOptions {
-  /** Registered job kinds: their subcommands are valid policy keys and their settings are validated. */
+  /** Registered job kinds: their subcommands are valid policy keys and their settings are parsed here, once. */
   kinds?: ReadonlyMap<string, JobKind>;
   /** Subcommands of the registered read-only reports: valid policy keys (who may run them). */
   reports?: Iterable<string>;
@@ -159,12 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const policyResult = policyFileSchema.safeParse(rawPolicy);
-  const policy: Policy = { channels: [], planExpiryMs: parseDuration('30m'), commands: {}, fromFile: Boolean(configPath) };
+  const policy: Policy = { channels: [], planExpiryMs: parseDuration(DEFAULT_PLAN_EXPIRY)!, commands: {}, fromFile: Boolean(configPath) };
   if (!policyResult.success) {
     problems.push(...issueLines('policy', policyResult.error));
   } else {
     policy.channels = policyResult.data.channels;
-    policy.planExpiryMs = parseDuration(policyResult.data.planExpiry);
+    policy.planExpiryMs = policyResult.data.planExpiry;
     const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys(), ...(options.reports ?? [])]);
     for (const name of Object.keys(policyResult.data.commands)) {
       if (!known.has(name)) {
@@ -180,13 +174,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
         selfApprove: raw.selfApprove ?? base.selfApprove,
         approvals: raw.approvals ?? base.approvals,
         channels: raw.channels ?? base.channels,
-        settings: raw.settings,
+        settings: undefined,
       };
       const schema = kinds.get(name)?.settingsSchema;
       if (schema) {
         const settings = schema.safeParse(raw.settings ?? {});
         if (settings.success) command.settings = settings.data;
         else problems.push(...issueLines(`policy.commands.${name}.settings`, settings.error));
+      } else if (raw.settings !== undefined) {
+        problems.push(`policy.commands.${name}.settings: ${name} takes no settings`);
       }
       policy.commands[name] = command;
     }

@@ -5,8 +5,34 @@
  * - RefusalError: the plan or a step refuses on purpose; never retried (BullMQ UnrecoverableError).
  * - TransientError: worth retrying with backoff (throttling, timeouts, 5xx).
  * Anything else is internal: the user gets a short reference id, logs get the rest.
+ *
+ * An error raised because of another keeps it as `cause` (logs show both). Where the text a user reads was
+ * chosen from the cause (Slack said not_in_channel, Route 53 kept throttling), the error also carries a
+ * `code` naming that case, so callers and tests tell cases apart without reading the prose.
  */
-export class UserFacingError extends Error {
+export type ErrorCode =
+  /** Slack: the bot is not a member of the channel it was asked to read. */
+  | 'slack-not-in-channel'
+  /** Slack: the channel does not exist or is private to the bot. */
+  | 'slack-channel-not-found'
+  /** Route 53 throttled a change batch past every retry. */
+  | 'route53-throttled';
+
+export interface ErrorDetails {
+  code?: ErrorCode;
+  cause?: unknown;
+}
+
+/** What every deckhand error has: an optional code and the error it was raised because of. */
+abstract class DeckhandError extends Error {
+  readonly code?: ErrorCode;
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    if (details.code) this.code = details.code;
+  }
+}
+
+export class UserFacingError extends DeckhandError {
   override name = 'UserFacingError';
 }
 
@@ -25,7 +51,7 @@ export class RefusalError extends UserFacingError {
 }
 
 /** Retried like any internal error (BullMQ's exponential backoff); the name says the retry is expected. */
-export class TransientError extends Error {
+export class TransientError extends DeckhandError {
   override name = 'TransientError';
 }
 

@@ -1,7 +1,8 @@
 /** `/deckhand jobs` and `/deckhand status <id>`. Pure: `now` is passed in. */
 import type { KnownBlock } from '@slack/types';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
-import { context, escapeMrkdwn, fitBlocks, formatDuration, header, MAX_BLOCKS, mention, section, slackDate } from './format.js';
+import { formatDuration } from '../time.js';
+import { context, escapeMrkdwn, fitBlocks, header, MAX_BLOCKS, mention, section, slackDate } from './format.js';
 import type { Message } from './usage-error.js';
 
 function duration(plan: StoredPlan, now: number): string {

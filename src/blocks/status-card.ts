@@ -5,7 +5,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { ActionIds, type PlanButtonValue } from './action-ids.js';
-import { context, escapeMrkdwn, formatDuration, MAX_BLOCKS, MAX_SECTION_TEXT, mention, section, truncate } from './format.js';
+import { formatDuration } from '../time.js';
+import { context, escapeMrkdwn, MAX_BLOCKS, MAX_SECTION_TEXT, mention, section, truncate } from './format.js';
 
 export type RunState = 'queued' | 'running' | 'paused' | 'retrying' | 'cancelling' | 'succeeded' | 'failed' | 'cancelled';
 

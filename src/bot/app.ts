@@ -16,6 +16,8 @@ import { startExpirySweeper } from './expiry-sweeper.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
 import { createTemplates } from '../reports/templates.js';
+import { PlanLifecycle } from '../jobs/plan-lifecycle.js';
+import { PlanService, type PlanServiceDeps } from '../jobs/plans.js';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -77,7 +79,11 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
   return server;
 }
 
-export function createBotApp(base: Omit<BotDeps, 'authorizer' | 'templates'> & { expirySweepMs?: number }): BotApp {
+/** What the composition root hands the bot: its own deps, and what the plans service needs besides. */
+export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
+  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
+
+export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
@@ -94,7 +100,15 @@ export function createBotApp(base: Omit<BotDeps, 'authorizer' | 'templates'> & {
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
   }
-  const deps: BotDeps = { ...base, authorizer: new Authorizer(config.policy, new UserGroups(app.client)), templates: createTemplates(config.templatesDir) };
+  const authorizer = new Authorizer(config.policy, new UserGroups(app.client));
+  const service = new PlanService({
+    ...base,
+    plans: new PlanLifecycle(base.plans, base.clock),
+    authorizer,
+    kindSource: { ...base, redisPrefix: config.redisPrefix, settingsFor: (kind) => config.policy.commands[kind]?.settings },
+    planExpiryMs: config.policy.planExpiryMs,
+  });
+  const deps: BotDeps = { ...base, authorizer, service, templates: createTemplates(config.templatesDir) };
   middleware.register(app, deps.log, deps.audit);
   deckhandCommand.register(app, deps);
   planDecisions.register(app, deps);

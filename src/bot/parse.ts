@@ -3,6 +3,7 @@
  * tokenized: shell metacharacters are plain characters, nothing is evaluated or executed.
  * Kind-specific typing (numbers, names) happens afterwards in the kind's parseArgs.
  */
+import { echo } from '../blocks/format.js';
 import type { CommandSpec, RawCommand } from '../jobs/kind.js';
 
 export const MAX_COMMAND_LENGTH = 2_000;
@@ -23,14 +24,7 @@ export type ParsedCommand =
 export type ParseResult = { ok: true; command: ParsedCommand } | { ok: false; error: string; example: string };
 
 const HELP_EXAMPLE = '/deckhand help';
-const ECHO_LIMIT = 40;
 const PLAN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Quote a user token for an error message without echoing an arbitrarily long value back. */
-export function echo(token: string): string {
-  const chars = [...token];
-  return chars.length > ECHO_LIMIT ? `${chars.slice(0, ECHO_LIMIT).join('')}…` : token;
-}
 
 // Slack clients often turn straight quotes into typographic ones.
 const OPEN_TO_CLOSE: Record<string, string> = { '"': '"', "'": "'", '“': '”', '‘': '’', '„': '“' };

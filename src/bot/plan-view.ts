@@ -1,7 +1,8 @@
 /** Re-render a stored plan's parent message with its current status (buttons only while planned). */
 import type { WebClient } from '@slack/web-api';
 import { renderPlanMessage } from '../blocks/plan-message.js';
-import type { BotDeps, PlanWithRendered } from './deps.js';
+import type { PlanWithRendered } from '../jobs/plans.js';
+import type { BotDeps } from './deps.js';
 
 export function planMessage(deps: BotDeps, plan: PlanWithRendered, outcome?: string) {
   const approvers = deps.authorizer.approvers(plan.kind);

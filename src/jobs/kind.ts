@@ -55,15 +55,31 @@ export interface RenderedPlan {
   files?: { filename: string; title: string; content: string }[];
 }
 
-export interface KindContext {
+export interface KindContext<Settings = unknown> {
   clients: Clients;
   clock: Clock;
   log: Logger;
-  /** The kind's own validated settings from the policy file (`commands.<kind>.settings`). */
-  settings: unknown;
+  /** The kind's own settings (`commands.<kind>.settings`), parsed by its `settingsSchema` when the config loaded. */
+  settings: Settings;
   /** For a kind's own durable records (such as PTR backups); every key must start with `redisPrefix`. */
   redis: Redis;
   redisPrefix: string;
+}
+
+/** What a process gives its kinds: the bot and the workers each build one from their own connections. */
+export interface KindContextSource {
+  clients: Clients;
+  clock: Clock;
+  /** For the kinds' own records (see KindContext.redis). */
+  redis: Redis;
+  redisPrefix: string;
+  /** A kind's settings (`commands.<kind>.settings`) as its `settingsSchema` parsed them when the config loaded. */
+  settingsFor(kind: string): unknown;
+}
+
+/** The one place a KindContext is built, for observing, running steps and cleaning up alike. */
+export function kindContext(source: KindContextSource, kind: string, log: Logger): KindContext {
+  return { clients: source.clients, clock: source.clock, log, settings: source.settingsFor(kind), redis: source.redis, redisPrefix: source.redisPrefix };
 }
 
 /** Choices offered mid-run (drain timeout, canary continue, node not ready, restart pod...). */
@@ -83,7 +99,7 @@ export interface Progress {
   file(file: { filename: string; title: string; content: string }): Promise<void>;
 }
 
-export interface StepContext<Plan, State> extends KindContext {
+export interface StepContext<Plan, State, Settings = unknown> extends KindContext<Settings> {
   planId: string;
   jobId: string;
   plan: Plan;
@@ -102,22 +118,25 @@ export interface StepContext<Plan, State> extends KindContext {
   signal: AbortSignal;
 }
 
-export interface Step<Plan, State> {
+export interface Step<Plan, State, Settings = unknown> {
   /** Unique, stable id (e.g. 'wave-2/drain/i-0abc'); completed ids are recorded in the checkpoint. */
   id: string;
   title: string;
   /** Must be idempotent: it may run again after a crash mid-step. */
-  run(ctx: StepContext<Plan, State>): Promise<void>;
+  run(ctx: StepContext<Plan, State, Settings>): Promise<void>;
 }
 
 // The registry holds kinds of different type parameters; `any` defaults let it type `Map<string, JobKind>`.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface JobKind<Args = any, Observed = any, Plan = any, State = any> {
+export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Settings = any> {
   command: CommandSpec;
   /** Mutating kinds need approval; `--dry-run` (when the kind declares it) only shows the plan. */
   mutating: boolean;
-  /** zod schema of `commands.<kind>.settings` in the policy file; defaults apply when absent. */
-  settingsSchema?: ZodType;
+  /**
+   * zod schema of `commands.<kind>.settings` in the policy file, parsed once when the config loads (an absent
+   * block parses as `{}`, so defaults apply); its output is what `KindContext.settings` and `plan()` receive.
+   */
+  settingsSchema: ZodType<Settings>;
   /** Typed arguments, or throw UsageError naming what is wrong (the example is added by the caller). */
   parseArgs(raw: RawCommand): Args;
   /** True when the request is plan-only (e.g. `--dry-run`): no buttons, no approval, anyone with run rights. */
@@ -125,17 +144,17 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any> {
   /** Lock key and what the user sees as the target, e.g. 'asg/prod-workers' or 'pvc/data/redis-0'. */
   target(args: Args): string;
   /** Read-only observation of AWS / Kubernetes. */
-  observe(ctx: KindContext, args: Args): Promise<Observed>;
+  observe(ctx: KindContext<Settings>, args: Args): Promise<Observed>;
   /** Stable digest of what the plan depends on; approval refuses when it changed since planning. */
   fingerprint(observed: Observed): string;
   /** Pure: no I/O, no clock (use `now`), no randomness. */
-  plan(observed: Observed, args: Args, now: number, settings: unknown): PlanOutcome<Plan>;
+  plan(observed: Observed, args: Args, now: number, settings: Settings): PlanOutcome<Plan>;
   renderPlan(plan: Plan): RenderedPlan;
   initialState(plan: Plan): State;
   /** Ordered steps; may depend on state (e.g. skipped nodes retried last) but ids must stay stable. */
-  steps(plan: Plan, state: State): Step<Plan, State>[];
+  steps(plan: Plan, state: State): Step<Plan, State, Settings>[];
   /** Idempotent restore (resume processes, restore autoscaler, remove tags). Runs in finally and at start-up for runs that died. */
-  cleanup?(ctx: KindContext & { plan: Plan; state: State }): Promise<void>;
+  cleanup?(ctx: KindContext<Settings> & { plan: Plan; state: State }): Promise<void>;
   /** Final summary line(s) for the thread and the parent message. */
   summarize(plan: Plan, state: State, outcome: 'succeeded' | 'failed' | 'cancelled'): string;
 }

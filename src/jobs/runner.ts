@@ -1,10 +1,11 @@
 /**
  * The step runner (docs/ARCHITECTURE.md principle 6): runs an approved plan's steps as one BullMQ job.
  *
- * - Resumes from the checkpoint in job data: step ids already in `checkpoint.done` are skipped,
- *   and the checkpoint is saved with `job.updateData` after every step.
- * - Between steps it honours Cancel (a RunSignals flag) and Pause (waits on the clock, polling).
- *   A cancel also aborts the running step's signal, so long waits stop early.
+ * - Marks the plan running (the one read of the plan on this side of the queue), then confirms the
+ *   target lock that the approval took and handed over: it extends it, and never takes it again.
+ * - The steps run in `runStepLoop` (step-loop.ts) with the checkpoint in job data (`job.updateData`),
+ *   Cancel and Pause from RunSignals, and questions posted in the thread. While a step runs, a Cancel
+ *   is also polled here so the step's signal aborts and long waits stop early.
  * - Worker shutdown aborts the step too, but the run is not over: the job goes back to the queue
  *   (moveToDelayed + DelayedError, which costs no attempt) and another worker resumes it.
  * - Retry classes (principle 8): UserFacingError (incl. RefusalError) fails at once, without retry;
@@ -24,15 +25,15 @@ import { errorReference, UserFacingError } from '../errors.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
-import { lockHolderDescription, RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
-import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
+import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { SlackOutbox } from '../integrations/slack/outbox.js';
 import type { Logger } from '../logger.js';
-import type { JobKind, KindContext, Question, StepContext } from './kind.js';
+import { kindContext, type JobKind, type KindContext, type Question } from './kind.js';
+import type { PlanLifecycle, RunOutcome } from './plan-lifecycle.js';
 import type { Checkpoint, RunJobData } from './queues.js';
-
-export type RunOutcome = 'succeeded' | 'failed' | 'cancelled';
+import { RunInterrupted, runStepLoop } from './step-loop.js';
 
 export interface RunnerDeps {
   /** A worker-role connection (`maxRetriesPerRequest: null`); kinds keep their own records on it too. */
@@ -43,7 +44,7 @@ export interface RunnerDeps {
   clock: Clock;
   log: Logger;
   outbox: SlackOutbox;
-  plans: PlanStore;
+  plans: PlanLifecycle;
   locks: TargetLocks;
   signals: RunSignals;
   audit: AuditLog;
@@ -56,42 +57,37 @@ export interface RunnerDeps {
   lockTtlMs?: number;
 }
 
-/** Why a run's signal was aborted. */
-class RunInterrupted extends Error {
-  override name = 'RunInterrupted';
-  constructor(
-    readonly why: 'cancel' | 'shutdown',
-    readonly by?: string,
-  ) {
-    super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
-  }
-}
-
 /** The BullMQ processor body for one run. `shutdown` is aborted when this worker closes. */
 export async function runPlanJob(deps: RunnerDeps, job: Job<RunJobData>, token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome | 'skipped'> {
   const planId = job.data.planId;
   const log = deps.log.child({ component: 'runner', planId, jobId: job.id });
-  const stored = await deps.plans.get(planId);
-  if (!stored) throw new UnrecoverableError(`plan ${planId} not found`);
-  const kind = deps.kinds.get(stored.kind);
-  if (!kind) {
-    // During a rolling deploy another worker may know the kind: retry, and give up on the last attempt.
-    if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(`unknown job kind ${stored.kind}`);
-    const outcome = `No worker knows job kind ${stored.kind}; nothing was run.`;
-    await deps.plans.transition(planId, ['approved', 'running'], 'failed', { finishedAt: deps.clock.now(), outcome });
-    await deps.locks.release(stored.target, planId);
-    if (stored.messageTs) await deps.outbox.post(stored.channel, { text: `:red_circle: ${outcome}`, thread_ts: stored.messageTs }).catch(() => undefined);
-    throw new UnrecoverableError(outcome);
-  }
-  if (stored.status !== 'approved' && stored.status !== 'running') {
+  // The job's name is the plan's kind (enqueueRun), so an unknown kind is found before touching the plan.
+  const kind = deps.kinds.get(job.name);
+  if (!kind) return refuseUnknownKind(deps, job);
+  if (shutdown.aborted) return requeue(job, token);
+  const started = await deps.plans.start(planId);
+  if (!started.changed) {
+    if (!started.plan) throw new UnrecoverableError(`plan ${planId} not found`);
     // Cancelled before it started, or finished by a previous attempt that died after recording it.
-    log.info({ status: stored.status }, 'plan is not runnable; nothing to do');
-    await deps.locks.release(stored.target, planId);
+    log.info({ status: started.plan.status }, 'plan is not runnable; nothing to do');
+    await deps.locks.release(started.plan.target, planId);
     return 'skipped';
   }
-  if (shutdown.aborted) return requeue(job, token);
-  const run = new Run(deps, kind, stored, job, log);
-  return run.execute(token, shutdown);
+  const run = new Run(deps, kind, started.plan, job, log);
+  return run.execute(token, shutdown, started.before.status === 'approved');
+}
+
+/** During a rolling deploy another worker may know the kind: retry, and give up on the last attempt. */
+async function refuseUnknownKind(deps: RunnerDeps, job: Job<RunJobData>): Promise<never> {
+  if (job.attemptsMade + 1 < (job.opts.attempts ?? 1)) throw new Error(`unknown job kind ${job.name}`);
+  const outcome = `No worker knows job kind ${job.name}; nothing was run.`;
+  const failed = await deps.plans.finish(job.data.planId, 'failed', outcome);
+  if (failed.changed) {
+    const plan = failed.plan;
+    await deps.locks.release(plan.target, plan.id);
+    if (plan.messageTs) await deps.outbox.post(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs }).catch(() => undefined);
+  }
+  throw new UnrecoverableError(outcome);
 }
 
 async function requeue(job: Job<RunJobData>, token: string | undefined): Promise<never> {
@@ -116,11 +112,11 @@ class Run {
     this.checkpointData = job.data.checkpoint ?? { done: [], state: kind.initialState(plan.plan) };
   }
 
-  async execute(token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome> {
+  async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean): Promise<RunOutcome> {
     const stopWatching = this.watch(shutdown);
     try {
-      await this.start();
-      await this.runSteps();
+      await this.start(firstStart);
+      await runStepLoop(this.stepRun());
       stopWatching();
       return await this.finish('succeeded');
     } catch (err) {
@@ -136,14 +132,17 @@ class Run {
     }
   }
 
-  /** Mark running, take (or confirm) the lock, and post the status card on the first attempt. */
-  private async start(): Promise<void> {
-    const firstStart = this.plan.startedAt === undefined;
-    const lock = await this.deps.locks.acquire(this.plan.target, { token: this.plan.id, description: lockHolderDescription(this.plan) }, this.lockTtl());
-    if (!lock.ok) throw new UserFacingError(`The target \`${this.plan.target}\` is locked by ${lock.heldBy}; this run cannot continue safely.`);
-    const running = await this.deps.plans.transition(this.plan.id, ['approved', 'running'], 'running', { startedAt: this.plan.startedAt ?? this.deps.clock.now() });
-    if (!running) throw new UserFacingError(`Plan ${this.plan.id} is no longer approved.`);
-    this.plan = running;
+  /** Confirm the lock the approval handed over, and post the status card on the first attempt. */
+  private async start(firstStart: boolean): Promise<void> {
+    if (!(await this.deps.locks.extend(this.plan.target, this.plan.id, this.lockTtl()))) {
+      // Someone else holds the target, or the lease lapsed and nothing vouches for the target since: stop.
+      const holder = await this.deps.locks.holder(this.plan.target);
+      throw new UserFacingError(
+        holder
+          ? `The target \`${this.plan.target}\` is locked by ${holder}; this run cannot continue safely.`
+          : `The lock on \`${this.plan.target}\` lapsed before this run confirmed it; this run cannot continue safely. Request a new plan.`,
+      );
+    }
     if (firstStart) {
       await this.deps.audit.append({ actor: 'deckhand', action: 'run.started', target: this.plan.target, planId: this.plan.id, jobId: this.job.id });
       await this.updatePlanMessage();
@@ -151,7 +150,7 @@ class Run {
     if (!this.plan.statusCardTs) {
       try {
         const ts = await this.deps.outbox.post(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs });
-        this.plan = await this.deps.plans.update(this.plan.id, { statusCardTs: ts });
+        this.plan = await this.deps.plans.attach(this.plan.id, { statusCardTs: ts });
       } catch (err) {
         this.log.error({ err }, 'could not post the status card; running without it');
       }
@@ -160,57 +159,44 @@ class Run {
     }
   }
 
-  private async runSteps(): Promise<void> {
-    const done = new Set(this.checkpointData.done);
-    for (;;) {
-      await this.checkCancel();
-      await this.waitWhilePaused();
-      const steps = this.kind.steps(this.plan.plan, this.checkpointData.state);
-      const index = steps.findIndex((s) => !done.has(s.id));
-      if (index < 0) return;
-      const step = steps[index]!;
-      this.currentStep = { index: index + 1, total: steps.length, title: step.title };
-      this.showCard('running');
-      this.log.info({ step: step.id }, 'step started');
-      await step.run(this.stepContext());
-      // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
-      // signal throw instead): record it before stopping, so it never runs again.
-      done.add(step.id);
-      this.checkpointData.done.push(step.id);
-      await this.saveCheckpoint();
-      this.log.info({ step: step.id }, 'step done');
-      this.controller.signal.throwIfAborted();
-    }
-  }
-
-  private stepContext(): StepContext<unknown, unknown> {
-    const threadTs = this.plan.messageTs ?? this.plan.statusCardTs;
+  /** The step loop's ports for a BullMQ run: job data, RunSignals, the thread and the status card. */
+  private stepRun() {
+    const plan = this.plan;
+    const threadTs = plan.messageTs ?? plan.statusCardTs;
     return {
-      ...kindContext(this.deps, this.plan, this.log),
-      planId: this.plan.id,
-      jobId: this.job.id ?? this.plan.id,
-      plan: this.plan.plan,
-      state: this.checkpointData.state,
-      signal: this.controller.signal,
+      kind: this.kind,
+      plan: plan.plan,
+      planId: plan.id,
+      jobId: this.job.id ?? plan.id,
+      checkpoint: this.checkpointData,
+      context: runKindContext(this.deps, plan.kind, this.log),
+      controller: this.controller,
       progress: {
-        status: (fields) => {
+        status: (fields: Record<string, string>) => {
           this.fields = fields;
           this.showCard('running');
         },
-        milestone: async (text) => {
-          await this.deps.outbox.post(this.plan.channel, { text, thread_ts: threadTs }).catch((err: unknown) => this.log.error({ err }, 'milestone not delivered'));
+        milestone: async (text: string) => {
+          await this.deps.outbox.post(plan.channel, { text, thread_ts: threadTs }).catch((err: unknown) => this.log.error({ err }, 'milestone not delivered'));
         },
-        file: async (file) => {
+        file: async (file: { filename: string; title: string; content: string }) => {
           if (!threadTs) return;
-          await this.deps.outbox.uploadFile(this.plan.channel, threadTs, file).catch((err: unknown) => this.log.error({ err, file: file.filename }, 'file not delivered'));
+          await this.deps.outbox.uploadFile(plan.channel, threadTs, file).catch((err: unknown) => this.log.error({ err, file: file.filename }, 'file not delivered'));
         },
       },
-      checkpoint: () => this.saveCheckpoint(),
-      cancelRequested: async () => (await this.deps.signals.cancelRequested(this.plan.id)) !== undefined,
-      ask: (question) => this.ask(question, threadTs),
-      audit: async (action, details) => {
-        await this.deps.audit.append({ actor: 'deckhand', action, target: this.plan.target, planId: this.plan.id, jobId: this.job.id, details: { ...details, approvedBy: this.plan.decidedBy } });
+      save: () => this.saveCheckpoint(),
+      cancelRequested: () => this.deps.signals.cancelRequested(plan.id),
+      isPaused: () => this.deps.signals.isPaused(plan.id),
+      ask: (question: Question) => this.ask(question, threadTs),
+      audit: async (action: string, details: Record<string, unknown>) => {
+        await this.deps.audit.append({ actor: 'deckhand', action, target: plan.target, planId: plan.id, jobId: this.job.id, details: { ...details, approvedBy: plan.decidedBy } });
       },
+      pausePollMs: this.waitPollMs(),
+      onStep: (step: { title: string }, position: { index: number; total: number }) => {
+        this.currentStep = { ...position, title: step.title };
+        this.showCard('running');
+      },
+      onPause: (paused: boolean) => this.showCard(paused ? 'paused' : 'running'),
     };
   }
 
@@ -236,24 +222,6 @@ class Run {
       }
       await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
     }
-  }
-
-  private async checkCancel(): Promise<void> {
-    const by = await this.deps.signals.cancelRequested(this.plan.id);
-    if (by !== undefined && !this.controller.signal.aborted) this.controller.abort(new RunInterrupted('cancel', by));
-    this.controller.signal.throwIfAborted();
-  }
-
-  private async waitWhilePaused(): Promise<void> {
-    if (!(await this.deps.signals.isPaused(this.plan.id))) return;
-    this.log.info('run paused');
-    this.showCard('paused');
-    while (await this.deps.signals.isPaused(this.plan.id)) {
-      await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
-      await this.checkCancel();
-    }
-    this.log.info('run resumed');
-    this.showCard('running');
   }
 
   /** Turns shutdown and Cancel into aborts of the step signal, and keeps the target lock alive. */
@@ -367,7 +335,7 @@ export async function finishRun(
   let cleanupNote = '';
   if (kind.cleanup) {
     try {
-      await kind.cleanup({ ...kindContext(deps, plan, log), plan: plan.plan, state: checkpoint.state });
+      await kind.cleanup({ ...runKindContext(deps, plan.kind, log), plan: plan.plan, state: checkpoint.state });
       log.info('cleanup done');
     } catch (err) {
       const reference = errorReference();
@@ -381,13 +349,14 @@ export async function finishRun(
   const summary = [kind.summarize(plan.plan, checkpoint.state, finalOutcome), extra.detail, `Steps done: ${doneCount} of ${steps.length}.${cleanupNote}`]
     .filter(Boolean)
     .join('\n');
-  const finished = await deps.plans.transition(plan.id, ['approved', 'running'], finalOutcome, { finishedAt: deps.clock.now(), outcome: summary });
-  if (!finished) {
+  const result = await deps.plans.finish(plan.id, finalOutcome, summary);
+  if (!result.changed) {
     // Another worker (a dead-run sweep racing this one) already reported it: say nothing twice.
     log.info('run already finished elsewhere');
     await deps.locks.release(plan.target, plan.id).catch((err: unknown) => log.error({ err }, 'releasing the lock failed'));
-    return (await deps.plans.get(plan.id)) ?? plan;
+    return result.plan ?? plan;
   }
+  const finished = result.plan;
 
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {
@@ -428,15 +397,9 @@ function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<St
   });
 }
 
-function kindContext(deps: RunnerDeps, plan: StoredPlan, log: Logger): KindContext {
-  return {
-    clients: deps.clients,
-    clock: deps.clock,
-    log,
-    settings: deps.settingsFor(plan.kind),
-    redis: deps.connection,
-    redisPrefix: deps.prefix,
-  };
+/** The worker's kinds keep their records on its own connection. */
+function runKindContext(deps: RunnerDeps, kind: string, log: Logger): KindContext {
+  return kindContext({ ...deps, redis: deps.connection, redisPrefix: deps.prefix }, kind, log);
 }
 
 async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {

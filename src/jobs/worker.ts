@@ -11,13 +11,16 @@
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
 import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
-import type { StoredPlan } from '../integrations/redis/plan-store.js';
+import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
+import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from './kind.js';
+import { PlanLifecycle } from './plan-lifecycle.js';
 import { RUN_QUEUE, type RunJobData } from './queues.js';
 import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
 
-export interface WorkerDeps extends RunnerDeps {
+export interface WorkerDeps extends Omit<RunnerDeps, 'plans'> {
+  plans: PlanStore;
   /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
   concurrency?: number;
   /** How often to look for dead runs after start-up; default 60 s. */
@@ -30,7 +33,7 @@ const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', '
 
 export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise<void> }> {
   const log = opts.log.child({ component: 'worker' });
-  const deps: RunnerDeps = { ...opts, log };
+  const deps: RunnerDeps = { ...opts, log, plans: new PlanLifecycle(opts.plans, opts.clock) };
   const shutdown = new AbortController();
   const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
 
@@ -84,7 +87,11 @@ export async function sweepDeadRuns(deps: RunnerDeps, queue: Queue<RunJobData>, 
   for (const plan of candidates) {
     const job = await queue.getJob(plan.id);
     const state = job ? await job.getState() : 'unknown';
-    if (ALIVE.has(state)) continue;
+    if (ALIVE.has(state)) {
+      // The lock the approval took must outlive the wait in the queue and between retries: the runner only confirms it.
+      await deps.locks.extend(plan.target, plan.id, deps.lockTtlMs ?? RUN_LOCK_TTL_MS);
+      continue;
+    }
     if (plan.status === 'approved' && !job && !neverQueued(deps, plan)) continue;
     const kind = deps.kinds.get(plan.kind);
     if (!kind) {

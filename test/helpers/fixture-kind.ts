@@ -50,7 +50,8 @@ export interface FixtureState {
   completed: string[];
 }
 
-export const fixtureSettingsSchema = z.object({ maxSteps: z.number().int().positive().default(20) }).default({ maxSteps: 20 });
+export const fixtureSettingsSchema = z.object({ maxSteps: z.number().int().positive().default(20) }).strict();
+export type FixtureSettings = z.output<typeof fixtureSettingsSchema>;
 
 export interface FixtureKeys {
   runsKey(planId: string): string;
@@ -83,7 +84,7 @@ function stringFlag(raw: RawCommand, name: string): string | undefined {
   return value;
 }
 
-export function createFixtureKind(redis: Redis, prefix: string): JobKind<FixtureArgs, FixtureObserved, FixturePlan, FixtureState> {
+export function createFixtureKind(redis: Redis, prefix: string): JobKind<FixtureArgs, FixtureObserved, FixturePlan, FixtureState, FixtureSettings> {
   const keys = fixtureKeys(prefix);
 
   const step = (id: string): Step<FixturePlan, FixtureState> => ({
@@ -160,8 +161,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
       return { name: args.name, version: (await redis.get(keys.observedKey(args.name))) ?? '1' };
     },
     fingerprint: (observed) => `${observed.name}@${observed.version}`,
-    plan(observed, args, _now, settings) {
-      const { maxSteps } = fixtureSettingsSchema.parse(settings);
+    plan(observed, args, _now, { maxSteps }) {
       if (observed.name.startsWith('refuse')) return { kind: 'refusal', reason: `fixture ${observed.name} refuses to plan` };
       if (args.steps > maxSteps) return { kind: 'refusal', reason: `${args.steps} steps is more than the ${maxSteps} allowed by policy` };
       const steps = Array.from({ length: args.steps }, (_, i) => `step-${i + 1}`);

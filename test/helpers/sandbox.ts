@@ -6,10 +6,12 @@
  */
 import type { Redis } from 'ioredis';
 import type { Clients } from '../../src/integrations/clients.js';
-import type { KindContext } from '../../src/jobs/kind.js';
+import type { JobKind, KindContext } from '../../src/jobs/kind.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/src/index.js';
 import { testRedis } from './redis-prefix.js';
+
+type SettingsOf<Settings> = Pick<JobKind<unknown, unknown, unknown, unknown, Settings>, 'settingsSchema'>;
 
 export interface TestSandbox extends Omit<Sandbox, 'clients'> {
   /** The bot's clients: what observe and planning use. Closed by `stop()`. */
@@ -22,10 +24,10 @@ export interface TestSandbox extends Omit<Sandbox, 'clients'> {
   newClients: Sandbox['clients'];
   redis: Redis;
   redisPrefix: string;
-  /** What the bot passes a kind's observe. */
-  botContext(settings?: unknown): KindContext;
-  /** What the worker passes a kind's steps and cleanup. */
-  workerContext(settings?: unknown): KindContext;
+  /** What the bot passes `kind`'s observe: its settings parsed from `settings` (the policy file's block) as the config does. */
+  botContext<Settings>(kind: SettingsOf<Settings>, settings?: object): KindContext<Settings>;
+  /** What the worker passes `kind`'s steps and cleanup, settings parsed the same way. */
+  workerContext<Settings>(kind: SettingsOf<Settings>, settings?: object): KindContext<Settings>;
 }
 
 /** `maxAttempts`: SDK attempts per call (fault tests keep it low so an injected error surfaces). */
@@ -34,7 +36,7 @@ export async function startTestSandbox(options: SandboxOptions & { maxAttempts?:
   const [bot, worker, admin] = (['bot', 'worker', 'admin'] as const).map((role) => sandbox.clients(role, { maxAttempts: options.maxAttempts }));
   const kindRedis = testRedis('sandbox');
   const log = createLogger('silent');
-  const context = (clients: Clients, settings: unknown): KindContext => ({ clients, clock: sandbox.clock, log, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix });
+  const context = <Settings>(clients: Clients, settings: Settings): KindContext<Settings> => ({ clients, clock: sandbox.clock, log, settings, redis: kindRedis.redis, redisPrefix: kindRedis.prefix });
   return {
     ...sandbox,
     bot: bot!,
@@ -43,8 +45,8 @@ export async function startTestSandbox(options: SandboxOptions & { maxAttempts?:
     newClients: sandbox.clients,
     redis: kindRedis.redis,
     redisPrefix: kindRedis.prefix,
-    botContext: (settings) => context(bot!, settings),
-    workerContext: (settings) => context(worker!, settings),
+    botContext: (kind, settings = {}) => context(bot!, kind.settingsSchema.parse(settings)),
+    workerContext: (kind, settings = {}) => context(worker!, kind.settingsSchema.parse(settings)),
     async stop() {
       for (const clients of [bot!, worker!, admin!]) destroyClients(clients);
       await kindRedis.close();

@@ -1,9 +1,11 @@
 /**
- * Runs a kind's steps without BullMQ or Slack, as the runner does: an in-memory checkpoint (done step ids +
- * state, deep-copied like job data) saved after every step and on `checkpoint()`, Cancel checked between
- * steps, recorded milestones, statuses, files, audits and questions, scripted answers, and simulated crashes.
+ * Runs a kind's steps without BullMQ or Slack, through the runner's step loop (src/jobs/step-loop.ts): an
+ * in-memory checkpoint (done step ids + state, deep-copied like job data) saved after every step and on
+ * `checkpoint()`, Cancel checked between steps, recorded milestones, statuses, files, audits and questions,
+ * scripted answers, and simulated crashes. Cleanup is the caller's, as the worker's start-up sweep is.
  */
-import type { JobKind, KindContext, Question, StepContext } from '../../src/jobs/kind.js';
+import type { JobKind, KindContext, Question } from '../../src/jobs/kind.js';
+import { RunInterrupted, runStepLoop } from '../../src/jobs/step-loop.js';
 
 export interface Recorder {
   milestones: string[];
@@ -41,7 +43,7 @@ export interface RunOptions<Plan, State> {
   crashAfterSteps?: number;
   /** Cancel is requested once this many steps are done (counting resumed ones); the run stops before the next. */
   cancelAfterSteps?: number;
-  /** Called at every interaction of a step with its context; throw SimulatedCrash from it to "kill" the worker there. */
+  /** Called at every interaction of a step with its context and at every checkpoint save (after each step too); throw SimulatedCrash from it to "kill" the worker there. */
   onTick?: (where: string) => void;
   /** Called with every milestone; throwing from it simulates a crash in the middle of a step. */
   onMilestone?: (text: string) => void;
@@ -55,16 +57,21 @@ export interface RunResult<State> {
   error?: unknown;
 }
 
+/**
+ * Runs the kind's steps through the runner's own step loop; only the ports are the harness's: the checkpoint
+ * in memory, Cancel from `cancelAfterSteps`, never paused, answers from `answer`, and crash points.
+ */
 export async function runSteps<Plan, State>(options: RunOptions<Plan, State>): Promise<RunResult<State>> {
   const { kind, plan } = options;
   const jobId = options.jobId ?? 'plan-test';
   const recorder = options.recorder ?? newRecorder();
   const working: Checkpoint<State> = structuredClone(options.checkpoint ?? { done: [], state: kind.initialState(plan) });
   let saved = structuredClone(working);
+  const resumedDone = working.done.length;
   const controller = new AbortController();
   const tick = (where: string) => options.onTick?.(where);
   const base = options.kindContext;
-  const ctx: StepContext<Plan, State> = {
+  const context: KindContext = {
     ...base,
     clock: {
       now: () => base.clock.now(),
@@ -73,49 +80,49 @@ export async function runSteps<Plan, State>(options: RunOptions<Plan, State>): P
         await base.clock.sleep(ms, signal);
       },
     },
-    planId: jobId,
-    jobId,
-    plan,
-    state: working.state,
-    signal: controller.signal,
-    progress: {
-      status: (fields) => void recorder.statuses.push(fields),
-      milestone: async (text) => {
-        tick('milestone');
-        recorder.milestones.push(text);
-        options.onMilestone?.(text);
-      },
-      file: async (file) => void recorder.files.push(file),
-    },
-    checkpoint: async () => {
-      tick('checkpoint');
-      saved = structuredClone(working);
-    },
-    cancelRequested: async () => options.cancelAfterSteps !== undefined && working.done.length >= options.cancelAfterSteps,
-    ask: async (question) => {
-      tick('ask');
-      recorder.questions.push(question);
-      if (!options.answer) throw new Error(`unexpected question ${question.id}: ${question.text}`);
-      return options.answer(question);
-    },
-    audit: async (action, details) => {
-      tick('audit');
-      recorder.audits.push({ action, details });
-    },
   };
-  let completedHere = 0;
   try {
-    for (;;) {
-      const step = kind.steps(plan, working.state).find((s) => !working.done.includes(s.id));
-      if (!step || (await ctx.cancelRequested())) break;
-      if (options.crashAfterSteps !== undefined && completedHere >= options.crashAfterSteps) throw new SimulatedCrash(`crashed before ${step.id}`);
-      tick(`before ${step.id}`);
-      await step.run(ctx);
-      working.done.push(step.id);
-      completedHere++;
-      saved = structuredClone(working);
-    }
+    await runStepLoop({
+      kind,
+      plan,
+      planId: jobId,
+      jobId,
+      checkpoint: working,
+      context,
+      controller,
+      progress: {
+        status: (fields) => void recorder.statuses.push(fields),
+        milestone: async (text) => {
+          tick('milestone');
+          recorder.milestones.push(text);
+          options.onMilestone?.(text);
+        },
+        file: async (file) => void recorder.files.push(file),
+      },
+      save: async () => {
+        tick('checkpoint');
+        saved = structuredClone(working);
+      },
+      cancelRequested: async () => (options.cancelAfterSteps !== undefined && working.done.length >= options.cancelAfterSteps ? 'UTEST' : undefined),
+      isPaused: async () => false,
+      ask: async (question) => {
+        tick('ask');
+        recorder.questions.push(question);
+        if (!options.answer) throw new Error(`unexpected question ${question.id}: ${question.text}`);
+        return options.answer(question);
+      },
+      audit: async (action, details) => {
+        tick('audit');
+        recorder.audits.push({ action, details });
+      },
+      pausePollMs: 1_000,
+      onStep: (step) => {
+        if (options.crashAfterSteps !== undefined && working.done.length - resumedDone >= options.crashAfterSteps) throw new SimulatedCrash(`crashed before ${step.id}`);
+        tick(`before ${step.id}`);
+      },
+    });
   } catch (error) {
+    if (error instanceof RunInterrupted) return { checkpoint: saved, recorder };
     controller.abort(error);
     return { checkpoint: saved, recorder, error };
   }

@@ -31,13 +31,15 @@ const prefix = env('DECKHAND_REDIS_PREFIX');
 const redisUrl = env('REDIS_URL');
 const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 const redis = createRedis(redisUrl, 'general');
-const kinds = env('WORKER_KINDS')
-  .split(',')
-  .map((name) => {
-    const kind = name === 'fixture' ? createFixtureKind(redis, prefix) : PRODUCT_KINDS.find((k) => k.command.subcommand === name);
-    if (!kind) throw new Error(`unknown kind ${name}`);
-    return kind;
-  });
+const kinds = createRegistry(
+  env('WORKER_KINDS')
+    .split(',')
+    .map((name) => {
+      const kind = name === 'fixture' ? createFixtureKind(redis, prefix) : PRODUCT_KINDS.find((k) => k.command.subcommand === name);
+      if (!kind) throw new Error(`unknown kind ${name}`);
+      return kind;
+    }),
+);
 const sandboxControl = process.env.DECKHAND_SANDBOX_CONTROL_URL;
 const lockDuration = Number(process.env.LOCK_DURATION_MS ?? 1000);
 const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 50, log });
@@ -45,7 +47,7 @@ const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),
   prefix,
-  kinds: createRegistry(kinds),
+  kinds,
   clients: sandboxControl
     ? clientsForRole('worker', process.env, { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8) })
     : ({} as Clients),
@@ -56,7 +58,8 @@ await startWorkers({
   locks: new TargetLocks(redis, prefix),
   signals: new RunSignals(redis, prefix),
   audit: new AuditLog(redis, prefix, log),
-  settingsFor: () => undefined,
+  // No policy file: every kind runs with its defaults, parsed as the config would parse an absent block.
+  settingsFor: (kind) => kinds.get(kind)?.settingsSchema.parse({}),
   workerOptions: { lockDuration, stalledInterval: lockDuration / 2 },
 });
 process.stdout.write('ready\n');

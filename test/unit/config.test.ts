@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, loadConfig, parseDuration, redact } from '../../src/config.js';
+import { ConfigError, loadConfig, redact } from '../../src/config.js';
 import type { JobKind } from '../../src/jobs/kind.js';
+import { createRegistry } from '../../src/jobs/registry.js';
 
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
 
@@ -94,6 +96,34 @@ commands:
     ]);
   });
 
+  it('parses each product kind\'s settings once, into the values the kind receives', () => {
+    const yaml = 'commands:\n  rollout:\n    settings: { drainTimeout: 5m }\n  resize:\n    settings: { pollInterval: 2s }\n';
+    const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml });
+    expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 300_000, nodeReadyTimeoutMs: 600_000 });
+    expect(config.policy.commands.resize?.settings).toMatchObject({ pollInterval: 2_000, watchTimeout: 1_800_000 });
+    expect(config.policy.commands['ptr-cleanup']?.settings).toMatchObject({ protectedCidrs: [], requestsPerSecond: 5 });
+  });
+
+  it('refuses settings a command does not take: a misspelt key, or any block for a built-in', () => {
+    const yaml = 'commands:\n  ptr-cleanup:\n    settings: { protectedCIDRs: [10.0.0.0/8] }\n  help:\n    settings: { verbose: true }\n';
+    const problems = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml }));
+    expect(problems).toEqual([
+      expect.stringMatching(/^policy\.commands\.help\.settings: help takes no settings$/),
+      expect.stringMatching(/^policy\.commands\.ptr-cleanup\.settings: .*protectedCIDRs/),
+    ]);
+  });
+
+  it('loads the policy files the README and the Kubernetes manifests show', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const example = /The policy file \(`DECKHAND_CONFIG`\):\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    const manifests = ['deploy/kubernetes/base/policy.yaml', 'deploy/kubernetes/overlays/example/policy.yaml'].map((path) => readFileSync(path, 'utf8'));
+    for (const yaml of [example, ...manifests]) {
+      expect(yaml).toBeDefined();
+      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), reports: ['postmortem', 'cost'], readFile: () => yaml! });
+      expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 900_000 });
+    }
+  });
+
   it('reports an unreadable or malformed policy file in one line', () => {
     const missing = problemsOf(() =>
       loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/nope.yml' }, { readFile: () => { throw new Error('ENOENT: no such file'); } }),
@@ -117,11 +147,5 @@ describe('redact', () => {
     const text = JSON.stringify(redact(config));
     for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2']) expect(text).not.toContain(secret);
     expect(text).toContain('redis://user:***@redis:6379');
-  });
-});
-
-describe('parseDuration', () => {
-  it.each([['30m', 1_800_000], ['1h30m', 5_400_000], ['45s', 45_000], ['1d', 86_400_000]])('%s', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
   });
 });

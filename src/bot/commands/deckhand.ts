@@ -1,6 +1,7 @@
 /**
- * `/deckhand …`: ack first (Slack's 3 s budget must never wait for AWS), then parse, authorize,
- * observe (read-only), plan (pure), store, and post the plan with Approve/Reject in the channel.
+ * `/deckhand …`: ack first (Slack's 3 s budget must never wait for AWS), then parse and authorize the
+ * command; a job kind's request goes to the plans service in one call (observe, plan, store), and the
+ * plan it answers is posted with Approve/Reject in the channel.
  * Read-only reports (postmortem, cost) skip the plan: they run and post their answer in the channel.
  * Usage errors and refusals are ephemeral and change nothing.
  */
@@ -10,12 +11,10 @@ import { renderHelp } from '../../blocks/help.js';
 import { renderJobsList, renderJobStatus } from '../../blocks/jobs-list.js';
 import { renderNotice, renderUsageError, type Message } from '../../blocks/usage-error.js';
 import { errorReference, UsageError, UserFacingError } from '../../errors.js';
-import { newPlanId } from '../../integrations/redis/plan-store.js';
 import type { CommandSpec, JobKind, RawCommand } from '../../jobs/kind.js';
 import type { Logger } from '../../logger.js';
 import type { ReportKind } from '../../reports/kind.js';
-import type { BotDeps, PlanWithRendered } from '../deps.js';
-import { kindContext } from '../deps.js';
+import type { BotDeps } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
 import { planMessage } from '../plan-view.js';
 
@@ -105,14 +104,14 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
   }
 }
 
-/** Parses args like planKind; a UsageError becomes an ephemeral usage reply (undefined returned). */
+/** Runs what parses the kind's or report's arguments; a UsageError becomes an ephemeral usage reply (undefined returned). */
 async function parseOrExplain<Args>(
   spec: CommandSpec,
-  parse: () => Args,
+  parse: () => Args | Promise<Args>,
   respond: RespondFn,
 ): Promise<{ args: Args } | undefined> {
   try {
-    return { args: parse() };
+    return { args: await parse() };
   } catch (error) {
     if (error instanceof UsageError) {
       await ephemeral(respond, renderUsageError(error.message, error.example ?? spec.example, spec.usage));
@@ -149,54 +148,26 @@ async function planKind(
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
 ): Promise<void> {
-  const name = kind.command.subcommand;
-  const parsed = await parseOrExplain(kind.command, () => kind.parseArgs(raw), respond);
-  if (!parsed) return;
-  const parsedArgs: unknown = parsed.args;
-  const dryRun = !kind.mutating || kind.isDryRun(parsedArgs);
-  const target = kind.target(parsedArgs);
-  const ctx = kindContext(deps, name, log.child({ kind: name, target }));
-  const observed = await kind.observe(ctx, parsedArgs);
-  const now = deps.clock.now();
-  const outcome = kind.plan(observed, parsedArgs, now, ctx.settings);
-  if (outcome.kind === 'refusal') {
-    await deps.audit.append({ actor: command.user_id, action: 'plan.refused', target, details: { kind: name, reason: outcome.reason } });
-    await ephemeral(respond, renderNotice(`deckhand will not plan this: ${outcome.reason}`));
+  const request = { kind, raw, user: command.user_id, channel: command.channel_id, log };
+  const created = await parseOrExplain(kind.command, () => deps.service.create(request), respond);
+  if (!created) return;
+  const result = created.args;
+  if (result.type === 'refused') {
+    await ephemeral(respond, renderNotice(`deckhand will not plan this: ${result.reason}`));
     return;
   }
-  if (outcome.empty) {
-    await ephemeral(respond, renderNotice(`Nothing to do for \`${target}\`: ${outcome.emptyReason ?? 'already up to date'}.`, ':white_check_mark:'));
+  if (result.type === 'empty') {
+    await ephemeral(respond, renderNotice(`Nothing to do for \`${result.target}\`: ${result.reason}.`, ':white_check_mark:'));
     return;
   }
-  const rendered = kind.renderPlan(outcome.plan);
-  const policy = deps.authorizer.commandPolicy(name);
-  const plan: PlanWithRendered = {
-    id: newPlanId(),
-    kind: name,
-    target,
-    args: parsedArgs,
-    plan: outcome.plan,
-    fingerprint: kind.fingerprint(observed),
-    summary: rendered.summary,
-    dryRun,
-    requestedBy: command.user_id,
-    channel: command.channel_id,
-    status: 'planned',
-    createdAt: now,
-    expiresAt: now + deps.config.policy.planExpiryMs,
-    requiredApprovals: policy.approvals + (outcome.extraApprovals ?? 0),
-    approvals: [],
-    rendered: { blocks: rendered.blocks },
-  };
-  await deps.plans.create(plan);
-  await deps.audit.append({ actor: command.user_id, action: dryRun ? 'plan.dry-run' : 'plan.created', target, planId: plan.id, details: { kind: name, summary: rendered.summary } });
+  const { plan } = result;
   const message = planMessage(deps, plan);
   const posted = await client.chat.postMessage({ channel: plan.channel, text: message.text, blocks: message.blocks, unfurl_links: false });
   const messageTs = posted.ts!;
-  await deps.plans.update(plan.id, { messageTs });
-  log.info({ planId: plan.id, kind: name, target, dryRun }, 'plan posted');
-  for (const note of outcome.notes ?? []) await client.chat.postMessage({ channel: plan.channel, thread_ts: messageTs, text: note });
-  for (const file of rendered.files ?? []) {
+  await deps.service.recordMessage(plan.id, messageTs);
+  log.info({ planId: plan.id, kind: plan.kind, target: plan.target, dryRun: plan.dryRun }, 'plan posted');
+  for (const note of result.notes) await client.chat.postMessage({ channel: plan.channel, thread_ts: messageTs, text: note });
+  for (const file of result.files) {
     await client.filesUploadV2({ channel_id: plan.channel, thread_ts: messageTs, filename: file.filename, title: file.title, content: file.content });
   }
 }

@@ -5,6 +5,7 @@ import {
   type EC2Client,
   type VolumeModification,
 } from '@aws-sdk/client-ec2';
+import { hasAwsErrorCode } from './errors.js';
 
 export interface EbsVolume {
   volumeId: string;
@@ -23,10 +24,6 @@ export interface EbsVolumeModification {
   statusMessage?: string;
 }
 
-function isNotFound(error: unknown, code: string): boolean {
-  return error instanceof Error && (error.name === code || (error as { Code?: string }).Code === code);
-}
-
 /** Undefined when EBS does not know the id (deleted volume, or a PV pointing at another account). */
 export async function describeVolume(ec2: EC2Client, volumeId: string): Promise<EbsVolume | undefined> {
   try {
@@ -41,7 +38,7 @@ export async function describeVolume(ec2: EC2Client, volumeId: string): Promise<
       state: volume.State ?? 'unknown',
     };
   } catch (error) {
-    if (isNotFound(error, 'InvalidVolume.NotFound')) return undefined;
+    if (hasAwsErrorCode(error, 'InvalidVolume.NotFound')) return undefined;
     throw error;
   }
 }
@@ -54,7 +51,7 @@ export async function describeVolumeModifications(ec2: EC2Client, volumeId: stri
       for (const m of page.VolumesModifications ?? []) if (m.VolumeId === volumeId) modifications.push(toModification(m));
     }
   } catch (error) {
-    if (isNotFound(error, 'InvalidVolumeModification.NotFound')) return [];
+    if (hasAwsErrorCode(error, 'InvalidVolumeModification.NotFound')) return [];
     throw error;
   }
   return modifications;

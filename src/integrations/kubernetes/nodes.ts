@@ -3,7 +3,8 @@
  * taint/untaint, label, annotate, cordon. Patches are JSON merge patches; list-valued fields
  * (taints) are written with the read resourceVersion so a concurrent writer makes us re-read, not clobber.
  */
-import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
+import { hasStatus, ifFound } from './api-errors.js';
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -46,17 +47,12 @@ export async function listNodes(kube: KubeConfig, labelSelector?: string): Promi
   return list.items.map(toNodeView);
 }
 
-async function readNode(kube: KubeConfig, name: string): Promise<V1Node | undefined> {
-  try {
-    return await kube.makeApiClient(CoreV1Api).readNode({ name });
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
+function readNode(kube: KubeConfig, name: string): Promise<V1Node | undefined> {
+  return ifFound(kube.makeApiClient(CoreV1Api).readNode({ name }));
 }
 
-async function patchNode(kube: KubeConfig, name: string, body: object): Promise<void> {
-  await kube.makeApiClient(CoreV1Api).patchNode({ name, body }, merge);
+function patchNode(kube: KubeConfig, name: string, body: object): Promise<V1Node> {
+  return kube.makeApiClient(CoreV1Api).patchNode({ name, body }, merge);
 }
 
 /** Rewrite the taint list from a fresh read; retried on a 409 (someone else changed the node). False when the node is gone. */
@@ -70,8 +66,8 @@ async function updateTaints(kube: KubeConfig, name: string, change: (taints: V1T
       await patchNode(kube, name, { metadata: { resourceVersion: node.metadata?.resourceVersion }, spec: { taints: next } });
       return true;
     } catch (error) {
-      if (error instanceof ApiException && error.code === 404) return false;
-      if (!(error instanceof ApiException && error.code === 409) || attempt >= 4) throw error;
+      if (hasStatus(error, 404)) return false;
+      if (!hasStatus(error, 409) || attempt >= 4) throw error;
     }
   }
 }
@@ -100,11 +96,5 @@ export async function setUnschedulable(kube: KubeConfig, name: string, unschedul
 }
 
 async function patchOrGone(kube: KubeConfig, name: string, body: object): Promise<boolean> {
-  try {
-    await patchNode(kube, name, body);
-    return true;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return false;
-    throw error;
-  }
+  return (await ifFound(patchNode(kube, name, body))) !== undefined;
 }

@@ -14,6 +14,7 @@ import {
   type V1Pod,
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
+import { ifFound } from './api-errors.js';
 
 export interface OwnerRef {
   kind: string;
@@ -119,13 +120,9 @@ function parseBody(body: unknown): StatusBody {
   return (body ?? {}) as StatusBody;
 }
 
-/** Plain DELETE: bypasses PDBs. Only for a force an approver chose. */
+/** Plain DELETE: bypasses PDBs. Only for a force an approver chose. A pod already gone is done. */
 export async function deletePod(kube: KubeConfig, namespace: string, name: string): Promise<void> {
-  try {
-    await kube.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace });
-  } catch (error) {
-    if (!(error instanceof ApiException && error.code === 404)) throw error;
-  }
+  await ifFound(kube.makeApiClient(CoreV1Api).deleteNamespacedPod({ name, namespace }));
 }
 
 export interface PdbView {
@@ -207,13 +204,8 @@ export function topController(pod: PodView, replicaSetOwners: Map<string, OwnerR
 }
 
 export async function readDeploymentReplicas(kube: KubeConfig, namespace: string, name: string): Promise<number | undefined> {
-  try {
-    const d = await kube.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace });
-    return d.spec?.replicas ?? 1;
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
+  const deployment = await ifFound(kube.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace }));
+  return deployment && (deployment.spec?.replicas ?? 1);
 }
 
 export async function scaleDeployment(kube: KubeConfig, namespace: string, name: string, replicas: number): Promise<void> {

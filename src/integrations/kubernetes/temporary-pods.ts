@@ -2,7 +2,8 @@
  * Kubernetes port for pods a procedure creates itself (a temporary Redis replica): the owning StatefulSet's
  * pod template, and a create that treats "already exists" as done, so a resumed run never makes a second pod.
  */
-import { ApiException, AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod, type V1PodTemplateSpec } from '@kubernetes/client-node';
+import { hasStatus, ifFound } from './api-errors.js';
 
 export interface StatefulSetTemplate {
   template: V1PodTemplateSpec;
@@ -11,14 +12,9 @@ export interface StatefulSetTemplate {
 }
 
 export async function readStatefulSetTemplate(kube: KubeConfig, namespace: string, name: string): Promise<StatefulSetTemplate | undefined> {
-  try {
-    const sts = await kube.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name, namespace });
-    if (!sts.spec) return undefined;
-    return { template: sts.spec.template, claimNames: (sts.spec.volumeClaimTemplates ?? []).flatMap((c) => c.metadata?.name ?? []) };
-  } catch (error) {
-    if (error instanceof ApiException && error.code === 404) return undefined;
-    throw error;
-  }
+  const sts = await ifFound(kube.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ name, namespace }));
+  if (!sts?.spec) return undefined;
+  return { template: sts.spec.template, claimNames: (sts.spec.volumeClaimTemplates ?? []).flatMap((c) => c.metadata?.name ?? []) };
 }
 
 export async function createPod(kube: KubeConfig, pod: V1Pod): Promise<'created' | 'exists'> {
@@ -26,7 +22,7 @@ export async function createPod(kube: KubeConfig, pod: V1Pod): Promise<'created'
     await kube.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
     return 'created';
   } catch (error) {
-    if (error instanceof ApiException && error.code === 409) return 'exists';
+    if (hasStatus(error, 409)) return 'exists';
     throw error;
   }
 }

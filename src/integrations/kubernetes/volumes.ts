@@ -3,7 +3,6 @@
  * merge-patch a claim's storage request and read its events. (Evictions go through pods.ts.)
  */
 import {
-  ApiException,
   AppsV1Api,
   CoreV1Api,
   PatchStrategy,
@@ -17,35 +16,22 @@ import {
   type V1StatefulSet,
   type V1StorageClass,
 } from '@kubernetes/client-node';
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
-}
-
-/** Undefined on 404, so callers can say "not found" instead of failing. */
-async function orUndefined<T>(read: Promise<T>): Promise<T | undefined> {
-  try {
-    return await read;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
+import { ifFound } from './api-errors.js';
 
 export function readPvc(kube: KubeConfig, namespace: string, name: string): Promise<V1PersistentVolumeClaim | undefined> {
-  return orUndefined(kube.makeApiClient(CoreV1Api).readNamespacedPersistentVolumeClaim({ namespace, name }));
+  return ifFound(kube.makeApiClient(CoreV1Api).readNamespacedPersistentVolumeClaim({ namespace, name }));
 }
 
 export function readPv(kube: KubeConfig, name: string): Promise<V1PersistentVolume | undefined> {
-  return orUndefined(kube.makeApiClient(CoreV1Api).readPersistentVolume({ name }));
+  return ifFound(kube.makeApiClient(CoreV1Api).readPersistentVolume({ name }));
 }
 
 export function readStorageClass(kube: KubeConfig, name: string): Promise<V1StorageClass | undefined> {
-  return orUndefined(kube.makeApiClient(StorageV1Api).readStorageClass({ name }));
+  return ifFound(kube.makeApiClient(StorageV1Api).readStorageClass({ name }));
 }
 
 export function readStatefulSet(kube: KubeConfig, namespace: string, name: string): Promise<V1StatefulSet | undefined> {
-  return orUndefined(kube.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ namespace, name }));
+  return ifFound(kube.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ namespace, name }));
 }
 
 /**

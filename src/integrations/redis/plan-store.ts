@@ -1,8 +1,9 @@
 /**
  * Stored plans (docs/ARCHITECTURE.md principle 3): one Redis hash per plan holding the JSON document and a
- * version number. Every write is a compare-and-set on the version inside a Lua script, so
- * `transition` and `addApproval` are atomic across bot replicas and workers without WATCH (which is
- * per connection and unsafe on a shared ioredis client).
+ * version number. Every write is a compare-and-set on the version inside a Lua script, so `change`
+ * is atomic across bot replicas and workers without WATCH (which is per connection and unsafe on a
+ * shared ioredis client). Which status may follow which is not decided here: `src/jobs/plan-lifecycle.ts`
+ * owns that table and is the only caller that changes a status.
  *
  * Indexes: a sorted set per channel (newest first for `/deckhand jobs`) and a set per live status
  * (planned, approved, running) so a worker can find runs that died.
@@ -35,6 +36,9 @@ export interface StoredPlan {
   finishedAt?: number;
   outcome?: string;
 }
+
+/** What `change` did: `before` is the plan as this call found it, when it changed it. */
+export type PlanChange = { changed: true; plan: StoredPlan; before: StoredPlan } | { changed: false; plan: StoredPlan | undefined };
 
 export const LIVE_STATUSES = ['planned', 'approved', 'running'] as const;
 export type LiveStatus = (typeof LIVE_STATUSES)[number];
@@ -90,22 +94,27 @@ export class PlanStore {
     return (await this.read(id))?.plan;
   }
 
-  async update(id: string, patch: Partial<StoredPlan>): Promise<StoredPlan> {
-    const updated = await this.mutate(id, (plan) => ({ ...plan, ...patch, id }));
-    if (!updated) throw new Error(`plan ${id} not found`);
-    return updated;
+  /** Fields other than the status (message timestamps); the status changes only through `change`. */
+  async update(id: string, patch: Partial<Omit<StoredPlan, 'status'>>): Promise<StoredPlan> {
+    const result = await this.change(id, (plan) => ({ ...plan, ...patch }));
+    if (!result.plan) throw new Error(`plan ${id} not found`);
+    return result.plan;
   }
 
-  /** Atomic: apply patch + new status only if the current status is in `from`; else undefined. */
-  async transition(id: string, from: PlanStatus[], to: PlanStatus, patch: Partial<StoredPlan> = {}): Promise<StoredPlan | undefined> {
-    return this.mutate(id, (plan) => (from.includes(plan.status) ? { ...plan, ...patch, id, status: to } : undefined));
-  }
-
-  /** Atomic: add an approval (no duplicate users); returns the updated plan. */
-  async addApproval(id: string, user: string, at: number): Promise<StoredPlan | undefined> {
-    return this.mutate(id, (plan) =>
-      plan.approvals.some((a) => a.user === user) ? plan : { ...plan, approvals: [...plan.approvals, { user, at }] },
-    );
+  /**
+   * Atomic read-modify-write: `decide` sees the stored plan and returns its next version, or undefined to
+   * leave it alone. Answers with the plan as it is afterwards, and whether this call changed it.
+   */
+  async change(id: string, decide: (plan: StoredPlan) => StoredPlan | undefined): Promise<PlanChange> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.read(id);
+      if (!current) return { changed: false, plan: undefined };
+      const next = decide(current.plan);
+      if (!next || next === current.plan) return { changed: false, plan: current.plan };
+      const written = { ...next, id };
+      if (await this.write(written, current.version, current.plan.status)) return { changed: true, plan: written, before: current.plan };
+    }
+    throw new Error(`plan ${id}: too many concurrent updates`);
   }
 
   /** Newest first. */
@@ -134,18 +143,6 @@ export class PlanStore {
       else if (!plan) await this.redis.srem(this.statusKey(status), id);
     }
     return plans;
-  }
-
-  private async mutate(id: string, change: (plan: StoredPlan) => StoredPlan | undefined): Promise<StoredPlan | undefined> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.read(id);
-      if (!current) return undefined;
-      const next = change(current.plan);
-      if (!next) return undefined;
-      if (next === current.plan) return next;
-      if (await this.write(next, current.version, current.plan.status)) return next;
-    }
-    throw new Error(`plan ${id}: too many concurrent updates`);
   }
 
   private async read(id: string): Promise<{ plan: StoredPlan; version: string } | undefined> {

@@ -6,7 +6,7 @@ import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from './model.js';
 import { observePtr } from './observe.js';
 import { fingerprintLines, planPtr } from './plan.js';
 import { renderPtrPlan } from './render.js';
-import { settingsSchema } from './settings.js';
+import { ptrCleanupSettingsSchema, type PtrCleanupSettings } from './settings.js';
 import { ptrSteps } from './steps.js';
 
 export function summarizePtr(plan: PtrPlan, state: PtrState, outcome: 'succeeded' | 'failed' | 'cancelled'): string {
@@ -31,10 +31,10 @@ export function summarizePtr(plan: PtrPlan, state: PtrState, outcome: 'succeeded
 }
 
 /** Saved records live in the run context's Redis (`ctx.redis`, keys under `ctx.redisPrefix`). */
-export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState> = {
+export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, PtrCleanupSettings> = {
   command: ptrCleanupCommand,
   mutating: true,
-  settingsSchema,
+  settingsSchema: ptrCleanupSettingsSchema,
   parseArgs: parsePtrArgs,
   isDryRun: (args) => args.dryRun,
   // One PTR job per account at a time: they share the account's Route 53 request rate.

@@ -5,10 +5,12 @@ import { listInterfaceAddresses } from '../../integrations/aws/network-interface
 import type { Clients } from '../../integrations/clients.js';
 import { backupsOf } from './backups.js';
 import { reverseZoneFamily } from './reverse-names.js';
-import { parseSettings } from './settings.js';
+import type { PtrCleanupSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
 import { recordKey } from './plan.js';
 import type { CleanupObserved, ObservedZone, Ownership, OwnershipScope, PtrArgs, PtrObserved, RestoreObserved } from './model.js';
+
+type PtrContext = KindContext<PtrCleanupSettings>;
 
 function normalizedZoneName(text: string): string {
   const lower = text.toLowerCase();
@@ -56,8 +58,8 @@ export async function readOwnership(clients: Clients, scope: OwnershipScope): Pr
   };
 }
 
-async function observeCleanup(ctx: KindContext, requested: string[]): Promise<CleanupObserved> {
-  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<CleanupObserved> {
+  const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const region = await ctx.clients.ec2.config.region();
   const { zones, unmatched, forward } = selectZones(await listHostedZones(ctx.clients.route53, pacer), requested);
   const observedZones: ObservedZone[] = await Promise.all(
@@ -79,8 +81,8 @@ async function observeCleanup(ctx: KindContext, requested: string[]): Promise<Cl
   return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership };
 }
 
-async function observeRestore(ctx: KindContext, jobId: string): Promise<RestoreObserved> {
-  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+async function observeRestore(ctx: PtrContext, jobId: string): Promise<RestoreObserved> {
+  const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const saved = await backupsOf(ctx).load(jobId);
   const present: Record<string, string[]> = {};
   for (const zoneId of new Set(saved.map((batch) => batch.zoneId))) {
@@ -93,6 +95,6 @@ async function observeRestore(ctx: KindContext, jobId: string): Promise<RestoreO
   return { mode: 'restore', sourceJobId: jobId, saved, present };
 }
 
-export function observePtr(ctx: KindContext, args: PtrArgs): Promise<PtrObserved> {
+export function observePtr(ctx: PtrContext, args: PtrArgs): Promise<PtrObserved> {
   return args.mode === 'cleanup' ? observeCleanup(ctx, args.zones) : observeRestore(ctx, args.jobId);
 }

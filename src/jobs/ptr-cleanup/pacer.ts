@@ -61,9 +61,3 @@ export function sharedPacer(clock: Clock, requestsPerSecond: number): RequestPac
   byRate.set(requestsPerSecond, pacer);
   return pacer;
 }
-
-/** Throttling and "the zone is still busy with your previous change" errors, after the SDK's own retries. */
-export function isThrottling(error: unknown): boolean {
-  const name = (error as { name?: string })?.name ?? '';
-  return ['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'RequestLimitExceeded', 'TooManyRequestsException'].includes(name);
-}

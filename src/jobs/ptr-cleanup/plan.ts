@@ -6,7 +6,7 @@ import type { PlanOutcome } from '../kind.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
 import { ptrNameToIp } from './reverse-names.js';
-import { parseSettings, type PtrCleanupSettings } from './settings.js';
+import type { PtrCleanupSettings } from './settings.js';
 import {
   compact,
   SKIPPED_KEPT,
@@ -188,9 +188,9 @@ export function planRestore(observed: RestoreObserved): PlanOutcome<RestorePlan>
   return { kind: 'plan', plan, empty: false };
 }
 
-export function planPtr(observed: PtrObserved, args: PtrArgs, _now: number, settings: unknown): PlanOutcome<PtrPlan> {
+export function planPtr(observed: PtrObserved, args: PtrArgs, _now: number, settings: PtrCleanupSettings): PlanOutcome<PtrPlan> {
   if (observed.mode === 'restore' && args.mode === 'restore') return planRestore(observed);
-  if (observed.mode === 'cleanup' && args.mode === 'cleanup') return planCleanup(observed, parseSettings(settings));
+  if (observed.mode === 'cleanup' && args.mode === 'cleanup') return planCleanup(observed, settings);
   throw new Error(`observation (${observed.mode}) does not match the command (${args.mode})`);
 }
 

@@ -1,46 +1,17 @@
 /** Pure Block Kit view of a PTR plan: counts and a sample in the message, every record in an attached CSV. */
 import type { KnownBlock } from '@slack/types';
+import { toCsv, type CsvCell } from '../../blocks/csv.js';
+import { context, listSection, section } from '../../blocks/format.js';
 import type { RenderedPlan } from '../kind.js';
 import { decodeOctalEscapes, ptrNameToIp } from './reverse-names.js';
 import { SKIP_REASON_TEXT, type CleanupPlan, type CompactRecord, type RestorePlan, type PtrPlan, type SkipReason } from './model.js';
 
-const SECTION_LIMIT = 3000;
 const SAMPLE_SIZE = 10;
 const ZONES_SHOWN = 20;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const moreZones = (hidden: number) => `… and ${plural(hidden, 'more zone')} (see the CSV)`;
 const moreInCsv = (hidden: number) => `… and ${hidden.toLocaleString('en-US')} more in the attached CSV`;
-
-/**
- * Lines joined within `limit` characters; what does not fit (plus `alreadyHidden` lines never offered)
- * is announced by `hiddenText(n)`, so nothing silently disappears.
- */
-export function foldLines(lines: string[], hiddenText: (hidden: number) => string, alreadyHidden = 0, limit = SECTION_LIMIT): string {
-  const kept: string[] = [];
-  let length = 0;
-  for (const [index, line] of lines.entries()) {
-    const tail = hiddenText(lines.length - index + alreadyHidden);
-    if (length + line.length + 1 + tail.length > limit) return [...kept, tail].join('\n');
-    kept.push(line);
-    length += line.length + 1;
-  }
-  return alreadyHidden > 0 ? [...kept, hiddenText(alreadyHidden)].join('\n') : kept.join('\n');
-}
-
-/** A titled section whose lines are folded to fit Slack's 3,000 characters. */
-function listSection(title: string, lines: string[], hiddenText: (hidden: number) => string, alreadyHidden = 0): KnownBlock {
-  const heading = `*${title}*\n`;
-  return section(heading + foldLines(lines, hiddenText, alreadyHidden, SECTION_LIMIT - heading.length));
-}
-
-function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, SECTION_LIMIT) } };
-}
-
-function context(text: string): KnownBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: text.slice(0, SECTION_LIMIT) }] };
-}
 
 function sampleLine(zoneName: string, record: CompactRecord): string {
   const [name, ttl, values, routing] = record;
@@ -63,20 +34,12 @@ function sample(plan: { zones: { name: string; records: CompactRecord[] }[] }): 
   return lines;
 }
 
-function csvCell(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+const CSV_HEADER: CsvCell[] = ['action', 'zone_id', 'zone', 'name', 'ip', 'ttl', 'values', 'set_identifier', 'reason'];
 
-function csvRow(cells: (string | number)[]): string {
-  return cells.map((cell) => csvCell(String(cell))).join(',');
-}
-
-const CSV_HEADER = csvRow(['action', 'zone_id', 'zone', 'name', 'ip', 'ttl', 'values', 'set_identifier', 'reason']);
-
-function recordRow(action: string, zone: { id: string; name: string }, record: CompactRecord, reason = ''): string {
+function recordRow(action: string, zone: { id: string; name: string }, record: CompactRecord, reason = ''): CsvCell[] {
   const [name, ttl, values, routing] = record;
   const decoded = ptrNameToIp(name);
-  return csvRow([action, zone.id, zone.name, name, decoded.ok ? decoded.address : '', ttl, values.join(' '), routing?.SetIdentifier ?? '', reason]);
+  return [action, zone.id, zone.name, name, decoded.ok ? decoded.address : '', ttl, values.join(' '), routing?.SetIdentifier ?? '', reason];
 }
 
 function renderCleanup(plan: CleanupPlan): RenderedPlan {
@@ -112,11 +75,11 @@ function renderCleanup(plan: CleanupPlan): RenderedPlan {
   for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('delete', zone, record));
   for (const skipped of plan.skipped) {
     const zone = plan.scanned.find((z) => z.name === skipped.zone)!;
-    csv.push(csvRow(['skip', zone.id, zone.name, skipped.name, '', '', '', '', `${SKIP_REASON_TEXT[skipped.reason]}${skipped.detail ? `: ${skipped.detail}` : ''}`]));
+    csv.push(['skip', zone.id, zone.name, skipped.name, '', '', '', '', `${SKIP_REASON_TEXT[skipped.reason]}${skipped.detail ? `: ${skipped.detail}` : ''}`]);
   }
   const hiddenSkips = totals.skipped - plan.skipped.length;
-  if (hiddenSkips > 0) csv.push(csvRow(['skip', '', '', '', '', '', '', '', `${hiddenSkips} more skipped records not listed`]));
-  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-cleanup-plan.csv', title: 'PTR cleanup plan: every record', content: `${csv.join('\n')}\n` }] : undefined };
+  if (hiddenSkips > 0) csv.push(['skip', '', '', '', '', '', '', '', `${hiddenSkips} more skipped records not listed`]);
+  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-cleanup-plan.csv', title: 'PTR cleanup plan: every record', content: toCsv(csv) }] : undefined };
 }
 
 function renderRestore(plan: RestorePlan): RenderedPlan {
@@ -139,7 +102,7 @@ function renderRestore(plan: RestorePlan): RenderedPlan {
   }
   const csv = [CSV_HEADER];
   for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('create', zone, record));
-  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-restore-plan.csv', title: 'PTR restore plan: every record', content: `${csv.join('\n')}\n` }] : undefined };
+  return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-restore-plan.csv', title: 'PTR restore plan: every record', content: toCsv(csv) }] : undefined };
 }
 
 export function renderPtrPlan(plan: PtrPlan): RenderedPlan {
@@ -150,5 +113,5 @@ export function renderPtrPlan(plan: PtrPlan): RenderedPlan {
 export function backupCsv(zones: { id: string; name: string; records: CompactRecord[] }[]): string {
   const rows = [CSV_HEADER];
   for (const zone of zones) for (const record of zone.records) rows.push(recordRow('deleted', zone, record));
-  return `${rows.join('\n')}\n`;
+  return toCsv(rows);
 }

@@ -3,7 +3,7 @@
  * Route 53 returns names lowercase, with a trailing dot, and with `\ooo` octal escapes for every
  * character other than a-z, 0-9, '-' and '_' (an RFC 2317 label `0/26` comes back as `0\05726`).
  */
-import { formatIp, parseIp, type Ip, type IpFamily } from './ip.js';
+import { familyOf, formatIp, parseIp, type Ip, type IpFamily } from './ip.js';
 
 export type DecodedPtrName = { ok: true; ip: Ip; address: string } | { ok: false; reason: string };
 
@@ -36,30 +36,33 @@ export function ptrNameToIp(recordName: string): DecodedPtrName {
   if (name.endsWith(IPV4_SUFFIX)) {
     const labels = name.slice(0, -IPV4_SUFFIX.length).split('.');
     if (labels.length !== 4) return fail(`an IPv4 reverse name has 4 octet labels, this one has ${labels.length}`);
-    let value = 0n;
-    for (const label of labels.reverse()) {
-      if (!OCTET.test(label) || Number(label) > 255) return fail(`label '${decodeOctalEscapes(label)}' is not an octet`);
-      value = (value << 8n) | BigInt(label);
-    }
-    const ip: Ip = { family: 4, value };
-    return { ok: true, ip, address: formatIp(ip) };
+    const bad = labels.find((label) => !OCTET.test(label) || Number(label) > 255);
+    if (bad !== undefined) return fail(`label '${decodeOctalEscapes(bad)}' is not an octet`);
+    return decoded(parseIp(labels.reverse().join('.')));
   }
   if (name.endsWith(IPV6_SUFFIX)) {
     const labels = name.slice(0, -IPV6_SUFFIX.length).split('.');
     if (labels.length !== 32) return fail(`an IPv6 reverse name has 32 nibble labels, this one has ${labels.length}`);
     const bad = labels.find((label) => !NIBBLE.test(label));
     if (bad !== undefined) return fail(`label '${decodeOctalEscapes(bad)}' is not a hex nibble`);
-    const ip: Ip = { family: 6, value: BigInt(`0x${labels.reverse().join('')}`) };
-    return { ok: true, ip, address: formatIp(ip) };
+    const groups = labels.reverse().join('').match(/.{4}/g)!;
+    return decoded(parseIp(groups.join(':')));
   }
   return fail('not under in-addr.arpa or ip6.arpa');
+}
+
+/** Labels checked above always make an address; anything else would be a bug here, not bad input. */
+function decoded(ip: Ip | undefined): DecodedPtrName {
+  if (!ip) throw new Error('reverse-name labels did not form an address');
+  return { ok: true, ip, address: formatIp(ip) };
 }
 
 /** `10.1.2.3` → `3.2.1.10.in-addr.arpa.`; IPv6 → 32 reversed nibbles + `ip6.arpa.` */
 export function ipToPtrName(address: string): string {
   const ip = parseIp(address);
   if (!ip) throw new Error(`not an IP address: ${address}`);
-  if (ip.family === 4) return `${formatIp(ip).split('.').reverse().join('.')}.in-addr.arpa.`;
-  const nibbles = ip.value.toString(16).padStart(32, '0').split('');
+  const bytes = ip.toByteArray();
+  if (familyOf(ip) === 4) return `${bytes.reverse().join('.')}.in-addr.arpa.`;
+  const nibbles = bytes.flatMap((byte) => byte.toString(16).padStart(2, '0').split(''));
   return `${nibbles.reverse().join('.')}.ip6.arpa.`;
 }

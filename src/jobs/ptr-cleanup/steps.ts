@@ -5,7 +5,7 @@
  * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
  * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
-import { formatDuration } from '../../blocks/format.js';
+import { formatDuration } from '../../time.js';
 import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
 import { backupsOf } from './backups.js';
@@ -17,10 +17,10 @@ import { sharedPacer } from './pacer.js';
 import { reconcileBatch } from './reconcile.js';
 import { backupCsv } from './render.js';
 import { ptrNameToIp } from './reverse-names.js';
-import { parseSettings } from './settings.js';
+import type { PtrCleanupSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
 
-type Ctx = StepContext<PtrPlan, PtrState>;
+type Ctx = StepContext<PtrPlan, PtrState, PtrCleanupSettings>;
 
 /** Ownership older than this is read again before the next batch (and always once per run, before the first). */
 export const OWNERSHIP_MAX_AGE_MS = 60_000;
@@ -80,7 +80,7 @@ async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<Addres
 async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache): Promise<void> {
   const backups = backupsOf(ctx);
   const { route53 } = ctx.clients;
-  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond);
+  const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const boundPacer = pacer.bind(ctx.signal);
   const jobId = (ctx.state.jobId ??= ctx.jobId);
   ctx.state.startedAt ??= ctx.clock.now();
@@ -185,7 +185,7 @@ function zoneMilestone(ctx: Ctx, zone: ZoneRecords, progress: ZoneProgress, acti
 }
 
 async function waitInsync(ctx: Ctx): Promise<void> {
-  const pacer = sharedPacer(ctx.clock, parseSettings(ctx.settings).requestsPerSecond).bind(ctx.signal);
+  const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond).bind(ctx.signal);
   const deadline = ctx.clock.now() + INSYNC_TIMEOUT_MS;
   let pollMs = INSYNC_FIRST_POLL_MS;
   for (;;) {
@@ -219,10 +219,10 @@ async function attachBackup(ctx: Ctx): Promise<void> {
   });
 }
 
-export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState>[] {
+export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState, PtrCleanupSettings>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
   const ownership: OwnershipCache = { readAt: 0 };
-  const steps: Step<PtrPlan, PtrState>[] = plan.zones.map((zone) => ({
+  const steps: Step<PtrPlan, PtrState, PtrCleanupSettings>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
     title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
     run: (ctx) => applyZone(ctx, zone, action, ownership),

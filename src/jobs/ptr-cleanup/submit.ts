@@ -5,8 +5,8 @@
  * batch is split in halves until the bad record stands alone.
  */
 import { TransientError } from '../../errors.js';
+import { hasAwsErrorCode, isAwsThrottling } from '../../integrations/aws/errors.js';
 import type { ChangeInfo } from '../../integrations/aws/route53.js';
-import { isThrottling } from './pacer.js';
 import { recordName, type CompactRecord } from './model.js';
 import { recordKey } from './plan.js';
 
@@ -54,10 +54,6 @@ function messagesOf(error: unknown): string[] {
   return texts.flatMap((text) => text.split(/(?=Tried to )/)).map((text) => text.trim().replace(/^\[|[\],\s]+$/g, '')).filter(Boolean);
 }
 
-function isInvalidChangeBatch(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'InvalidChangeBatch';
-}
-
 export async function submitBatch(io: SubmitIo, action: ChangeAction, records: CompactRecord[]): Promise<SubmitOutcome> {
   const outcome: SubmitOutcome = { applied: [], alreadyDone: [], changed: [], rejected: [], changeIds: [] };
 
@@ -66,8 +62,10 @@ export async function submitBatch(io: SubmitIo, action: ChangeAction, records: C
       try {
         return await io.send(batch);
       } catch (error) {
-        if (!isThrottling(error)) throw error;
-        if (attempt >= MAX_THROTTLED_ATTEMPTS) throw new TransientError(`Route 53 kept throttling after ${attempt} attempts: ${(error as Error).message}`);
+        if (!isAwsThrottling(error)) throw error;
+        if (attempt >= MAX_THROTTLED_ATTEMPTS) {
+          throw new TransientError(`Route 53 kept throttling after ${attempt} attempts: ${(error as Error).message}`, { code: 'route53-throttled', cause: error });
+        }
         await io.backOff(attempt);
       }
     }
@@ -81,7 +79,7 @@ export async function submitBatch(io: SubmitIo, action: ChangeAction, records: C
       outcome.changeIds.push(change.id);
       return;
     } catch (error) {
-      if (!isInvalidChangeBatch(error)) throw error;
+      if (!hasAwsErrorCode(error, 'InvalidChangeBatch')) throw error;
       const messages = messagesOf(error);
       const byKey = new Map(batch.map((record) => [recordKey(normalizedName(recordName(record)), record[3]?.SetIdentifier), record]));
       const named = new Map<CompactRecord, string>();

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
+import { parseDuration } from '../../time.js';
 import type { CommandSpec, RawCommand } from '../kind.js';
-import { parseDuration } from './settings.js';
 import type { RolloutArgs } from './types.js';
 
 export const rolloutCommand: CommandSpec = {

@@ -8,8 +8,8 @@
  */
 import type { RolloutContext } from './types.js';
 import { RefusalError } from '../../errors.js';
+import { formatDuration } from '../../time.js';
 import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
-import { formatDuration } from './render.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
@@ -118,14 +118,14 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const key = pdbBlockers.join('\n');
     if (pdbBlockers.length && (key !== lastPosted.key ? now - lastPosted.at >= 60_000 : now - lastPosted.at >= BLOCKER_POST_MS)) {
       lastPosted = { key, at: now };
-      await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration((now - startedAt) / 1000)}:\n${pdbBlockers.slice(0, 10).join('\n')}`);
+      await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(now - startedAt)}:\n${pdbBlockers.slice(0, 10).join('\n')}`);
     }
 
     if (now - startedAt >= ctx.plan.drainTimeoutMs) {
       asks++;
       const choice = await ctx.ask({
         id: `${opts.label}/drain-timeout/${asks}`,
-        text: `${opts.label}: ${remaining.length} pod(s) still on ${pending.map((t) => t.nodeName).join(', ')} after ${formatDuration(ctx.plan.drainTimeoutMs / 1000)}.\n${blockerText.slice(0, 10).join('\n')}`,
+        text: `${opts.label}: ${remaining.length} pod(s) still on ${pending.map((t) => t.nodeName).join(', ')} after ${formatDuration(ctx.plan.drainTimeoutMs)}.\n${blockerText.slice(0, 10).join('\n')}`,
         choices: [
           { id: 'wait', label: 'Keep waiting', style: 'primary' },
           ...(opts.allowSkip ? [{ id: 'skip', label: 'Skip these nodes (retry last)' }] : []),

@@ -1,19 +1,19 @@
 /** Job kind `rollout`: replace the outdated worker nodes of an EKS Auto Scaling group, wave by wave. */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Clients } from '../../integrations/clients.js';
-import type { JobKind, Step } from '../kind.js';
+import type { JobKind } from '../kind.js';
 import { parseRolloutArgs, rolloutCommand } from './args.js';
 import { fingerprintRollout, observeRollout } from './observe.js';
 import { planRollout } from './plan.js';
 import { cleanup } from './prepare.js';
 import { renderRolloutPlan } from './render.js';
-import { resolveSettings, rolloutSettingsSchema } from './settings.js';
-import { rolloutSteps, summarizeRollout } from './steps.js';
+import { rolloutSettingsSchema, type RolloutSettings } from './settings.js';
+import { rolloutSteps, summarizeRollout, type RolloutStep } from './steps.js';
 import type { RolloutArgs, RolloutObserved, RolloutPlan, RolloutState } from './types.js';
 
 /** Clients talking to the named cluster's kubeconfig context (settings `clusters`), or the default one. */
-export function clientsForCluster(clients: Clients, settings: unknown, cluster: string | undefined): Clients {
-  const context = cluster ? resolveSettings(settings).clusters?.[cluster] : undefined;
+export function clientsForCluster(clients: Clients, settings: RolloutSettings, cluster: string | undefined): Clients {
+  const context = cluster ? settings.clusters?.[cluster] : undefined;
   if (!context) return clients;
   const kube = new KubeConfig();
   kube.loadFromString(clients.kube.exportConfig());
@@ -21,7 +21,7 @@ export function clientsForCluster(clients: Clients, settings: unknown, cluster: 
   return { ...clients, kube };
 }
 
-function onCluster(step: Step<RolloutPlan, RolloutState>, plan: RolloutPlan): Step<RolloutPlan, RolloutState> {
+function onCluster(step: RolloutStep, plan: RolloutPlan): RolloutStep {
   if (!plan.cluster) return step;
   return {
     ...step,
@@ -34,7 +34,7 @@ export function initialRolloutState(): RolloutState {
   return { waves: {}, terminated: [], skipped: [], podsMoved: 0, forced: [] };
 }
 
-export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, RolloutState> = {
+export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, RolloutState, RolloutSettings> = {
   command: rolloutCommand,
   mutating: true,
   settingsSchema: rolloutSettingsSchema,

@@ -3,7 +3,7 @@
  * No I/O, no clock, no randomness. Safety rules and choices are small named functions below.
  */
 import type { PlanOutcome } from '../kind.js';
-import { resolveSettings } from './settings.js';
+import type { RolloutSettings } from './settings.js';
 import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
   Estimate,
@@ -13,7 +13,6 @@ import type {
   RolloutArgs,
   RolloutObserved,
   RolloutPlan,
-  RolloutSettingsValue,
   PlanNode,
   PlanPod,
   Risk,
@@ -202,7 +201,7 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
  * the last batch needs its grace period (node empty) and its replacements Ready (workload available).
  *   total = sum over waves (canary pause and human answers not counted).
  */
-export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: RolloutSettingsValue, pdbBudgets: Map<string, number>): Estimate {
+export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: RolloutSettings, pdbBudgets: Map<string, number>): Estimate {
   const { nodeReadySeconds, podStartSeconds, apiSeconds } = settings.estimate;
   const byInstance = new Map(nodes.map((n) => [n.instanceId, n]));
   const waveSeconds = waves.map((wave) => {
@@ -242,8 +241,7 @@ export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: 
   return versions.size === 1 && only && /^\d+$/.test(only) ? only : undefined;
 }
 
-export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, rawSettings: unknown): PlanOutcome<RolloutPlan> {
-  const settings = resolveSettings(rawSettings);
+export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, settings: RolloutSettings): PlanOutcome<RolloutPlan> {
   const refusal = refuseUnmanaged(observed) ?? refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
   if (refusal) return { kind: 'refusal', reason: refusal };
   const target = observed.target;

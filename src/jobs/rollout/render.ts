@@ -3,32 +3,16 @@
  * an attached CSV, so the message stays under 50 blocks and 3,000 characters per section.
  */
 import type { KnownBlock } from '@slack/types';
+import { toCsv } from '../../blocks/csv.js';
+import { context, section } from '../../blocks/format.js';
+import { formatDuration } from '../../time.js';
 import type { RenderedPlan } from '../kind.js';
 import type { RolloutPlan } from './types.js';
 
-const SECTION_LIMIT = 3000;
 const MAX_NODE_SECTIONS = 12;
 const MAX_RISK_LINES = 25;
-
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  if (m > 0) return rest > 0 ? `${m}m ${String(rest).padStart(2, '0')}s` : `${m}m`;
-  return `${rest}s`;
-}
-
-/** Cut text to the section limit, saying how much was cut. */
-export function clip(text: string, limit = SECTION_LIMIT): string {
-  if (text.length <= limit) return text;
-  const note = '\n… (more in the attached CSV)';
-  return text.slice(0, limit - note.length) + note;
-}
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
+/** Ends a list cut to fit a section: every pod and node is in the attached CSV. */
+const MORE_IN_CSV = '\n… (more in the attached CSV)';
 
 function outdatedByAz(plan: RolloutPlan): string {
   const byAz = new Map<string, string[]>();
@@ -51,7 +35,7 @@ function wavesText(plan: RolloutPlan): string {
       for (const id of w.instanceIds) zones.set(az.get(id)!, (zones.get(az.get(id)!) ?? 0) + 1);
       const spread = [...zones.entries()].sort().map(([z, n]) => `${z} ×${n}`).join(', ');
       const label = w.canary ? ' (canary, then pause for Continue)' : '';
-      return `${w.index}. ${w.instanceIds.length} node(s): ${spread} — ~${formatDuration(plan.estimate.waveSeconds[i] ?? 0)}${label}`;
+      return `${w.index}. ${w.instanceIds.length} node(s): ${spread} — ~${formatDuration((plan.estimate.waveSeconds[i] ?? 0) * 1000)}${label}`;
     })
     .join('\n');
 }
@@ -71,18 +55,13 @@ function nodeText(plan: RolloutPlan, index: number): string {
 }
 
 export function podsCsv(plan: RolloutPlan): string {
-  const rows = [['instance', 'node', 'zone', 'namespace', 'pod', 'controller', 'daemonset', 'pdbs', 'procedure', 'role', 'emptyDir'].join(',')];
-  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const rows = [['instance', 'node', 'zone', 'namespace', 'pod', 'controller', 'daemonset', 'pdbs', 'procedure', 'role', 'emptyDir']];
   for (const node of plan.nodes) {
     for (const p of node.pods) {
-      rows.push(
-        [node.instanceId, node.nodeName ?? '', node.availabilityZone, p.namespace, p.name, p.controller ? `${p.controller.kind}/${p.controller.name}` : '', String(p.daemonSet), p.pdbs.join(' '), p.procedure ?? '', p.redisRole ?? '', String(p.hasEmptyDir)]
-          .map(quote)
-          .join(','),
-      );
+      rows.push([node.instanceId, node.nodeName ?? '', node.availabilityZone, p.namespace, p.name, p.controller ? `${p.controller.kind}/${p.controller.name}` : '', String(p.daemonSet), p.pdbs.join(' '), p.procedure ?? '', p.redisRole ?? '', String(p.hasEmptyDir)]);
     }
   }
-  return rows.join('\n') + '\n';
+  return toCsv(rows);
 }
 
 export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
@@ -90,7 +69,7 @@ export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
   const summary =
     count === 0
       ? `Rollout ${plan.group}: already up to date (version ${plan.target.version})`
-      : `Rollout ${plan.group}: replace ${count} node(s) with launch template version ${plan.target.version} (${plan.target.imageId}) in ${plan.waves.length} wave(s), ~${formatDuration(plan.estimate.totalSeconds)}`;
+      : `Rollout ${plan.group}: replace ${count} node(s) with launch template version ${plan.target.version} (${plan.target.imageId}) in ${plan.waves.length} wave(s), ~${formatDuration(plan.estimate.totalSeconds * 1000)}`;
   const blocks: KnownBlock[] = [section(`*${summary}*`)];
   if (count === 0) return { summary, blocks };
 
@@ -100,12 +79,12 @@ export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
       [
         `*Target:* ${plan.target.launchTemplateId} version ${plan.target.version} (${plan.target.imageId}); group configured with version ${plan.target.groupVersion}`,
         `*Surge:* ${plan.surge} node(s) per wave; MaxSize ${plan.original.max} → ${plan.temporaryMaxSize} during the run (desired ${plan.original.desired})`,
-        `*Max unavailable:* ${plan.maxUnavailable} · *Drain timeout:* ${formatDuration(plan.drainTimeoutMs / 1000)} · *Node Ready timeout:* ${formatDuration(plan.nodeReadyTimeoutMs / 1000)}`,
+        `*Max unavailable:* ${plan.maxUnavailable} · *Drain timeout:* ${formatDuration(plan.drainTimeoutMs)} · *Node Ready timeout:* ${formatDuration(plan.nodeReadyTimeoutMs)}`,
         `*Old nodes:* taint \`${plan.taintKey}:NoSchedule\`${plan.cordon ? ' + cordon' : ''}${plan.excludeFromLbLabel ? ', label out of external load balancers' : ''}; cluster-autoscaler: ${plan.autoscalerMode === 'annotate' ? 'scale-down-disabled annotation' : 'scaled to 0 and restored'}; AZRebalance suspended`,
       ].join('\n'),
     ),
-    section(`*Outdated instances by AZ*\n${outdatedByAz(plan)}`),
-    section(`*Waves*\n${wavesText(plan)}`),
+    section(`*Outdated instances by AZ*\n${outdatedByAz(plan)}`, MORE_IN_CSV),
+    section(`*Waves*\n${wavesText(plan)}`, MORE_IN_CSV),
   );
   const risks = plan.risks.length
     ? plan.risks.slice(0, MAX_RISK_LINES).map((r) => `• *${r.kind}* ${r.subject}: ${r.detail}`).join('\n') +
@@ -114,9 +93,9 @@ export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
   blocks.push(section(`*Risks*\n${risks}`));
   blocks.push({ type: 'divider' });
   const shown = Math.min(plan.nodes.length, MAX_NODE_SECTIONS);
-  for (let i = 0; i < shown; i++) blocks.push(section(nodeText(plan, i)));
+  for (let i = 0; i < shown; i++) blocks.push(section(nodeText(plan, i), MORE_IN_CSV));
   if (plan.nodes.length > shown) blocks.push(section(`… and ${plan.nodes.length - shown} more node(s): every pod is in the attached CSV`));
-  blocks.push(context(`${podTotal} pod(s) to move. Predicted ${formatDuration(plan.estimate.totalSeconds)}; model: ${plan.estimate.model}`));
+  blocks.push(context(`${podTotal} pod(s) to move. Predicted ${formatDuration(plan.estimate.totalSeconds * 1000)}; model: ${plan.estimate.model}`));
   return {
     summary,
     blocks,

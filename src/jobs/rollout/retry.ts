@@ -4,15 +4,16 @@
  * heavy throttling. Anything else (4xx, validation) is thrown at once.
  */
 import { ApiException } from '@kubernetes/client-node';
+import { hasAwsErrorCode, isAwsThrottling } from '../../integrations/aws/errors.js';
 import type { Clock } from '../../integrations/clock.js';
 
-const RETRYABLE_AWS = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'PriorRequestNotComplete']);
+const AWS_SERVER_ERRORS = ['InternalFailure', 'InternalError', 'ServiceUnavailable'];
 
 export function isRetryable(error: unknown): boolean {
   if (error instanceof ApiException) return error.code === 429 || error.code >= 500;
   if (!(error instanceof Error)) return false;
   const meta = (error as { $metadata?: { httpStatusCode?: number }; $retryable?: unknown }).$metadata;
-  if (RETRYABLE_AWS.has(error.name) || (meta?.httpStatusCode ?? 0) >= 500) return true;
+  if (isAwsThrottling(error) || AWS_SERVER_ERRORS.some((code) => hasAwsErrorCode(error, code)) || (meta?.httpStatusCode ?? 0) >= 500) return true;
   const code = (error as { code?: string }).code;
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'EPIPE' || /socket hang up|fetch failed/i.test(error.message);
 }

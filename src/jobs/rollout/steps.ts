@@ -7,6 +7,7 @@
  * termination is requested only for an instance still InService, so no instance is terminated twice.
  */
 import { RefusalError, UserFacingError } from '../../errors.js';
+import { formatDuration } from '../../time.js';
 import { describeGroup, setDesiredCapacity, terminateInstance, updateGroup, type GroupView } from '../../integrations/aws/auto-scaling.js';
 import { addTaint, listNodes, setNodeAnnotations, setNodeLabels, setUnschedulable, type NodeView } from '../../integrations/kubernetes/nodes.js';
 import { listPods, listWorkloads } from '../../integrations/kubernetes/pods.js';
@@ -14,17 +15,17 @@ import type { Step } from '../kind.js';
 import { drainNodes, mustLeave, type DrainTarget } from './drain.js';
 import { annotateScaleDownDisabled, prepare } from './prepare.js';
 import { redisSettled } from './redis.js';
-import { formatDuration } from './render.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
+import type { RolloutSettings } from './settings.js';
 import type { RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
 export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;
 const SETTLE_TIMEOUT_MS = 15 * 60_000;
 
-type RolloutStep = Step<RolloutPlan, RolloutState>;
+export type RolloutStep = Step<RolloutPlan, RolloutState, RolloutSettings>;
 
 const r = <T>(ctx: RolloutContext, call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
 
@@ -47,9 +48,8 @@ function liveOld(ctx: RolloutContext, wave: Wave, group: GroupView): string[] {
 
 function status(ctx: RolloutContext, wave: Wave, phase: string, extra: Record<string, string> = {}): void {
   const started = ctx.state.startedAt ?? ctx.clock.now();
-  const elapsedS = (ctx.clock.now() - started) / 1000;
-  const remaining = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0);
-  ctx.progress.status({ wave: `${wave.index}/${ctx.plan.waves.length}`, phase, elapsed: formatDuration(elapsedS), eta: `~${formatDuration(remaining)}`, ...extra });
+  const remainingSeconds = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0);
+  ctx.progress.status({ wave: `${wave.index}/${ctx.plan.waves.length}`, phase, elapsed: formatDuration(ctx.clock.now() - started), eta: `~${formatDuration(remainingSeconds * 1000)}`, ...extra });
 }
 
 async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
@@ -111,7 +111,7 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
       const notReady = ws.newInstanceIds.filter((id) => !ready.includes(id));
       const choice = await ctx.ask({
         id: `wave-${wave.index}/not-ready`,
-        text: `Wave ${wave.index}: ${notReady.length || wanted - ws.newInstanceIds.length} new node(s) not Ready after ${formatDuration(ctx.plan.nodeReadyTimeoutMs / 1000)} (${notReady.join(', ') || 'not launched'}). No old node was drained in this wave.`,
+        text: `Wave ${wave.index}: ${notReady.length || wanted - ws.newInstanceIds.length} new node(s) not Ready after ${formatDuration(ctx.plan.nodeReadyTimeoutMs)} (${notReady.join(', ') || 'not launched'}). No old node was drained in this wave.`,
         choices: [
           { id: 'retry', label: 'Keep waiting', style: 'primary' },
           ...(ctx.plan.rollbackVersion ? [{ id: 'rollback', label: `Roll back to version ${ctx.plan.rollbackVersion}`, style: 'danger' as const }] : []),
@@ -307,7 +307,7 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
         const ws = waveState(ctx.state, wave.index);
         ws.finishedAt ??= ctx.clock.now();
         await ctx.checkpoint();
-        const took = ws.startedAt ? ` in ${formatDuration((ws.finishedAt - ws.startedAt) / 1000)}` : '';
+        const took = ws.startedAt ? ` in ${formatDuration(ws.finishedAt - ws.startedAt)}` : '';
         await ctx.progress.milestone(`${label} done${took}: replaced ${wave.instanceIds.filter((i) => ctx.state.terminated.includes(i)).length} node(s)`);
       },
     },
@@ -366,7 +366,7 @@ export function summarizeRollout(plan: RolloutPlan, state: RolloutState, outcome
   const replaced = state.terminated.filter((id) => plan.nodes.some((n) => n.instanceId === id)).length;
   const waves = Object.entries(state.waves)
     .filter(([, w]) => w.startedAt && w.finishedAt)
-    .map(([i, w]) => `wave ${i} ${formatDuration((w.finishedAt! - w.startedAt!) / 1000)}`);
+    .map(([i, w]) => `wave ${i} ${formatDuration(w.finishedAt! - w.startedAt!)}`);
   const parts = [
     `Rollout of ${plan.group} to version ${plan.target.version} ${outcome}: ${replaced}/${plan.nodes.length} node(s) replaced, ${state.podsMoved} pod(s) moved`,
     waves.length ? `time per wave: ${waves.join(', ')}` : '',

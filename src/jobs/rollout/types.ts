@@ -7,6 +7,7 @@ import type { GroupInstance, GroupView } from '../../integrations/aws/auto-scali
 import type { NodeView } from '../../integrations/kubernetes/nodes.js';
 import type { OwnerRef, PdbView, PodView, WorkloadView } from '../../integrations/kubernetes/pods.js';
 import type { StepContext } from '../kind.js';
+import type { RolloutSettings } from './settings.js';
 
 export interface RolloutArgs {
   group: string;
@@ -68,20 +69,6 @@ export interface RolloutObserved {
   workloads: ObservedWorkload[];
 }
 
-export interface RolloutSettingsValue {
-  surge?: number;
-  maxUnavailable: number;
-  drainTimeoutMs: number;
-  nodeReadyTimeoutMs: number;
-  autoscalerMode: 'annotate' | 'scale-to-zero';
-  taintKey: string;
-  cordon: boolean;
-  excludeFromLbLabel: boolean;
-  redisFailBack: boolean;
-  clusters?: Record<string, string>;
-  estimate: { nodeReadySeconds: number; podStartSeconds: number; apiSeconds: number };
-}
-
 export interface PlanPod {
   namespace: string;
   name: string;
@@ -133,7 +120,7 @@ export interface Estimate {
 /** The settings a plan carries as they were when it was made (the run follows the plan, not today's settings). */
 type PlannedSettings = 'maxUnavailable' | 'drainTimeoutMs' | 'nodeReadyTimeoutMs' | 'autoscalerMode' | 'taintKey' | 'cordon' | 'excludeFromLbLabel' | 'redisFailBack';
 
-export interface RolloutPlan extends Pick<RolloutSettingsValue, PlannedSettings> {
+export interface RolloutPlan extends Pick<RolloutSettings, PlannedSettings> {
   group: string;
   cluster?: string;
   target: ResolvedTarget;
@@ -197,4 +184,4 @@ export interface TemporaryReplica {
 }
 
 /** What every rollout step receives. */
-export type RolloutContext = StepContext<RolloutPlan, RolloutState>;
+export type RolloutContext = StepContext<RolloutPlan, RolloutState, RolloutSettings>;

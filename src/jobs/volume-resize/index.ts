@@ -5,7 +5,7 @@ import { parseResizeArgs, resizeCommand } from './args.js';
 import { fingerprintInputs, observeResize } from './observe.js';
 import { planResize } from './plan.js';
 import { renderResizePlan } from './render.js';
-import { resizeSettingsSchema } from './settings.js';
+import { resizeSettingsSchema, type ResizeSettings } from './settings.js';
 import { resizeSteps, volumeKey } from './steps.js';
 import type { ResizeArgs, ResizeObserved, ResizePlan, ResizeState } from './types.js';
 
@@ -26,7 +26,7 @@ export function summarizeResize(plan: ResizePlan, state: ResizeState, outcome: '
   return [head, ...lines].join('\n') + fix;
 }
 
-export const resizeKind: JobKind<ResizeArgs, ResizeObserved, ResizePlan, ResizeState> = {
+export const resizeKind: JobKind<ResizeArgs, ResizeObserved, ResizePlan, ResizeState, ResizeSettings> = {
   command: resizeCommand,
   mutating: true,
   settingsSchema: resizeSettingsSchema,

@@ -2,9 +2,10 @@
  * Pure planner: observed claims + requested size + now → a plan per claim, or a refusal naming what blocks it.
  * Each safety rule is a small named policy returning a reason (string) when it refuses.
  */
+import { formatDuration, formatUtc } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
-import { resizeSettings, type ResizeSettings } from './settings.js';
+import type { ResizeSettings } from './settings.js';
 import { formatSize, GiB, parseQuantity, resolveTargetBytes, toGiBCeil, toQuantity } from './sizes.js';
 import type { Expansion, ObservedClaim, PlannedPod, ResizeArgs, ResizeObserved, ResizePlan, VolumePlan } from './types.js';
 
@@ -24,10 +25,6 @@ export const MAX_GIB_BY_TYPE: Record<string, number> = {
 
 /** Owners that recreate a pod after an eviction. */
 const RECREATING_CONTROLLERS = new Set(['ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController', 'Job']);
-
-export function formatTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 // --- policies -------------------------------------------------------------------------------
 
@@ -75,7 +72,7 @@ export function noModificationInProgress(volumeId: string, modifications: EbsVol
   const running = modifications.find((m) => m.state === 'modifying' || m.state === 'optimizing');
   if (!running) return undefined;
   const sizes = running.originalSizeGiB && running.targetSizeGiB ? `, ${running.originalSizeGiB} → ${running.targetSizeGiB} GiB` : '';
-  const since = running.startTime ? `, started ${formatTime(running.startTime)}` : '';
+  const since = running.startTime ? `, started ${formatUtc(running.startTime)}` : '';
   return `EBS volume ${volumeId} has a modification in progress (${running.state}${sizes}${since}); the next one is possible once it completes, which can take hours while optimizing`;
 }
 
@@ -92,8 +89,7 @@ export function withinModificationBudget(
     .sort((a, b) => a - b);
   if (recent.length < settings.modificationsPerWindow) return undefined;
   const nextPossible = recent[recent.length - settings.modificationsPerWindow]! + settings.modificationWindow;
-  const hours = Math.round(settings.modificationWindow / 3_600_000);
-  return `EBS volume ${volumeId} was already modified ${recent.length} time${recent.length === 1 ? '' : 's'} in the last ${hours} h (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatTime(nextPossible)}`;
+  return `EBS volume ${volumeId} was already modified ${recent.length} time${recent.length === 1 ? '' : 's'} in the last ${formatDuration(settings.modificationWindow)} (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatUtc(nextPossible)}`;
 }
 
 // --- plan -----------------------------------------------------------------------------------
@@ -188,8 +184,7 @@ function targetRefusal(observed: ResizeObserved, args: ResizeArgs): string | und
   if (observed.claims.length === 0) return `StatefulSet ${where} has no claims yet (none named ${sts.templates[0]!.name}-${sts.name}-<ordinal>).`;
 }
 
-export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, rawSettings: unknown): PlanOutcome<ResizePlan> {
-  const settings = resizeSettings(rawSettings);
+export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, settings: ResizeSettings): PlanOutcome<ResizePlan> {
   const refusal = targetRefusal(observed, args);
   if (refusal) return { kind: 'refusal', reason: refusal };
 

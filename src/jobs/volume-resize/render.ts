@@ -3,19 +3,13 @@
  * attached CSV, so the message stays under 50 blocks and 3,000 characters per section.
  */
 import type { KnownBlock } from '@slack/types';
+import { toCsv } from '../../blocks/csv.js';
+import { context, section } from '../../blocks/format.js';
 import type { RenderedPlan } from '../kind.js';
 import { formatSize, GiB } from './sizes.js';
 import type { ResizePlan, VolumePlan } from './types.js';
 
-const SECTION_LIMIT = 3000;
 const MAX_VOLUME_SECTIONS = 10;
-
-function clip(text: string): string {
-  return text.length <= SECTION_LIMIT ? text : `${text.slice(0, SECTION_LIMIT - 2)} …`;
-}
-
-const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(text) } });
-const context = (text: string): KnownBlock => ({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text) }] });
 
 export function formatUsd(usd: number): string {
   return `${usd < 0 ? '-' : '+'}$${Math.abs(usd).toFixed(2)}`;
@@ -70,15 +64,11 @@ export function resizeSummary(plan: ResizePlan): string {
 }
 
 export function volumesCsv(plan: ResizePlan): string {
-  const rows = [['namespace', 'pvc', 'pv', 'volume_id', 'type', 'zone', 'capacity', 'request', 'target', 'action', 'expansion', 'pods', 'monthly_cost_delta_usd'].join(',')];
+  const rows = [['namespace', 'pvc', 'pv', 'volume_id', 'type', 'zone', 'capacity', 'request', 'target', 'action', 'expansion', 'pods', 'monthly_cost_delta_usd']];
   for (const v of plan.volumes) {
-    rows.push(
-      [v.namespace, v.pvc, v.pv, v.volumeId, v.volumeType, v.availabilityZone, v.capacity, v.request, v.targetQuantity, v.action, v.expansion, v.pods.map((p) => p.name).join(' '), v.monthlyCostDelta?.toFixed(2) ?? '']
-        .map((value) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value))
-        .join(','),
-    );
+    rows.push([v.namespace, v.pvc, v.pv, v.volumeId, v.volumeType, v.availabilityZone, v.capacity, v.request, v.targetQuantity, v.action, v.expansion, v.pods.map((p) => p.name).join(' '), v.monthlyCostDelta?.toFixed(2) ?? '']);
   }
-  return rows.join('\n') + '\n';
+  return toCsv(rows);
 }
 
 export function renderResizePlan(plan: ResizePlan): RenderedPlan {

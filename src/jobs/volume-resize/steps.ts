@@ -5,15 +5,16 @@
  */
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import { UserFacingError } from '../../errors.js';
+import { formatDuration } from '../../time.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
 import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
-import { resizeSettings, type ResizeSettings } from './settings.js';
+import type { ResizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
 import type { ResizePlan, ResizeState, VolumePlan, VolumeRunState } from './types.js';
 import { adviceFor, readPhase, type ClaimEvent, type ClaimStatus, type WatchPhase } from './watch.js';
 
-type Ctx = StepContext<ResizePlan, ResizeState>;
+type Ctx = StepContext<ResizePlan, ResizeState, ResizeSettings>;
 
 export const volumeKey = (v: Pick<VolumePlan, 'namespace' | 'pvc'>) => `${v.namespace}/${v.pvc}`;
 
@@ -150,7 +151,7 @@ async function finish(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState, capacity
 }
 
 async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: number): Promise<void> {
-  const settings = resizeSettings(ctx.settings);
+  const { settings } = ctx;
   const vs = runState(ctx, volume);
   if (vs.result) return;
   const key = volumeKey(volume);
@@ -180,7 +181,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
     }
     if (ctx.clock.now() >= deadline) {
       throw new UserFacingError(
-        `Stopped watching ${key} after ${Math.round(settings.watchTimeout / 60_000)} min (last phase: ${phaseLabel(last)}). The resize goes on in the cluster: check \`kubectl -n ${volume.namespace} describe pvc ${volume.pvc}\`, or run the same /deckhand resize again to watch it finish.`,
+        `Stopped watching ${key} after ${formatDuration(settings.watchTimeout)} (last phase: ${phaseLabel(last)}). The resize goes on in the cluster: check \`kubectl -n ${volume.namespace} describe pvc ${volume.pvc}\`, or run the same /deckhand resize again to watch it finish.`,
       );
     }
     await ctx.checkpoint();
@@ -188,7 +189,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
   }
 }
 
-export function resizeSteps(plan: ResizePlan): Step<ResizePlan, ResizeState>[] {
+export function resizeSteps(plan: ResizePlan): Step<ResizePlan, ResizeState, ResizeSettings>[] {
   const active = plan.volumes.filter((v) => v.action !== 'none');
   return active.flatMap((volume, index) => [
     {

@@ -1,7 +1,7 @@
 /** `/deckhand cost <instance-type> [--count N] [--region r] [--ebs gp3:100]... [--hours 730]`: typed, validated arguments. */
+import { echo } from '../../blocks/format.js';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec, RawCommand } from '../../jobs/kind.js';
-import { echo } from '../text.js';
 
 export const EBS_VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard'] as const;
 export type EbsVolumeType = (typeof EBS_VOLUME_TYPES)[number];

@@ -1,8 +1,8 @@
 /** `/deckhand postmortem [#channel|channel-id] [--since <ISO time|6h>] [--title "..."]`: typed, validated arguments. */
-import { parseDuration } from '../../config.js';
+import { echo } from '../../blocks/format.js';
 import { UsageError } from '../../errors.js';
 import type { CommandSpec, RawCommand } from '../../jobs/kind.js';
-import { echo } from '../text.js';
+import { parseDuration } from '../../time.js';
 
 export type ChannelRef = { id: string } | { name: string };
 
@@ -33,8 +33,6 @@ const CHANNEL_ID = /^[CG][A-Z0-9]{2,}$/;
 // `<#C123|name>` or `<#C123>` when the slash command escapes channels; `#name` when it does not.
 const CHANNEL_MENTION = /^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$/;
 const CHANNEL_NAME = /^#([a-z0-9][a-z0-9._-]{0,79})$/;
-// Minutes, hours and days only (config's durations also take seconds, too fine for a history window).
-const DURATION = /^(?:\d+[mhd])+$/;
 
 export function parseChannel(token: string): ChannelRef {
   const mention = CHANNEL_MENTION.exec(token);
@@ -46,8 +44,8 @@ export function parseChannel(token: string): ChannelRef {
 }
 
 function parseSince(text: string): PostmortemArgs['since'] {
-  if (DURATION.test(text)) {
-    const ms = parseDuration(text);
+  const ms = parseDuration(text);
+  if (ms !== undefined) {
     if (ms < 60_000 || ms > MAX_WINDOW_MS) throw new UsageError(`\`--since ${echo(text)}\` must be between 1m and 30d`);
     return { agoMs: ms };
   }

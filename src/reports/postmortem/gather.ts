@@ -85,8 +85,12 @@ async function readable<T>(channelLabel: string, call: () => Promise<T>): Promis
     return await call();
   } catch (error) {
     const code = slackErrorCode(error);
-    if (code === 'not_in_channel') throw new UserFacingError(`deckhand is not a member of ${channelLabel}: invite it (\`/invite @deckhand\`) and try again.`);
-    if (code === 'channel_not_found') throw new UserFacingError(`deckhand cannot see ${channelLabel}: check the name, and invite it if the channel is private.`);
+    if (code === 'not_in_channel') {
+      throw new UserFacingError(`deckhand is not a member of ${channelLabel}: invite it (\`/invite @deckhand\`) and try again.`, { code: 'slack-not-in-channel', cause: error });
+    }
+    if (code === 'channel_not_found') {
+      throw new UserFacingError(`deckhand cannot see ${channelLabel}: check the name, and invite it if the channel is private.`, { code: 'slack-channel-not-found', cause: error });
+    }
     throw error;
   }
 }

@@ -1,13 +1,9 @@
 /** The postmortem draft as a template view (for `templates/postmortem.md`) and as a short Block Kit summary. Pure. */
 import type { KnownBlock } from '@slack/types';
-import { context, escapeMrkdwn, formatDuration, header, section, slackDate, truncate } from '../../blocks/format.js';
+import { context, escapeMrkdwn, header, section, slackDate, truncate } from '../../blocks/format.js';
+import { formatDuration, formatUtc } from '../../time.js';
 import type { TemplateView } from '../template.js';
 import type { PostmortemDraft, TimelineEntry } from './draft.js';
-
-/** Times are written in UTC with the zone stated, as the author insists (seed-posts 4.6). */
-export function utc(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
 
 const REASON_LABELS: Record<string, string> = {
   start: 'first message', end: 'last message', pinned: 'pinned', deckhand: 'deckhand', alert: 'alert',
@@ -15,7 +11,7 @@ const REASON_LABELS: Record<string, string> = {
 };
 
 function entryView(e: TimelineEntry): TemplateView {
-  return { time: utc(e.at), who: e.who, text: e.text, tags: e.reasons.map((r) => REASON_LABELS[r] ?? r).join(', '), inThread: e.inThread };
+  return { time: formatUtc(e.at), who: e.who, text: e.text, tags: e.reasons.map((r) => REASON_LABELS[r] ?? r).join(', '), inThread: e.inThread };
 }
 
 export function postmortemFilename(d: PostmortemDraft): string {
@@ -26,10 +22,10 @@ export function postmortemView(d: PostmortemDraft): TemplateView {
   return {
     title: d.title,
     channel: d.channel.name,
-    generatedAt: utc(d.generatedAt),
-    windowStart: utc(d.windowStart),
-    start: d.start === undefined ? null : utc(d.start),
-    end: d.end === undefined ? null : utc(d.end),
+    generatedAt: formatUtc(d.generatedAt),
+    windowStart: formatUtc(d.windowStart),
+    start: d.start === undefined ? null : formatUtc(d.start),
+    end: d.end === undefined ? null : formatUtc(d.end),
     duration: d.start === undefined || d.end === undefined ? null : formatDuration(d.end - d.start),
     detection: d.detection ? entryView(d.detection) : null,
     participants: d.participants.map((p) => ({ name: p.name, messages: p.messages })),

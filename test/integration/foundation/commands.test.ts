@@ -3,7 +3,8 @@
  * stand-in as Slack, real Redis. No worker runs here, so "nothing runs" means "no job enqueued".
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
-import { APPROVAL_WINDOW_CLOSED } from '../../../src/bot/expiry-sweeper.js';
+import { APPROVAL_WINDOW_CLOSED } from '../../../src/jobs/plans.js';
+import { z } from 'zod';
 import type { JobKind } from '../../../src/jobs/kind.js';
 import { UsageError } from '../../../src/errors.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
@@ -21,6 +22,7 @@ function probeKind(observed: { version: number; observeMs: number; broken?: bool
       flags: [{ name: 'count', type: 'string', description: 'how many' }, { name: 'dry-run', type: 'bool', description: 'plan only' }],
     },
     mutating: true,
+    settingsSchema: z.object({}).strict(),
     parseArgs: (raw) => {
       const name = raw.positionals[0];
       if (!name) throw new UsageError('`probe` needs a target name');

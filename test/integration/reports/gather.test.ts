@@ -1,5 +1,6 @@
 /** gatherChannel against the Slack stand-in with the real WebClient: bounds, pacing, names, errors. */
 import { WebClient } from '@slack/web-api';
+import { UserFacingError } from '../../../src/errors.js';
 import { systemClock } from '../../../src/integrations/clock.js';
 import { gatherChannel } from '../../../src/reports/postmortem/gather.js';
 import { TierPacer } from '../../../src/reports/postmortem/pacer.js';
@@ -43,9 +44,14 @@ describe('gatherChannel', () => {
       'No channel #nope that deckhand can see. Check the name, or pass the channel id.',
     );
     slack.failNext('conversations.history', { error: 'not_in_channel' });
-    await expect(gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: 0, maxMessages: 10 })).rejects.toThrow(
-      'deckhand is not a member of #incident: invite it (`/invite @deckhand`) and try again.',
-    );
+    const notInChannel = await gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: 0, maxMessages: 10 }).catch((e: unknown) => e);
+    expect(notInChannel).toBeInstanceOf(UserFacingError);
+    expect(notInChannel).toMatchObject({ code: 'slack-not-in-channel', message: 'deckhand is not a member of #incident: invite it (`/invite @deckhand`) and try again.' });
+    expect((notInChannel as Error).cause).toMatchObject({ data: { error: 'not_in_channel' } });
+    slack.failNext('conversations.history', { error: 'channel_not_found' });
+    const notFound = await gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, oldestMs: 0, maxMessages: 10 }).catch((e: unknown) => e);
+    expect(notFound).toMatchObject({ code: 'slack-channel-not-found', message: 'deckhand cannot see #incident: check the name, and invite it if the channel is private.' });
+    expect((notFound as Error).cause).toMatchObject({ data: { error: 'channel_not_found' } });
   });
 });
 

@@ -9,12 +9,13 @@ import { pino } from 'pino';
 import type { Clients } from '../../../src/integrations/clients.js';
 import type { AuditLog } from '../../../src/integrations/redis/audit.js';
 import { createRedis } from '../../../src/integrations/redis/connections.js';
-import type { TargetLocks } from '../../../src/integrations/redis/locks.js';
+import { RUN_LOCK_TTL_MS, type TargetLocks } from '../../../src/integrations/redis/locks.js';
 import { newPlanId, type PlanStore, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunSignals } from '../../../src/integrations/redis/run-signals.js';
 import { createStores } from '../../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
+import { PlanLifecycle } from '../../../src/jobs/plan-lifecycle.js';
 import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
@@ -96,7 +97,7 @@ describe('job runtime', () => {
       locks,
       signals,
       audit,
-      settingsFor: () => undefined,
+      settingsFor: () => kind.settingsSchema.parse({}),
       signalPollMs: 20,
       waitPollMs: 1000,
     });
@@ -107,8 +108,9 @@ describe('job runtime', () => {
   /** A plan as the bot leaves it after an approval: stored, message posted, lock taken. */
   async function approvedPlan(name: string, flags: Record<string, string> = {}, status: StoredPlan['status'] = 'approved'): Promise<StoredPlan> {
     const args = kind.parseArgs({ subcommand: 'fixture', positionals: [name], flags });
-    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings: undefined, redis, redisPrefix: prefix }, args);
-    const outcome = kind.plan(observed, args, clock.now(), undefined);
+    const settings = kind.settingsSchema.parse({});
+    const observed = await kind.observe({ clients: {} as Clients, clock, log, settings, redis, redisPrefix: prefix }, args);
+    const outcome = kind.plan(observed, args, clock.now(), settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();
     const messageTs = await outbox.post(CHANNEL, { text: `plan ${id}` });
@@ -289,9 +291,24 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBe('plan p-other by <@UOTHER>');
   });
 
+  it('fails closed when the lock the approval handed over lapsed before the run confirmed it', async () => {
+    const plan = await approvedPlan('lapsed', { steps: '2' });
+    // The lease ran out while the job waited and nobody took the target: nothing vouches for it since approval.
+    await locks.release(plan.target, plan.id);
+    await startWorker();
+    await enqueueRun(queue, plan);
+
+    const done = await finished(plan.id);
+    expect(done.status).toBe('failed');
+    expect(done.outcome).toContain('lapsed before this run confirmed it');
+    expect((await jobState(plan.id, 'failed'))?.attemptsMade).toBe(1);
+    expect(await runs(plan.id)).toEqual([]);
+    expect(await locks.holder(plan.target)).toBeUndefined();
+  });
+
   it('does not run a plan cancelled before its job started', async () => {
     const plan = await approvedPlan('early', { steps: '2' });
-    await plans.transition(plan.id, ['approved'], 'cancelled', { decidedBy: 'UCANCEL' });
+    await new PlanLifecycle(plans, clock).finish(plan.id, 'cancelled', 'Cancelled by <@UCANCEL> before it started.');
     await startWorker();
     await enqueueRun(queue, plan);
 
@@ -351,6 +368,8 @@ describe('job runtime', () => {
     expect(await cleanups('gone')).toEqual(['cleanup after 0 steps']);
     expect((await plans.get(live.id))?.status).toBe('running');
     expect(await cleanups('live')).toEqual([]);
+    // A run waiting in the queue keeps the lock the approval took: the sweep renews its lease (60 s here) to the run's.
+    expect(await redis.pttl(`${prefix}:lock:${live.target}`)).toBeGreaterThan(RUN_LOCK_TTL_MS - 60_000);
     expect(await locks.holder(gone.target)).toBeUndefined();
     expect(await locks.holder(live.target)).toBe(`plan ${live.id}`);
     await outbox.flush();

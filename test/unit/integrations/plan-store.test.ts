@@ -62,27 +62,27 @@ describe('PlanStore', () => {
     for (const id of ids) expect(id).toMatch(/^p-[a-z0-9]+$/);
   });
 
-  it('transitions only from the listed statuses, atomically under concurrency', async () => {
+  it('changes a plan atomically under concurrency: exactly one of racing writers wins each version', async () => {
     const plan = aPlan();
     await store.create(plan);
     const attempts = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => store.transition(plan.id, ['planned'], 'approved', { decidedBy: `U${i}` })),
+      Array.from({ length: 10 }, (_, i) => store.change(plan.id, (p) => (p.status === 'planned' ? { ...p, status: 'approved', decidedBy: `U${i}` } : undefined))),
     );
-    const winners = attempts.filter((p) => p !== undefined);
+    const winners = attempts.filter((a) => a.changed);
     expect(winners).toHaveLength(1);
     const stored = await store.get(plan.id);
     expect(stored?.status).toBe('approved');
-    expect(stored?.decidedBy).toBe(winners[0]!.decidedBy);
-    expect(await store.transition(plan.id, ['planned'], 'rejected')).toBeUndefined();
-    expect(await store.transition('p-missing', ['planned'], 'rejected')).toBeUndefined();
+    expect(stored?.decidedBy).toBe(winners[0]!.plan!.decidedBy);
+    // A refused change answers with the plan as it stands, so the caller need not read it again.
+    for (const lost of attempts.filter((a) => !a.changed)) expect(lost.plan).toEqual(stored);
+    expect(await store.change('p-missing', (p) => p)).toEqual({ changed: false, plan: undefined });
   });
 
-  it('adds approvals without duplicates, even when clicks race', async () => {
-    const plan = aPlan({ requiredApprovals: 2 });
+  it('reports the plan as the winning change found it', async () => {
+    const plan = aPlan();
     await store.create(plan);
-    await Promise.all([store.addApproval(plan.id, 'U2', 1), store.addApproval(plan.id, 'U2', 2), store.addApproval(plan.id, 'U3', 3)]);
-    const users = (await store.get(plan.id))!.approvals.map((a) => a.user).sort();
-    expect(users).toEqual(['U2', 'U3']);
+    const result = await store.change(plan.id, (p) => ({ ...p, status: 'approved', id: 'p-other' }));
+    expect(result).toEqual({ changed: true, plan: { ...plan, status: 'approved' }, before: plan });
   });
 
   it('updates fields without changing the id', async () => {
@@ -107,10 +107,10 @@ describe('PlanStore', () => {
     const b = aPlan();
     await store.create(a);
     await store.create(b);
-    await store.transition(a.id, ['planned'], 'running');
+    await store.change(a.id, (p) => ({ ...p, status: 'running' }));
     expect((await store.listByStatus('running')).map((p) => p.id)).toEqual([a.id]);
     expect((await store.listByStatus('planned')).map((p) => p.id)).toEqual([b.id]);
-    await store.transition(a.id, ['running'], 'succeeded');
+    await store.change(a.id, (p) => ({ ...p, status: 'succeeded' }));
     expect(await store.listByStatus('running')).toEqual([]);
   });
 
@@ -119,9 +119,9 @@ describe('PlanStore', () => {
     await store.create(plan);
     const key = `${prefix}:plan:${plan.id}`;
     expect(await redis.pttl(key)).toBeGreaterThan(FINISHED_PLAN_RETENTION_MS);
-    await store.transition(plan.id, ['planned'], 'running');
+    await store.change(plan.id, (p) => ({ ...p, status: 'running' }));
     expect(await redis.pttl(key)).toBe(-1);
-    await store.transition(plan.id, ['running'], 'failed');
+    await store.change(plan.id, (p) => ({ ...p, status: 'failed' }));
     const ttl = await redis.pttl(key);
     expect(ttl).toBeGreaterThan(FINISHED_PLAN_RETENTION_MS - 60_000);
     expect(ttl).toBeLessThanOrEqual(FINISHED_PLAN_RETENTION_MS);

@@ -18,6 +18,7 @@ describe('parsePostmortemArgs', () => {
     [['<#C0INC|incident>'], { since: '6h' }, { channel: { id: 'C0INC' }, since: { agoMs: 21_600_000 } }],
     [['C0INC123'], { since: '2026-01-05T09:00Z', title: ' Checkout latency ' }, { channel: { id: 'C0INC123' }, since: { at: Date.parse('2026-01-05T09:00Z') }, title: 'Checkout latency' }],
     [[], { since: '1h30m' }, { since: { agoMs: 5_400_000 } }],
+    [[], { since: '90s' }, { since: { agoMs: 90_000 } }],
   ])('%j %j', (positionals, flags, expected) => {
     expect(parsePostmortemArgs(raw(positionals, flags))).toEqual(expected);
   });
@@ -27,6 +28,7 @@ describe('parsePostmortemArgs', () => {
     [['#a', '#b'], {}, /at most one channel/],
     [[], { since: 'yesterday' }, /neither a duration/],
     [[], { since: '45d' }, /between 1m and 30d/],
+    [[], { since: '30s' }, /between 1m and 30d/],
     [[], { title: '' }, /--title/],
   ])('%j %j is a usage error', (positionals, flags, message) => {
     expect(() => parsePostmortemArgs(raw(positionals, flags))).toThrow(UsageError);
@@ -133,7 +135,7 @@ describe('buildDraft', () => {
     for (const heading of ['## 1. When, what, who', '## 2. How: timeline', '## 3. Why', '## 4. Follow-up actions']) expect(md).toContain(heading);
     expect(md).toContain('| 2026-01-05 09:15 UTC | alice | ↳ yes, deployed api v2.3.1 at 09:05 | deploy |');
     expect(md).toMatch(/\*\*Root cause\*\*: TODO/);
-    expect(md).toContain('**duration** 28m00s');
+    expect(md).toContain('**duration** 28m');
   });
 
   it('Block Kit summary stays within Slack limits, also for a huge timeline', () => {

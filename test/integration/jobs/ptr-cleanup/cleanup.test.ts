@@ -12,10 +12,10 @@ const ZONE_V6 = 'Z0PROD6REVERSE0003';
 const FAST = { requestsPerSecond: 50 };
 const cleanup: PtrArgs = { mode: 'cleanup', zones: [], dryRun: false };
 
-async function planFor(sandbox: PtrSandbox, settings: unknown = FAST, args: PtrArgs = cleanup): Promise<{ plan: PtrPlan; empty: boolean; extraApprovals?: number }> {
-  const ctx = sandbox.botContext(settings);
+async function planFor(sandbox: PtrSandbox, settings: object = FAST, args: PtrArgs = cleanup): Promise<{ plan: PtrPlan; empty: boolean; extraApprovals?: number }> {
+  const ctx = sandbox.botContext(sandbox.kind, settings);
   const observed = await sandbox.kind.observe(ctx, args);
-  const outcome = sandbox.kind.plan(observed, args, sandbox.clock.now(), settings);
+  const outcome = sandbox.kind.plan(observed, args, sandbox.clock.now(), ctx.settings);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome;
 }
@@ -49,7 +49,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     }
     expect(cleanupPlan.skippedByReason).toMatchObject({ 'not-an-ip': 2, 'routing-policy': 2 });
 
-    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-run1' });
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run1' });
     expect(run.error).toBeUndefined();
     const deleted = deletesIn(sandbox.log);
     expect(deleted).toHaveLength(planned.size);
@@ -84,8 +84,8 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect((only.plan as CleanupPlan).scanned.map((z) => z.id)).toEqual([ZONE_V6]);
     expect(names(only.plan).size).toBe(3);
 
-    const observed = await sandbox.kind.observe(sandbox.botContext(FAST), { mode: 'cleanup', zones: ['example.com'], dryRun: false });
-    expect(sandbox.kind.plan(observed, cleanup, 0, FAST)).toMatchObject({ kind: 'refusal', reason: expect.stringContaining('is not a reverse zone') });
+    const observed = await sandbox.kind.observe(sandbox.botContext(sandbox.kind, FAST), { mode: 'cleanup', zones: ['example.com'], dryRun: false });
+    expect(sandbox.kind.plan(observed, cleanup, 0, sandbox.kind.settingsSchema.parse(FAST))).toMatchObject({ kind: 'refusal', reason: expect.stringContaining('is not a reverse zone') });
   });
 
   it('isolates records Route 53 rejects, keeps an IP that became live, and deletes the rest', async () => {
@@ -99,7 +99,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000beef', subnetId: 'subnet-0b00000000000000b', availabilityZone: 'us-east-1b', privateIp: '10.0.33.6', interfaceType: 'interface', inUse: true });
     const deletesBefore = deletesIn(sandbox.log).length;
 
-    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-run2' });
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run2' });
     expect(run.error).toBeUndefined();
     const progress = run.checkpoint.state.zones[ZONE_10]!;
     expect(progress).toMatchObject({ changedSincePlan: 1, alreadyDone: 1, droppedLive: 1, rejected: 0 });
@@ -122,7 +122,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
   it('completes with 30% of Route 53 calls throttled', async () => {
     const { plan } = await planFor(sandbox);
     sandbox.faults.services.route53 = { throttleRate: 0.3 };
-    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-run3' });
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run3' });
     expect(run.error).toBeUndefined();
     expect(deletesIn(sandbox.log)).toHaveLength(names(plan).size);
     sandbox.faults.services.route53 = {};
@@ -131,7 +131,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
 
   it('stops at a step boundary when cancelled', async () => {
     const { plan } = await planFor(sandbox);
-    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-run4', cancelAfterSteps: 1 });
+    const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run4', cancelAfterSteps: 1 });
     expect(run.checkpoint.done).toHaveLength(1);
     expect(sandbox.kind.summarize(plan, run.checkpoint.state, 'cancelled')).toMatch(/^PTR cleanup cancelled: deleted \d+ of \d+ PTR records\./);
   });

@@ -5,12 +5,13 @@
 import type { JobKind } from '../../../../src/jobs/kind.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
+import type { PtrCleanupSettings } from '../../../../src/jobs/ptr-cleanup/settings.js';
 import type { StartedCloud } from '../../../../sandbox/src/cloud/index.js';
 import type { MutationLog } from '../../../../sandbox/src/contracts.js';
 import type { SandboxOptions } from '../../../../sandbox/src/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
-export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState>;
+export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, PtrCleanupSettings>;
 
 export type PtrSandbox = TestSandbox & { kind: PtrKind };
 

@@ -32,8 +32,8 @@ function crashingRoute53(sandbox: PtrSandbox, crashes: { before?: number[]; afte
 }
 
 async function planOf(sandbox: PtrSandbox, args: PtrArgs): Promise<{ plan: PtrPlan; empty: boolean }> {
-  const observed = await sandbox.kind.observe(sandbox.botContext(FAST), args);
-  const outcome = sandbox.kind.plan(observed, args, sandbox.clock.now(), FAST);
+  const ctx = sandbox.botContext(sandbox.kind, FAST);
+  const outcome = sandbox.kind.plan(await sandbox.kind.observe(ctx, args), args, sandbox.clock.now(), ctx.settings);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome;
 }
@@ -64,7 +64,7 @@ describe('ptr-cleanup crash-resume and restore', () => {
 
     // Kill 1: after zone A's first batch was accepted (not yet checkpointed). Kill 2: before zone B's last batch is sent.
     const route53 = crashingRoute53(sandbox, { after: [1], before: [4] });
-    const ctx = { ...sandbox.workerContext(FAST), clients: { ...sandbox.worker, route53 } };
+    const ctx = { ...sandbox.workerContext(sandbox.kind, FAST), clients: { ...sandbox.worker, route53 } };
     let checkpoint: Checkpoint<PtrState> | undefined;
     const kills: string[] = [];
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -91,7 +91,7 @@ describe('ptr-cleanup crash-resume and restore', () => {
     // Restore: a plan of exactly the saved records, applied with CREATE.
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-crash', dryRun: false });
     expect(restore.plan).toMatchObject({ mode: 'restore', total: 2999, alreadyPresent: 0 });
-    const restored = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-restore' });
+    const restored = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-restore' });
     expect(restored.error).toBeUndefined();
     for (const id of GENERATED) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
     expect(sandbox.kind.summarize(restore.plan, restored.checkpoint.state, 'succeeded')).toBe('Re-created 2999 of 2999 PTR records in 2 zone(s).');
@@ -100,12 +100,12 @@ describe('ptr-cleanup crash-resume and restore', () => {
 
   it('a restore never overwrites a record re-created meanwhile (CREATE, not UPSERT)', async () => {
     const { plan } = await planOf(sandbox, { mode: 'cleanup', zones: [GENERATED[0]!], dryRun: false });
-    expect((await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-first' })).error).toBeUndefined();
+    expect((await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-first' })).error).toBeUndefined();
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-first', dryRun: false });
     // After the restore plan, a new server gets one of the addresses and registers its own PTR.
     const [name] = restore.plan.zones[0]!.records[0]!;
     sandbox.cloud.model.route53.changeRecordSets(GENERATED[0]!, [{ action: 'CREATE', record: { name, type: 'PTR', ttl: 60, values: ['new-server.internal.'] } }]);
-    const run = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.workerContext(FAST), jobId: 'p-restore2' });
+    const run = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-restore2' });
     expect(run.error).toBeUndefined();
     expect(run.checkpoint.state.zones[GENERATED[0]!]).toMatchObject({ applied: 1499, alreadyDone: 1 });
     expect(zonePtrs(sandbox.cloud, GENERATED[0]!).find((l) => l.startsWith(name))).toBe(`${name} 60 - new-server.internal.`);

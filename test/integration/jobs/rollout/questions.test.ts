@@ -3,6 +3,7 @@ import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js'
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import type { RolloutArgs, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
@@ -11,9 +12,9 @@ import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js'
 const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 
-async function plan(env: TestSandbox, extra: Partial<RolloutArgs> = {}, settings: unknown = {}): Promise<RolloutPlan> {
+async function plan(env: TestSandbox, extra: Partial<RolloutArgs> = {}, settings: object = {}): Promise<RolloutPlan> {
   const args = { group: GROUP, canary: false, dryRun: false, ...extra };
-  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), settings);
+  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse(settings));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -31,8 +32,8 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
     env.faults.blockingPdbs.add('web/api');
     const p = await plan(env, { drainTimeoutMs: 120_000 });
     const answers = ['skip', 'force'];
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p, answer: () => answers.shift()! });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p, answer: () => answers.shift()! });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
     expect(recorder.questions.map((q) => q.id)).toEqual(['Wave 1/1/drain-timeout/1', 'Skipped nodes/drain-timeout/1']);
     expect(recorder.questions[0]!.text).toMatch(/web\/api-.*PDB web\/api allows no disruption/);
@@ -52,8 +53,8 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
   test('new nodes never Ready: the rollout stops before draining anything, and roll back removes the new instances', async () => {
     env.faults.neverReadyImages.add('ami-0new00000000000002');
     const p = await plan(env, { surge: 3 }, { nodeReadyTimeout: '3m' });
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p, answer: () => 'rollback' });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p, answer: () => 'rollback' });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(error).toBeInstanceOf(RefusalError);
     expect(p.rollbackVersion).toBe('1');
     expect(String(error)).toMatch(/never became Ready.*back at version 1.*\/deckhand rollout eks-prod-workers --to 1/);
@@ -72,8 +73,8 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
 
   test('canary: one node, then a pause; abort leaves the rest untouched and the group restored', async () => {
     const p = await plan(env, { canary: true });
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p, answer: () => 'abort' });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p, answer: () => 'abort' });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(error).toBeInstanceOf(RefusalError);
     expect(recorder.questions.map((q) => q.id)).toEqual(['wave-1/canary']);
     expect(checkpoint.state.terminated).toEqual(p.waves[0]!.instanceIds);
@@ -83,14 +84,14 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
 
   test('rollback with --to <previous-version> uses the same machinery', async () => {
     const forward = await plan(env);
-    const first = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: forward });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: forward, state: first.checkpoint.state });
+    const first = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: forward });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: forward, state: first.checkpoint.state });
     expect(first.error).toBeUndefined();
     const back = await plan(env, { to: '1' });
     expect(back.target).toMatchObject({ version: '1', imageId: 'ami-0old00000000000001', groupVersion: '2' });
     expect(back.nodes).toHaveLength(6);
-    const second = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: back });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: back, state: second.checkpoint.state });
+    const second = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: back });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: back, state: second.checkpoint.state });
     expect(second.error).toBeUndefined();
     const group = (await describeGroup(env.admin.autoScaling, GROUP))!;
     expect(group.launchTemplate?.version).toBe('1');

@@ -14,6 +14,7 @@ import { Redis } from 'ioredis';
 import { listPods } from '../../../../src/integrations/kubernetes/pods.js';
 import { clusterHealth, clusterNodes, fullyCovered } from '../../../../src/integrations/redis-procedures/cluster.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { cleanup } from '../../../../src/jobs/rollout/prepare.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
@@ -91,7 +92,7 @@ async function primaryWriter(env: TestSandbox, primary: string) {
 
 async function planFor(env: TestSandbox, group: string): Promise<RolloutPlan> {
   const args = { group, canary: false, dryRun: false, to: '2' };
-  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), {});
+  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse({}));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -153,8 +154,8 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
 
     const writer = await primaryWriter(env, PRIMARIES[0]!);
     await pause(200);
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan, answer: () => 'wait' });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan, state: checkpoint.state });
     await pause(200);
     await writer.stop();
     expect(error).toBeUndefined();
@@ -210,7 +211,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     for (let run = 0; run < 5; run++) {
       result = await runSteps({
         kind: rolloutKind,
-        kindContext: env.workerContext(),
+        kindContext: env.workerContext(rolloutKind),
         plan,
         checkpoint,
         recorder,
@@ -230,7 +231,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     }
     expect(result?.error).toBeUndefined();
     expect(crashes).toEqual(['joining', 'took over']);
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: checkpoint!.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan, state: checkpoint!.state });
 
     expect(env.log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target).sort()).toEqual(moved.map((m) => `${m}-deckhand-tmp`));
     expect(recorder.milestones).toContain('Redis Cluster: failed back to redis-cache-0');
@@ -249,7 +250,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     const runUntil = async (checkpoint: Checkpoint<RolloutState> | undefined, crashWhen?: () => boolean) =>
       runSteps({
         kind: rolloutKind,
-        kindContext: sandbox.workerContext(),
+        kindContext: sandbox.workerContext(rolloutKind),
         plan,
         checkpoint,
         recorder,
@@ -280,7 +281,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     expect(await temporaryPods()).toHaveLength(1);
     const last = await runUntil(second.checkpoint);
     expect(last.error).toBeUndefined();
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: last.checkpoint.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan, state: last.checkpoint.state });
     expect(env.log.entries.filter((e) => e.action === 'create-pod' && e.target === 'cache/redis-cache-0-deckhand-tmp')).toHaveLength(2);
     await expectClusterClean(env);
   });

@@ -11,6 +11,7 @@ import { Cluster, Redis } from 'ioredis';
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
 import { readScenario } from '../../../../sandbox/src/index.js';
@@ -88,7 +89,7 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
 
   test('moves the Sentinel master and the Cluster primaries by their procedures; no confirmed write is lost', async () => {
     const args = { group: GROUP, canary: false, dryRun: false, to: '2' };
-    const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), { redisFailBack: true });
+    const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse({ redisFailBack: true }));
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
     expect(plan.risks.filter((r) => r.kind === 'redis-sentinel-master').map((r) => r.subject)).toEqual(['data/redis-ha-0']);
@@ -97,8 +98,8 @@ describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
     const sentinel = sentinelWriter(env);
     const cluster = clusterWriter(env);
     await pause(300);
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan, answer: () => 'wait' });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan, state: checkpoint.state });
     await pause(300);
     await sentinel.stop();
     await cluster.stop();

@@ -2,6 +2,7 @@ import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js'
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
 import { seededRandom } from '../../../../sandbox/src/contracts.js';
@@ -15,7 +16,7 @@ const ARGS = { group: GROUP, canary: false, dryRun: false };
 
 async function plan(env: TestSandbox, extra = {}): Promise<RolloutPlan> {
   const observed = await observeRollout(env.bot, { ...ARGS, ...extra });
-  const outcome = planRollout(observed, { ...ARGS, ...extra }, env.clock.now(), {});
+  const outcome = planRollout(observed, { ...ARGS, ...extra }, env.clock.now(), rolloutSettingsSchema.parse({}));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -47,7 +48,7 @@ describe('rollout resilience (sandbox)', () => {
       let ticks = 0;
       const crashAt = crashes < 20 ? 1 + Math.floor(random() * 12) : Infinity;
       const result = await runSteps({ kind: rolloutKind,
-        kindContext: env.workerContext(),
+        kindContext: env.workerContext(rolloutKind),
         plan: p,
         checkpoint,
         onTick: (where) => {
@@ -62,9 +63,9 @@ describe('rollout resilience (sandbox)', () => {
       expect(result.error).toBeInstanceOf(SimulatedCrash);
       crashes++;
       // Every other crash, the worker start-up cleanup runs before the job resumes.
-      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     }
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint!.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint!.state });
     expect(crashes).toBe(20);
     expect(wheres.some((w) => w.startsWith('before '))).toBe(true);
     expect(wheres.some((w) => w === 'audit')).toBe(true);
@@ -77,9 +78,9 @@ describe('rollout resilience (sandbox)', () => {
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };
     env.faults.services.kubernetes = { throttleRate: 0.3 };
-    const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
+    const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p });
     env.faults.services = {};
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
     await expectFinished(env, p);
   });

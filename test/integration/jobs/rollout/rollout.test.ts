@@ -1,6 +1,7 @@
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { LOCK_TAG, ORIGINAL_TAG, SCALE_DOWN_DISABLED } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { RefusalError } from '../../../../src/errors.js';
@@ -14,9 +15,9 @@ import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js'
 const GROUP = 'eks-prod-workers';
 const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 
-async function plan(env: TestSandbox, extra = {}, settings: unknown = {}): Promise<RolloutPlan> {
+async function plan(env: TestSandbox, extra = {}, settings: object = {}): Promise<RolloutPlan> {
   const observed = await observeRollout(env.bot, { group: GROUP, canary: false, dryRun: false, ...extra });
-  const outcome = planRollout(observed, { group: GROUP, canary: false, dryRun: false, ...extra }, env.clock.now(), settings);
+  const outcome = planRollout(observed, { group: GROUP, canary: false, dryRun: false, ...extra }, env.clock.now(), rolloutSettingsSchema.parse(settings));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -40,8 +41,8 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     expect(procedurePods.length).toBeGreaterThan(0);
     expect(new Set(procedurePods.map((x) => x.redisRole))).toEqual(new Set(['unknown']));
 
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p, answer: () => 'wait' });
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p, answer: () => 'wait' });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(error).toBeUndefined();
 
     const safety = checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
@@ -62,7 +63,7 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     expect(rolloutKind.summarize(p, checkpoint.state, 'succeeded')).toMatch(/6\/6 node\(s\) replaced/);
 
     const again = await observeRollout(env.bot, { group: GROUP, canary: false, dryRun: false });
-    expect(planRollout(again, { group: GROUP, canary: false, dryRun: false }, env.clock.now(), {})).toMatchObject({ kind: 'plan', empty: true });
+    expect(planRollout(again, { group: GROUP, canary: false, dryRun: false }, env.clock.now(), rolloutSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true });
   });
 
   test('--to <AMI> plans the launch template version that uses it; an AMI EC2 does not know is refused', async () => {
@@ -75,23 +76,23 @@ describe('rollout against the sandbox (default scenario, stateless)', () => {
     const p = await plan(env);
     await setGroupTags(env.admin.autoScaling, GROUP, { [LOCK_TAG]: 'plan-other' });
     const before = env.log.entries.length;
-    const { error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
+    const { error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p });
     expect(error).toBeInstanceOf(RefusalError);
     expect(String(error)).toMatch(/another rollout \(plan-other\) holds the lock/);
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: rolloutKind.initialState(p) });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: rolloutKind.initialState(p) });
     expect(env.log.entries.slice(before)).toEqual([]);
     expect((await describeGroup(env.admin.autoScaling, GROUP))!.tags[LOCK_TAG]).toBe('plan-other');
   });
 
   test("autoscalerMode 'scale-to-zero': cluster-autoscaler is scaled to 0 for the run and restored by cleanup", async () => {
     const p = await plan(env, { surge: 3 }, { autoscalerMode: 'scale-to-zero' });
-    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(), plan: p });
+    const { checkpoint, recorder, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p });
     expect(error).toBeUndefined();
     expect(checkpoint.state.recorded?.autoscalerReplicas).toBe(1);
     expect(recorder.audits.filter((a) => a.action === 'kubernetes:ScaleDeployment').map((a) => a.details.replicas)).toEqual([0]);
     expect(recorder.audits.some((a) => a.action === 'kubernetes:AnnotateNode')).toBe(false);
     expect(await readDeploymentReplicas(env.admin.kube, 'kube-system', 'cluster-autoscaler')).toBe(0);
-    await rolloutKind.cleanup!({ ...env.workerContext(), plan: p, state: checkpoint.state });
+    await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     expect(await readDeploymentReplicas(env.admin.kube, 'kube-system', 'cluster-autoscaler')).toBe(1);
     checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES });
   });

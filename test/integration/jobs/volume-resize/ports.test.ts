@@ -55,7 +55,7 @@ describe('resize ports against the sandbox', () => {
 
   it('fingerprints what the plan depends on: stable on a re-read, changed by a modification', async () => {
     const args = parseResizeArgs({ subcommand: 'resize', positionals: ['data/pgdata-postgres-0', '30Gi'], flags: {} });
-    const fingerprint = async () => resizeKind.fingerprint(await resizeKind.observe(env.botContext(), args));
+    const fingerprint = async () => resizeKind.fingerprint(await resizeKind.observe(env.botContext(resizeKind), args));
     const before = await fingerprint();
     expect(await fingerprint()).toBe(before);
     env.cloud.model.ec2.modifyVolume('vol-0000000000000a003', 25);

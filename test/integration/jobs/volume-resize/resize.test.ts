@@ -6,7 +6,7 @@
 import { UserFacingError } from '../../../../src/errors.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
-import { formatTime } from '../../../../src/jobs/volume-resize/plan.js';
+import { formatUtc } from '../../../../src/time.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
 import type { PodObject } from '../../../../sandbox/src/cluster/index.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from '../../../helpers/step-harness.js';
@@ -17,20 +17,20 @@ const kind = resizeKind as unknown as RunOptions<ResizePlan, ResizeState>['kind'
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-async function planFor(env: TestSandbox, text: string, settings?: unknown) {
+async function planFor(env: TestSandbox, text: string, settings?: object) {
   const [target, size] = text.split(' ');
   const args = parseResizeArgs({ subcommand: 'resize', positionals: [target!, size!], flags: {} });
-  const observed = await resizeKind.observe(env.botContext(settings), args);
-  return resizeKind.plan(observed, args, env.clock.now(), settings);
+  const ctx = env.botContext(resizeKind, settings);
+  return resizeKind.plan(await resizeKind.observe(ctx, args), args, env.clock.now(), ctx.settings);
 }
 
-async function mustPlan(env: TestSandbox, text: string, settings?: unknown): Promise<ResizePlan> {
+async function mustPlan(env: TestSandbox, text: string, settings?: object): Promise<ResizePlan> {
   const outcome = await planFor(env, text, settings);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome.plan;
 }
 
-async function refusal(env: TestSandbox, text: string, settings?: unknown): Promise<string> {
+async function refusal(env: TestSandbox, text: string, settings?: object): Promise<string> {
   const outcome = await planFor(env, text, settings);
   if (outcome.kind !== 'refusal') throw new Error(`expected a refusal for ${text}`);
   return outcome.reason;
@@ -61,7 +61,7 @@ describe('resize against the sandbox', () => {
     expect(plan.volumes[0]).toMatchObject({ action: 'resize', expansion: 'online', volumeType: 'gp3', currentGiB: 10, targetGiB: 20, pricePerGbMonth: expect.any(Number) });
     expect(plan.monthlyCostDelta).toBeCloseTo(10 * plan.volumes[0]!.pricePerGbMonth!, 2);
 
-    const run = await runSteps({ kindContext: env.workerContext(), kind, plan });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan });
     expect(run.error).toBeUndefined();
     expect(run.checkpoint.state.volumes['data/redis-data-redis-ha-0']?.result).toEqual({ pvcCapacity: '20Gi', pvCapacity: '20Gi', filesystem: 'grown' });
     expect(run.recorder.milestones[0]).toBe('Requested 20Gi for `data/redis-data-redis-ha-0` (was 10Gi); EBS volume `vol-0000000000000a001` is being modified.');
@@ -83,7 +83,7 @@ describe('resize against the sandbox', () => {
     expect(plan.volumes[0]).toMatchObject({ expansion: 'offline', pods: [{ name: 'postgres-0', controller: 'StatefulSet/postgres', recreated: true }] });
     const oldUid = podUid(env, 'data', 'postgres-0');
 
-    const run = await runSteps({ kindContext: env.workerContext(), kind, plan, answer: () => 'evict' });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, answer: () => 'evict' });
     expect(run.error).toBeUndefined();
     expect(run.recorder.questions).toEqual([
       {
@@ -116,7 +116,7 @@ describe('resize against the sandbox', () => {
     const unblockOnReport = (text: string) => {
       if (text.includes('forbids evicting')) env.faults.blockingPdbs.delete('data/postgres');
     };
-    const run = await runSteps({ kindContext: env.workerContext(), kind, plan, answer: () => 'evict', onMilestone: unblockOnReport });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, answer: () => 'evict', onMilestone: unblockOnReport });
     expect(run.error).toBeUndefined();
     expect(run.recorder.milestones).toContain('PodDisruptionBudget postgres forbids evicting `postgres-0` right now; deckhand retries while it watches.');
     expect(env.log.find({ action: 'evict-pod' }).map((e) => e.details.allowed)).toEqual([false, true]);
@@ -125,8 +125,8 @@ describe('resize against the sandbox', () => {
 
   it('"I\'ll restart it myself": nothing is evicted and the watch goes on until the timeout', async () => {
     const plan = await mustPlan(env, 'data/pgdata-postgres-0 30Gi');
-    const run = await runSteps({ kindContext: env.workerContext({ watchTimeout: '2m' }), kind, plan, answer: () => 'wait' });
-    expect((run.error as Error).message).toMatch(/^Stopped watching data\/pgdata-postgres-0 after 2 min/);
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind, { watchTimeout: '2m' }), kind, plan, answer: () => 'wait' });
+    expect((run.error as Error).message).toMatch(/^Stopped watching data\/pgdata-postgres-0 after 2m /);
     expect(run.recorder.questions).toHaveLength(1);
     expect(run.recorder.milestones).toContain('Not restarting `postgres-0`: deckhand keeps watching `data/pgdata-postgres-0` until its filesystem grows.');
     expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
@@ -134,9 +134,9 @@ describe('resize against the sandbox', () => {
 
   it('a pod without a controller is not evicted: deckhand says so and stops at the watch timeout', async () => {
     const plan = await mustPlan(env, 'default/scratch 8Gi');
-    const run = await runSteps({ kindContext: env.workerContext({ watchTimeout: '3m' }), kind, plan });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind, { watchTimeout: '3m' }), kind, plan });
     expect(run.error).toBeInstanceOf(UserFacingError);
-    expect((run.error as Error).message).toMatch(/^Stopped watching default\/scratch after 3 min \(last phase: FileSystemResizePending\)/);
+    expect((run.error as Error).message).toMatch(/^Stopped watching default\/scratch after 3m \(last phase: FileSystemResizePending\)/);
     expect(run.recorder.questions).toEqual([]);
     expect(run.recorder.milestones).toContainEqual(expect.stringMatching(/waits for pod `scratchpad` to restart, and it has no controller to recreate it/));
     expect(env.log.find({ action: 'evict-pod' })).toEqual([]);
@@ -153,7 +153,7 @@ describe('resize against the sandbox', () => {
     });
 
     it('a modification in progress', async () => {
-      const started = formatTime(modifyOutOfBand(env, 'vol-0000000000000a001', 12));
+      const started = formatUtc(modifyOutOfBand(env, 'vol-0000000000000a001', 12));
       // Modifying lasts 5 virtual seconds, then optimizing: either state blocks the next one.
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toMatch(
         new RegExp(`EBS volume vol-0000000000000a001 has a modification in progress \\((modifying|optimizing), 10 → 12 GiB, started ${started}\\); the next one is possible once it completes`),
@@ -164,7 +164,7 @@ describe('resize against the sandbox', () => {
       const started = modifyOutOfBand(env, 'vol-0000000000000a001', 12);
       await env.clock.advance(6 * MINUTE);
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toContain(
-        `modified 1 time in the last 6 h (limit 1); the next modification is possible at ${formatTime(started + 6 * HOUR)}`,
+        `modified 1 time in the last 6h (limit 1); the next modification is possible at ${formatUtc(started + 6 * HOUR)}`,
       );
     });
   });
@@ -175,7 +175,7 @@ describe('resize against the sandbox', () => {
     // A budget of 4 per 24 h lets the plan through; the sandbox's EBS still enforces 6 hours between modifications.
     const settings = { modificationsPerWindow: 4, modificationWindow: '24h', errorGrace: '30s' };
     const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi', settings);
-    const run = await runSteps({ kindContext: env.workerContext(settings), kind, plan });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind, settings), kind, plan });
     expect(run.error).toBeInstanceOf(UserFacingError);
     expect((run.error as Error).message).toMatch(/^Resize of data\/redis-data-redis-ha-0 failed: .*VolumeModificationRateExceeded.*EBS refused another modification of this volume for now/);
     const warnings = run.recorder.milestones.filter((m) => m.startsWith(':warning:'));
@@ -188,7 +188,7 @@ describe('resize against the sandbox', () => {
     expect(plan.volumes.map((v) => v.pvc)).toEqual(['data-es-0', 'data-es-1', 'data-es-2']);
     expect(plan.templateFix?.commands).toContain('kubectl -n search delete statefulset es --cascade=orphan   # pods and claims keep running');
 
-    const run = await runSteps({ kindContext: env.workerContext(), kind, plan });
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan });
     expect(run.error).toBeUndefined();
     const order = run.recorder.milestones.filter((m) => /^Requested|is done/.test(m)).map((m) => m.replace(/^Requested 75Gi for `search\/(\S+)`.*/, 'request $1').replace(/^`search\/(\S+)` is done.*/, 'done $1'));
     expect(order).toEqual(['request data-es-0', 'done data-es-0', 'request data-es-1', 'done data-es-1', 'request data-es-2', 'done data-es-2']);
@@ -200,11 +200,11 @@ describe('resize against the sandbox', () => {
   it('a worker killed mid-way resumes from the checkpoint without repeating a mutation', async () => {
     const plan = await mustPlan(env, 'search/statefulset/es 75Gi');
     const recorder = newRecorder();
-    const first = await runSteps({ kindContext: env.workerContext(), kind, plan, recorder, crashAfterSteps: 3 });
+    const first = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, recorder, crashAfterSteps: 3 });
     expect(first.error).toBeInstanceOf(SimulatedCrash);
     expect(first.checkpoint.done).toEqual(['search/data-es-0/request', 'search/data-es-0/watch', 'search/data-es-1/request']);
 
-    const resumed = await runSteps({ kindContext: env.workerContext(), kind, plan, recorder, checkpoint: first.checkpoint });
+    const resumed = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, recorder, checkpoint: first.checkpoint });
     expect(resumed.error).toBeUndefined();
     for (const i of [0, 1, 2]) {
       expect(env.log.find({ action: 'patch-persistentvolumeclaim', target: `search/data-es-${i}` })).toHaveLength(1);
@@ -220,11 +220,11 @@ describe('resize against the sandbox', () => {
     const crashAfterEviction = (text: string) => {
       if (text.startsWith('Evicted')) throw new SimulatedCrash('worker killed after the eviction');
     };
-    const first = await runSteps({ kindContext: env.workerContext(), kind, plan, recorder, answer: () => 'evict', onMilestone: crashAfterEviction });
+    const first = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, recorder, answer: () => 'evict', onMilestone: crashAfterEviction });
     expect(first.error).toBeInstanceOf(SimulatedCrash);
     expect(first.checkpoint.done).toEqual(['data/pgdata-postgres-0/request']);
 
-    const resumed = await runSteps({ kindContext: env.workerContext(), kind, plan, recorder, checkpoint: first.checkpoint, answer: () => 'evict' });
+    const resumed = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan, recorder, checkpoint: first.checkpoint, answer: () => 'evict' });
     expect(resumed.error).toBeUndefined();
     expect(recorder.questions).toHaveLength(1);
     expect(env.log.find({ action: 'evict-pod' })).toHaveLength(1);

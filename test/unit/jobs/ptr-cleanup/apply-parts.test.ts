@@ -96,7 +96,9 @@ describe('submitBatch', () => {
     expect((await submitBatch(twice.io, 'DELETE', batch)).applied).toHaveLength(8);
     expect(twice.calls).toEqual([8, 8, 8]);
     const always = fakeRoute53({ throttleFirst: 100 });
-    await expect(submitBatch(always.io, 'DELETE', batch)).rejects.toMatchObject({ name: 'TransientError' });
+    const error = await submitBatch(always.io, 'DELETE', batch).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'TransientError', code: 'route53-throttled', message: expect.stringMatching(/^Route 53 kept throttling after \d+ attempts: Rate exceeded$/) });
+    expect((error as Error).cause).toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
   });
 
   it('treats "already exists" as done for a CREATE', async () => {

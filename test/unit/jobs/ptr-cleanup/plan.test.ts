@@ -2,7 +2,7 @@ import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
 import type { CleanupObserved, CleanupPlan, ObservedZone, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { fingerprintLines, planCleanup, planPtr, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
-import { parseSettings, settingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
 const V6_ZONE = '6.5.4.3.2.1.8.1.f.1.0.0.6.2.ip6.arpa.';
 
@@ -27,7 +27,7 @@ function observed(zones: ObservedZone[], ownership: { addresses?: string[]; pref
 }
 
 function planOf(obs: CleanupObserved, settings: unknown = {}): CleanupPlan {
-  const outcome = planCleanup(obs, parseSettings(settings));
+  const outcome = planCleanup(obs, ptrCleanupSettingsSchema.parse(settings));
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome.plan;
 }
@@ -47,6 +47,15 @@ describe('planCleanup: ownership', () => {
     ['unowned IPv4', '10.0.1.12', false],
     ['just past the IPv4 prefix', '10.0.2.32', false],
     ['unowned IPv6', '2600:1f18:1234:5600::b', false],
+    // EKS prefix delegation: a /28 per IPv4 prefix, a /80 per IPv6 prefix; both ends belong, neighbours do not.
+    ['first address of the IPv4 /28', '10.0.2.16', true],
+    ['last address of the IPv4 /28', '10.0.2.31', true],
+    ['just before the IPv4 /28', '10.0.2.15', false],
+    ['first address of the IPv6 /80', '2600:1f18:1234:5601::', true],
+    ['last address of the IPv6 /80', '2600:1f18:1234:5601:0:ffff:ffff:ffff', true],
+    ['just past the IPv6 /80', '2600:1f18:1234:5601:1::', false],
+    ['just before the IPv6 /80', '2600:1f18:1234:5600:ffff:ffff:ffff:ffff', false],
+    ['IPv4-mapped IPv6 of an owned IPv4: another family, another name', '::ffff:10.0.1.10', false],
   ])('%s (%s) is live: %s', (_what, ip, live) => {
     const zoneName = ip.includes(':') ? V6_ZONE : '10.in-addr.arpa.';
     const plan = planOf(observed([zone(zoneName, [ptr(ip)])], owners));
@@ -69,6 +78,11 @@ describe('planCleanup: policies keep stale records', () => {
     ['name that is no IP', { name: '0\\05726.9.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['x.'] }, {}, 'not-an-ip'],
     ['pattern that does not match', stale, { protectedPatterns: ['^web-'] }, undefined],
     ['CIDR that does not contain it', stale, { protectedCidrs: ['10.0.8.0/24'] }, undefined],
+    ['protected /32 of exactly this address', stale, { protectedCidrs: ['10.0.9.9/32'] }, 'protected-cidr'],
+    ['protected CIDR ending just before it', stale, { protectedCidrs: ['10.0.9.0/29'] }, undefined],
+    ['protected CIDR written with host bits', stale, { protectedCidrs: ['10.0.9.200/24'] }, 'protected-cidr'],
+    ['protected /0 of its family', stale, { protectedCidrs: ['0.0.0.0/0'] }, 'protected-cidr'],
+    ['protected IPv6 /0 never covers IPv4', stale, { protectedCidrs: ['::/0'] }, undefined],
   ];
   it.each(table)('%s', (_what, record, settings, reason) => {
     const plan = planOf(observed([zone('10.in-addr.arpa.', [record])]), settings);
@@ -81,6 +95,17 @@ describe('planCleanup: policies keep stale records', () => {
       expect(plan.totals).toMatchObject({ stale: 1, skipped: 0 });
       expect(plan.zones[0]!.records).toEqual([[record.name, record.ttl, record.values, ...(record.routing ? [record.routing] : [])]]);
     }
+  });
+
+  it.each([
+    ['inside the protected IPv6 /56', '2600:1f18:1234:56ff::1', 'protected-cidr'],
+    ['just past the protected IPv6 /56', '2600:1f18:1234:5700::', undefined],
+    ['inside a protected IPv6 /128 in another spelling', '2600:1f18:1234:5600:0:0:0:b', 'protected-cidr'],
+  ])('IPv6 %s (%s)', (_what, ip, reason) => {
+    const settings = { protectedCidrs: ['2600:1f18:1234:5600::/56', '2600:1F18:1234:5600::B/128'] };
+    const plan = planOf(observed([zone(V6_ZONE, [ptr(ip)])]), settings);
+    expect(plan.skippedByReason).toEqual(reason ? { [reason]: 1 } : {});
+    expect(plan.totals.stale).toBe(reason ? 0 : 1);
   });
 
   it('keeps a live record even when a policy would also apply (counted live, not skipped)', () => {
@@ -108,19 +133,19 @@ describe('planCleanup: exact records, limits and refusals', () => {
 
   it('offers a plan above maxDeletesPerRun, with a second approver', () => {
     const records = Array.from({ length: 4 }, (_, i) => ptr(`10.0.4.${i}`));
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.5.1', '10.0.5.2', '10.0.5.3', '10.0.5.4'] }), parseSettings({ maxDeletesPerRun: 3, maxZoneShare: 1 }));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.5.1', '10.0.5.2', '10.0.5.3', '10.0.5.4'] }), ptrCleanupSettingsSchema.parse({ maxDeletesPerRun: 3, maxZoneShare: 1 }));
     expect(outcome).toMatchObject({ kind: 'plan', empty: false, extraApprovals: 1 });
     expect(outcome.kind === 'plan' && outcome.notes).toEqual(['4 deletes exceed maxDeletesPerRun (3): a second approver is needed.']);
   });
 
   it('asks a second approver when a zone would lose more than maxZoneShare', () => {
     const records = [ptr('10.0.4.1'), ptr('10.0.4.2'), ptr('10.0.4.3')];
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.4.3'] }), parseSettings({ maxZoneShare: 0.5 }));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', records)], { addresses: ['10.0.4.3'] }), ptrCleanupSettingsSchema.parse({ maxZoneShare: 0.5 }));
     expect(outcome).toMatchObject({ kind: 'plan', extraApprovals: 1, notes: ['10.in-addr.arpa.: 67% of its PTR records would go, above maxZoneShare (50%): a second approver is needed.'] });
   });
 
   it('needs no second approver within both limits', () => {
-    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', [ptr('10.0.4.1'), ptr('10.0.4.2')])], { addresses: ['10.0.4.2'] }), parseSettings({}));
+    const outcome = planCleanup(observed([zone('10.in-addr.arpa.', [ptr('10.0.4.1'), ptr('10.0.4.2')])], { addresses: ['10.0.4.2'] }), ptrCleanupSettingsSchema.parse({}));
     expect(outcome).toMatchObject({ kind: 'plan', empty: false });
     expect(outcome.kind === 'plan' && outcome.extraApprovals).toBeUndefined();
   });
@@ -129,13 +154,13 @@ describe('planCleanup: exact records, limits and refusals', () => {
     ['a --zone that matches nothing', { unmatchedZones: ['11.in-addr.arpa'] }, 'No hosted zone matches `11.in-addr.arpa`'],
     ['a --zone that is a forward zone', { forwardZones: ['example.com'] }, '`example.com` is not a reverse zone'],
   ])('refuses %s', (_what, extra, reason) => {
-    const outcome = planCleanup(observed([], {}, extra), parseSettings({}));
+    const outcome = planCleanup(observed([], {}, extra), ptrCleanupSettingsSchema.parse({}));
     expect(outcome.kind).toBe('refusal');
     expect(outcome.kind === 'refusal' && outcome.reason).toContain(reason);
   });
 
   it('says so when the account has no reverse zone', () => {
-    expect(planCleanup(observed([]), parseSettings({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: 'no reverse zones to scan' });
+    expect(planCleanup(observed([]), ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: 'no reverse zones to scan' });
   });
 
   it('a second run plans nothing', () => {
@@ -148,7 +173,7 @@ describe('planCleanup: exact records, limits and refusals', () => {
       before.zones.map((z) => ({ ...z, ptr: z.ptr.filter((r) => !deleted.has(r.name)) })),
       { addresses: ['10.0.6.3'] },
     );
-    expect(planCleanup(after, parseSettings({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
+    expect(planCleanup(after, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
   });
 
   it('fingerprint lines ignore new live records but see a stale record change', () => {
@@ -182,14 +207,14 @@ describe('planRestore', () => {
   });
 
   it('planPtr dispatches on the command', () => {
-    expect(planPtr(restoreObserved([saved([a])]), { mode: 'restore', jobId: 'p-1', dryRun: false }, 0, undefined)).toMatchObject({ kind: 'plan', plan: { mode: 'restore' } });
-    expect(() => planPtr(restoreObserved([]), { mode: 'cleanup', zones: [], dryRun: false }, 0, undefined)).toThrow('does not match');
+    expect(planPtr(restoreObserved([saved([a])]), { mode: 'restore', jobId: 'p-1', dryRun: false }, 0, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', plan: { mode: 'restore' } });
+    expect(() => planPtr(restoreObserved([]), { mode: 'cleanup', zones: [], dryRun: false }, 0, ptrCleanupSettingsSchema.parse({}))).toThrow('does not match');
   });
 });
 
 describe('settings', () => {
   it('defaults', () => {
-    expect(parseSettings(undefined)).toEqual({
+    expect(ptrCleanupSettingsSchema.parse({})).toEqual({
       protectedCidrs: [],
       protectedPatterns: [],
       protectedZones: [],
@@ -200,8 +225,14 @@ describe('settings', () => {
     });
   });
 
+  it('refuses a key it does not know: a misspelt protection must not be dropped silently', () => {
+    const result = ptrCleanupSettingsSchema.safeParse({ protectedCIDRs: ['10.0.0.0/8'] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['protectedCIDRs'] })]);
+  });
+
   it('rejects a bad CIDR and a bad regex', () => {
-    const result = settingsSchema.safeParse({ protectedCidrs: ['10.0.0.0/40'], protectedPatterns: ['(unclosed'] });
+    const result = ptrCleanupSettingsSchema.safeParse({ protectedCidrs: ['10.0.0.0/40'], protectedPatterns: ['(unclosed'] });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.message)).toEqual(['must be a CIDR like 10.0.0.0/16', 'must be a valid regular expression']);
   });

@@ -1,9 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
-import { backupCsv, foldLines, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
+import { backupCsv, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
-import { parseSettings } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
 function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZone> = {}): ObservedZone {
   return {
@@ -29,7 +29,7 @@ describe('renderPtrPlan', () => {
   it('cleanup: counts, skipped by reason, a sample and the full CSV', () => {
     const z = zone('Z10', '10.in-addr.arpa.', ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5']);
     z.ptr.push({ name: '0\\05726.1.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['classless.'] });
-    const outcome = planCleanup(observed([z], ['10.0.1.4']), parseSettings({ protectedCidrs: ['10.0.1.5/32'], maxZoneShare: 0.5 }));
+    const outcome = planCleanup(observed([z], ['10.0.1.4']), ptrCleanupSettingsSchema.parse({ protectedCidrs: ['10.0.1.5/32'], maxZoneShare: 0.5 }));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.summary).toBe('PTR cleanup: delete 3 stale PTR records in 1 zone');
@@ -59,7 +59,7 @@ describe('renderPtrPlan', () => {
       zone(`Z${z}`, `${z}.100.in-addr.arpa.`, Array.from({ length: 850 }, (_, i) => `100.${z}.${Math.floor(i / 250)}.${i % 250}`)),
     );
     for (const z of zones) for (const r of z.ptr) r.values = [`${'very-long-host-name-'.repeat(10)}.example.internal.`];
-    const outcome = planCleanup(observed(zones, []), parseSettings({}));
+    const outcome = planCleanup(observed(zones, []), ptrCleanupSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.blocks.length).toBeLessThanOrEqual(50);
@@ -71,7 +71,7 @@ describe('renderPtrPlan', () => {
   });
 
   it('an empty plan says nothing will be deleted and attaches nothing', () => {
-    const outcome = planCleanup(observed([zone('Z10', '10.in-addr.arpa.', ['10.0.1.1'])], ['10.0.1.1']), parseSettings({}));
+    const outcome = planCleanup(observed([zone('Z10', '10.in-addr.arpa.', ['10.0.1.1'])], ['10.0.1.1']), ptrCleanupSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
     expect(rendered.summary).toBe('PTR cleanup: nothing to delete (1 PTR record in 1 zone scanned)');
@@ -79,15 +79,7 @@ describe('renderPtrPlan', () => {
   });
 });
 
-describe('foldLines and backupCsv', () => {
-  it('announces what does not fit', () => {
-    const lines = Array.from({ length: 100 }, (_, i) => `line ${i} ${'x'.repeat(50)}`);
-    const text = foldLines(lines, (n) => `… and ${n} more`, 0, 300);
-    expect(text.length).toBeLessThanOrEqual(300);
-    expect(text).toMatch(/… and 96 more$/);
-    expect(foldLines(['a', 'b'], (n) => `+${n}`, 7)).toBe('a\nb\n+7');
-  });
-
+describe('backupCsv', () => {
   it('quotes CSV cells that need it', () => {
     expect(backupCsv([{ id: 'Z1', name: 'z.', records: [['1.0.0.10.in-addr.arpa.', 60, ['a,"b".']]] }])).toBe(
       'action,zone_id,zone,name,ip,ttl,values,set_identifier,reason\ndeleted,Z1,z.,1.0.0.10.in-addr.arpa.,10.0.0.1,60,"a,""b"".",,\n',

@@ -81,7 +81,13 @@ describe('ip helpers', () => {
     expect(canonicalIp(text)).toBe(canonical);
   });
 
-  it.each(['1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3', '10.0.0.256', '10.0.0', '', 'x::1', '1:2:3:4:5:6:7::8:9'])('%s is not an IP', (text) => {
+  it.each([
+    '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3', '10.0.0.256', '10.0.0', '', 'x::1', '1:2:3:4:5:6:7::8:9',
+    // Loose IPv4 spellings other parsers accept (010 would be octal 8): never an address here.
+    '010.0.0.1', '10.01.0.1', '10.1', '167772161', '0x0a.0.0.1', ' 10.0.0.1', '10.0.0.1 ',
+    // Zone ids, oversized groups and bad embedded IPv4.
+    'fe80::1%eth0', '12345::1', '::ffff:10.0.0.256',
+  ])('%j is not an IP', (text) => {
     expect(parseIp(text)).toBeUndefined();
   });
 
@@ -97,6 +103,27 @@ describe('ip helpers', () => {
     expect(parseCidr('10.0.0.0')).toBeUndefined();
   });
 
+  it.each([
+    ['10.0.0.0/32', '10.0.0.0', true],
+    ['10.0.0.0/32', '10.0.0.1', false],
+    ['0.0.0.0/0', '255.255.255.255', true],
+    ['2600:1f18::/128', '2600:1f18::', true],
+    ['2600:1f18::/128', '2600:1f18::1', false],
+    ['::/0', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', true],
+    ['::/0', '0.0.0.0', false],
+    ['10.0.0.7/29', '10.0.0.0', true],
+    ['10.0.0.7/29', '10.0.0.8', false],
+  ])('%s contains %s: %s', (cidr, ip, contained) => {
+    expect(cidrContains(parseCidr(cidr)!, parseIp(ip)!)).toBe(contained);
+  });
+
+  it.each(['10.0.0.0/129', '::/129', '10.1/16', '010.0.0.0/8', '10.0.0.0/-1', '10.0.0.0/8/8', '10.0.0.0/ 8', '10.0.0.0/0x8', 'fe80::%eth0/64', '/8'])(
+    '%j is not a CIDR',
+    (text) => {
+      expect(parseCidr(text)).toBeUndefined();
+    },
+  );
+
   it('AddressSet holds exact addresses and delegated prefixes', () => {
     const owned = new AddressSet(['10.0.1.5', '2600:1f18:1234:5600:0:0:0:7'], ['10.0.2.16/28', '2600:1f18:1234:5601::/80']);
     const has = (text: string) => owned.has(parseIp(text)!);
@@ -107,5 +134,21 @@ describe('ip helpers', () => {
     expect(has('2600:1f18:1234:5600::7')).toBe(true);
     expect(has('2600:1f18:1234:5601::abcd')).toBe(true);
     expect(has('2600:1f18:1234:5602::abcd')).toBe(false);
+  });
+
+  it('AddressSet checks every prefix length it holds, and ignores what does not parse', () => {
+    const owned = new AddressSet(['10.0.0.1', 'not-an-ip', '010.0.0.9'], ['10.0.16.0/28', '10.0.32.0/24', '10.0.9.0/33', '2600:1f18::/80', '2600:1f18:0:1::/64']);
+    const has = (text: string) => owned.has(parseIp(text)!);
+    expect(has('10.0.16.15')).toBe(true);
+    expect(has('10.0.16.16')).toBe(false);
+    expect(has('10.0.32.255')).toBe(true);
+    expect(has('10.0.33.0')).toBe(false);
+    expect(has('10.0.9.1')).toBe(false);
+    expect(has('10.0.0.9')).toBe(false);
+    expect(has('8.0.0.9')).toBe(false);
+    expect(has('2600:1f18::ffff:ffff:ffff')).toBe(true);
+    expect(has('2600:1f18:0:0:1::')).toBe(false);
+    expect(has('2600:1f18:0:1:ffff::1')).toBe(true);
+    expect(has('::ffff:10.0.0.1')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { UsageError } from '../../../../src/errors.js';
 import { parseRolloutArgs } from '../../../../src/jobs/rollout/args.js';
-import { resolveSettings } from '../../../../src/jobs/rollout/settings.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 
 const raw = (positionals: string[], flags: Record<string, string | boolean> = {}) => ({ subcommand: 'rollout', positionals, flags });
 
@@ -36,9 +36,9 @@ describe('parseRolloutArgs', () => {
   });
 });
 
-describe('resolveSettings', () => {
+describe('rolloutSettingsSchema', () => {
   test('defaults', () => {
-    expect(resolveSettings(undefined)).toEqual({
+    expect(rolloutSettingsSchema.parse({})).toEqual({
       surge: undefined,
       maxUnavailable: 1,
       drainTimeoutMs: 900_000,
@@ -53,7 +53,18 @@ describe('resolveSettings', () => {
     });
   });
 
-  test('rejects unknown autoscaler modes', () => {
-    expect(() => resolveSettings({ autoscalerMode: 'off' })).toThrow();
+  test('reads durations into milliseconds', () => {
+    expect(rolloutSettingsSchema.parse({ drainTimeout: '5m', nodeReadyTimeout: 90_000 })).toMatchObject({ drainTimeoutMs: 300_000, nodeReadyTimeoutMs: 90_000 });
+  });
+
+  test.each([
+    [{ autoscalerMode: 'off' }, 'autoscalerMode'],
+    [{ drainTimeout: 'soon' }, 'drainTimeout'],
+    [{ drainTimout: '5m' }, ''],
+    [{ estimate: { nodeReadySecs: 30 } }, 'estimate'],
+  ])('refuses %j, naming where', (raw, path) => {
+    const result = rolloutSettingsSchema.safeParse(raw);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual([path]);
   });
 });

@@ -1,10 +1,11 @@
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
-import { formatDuration, renderRolloutPlan } from '../../../../src/jobs/rollout/render.js';
+import { renderRolloutPlan } from '../../../../src/jobs/rollout/render.js';
+import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import type { RolloutObserved, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { args, AZS, defaultObserved, deployment, instance, nodeFor, pdb, pod, workload } from './fixtures.js';
 
 function planOf(observed: RolloutObserved, extra = {}): RolloutPlan {
-  const outcome = planRollout(observed, args(extra), 0, {});
+  const outcome = planRollout(observed, args(extra), 0, rolloutSettingsSchema.parse({}));
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }
@@ -32,7 +33,7 @@ describe('renderRolloutPlan', () => {
   test('default plan snapshot', () => {
     const rendered = renderRolloutPlan(planOf(defaultObserved(), { canary: true, surge: 3 }));
     expect(rendered.summary).toBe(
-      'Rollout eks-prod-workers: replace 6 node(s) with launch template version 2 (ami-0new00000000000002) in 3 wave(s), ~5m 15s',
+      'Rollout eks-prod-workers: replace 6 node(s) with launch template version 2 (ami-0new00000000000002) in 3 wave(s), ~5m15s',
     );
     expect(rendered.blocks).toMatchSnapshot();
     expect(rendered.files?.[0]?.content.split('\n')[0]).toBe('instance,node,zone,namespace,pod,controller,daemonset,pdbs,procedure,role,emptyDir');
@@ -53,9 +54,5 @@ describe('renderRolloutPlan', () => {
     for (const text of sectionTexts(rendered.blocks)) expect(text.length).toBeLessThanOrEqual(3000);
     expect(sectionTexts(rendered.blocks).join('\n')).toMatch(/and 38 more node\(s\)/);
     expect(rendered.files?.[0]?.content.trim().split('\n')).toHaveLength(1 + 50 * 8);
-  });
-
-  test('formatDuration', () => {
-    expect([formatDuration(45), formatDuration(60), formatDuration(145), formatDuration(3725)]).toEqual(['45s', '1m', '2m 25s', '1h 02m']);
   });
 });

@@ -1,9 +1,13 @@
 /** Observed-state builders for the pure planner tests (shapes as observe.ts produces them). */
 import type { ObservedClaim, ResizeArgs, ResizeObserved } from '../../../../src/jobs/volume-resize/types.js';
+import { resizeSettingsSchema, type ResizeSettings } from '../../../../src/jobs/volume-resize/settings.js';
 import { parseSizeRequest } from '../../../../src/jobs/volume-resize/sizes.js';
 
 export const NOW = Date.parse('2026-01-05T09:00:00Z');
 export const HOUR = 3_600_000;
+
+/** Settings as the config hands them over: `raw` is what the policy file says. */
+export const settings = (raw: object = {}): ResizeSettings => resizeSettingsSchema.parse(raw);
 
 export function claim(overrides: Partial<ObservedClaim> = {}): ObservedClaim {
   return {

@@ -2,10 +2,10 @@ import { resizeKind, summarizeResize } from '../../../../src/jobs/volume-resize/
 import { planResize } from '../../../../src/jobs/volume-resize/plan.js';
 import { resizeSteps } from '../../../../src/jobs/volume-resize/steps.js';
 import type { ResizePlan } from '../../../../src/jobs/volume-resize/types.js';
-import { args, esClaim, NOW, observed, stsObserved, claim } from './fixtures.js';
+import { args, esClaim, NOW, observed, stsObserved, claim, settings } from './fixtures.js';
 
 function esPlan(): ResizePlan {
-  const outcome = planResize(stsObserved([esClaim(0, { request: '75Gi', capacity: '75Gi' }), esClaim(1), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, undefined);
+  const outcome = planResize(stsObserved([esClaim(0, { request: '75Gi', capacity: '75Gi' }), esClaim(1), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, settings());
   if (outcome.kind !== 'plan') throw new Error(outcome.reason);
   return outcome.plan;
 }

@@ -1,6 +1,6 @@
 import { planResize } from '../../../../src/jobs/volume-resize/plan.js';
 import type { ResizePlan } from '../../../../src/jobs/volume-resize/types.js';
-import { args, claim, esClaim, gp2Claim, HOUR, NOW, observed, stsObserved } from './fixtures.js';
+import { args, claim, esClaim, gp2Claim, HOUR, NOW, observed, stsObserved, settings } from './fixtures.js';
 
 function planOf(outcome: ReturnType<typeof planResize>): ResizePlan {
   if (outcome.kind !== 'plan') throw new Error(`expected a plan, got: ${outcome.reason}`);
@@ -9,7 +9,7 @@ function planOf(outcome: ReturnType<typeof planResize>): ResizePlan {
 
 describe('planResize: plans', () => {
   it('grows an online gp3 claim and prices the change', () => {
-    const outcome = planResize(observed([claim()]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined);
+    const outcome = planResize(observed([claim()]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings());
     expect(outcome).toMatchObject({ kind: 'plan', empty: false });
     const [volume] = planOf(outcome).volumes;
     expect(volume).toMatchObject({
@@ -27,35 +27,35 @@ describe('planResize: plans', () => {
   });
 
   it('predicts a pod restart for the in-tree gp2 class migrated to CSI', () => {
-    const [volume] = planOf(planResize(observed([gp2Claim()]), args('data/pgdata-postgres-0', '30Gi'), NOW, undefined)).volumes;
+    const [volume] = planOf(planResize(observed([gp2Claim()]), args('data/pgdata-postgres-0', '30Gi'), NOW, settings())).volumes;
     expect(volume).toMatchObject({ expansion: 'offline', targetGiB: 30, monthlyCostDelta: 1 });
   });
 
   it('says the filesystem grows on the next mount when no pod uses the claim', () => {
-    const [volume] = planOf(planResize(observed([claim({ pods: [] })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined)).volumes;
+    const [volume] = planOf(planResize(observed([claim({ pods: [] })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings())).volumes;
     expect(volume!.expansion).toBe('when-mounted');
   });
 
   it('rounds +50% up to whole GiB from the current capacity', () => {
-    const [volume] = planOf(planResize(observed([claim({ request: '15Gi', capacity: '15Gi' })]), args('data/redis-data-redis-ha-0', '+50%'), NOW, undefined)).volumes;
+    const [volume] = planOf(planResize(observed([claim({ request: '15Gi', capacity: '15Gi' })]), args('data/redis-data-redis-ha-0', '+50%'), NOW, settings())).volumes;
     expect(volume!.targetQuantity).toBe('23Gi');
   });
 
   it('a second run plans nothing', () => {
     const done = claim({ request: '20Gi', capacity: '20Gi', ebs: { ...claim().ebs!, sizeGiB: 20 } });
-    const outcome = planResize(observed([done]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined);
+    const outcome = planResize(observed([done]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings());
     expect(outcome).toMatchObject({ kind: 'plan', empty: true, emptyReason: 'already at 20Gi: nothing to do' });
     expect(planOf(outcome).volumes[0]!.action).toBe('none');
   });
 
   it('only watches a claim whose request already has the size (a crashed earlier run)', () => {
-    const outcome = planResize(observed([claim({ request: '20Gi', capacity: '10Gi' })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined);
+    const outcome = planResize(observed([claim({ request: '20Gi', capacity: '10Gi' })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings());
     expect(outcome).toMatchObject({ kind: 'plan', empty: false });
     expect(planOf(outcome).volumes[0]).toMatchObject({ action: 'finish', monthlyCostDelta: undefined });
   });
 
   it('grows every claim of a StatefulSet and says how to fix its template', () => {
-    const plan = planOf(planResize(stsObserved([esClaim(0), esClaim(1), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, undefined));
+    const plan = planOf(planResize(stsObserved([esClaim(0), esClaim(1), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, settings()));
     expect(plan.volumes.map((v) => [v.pvc, v.action, v.targetQuantity])).toEqual([
       ['data-es-0', 'resize', '75Gi'],
       ['data-es-1', 'resize', '75Gi'],
@@ -78,24 +78,24 @@ describe('planResize: plans', () => {
 
   it('skips StatefulSet claims already at size and resumes the rest', () => {
     const grown = { request: '75Gi', capacity: '75Gi' };
-    const plan = planOf(planResize(stsObserved([esClaim(0, grown), esClaim(1, { request: '75Gi' }), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, undefined));
+    const plan = planOf(planResize(stsObserved([esClaim(0, grown), esClaim(1, { request: '75Gi' }), esClaim(2)]), args('search/statefulset/es', '75Gi'), NOW, settings()));
     expect(plan.volumes.map((v) => v.action)).toEqual(['none', 'finish', 'resize']);
   });
 
   it('leaves the cost unknown when the Price List has no answer, and says so', () => {
-    const outcome = planResize(observed([claim()], { prices: { gp3: null } }), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined);
+    const outcome = planResize(observed([claim()], { prices: { gp3: null } }), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings());
     expect(planOf(outcome).monthlyCostDelta).toBeUndefined();
     expect(outcome.kind === 'plan' && outcome.notes).toEqual(['No Price List answer for gp3 in us-east-1: the cost change is unknown.']);
   });
 
   it('accepts a volume whose last modification is older than the window', () => {
     const modifications = [{ state: 'completed' as const, startTime: NOW - 7 * HOUR }];
-    expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined).kind).toBe('plan');
+    expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings()).kind).toBe('plan');
   });
 
   it('accepts a configured budget of 4 per 24 h that is not used up', () => {
     const modifications = [0, 1, 2].map((i) => ({ state: 'completed' as const, startTime: NOW - (10 + i) * HOUR }));
-    const outcome = planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 4, modificationWindow: '24h' });
+    const outcome = planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings({ modificationsPerWindow: 4, modificationWindow: '24h' }));
     expect(outcome.kind).toBe('plan');
   });
 });
@@ -144,7 +144,7 @@ describe('planResize: refusals', () => {
       observed([claim({ modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR, endTime: NOW - HOUR }] })]),
       'data/redis-data-redis-ha-0',
       '20Gi',
-      /modified 1 time in the last 6 h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
+      /modified 1 time in the last 6h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
     ],
     [
       'a StatefulSet with one blocked claim',
@@ -170,19 +170,19 @@ describe('planResize: refusals', () => {
   ];
 
   it.each(refusals)('%s', (_name, obs, target, size, reason) => {
-    const outcome = planResize(obs, args(target, size), NOW, undefined);
+    const outcome = planResize(obs, args(target, size), NOW, settings());
     expect(outcome.kind).toBe('refusal');
     expect(outcome.kind === 'refusal' && outcome.reason).toMatch(reason);
   });
 
   it('follows a configured budget of 4 per 24 h', () => {
     const obs = observed([claim({ modifications: [20, 12, 6, 2].map((h) => ({ state: 'completed' as const, startTime: NOW - h * HOUR })) })]);
-    const outcome = planResize(obs, args('data/redis-data-redis-ha-0', '20Gi'), NOW, { modificationsPerWindow: 4, modificationWindow: '24h' });
-    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/modified 4 times in the last 24 h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/);
+    const outcome = planResize(obs, args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings({ modificationsPerWindow: 4, modificationWindow: '24h' }));
+    expect(outcome.kind === 'refusal' && outcome.reason).toMatch(/modified 4 times in the last 24h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/);
   });
 
   it('does not count failed modifications', () => {
     const modifications = [{ state: 'failed' as const, startTime: NOW - 2 * HOUR }];
-    expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, undefined).kind).toBe('plan');
+    expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings()).kind).toBe('plan');
   });
 });

@@ -1,8 +1,8 @@
-import { resizeSettings, resizeSettingsSchema } from '../../../../src/jobs/volume-resize/settings.js';
+import { resizeSettingsSchema } from '../../../../src/jobs/volume-resize/settings.js';
 
-describe('resizeSettings', () => {
+describe('resizeSettingsSchema', () => {
   it('defaults every field when the policy has no settings block', () => {
-    expect(resizeSettings(undefined)).toEqual({
+    expect(resizeSettingsSchema.parse({})).toEqual({
       watchTimeout: 30 * 60_000,
       pollInterval: 10_000,
       errorGrace: 2 * 60_000,
@@ -14,12 +14,17 @@ describe('resizeSettings', () => {
   });
 
   it('reads durations written with a unit, or as milliseconds', () => {
-    expect(resizeSettings({ watchTimeout: '1h', pollInterval: '500ms', errorGrace: 90_000, onlineFilesystemGrace: ' 90s ' })).toMatchObject({
+    expect(resizeSettingsSchema.parse({ watchTimeout: '1h', pollInterval: '500ms', errorGrace: 90_000, onlineFilesystemGrace: ' 90s ' })).toMatchObject({
       watchTimeout: 3_600_000,
       pollInterval: 500,
       errorGrace: 90_000,
       onlineFilesystemGrace: 90_000,
     });
+  });
+
+  it('refuses a key it does not know', () => {
+    const result = resizeSettingsSchema.safeParse({ watchTimout: '1h' });
+    expect(result.error?.issues).toEqual([expect.objectContaining({ code: 'unrecognized_keys', keys: ['watchTimout'] })]);
   });
 
   it('refuses a duration it cannot read, naming the value', () => {
@@ -28,9 +33,9 @@ describe('resizeSettings', () => {
     const issues = result.error!.issues.map((issue) => [issue.path.join('.'), issue.message]);
     expect(issues).toEqual(
       expect.arrayContaining([
-        ['watchTimeout', expect.stringContaining('not a duration: "10 minutes"')],
-        ['pollInterval', expect.stringContaining('not a duration: "soon"')],
-        ['errorGrace', expect.any(String)],
+        ['watchTimeout', 'must be a duration like 90s, 15m or 1h30m; got "10 minutes"'],
+        ['pollInterval', 'must be a duration like 90s, 15m or 1h30m; got "soon"'],
+        ['errorGrace', 'must be a duration like 90s, 15m or 1h30m; got -5'],
       ]),
     );
   });

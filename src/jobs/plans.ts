@@ -1,0 +1,283 @@
+/**
+ * The plans service: what the Slack handlers ask of a plan, each as one call (docs/ARCHITECTURE.md
+ * principles 1 and 3). The handlers parse the Slack payload, call one of these, and render the answer;
+ * status changes go through PlanLifecycle, and who may do what is asked of the policy's authorizer.
+ *
+ * - create: parse the kind's arguments, observe (read-only), plan (pure), store.
+ * - approve: authorize, check status and expiry, observe again and compare the fingerprint, record the
+ *   approval, and once enough are in: take the per-target lock, mark approved, enqueue. The plan is read
+ *   once; the lock taken here is the run's lock (the worker only confirms it).
+ * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions).
+ */
+import type { KnownBlock } from '@slack/types';
+import type { CommandPolicy } from '../config.js';
+import type { Clock } from '../integrations/clock.js';
+import type { AuditLog } from '../integrations/redis/audit.js';
+import { lockHolderDescription, RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import { newPlanId, type StoredPlan } from '../integrations/redis/plan-store.js';
+import type { RunSignals } from '../integrations/redis/run-signals.js';
+import type { Logger } from '../logger.js';
+import { kindContext, type JobKind, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
+import type { PlanLifecycle } from './plan-lifecycle.js';
+import { enqueueRun, type RunQueue } from './queues.js';
+
+/** The kind's rendered plan body is stored with the plan so the parent message can be re-rendered later. */
+export type PlanWithRendered = StoredPlan & { rendered?: { blocks: KnownBlock[] } };
+
+export const APPROVAL_WINDOW_CLOSED = 'The approval window closed before anyone approved.';
+
+/** Who may approve what, from the policy (user groups are resolved behind it). */
+export interface PlanAuthorizer {
+  commandPolicy(subcommand: string): CommandPolicy;
+  mayApprove(user: string, subcommand: string): Promise<boolean>;
+}
+
+export interface PlanServiceDeps {
+  plans: PlanLifecycle;
+  locks: TargetLocks;
+  signals: RunSignals;
+  audit: AuditLog;
+  queue: RunQueue;
+  kinds: ReadonlyMap<string, JobKind>;
+  clock: Clock;
+  authorizer: PlanAuthorizer;
+  /** Observation at planning and approval time runs with these. */
+  kindSource: KindContextSource;
+  planExpiryMs: number;
+}
+
+/** What the person who asked is told, and (for the plan message) the plan when its status changed. */
+export interface Decision {
+  reply?: { text: string; emoji?: string };
+  /** The plan message shows this plan, with `note` under its status. */
+  changed?: { plan: PlanWithRendered; note?: string };
+}
+
+export type CreateResult =
+  | { type: 'refused'; reason: string }
+  | { type: 'empty'; target: string; reason: string }
+  | { type: 'planned'; plan: PlanWithRendered; notes: string[]; files: NonNullable<RenderedPlan['files']> };
+
+export interface CreateRequest {
+  kind: JobKind;
+  raw: RawCommand;
+  user: string;
+  channel: string;
+  log: Logger;
+}
+
+export type RunControl = 'cancel' | 'pause' | 'resume';
+
+const PLAN_GONE = 'This plan no longer exists. Run the command again for a fresh plan.';
+const ACTIVE: StoredPlan['status'][] = ['approved', 'running'];
+
+export class PlanService {
+  constructor(private readonly deps: PlanServiceDeps) {}
+
+  /** Throws the kind's UsageError for bad arguments (the caller shows usage); stores only a real plan. */
+  async create({ kind, raw, user, channel, log }: CreateRequest): Promise<CreateResult> {
+    const { deps } = this;
+    const name = kind.command.subcommand;
+    const args: unknown = kind.parseArgs(raw);
+    const dryRun = !kind.mutating || kind.isDryRun(args);
+    const target = kind.target(args);
+    const ctx = kindContext(deps.kindSource, name, log.child({ kind: name, target }));
+    const observed = await kind.observe(ctx, args);
+    const now = deps.clock.now();
+    const outcome = kind.plan(observed, args, now, ctx.settings);
+    if (outcome.kind === 'refusal') {
+      await deps.audit.append({ actor: user, action: 'plan.refused', target, details: { kind: name, reason: outcome.reason } });
+      return { type: 'refused', reason: outcome.reason };
+    }
+    if (outcome.empty) return { type: 'empty', target, reason: outcome.emptyReason ?? 'already up to date' };
+    const rendered = kind.renderPlan(outcome.plan);
+    const plan: PlanWithRendered & { status: 'planned' } = {
+      id: newPlanId(),
+      kind: name,
+      target,
+      args,
+      plan: outcome.plan,
+      fingerprint: kind.fingerprint(observed),
+      summary: rendered.summary,
+      dryRun,
+      requestedBy: user,
+      channel,
+      status: 'planned',
+      createdAt: now,
+      expiresAt: now + deps.planExpiryMs,
+      requiredApprovals: deps.authorizer.commandPolicy(name).approvals + (outcome.extraApprovals ?? 0),
+      approvals: [],
+      rendered: { blocks: rendered.blocks },
+    };
+    await deps.plans.create(plan);
+    await deps.audit.append({ actor: user, action: dryRun ? 'plan.dry-run' : 'plan.created', target, planId: plan.id, details: { kind: name, summary: rendered.summary } });
+    return { type: 'planned', plan, notes: outcome.notes ?? [], files: rendered.files ?? [] };
+  }
+
+  /** The plan message was posted: its timestamp is where the run reports. */
+  async recordMessage(planId: string, messageTs: string): Promise<void> {
+    await this.deps.plans.attach(planId, { messageTs });
+  }
+
+  async approve(planId: string, user: string, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const plan = (await deps.plans.get(planId)) as PlanWithRendered | undefined;
+    if (!plan) return reply(PLAN_GONE);
+    const planLog = log.child({ planId: plan.id, kind: plan.kind, target: plan.target });
+    const refuse = async (reason: string, changed?: Decision['changed']): Promise<Decision> => {
+      await deps.audit.append({ actor: user, action: 'approve.refused', target: plan.target, planId: plan.id, details: { reason } });
+      planLog.info({ reason }, 'approval refused');
+      return { reply: { text: reason }, ...(changed ? { changed } : {}) };
+    };
+
+    if (plan.dryRun) return refuse('This is a dry run: there is nothing to approve. Run the command without `--dry-run`.');
+    if (plan.status !== 'planned') return refuse(notPlannedReason(plan));
+    if (deps.clock.now() > plan.expiresAt) {
+      return refuse('This plan has expired. Run the command again for a fresh plan.', await this.expire(plan, APPROVAL_WINDOW_CLOSED));
+    }
+    const kind = deps.kinds.get(plan.kind);
+    if (!kind) return refuse(`deckhand no longer knows \`${plan.kind}\` plans.`);
+    const policy = deps.authorizer.commandPolicy(plan.kind);
+    if (policy.approve.length === 0) {
+      return refuse(`Nobody may approve \`${plan.kind}\` plans yet: add approvers under \`commands.${plan.kind}.approve\` in the policy file.`);
+    }
+    if (!(await deps.authorizer.mayApprove(user, plan.kind))) {
+      return refuse(`You may not approve \`${plan.kind}\` plans. Approvers: ${policy.approve.map((p) => (p.startsWith('@') ? p : `<@${p}>`)).join(', ')}.`);
+    }
+    if (user === plan.requestedBy && !policy.selfApprove) return refuse('You requested this plan, so someone else must approve it.');
+    if (plan.approvals.some((a) => a.user === user)) {
+      const missing = plan.requiredApprovals - plan.approvals.length;
+      return reply(`You already approved this plan; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`, ':information_source:');
+    }
+
+    // Freshness: the plan is only valid for the state it was computed from.
+    const fresh = await kind.observe(kindContext(deps.kindSource, plan.kind, planLog), plan.args);
+    if (kind.fingerprint(fresh) !== plan.fingerprint) {
+      const changed = await this.expire(plan, `\`${plan.target}\` changed since this plan was made.`);
+      return refuse(`\`${plan.target}\` changed since this plan was made, so it was not applied. Run the command again for a fresh plan.`, changed);
+    }
+
+    const recorded = (await deps.plans.recordApproval(plan.id, user)).plan as PlanWithRendered | undefined;
+    if (!recorded) return refuse(PLAN_GONE);
+    if (recorded.status !== 'planned') return refuse(notPlannedReason(recorded));
+    await deps.audit.append({ actor: user, action: 'plan.approval', target: plan.target, planId: plan.id, details: { have: recorded.approvals.length, need: recorded.requiredApprovals } });
+    if (recorded.approvals.length < recorded.requiredApprovals) {
+      const missing = recorded.requiredApprovals - recorded.approvals.length;
+      return { reply: { text: `Approval recorded. ${missing} more approval${missing > 1 ? 's' : ''} needed before it runs.`, emoji: ':ballot_box_with_check:' }, changed: { plan: recorded } };
+    }
+
+    // The lock token is the plan id, so a concurrent click on the same plan re-enters instead of failing.
+    const lock = await deps.locks.acquire(plan.target, { token: plan.id, description: lockHolderDescription(plan) }, RUN_LOCK_TTL_MS);
+    if (!lock.ok) return refuse(`\`${plan.target}\` is busy: it is locked by ${lock.heldBy}. Try again when that run has finished.`);
+    const approved = await deps.plans.approve(plan.id, user);
+    if (!approved.changed) {
+      const current = approved.plan;
+      // Another click on this plan won the race and owns the lock; anything else must not keep it.
+      if (!current || !ACTIVE.includes(current.status)) await deps.locks.release(plan.target, plan.id);
+      return reply(current ? notPlannedReason(current) : 'This plan no longer exists.');
+    }
+    const { jobId, created } = await enqueueRun(deps.queue, approved.plan);
+    await deps.audit.append({ actor: user, action: 'plan.approved', target: plan.target, planId: plan.id, jobId, details: { created } });
+    planLog.info({ jobId }, 'plan approved and enqueued');
+    return { changed: { plan: approved.plan as PlanWithRendered } };
+  }
+
+  async reject(planId: string, user: string, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const plan = await deps.plans.get(planId);
+    if (!plan) return reply('This plan no longer exists.');
+    if (plan.status !== 'planned') return reply(notPlannedReason(plan));
+    if (user !== plan.requestedBy && !(await deps.authorizer.mayApprove(user, plan.kind))) {
+      await deps.audit.append({ actor: user, action: 'reject.refused', target: plan.target, planId: plan.id });
+      return reply('Only the requester or an approver may reject this plan.');
+    }
+    const rejected = await deps.plans.reject(plan.id, user);
+    if (!rejected.changed) return reply('This plan was decided a moment ago; nothing changed.');
+    await deps.audit.append({ actor: user, action: 'plan.rejected', target: plan.target, planId: plan.id });
+    log.info({ planId: plan.id }, 'plan rejected');
+    return { changed: { plan: rejected.plan as PlanWithRendered } };
+  }
+
+  /** Expires every undecided plan whose approval window closed; answers the plan messages to update. */
+  async expireStale(): Promise<NonNullable<Decision['changed']>[]> {
+    const expired = [];
+    const now = this.deps.clock.now();
+    for (const plan of await this.deps.plans.listByStatus('planned')) {
+      if (plan.expiresAt > now) continue;
+      const changed = await this.expire(plan, plan.dryRun ? undefined : APPROVAL_WINDOW_CLOSED);
+      // Dry runs never had buttons: their message stays as it is.
+      if (changed && !plan.dryRun) expired.push(changed);
+    }
+    return expired;
+  }
+
+  /** Cancel, Pause, Resume: flags the worker reads between steps. Only the requester or an approver. */
+  async control(planId: string, user: string, verb: RunControl, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const active = await this.activePlan(planId, user, verb);
+    if ('refused' in active) return active.refused;
+    const { plan } = active;
+    await deps.audit.append({ actor: user, action: `run.${verb}`, target: plan.target, planId: plan.id, jobId: plan.id });
+    if (verb === 'cancel') {
+      await deps.signals.requestCancel(plan.id, user);
+      log.info({ planId: plan.id }, 'cancel requested');
+      return reply('Cancel requested: the job stops at the next step boundary, then cleans up and reports what was done.', ':black_square_for_stop:');
+    }
+    const paused = verb === 'pause';
+    await deps.signals.setPaused(plan.id, paused, user);
+    log.info({ planId: plan.id, paused }, `${verb} requested`);
+    return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
+  }
+
+  /** Records the answer to a question a running job asked; some choices only an approver may pick. */
+  async answer(planId: string, user: string, answer: { questionId: string; choice: string; needsApprover?: boolean }, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const active = await this.activePlan(planId, user, 'answer');
+    if ('refused' in active) return active.refused;
+    const { plan } = active;
+    const details = { questionId: answer.questionId, choice: answer.choice };
+    if (answer.needsApprover && !(await deps.authorizer.mayApprove(user, plan.kind))) {
+      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details });
+      return reply('Only an approver of this job may pick that choice.');
+    }
+    if (!(await deps.signals.answer(plan.id, answer.questionId, answer.choice, user))) return reply('This question was already answered.', ':information_source:');
+    await deps.audit.append({ actor: user, action: 'run.answer', target: plan.target, planId: plan.id, jobId: plan.id, details });
+    log.info({ planId: plan.id, ...details }, 'question answered');
+    return {};
+  }
+
+  /** planned → expired and audited; undefined when the plan was decided meanwhile (exactly one caller reports). */
+  private async expire(plan: StoredPlan, reason: string | undefined): Promise<Decision['changed']> {
+    const expired = await this.deps.plans.expire(plan.id, reason);
+    if (!expired.changed) return undefined;
+    await this.deps.audit.append({ actor: 'deckhand', action: 'plan.expired', target: plan.target, planId: plan.id, details: { reason: reason ?? 'approval window closed' } });
+    return { plan: expired.plan as PlanWithRendered, ...(reason ? { note: reason } : {}) };
+  }
+
+  /** The approved or running plan a run control acts on, or the reply that refuses it. */
+  private async activePlan(planId: string, user: string, verb: RunControl | 'answer'): Promise<{ plan: StoredPlan } | { refused: Decision }> {
+    const plan = await this.deps.plans.get(planId);
+    if (!plan) return { refused: reply('This job no longer exists.') };
+    if (!ACTIVE.includes(plan.status)) return { refused: reply(`This job is already ${plan.status}; there is nothing to ${verb}.`, ':information_source:') };
+    if (user !== plan.requestedBy && !(await this.deps.authorizer.mayApprove(user, plan.kind))) {
+      await this.deps.audit.append({ actor: user, action: `${verb}.refused`, target: plan.target, planId: plan.id });
+      return { refused: reply(`Only the requester (<@${plan.requestedBy}>) or an approver may ${verb} this job.`) };
+    }
+    return { plan };
+  }
+}
+
+function reply(text: string, emoji?: string): Decision {
+  return { reply: emoji ? { text, emoji } : { text } };
+}
+
+function notPlannedReason(plan: StoredPlan): string {
+  switch (plan.status) {
+    case 'rejected':
+      return `This plan was rejected${plan.decidedBy ? ` by <@${plan.decidedBy}>` : ''}.`;
+    case 'expired':
+      return 'This plan has expired. Run the command again for a fresh plan.';
+    default:
+      return `This plan is already ${plan.status}; nothing more to approve.`;
+  }
+}

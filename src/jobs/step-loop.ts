@@ -1,0 +1,102 @@
+/**
+ * The one step loop (docs/ARCHITECTURE.md principle 6), run by the BullMQ runner and by the tests' step
+ * harness alike; each supplies where the checkpoint goes, the Cancel and Pause signals, and how a question
+ * is asked. Between steps: Cancel, then Pause. Then the first step whose id is not in `checkpoint.done`
+ * runs, and the checkpoint is saved once it returns, so a resumed run never repeats a finished step.
+ * A cancel seen here aborts the run's signal, so long waits inside steps stop early too.
+ */
+import type { JobKind, KindContext, Progress, Question, Step, StepContext } from './kind.js';
+
+/** Why a run's signal was aborted: Cancel (by a user) or the worker shutting down. */
+export class RunInterrupted extends Error {
+  override name = 'RunInterrupted';
+  constructor(
+    readonly why: 'cancel' | 'shutdown',
+    readonly by?: string,
+  ) {
+    super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
+  }
+}
+
+export interface StepRun<Plan, State> {
+  kind: JobKind<unknown, unknown, Plan, State>;
+  plan: Plan;
+  planId: string;
+  jobId: string;
+  /** Updated in place: completed step ids are appended, and the steps change `state`. */
+  checkpoint: { done: string[]; state: State };
+  context: KindContext;
+  /** The run's abort controller; its signal is the steps' `signal`. */
+  controller: AbortController;
+  progress: Progress;
+  /** Persists `checkpoint` (after every step, and when a step calls `ctx.checkpoint()`). */
+  save(): Promise<void>;
+  /** Who asked to cancel, or undefined. */
+  cancelRequested(): Promise<string | undefined>;
+  isPaused(): Promise<boolean>;
+  ask(question: Question): Promise<string>;
+  audit(action: string, details: Record<string, unknown>): Promise<void>;
+  /** Clock time between checks while paused. */
+  pausePollMs: number;
+  /** Told before a step starts (the status card shows it; tests crash here). */
+  onStep?(step: Step<Plan, State>, position: { index: number; total: number }): void;
+  /** Told when the run pauses (true) and resumes (false). */
+  onPause?(paused: boolean): void;
+}
+
+/** Runs the remaining steps; throws what stopped them (a RunInterrupted for Cancel and shutdown). */
+export async function runStepLoop<Plan, State>(run: StepRun<Plan, State>): Promise<void> {
+  const { kind, plan, checkpoint, controller } = run;
+  const ctx = stepContext(run);
+  for (;;) {
+    await checkCancel(run);
+    await waitWhilePaused(run);
+    const steps = kind.steps(plan, checkpoint.state);
+    const index = steps.findIndex((s) => !checkpoint.done.includes(s.id));
+    if (index < 0) return;
+    const step = steps[index]!;
+    run.onStep?.(step, { index: index + 1, total: steps.length });
+    run.context.log.info({ step: step.id }, 'step started');
+    await step.run(ctx);
+    // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
+    // signal throw instead): record it before stopping, so it never runs again.
+    checkpoint.done.push(step.id);
+    await run.save();
+    run.context.log.info({ step: step.id }, 'step done');
+    controller.signal.throwIfAborted();
+  }
+}
+
+function stepContext<Plan, State>(run: StepRun<Plan, State>): StepContext<Plan, State> {
+  return {
+    ...run.context,
+    planId: run.planId,
+    jobId: run.jobId,
+    plan: run.plan,
+    state: run.checkpoint.state,
+    signal: run.controller.signal,
+    progress: run.progress,
+    checkpoint: () => run.save(),
+    cancelRequested: async () => (await run.cancelRequested()) !== undefined,
+    ask: (question) => run.ask(question),
+    audit: (action, details) => run.audit(action, details),
+  };
+}
+
+async function checkCancel(run: StepRun<unknown, unknown>): Promise<void> {
+  const by = await run.cancelRequested();
+  if (by !== undefined && !run.controller.signal.aborted) run.controller.abort(new RunInterrupted('cancel', by));
+  run.controller.signal.throwIfAborted();
+}
+
+async function waitWhilePaused(run: StepRun<unknown, unknown>): Promise<void> {
+  if (!(await run.isPaused())) return;
+  run.context.log.info('run paused');
+  run.onPause?.(true);
+  while (await run.isPaused()) {
+    await run.context.clock.sleep(run.pausePollMs, run.controller.signal);
+    await checkCancel(run);
+  }
+  run.context.log.info('run resumed');
+  run.onPause?.(false);
+}
