@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
+import { startPrivateRedis } from './private-redis.js';
 import { slashCommand, click } from './slack/signed-client.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
@@ -95,6 +96,10 @@ async function main(args: string[]): Promise<void> {
     },
   });
   seedIncident(sandbox);
+  // deckhand's own Redis: private to this sandbox session unless REDIS_URL names one.
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  sandbox.env.REDIS_URL = redis?.url ?? process.env.REDIS_URL!;
+  process.env.REDIS_URL = sandbox.env.REDIS_URL;
   const envFile = resolve('.sandbox/env');
   sandbox.writeEnvFile(envFile);
   const policyFile = resolve('.sandbox/policy.yaml');
@@ -106,6 +111,7 @@ async function main(args: string[]): Promise<void> {
   for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
 
   const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
+  if (redis) stops.push(() => redis.stop());
   const shutdown = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(0);
