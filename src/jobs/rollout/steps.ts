@@ -19,7 +19,7 @@ import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
 import type { RolloutSettings } from './settings.js';
-import type { RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
+import type { GroupReport, RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
 export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;
@@ -34,7 +34,7 @@ export function waveState(state: RolloutState, index: number): WaveState {
   return state.waves[index];
 }
 
-const LIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
+export const LIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
 
 function nodeByInstance(nodes: NodeView[]): Map<string, NodeView> {
   return new Map(nodes.filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
@@ -151,7 +151,7 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
   }
 }
 
-async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
+export async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
   const { plan, clients } = ctx;
   const listed = await r(ctx, () => listNodes(clients.kube));
   await annotateScaleDownDisabled(ctx, targets.map((t) => t.nodeName), listed);
@@ -240,7 +240,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
 }
 
 /** The terminated instances left the group (or are Terminated) and desired went down with them. */
-async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
+export async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
   const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
@@ -372,6 +372,22 @@ export function summarizeRollout(plan: RolloutPlan, state: RolloutState, outcome
     waves.length ? `time per wave: ${waves.join(', ')}` : '',
     state.skipped.length ? `skipped (still on the old version): ${state.skipped.join(', ')}` : '',
     state.forced.length ? `force-deleted (PDB bypassed, approved): ${state.forced.join(', ')}` : '',
+    state.finalGroup ? describeFinalGroup(plan, state.finalGroup) : '',
   ];
   return parts.filter(Boolean).join('. ');
+}
+
+/** Size, versions and leftovers as cleanup left the group, with the commands that finish the job. */
+function describeFinalGroup(plan: RolloutPlan, group: GroupReport): string {
+  const versions = Object.entries(group.versions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([v, n]) => `${n} on version ${v}`);
+  const outdated = Object.entries(group.versions).filter(([v]) => v !== plan.target.version).reduce((sum, [, n]) => sum + n, 0);
+  const lines = [
+    `${plan.group} now: desired ${group.desired} (was ${plan.original.desired}), max ${group.max} (was ${plan.original.max}), launch template version ${group.version ?? 'none'}; instances: ${versions.join(', ') || 'none'}`,
+    group.removed.length ? `removed ${group.removed.length} surplus instance(s): ${group.removed.join(', ')}` : '',
+    ...group.left.map((l) => `left over: ${l.what}${l.command ? ` (finish with \`${l.command}\`)` : ''}`),
+    outdated ? `to finish the rollout: \`/deckhand rollout ${plan.group} --to ${plan.target.version}${plan.cluster ? ` --cluster ${plan.cluster}` : ''}\`` : '',
+  ];
+  return lines.filter(Boolean).join('. ');
 }
