@@ -1,7 +1,7 @@
 /**
- * The rollout step machine. Per wave: surge -> taint old nodes (while the new ones boot, so the drain can
- * start the moment they are Ready) -> wait for this group's new instances (InService and Node Ready by
- * providerID) -> drain (Redis procedures first, then evictions) -> wait for
+ * The rollout step machine. Per wave: surge -> wait for this group's new instances (InService and Node Ready by
+ * providerID) -> taint old nodes, only as many as keeps schedulable Ready capacity at or above desired -
+ * maxUnavailable (pods created meanwhile always have somewhere to go) -> drain (Redis procedures first, then evictions) -> wait for
  * the moved workloads, then terminate each empty node with ShouldDecrementDesiredCapacity=true and confirm.
  * Every step is idempotent: values it sets are recorded in the checkpoint before the call, and a
  * termination is requested only for an instance still InService, so no instance is terminated twice.
@@ -173,6 +173,43 @@ export async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Pro
   });
 }
 
+/** Takes new pods: Ready, not cordoned, no NoSchedule/NoExecute taint (the kubelet's not-ready one included). */
+export function schedulable(node: NodeView): boolean {
+  return node.ready && !node.unschedulable && !node.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+}
+
+/**
+ * Wait until tainting `targets` keeps the group's schedulable Ready capacity at or above the original desired
+ * count minus maxUnavailable; past the node-Ready timeout a human decides (unknown = stop and ask).
+ */
+async function waitForSpareCapacity(ctx: RolloutContext, wave: Wave, targets: DrainTarget[]): Promise<void> {
+  const floor = ctx.plan.original.desired - ctx.plan.maxUnavailable;
+  const names = new Set(targets.map((t) => t.nodeName));
+  let deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+  for (;;) {
+    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const nodes = nodeByInstance(await r(ctx, () => listNodes(ctx.clients.kube)));
+    const serving = group.instances.filter((i) => i.lifecycleState === 'InService' && !ctx.state.terminated.includes(i.instanceId)).flatMap((i) => nodes.get(i.instanceId) ?? []).filter(schedulable);
+    const left = serving.filter((n) => !names.has(n.name)).length;
+    if (left >= floor) return;
+    const why = `tainting ${serving.length - left} old node(s) would leave ${left} schedulable Ready node(s), fewer than ${floor} (desired ${ctx.plan.original.desired} - maxUnavailable ${ctx.plan.maxUnavailable})`;
+    status(ctx, wave, 'waiting for capacity before tainting', { blockers: why });
+    if (ctx.clock.now() >= deadline) {
+      const choice = await ctx.ask({
+        id: `wave-${wave.index}/capacity`,
+        text: `Wave ${wave.index}: ${why} after ${formatDuration(ctx.plan.nodeReadyTimeoutMs)}. No old node was tainted in this wave.`,
+        choices: [
+          { id: 'retry', label: 'Keep waiting', style: 'primary' },
+          { id: 'abort', label: 'Abort', style: 'danger' },
+        ],
+      });
+      if (choice !== 'retry') throw new RefusalError(`Wave ${wave.index}: aborted, ${why}`);
+      deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+    }
+    await ctx.clock.sleep(READY_POLL_MS, ctx.signal);
+  }
+}
+
 /** Old nodes of a wave that still exist, by the plan's instance -> node mapping. */
 function targetsOf(ctx: RolloutContext, instanceIds: string[]): DrainTarget[] {
   const planned = new Map(ctx.plan.nodes.map((n) => [n.instanceId, n]));
@@ -279,15 +316,17 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
         await surge(ctx, wave);
       },
     },
+    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('taint'),
       title: `${label}: taint old nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'taint');
-        await taintOld(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))));
+        const targets = targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i)));
+        await waitForSpareCapacity(ctx, wave, targets);
+        await taintOld(ctx, targets);
       },
     },
-    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('drain'),
       title: `${label}: drain old nodes`,
