@@ -46,10 +46,26 @@ function liveOld(ctx: RolloutContext, wave: Wave, group: GroupView): string[] {
   return wave.instanceIds.filter((id) => live.has(id) && !ctx.state.terminated.includes(id));
 }
 
+/** Wave, elapsed time and an ETA that counts down: the estimate of this wave and the later ones, less the time this wave has run. */
+function waveFields(ctx: RolloutContext, wave: Wave): Record<string, string> {
+  const now = ctx.clock.now();
+  const inWaveMs = now - (ctx.state.waves[wave.index]?.startedAt ?? now);
+  const remainingMs = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0) * 1000 - inWaveMs;
+  return {
+    wave: `${wave.index}/${ctx.plan.waves.length}`,
+    elapsed: formatDuration(now - (ctx.state.startedAt ?? now)),
+    eta: remainingMs > 0 ? `~${formatDuration(remainingMs)}` : `over the estimate by ${formatDuration(-remainingMs)}`,
+  };
+}
+
 function status(ctx: RolloutContext, wave: Wave, phase: string, extra: Record<string, string> = {}): void {
-  const started = ctx.state.startedAt ?? ctx.clock.now();
-  const remainingSeconds = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0);
-  ctx.progress.status({ wave: `${wave.index}/${ctx.plan.waves.length}`, phase, elapsed: formatDuration(ctx.clock.now() - started), eta: `~${formatDuration(remainingSeconds * 1000)}`, ...extra });
+  ctx.progress.status({ ...waveFields(ctx, wave), phase, ...extra });
+}
+
+/** The same context, whose status updates (from the drain and the terminate wait too) carry the wave and its ETA. */
+function inWave(ctx: RolloutContext, wave: Wave): RolloutContext {
+  const progress = { ...ctx.progress, status: (fields: Record<string, string>) => ctx.progress.status({ ...waveFields(ctx, wave), ...fields }) };
+  return Object.assign(Object.create(ctx) as RolloutContext, { progress });
 }
 
 async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
@@ -332,7 +348,7 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
       title: `${label}: drain old nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'drain');
-        await drainOwn(ctx, wave, label);
+        await drainOwn(inWave(ctx, wave), wave, label);
       },
     },
     {
@@ -341,8 +357,8 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
       run: async (ctx) => {
         status(ctx, wave, 'terminate');
         // A start-up cleanup after a crash may have released the hold and untainted the nodes: take them back first.
-        await drainOwn(ctx, wave, label);
-        await settleAndTerminate(ctx, wave.instanceIds, label);
+        await drainOwn(inWave(ctx, wave), wave, label);
+        await settleAndTerminate(inWave(ctx, wave), wave.instanceIds, label);
         const ws = waveState(ctx.state, wave.index);
         ws.finishedAt ??= ctx.clock.now();
         await ctx.checkpoint();
