@@ -155,7 +155,11 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (choice === 'abort') throw new RefusalError(`${opts.label}: aborted at the drain timeout`);
       if (choice === 'skip') {
         const blockedNodes = new Set(remaining.map((p) => p.nodeName));
-        for (const t of pending) if (blockedNodes.has(t.nodeName) && !state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+        for (const t of pending) {
+          if (!blockedNodes.has(t.nodeName)) continue;
+          if (!state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+          state.skippedEver = [...new Set([...(state.skippedEver ?? []), t.instanceId])];
+        }
         pending = pending.filter((t) => !blockedNodes.has(t.nodeName));
         await ctx.checkpoint();
         await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);

@@ -425,11 +425,20 @@ export function summarizeRollout(plan: RolloutPlan, state: RolloutState, outcome
   const parts = [
     `Rollout of ${plan.group} to version ${plan.target.version} ${outcome}: ${replaced}/${plan.nodes.length} node(s) replaced, ${state.podsMoved} pod(s) moved`,
     waves.length ? `time per wave: ${waves.join(', ')}` : '',
-    state.skipped.length ? `skipped (still on the old version): ${state.skipped.join(', ')}` : '',
+    skippedLine(plan, state),
     state.forced.length ? `force-deleted (PDB bypassed, approved): ${state.forced.join(', ')}` : '',
     state.finalGroup ? describeFinalGroup(plan, state.finalGroup) : '',
   ];
   return parts.filter(Boolean).join('. ');
+}
+
+/** The nodes skipped at a drain timeout, and whether the retry after the last wave replaced them. */
+function skippedLine(plan: RolloutPlan, state: RolloutState): string {
+  const skipped = [...new Set([...(state.skippedEver ?? []), ...state.skipped])];
+  if (skipped.length === 0) return '';
+  const names = new Map(plan.nodes.map((n) => [n.instanceId, n.nodeName ?? n.instanceId]));
+  const outcome = (id: string) => (state.terminated.includes(id) ? 'replaced when retried last' : 'still on the old version');
+  return `skipped at the drain timeout: ${skipped.map((id) => `${names.get(id) ?? id} (${id}, ${outcome(id)})`).join(', ')}`;
 }
 
 /** Size, versions and leftovers as cleanup left the group, with the commands that finish the job. */

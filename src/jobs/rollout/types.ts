@@ -166,6 +166,8 @@ export interface RolloutState {
   terminated: string[];
   /** Instances skipped after a drain timeout, retried last. */
   skipped: string[];
+  /** Every instance ever skipped at a drain timeout (`skipped` empties when the retry starts), for the summary. */
+  skippedEver?: string[];
   /** Pods evicted or moved by a procedure. */
   podsMoved: number;
   forced: string[];
