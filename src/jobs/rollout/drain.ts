@@ -17,6 +17,12 @@ import { retrying } from './retry.js';
 
 export const DRAIN_POLL_MS = 500;
 const POD_RELIST_MS = 5000;
+/**
+ * A pod held back for this long by a PDB that meanwhile neither let a pod go nor waited for one to be
+ * replaced (or whose eviction keeps failing) is a blocker worth a reply in the thread; anything shorter, and
+ * pacing that still makes progress (a StatefulSet pod taking its grace period), shows on the status card only.
+ */
+export const BLOCKER_NOTICE_MS = 60_000;
 const BLOCKER_POST_MS = 5 * 60_000;
 
 export interface DrainTarget {
@@ -51,6 +57,10 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   const drainStart = startedAt;
   const pdbProgress = new Map<string, number>();
   const blockedBy = new Map<string, string>();
+  // Since when each pod has been held back, whatever the reason of the moment (PDB, backoff, failure).
+  const heldSince = new Map<string, number>();
+  // When each PDB last had a pod being replaced (fewer healthy than expected).
+  const pdbReplacing = new Map<string, number>();
 
   while (pending.length > 0) {
     if (await ctx.cancelRequested()) return;
@@ -114,11 +124,20 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const blockerText = [...blockers.entries()].map(([pod, why]) => `${pod}: ${why}`);
     const nodeList = pending.map((t) => t.nodeName);
     ctx.progress.status({ phase: `draining ${pending.length} node(s)`, node: nodeList.slice(0, 3).join(', ') + (nodeList.length > 3 ? ` +${nodeList.length - 3}` : ''), blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });
-    const pdbBlockers = blockerText.filter((t) => t.includes('PDB') || t.includes('failed'));
-    const key = pdbBlockers.join('\n');
-    if (pdbBlockers.length && (key !== lastPosted.key ? now - lastPosted.at >= 60_000 : now - lastPosted.at >= BLOCKER_POST_MS)) {
+    for (const id of heldSince.keys()) if (!blockers.has(id)) heldSince.delete(id);
+    for (const id of blockers.keys()) if (!heldSince.has(id)) heldSince.set(id, now);
+    for (const pdb of pdbs) if (pdb.currentHealthy < pdb.expectedPods) pdbReplacing.set(podKey(pdb), now);
+    // Held back while its PDB neither let a pod go nor waited for one to be replaced: pacing is not a blocker.
+    const stalledSince = (id: string) => {
+      const pdb = blockedBy.get(id) ?? '';
+      return Math.max(heldSince.get(id)!, pdbProgress.get(pdb) ?? 0, pdbReplacing.get(pdb) ?? 0);
+    };
+    const lasting = [...blockers.entries()].filter(([id, why]) => (why.includes('PDB') || why.includes('failed')) && now - stalledSince(id) >= BLOCKER_NOTICE_MS);
+    const key = lasting.map(([id, why]) => `${id}: ${why}`).join('\n');
+    if (lasting.length && (key !== lastPosted.key ? now - lastPosted.at >= 60_000 : now - lastPosted.at >= BLOCKER_POST_MS)) {
       lastPosted = { key, at: now };
-      await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(now - startedAt)}:\n${pdbBlockers.slice(0, 10).join('\n')}`);
+      const longest = now - Math.min(...lasting.map(([id]) => stalledSince(id)));
+      await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(longest)}:\n${key.split('\n').slice(0, 10).join('\n')}`);
     }
 
     if (now - startedAt >= ctx.plan.drainTimeoutMs) {
@@ -136,7 +155,11 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (choice === 'abort') throw new RefusalError(`${opts.label}: aborted at the drain timeout`);
       if (choice === 'skip') {
         const blockedNodes = new Set(remaining.map((p) => p.nodeName));
-        for (const t of pending) if (blockedNodes.has(t.nodeName) && !state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+        for (const t of pending) {
+          if (!blockedNodes.has(t.nodeName)) continue;
+          if (!state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+          state.skippedEver = [...new Set([...(state.skippedEver ?? []), t.instanceId])];
+        }
         pending = pending.filter((t) => !blockedNodes.has(t.nodeName));
         await ctx.checkpoint();
         await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);

@@ -7,6 +7,7 @@ import { fingerprintRollout, observeRollout } from './observe.js';
 import { planRollout } from './plan.js';
 import { cleanup } from './prepare.js';
 import { renderRolloutPlan } from './render.js';
+import { reportGroup, restoreGroup } from './restore.js';
 import { rolloutSettingsSchema, type RolloutSettings } from './settings.js';
 import { rolloutSteps, summarizeRollout, type RolloutStep } from './steps.js';
 import type { RolloutArgs, RolloutObserved, RolloutPlan, RolloutState } from './types.js';
@@ -48,7 +49,10 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   initialState: initialRolloutState,
   steps: (plan) => rolloutSteps(plan).map((s) => onCluster(s, plan)),
   cleanup: async (ctx) => {
-    await cleanup({ clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster), clock: ctx.clock, plan: ctx.plan, state: ctx.state });
+    const onCluster = { ...ctx, clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster) };
+    const restored = await restoreGroup(onCluster);
+    await cleanup(onCluster);
+    await reportGroup(onCluster, restored);
   },
   summarize: summarizeRollout,
 };

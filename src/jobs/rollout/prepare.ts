@@ -37,6 +37,7 @@ export async function prepare(ctx: RolloutContext): Promise<void> {
       suspendedByUs: PROCESSES_TO_SUSPEND.filter((p) => !group.suspendedProcesses.includes(p)),
       autoscalerReplicas: plan.autoscalerMode === 'scale-to-zero' ? await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name)) : undefined,
       annotatedNodes: [],
+      launchTemplateVersion: group.launchTemplate?.version,
     };
     await ctx.checkpoint();
   }
@@ -98,6 +99,20 @@ export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: 
   });
 }
 
+/** Untaint, unlabel and uncordon the nodes among `nodes` this run marked (its owner annotation); returns how many. */
+export async function releaseNodes(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }, nodes: NodeView[]): Promise<number> {
+  const { clients, plan, state } = input;
+  const r = <T>(call: () => Promise<T>) => retrying(input.clock, undefined, call);
+  const owned = nodes.filter((n) => state.runId !== undefined && n.annotations[OWNER_ANNOTATION] === state.runId);
+  for (const node of owned) {
+    await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
+    await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
+    if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
+    await r(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
+  }
+  return owned.length;
+}
+
 /**
  * Restore everything the run changed, as recorded in the checkpoint before each change (the group's
  * tag mirrors it for people looking at the group). Safe to run any number of times.
@@ -139,17 +154,8 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
     unannotated++;
   }
   if (unannotated) done.push(`removed the scale-down-disabled annotation from ${unannotated} node(s)`);
-  let released = 0;
-  for (const planned of plan.nodes) {
-    const node = planned.nodeName ? nodes.get(planned.nodeName) : undefined;
-    if (!node || node.annotations[OWNER_ANNOTATION] !== state.runId) continue;
-    await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
-    await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
-    if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
-    await r(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
-    released++;
-  }
-  if (released) done.push(`untainted ${released} old node(s) left in service`);
+  const released = await releaseNodes(input, [...nodes.values()]);
+  if (released) done.push(`untainted ${released} node(s) left in service`);
   if (Object.values(state.temporaryReplicas ?? {}).some((t) => !t.removed)) {
     const pods = await r(() => listPods(clients.kube));
     done.push(...(await removeLeftoverTemporaryReplicas(clients.kube, state, pods, apiServerIsLocal(clients.kube))));

@@ -157,6 +157,8 @@ export interface RolloutState {
   recorded?: {
     suspendedByUs: string[];
     autoscalerReplicas?: number;
+    /** The group's launch template version as configured before the run (`$Latest` stays `$Latest`). */
+    launchTemplateVersion?: string;
     annotatedNodes: string[];
   };
   waves: Record<number, WaveState>;
@@ -164,12 +166,29 @@ export interface RolloutState {
   terminated: string[];
   /** Instances skipped after a drain timeout, retried last. */
   skipped: string[];
+  /** Every instance ever skipped at a drain timeout (`skipped` empties when the retry starts), for the summary. */
+  skippedEver?: string[];
   /** Pods evicted or moved by a procedure. */
   podsMoved: number;
   forced: string[];
   aborted?: string;
+  /** The group as cleanup left it (restore.ts), for the summary. */
+  finalGroup?: GroupReport;
   /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
   temporaryReplicas?: Record<string, TemporaryReplica>;
+}
+
+export interface GroupReport {
+  desired: number;
+  max: number;
+  /** The launch template version the group is configured with. */
+  version?: string;
+  /** Live instances per launch template version. */
+  versions: Record<string, number>;
+  /** Surplus instances the restore terminated. */
+  removed: string[];
+  /** What the restore could not undo, with the command that finishes it by hand. */
+  left: { what: string; command?: string }[];
 }
 
 export interface TemporaryReplica {
