@@ -229,16 +229,29 @@ export class PlanService {
     return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
   }
 
-  /** Records the answer to a question a running job asked; some choices only an approver may pick. */
-  async answer(planId: string, user: string, answer: { questionId: string; choice: string; needsApprover?: boolean }, log: Logger): Promise<Decision> {
+  /**
+   * Records the answer to a question a running job asked. The question as the worker recorded it says which
+   * choices exist and which only an approver may pick (Force, Restart...): those follow the approval rules,
+   * so a requester picks them on their own run only where the policy lets them approve it.
+   */
+  async answer(planId: string, user: string, answer: { questionId: string; choice: string }, log: Logger): Promise<Decision> {
     const { deps } = this;
     const active = await this.activePlan(planId, user, 'answer');
     if ('refused' in active) return active.refused;
     const { plan } = active;
     const details = { questionId: answer.questionId, choice: answer.choice };
-    if (answer.needsApprover && !(await deps.authorizer.mayApprove(user, plan.kind))) {
-      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details });
-      return reply('Only an approver of this job may pick that choice.');
+    const refuse = async (reason: string): Promise<Decision> => {
+      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details: { ...details, reason } });
+      return reply(reason);
+    };
+    const question = await deps.signals.question(plan.id, answer.questionId);
+    const choice = question?.choices.find((c) => c.id === answer.choice);
+    if (!choice) return refuse('This job is not asking that question, or that is not one of its choices.');
+    if (choice.needsApprover) {
+      if (!(await deps.authorizer.mayApprove(user, plan.kind))) return refuse('Only an approver of this job may pick that choice.');
+      if (user === plan.requestedBy && !deps.authorizer.commandPolicy(plan.kind).selfApprove) {
+        return refuse('You requested this job, so another approver must pick that choice.');
+      }
     }
     if (!(await deps.signals.answer(plan.id, answer.questionId, answer.choice, user))) return reply('This question was already answered.', ':information_source:');
     await deps.audit.append({ actor: user, action: 'run.answer', target: plan.target, planId: plan.id, jobId: plan.id, details });
