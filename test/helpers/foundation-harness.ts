@@ -55,7 +55,7 @@ export interface Harness extends Stores {
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   clickPlan(action: string, planId: string, user: string, opts?: SignOptions): Promise<SignedResponse>;
-  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
+  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
   waitForPlan(channel?: string): Promise<StoredPlan>;
   /** Waits for the newest posted plan on `target` (other than `notId`). */
@@ -146,8 +146,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       const channel = o.channel ?? CHANNEL;
       return slashCommand(botUrl, signingSecret, { text, user, channel }, { responseUrl: slack.responseUrl(channel, user), ...o });
     },
-    click: (action, value, user, messageTs, o = {}) =>
-      click(botUrl, signingSecret, { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs }, { responseUrl: slack.responseUrl(CHANNEL, user), ...o }),
+    click: (action, value, user, messageTs, o = {}) => {
+      const channel = o.channel ?? CHANNEL;
+      return click(botUrl, signingSecret, { actionId: action, value: JSON.stringify(value), user, channel, messageTs }, { responseUrl: slack.responseUrl(channel, user), ...o });
+    },
     clickPlan: async (action, planId, user, o = {}) => {
       const plan = await plans.get(planId);
       return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
