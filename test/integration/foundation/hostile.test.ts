@@ -5,12 +5,16 @@
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../../src/integrations/redis/plan-store.js';
+import { describeGroup } from '../../../src/integrations/aws/auto-scaling.js';
 import { ptrCleanupKind } from '../../../src/jobs/ptr-cleanup/index.js';
+import { rolloutKind } from '../../../src/jobs/rollout/index.js';
+import { resizeKind } from '../../../src/jobs/volume-resize/index.js';
 import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
 import { startPtrSandbox, type PtrSandbox } from '../jobs/ptr-cleanup/helpers.js';
 
 const REQUESTER = 'U0REQ';
@@ -154,15 +158,17 @@ describe('hostile input: ptr-cleanup restore names only jobs of its own channel'
   let sandbox: PtrSandbox;
   let h: Harness;
 
-  beforeEach(async () => {
-    sandbox = await startPtrSandbox();
+  const start = async (settings = '') => {
     h = await startFoundation({
       kinds: [ptrCleanupKind],
-      policyYaml: `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n`,
+      policyYaml: `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n${settings}`,
       clock: sandbox.clock,
       clients: sandbox,
       worker: true,
     });
+  };
+  beforeEach(async () => {
+    sandbox = await startPtrSandbox();
   });
   afterEach(async () => {
     await h.stop();
@@ -170,6 +176,7 @@ describe('hostile input: ptr-cleanup restore names only jobs of its own channel'
   });
 
   it('restore --dry-run of another channel\'s cleanup is refused and posts none of its records', async () => {
+    await start();
     await h.command('ptr-cleanup', REQUESTER);
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
@@ -183,5 +190,70 @@ describe('hostile input: ptr-cleanup restore names only jobs of its own channel'
     await h.command(`ptr-cleanup restore ${plan.id} --dry-run`, REQUESTER);
     const restore = await h.waitForPlanFor('route53/reverse-zones', plan.id);
     expect(h.planMessage(restore).text).toContain(`PTR restore of job ${plan.id}`);
+  });
+
+  it('zones outside the policy\'s `zones` are refused when named and left alone otherwise', async () => {
+    await start(`      zones: ['0.0.10.in-addr.arpa']\n`);
+    await h.command('ptr-cleanup --zone 10.in-addr.arpa --dry-run', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /the policy does not let ptr-cleanup touch `10.in-addr.arpa.`/);
+    await h.command('ptr-cleanup --dry-run', REQUESTER);
+    const plan = await h.waitForPlan();
+    const zones = (plan.plan as { scanned: { id: string }[] }).scanned.map((z) => z.id);
+    expect(zones).toEqual(['Z0PROD0010REVERSE2']);
+  });
+});
+
+describe('hostile input: targets and numbers are bounded by the policy', () => {
+  let env: TestSandbox;
+  let h: Harness;
+  const rolloutPolicy = (settings: string) =>
+    `commands:\n  resize:\n    settings:\n      namespaces: ['search', 'team-*']\n  rollout:\n    approve: ['${APPROVER}']\n    settings:\n${settings}`;
+  const start = async (settings: string) => {
+    h = await startFoundation({ kinds: [rolloutKind, resizeKind], policyYaml: rolloutPolicy(settings), clock: env.clock, clients: env });
+  };
+  beforeEach(async () => {
+    env = await startTestSandbox({ speed: 100, maxAttempts: 3 });
+  });
+  afterEach(async () => {
+    await h.stop();
+    await env.stop();
+  });
+
+  const refusals = () => h.ephemeralsTo(REQUESTER).filter((m) => m.text.includes('deckhand will not plan this'));
+  const group = async () => (await describeGroup(env.bot.autoScaling, 'eks-prod-workers'))!;
+
+  it('--surge, --max-unavailable and --drain-timeout above the policy limits, unknown clusters and groups outside the scope are refused', async () => {
+    await start(`      groups: ['eks-prod-work*']\n      limits: { surge: 4, maxUnavailable: 1, drainTimeout: 1h }\n`);
+    const before = await group();
+    const cases: [string, RegExp][] = [
+      ['rollout eks-prod-workers --surge 999999', /--surge 999999 is above the policy's limit of 4/],
+      ['rollout eks-prod-workers --max-unavailable 5', /--max-unavailable 5 is above the policy's limit of 1/],
+      ['rollout eks-prod-workers --drain-timeout 2d', /--drain-timeout 48h is above the policy's limit of 1h/],
+      ['rollout eks-prod-workers --cluster anything', /unknown cluster 'anything'; known: none/],
+      ['rollout eks-prod-system', /does not let rollouts touch eks-prod-system/],
+      ['resize data/pgdata-postgres-0 30Gi --dry-run', /does not let resize touch namespace data/],
+    ];
+    for (const [text] of cases) await h.command(text, REQUESTER);
+    await h.slack.waitFor(() => refusals().length === cases.length, 20_000, `${cases.length} refusals`);
+    for (const [, pattern] of cases) expect(refusals().some((m) => pattern.test(m.text))).toBe(true);
+    await h.command('rollout eks-prod-workers --surge 99999999', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /--surge must be a whole number/);
+    expect(await h.plans.listByChannel(h.channel, 10)).toEqual([]);
+    expect(await group()).toEqual(before);
+  });
+
+  it('one lock per group: --cluster does not change what a rollout locks', async () => {
+    await start(`      clusters: { prod: sandbox }\n`);
+    await h.command('rollout eks-prod-workers', REQUESTER);
+    const first = await h.waitForPlan();
+    await h.command('rollout eks-prod-workers --cluster prod', REQUESTER);
+    const second = await h.waitForPlanFor('asg/eks-prod-workers', first.id);
+    expect(second.target).toBe(first.target);
+    await h.clickPlan(ActionIds.approve, first.id, APPROVER);
+    await h.waitForStatus(first.id, ['approved']);
+    await h.clickPlan(ActionIds.approve, second.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /`asg\/eks-prod-workers` is busy: it is locked by plan/);
+    expect((await h.plans.get(second.id))?.status).toBe('planned');
+    expect(await h.queue.getJob(second.id)).toBeUndefined();
   });
 });
