@@ -161,7 +161,7 @@ describe('hostile input: ptr-cleanup restore names only jobs of its own channel'
   const start = async (settings = '') => {
     h = await startFoundation({
       kinds: [ptrCleanupKind],
-      policyYaml: `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n${settings}`,
+      policyYaml: `commands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n${settings}`,
       clock: sandbox.clock,
       clients: sandbox,
       worker: true,
@@ -207,7 +207,7 @@ describe('hostile input: targets and numbers are bounded by the policy', () => {
   let env: TestSandbox;
   let h: Harness;
   const rolloutPolicy = (settings: string) =>
-    `commands:\n  resize:\n    settings:\n      namespaces: ['search', 'team-*']\n  rollout:\n    approve: ['${APPROVER}']\n    settings:\n${settings}`;
+    `commands:\n  resize:\n    run: '*'\n    settings:\n      namespaces: ['search', 'team-*']\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n    settings:\n${settings}`;
   const start = async (settings: string) => {
     h = await startFoundation({ kinds: [rolloutKind, resizeKind], policyYaml: rolloutPolicy(settings), clock: env.clock, clients: env });
   };

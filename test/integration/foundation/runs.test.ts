@@ -13,7 +13,7 @@ import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 // Virtual time runs 20x faster: a 2 s step takes 100 ms of real time.
 const SPEED = 20;
 
