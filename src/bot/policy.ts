@@ -53,14 +53,24 @@ export class Authorizer {
 
   /** Why the channel is not allowed for this subcommand, or undefined when it is. */
   channelRefusal(subcommand: string, channel: string): string | undefined {
-    if (this.policy.channels.length && !this.policy.channels.includes(channel)) {
-      return `deckhand is not enabled in this channel. Use it in ${this.policy.channels.map((c) => `<#${c}>`).join(', ')}.`;
-    }
-    const allowed = this.commandPolicy(subcommand).channels;
-    if (allowed.length && !allowed.includes(channel)) {
-      return `\`/deckhand ${subcommand}\` is only allowed in ${allowed.map((c) => `<#${c}>`).join(', ')}.`;
-    }
+    const outside = this.outsideOf(subcommand, channel);
+    if (outside === 'global') return `deckhand is not enabled in this channel. Use it in ${channelList(this.policy.channels)}.`;
+    if (outside) return `\`/deckhand ${subcommand}\` is only allowed in ${channelList(outside)}.`;
     return undefined;
+  }
+
+  /** Why a report may not read this channel (the same channels it may be used in), or undefined when it may. */
+  readRefusal(subcommand: string, channel: string): string | undefined {
+    const outside = this.outsideOf(subcommand, channel);
+    if (!outside) return undefined;
+    return `\`/deckhand ${subcommand}\` may only read ${channelList(outside === 'global' ? this.policy.channels : outside)}, not <#${channel}>.`;
+  }
+
+  /** Which allow-list excludes the channel: the global one, the subcommand's own, or none. */
+  private outsideOf(subcommand: string, channel: string): 'global' | string[] | undefined {
+    if (this.policy.channels.length && !this.policy.channels.includes(channel)) return 'global';
+    const allowed = this.commandPolicy(subcommand).channels;
+    return allowed.length && !allowed.includes(channel) ? allowed : undefined;
   }
 
   mayRun(user: string, subcommand: string): Promise<boolean> {
@@ -80,4 +90,8 @@ export class Authorizer {
     for (const p of principals) if (p.startsWith('@') && (await this.groups.has(p, user))) return true;
     return false;
   }
+}
+
+function channelList(channels: string[]): string {
+  return channels.map((c) => `<#${c}>`).join(', ');
 }

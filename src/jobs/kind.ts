@@ -143,6 +143,8 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
   isDryRun(args: Args): boolean;
   /** Lock key and what the user sees as the target, e.g. 'asg/prod-workers' or 'pvc/data/redis-0'. */
   target(args: Args): string;
+  /** Earlier jobs the request reads (e.g. `restore <job-id>`): only jobs of the requester's channel may be named. */
+  referencedJobs?(args: Args): string[];
   /** Read-only observation of AWS / Kubernetes. */
   observe(ctx: KindContext<Settings>, args: Args): Promise<Observed>;
   /** Stable digest of what the plan depends on; approval refuses when it changed since planning. */

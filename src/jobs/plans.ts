@@ -68,7 +68,14 @@ export interface CreateRequest {
 
 export type RunControl = 'cancel' | 'pause' | 'resume';
 
+/** Who clicked, and in which channel: a click acts only on plans of its own channel. */
+export interface Actor {
+  user: string;
+  channel: string;
+}
+
 const PLAN_GONE = 'This plan no longer exists. Run the command again for a fresh plan.';
+const NOT_HERE = 'There is no such plan in this channel.';
 const ACTIVE: StoredPlan['status'][] = ['approved', 'running'];
 
 export class PlanService {
@@ -79,6 +86,12 @@ export class PlanService {
     const { deps } = this;
     const name = kind.command.subcommand;
     const args: unknown = kind.parseArgs(raw);
+    for (const jobId of kind.referencedJobs?.(args) ?? []) {
+      if ((await deps.plans.get(jobId))?.channel !== channel) {
+        await deps.audit.append({ actor: user, action: 'plan.refused', target: jobId, details: { kind: name, reason: 'job of another channel', channel } });
+        return { type: 'refused', reason: `there is no job \`${jobId}\` in this channel (\`/deckhand jobs\` lists them).` };
+      }
+    }
     const dryRun = !kind.mutating || kind.isDryRun(args);
     const target = kind.target(args);
     const ctx = kindContext(deps.kindSource, name, log.child({ kind: name, target }));
@@ -119,9 +132,11 @@ export class PlanService {
     await this.deps.plans.attach(planId, { messageTs });
   }
 
-  async approve(planId: string, user: string, log: Logger): Promise<Decision> {
+  async approve(planId: string, actor: Actor, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const plan = (await deps.plans.get(planId)) as PlanWithRendered | undefined;
+    const { user } = actor;
+    const plan = (await this.planIn(planId, actor, 'approve')) as PlanWithRendered | undefined | null;
+    if (plan === null) return reply(NOT_HERE);
     if (!plan) return reply(PLAN_GONE);
     const planLog = log.child({ planId: plan.id, kind: plan.kind, target: plan.target });
     const refuse = async (reason: string, changed?: Decision['changed']): Promise<Decision> => {
@@ -182,9 +197,11 @@ export class PlanService {
     return { changed: { plan: approved.plan as PlanWithRendered } };
   }
 
-  async reject(planId: string, user: string, log: Logger): Promise<Decision> {
+  async reject(planId: string, actor: Actor, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const plan = await deps.plans.get(planId);
+    const { user } = actor;
+    const plan = await this.planIn(planId, actor, 'reject');
+    if (plan === null) return reply(NOT_HERE);
     if (!plan) return reply('This plan no longer exists.');
     if (plan.status !== 'planned') return reply(notPlannedReason(plan));
     if (user !== plan.requestedBy && !(await deps.authorizer.mayApprove(user, plan.kind))) {
@@ -212,9 +229,10 @@ export class PlanService {
   }
 
   /** Cancel, Pause, Resume: flags the worker reads between steps. Only the requester or an approver. */
-  async control(planId: string, user: string, verb: RunControl, log: Logger): Promise<Decision> {
+  async control(planId: string, actor: Actor, verb: RunControl, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const active = await this.activePlan(planId, user, verb);
+    const { user } = actor;
+    const active = await this.activePlan(planId, actor, verb);
     if ('refused' in active) return active.refused;
     const { plan } = active;
     await deps.audit.append({ actor: user, action: `run.${verb}`, target: plan.target, planId: plan.id, jobId: plan.id });
@@ -229,16 +247,30 @@ export class PlanService {
     return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
   }
 
-  /** Records the answer to a question a running job asked; some choices only an approver may pick. */
-  async answer(planId: string, user: string, answer: { questionId: string; choice: string; needsApprover?: boolean }, log: Logger): Promise<Decision> {
+  /**
+   * Records the answer to a question a running job asked. The question as the worker recorded it says which
+   * choices exist and which only an approver may pick (Force, Restart...): those follow the approval rules,
+   * so a requester picks them on their own run only where the policy lets them approve it.
+   */
+  async answer(planId: string, actor: Actor, answer: { questionId: string; choice: string }, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const active = await this.activePlan(planId, user, 'answer');
+    const { user } = actor;
+    const active = await this.activePlan(planId, actor, 'answer');
     if ('refused' in active) return active.refused;
     const { plan } = active;
     const details = { questionId: answer.questionId, choice: answer.choice };
-    if (answer.needsApprover && !(await deps.authorizer.mayApprove(user, plan.kind))) {
-      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details });
-      return reply('Only an approver of this job may pick that choice.');
+    const refuse = async (reason: string): Promise<Decision> => {
+      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details: { ...details, reason } });
+      return reply(reason);
+    };
+    const question = await deps.signals.question(plan.id, answer.questionId);
+    const choice = question?.choices.find((c) => c.id === answer.choice);
+    if (!choice) return refuse('This job is not asking that question, or that is not one of its choices.');
+    if (choice.needsApprover) {
+      if (!(await deps.authorizer.mayApprove(user, plan.kind))) return refuse('Only an approver of this job may pick that choice.');
+      if (user === plan.requestedBy && !deps.authorizer.commandPolicy(plan.kind).selfApprove) {
+        return refuse('You requested this job, so another approver must pick that choice.');
+      }
     }
     if (!(await deps.signals.answer(plan.id, answer.questionId, answer.choice, user))) return reply('This question was already answered.', ':information_source:');
     await deps.audit.append({ actor: user, action: 'run.answer', target: plan.target, planId: plan.id, jobId: plan.id, details });
@@ -254,9 +286,22 @@ export class PlanService {
     return { plan: expired.plan as PlanWithRendered, ...(reason ? { note: reason } : {}) };
   }
 
-  /** The approved or running plan a run control acts on, or the reply that refuses it. */
-  private async activePlan(planId: string, user: string, verb: RunControl | 'answer'): Promise<{ plan: StoredPlan } | { refused: Decision }> {
+  /**
+   * The plan a click names, if it belongs to the channel clicked in; null (and audited) when it belongs to
+   * another: a plan id carried by a button, forged or copied, never reaches across channels.
+   */
+  private async planIn(planId: string, { user, channel }: Actor, verb: string): Promise<StoredPlan | undefined | null> {
     const plan = await this.deps.plans.get(planId);
+    if (!plan || plan.channel === channel) return plan;
+    await this.deps.audit.append({ actor: user, action: `${verb}.refused`, target: plan.target, planId: plan.id, details: { reason: 'plan of another channel', channel } });
+    return null;
+  }
+
+  /** The approved or running plan a run control acts on, or the reply that refuses it. */
+  private async activePlan(planId: string, actor: Actor, verb: RunControl | 'answer'): Promise<{ plan: StoredPlan } | { refused: Decision }> {
+    const { user } = actor;
+    const plan = await this.planIn(planId, actor, verb);
+    if (plan === null) return { refused: reply('There is no such job in this channel.') };
     if (!plan) return { refused: reply('This job no longer exists.') };
     if (!ACTIVE.includes(plan.status)) return { refused: reply(`This job is already ${plan.status}; there is nothing to ${verb}.`, ':information_source:') };
     if (user !== plan.requestedBy && !(await this.deps.authorizer.mayApprove(user, plan.kind))) {

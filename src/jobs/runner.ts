@@ -202,6 +202,8 @@ class Run {
 
   /** Post once (the message ts is checkpointed), then wait on the clock for an answer recorded by the bot. */
   private async ask(question: Question, threadTs: string | undefined): Promise<string> {
+    const choices = question.choices.map((c) => ({ id: c.id, needsApprover: c.needsApprover === true }));
+    await this.deps.signals.recordQuestion(this.plan.id, question.id, { choices });
     const asked = (this.checkpointData.asked ??= {});
     let ts = asked[question.id];
     if (!ts) {

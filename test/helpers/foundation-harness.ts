@@ -65,7 +65,7 @@ export interface Harness extends Stores {
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   clickPlan(action: string, planId: string, user: string, opts?: SignOptions): Promise<SignedResponse>;
-  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
+  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
   waitForPlan(channel?: string): Promise<StoredPlan>;
   /** Waits for the newest posted plan on `target` (other than `notId`). */
@@ -167,8 +167,9 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       return socket ? socket.command(input, sign.responseUrl) : slashCommand(botUrl, signingSecret, input, sign);
     },
     click: (action, value, user, messageTs, o = {}) => {
-      const input = { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs };
-      const sign = { responseUrl: slack.responseUrl(CHANNEL, user), ...o };
+      const channel = o.channel ?? CHANNEL;
+      const input = { actionId: action, value: JSON.stringify(value), user, channel, messageTs };
+      const sign = { responseUrl: slack.responseUrl(channel, user), ...o };
       return socket ? socket.click(input, sign.responseUrl) : click(botUrl, signingSecret, input, sign);
     },
     clickPlan: async (action, planId, user, o = {}) => {

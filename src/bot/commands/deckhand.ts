@@ -13,7 +13,7 @@ import { renderNotice, renderUsageError, type Message } from '../../blocks/usage
 import { errorReference, UsageError, UserFacingError } from '../../errors.js';
 import type { CommandSpec, JobKind, RawCommand } from '../../jobs/kind.js';
 import type { Logger } from '../../logger.js';
-import type { ReportKind } from '../../reports/kind.js';
+import type { ReportContext, ReportKind } from '../../reports/kind.js';
 import type { BotDeps } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
 import { planMessage } from '../plan-view.js';
@@ -131,7 +131,11 @@ async function runReport(
   const name = report.command.subcommand;
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
   if (!parsedArgs) return;
-  const ctx = { clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id, clock: deps.clock, log: log.child({ report: name }), templates: deps.templates };
+  const ctx: ReportContext = {
+    clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id,
+    readRefusal: (channel) => deps.authorizer.readRefusal(name, channel),
+    clock: deps.clock, log: log.child({ report: name }), templates: deps.templates,
+  };
   const output = await report.run(ctx, parsedArgs.args);
   const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
   for (const file of output.files ?? []) {

@@ -8,13 +8,13 @@ import type { WebClient } from '@slack/web-api';
 import { ActionIds, type PlanButtonValue } from '../../blocks/action-ids.js';
 import { renderNotice } from '../../blocks/usage-error.js';
 import { errorReference } from '../../errors.js';
-import type { Decision } from '../../jobs/plans.js';
+import type { Actor, Decision } from '../../jobs/plans.js';
 import type { Logger } from '../../logger.js';
 import type { BotDeps } from '../deps.js';
 import { refreshPlanMessage } from '../plan-view.js';
 
 export interface ActionArgs {
-  body: { user: { id: string } };
+  body: { user: { id: string }; channel?: { id: string } };
   action: { value?: string };
   ack: () => Promise<void>;
   respond: RespondFn;
@@ -48,6 +48,11 @@ export async function guarded(deps: BotDeps, args: ActionArgs, name: string, fn:
   }
 }
 
+/** Who clicked where; a click outside a channel (none is posted there) matches no plan. */
+export function actor(args: ActionArgs): Actor {
+  return { user: args.body.user.id, channel: args.body.channel?.id ?? '' };
+}
+
 /** Shows the service's answer: the plan message first (its status changed), then the clicker's reply. */
 export async function render(deps: BotDeps, args: ActionArgs, decision: Decision): Promise<void> {
   if (decision.changed) await refreshPlanMessage(deps, args.client, decision.changed.plan, decision.changed.note);
@@ -59,7 +64,7 @@ function planDecision(verb: 'approve' | 'reject', unreadable: string) {
     guarded(deps, args, verb, async (log) => {
       const value = parseValue(args.action.value);
       if (!value) return tell(args.respond, unreadable);
-      await render(deps, args, await deps.service[verb](value.planId, args.body.user.id, log));
+      await render(deps, args, await deps.service[verb](value.planId, actor(args), log));
     });
 }
 

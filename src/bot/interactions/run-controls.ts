@@ -7,7 +7,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { ActionIds, type AnswerButtonValue } from '../../blocks/action-ids.js';
 import type { RunControl } from '../../jobs/plans.js';
 import type { BotDeps } from '../deps.js';
-import { guarded, parseValue, render, tell, type ActionArgs } from './plan-decisions.js';
+import { actor, guarded, parseValue, render, tell, type ActionArgs } from './plan-decisions.js';
 
 const JOB_GONE = 'This job no longer exists.';
 
@@ -16,7 +16,7 @@ function runControl(verb: RunControl) {
     guarded(deps, args, verb, async (log) => {
       const value = parseValue(args.action.value);
       if (!value) return tell(args.respond, JOB_GONE);
-      await render(deps, args, await deps.service.control(value.planId, args.body.user.id, verb, log));
+      await render(deps, args, await deps.service.control(value.planId, actor(args), verb, log));
     });
 }
 
@@ -24,15 +24,12 @@ export const handleCancel = runControl('cancel');
 export const handlePause = runControl('pause');
 export const handleResume = runControl('resume');
 
-/** The question's button carries `needsApprover` for choices only an approver may pick. */
-export type AnswerValue = AnswerButtonValue & { needsApprover?: boolean };
-
 export async function handleAnswer(deps: BotDeps, args: ActionArgs): Promise<void> {
   await guarded(deps, args, 'answer', async (log) => {
-    const value = parseValue<AnswerValue>(args.action.value);
+    const value = parseValue<AnswerButtonValue>(args.action.value);
     if (!value || typeof value.questionId !== 'string' || typeof value.choice !== 'string') return tell(args.respond, 'This button is malformed.');
-    const { planId, questionId, choice, needsApprover } = value;
-    await render(deps, args, await deps.service.answer(planId, args.body.user.id, { questionId, choice, needsApprover: needsApprover === true }, log));
+    const { planId, questionId, choice } = value;
+    await render(deps, args, await deps.service.answer(planId, actor(args), { questionId, choice }, log));
   });
 }
 

@@ -13,6 +13,11 @@ export interface Answer {
   by: string;
 }
 
+/** What the bot needs to judge an answer: the choices the run offered, recorded by the worker when it asks. */
+export interface OpenQuestion {
+  choices: { id: string; needsApprover: boolean }[];
+}
+
 export class RunSignals {
   constructor(
     private readonly redis: Redis,
@@ -36,6 +41,16 @@ export class RunSignals {
 
   async isPaused(planId: string): Promise<boolean> {
     return (await this.redis.exists(this.key(planId, 'pause'))) === 1;
+  }
+
+  /** The worker records the question before posting it, so who may pick which choice never comes from a button's value. */
+  async recordQuestion(planId: string, questionId: string, question: OpenQuestion): Promise<void> {
+    await this.redis.set(this.key(planId, `question:${questionId}`), JSON.stringify(question), 'EX', SIGNAL_TTL_SECONDS);
+  }
+
+  async question(planId: string, questionId: string): Promise<OpenQuestion | undefined> {
+    const raw = await this.redis.get(this.key(planId, `question:${questionId}`));
+    return raw === null ? undefined : (JSON.parse(raw) as OpenQuestion);
   }
 
   /** Records the first answer only; returns false if the question was already answered. */

@@ -41,7 +41,8 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   settingsSchema: rolloutSettingsSchema,
   parseArgs: parseRolloutArgs,
   isDryRun: (args) => args.dryRun,
-  target: (args) => `asg/${args.cluster ? `${args.cluster}/` : ''}${args.group}`,
+  // One lock per group: `--cluster` only picks a kubeconfig context, the group is the same account's.
+  target: (args) => `asg/${args.group}`,
   observe: (ctx, args) => observeRollout(clientsForCluster(ctx.clients, ctx.settings, args.cluster), args),
   fingerprint: fingerprintRollout,
   plan: planRollout,

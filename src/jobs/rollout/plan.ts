@@ -2,7 +2,9 @@
  * The pure rollout planner: observed group, nodes, pods and PDBs + args + settings -> plan or refusal.
  * No I/O, no clock, no randomness. Safety rules and choices are small named functions below.
  */
+import { formatDuration } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
 import type { RolloutSettings } from './settings.js';
 import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
@@ -39,6 +41,28 @@ export function refuseWhileLocked(observed: RolloutObserved): string | undefined
   const holder = observed.group.tags[LOCK_TAG];
   if (!holder) return undefined;
   return `another rollout (${holder}) holds the lock on ${observed.group.name}; wait for it to finish (its cleanup removes the ${LOCK_TAG} tag)`;
+}
+
+export function refuseOutsideScope(observed: RolloutObserved, settings: RolloutSettings): string | undefined {
+  if (inScope([observed.group.name], settings.groups)) return undefined;
+  return `the policy does not let rollouts touch ${observed.group.name} (commands.rollout.settings.groups: ${settings.groups.join(', ')})`;
+}
+
+export function refuseOverLimits(args: RolloutArgs, settings: RolloutSettings): string | undefined {
+  const { limits } = settings;
+  const over = [
+    args.surge !== undefined && args.surge > limits.surge && `--surge ${args.surge} is above the policy's limit of ${limits.surge}`,
+    args.maxUnavailable !== undefined && args.maxUnavailable > limits.maxUnavailable && `--max-unavailable ${args.maxUnavailable} is above the policy's limit of ${limits.maxUnavailable}`,
+    args.drainTimeoutMs !== undefined && args.drainTimeoutMs > limits.drainTimeout && `--drain-timeout ${formatDuration(args.drainTimeoutMs)} is above the policy's limit of ${formatDuration(limits.drainTimeout)}`,
+  ].filter(Boolean);
+  return over.length ? `${over.join('; ')} (commands.rollout.settings.limits)` : undefined;
+}
+
+/** `--cluster` picks a kubeconfig context; a name the policy does not map is refused rather than ignored. */
+export function refuseUnknownCluster(args: RolloutArgs, settings: RolloutSettings): string | undefined {
+  if (args.cluster === undefined || (settings.clusters && Object.hasOwn(settings.clusters, args.cluster))) return undefined;
+  const known = Object.keys(settings.clusters ?? {});
+  return `unknown cluster '${args.cluster}'; known: ${known.length ? known.join(', ') : 'none (commands.rollout.settings.clusters maps names to kubeconfig contexts)'}`;
 }
 
 /** An instance is outdated when it runs another launch template or another version than the target. */
@@ -242,13 +266,16 @@ export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: 
 }
 
 export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, settings: RolloutSettings): PlanOutcome<RolloutPlan> {
-  const refusal = refuseUnmanaged(observed) ?? refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
+  const refusal =
+    refuseUnknownCluster(args, settings) ??
+    refuseOutsideScope(observed, settings) ??
+    refuseOverLimits(args, settings) ??
+    refuseUnmanaged(observed) ??
+    refuseWhileInstanceRefresh(observed) ??
+    refuseWhileLocked(observed);
   if (refusal) return { kind: 'refusal', reason: refusal };
   const target = observed.target;
   if (!target) return { kind: 'refusal', reason: observed.targetError ?? `${observed.group.name} has no launch template to roll to` };
-  if (args.cluster && settings.clusters && !(args.cluster in settings.clusters)) {
-    return { kind: 'refusal', reason: `unknown cluster '${args.cluster}'; known: ${Object.keys(settings.clusters).join(', ')}` };
-  }
 
   const group = observed.group;
   const live = liveInstances(group.instances);

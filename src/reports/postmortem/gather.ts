@@ -39,6 +39,8 @@ export interface GatherOptions {
   clock: Clock;
   /** The channel the command came from (a private channel is only drafted from inside itself). */
   requestChannel: string;
+  /** Why the policy forbids reading a channel, or undefined when it allows it. */
+  readRefusal(channel: string): string | undefined;
   target?: ChannelRef;
   oldestMs: number;
   maxMessages: number;
@@ -117,6 +119,8 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
   const tier3 = new TierPacer(opts.clock, TIER_3, 10);
   const tier2 = new TierPacer(opts.clock, TIER_2, 5);
   const channel = await resolveChannel(slack, tier2, opts.requestChannel, opts.target);
+  const refusal = opts.readRefusal(channel.id);
+  if (refusal) throw new UserFacingError(refusal);
   // Posting a private channel's content elsewhere could show it to people outside it.
   if (channel.isPrivate && channel.id !== opts.requestChannel) {
     throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);

@@ -18,6 +18,7 @@ export const postmortemReport: ReportKind<PostmortemArgs> = {
       slack: ctx.slack,
       clock: ctx.clock,
       requestChannel: ctx.channel,
+      readRefusal: ctx.readRefusal,
       ...(args.channel ? { target: args.channel } : {}),
       oldestMs: start,
       maxMessages: MAX_MESSAGES,

@@ -13,7 +13,7 @@ import { startFoundation, type Harness } from '../../helpers/foundation-harness.
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  path:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  path:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const HOUR_MS = 3_600_000;
 
 interface Counts {

@@ -284,10 +284,12 @@ describe('foundation: policy options', () => {
 channels: [C0OPS, C0LAB]
 commands:
   probe:
+    run: '*'
     approve: ['${APPROVER}', '${OTHER}', '${REQUESTER}']
     selfApprove: true
     approvals: 2
   jobs:
+    run: '*'
     channels: [C0LAB]
 `,
     });

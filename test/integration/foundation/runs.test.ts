@@ -13,7 +13,7 @@ import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 // Virtual time runs 20x faster: a 2 s step takes 100 ms of real time.
 const SPEED = 20;
 
@@ -126,10 +126,9 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     const values = (question.blocks as { type: string; elements?: { value?: string }[] }[])
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements ?? [])
-      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string; needsApprover?: boolean });
+      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string });
     const stop = values.find((v) => v.choice === 'stop')!;
     const go = values.find((v) => v.choice === 'continue')!;
-    expect(stop.needsApprover).toBe(true);
     await h.click(ActionIds.answer, stop, REQUESTER, question.ts);
     await h.waitForEphemeral(REQUESTER, /Only an approver of this job may pick that choice/);
     await h.click(ActionIds.answer, go, 'U0STRANGER', question.ts);

@@ -24,7 +24,7 @@ function fakeClient(groups: Record<string, { id: string; users: string[] }>) {
 const policyYaml = `
 channels: [C0OPS]
 commands:
-  help: { channels: [C0OPS] }
+  help: { run: '*', channels: [C0OPS] }
   jobs: { run: [U0ALICE, '@sre'], approve: ['@sre'] }
 `;
 

@@ -14,7 +14,7 @@ import { deletesIn, startPtrSandbox, type PtrSandbox } from './helpers.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      maxZoneShare: 1\n`;
+const POLICY = `commands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}']\n    settings:\n      maxZoneShare: 1\n`;
 
 describe('ptr-cleanup: a worker process killed mid-way', () => {
   let sandbox: PtrSandbox;

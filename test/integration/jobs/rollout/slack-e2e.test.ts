@@ -11,7 +11,7 @@ import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js'
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('rollout through Slack, end to end', () => {
   let env: TestSandbox;

@@ -12,7 +12,7 @@ import { spawnWorker, type WorkerChild } from '../../../helpers/worker-child.js'
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const KILLS = 4;
 
 describe('rollout: worker processes killed mid-way', () => {

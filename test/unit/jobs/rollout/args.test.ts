@@ -49,6 +49,8 @@ describe('rolloutSettingsSchema', () => {
       excludeFromLbLabel: true,
       redisFailBack: false,
       clusters: undefined,
+      groups: ['*'],
+      limits: { surge: 20, maxUnavailable: 3, drainTimeout: 7_200_000 },
       estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 },
     });
   });

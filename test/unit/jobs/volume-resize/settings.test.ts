@@ -10,6 +10,7 @@ describe('resizeSettingsSchema', () => {
       modificationsPerWindow: 1,
       modificationWindow: 6 * 3_600_000,
       offlineProvisioners: ['kubernetes.io/aws-ebs'],
+      namespaces: ['*'],
     });
   });
 
