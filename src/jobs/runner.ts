@@ -17,42 +17,27 @@
  *   once the attempts are used up.
  * - Every terminal outcome (succeeded, failed for good, cancelled) runs `kind.cleanup`, records
  *   the outcome on the plan, posts the summary in the thread, updates the plan message and
- *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up).
+ *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up); a cleanup
+ *   with parts left keeps the lock and goes on as a durable cleanup job (cleanup.ts).
  */
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
-import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
-import type { AuditLog } from '../integrations/redis/audit.js';
-import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import { LeaseLost, type Fence, type JobLock, type RunLeases } from '../integrations/redis/run-lease.js';
-import type { RunSignals } from '../integrations/redis/run-signals.js';
-import type { SlackOutbox } from '../integrations/slack/outbox.js';
 import type { Logger } from '../logger.js';
-import { kindContext, type JobKind, type KindContext, type Question } from './kind.js';
-import type { PlanLifecycle, RunOutcome } from './plan-lifecycle.js';
+import type { JobKind, Question } from './kind.js';
+import type { RunOutcome } from './plan-lifecycle.js';
 import type { Checkpoint, RunJobData } from './queues.js';
 import { RunInterrupted, runStepLoop } from './step-loop.js';
+import { cleanUp, runKindContext, scheduleCleanup, type CleanupDeps } from './cleanup.js';
 
-export interface RunnerDeps {
-  /** A worker-role connection (`maxRetriesPerRequest: null`); kinds keep their own records on it too. */
-  connection: Redis;
-  prefix: string;
-  kinds: Map<string, JobKind>;
-  clients: Clients;
-  clock: Clock;
-  log: Logger;
-  outbox: SlackOutbox;
-  plans: PlanLifecycle;
-  locks: TargetLocks;
-  signals: RunSignals;
-  audit: AuditLog;
+export interface RunnerDeps extends CleanupDeps {
   leases: RunLeases;
   /** The run lease's lifetime: the BullMQ lock duration, so the lease lapses when the job lock does. */
   leaseTtlMs: number;
@@ -393,19 +378,10 @@ export async function finishRun(
   extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: StatusCardView['step']; log: Logger; actor?: string },
 ): Promise<StoredPlan> {
   const { log } = extra;
-  let finalOutcome = outcome;
-  let cleanupNote = '';
-  if (kind.cleanup) {
-    try {
-      await kind.cleanup({ ...runKindContext(deps, plan.kind, log), plan: plan.plan, state: checkpoint.state });
-      log.info('cleanup done');
-    } catch (err) {
-      const reference = errorReference();
-      log.error({ err, reference }, 'cleanup failed');
-      cleanupNote = ` :warning: Cleanup failed (reference ${reference}): check the target by hand.`;
-      if (finalOutcome === 'succeeded') finalOutcome = 'failed';
-    }
-  }
+  const cleanup = await cleanUp(deps, kind, plan, checkpoint.state, log);
+  const unfinished = cleanup.left.length > 0;
+  const finalOutcome = unfinished && outcome === 'succeeded' ? 'failed' : outcome;
+  const cleanupNote = unfinished ? ` :warning: Cleanup not finished: ${cleanup.left.length} part(s) left; deckhand keeps retrying them (below).` : '';
   const steps = kind.steps(plan.plan, checkpoint.state);
   const doneCount = steps.filter((s) => checkpoint.done.includes(s.id)).length;
   const summary = [kind.summarize(plan.plan, checkpoint.state, finalOutcome), extra.detail, `Steps done: ${doneCount} of ${steps.length}.${cleanupNote}`]
@@ -428,8 +404,8 @@ export async function finishRun(
       log.error({ err }, `${what} failed`);
     }
   };
-  // Free the target first: a new plan must not wait for Slack to accept the summary.
-  await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
+  // Free the target first: a new plan must not wait for Slack to accept the summary. An unfinished cleanup keeps it.
+  if (!unfinished) await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
   await attempt('forgetting the run lease', () => deps.leases.forget(plan.id));
   if (finished.statusCardTs) {
     const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
@@ -440,6 +416,7 @@ export async function finishRun(
   const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
   await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
+  if (unfinished) await attempt('scheduling the rest of the cleanup', () => scheduleCleanup(deps, finished, checkpoint, cleanup, log));
   await attempt('auditing', () =>
     deps.audit.append({ actor: extra.actor ?? 'deckhand', action: `run.${finalOutcome}`, target: plan.target, planId: plan.id, jobId: extra.jobId, details: { summary } }),
   );
@@ -461,10 +438,6 @@ function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<St
   });
 }
 
-/** The worker's kinds keep their records on its own connection. */
-function runKindContext(deps: RunnerDeps, kind: string, log: Logger): KindContext {
-  return kindContext({ ...deps, redis: deps.connection, redisPrefix: deps.prefix }, kind, log);
-}
 
 async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {
   if (!plan.messageTs) return;

@@ -10,17 +10,18 @@
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
-import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Job, type JobState, type WorkerOptions } from 'bullmq';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import { RunLeases } from '../integrations/redis/run-lease.js';
 import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from './kind.js';
 import { PlanLifecycle } from './plan-lifecycle.js';
-import { RUN_QUEUE, type RunJobData } from './queues.js';
+import { runCleanupJob } from './cleanup.js';
+import { CLEANUP_JOB, RUN_QUEUE, type RunJobData } from './queues.js';
 import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
 
-export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'leaseTtlMs'> {
+export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'leaseTtlMs' | 'runQueue'> {
   plans: PlanStore;
   /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
   concurrency?: number;
@@ -38,19 +39,22 @@ const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', '
 export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise<void> }> {
   const log = opts.log.child({ component: 'worker' });
   const lockDuration = opts.workerOptions?.lockDuration ?? BULLMQ_LOCK_DURATION_MS;
+  const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
   const deps: RunnerDeps = {
     ...opts,
     log,
     plans: new PlanLifecycle(opts.plans, opts.clock),
     leases: new RunLeases(opts.connection, opts.prefix),
     leaseTtlMs: lockDuration,
+    runQueue: lookups,
   };
   const shutdown = new AbortController();
-  const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
 
   await sweepDeadRuns(deps, lookups, log);
 
-  const worker = new Worker<RunJobData>(RUN_QUEUE, (job, token, lockLost) => runPlanJob(deps, job, token, shutdown.signal, lockLost), {
+  const processJob = (job: Job<RunJobData>, token: string | undefined, lockLost?: AbortSignal) =>
+    job.name === CLEANUP_JOB ? runCleanupJob(deps, job, token) : runPlanJob(deps, job, token, shutdown.signal, lockLost);
+  const worker = new Worker<RunJobData>(RUN_QUEUE, processJob, {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 5,

@@ -49,7 +49,8 @@ describe('fault: a worker frozen past its job lock, then resumed', () => {
     await h.command('fixture fenced --steps 4 --delay-ms 20000', REQUESTER);
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
-    await until('step-1 to be done by the child', async () => (await runs(plan.id)).includes('step-1'));
+    // Checkpointed, so the step the takeover repeats is the one the child is frozen in, not a finished one.
+    await until('step-1 to be checkpointed by the child', async () => (await h.queue.getJob(plan.id))?.data.checkpoint?.done.includes('step-1'));
 
     child.process.kill('SIGSTOP'); // frozen inside step-2's wait, holding an expiring job lock and lease
     await h.startWorker({ workerOptions: { lockDuration: LOCK_MS, stalledInterval: 300 } });

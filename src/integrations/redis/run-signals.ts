@@ -50,6 +50,19 @@ export class RunSignals {
     return raw === null ? undefined : (JSON.parse(raw) as Answer);
   }
 
+  /** An approver stopped the retries of a run's unfinished cleanup; the first click wins. */
+  async stopCleanup(planId: string, by: string): Promise<void> {
+    await this.redis.set(this.key(planId, 'cleanup-stop'), by, 'NX');
+  }
+
+  async cleanupStoppedBy(planId: string): Promise<string | undefined> {
+    return (await this.redis.get(this.key(planId, 'cleanup-stop'))) ?? undefined;
+  }
+
+  async clearCleanupStop(planId: string): Promise<void> {
+    await this.redis.del(this.key(planId, 'cleanup-stop'));
+  }
+
   private key(planId: string, what: string): string {
     return `${this.prefix}:run:${planId}:${what}`;
   }

@@ -47,8 +47,6 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   renderPlan: renderRolloutPlan,
   initialState: initialRolloutState,
   steps: (plan) => rolloutSteps(plan).map((s) => onCluster(s, plan)),
-  cleanup: async (ctx) => {
-    await cleanup({ clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster), clock: ctx.clock, plan: ctx.plan, state: ctx.state });
-  },
+  cleanup: (ctx) => cleanup({ clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster), clock: ctx.clock, plan: ctx.plan, state: ctx.state }),
   summarize: summarizeRollout,
 };
