@@ -407,6 +407,7 @@ export async function finishRun(
   // Free the target first: a new plan must not wait for Slack to accept the summary. An unfinished cleanup keeps it.
   if (!unfinished) await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
   await attempt('forgetting the run lease', () => deps.leases.forget(plan.id));
+  await attempt('forgetting the run signals', () => deps.signals.forget(plan.id));
   if (finished.statusCardTs) {
     const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
     deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
