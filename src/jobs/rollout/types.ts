@@ -164,8 +164,10 @@ export interface RolloutState {
   terminated: string[];
   /** Instances skipped after a drain timeout, retried last. */
   skipped: string[];
-  /** Pods evicted or moved by a procedure. */
+  /** Pods that left the old nodes (evicted, moved by a procedure or forced), counted from observed pods (countMovedPods). */
   podsMoved: number;
+  /** Pods seen on each old node while it drained (namespace/name), recorded before any eviction from it. */
+  podsSeenOnOldNodes?: Record<string, string[]>;
   forced: string[];
   aborted?: string;
   /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
