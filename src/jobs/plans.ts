@@ -7,7 +7,8 @@
  * - approve: authorize, check status and expiry, observe again and compare the fingerprint, record the
  *   approval, and once enough are in: take the per-target lock, mark approved, enqueue. The plan is read
  *   once; the lock taken here is the run's lock (the worker only confirms it).
- * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions).
+ * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions, and Retry cleanup /
+ *   Stop retrying on a run whose cleanup is not finished: approvers only).
  */
 import type { KnownBlock } from '@slack/types';
 import type { CommandPolicy } from '../config.js';
@@ -19,7 +20,7 @@ import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { Logger } from '../logger.js';
 import { kindContext, type JobKind, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
 import type { PlanLifecycle } from './plan-lifecycle.js';
-import { enqueueRun, type RunQueue } from './queues.js';
+import { cleanupJobId, enqueueRun, type RunQueue } from './queues.js';
 
 /** The kind's rendered plan body is stored with the plan so the parent message can be re-rendered later. */
 export type PlanWithRendered = StoredPlan & { rendered?: { blocks: KnownBlock[] } };
@@ -67,6 +68,7 @@ export interface CreateRequest {
 }
 
 export type RunControl = 'cancel' | 'pause' | 'resume';
+export type CleanupControl = 'retry' | 'stop';
 
 /** Who clicked, and in which channel: a click acts only on plans of its own channel. */
 export interface Actor {
@@ -245,6 +247,33 @@ export class PlanService {
     await deps.signals.setPaused(plan.id, paused, user);
     log.info({ planId: plan.id, paused }, `${verb} requested`);
     return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
+  }
+
+  /**
+   * Retry cleanup (now, instead of at the next backoff) or Stop retrying (the cleanup job reports what is left to
+   * do by hand and releases the target) on a run whose cleanup is not finished. Approvers only: the requester's
+   * own run included, because stopping leaves the target half restored.
+   */
+  async cleanupControl(planId: string, actor: Actor, verb: CleanupControl, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const { user } = actor;
+    const plan = await deps.plans.get(planId);
+    if (!plan) return reply('This job no longer exists.');
+    if (plan.channel !== actor.channel) return reply(NOT_HERE);
+    if (!(await deps.authorizer.mayApprove(user, plan.kind))) {
+      await deps.audit.append({ actor: user, action: `cleanup.${verb}.refused`, target: plan.target, planId: plan.id });
+      return reply(`Only an approver of ${plan.kind} may ${verb === 'retry' ? 'retry' : 'stop'} this cleanup.`);
+    }
+    const job = await deps.queue.getJob(cleanupJobId(plan.id));
+    const state = job ? await job.getState() : 'unknown';
+    if (!job || (state !== 'delayed' && state !== 'active' && state !== 'waiting')) return reply('This cleanup is already over.', ':information_source:');
+    await deps.audit.append({ actor: user, action: `cleanup.${verb}`, target: plan.target, planId: plan.id });
+    if (verb === 'stop') await deps.signals.stopCleanup(plan.id, user);
+    // Either way the cleanup job runs now: a retry tries again, a stop reports what is left and ends.
+    if (state === 'delayed') await job.promote();
+    log.info({ planId: plan.id, verb, state }, `cleanup ${verb} requested`);
+    if (verb === 'stop') return reply('Stopping the cleanup retries: the thread will list what is left to do by hand.', ':black_square_for_stop:');
+    return reply(state === 'delayed' ? 'Retrying the cleanup now.' : 'A cleanup attempt is already running.', ':repeat:');
   }
 
   /**

@@ -21,6 +21,27 @@ export interface Checkpoint {
 export interface RunJobData {
   planId: string;
   checkpoint?: Checkpoint;
+  /** Only on a cleanup job (`CLEANUP_JOB`): the finished run's cleanup that still has parts left. */
+  cleanup?: PendingCleanup;
+}
+
+/**
+ * A run's unfinished cleanup is a job of its own on this queue, so it is durable and any worker resumes it:
+ * named `CLEANUP_JOB`, id `cleanupJobId(planId)`, its checkpoint the run's last one.
+ */
+export const CLEANUP_JOB = 'deckhand:cleanup';
+
+export interface PendingCleanup {
+  /** Attempts made so far (the run's own cleanup is the first). */
+  attempts: number;
+  done: string[];
+  left: string[];
+  /** The thread message that shows what is left, with Retry cleanup / Stop retrying. */
+  messageTs?: string;
+}
+
+export function cleanupJobId(planId: string): string {
+  return `cleanup-${planId}`;
 }
 
 export type RunQueue = Queue<RunJobData, unknown, string>;

@@ -8,46 +8,39 @@
  *   is also polled here so the step's signal aborts and long waits stop early.
  * - Worker shutdown aborts the step too, but the run is not over: the job goes back to the queue
  *   (moveToDelayed + DelayedError, which costs no attempt) and another worker resumes it.
+ * - One execution at a time (run-lease.ts): the run's lease is taken before anything else and renewed
+ *   with the BullMQ job lock; every mutation's audit entry and every checkpoint write compare its fencing
+ *   token. Losing the lock or the lease aborts the step and this execution stops without touching the run:
+ *   no cleanup, no status, no message (the execution that took the run over owns all of that).
  * - Retry classes (principle 8): UserFacingError (incl. RefusalError) fails at once, without retry;
  *   anything else is retried by BullMQ with exponential backoff, and reported with a reference id
  *   once the attempts are used up.
  * - Every terminal outcome (succeeded, failed for good, cancelled) runs `kind.cleanup`, records
  *   the outcome on the plan, posts the summary in the thread, updates the plan message and
- *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up).
+ *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up); a cleanup
+ *   with parts left keeps the lock and goes on as a durable cleanup job (cleanup.ts).
  */
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
-import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
-import type { AuditLog } from '../integrations/redis/audit.js';
-import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
-import type { RunSignals } from '../integrations/redis/run-signals.js';
-import type { SlackOutbox } from '../integrations/slack/outbox.js';
+import { LeaseLost, type Fence, type JobLock, type RunLeases } from '../integrations/redis/run-lease.js';
 import type { Logger } from '../logger.js';
-import { kindContext, type JobKind, type KindContext, type Question } from './kind.js';
-import type { PlanLifecycle, RunOutcome } from './plan-lifecycle.js';
+import type { JobKind, Question } from './kind.js';
+import type { RunOutcome } from './plan-lifecycle.js';
 import type { Checkpoint, RunJobData } from './queues.js';
 import { RunInterrupted, runStepLoop } from './step-loop.js';
+import { cleanUp, runKindContext, scheduleCleanup, type CleanupDeps } from './cleanup.js';
 
-export interface RunnerDeps {
-  /** A worker-role connection (`maxRetriesPerRequest: null`); kinds keep their own records on it too. */
-  connection: Redis;
-  prefix: string;
-  kinds: Map<string, JobKind>;
-  clients: Clients;
-  clock: Clock;
-  log: Logger;
-  outbox: SlackOutbox;
-  plans: PlanLifecycle;
-  locks: TargetLocks;
-  signals: RunSignals;
-  audit: AuditLog;
+export interface RunnerDeps extends CleanupDeps {
+  leases: RunLeases;
+  /** The run lease's lifetime: the BullMQ lock duration, so the lease lapses when the job lock does. */
+  leaseTtlMs: number;
   settingsFor(kind: string): unknown;
   /** Real time between checks of the Cancel flag while a step runs; default 1000 ms. */
   signalPollMs?: number;
@@ -57,24 +50,41 @@ export interface RunnerDeps {
   lockTtlMs?: number;
 }
 
-/** The BullMQ processor body for one run. `shutdown` is aborted when this worker closes. */
-export async function runPlanJob(deps: RunnerDeps, job: Job<RunJobData>, token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome | 'skipped'> {
+/**
+ * The BullMQ processor body for one run. `shutdown` is aborted when this worker closes, `lockLost` when
+ * BullMQ could not renew this job's lock.
+ */
+export async function runPlanJob(
+  deps: RunnerDeps,
+  job: Job<RunJobData>,
+  token: string | undefined,
+  shutdown: AbortSignal,
+  lockLost?: AbortSignal,
+): Promise<RunOutcome | 'skipped'> {
   const planId = job.data.planId;
   const log = deps.log.child({ component: 'runner', planId, jobId: job.id });
   // The job's name is the plan's kind (enqueueRun), so an unknown kind is found before touching the plan.
   const kind = deps.kinds.get(job.name);
   if (!kind) return refuseUnknownKind(deps, job);
   if (shutdown.aborted) return requeue(job, token);
+  const lease = await deps.leases.acquire(planId, deps.leaseTtlMs);
+  if (!lease.ok) {
+    // An earlier execution lost its job lock but may still be running: wait until its lease ends.
+    log.warn({ heldForMs: lease.heldForMs }, 'another execution still holds this run; trying again when its lease ends');
+    return requeue(job, token, lease.heldForMs);
+  }
   const started = await deps.plans.start(planId);
   if (!started.changed) {
     if (!started.plan) throw new UnrecoverableError(`plan ${planId} not found`);
     // Cancelled before it started, or finished by a previous attempt that died after recording it.
     log.info({ status: started.plan.status }, 'plan is not runnable; nothing to do');
     await deps.locks.release(started.plan.target, planId);
+    await deps.leases.forget(planId);
     return 'skipped';
   }
-  const run = new Run(deps, kind, started.plan, job, log);
-  return run.execute(token, shutdown, started.before.status === 'approved');
+  const jobLock = token ? { key: `${jobKey(job)}:lock`, token } : undefined;
+  const run = new Run(deps, kind, started.plan, job, lease.fence, jobLock, log);
+  return run.execute(token, shutdown, started.before.status === 'approved', lockLost);
 }
 
 /** During a rolling deploy another worker may know the kind: retry, and give up on the last attempt. */
@@ -90,8 +100,13 @@ async function refuseUnknownKind(deps: RunnerDeps, job: Job<RunJobData>): Promis
   throw new UnrecoverableError(outcome);
 }
 
-async function requeue(job: Job<RunJobData>, token: string | undefined): Promise<never> {
-  await job.moveToDelayed(Date.now(), token);
+/** The Redis hash BullMQ keeps a job in (`<prefix>:<queue>:<id>`; its lock is that key + `:lock`). */
+function jobKey(job: Job<RunJobData>): string {
+  return `${job.queueQualifiedName}:${job.id}`;
+}
+
+async function requeue(job: Job<RunJobData>, token: string | undefined, delayMs = 0): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
   throw new DelayedError();
 }
 
@@ -107,13 +122,15 @@ class Run {
     private readonly kind: JobKind,
     private plan: StoredPlan,
     private readonly job: Job<RunJobData>,
+    private readonly fence: Fence,
+    private readonly jobLock: JobLock | undefined,
     private readonly log: Logger,
   ) {
     this.checkpointData = job.data.checkpoint ?? { done: [], state: kind.initialState(plan.plan) };
   }
 
-  async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean): Promise<RunOutcome> {
-    const stopWatching = this.watch(shutdown);
+  async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean, lockLost?: AbortSignal): Promise<RunOutcome> {
+    const stopWatching = this.watch(shutdown, lockLost);
     try {
       await this.start(firstStart);
       await runStepLoop(this.stepRun());
@@ -122,9 +139,15 @@ class Run {
     } catch (err) {
       stopWatching();
       const reason: unknown = this.controller.signal.aborted ? this.controller.signal.reason : undefined;
+      if (err instanceof LeaseLost || (reason instanceof RunInterrupted && reason.why === 'lease-lost')) {
+        this.log.warn({ err }, 'this execution lost the run (job lock or lease); stopping without touching it');
+        // Ours only if BullMQ still gives us the job (the lease lapsed alone): then it resumes from its checkpoint.
+        return requeue(this.job, token);
+      }
       if (reason instanceof RunInterrupted && reason.why === 'shutdown') {
         this.log.info('worker shutting down; the run goes back to the queue and resumes from its checkpoint');
         await this.saveCheckpoint();
+        await this.deps.leases.release(this.fence);
         return requeue(this.job, token);
       }
       if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`, reason.by);
@@ -189,7 +212,10 @@ class Run {
       isPaused: () => this.deps.signals.isPaused(plan.id),
       ask: (question: Question) => this.ask(question, threadTs),
       audit: async (action: string, details: Record<string, unknown>) => {
-        await this.deps.audit.append({ actor: 'deckhand', action, target: plan.target, planId: plan.id, jobId: this.job.id, details: { ...details, approvedBy: plan.decidedBy } });
+        await this.deps.audit.append(
+          { actor: 'deckhand', action, target: plan.target, planId: plan.id, jobId: this.job.id, details: { ...details, approvedBy: plan.decidedBy } },
+          this.fence,
+        );
       },
       pausePollMs: this.waitPollMs(),
       onStep: (step: { title: string }, position: { index: number; total: number }) => {
@@ -226,11 +252,20 @@ class Run {
     }
   }
 
-  /** Turns shutdown and Cancel into aborts of the step signal, and keeps the target lock alive. */
-  private watch(shutdown: AbortSignal): () => void {
+  /** Turns shutdown, Cancel and a lost job lock or lease into aborts of the step signal; keeps the target lock and the lease alive. */
+  private watch(shutdown: AbortSignal, lockLost: AbortSignal | undefined): () => void {
     const onShutdown = () => this.controller.abort(new RunInterrupted('shutdown'));
     shutdown.addEventListener('abort', onShutdown, { once: true });
     if (shutdown.aborted) onShutdown();
+    const onLockLost = () => this.loseRun('BullMQ could not renew the job lock');
+    lockLost?.addEventListener('abort', onLockLost, { once: true });
+    if (lockLost?.aborted) onLockLost();
+    const leaseRenewal = setInterval(() => {
+      this.deps.leases
+        .renew(this.fence, this.deps.leaseTtlMs, this.jobLock)
+        .then((ok) => ok || this.loseRun('the run lease was lost'))
+        .catch((err: unknown) => this.log.warn({ err }, 'could not renew the run lease'));
+    }, this.deps.leaseTtlMs / 3);
     let polling = false;
     const cancelPoll = setInterval(() => {
       if (polling || this.controller.signal.aborted) return;
@@ -253,9 +288,17 @@ class Run {
     }, this.lockTtl() / 3);
     return () => {
       shutdown.removeEventListener('abort', onShutdown);
+      lockLost?.removeEventListener('abort', onLockLost);
       clearInterval(cancelPoll);
       clearInterval(lockRenewal);
+      clearInterval(leaseRenewal);
     };
+  }
+
+  private loseRun(why: string): void {
+    if (this.controller.signal.aborted) return;
+    this.log.warn({ fence: this.fence.token }, `${why}; aborting this execution`);
+    this.controller.abort(new RunInterrupted('lease-lost'));
   }
 
   private async fail(err: unknown): Promise<never> {
@@ -271,6 +314,8 @@ class Run {
     this.log.error({ err, reference, attempt, attempts }, 'run attempt failed');
     if (attempt < attempts) {
       await this.saveCheckpoint();
+      // The next attempt takes the run at once, with the next fencing token.
+      await this.deps.leases.release(this.fence);
       this.note = `Temporary error${at}; retrying (attempt ${attempt} of ${attempts}). Reference: ${reference}`;
       this.showCard('retrying');
       throw err;
@@ -280,6 +325,8 @@ class Run {
   }
 
   private async finish(outcome: RunOutcome, detail?: string, actor?: string): Promise<RunOutcome> {
+    // Cleanup and the final report belong to the execution that owns the run, never to one taken over.
+    if (!(await this.deps.leases.renew(this.fence, this.deps.leaseTtlMs, this.jobLock))) throw new LeaseLost(this.plan.id);
     this.note = detail;
     await finishRun(this.deps, this.kind, this.plan, this.checkpointData, outcome, {
       detail,
@@ -293,7 +340,7 @@ class Run {
   }
 
   private async saveCheckpoint(): Promise<void> {
-    await this.job.updateData({ planId: this.plan.id, checkpoint: this.checkpointData });
+    await this.deps.leases.writeJobData(this.fence, jobKey(this.job), { planId: this.plan.id, checkpoint: this.checkpointData });
   }
 
   private showCard(state: RunState): void {
@@ -333,19 +380,10 @@ export async function finishRun(
   extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: StatusCardView['step']; log: Logger; actor?: string },
 ): Promise<StoredPlan> {
   const { log } = extra;
-  let finalOutcome = outcome;
-  let cleanupNote = '';
-  if (kind.cleanup) {
-    try {
-      await kind.cleanup({ ...runKindContext(deps, plan.kind, log), plan: plan.plan, state: checkpoint.state });
-      log.info('cleanup done');
-    } catch (err) {
-      const reference = errorReference();
-      log.error({ err, reference }, 'cleanup failed');
-      cleanupNote = ` :warning: Cleanup failed (reference ${reference}): check the target by hand.`;
-      if (finalOutcome === 'succeeded') finalOutcome = 'failed';
-    }
-  }
+  const cleanup = await cleanUp(deps, kind, plan, checkpoint.state, log);
+  const unfinished = cleanup.left.length > 0;
+  const finalOutcome = unfinished && outcome === 'succeeded' ? 'failed' : outcome;
+  const cleanupNote = unfinished ? ` :warning: Cleanup not finished: ${cleanup.left.length} part(s) left; deckhand keeps retrying them (below).` : '';
   const steps = kind.steps(plan.plan, checkpoint.state);
   const doneCount = steps.filter((s) => checkpoint.done.includes(s.id)).length;
   const summary = [kind.summarize(plan.plan, checkpoint.state, finalOutcome), extra.detail, `Steps done: ${doneCount} of ${steps.length}.${cleanupNote}`]
@@ -356,6 +394,7 @@ export async function finishRun(
     // Another worker (a dead-run sweep racing this one) already reported it: say nothing twice.
     log.info('run already finished elsewhere');
     await deps.locks.release(plan.target, plan.id).catch((err: unknown) => log.error({ err }, 'releasing the lock failed'));
+    await deps.leases.forget(plan.id).catch((err: unknown) => log.error({ err }, 'forgetting the run lease failed'));
     return result.plan ?? plan;
   }
   const finished = result.plan;
@@ -367,8 +406,10 @@ export async function finishRun(
       log.error({ err }, `${what} failed`);
     }
   };
-  // Free the target first: a new plan must not wait for Slack to accept the summary.
-  await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
+  // Free the target first: a new plan must not wait for Slack to accept the summary. An unfinished cleanup keeps it.
+  if (!unfinished) await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
+  await attempt('forgetting the run lease', () => deps.leases.forget(plan.id));
+  await attempt('forgetting the run signals', () => deps.signals.forget(plan.id));
   if (finished.statusCardTs) {
     const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
     deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
@@ -378,6 +419,7 @@ export async function finishRun(
   const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
   await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
+  if (unfinished) await attempt('scheduling the rest of the cleanup', () => scheduleCleanup(deps, finished, checkpoint, cleanup, log));
   await attempt('auditing', () =>
     deps.audit.append({ actor: extra.actor ?? 'deckhand', action: `run.${finalOutcome}`, target: plan.target, planId: plan.id, jobId: extra.jobId, details: { summary } }),
   );
@@ -399,10 +441,6 @@ function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<St
   });
 }
 
-/** The worker's kinds keep their records on its own connection. */
-function runKindContext(deps: RunnerDeps, kind: string, log: Logger): KindContext {
-  return kindContext({ ...deps, redis: deps.connection, redisPrefix: deps.prefix }, kind, log);
-}
 
 async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {
   if (!plan.messageTs) return;

@@ -7,14 +7,17 @@
  */
 import type { JobKind, KindContext, Progress, Question, Step, StepContext } from './kind.js';
 
-/** Why a run's signal was aborted: Cancel (by a user) or the worker shutting down. */
+/**
+ * Why a run's signal was aborted: Cancel (by a user), the worker shutting down, or this execution losing the
+ * run (its BullMQ job lock or its run lease: another execution may own the run now).
+ */
 export class RunInterrupted extends Error {
   override name = 'RunInterrupted';
   constructor(
-    readonly why: 'cancel' | 'shutdown',
+    readonly why: 'cancel' | 'shutdown' | 'lease-lost',
     readonly by?: string,
   ) {
-    super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
+    super(why === 'cancel' ? `cancelled by ${by}` : why === 'shutdown' ? 'worker shutting down' : 'this execution lost the run');
   }
 }
 

@@ -6,7 +6,7 @@
  * keep waiting, skip the node (retried last), force (approver; deletes only pods behind a PDB that let none
  * of its pods go for a whole drain timeout while all its pods were healthy), or abort.
  */
-import type { RolloutContext } from './types.js';
+import type { RolloutContext, RolloutState } from './types.js';
 import { RefusalError } from '../../errors.js';
 import { formatDuration } from '../../time.js';
 import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
@@ -41,6 +41,28 @@ export function mustLeave(pod: PodView): boolean {
   return pod.owner?.kind !== 'DaemonSet' && pod.phase !== 'Succeeded' && pod.phase !== 'Failed';
 }
 
+/**
+ * Pods moved, from what the cluster shows rather than from what this process remembers, so evictions a killed
+ * worker got accepted but never checkpointed still count: every pod seen on a draining node (recorded and
+ * checkpointed before any eviction from it) that no longer runs there. True when the state changed.
+ */
+export function countMovedPods(state: RolloutState, draining: ReadonlySet<string>, pods: PodView[]): boolean {
+  const seen = (state.podsSeenOnOldNodes ??= {});
+  let added = false;
+  for (const pod of pods) {
+    if (!pod.nodeName || !draining.has(pod.nodeName) || pod.terminating) continue;
+    const onNode = (seen[pod.nodeName] ??= []);
+    if (onNode.includes(podKey(pod))) continue;
+    onNode.push(podKey(pod));
+    added = true;
+  }
+  const stillThere = new Set(pods.filter((p) => p.nodeName !== undefined && p.nodeName in seen && !p.terminating).map((p) => `${p.nodeName}/${podKey(p)}`));
+  const moved = Object.entries(seen).reduce((sum, [node, keys]) => sum + keys.filter((key) => !stillThere.has(`${node}/${key}`)).length, 0);
+  const changed = added || moved !== state.podsMoved;
+  state.podsMoved = moved;
+  return changed;
+}
+
 export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], opts: { label: string; allowSkip: boolean }): Promise<void> {
   const { clients, state } = ctx;
   const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
@@ -66,7 +88,10 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     if (await ctx.cancelRequested()) return;
     const names = new Set(pending.map((t) => t.nodeName));
     const fresh = cache === undefined || ctx.clock.now() - cache.at >= POD_RELIST_MS;
-    if (fresh) cache = { at: ctx.clock.now(), pods: (await r(() => listPods(clients.kube))).filter((p) => mustLeave(p)) };
+    if (fresh) {
+      cache = { at: ctx.clock.now(), pods: (await r(() => listPods(clients.kube))).filter((p) => mustLeave(p)) };
+      if (countMovedPods(state, names, cache.pods)) await ctx.checkpoint();
+    }
     const remaining = cache!.pods.filter((p) => p.nodeName && names.has(p.nodeName) && !p.terminating);
     if (remaining.length === 0) {
       if (fresh) return;
@@ -76,7 +101,6 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const pdbs = await r(() => listPdbs(clients.kube));
     const allowance = new Map(pdbs.map((p) => [podKey(p), p.disruptionsAllowed]));
     const blockers = new Map<string, string>();
-    const movedBefore = state.podsMoved;
     const now = ctx.clock.now();
     // Typed procedures first (failover before the pod leaves), then the rest.
     const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels[PROCEDURE_LABEL])) - Number(Boolean(a.labels[PROCEDURE_LABEL])) || podKey(a).localeCompare(podKey(b)));
@@ -110,7 +134,6 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         pod.terminating = true;
         for (const p of covering) pdbProgress.set(podKey(p), now);
         blockedBy.delete(id);
-        if (result.outcome === 'evicted') state.podsMoved++;
         failures.delete(id);
         return;
       }
@@ -120,7 +143,6 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (result.outcome === 'blocked' && result.pdbs[0]) blockedBy.set(id, `${pod.namespace}/${result.pdbs[0]}`);
       blockers.set(id, result.outcome === 'blocked' ? `eviction refused (429)${result.pdbs.length ? ` by PDB ${result.pdbs.join(', ')}` : ''}` : `eviction failed: ${result.message}`);
     });
-    if (state.podsMoved !== movedBefore) await ctx.checkpoint();
     const blockerText = [...blockers.entries()].map(([pod, why]) => `${pod}: ${why}`);
     const nodeList = pending.map((t) => t.nodeName);
     ctx.progress.status({ phase: `draining ${pending.length} node(s)`, node: nodeList.slice(0, 3).join(', ') + (nodeList.length > 3 ? ` +${nodeList.length - 3}` : ''), blockers: blockerText.length ? blockerText.slice(0, 5).join('; ') : 'none', remaining: `${remaining.length} pod(s)` });

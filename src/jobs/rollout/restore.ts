@@ -22,7 +22,7 @@ import { confirmGone, LIVE, taintOld } from './steps.js';
 import { LOCK_TAG } from './tags.js';
 import type { GroupReport, RolloutContext, RolloutPlan, RolloutState } from './types.js';
 
-type Restored = Pick<GroupReport, 'removed' | 'left'>;
+export type Restored = Pick<GroupReport, 'removed' | 'left'>;
 
 export type CleanupContext = KindContext<RolloutSettings> & { plan: RolloutPlan; state: RolloutState };
 

@@ -168,8 +168,10 @@ export interface RolloutState {
   skipped: string[];
   /** Every instance ever skipped at a drain timeout (`skipped` empties when the retry starts), for the summary. */
   skippedEver?: string[];
-  /** Pods evicted or moved by a procedure. */
+  /** Pods that left the old nodes (evicted, moved by a procedure or forced), counted from observed pods (countMovedPods). */
   podsMoved: number;
+  /** Pods seen on each old node while it drained (namespace/name), recorded before any eviction from it. */
+  podsSeenOnOldNodes?: Record<string, string[]>;
   forced: string[];
   aborted?: string;
   /** The group as cleanup left it (restore.ts), for the summary. */

@@ -1,0 +1,75 @@
+/**
+ * Issue 16.1: a run executes in one place only. A worker process is frozen (SIGSTOP) mid-step for longer than
+ * its BullMQ job lock, another worker takes the run over, and the frozen one is resumed (SIGCONT): the resumed
+ * execution finds the run's fencing token changed and stops before its next mutation or checkpoint write.
+ */
+import { ActionIds } from '../../src/blocks/action-ids.js';
+import { VirtualClock } from '../../sandbox/src/clock.js';
+import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
+import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { spawnWorker, type WorkerChild } from '../helpers/worker-child.js';
+
+const REQUESTER = 'U0REQ';
+const APPROVER = 'U0APPROVER';
+const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const SPEED = 20;
+const LOCK_MS = 1000;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('fault: a worker frozen past its job lock, then resumed', () => {
+  let h: Harness;
+  let clock: VirtualClock;
+  let child: WorkerChild | undefined;
+
+  beforeEach(async () => {
+    clock = new VirtualClock(Date.now(), SPEED);
+    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+  });
+  afterEach(async () => {
+    if (child?.process.exitCode === null) child.process.kill('SIGCONT');
+    await child?.kill();
+    await h.stop();
+    clock.stop();
+  });
+
+  it('only one execution continues: no step runs twice, the stale one stops before mutating', async () => {
+    const keys = fixtureKeys(h.prefix);
+    const runs = (planId: string) => h.redis.lrange(keys.runsKey(planId), 0, -1);
+    child = await spawnWorker(['fixture'], { ...h.workerEnv(), CLOCK_SPEED: String(SPEED), LOCK_DURATION_MS: String(LOCK_MS) });
+    // Each step waits 20 virtual seconds (1 s real), then records its mutation.
+    await h.command('fixture fenced --steps 4 --delay-ms 20000', REQUESTER);
+    const plan = await h.waitForPlan();
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    // Checkpointed, so the step the takeover repeats is the one the child is frozen in, not a finished one.
+    await until('step-1 to be checkpointed by the child', async () => (await h.queue.getJob(plan.id))?.data.checkpoint?.done.includes('step-1'));
+
+    child.process.kill('SIGSTOP'); // frozen inside step-2's wait, holding an expiring job lock and lease
+    await h.startWorker({ workerOptions: { lockDuration: LOCK_MS, stalledInterval: 300 } });
+    await until('the other worker to redo step-2', async () => (await runs(plan.id)).includes('step-2'));
+    child.process.kill('SIGCONT');
+
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 30_000);
+    expect(done.status).toBe('succeeded');
+    expect(await runs(plan.id)).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+    expect(await h.redis.lrange(keys.cleanupKey('fenced'), 0, -1)).toEqual(['cleanup after 4 steps']);
+
+    // Every mutation was audited under a fencing token; the tokens only grow, so the stale execution wrote nothing after the takeover.
+    const steps = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'fixture.step');
+    expect(steps.map((e) => e.details?.step)).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+    const fences = steps.map((e) => e.fence);
+    expect(fences.every((f) => typeof f === 'number')).toBe(true);
+    expect(fences[0]).toBeLessThan(fences[1]!);
+    expect(new Set(fences.slice(1)).size).toBe(1);
+    // The resumed child is alive (it stopped the run's execution, not itself) and did no more steps.
+    expect(child.process.exitCode).toBeNull();
+  }, 60_000);
+});
