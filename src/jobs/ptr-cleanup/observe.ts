@@ -4,6 +4,7 @@ import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type Ho
 import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
 import type { Clients } from '../../integrations/clients.js';
 import { backupsOf } from './backups.js';
+import { AddressSet } from './ip.js';
 import { reverseZoneFamily } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
@@ -56,6 +57,12 @@ export async function readOwnership(clients: Clients, scope: OwnershipScope): Pr
     addresses: interfaces.flatMap((eni) => [...eni.ipv4, ...eni.ipv6]),
     prefixes: interfaces.flatMap((eni) => [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]),
   };
+}
+
+/** What the network interfaces in `scope` hold now, indexed for lookups: what apply and approval re-read. */
+export async function readOwnedAddresses(clients: Clients, scope: OwnershipScope): Promise<AddressSet> {
+  const ownership = await readOwnership(clients, scope);
+  return new AddressSet(ownership.addresses, ownership.prefixes);
 }
 
 async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<CleanupObserved> {

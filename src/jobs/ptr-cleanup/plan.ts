@@ -9,7 +9,9 @@ import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import {
   compact,
+  recordName,
   SKIPPED_KEPT,
+  type CompactRecord,
   type CleanupObserved,
   type CleanupPlan,
   type ObservedZone,
@@ -72,6 +74,12 @@ export function classify(zone: ObservedZone, record: RecordSet, owned: AddressSe
   const pattern = protectedPatternOf(record.values, policies.protectedPatterns);
   if (pattern) return { kind: 'skip', reason: 'protected-pattern', detail: pattern };
   return { kind: 'stale' };
+}
+
+/** A record whose name's IP an interface holds (again): never deleted. */
+export function isLiveRecord(record: CompactRecord, owned: AddressSet): boolean {
+  const decoded = ptrNameToIp(recordName(record));
+  return decoded.ok && owned.has(decoded.ip);
 }
 
 /** Over either limit the plan is still offered, but needs a second approver. */
@@ -195,26 +203,15 @@ export function planPtr(observed: PtrObserved, args: PtrArgs, _now: number, sett
 }
 
 /**
- * What approval re-checks: the zones in scope and the records that are stale before policies apply.
- * New live records (servers booting meanwhile) do not invalidate a plan; a stale record going away,
- * changing, or becoming live does.
+ * What the plan was based on, kept with it: the zones in scope, their VPCs and the saved records of a
+ * restore. Approval does not compare it (revalidate.ts re-reads the interfaces instead of every zone).
  */
 export function* fingerprintLines(observed: PtrObserved): Generator<string> {
   if (observed.mode === 'restore') {
     yield `restore ${observed.sourceJobId}`;
-    for (const batch of observed.saved) {
-      const present = new Set(observed.present[batch.zoneId] ?? []);
-      for (const record of batch.records) yield `${batch.zoneId} ${batch.state} ${JSON.stringify(record)} ${present.has(recordKey(record[0], record[3]?.SetIdentifier))}`;
-    }
+    for (const batch of observed.saved) yield `${batch.key} ${batch.state} ${batch.records.length}`;
     return;
   }
-  yield `cleanup ${observed.unmatchedZones.join(',')} ${observed.forwardZones.join(',')}`;
-  const owned = ownedAddresses(observed);
-  for (const zone of observed.zones) {
-    yield `zone ${zone.id} ${JSON.stringify(zone.vpcs)}`;
-    for (const record of zone.ptr) {
-      const decoded = ptrNameToIp(record.name);
-      if (decoded.ok && !owned.has(decoded.ip)) yield JSON.stringify(compact(record));
-    }
-  }
+  yield `cleanup ${observed.unmatchedZones.join(',')} ${observed.forwardZones.join(',')} ${JSON.stringify(observed.ownership.scope)}`;
+  for (const zone of observed.zones) yield `zone ${zone.id} ${JSON.stringify(zone.vpcs)}`;
 }

@@ -10,13 +10,13 @@ import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
 import { backupsOf } from './backups.js';
 import { splitIntoBatches } from './batches.js';
-import { AddressSet } from './ip.js';
+import type { AddressSet } from './ip.js';
 import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
-import { readOwnership } from './observe.js';
+import { readOwnedAddresses } from './observe.js';
 import { sharedPacer } from './pacer.js';
+import { isLiveRecord } from './plan.js';
 import { reconcileBatch } from './reconcile.js';
 import { backupCsv } from './render.js';
-import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
 
@@ -38,11 +38,6 @@ function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: Com
     if (ctx.state.problems.length >= PROBLEMS_KEPT) return;
     ctx.state.problems.push({ zone: zone.name, name: recordName(record), problem });
   }
-}
-
-function isLive(record: CompactRecord, owned: AddressSet): boolean {
-  const decoded = ptrNameToIp(recordName(record));
-  return decoded.ok && owned.has(decoded.ip);
 }
 
 function reportProgress(ctx: Ctx, verb: string): void {
@@ -70,8 +65,7 @@ async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<Addres
   if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
   if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
     const readAt = ctx.clock.now();
-    const ownership = await readOwnership(ctx.clients, ctx.plan.ownershipScope);
-    cache.owned = new AddressSet(ownership.addresses, ownership.prefixes);
+    cache.owned = await readOwnedAddresses(ctx.clients, ctx.plan.ownershipScope);
     cache.readAt = readAt;
   }
   return cache.owned;
@@ -106,7 +100,7 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
       records = reconciled.toSend;
     }
     if (owned) {
-      live = records.filter((record) => isLive(record, owned));
+      live = records.filter((record) => isLiveRecord(record, owned));
       const liveSet = new Set(live);
       records = records.filter((record) => !liveSet.has(record));
     }

@@ -78,6 +78,42 @@ describe('ptr-cleanup through Slack, end to end', () => {
     for (const id of ZONES) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
   });
 
+  it('approval re-reads the network interfaces, not the zones: a record changed since the plan is left alone by the exact-match DELETE', async () => {
+    const botRoute53Calls: string[] = [];
+    sandbox.bot.route53.middlewareStack.add(
+      (next, context) => async (args) => {
+        botRoute53Calls.push(context.commandName!);
+        return next(args);
+      },
+      { step: 'initialize', name: 'testCallCounter' },
+    );
+    const h = await start();
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    const callsToPlan = botRoute53Calls.length;
+    expect(botRoute53Calls.filter((name) => name === 'ListResourceRecordSetsCommand').length).toBeGreaterThan(0);
+    const changed = sandbox.cloud.model.route53.zones.get('Z0PROD10REVERSE001')!.records.find((r) => r.name === '99.1.0.10.in-addr.arpa.')!;
+    changed.ttl = 600;
+
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 20_000);
+    expect(done.status).toBe('succeeded');
+    expect(botRoute53Calls.slice(callsToPlan)).toEqual([]);
+    expect(done.outcome).toContain('1 left alone because they changed since the plan');
+    expect(zonePtrs(sandbox.cloud, 'Z0PROD10REVERSE001')).toContain('99.1.0.10.in-addr.arpa. 600 - ip-10-0-1-99.ec2.internal.');
+  });
+
+  it('an address taken since the plan refuses the approval, naming the record, and nothing is deleted', async () => {
+    const h = await start();
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000beef', subnetId: 'subnet-0b00000000000000b', availabilityZone: 'us-east-1b', privateIp: '10.0.33.6', interfaceType: 'interface', inUse: true });
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /changed since this plan was made \(1 PTR record it would delete now names an IP a network interface holds: `6\.33\.0\.10\.in-addr\.arpa\.`\)/);
+    expect((await h.plans.get(plan.id))?.status).toBe('expired');
+    expect(deletesIn(sandbox.log)).toEqual([]);
+  });
+
   it('above maxDeletesPerRun the plan is offered but runs only once a second approver agrees', async () => {
     const h = await start(`commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
     await h.command('ptr-cleanup', REQUESTER);

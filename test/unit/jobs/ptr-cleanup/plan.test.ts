@@ -176,13 +176,14 @@ describe('planCleanup: exact records, limits and refusals', () => {
     expect(planCleanup(after, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
   });
 
-  it('fingerprint lines ignore new live records but see a stale record change', () => {
+  it('the fingerprint names the scope (zones and their VPCs), not every record: approval re-reads interfaces instead', () => {
     const base = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1'), ptr('10.0.7.2')])], { addresses: ['10.0.7.2'] });
     const lines = [...fingerprintLines(base)];
-    const withNewLive = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1'), ptr('10.0.7.2'), ptr('10.0.7.3')])], { addresses: ['10.0.7.2', '10.0.7.3'] });
-    expect([...fingerprintLines(withNewLive)]).toEqual(lines);
-    const staleChanged = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1', ['other.']), ptr('10.0.7.2')])], { addresses: ['10.0.7.2'] });
-    expect([...fingerprintLines(staleChanged)]).not.toEqual(lines);
+    expect(lines).toHaveLength(2);
+    const moreRecords = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1', ['other.']), ptr('10.0.7.2'), ptr('10.0.7.3')])], { addresses: ['10.0.7.2'] });
+    expect([...fingerprintLines(moreRecords)]).toEqual(lines);
+    const otherVpc = observed([{ ...zone('10.in-addr.arpa.', []), vpcs: [{ vpcId: 'vpc-0other', region: 'us-east-1' }] }], { addresses: ['10.0.7.2'] });
+    expect([...fingerprintLines(otherVpc)]).not.toEqual(lines);
   });
 });
 
