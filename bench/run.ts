@@ -1,6 +1,6 @@
 /**
- * `npm run bench [name]`: runs bench/<name>.ts, or every known benchmark in turn.
- * Each module exports `run(): Promise<void>`.
+ * `npm run bench [name] [options]`: runs bench/<name>.ts, or every known benchmark in turn.
+ * Each module exports `run(argv): Promise<void>`; the options after the name are its argv.
  */
 const KNOWN = ['ack', 'rollout', 'ptr-cleanup'];
 
@@ -10,9 +10,9 @@ async function main(): Promise<void> {
   const names = requested ? [requested] : KNOWN;
   for (const name of names) {
     if (!KNOWN.includes(name)) throw new Error(`unknown benchmark ${name}; one of ${KNOWN.join(', ')}`);
-    const bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
+    const bench = (await import(`./${name}.ts`)) as { run(argv: string[]): Promise<void> };
     console.log(`\n== ${name} ==`);
-    await bench.run();
+    await bench.run(process.argv.slice(3));
   }
 }
 

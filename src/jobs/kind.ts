@@ -152,7 +152,7 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
    * observation is slow (a PTR scan of 100,000 records): reads only what can change cheaply and decisively
    * and answers why the plan no longer holds, or undefined when it does.
    */
-  revalidate?(ctx: KindContext<Settings>, plan: Plan, args: Args): Promise<string | undefined>;
+  revalidate?(ctx: KindContext<Settings>, plan: Plan, args: Args, planId: string): Promise<string | undefined>;
   /** Pure: no I/O, no clock (use `now`), no randomness. */
   plan(observed: Observed, args: Args, now: number, settings: Settings): PlanOutcome<Plan>;
   renderPlan(plan: Plan): RenderedPlan;

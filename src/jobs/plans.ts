@@ -271,7 +271,7 @@ export class PlanService {
 
 /** Why the plan no longer holds ('' when only the fingerprint says so), or undefined while it does. */
 async function changedSincePlan(kind: JobKind, ctx: KindContext, plan: StoredPlan): Promise<string | undefined> {
-  if (kind.revalidate) return kind.revalidate(ctx, plan.plan, plan.args);
+  if (kind.revalidate) return kind.revalidate(ctx, plan.plan, plan.args, plan.id);
   const fresh = await kind.observe(ctx, plan.args);
   return kind.fingerprint(fresh) === plan.fingerprint ? undefined : '';
 }

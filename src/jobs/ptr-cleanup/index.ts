@@ -46,7 +46,7 @@ export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, Pt
     for (const line of fingerprintLines(observed)) hash.update(`${line}\n`);
     return hash.digest('hex').slice(0, 16);
   },
-  revalidate: revalidatePtr,
+  revalidate: (ctx, plan, _args, planId) => revalidatePtr(ctx, plan, planId),
   plan: planPtr,
   renderPlan: renderPtrPlan,
   initialState: () => ({ zones: {}, problems: [] }),

@@ -1,8 +1,8 @@
 /**
  * The PTR step machine: one step per zone (batches confirmed in the checkpoint one by one), then a
  * wait for INSYNC, then the deleted records attached to the thread. For every batch of a cleanup:
- * drop records whose IP is live again (ownership read at the start of the run, and again once it is a
- * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
+ * drop records whose IP is live again (ownership checked by the approval or read at the start of the
+ * run, and read again once it is a minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
  * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
 import { formatDuration } from '../../time.js';
@@ -10,19 +10,20 @@ import type { Step, StepContext } from '../kind.js';
 import { changeRecordSets, getChange } from '../../integrations/aws/route53.js';
 import { backupsOf } from './backups.js';
 import { splitIntoBatches } from './batches.js';
-import type { AddressSet } from './ip.js';
+import { AddressSet } from './ip.js';
 import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
 import { readOwnedAddresses } from './observe.js';
 import { sharedPacer } from './pacer.js';
 import { isLiveRecord } from './plan.js';
 import { reconcileBatch } from './reconcile.js';
 import { backupCsv } from './render.js';
+import { interfacesCheckedAt } from './revalidate.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
 
 type Ctx = StepContext<PtrPlan, PtrState, PtrCleanupSettings>;
 
-/** Ownership older than this is read again before the next batch (and always once per run, before the first). */
+/** Ownership older than this is read again before the next batch (the approval's check counts as the first read). */
 export const OWNERSHIP_MAX_AGE_MS = 60_000;
 const INSYNC_TIMEOUT_MS = 10 * 60_000;
 const INSYNC_FIRST_POLL_MS = 1_000;
@@ -55,7 +56,7 @@ function reportProgress(ctx: Ctx, verb: string): void {
   });
 }
 
-/** Addresses held by network interfaces, read during this run (never taken from the plan). */
+/** Addresses held by network interfaces, read during this run or checked by its approval (never taken from the plan). */
 interface OwnershipCache {
   owned?: AddressSet;
   readAt: number;
@@ -63,6 +64,11 @@ interface OwnershipCache {
 
 async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<AddressSet> {
   if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
+  if (!cache.owned) {
+    // Approval found none of the plan's records live: as good as a read of our own until it is as old.
+    const checkedAt = await interfacesCheckedAt(ctx, ctx.planId);
+    if (checkedAt !== undefined) Object.assign(cache, { owned: new AddressSet([], []), readAt: checkedAt });
+  }
   if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
     const readAt = ctx.clock.now();
     cache.owned = await readOwnedAddresses(ctx.clients, ctx.plan.ownershipScope);
