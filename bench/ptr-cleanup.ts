@@ -327,7 +327,7 @@ export async function run(argv: string[] = []): Promise<void> {
   const sandbox = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...childEnv, PTR_BENCH_ROLE: 'sandbox' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const workerFile = await bundleWorker();
   // No heap flag: the memory figure is what a worker with Node's defaults uses.
-  const worker = fork(workerFile, [], { execArgv: [], env: { ...childEnv, PTR_BENCH_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const worker = fork(workerFile, [], { execArgv: process.env.BENCH_TRACE ? ['--trace-gc'] : [], env: { ...childEnv, PTR_BENCH_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const ready = await nextMessage<Ready>(sandbox, 'ready');
     console.log(`sandbox: ${options.zones} zones, ${Object.values(ready.zoneSizes).reduce((a, b) => a + b, 0).toLocaleString('en-US')} record sets (incl. SOA/NS), ${ready.interfaces.toLocaleString('en-US')} network interfaces; Route 53 limited to ${options.rate} requests/s`);

@@ -1,6 +1,6 @@
 /**
  * The PTR cleanup planner: pure. A PTR record is stale when the IP its name encodes is held by no
- * network interface; a stale record is deleted unless a named policy keeps it.
+ * network interface (observe counts the held ones); a stale record is deleted unless a named policy keeps it.
  */
 import type { PlanOutcome } from '../kind.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
@@ -25,7 +25,7 @@ import {
   type ZoneSummary,
 } from './model.js';
 
-export type Verdict = { kind: 'live' } | { kind: 'stale' } | { kind: 'skip'; reason: SkipReason; detail?: string };
+export type Verdict = { kind: 'stale' } | { kind: 'skip'; reason: SkipReason; detail?: string };
 
 interface Policies {
   settings: PtrCleanupSettings;
@@ -60,10 +60,10 @@ export function protectedPatternOf(values: string[], patterns: RegExp[]): string
   return patterns.find((pattern) => values.some((value) => pattern.test(value)))?.source;
 }
 
-export function classify(zone: ObservedZone, record: RecordSet, owned: AddressSet, policies: Policies): Verdict {
+/** For a record whose IP no interface holds (observe counted the others): stale, or why it is kept. */
+export function classify(zone: ObservedZone, record: RecordSet, policies: Policies): Verdict {
   const decoded = ptrNameToIp(record.name);
   if (!decoded.ok) return { kind: 'skip', reason: 'not-an-ip', detail: decoded.reason };
-  if (owned.has(decoded.ip)) return { kind: 'live' };
   const foreign = foreignVpc(zone, policies.region);
   if (foreign) return { kind: 'skip', reason: 'foreign-vpc', detail: foreign };
   if (zoneIsProtected(zone, policies.settings.protectedZones)) return { kind: 'skip', reason: 'protected-zone' };
@@ -76,10 +76,14 @@ export function classify(zone: ObservedZone, record: RecordSet, owned: AddressSe
   return { kind: 'stale' };
 }
 
-/** A record whose name's IP an interface holds (again): never deleted. */
-export function isLiveRecord(record: CompactRecord, owned: AddressSet): boolean {
-  const decoded = ptrNameToIp(recordName(record));
+/** A name whose IP an interface holds (again): its record is never deleted. */
+export function isLiveName(name: string, owned: AddressSet): boolean {
+  const decoded = ptrNameToIp(name);
   return decoded.ok && owned.has(decoded.ip);
+}
+
+export function isLiveRecord(record: CompactRecord, owned: AddressSet): boolean {
+  return isLiveName(recordName(record), owned);
 }
 
 /** Over either limit the plan is still offered, but needs a second approver. */
@@ -99,10 +103,6 @@ export function secondApproverNotes(plan: Pick<CleanupPlan, 'totals' | 'scanned'
 
 // --- planners ---
 
-export function ownedAddresses(observed: CleanupObserved): AddressSet {
-  return new AddressSet(observed.ownership.addresses, observed.ownership.prefixes);
-}
-
 export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSettings): PlanOutcome<CleanupPlan> {
   if (observed.unmatchedZones.length > 0) {
     return { kind: 'refusal', reason: `No hosted zone matches ${observed.unmatchedZones.map((z) => `\`${z}\``).join(', ')}: give a zone id (Z…) or name (10.in-addr.arpa).` };
@@ -116,7 +116,6 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
     protectedPatterns: settings.protectedPatterns.map((source) => new RegExp(source)),
     region: observed.region,
   };
-  const owned = ownedAddresses(observed);
   const plan: CleanupPlan = {
     mode: 'cleanup',
     zones: [],
@@ -128,12 +127,11 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
     policyNotes: [],
   };
   for (const zone of observed.zones) {
-    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.ptr.length, live: 0, stale: 0, skipped: 0 };
+    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.length, live: zone.live, stale: 0, skipped: 0 };
     const deletions: ZoneRecords = { id: zone.id, name: zone.name, records: [] };
     for (const record of zone.ptr) {
-      const verdict = classify(zone, record, owned, policies);
-      if (verdict.kind === 'live') summary.live++;
-      else if (verdict.kind === 'stale') {
+      const verdict = classify(zone, record, policies);
+      if (verdict.kind === 'stale') {
         summary.stale++;
         deletions.records.push(compact(record));
       } else {

@@ -1,7 +1,7 @@
 /**
  * observe → plan → steps against the simulated AWS account, with the real SDK clients.
  */
-import type { CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
+import type { CleanupObserved, CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
@@ -69,6 +69,16 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     const second = await planFor(sandbox);
     expect(second.empty).toBe(true);
     expect(names(second.plan).size).toBe(0);
+  });
+
+  it('observation keeps only the records no interface holds: the live ones are counted, not kept', async () => {
+    const observed = (await sandbox.kind.observe(sandbox.botContext(sandbox.kind, FAST), cleanup)) as CleanupObserved;
+    const zone = observed.zones.find((z) => z.id === ZONE_10)!;
+    const kept = zone.ptr.map((r) => r.name);
+    for (const live of ['23.1.0.10.in-addr.arpa.', '24.1.0.10.in-addr.arpa.', '21.8.0.10.in-addr.arpa.']) expect(kept).not.toContain(live);
+    expect(kept).toContain('99.1.0.10.in-addr.arpa.');
+    expect(zone.live).toBeGreaterThan(0);
+    expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
   });
 
   it('keeps protected CIDRs, patterns and zones; --zone limits the scan', async () => {
