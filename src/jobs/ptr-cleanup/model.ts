@@ -156,7 +156,6 @@ export interface PtrState {
   problems: { zone: string; name: string; problem: string }[];
   /** Set by the INSYNC step: false when Route 53 had not finished within its timeout. */
   insync?: boolean;
-  startedAt?: number;
 }
 
 export const SKIPPED_KEPT = 1000;

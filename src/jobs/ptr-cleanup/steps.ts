@@ -41,18 +41,21 @@ function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: Com
   }
 }
 
-function reportProgress(ctx: Ctx, verb: string): void {
+/**
+ * The status card: zones done, records, change batches sent, and an ETA from the request rate (one request
+ * per remaining batch: Route 53's rate, not the round trips, bounds the run).
+ */
+function reportProgress(ctx: Ctx, verb: string, batchesPerZone: ReadonlyMap<string, number>): void {
   const total = ctx.plan.zones.reduce((sum, zone) => sum + zone.records.length, 0);
   const progress = Object.values(ctx.state.zones);
   const applied = progress.reduce((sum, zone) => sum + zone.applied, 0);
-  const settled = progress.reduce((sum, z) => sum + z.applied + z.droppedLive + z.alreadyDone + z.changedSincePlan + z.rejected, 0);
-  const elapsedMs = Math.max(1, ctx.clock.now() - (ctx.state.startedAt ?? ctx.clock.now()));
-  const rate = (settled / elapsedMs) * 1000;
+  const batches = [...batchesPerZone.values()].reduce((sum, n) => sum + n, 0);
+  const sent = Object.entries(ctx.state.zones).reduce((sum, [id, zone]) => sum + (zone.complete ? (batchesPerZone.get(id) ?? 0) : zone.nextBatch), 0);
   ctx.progress.status({
     Zones: `${progress.filter((zone) => zone.complete).length}/${ctx.plan.zones.length}`,
     [verb]: `${applied.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`,
-    Rate: `${rate.toFixed(0)} records/s`,
-    ETA: rate > 0 ? formatDuration(((total - settled) / rate) * 1000) : '…',
+    Batches: `${sent}/${batches}`,
+    ETA: formatDuration(((batches - sent) / ctx.settings.requestsPerSecond) * 1000),
   });
 }
 
@@ -77,13 +80,12 @@ async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<Addres
   return cache.owned;
 }
 
-async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache): Promise<void> {
+async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache, batchesPerZone: ReadonlyMap<string, number>): Promise<void> {
   const backups = backupsOf(ctx);
   const { route53 } = ctx.clients;
   const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const boundPacer = pacer.bind(ctx.signal);
   const jobId = (ctx.state.jobId ??= ctx.jobId);
-  ctx.state.startedAt ??= ctx.clock.now();
   const progress = (ctx.state.zones[zone.id] ??= newProgress());
   const verb = action === 'DELETE' ? 'Deleted' : 'Created';
   const batches = splitIntoBatches(zone.records);
@@ -161,10 +163,10 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
     progress.nextBatch = index + 1;
     progress.inFlight = undefined;
     await ctx.checkpoint();
-    reportProgress(ctx, verb);
+    reportProgress(ctx, verb, batchesPerZone);
   }
   progress.complete = true;
-  reportProgress(ctx, verb);
+  reportProgress(ctx, verb, batchesPerZone);
   await ctx.progress.milestone(zoneMilestone(ctx, zone, progress, action));
 }
 
@@ -222,10 +224,11 @@ async function attachBackup(ctx: Ctx): Promise<void> {
 export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState, PtrCleanupSettings>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
   const ownership: OwnershipCache = { readAt: 0 };
+  const batchesPerZone = new Map(plan.zones.map((zone) => [zone.id, splitIntoBatches(zone.records).length]));
   const steps: Step<PtrPlan, PtrState, PtrCleanupSettings>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
     title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
-    run: (ctx) => applyZone(ctx, zone, action, ownership),
+    run: (ctx) => applyZone(ctx, zone, action, ownership, batchesPerZone),
   }));
   steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });
   if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx) });

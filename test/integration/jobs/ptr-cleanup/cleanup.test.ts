@@ -81,6 +81,16 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
   });
 
+  it('the status card counts zones, records and change batches, with an ETA from the request rate', async () => {
+    const { plan } = await planFor(sandbox);
+    const total = names(plan).size;
+    const run = await runSteps({ kind: sandbox.kind, plan, kindContext: sandbox.workerContext(sandbox.kind, { requestsPerSecond: 0.1 }), jobId: 'p-eta' });
+    expect(run.error).toBeUndefined();
+    // One batch per zone here: after each, the batches left at 0.1 requests/s.
+    expect(run.recorder.statuses.map((s) => `${s.Zones} ${s.Batches} ${s.ETA}`)).toEqual(['0/3 1/3 20s', '1/3 1/3 20s', '1/3 2/3 10s', '2/3 2/3 10s', '2/3 3/3 0s', '3/3 3/3 0s']);
+    expect(run.recorder.statuses.at(-1)!.Deleted).toBe(`${total}/${total}`);
+  });
+
   it('keeps protected CIDRs, patterns and zones; --zone limits the scan', async () => {
     const settings = { ...FAST, protectedCidrs: ['10.0.70.150/32'], protectedPatterns: ['^old-build-'], protectedZones: ['0.0.10.in-addr.arpa'] };
     const { plan } = await planFor(sandbox, settings);
