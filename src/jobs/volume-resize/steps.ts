@@ -4,11 +4,13 @@
  * neither repeats a milestone nor evicts a pod that was already recreated.
  */
 import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { UserFacingError } from '../../errors.js';
-import { formatDuration } from '../../time.js';
+import { RefusalError, UserFacingError } from '../../errors.js';
+import { describeVolumeModifications } from '../../integrations/aws/ebs.js';
+import { formatDuration, formatUtc } from '../../time.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
 import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
+import { budgetAt, isModificationRateRefusal, knownModificationTimes, modificationRecordOf, timeNamedIn } from './modifications.js';
 import type { ResizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
 import type { ResizePlan, ResizeState, VolumePlan, VolumeRunState } from './types.js';
@@ -55,6 +57,8 @@ async function patchStep(ctx: Ctx, volume: VolumePlan): Promise<void> {
   // Idempotent: after a crash the request may already be there.
   const needsPatch = (parseQuantity(request) ?? 0) < volume.targetBytes;
   if (needsPatch) {
+    // Deckhand's own record of the EBS modification this patch starts: EBS itself shows only the latest one.
+    await modificationRecordOf(ctx).add(volume.volumeId, { at: ctx.clock.now(), fromGiB: volume.currentGiB, toGiB: volume.targetGiB, planId: ctx.planId }, ctx.settings.modificationWindow);
     await ctx.audit('kubernetes.pvc.patch-storage', { namespace: volume.namespace, pvc: volume.pvc, from: request, to: volume.targetQuantity, volumeId: volume.volumeId });
     await patchPvcSize(ctx.clients.kube, volume.namespace, volume.pvc, volume.targetQuantity);
   }
@@ -129,6 +133,27 @@ async function evictForRestart(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState,
   return 'waiting';
 }
 
+/**
+ * EBS refused the modification: its limit decides, not deckhand's count. Never retried; the refusal names the time
+ * of the next possible modification, from EBS's message or else from every modification known now.
+ */
+async function modificationRateRefusal(ctx: Ctx, volume: VolumePlan, message: string): Promise<RefusalError> {
+  const now = ctx.clock.now();
+  const known = async () =>
+    knownModificationTimes(
+      await describeVolumeModifications(ctx.clients.ec2, volume.volumeId),
+      await modificationRecordOf(ctx).since(volume.volumeId, now - ctx.settings.modificationWindow),
+    );
+  const next = timeNamedIn(message) ?? budgetAt(await known(), now, ctx.settings).nextPossible;
+  const when =
+    next === undefined
+      ? `EBS named no time: \`aws ec2 describe-volumes-modifications --volume-ids ${volume.volumeId}\` shows its latest modification`
+      : `the next modification is possible at ${formatUtc(next)}`;
+  return new RefusalError(
+    `EBS refused to modify volume ${volume.volumeId} of ${volumeKey(volume)} again (${message}); ${when}. The claim keeps requesting ${volume.targetQuantity} and the EBS CSI driver retries by itself; run the same /deckhand resize after that time to watch it finish.`,
+  );
+}
+
 function phaseLabel(phase: WatchPhase): string {
   switch (phase.phase) {
     case 'done':
@@ -165,6 +190,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
     ctx.progress.status({ Claim: `${index + 1}/${total} ${key}`, Phase: phaseLabel(last), Capacity: `${pvc.status?.capacity?.storage ?? '?'} of ${volume.targetQuantity}` });
     if (last.phase === 'done') return finish(ctx, volume, vs, last.capacity);
     if (last.phase === 'error') {
+      if (last.source === 'controller' && isModificationRateRefusal(last.message)) throw await modificationRateRefusal(ctx, volume, last.message);
       const now = ctx.clock.now();
       vs.errorSince ??= now;
       await milestoneOnce(ctx, vs, `error:${last.message}`, `:warning: \`${key}\`: ${last.source} resize error: ${last.message}\n${adviceFor(last, volume.namespace, volume.pvc)}`);

@@ -1,5 +1,6 @@
 /** Data shapes of the resize kind: everything here is plain JSON (stored plans, checkpoints). */
 import type { EbsVolume, EbsVolumeModification } from '../../integrations/aws/ebs.js';
+import type { RecordedModification } from './modifications.js';
 import type { SizeRequest } from './sizes.js';
 
 export interface ResizeArgs {
@@ -40,7 +41,10 @@ export interface ObservedClaim {
     volumeId?: string;
   };
   ebs?: EbsVolume;
+  /** What EBS reports: only the latest modification of the volume. */
   modifications: EbsVolumeModification[];
+  /** The modifications deckhand itself requested within the rule's window (its own record). */
+  recordedModifications: RecordedModification[];
   pods: ObservedPod[];
 }
 

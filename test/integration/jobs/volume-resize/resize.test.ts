@@ -3,9 +3,10 @@
  * the issue asks for: online and offline expansion, refusals, a controller error, a StatefulSet in turn,
  * and resuming after a crash without repeating a mutation.
  */
-import { UserFacingError } from '../../../../src/errors.js';
+import { RefusalError, UserFacingError } from '../../../../src/errors.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
+import { modificationRecordOf } from '../../../../src/jobs/volume-resize/modifications.js';
 import { formatUtc } from '../../../../src/time.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
 import type { PodObject } from '../../../../sandbox/src/cluster/index.js';
@@ -160,27 +161,42 @@ describe('resize against the sandbox', () => {
       );
     });
 
-    it('rate limited, saying when the next modification is possible', async () => {
-      const started = modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+    it("rate limited by AWS's latest modification and deckhand's own record together, saying when the next is possible", async () => {
+      const record = modificationRecordOf({ redis: env.redis, redisPrefix: env.redisPrefix });
+      const first = env.clock.now() - 20 * HOUR;
+      for (const [i, hoursAgo] of [20, 12, 6].entries()) {
+        await record.add('vol-0000000000000a001', { at: env.clock.now() - hoursAgo * HOUR, fromGiB: 7 + i, toGiB: 8 + i, planId: `p-old${i}` }, 24 * HOUR);
+      }
+      modifyOutOfBand(env, 'vol-0000000000000a001', 12);
       await env.clock.advance(6 * MINUTE);
       expect(await refusal(env, 'data/redis-data-redis-ha-0 20Gi')).toContain(
-        `modified 1 time in the last 6h (limit 1); the next modification is possible at ${formatUtc(started + 6 * HOUR)}`,
+        `modified 4 times in the last 24h (limit 4); the next modification is possible at ${formatUtc(first + 24 * HOUR)}`,
       );
     });
   });
 
-  it('reports a controller resize error with the event text and what to do', async () => {
-    modifyOutOfBand(env, 'vol-0000000000000a001', 12);
+  it('records each modification it starts, so the next plan counts it although EBS shows only the latest', async () => {
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan: await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi'), jobId: 'p-first' });
+    expect(run.error).toBeUndefined();
+    const recorded = await modificationRecordOf({ redis: env.redis, redisPrefix: env.redisPrefix }).since('vol-0000000000000a001', 0);
+    expect(recorded).toEqual([expect.objectContaining({ fromGiB: 10, toGiB: 20, planId: 'p-first' })]);
+  });
+
+  it("EBS's refusal decides at the edge: modifications deckhand never saw stop the run at once, naming the next possible time", async () => {
+    const first = modifyOutOfBand(env, 'vol-0000000000000a001', 11);
+    for (const size of [12, 13, 14]) {
+      await env.clock.advance(6 * MINUTE);
+      modifyOutOfBand(env, 'vol-0000000000000a001', size);
+    }
     await env.clock.advance(6 * MINUTE);
-    // A budget of 4 per 24 h lets the plan through; the sandbox's EBS still enforces 6 hours between modifications.
-    const settings = { modificationsPerWindow: 4, modificationWindow: '24h', errorGrace: '30s' };
-    const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi', settings);
-    const run = await runSteps({ kindContext: env.workerContext(resizeKind, settings), kind, plan });
-    expect(run.error).toBeInstanceOf(UserFacingError);
-    expect((run.error as Error).message).toMatch(/^Resize of data\/redis-data-redis-ha-0 failed: .*VolumeModificationRateExceeded.*EBS refused another modification of this volume for now/);
-    const warnings = run.recorder.milestones.filter((m) => m.startsWith(':warning:'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/controller resize error: .*Wait at least 6 hours between modifications/);
+    // EBS shows only the latest of the four: the plan cannot know the limit is reached.
+    const plan = await mustPlan(env, 'data/redis-data-redis-ha-0 20Gi');
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan });
+    expect(run.error).toBeInstanceOf(RefusalError);
+    expect((run.error as Error).message).toMatch(/^EBS refused to modify volume vol-0000000000000a001 of data\/redis-data-redis-ha-0 again \(.*VolumeModificationRateExceeded.*\)/);
+    expect((run.error as Error).message).toContain(`the next modification is possible at ${formatUtc(first + 24 * HOUR)}`);
+    // A refusal, not an error waited out for errorGrace.
+    expect(run.recorder.milestones.filter((m) => m.startsWith(':warning:'))).toEqual([]);
   });
 
   it('resizes the three claims of a StatefulSet one at a time, each confirmed before the next', async () => {
