@@ -116,8 +116,8 @@ export interface VolumeRunState {
   /** When a resize error was first seen (errors that persist past the grace fail the run). */
   errorSince?: number;
   fsPendingSince?: number;
-  /** Written before the eviction, so a resumed run can tell a recreated pod (new uid) from the old one. */
-  restart?: { pod: string; uid: string; requestedAt: number };
+  /** The pods to restart, written before the first eviction, so a resumed run can tell a recreated pod (new uid) from an old one. */
+  restart?: { pods: { pod: string; uid: string }[]; requestedAt: number };
   result?: { pvcCapacity: string; pvCapacity?: string; filesystem: 'grown' | 'pending-mount' };
 }
 
