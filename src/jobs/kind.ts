@@ -174,6 +174,12 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
   observe(ctx: KindContext<Settings>, args: Args): Promise<Observed>;
   /** Stable digest of what the plan depends on; approval refuses when it changed since planning. */
   fingerprint(observed: Observed): string;
+  /**
+   * A re-check at approval that replaces observing again and comparing `fingerprint`, for kinds whose full
+   * observation is slow (a PTR scan of 100,000 records): reads only what can change cheaply and decisively
+   * and answers why the plan no longer holds, or undefined when it does.
+   */
+  revalidate?(ctx: KindContext<Settings>, plan: Plan, args: Args, planId: string): Promise<string | undefined>;
   /** Pure: no I/O, no clock (use `now`), no randomness. */
   plan(observed: Observed, args: Args, now: number, settings: Settings): PlanOutcome<Plan>;
   renderPlan(plan: Plan): RenderedPlan;

@@ -4,9 +4,10 @@
  * status changes go through PlanLifecycle, and who may do what is asked of the policy's authorizer.
  *
  * - create: parse the kind's arguments, observe (read-only), plan (pure), store.
- * - approve: authorize, check status and expiry, observe again and compare the fingerprint, record the
- *   approval, and once enough are in: take the per-target lock, mark approved, enqueue. The plan is read
- *   once; the lock taken here is the run's lock (the worker only confirms it).
+ * - approve: authorize, check status and expiry, re-check the world (the kind's `revalidate`, or observe
+ *   again and compare the fingerprint), record the approval, and once enough are in: take the per-target
+ *   lock, mark approved, enqueue. The plan is read once; the lock taken here is the run's lock (the worker
+ *   only confirms it).
  * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions, and Retry cleanup /
  *   Stop retrying on a run whose cleanup is not finished: approvers only).
  */
@@ -18,7 +19,7 @@ import { lockHolderDescription, RUN_LOCK_TTL_MS, type TargetLocks } from '../int
 import { newPlanId, type StoredPlan } from '../integrations/redis/plan-store.js';
 import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { Logger } from '../logger.js';
-import { kindContext, type JobKind, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
+import { kindContext, type JobKind, type KindContext, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
 import type { PlanLifecycle } from './plan-lifecycle.js';
 import { cleanupJobId, enqueueRun, type RunQueue } from './queues.js';
 
@@ -168,10 +169,11 @@ export class PlanService {
     }
 
     // Freshness: the plan is only valid for the state it was computed from.
-    const fresh = await kind.observe(kindContext(deps.kindSource, plan.kind, planLog), plan.args);
-    if (kind.fingerprint(fresh) !== plan.fingerprint) {
-      const changed = await this.expire(plan, `\`${plan.target}\` changed since this plan was made.`);
-      return refuse(`\`${plan.target}\` changed since this plan was made, so it was not applied. Run the command again for a fresh plan.`, changed);
+    const why = await changedSincePlan(kind, kindContext(deps.kindSource, plan.kind, planLog), plan);
+    if (why !== undefined) {
+      const what = `\`${plan.target}\` changed since this plan was made${why ? ` (${why})` : ''}`;
+      const changed = await this.expire(plan, `${what}.`);
+      return refuse(`${what}, so it was not applied. Run the command again for a fresh plan.`, changed);
     }
 
     const recorded = (await deps.plans.recordApproval(plan.id, user)).plan as PlanWithRendered | undefined;
@@ -339,6 +341,13 @@ export class PlanService {
     }
     return { plan };
   }
+}
+
+/** Why the plan no longer holds ('' when only the fingerprint says so), or undefined while it does. */
+async function changedSincePlan(kind: JobKind, ctx: KindContext, plan: StoredPlan): Promise<string | undefined> {
+  if (kind.revalidate) return kind.revalidate(ctx, plan.plan, plan.args, plan.id);
+  const fresh = await kind.observe(ctx, plan.args);
+  return kind.fingerprint(fresh) === plan.fingerprint ? undefined : '';
 }
 
 function reply(text: string, emoji?: string): Decision {

@@ -6,6 +6,7 @@ import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from './model.js';
 import { observePtr } from './observe.js';
 import { fingerprintLines, planPtr } from './plan.js';
 import { renderPtrPlan } from './render.js';
+import { revalidatePtr } from './revalidate.js';
 import { ptrCleanupSettingsSchema, type PtrCleanupSettings } from './settings.js';
 import { ptrSteps } from './steps.js';
 
@@ -46,6 +47,7 @@ export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, Pt
     for (const line of fingerprintLines(observed)) hash.update(`${line}\n`);
     return hash.digest('hex').slice(0, 16);
   },
+  revalidate: (ctx, plan, _args, planId) => revalidatePtr(ctx, plan, planId),
   plan: planPtr,
   renderPlan: renderPtrPlan,
   initialState: () => ({ zones: {}, problems: [] }),
