@@ -6,7 +6,9 @@
  * served with Slack's cursor pagination from the stored messages (seeded ones included).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
 
 export interface RecordedCall {
   method: string;
@@ -30,6 +32,11 @@ export interface StoredMessage {
   /** Ephemeral messages (chat.postEphemeral, response_url) are visible to this user only. */
   ephemeralTo?: string;
   files?: { id: string; title: string; content: string }[];
+  /** Reaction name → the users who added it, in order. */
+  reactions?: Record<string, string[]>;
+  /** The name an integration posts under (`username` on the wire). */
+  botName?: string;
+  attachments?: WireAttachment[];
   /** Every version of the message, oldest first (chat.update appends). */
   history: { text: string; blocks: unknown[]; at: number }[];
 }
@@ -44,13 +51,31 @@ export interface FailureSpec {
   when?: (body: Record<string, unknown>) => boolean;
 }
 
+/** Legacy message attachments, the shape alerting integrations (Alertmanager, PagerDuty, Datadog) still post. */
+export interface WireAttachment {
+  title?: string;
+  text?: string;
+  fallback?: string;
+  pretext?: string;
+  color?: string;
+}
+
+export interface ChannelSeed {
+  name: string;
+  topic?: string;
+  purpose?: string;
+  bookmarks?: { title: string; link: string }[];
+}
+
 export interface SlackStandInOptions {
   /** Users known to users.info, by id. */
   users?: Record<string, { name: string; realName?: string; tz?: string }>;
   /** User groups by handle (without @), e.g. `{ sre: ['U0ALICE'] }`. */
   usergroups?: Record<string, string[]>;
-  /** Channel names by id, for conversations.info. */
-  channels?: Record<string, string>;
+  /** Channels by id: a name, or a name with topic, purpose and bookmarks (conversations.info, bookmarks.list). */
+  channels?: Record<string, string | ChannelSeed>;
+  /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
+  scopes?: string[];
 }
 
 /** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
@@ -63,8 +88,13 @@ export interface SeedMessage {
   threadTs?: string;
   pinned?: boolean;
   botId?: string;
-  /** e.g. `channel_join`. */
+  /** e.g. `channel_join`, or `bot_message` for an integration's post. */
   subtype?: string;
+  /** The name an integration posts under. */
+  botName?: string;
+  attachments?: WireAttachment[];
+  /** Reaction name (without colons) → the users who added it. */
+  reactions?: Record<string, string[]>;
 }
 
 export interface SlackStandIn {
@@ -118,6 +148,16 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     list.sort((a, b) => compareTs(a.ts, b.ts));
     return message;
   };
+  const channelSeed = (id: string): ChannelSeed => {
+    const seed = opts.channels?.[id];
+    return typeof seed === 'string' ? { name: seed } : (seed ?? { name: id.toLowerCase() });
+  };
+  const channelInfo = (id: string) => {
+    const seed = channelSeed(id);
+    const stamp = (value = '') => ({ value, creator: value ? 'U0ADMIN' : '', last_set: 0 });
+    return { id, name: seed.name, is_channel: true, is_private: id.startsWith('G'), topic: stamp(seed.topic), purpose: stamp(seed.purpose) };
+  };
+  const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
   const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
@@ -135,6 +175,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       ...(m.blocks.length ? { blocks: m.blocks } : {}),
       ...(m.files ? { files: m.files.map(({ id, title }) => ({ id, title })) } : {}),
       ...(m.pinned ? { pinned_to: [m.channel] } : {}),
+      ...(m.botName ? { username: m.botName } : {}),
+      ...(m.attachments ? { attachments: m.attachments.map((a, i) => ({ id: i + 1, ...a })) } : {}),
+      ...(m.reactions ? { reactions: Object.entries(m.reactions).map(([name, users]) => ({ name, users, count: users.length })) } : {}),
     };
   };
   /** One page of messages on the wire: only the page's messages count their replies. */
@@ -188,7 +231,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     'conversations.list': (body) => {
       const ids = new Set([...Object.keys(opts.channels ?? {}), ...byChannel.keys()]);
-      const channels = [...ids].map((id) => ({ id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') }));
+      const channels = [...ids].map(channelInfo);
       const { messages, ...rest } = paginate(channels, body);
       return { channels: messages, ...rest };
     },
@@ -197,8 +240,13 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m) })) };
     },
     'conversations.info': (body) => {
-      const id = requireString(body, 'channel');
-      return { channel: { id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') } };
+      return { channel: channelInfo(requireString(body, 'channel')) };
+    },
+    'bookmarks.list': (body) => {
+      const seed = channelSeed(requireString(body, 'channel_id'));
+      return {
+        bookmarks: (seed.bookmarks ?? []).map((b, i) => ({ id: `Bk0${i + 1}`, channel_id: body.channel_id, title: b.title, link: b.link, type: 'link', emoji: null, date_created: 0 })),
+      };
     },
     'users.info': (body) => {
       const id = requireString(body, 'user');
@@ -290,6 +338,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
     calls.push({ method, body, at: Date.now(), status: 200 });
     if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
+    const needed = neededScope(method, body);
+    if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
     try {
       send(res, 200, { ok: true, ...implementation(body) });
     } catch (error) {
@@ -317,6 +367,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         ...(m.pinned ? { pinned: true } : {}),
         ...(m.botId ? { botId: m.botId } : {}),
         ...(m.subtype ? { subtype: m.subtype } : {}),
+        ...(m.botName ? { botName: m.botName } : {}),
+        ...(m.attachments ? { attachments: m.attachments } : {}),
+        ...(m.reactions ? { reactions: m.reactions } : {}),
       }),
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {
@@ -346,6 +399,37 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       }),
   };
   return standIn;
+}
+
+/** The bot scopes the app manifest asks for: the stand-in grants exactly these unless told otherwise. */
+const MANIFEST_SCOPES: string[] = (() => {
+  const manifest = parseYaml(readFileSync(new URL('../../../slack-app-manifest.yml', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
+  return manifest.oauth_config.scopes.bot;
+})();
+
+/** The scope Slack's method reference names for each method (by channel type where it depends on it). */
+const METHOD_SCOPES: Record<string, string | { public: string; private: string }> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.history': { public: 'channels:history', private: 'groups:history' },
+  'conversations.replies': { public: 'channels:history', private: 'groups:history' },
+  'conversations.info': { public: 'channels:read', private: 'groups:read' },
+  'conversations.list': 'channels:read',
+  'pins.list': 'pins:read',
+  'users.info': 'users:read',
+  'usergroups.list': 'usergroups:read',
+  'usergroups.users.list': 'usergroups:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+  'bookmarks.list': 'bookmarks:read',
+};
+
+function neededScope(method: string, body: Record<string, unknown>): string | undefined {
+  const scope = METHOD_SCOPES[method];
+  if (typeof scope !== 'object') return scope;
+  const channel = String(body.channel ?? body.channel_id ?? '');
+  return channel.startsWith('G') ? scope.private : scope.public;
 }
 
 class SlackError extends Error {

@@ -6,12 +6,18 @@ import type { TemplateView } from '../template.js';
 import type { PostmortemDraft, TimelineEntry } from './draft.js';
 
 const REASON_LABELS: Record<string, string> = {
-  start: 'first message', end: 'last message', pinned: 'pinned', deckhand: 'deckhand', alert: 'alert',
+  start: 'first message', end: 'last message', pinned: 'pinned', marked: 'marked', deckhand: 'deckhand', alert: 'alert',
   deploy: 'deploy', rollback: 'rollback', mitigation: 'mitigation', resolved: 'resolved', cause: 'cause',
 };
 
 function entryView(e: TimelineEntry): TemplateView {
   return { time: formatUtc(e.at), who: e.who, text: e.text, tags: e.reasons.map((r) => REASON_LABELS[r] ?? r).join(', '), inThread: e.inThread };
+}
+
+/** An http(s) URL safe inside a Markdown link's parentheses, or undefined for anything else (javascript:, junk). */
+export function markdownLink(url: string): string | undefined {
+  if (!/^https?:\/\/[^\s]+$/i.test(url)) return undefined;
+  return url.replace(/[()<>"'\\`]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 export function postmortemFilename(d: PostmortemDraft): string {
@@ -22,6 +28,13 @@ export function postmortemView(d: PostmortemDraft): TemplateView {
   return {
     title: d.title,
     channel: d.channel.name,
+    topic: d.channel.topic,
+    purpose: d.channel.purpose,
+    bookmarks: d.bookmarks.flatMap((b) => {
+      const link = markdownLink(b.link);
+      return link ? [{ title: b.title, link }] : [];
+    }),
+    hasBookmarks: d.bookmarks.some((b) => markdownLink(b.link)),
     generatedAt: formatUtc(d.generatedAt),
     windowStart: formatUtc(d.windowStart),
     start: d.start === undefined ? null : formatUtc(d.start),

@@ -2,14 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../../src/errors.js';
 import { parsePostmortemArgs, windowStart } from '../../../src/reports/postmortem/args.js';
-import { buildDraft, keyReasons, plainText } from '../../../src/reports/postmortem/draft.js';
 import type { ChannelHistory, ChatMessage } from '../../../src/reports/postmortem/gather.js';
-import { postmortemFilename, postmortemView, renderPostmortemBlocks } from '../../../src/reports/postmortem/render.js';
+import { activityEntries, buildDraft, keyReasons, plainText } from '../../../src/reports/postmortem/draft.js';
+import { markdownLink, postmortemFilename, postmortemView, renderPostmortemBlocks } from '../../../src/reports/postmortem/render.js';
+import { postmortemSettingsSchema } from '../../../src/reports/postmortem/settings.js';
 import { renderTemplate } from '../../../src/reports/template.js';
 import { BUNDLED_TEMPLATES_DIR } from '../../../src/reports/templates.js';
 
 const raw = (positionals: string[], flags: Record<string, string> = {}) => ({ subcommand: 'postmortem', positionals, flags });
 const NOW = Date.parse('2026-01-05T12:00:00Z');
+const settings = postmortemSettingsSchema.parse({});
 
 describe('parsePostmortemArgs', () => {
   it.each([
@@ -58,7 +60,25 @@ describe('timeline extraction', () => {
     ['chatter', { text: 'anyone got coffee?' }, {}, []],
     ['"page" as a word is not an alert', { text: 'the login page looks fine' }, {}, []],
   ])('%s', (_name, message, context, expected) => {
-    expect(keyReasons({ ts: '1.0', text: '', ...message }, { pinned: Boolean(context.pinned), botUserId: 'U0BOT' })).toEqual(expected);
+    expect(keyReasons({ ts: '1.0', text: '', ...message }, { pinned: Boolean(context.pinned), botUserId: 'U0BOT', settings })).toEqual(expected);
+  });
+
+  it.each<[string, Partial<ChatMessage>, string[]]>([
+    ['a configured reaction marks a message', { text: 'db CPU at 100%', reactions: ['eyes', 'timeline'] }, ['marked']],
+    ['other reactions do not', { text: 'db CPU at 100%', reactions: ['eyes'] }, []],
+    ['an alerting integration by name', { text: 'checkout p99 > 2s', botId: 'B0AM', botName: 'Alertmanager' }, ['alert']],
+    ['an alerting integration by id', { text: 'checkout p99 > 2s', botId: 'B0PD' }, ['alert']],
+    ['any bot worded like an alert', { text: '[FIRING:1] HighLatency checkout', botId: 'B0OTHER', botName: 'hooks' }, ['alert']],
+    ['the integration saying resolved', { text: '[RESOLVED] HighLatency checkout', botId: 'B0AM', botName: 'Alertmanager' }, ['resolved']],
+    ['a chatty bot is not an alert', { text: 'build 42 passed', botId: 'B0CI', botName: 'ci' }, []],
+  ])('%s', (_name, message, expected) => {
+    const custom = postmortemSettingsSchema.parse({ timelineReactions: [':timeline:'], alertBots: ['Alertmanager', 'B0PD'] });
+    expect(keyReasons({ ts: '1.0', text: '', ...message }, { pinned: false, settings: custom })).toEqual(expected);
+  });
+
+  it('refuses settings that are not emoji names', () => {
+    expect(postmortemSettingsSchema.safeParse({ timelineReactions: ['not an emoji'] }).success).toBe(false);
+    expect(postmortemSettingsSchema.safeParse({ alertBot: [] }).success).toBe(false);
   });
 
   it('turns Slack markup into readable text', () => {
@@ -68,7 +88,9 @@ describe('timeline extraction', () => {
 
 function history(messages: ChatMessage[], extra: Partial<ChannelHistory> = {}): ChannelHistory {
   return {
-    channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false },
+    channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false, topic: '', purpose: '' },
+    bookmarks: [],
+    activity: [],
     messages,
     pinnedTs: [],
     userNames: { U0ALICE: 'alice', U0BOB: 'bob' },
@@ -88,7 +110,7 @@ const incident: ChatMessage[] = [
 ];
 
 describe('buildDraft', () => {
-  const draft = buildDraft(history(incident, { pinnedTs: [incident[1]!.ts] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000 });
+  const draft = buildDraft(history(incident, { pinnedTs: [incident[1]!.ts] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
 
   it('keeps the key moments in order, with why each is there', () => {
     expect(draft.timeline.map((e) => [e.who, e.reasons, e.inThread])).toEqual([
@@ -115,13 +137,52 @@ describe('buildDraft', () => {
 
   it('names integrations by the name they post under, and leaves them out of the participants', () => {
     const alert = { ts: ts('2026-01-05T09:11:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99 alert' };
-    const withBot = buildDraft(history([alert, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000 });
+    const withBot = buildDraft(history([alert, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
     expect(withBot.detection).toMatchObject({ who: 'PagerDuty', text: 'Triggered: checkout p99 alert' });
     expect(withBot.participants.map((p) => p.name)).toEqual(['alice', 'bob']);
   });
 
+  it("puts deckhand's audit record in the timeline: who requested and approved what, and what each run changed", () => {
+    const at = (iso: string) => Date.parse(iso);
+    const plan = { target: 'asg/eks-prod-workers', planId: 'p-1' };
+    const activity = [
+      { id: '1-0', at: at('2026-01-05T09:22:00Z'), actor: 'U0BOB', action: 'plan.created', ...plan, details: { kind: 'rollout', summary: '6 nodes in 2 waves' } },
+      { id: '2-0', at: at('2026-01-05T09:23:00Z'), actor: 'U0ALICE', action: 'plan.approved', ...plan, jobId: 'p-1' },
+      { id: '3-0', at: at('2026-01-05T09:24:00Z'), actor: 'deckhand', action: 'autoscaling:SetDesiredCapacity', ...plan },
+      { id: '4-0', at: at('2026-01-05T09:25:00Z'), actor: 'deckhand', action: 'kubernetes:EvictPod', ...plan },
+      { id: '5-0', at: at('2026-01-05T09:25:30Z'), actor: 'deckhand', action: 'kubernetes:EvictPod', ...plan },
+      { id: '6-0', at: at('2026-01-05T09:26:00Z'), actor: 'U0BOB', action: 'approve.refused', ...plan },
+      { id: '7-0', at: at('2026-01-05T09:30:00Z'), actor: 'deckhand', action: 'run.succeeded', ...plan, details: { summary: '6 nodes replaced.' } },
+    ];
+    expect(activityEntries(activity, { U0ALICE: 'alice', U0BOB: 'bob' }).map((e) => [e.who, e.text])).toEqual([
+      ['bob', 'requested asg/eks-prod-workers (p-1) 6 nodes in 2 waves'],
+      ['alice', 'approved asg/eks-prod-workers (p-1)'],
+      ['deckhand', 'succeeded: asg/eks-prod-workers (p-1) 6 nodes replaced.; changed: 1× autoscaling:SetDesiredCapacity, 2× kubernetes:EvictPod'],
+    ]);
+    const withActivity = buildDraft(history(incident, { activity }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    // The audit rows take the place of deckhand's chat message, in time order with the people's messages.
+    expect(withActivity.timeline.map((e) => e.who)).toEqual(['alice', 'bob', 'alice', 'bob', 'alice', 'deckhand', 'alice']);
+  });
+
+  it("an alerting integration's message is the detection even when a person said 'alert' first", () => {
+    const human = { ts: ts('2026-01-05T09:10:00Z'), user: 'U0BOB', text: 'do we have an alert for checkout?' };
+    const pager = { ts: ts('2026-01-05T09:11:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99' };
+    const draft = buildDraft(history([human, pager, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    expect(draft.detection).toMatchObject({ who: 'PagerDuty', fromAlertBot: true });
+  });
+
+  it('only http(s) bookmarks become links, with Markdown-breaking characters encoded', () => {
+    expect(markdownLink('https://grafana/d/x?a=(1)')).toBe('https://grafana/d/x?a=%281%29');
+    expect(markdownLink('javascript:alert(1)')).toBeUndefined();
+    const md = renderTemplate(
+      readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'),
+      postmortemView(buildDraft(history(incident, { bookmarks: [{ title: 'Runbook [v2]', link: 'https://wiki/runbook' }, { title: 'x', link: 'javascript:x' }] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings })),
+    );
+    expect(md).toContain('## Channel bookmarks\n\n- [Runbook \\[v2\\]](https://wiki/runbook)\n\n## Glossary');
+  });
+
   it('an empty window still gives a draft that says so', () => {
-    const empty = buildDraft(history([]), { title: 'Quiet', windowStart: NOW - 3_600_000, now: NOW, maxMessages: 5000 });
+    const empty = buildDraft(history([]), { title: 'Quiet', windowStart: NOW - 3_600_000, now: NOW, maxMessages: 5000, settings });
     expect(empty.timeline).toEqual([]);
     expect(empty.start).toBeUndefined();
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(empty));
@@ -142,7 +203,7 @@ describe('buildDraft', () => {
     const blocks = renderPostmortemBlocks(draft, 'postmortem.md');
     expect(blocks).toMatchSnapshot();
     const many = Array.from({ length: 3000 }, (_, i) => ({ ts: (1767600000 + i).toFixed(6), user: 'U0ALICE', text: `alert ${i} ${'x'.repeat(400)}` }));
-    const big = buildDraft(history(many, { truncated: true }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 3000 });
+    const big = buildDraft(history(many, { truncated: true }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 3000, settings });
     const bigBlocks = renderPostmortemBlocks(big, 'postmortem.md');
     expect(bigBlocks.length).toBeLessThanOrEqual(50);
     for (const block of bigBlocks) if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);

@@ -1,0 +1,101 @@
+/**
+ * A scripted incident channel, end to end: signed slash commands into the real Bolt receiver, the Slack
+ * stand-in as Slack (alerts from an integration, pins, reactions, topic, bookmarks, a hostile message, two
+ * days of history) and a real deckhand run (plan → approval → worker) in the same channel, whose audit
+ * record the draft must carry.
+ */
+import { ActionIds } from '../../../src/blocks/action-ids.js';
+import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
+import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
+import { createFixtureKind } from '../../helpers/fixture-kind.js';
+import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+
+const ALICE = 'U0ALICE';
+const BOB = 'U0BOB';
+const POLICY = `
+commands:
+  fixture: { run: ['${ALICE}'], approve: ['${BOB}'] }
+  postmortem:
+    run: '*'
+    settings: { timelineReactions: [':timeline:'], alertBots: [Alertmanager] }
+`;
+const HOUR = 3_600_000;
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+const slackTs = (ms: number, seq = 0) => `${Math.floor(ms / 1000)}.${String(seq).padStart(6, '0')}`;
+
+describe('postmortem of a scripted incident channel', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startFoundation({
+      kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)],
+      reports: PRODUCT_REPORTS,
+      policyYaml: POLICY,
+      users: { [ALICE]: { name: 'alice' }, [BOB]: { name: 'bob' } },
+      channels: {
+        [CHANNEL]: {
+          name: 'inc-checkout',
+          topic: 'SEV2: checkout latency. IC <@U0ALICE>',
+          purpose: 'Incident room for checkout latency',
+          bookmarks: [{ title: 'Checkout dashboard', link: 'https://grafana.example.com/d/checkout' }],
+        },
+      },
+    });
+  });
+  afterEach(() => h.stop());
+
+  async function draftFile(command: string): Promise<string> {
+    const before = h.slack.messages(CHANNEL).length;
+    await h.command(command, BOB);
+    const summary = await h.slack.waitFor(
+      () => h.slack.messages(CHANNEL).slice(before).find((m: StoredMessage) => !m.ephemeralTo && !m.threadTs && /^Postmortem draft for/.test(m.text)),
+      15_000,
+      'the postmortem summary',
+    );
+    const file = await h.slack.waitFor(() => h.slack.thread(CHANNEL, summary.ts).find((m) => m.files?.length)?.files?.[0], 10_000, 'the draft file');
+    return file.content;
+  }
+
+  it('carries alerts, pins, reactions, the topic, bookmarks and the deckhand run with its approver', async () => {
+    const start = Date.now() - 30 * HOUR;
+    h.slack.seedMessage(CHANNEL, {
+      user: '',
+      botId: 'B0AM',
+      botName: 'Alertmanager',
+      subtype: 'bot_message',
+      ts: slackTs(start),
+      text: '',
+      attachments: [{ title: '[FIRING:1] CheckoutLatencyHigh', text: 'checkout p99 > 2s for 5m' }],
+    });
+    h.slack.seedMessage(CHANNEL, { user: ALICE, ts: slackTs(start + 60_000), text: 'looking. db CPU is pegged', reactions: { timeline: [BOB] } });
+    h.slack.seedMessage(CHANNEL, { user: BOB, ts: slackTs(start + 120_000), text: 'nothing interesting here', reactions: { eyes: [ALICE] } });
+    h.slack.seedMessage(CHANNEL, { user: BOB, ts: slackTs(start + 180_000), text: 'status page updated', pinned: true });
+    h.slack.seedMessage(CHANNEL, { user: BOB, ts: slackTs(start + 240_000), text: '<!channel> *bold* | fake | row |\n## heading', pinned: true });
+
+    await h.startWorker();
+    await h.command('fixture mitigate --steps 1', ALICE);
+    const plan = await h.waitForPlan();
+    await h.clickPlan(ActionIds.approve, plan.id, BOB);
+    await h.waitForStatus(plan.id, ['succeeded']);
+    await until(async () => (await h.audit.read(20)).some((e) => e.action === 'run.succeeded' && e.planId === plan.id), 'the run outcome in the audit stream');
+
+    const md = await draftFile('postmortem --since 2d');
+    expect(md).toContain('**Channel topic**: SEV2: checkout latency. IC @alice');
+    expect(md).toContain('**Channel purpose**: Incident room for checkout latency');
+    expect(md).toContain('- [Checkout dashboard](https://grafana.example.com/d/checkout)');
+    expect(md).toContain('**Detected**: ' + new Date(start).toISOString().slice(0, 16).replace('T', ' ') + ' UTC, Alertmanager: "\\[FIRING:1\\] CheckoutLatencyHigh checkout p99 \\> 2s for 5m"');
+    expect(md).toMatch(/\| alice \| looking\. db CPU is pegged \| marked \|/);
+    expect(md).not.toContain('nothing interesting here');
+    expect(md).toMatch(/\| bob \| status page updated \| pinned \|/);
+    // The hostile message stays one escaped table cell: no mention, no emphasis, no extra row, no heading.
+    expect(md).toContain('| bob | @channel \\*bold\\* \\| fake \\| row \\| \\#\\# heading | pinned |');
+    expect(md).toMatch(new RegExp(`\\| alice \\| requested fixture/mitigate \\(${plan.id}\\)`));
+    expect(md).toMatch(new RegExp(`\\| bob \\| approved fixture/mitigate \\(${plan.id}\\)`));
+    expect(md).toMatch(new RegExp(`\\| deckhand \\| succeeded: fixture/mitigate \\(${plan.id}\\).*changed: 1× fixture\\.step`));
+  }, 30_000);
+});
