@@ -7,6 +7,7 @@ import type { WebClient } from '@slack/web-api';
 import { UserFacingError } from '../../errors.js';
 import type { Clock } from '../../integrations/clock.js';
 import type { AuditEntry } from '../../integrations/redis/audit.js';
+import type { ChannelActivity } from './activity.js';
 import type { ChannelRef } from './args.js';
 import { TIER_2, TIER_3, TierPacer } from './pacer.js';
 
@@ -40,7 +41,9 @@ export interface ChannelHistory {
   /** The bot's own user id, to recognise deckhand's job messages. */
   botUserId?: string;
   /** deckhand's audit entries for the plans requested in this channel during the window. */
-  activity: AuditEntry[];
+  activity: ChannelActivity;
+  /** The workspace's address (auth.test `url`), for permalinks. */
+  workspaceUrl: string;
   /** True when the history had more than `maxMessages` messages in the window (the newest were kept). */
   truncated: boolean;
 }
@@ -54,7 +57,7 @@ export interface GatherOptions {
   oldestMs: number;
   maxMessages: number;
   /** deckhand's own record for the resolved channel (audit stream), read alongside Slack's. */
-  activity(channelId: string): Promise<AuditEntry[]>;
+  activity(channelId: string): Promise<ChannelActivity>;
 }
 
 const PAGE = 200;
@@ -199,9 +202,9 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
   const activity = await opts.activity(channel.id);
-  const botUserId = (await slack.auth.test()).user_id;
-  const userNames = await resolveNames(slack, tier3, messages, activity);
-  return { channel, bookmarks, messages, pinnedTs, userNames, activity, ...(botUserId ? { botUserId } : {}), truncated };
+  const auth = await slack.auth.test();
+  const userNames = await resolveNames(slack, tier3, messages, activity.entries);
+  return { channel, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
 }
 
 /** users.info once per distinct author, mentioned user and audit actor (a per-report cache: names rarely change mid-incident). */

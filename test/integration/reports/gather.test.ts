@@ -8,7 +8,7 @@ import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { startSlackStandIn, type SlackStandIn } from '../../../sandbox/src/slack/web-api.js';
 
 const CHANNEL = 'C0INC';
-const noActivity = () => Promise.resolve([]);
+const noActivity = () => Promise.resolve({ entries: [], planMessageTs: {} });
 
 describe('gatherChannel', () => {
   let slack: SlackStandIn;

@@ -87,8 +87,14 @@ describe('postmortem of a scripted incident channel', () => {
     const md = await draftFile('postmortem --since 2d');
     expect(md).toContain('**Channel topic**: SEV2: checkout latency. IC @alice');
     expect(md).toContain('**Channel purpose**: Incident room for checkout latency');
-    expect(md).toContain('- [Checkout dashboard](https://grafana.example.com/d/checkout)');
-    expect(md).toContain('**Detected**: ' + new Date(start).toISOString().slice(0, 16).replace('T', ' ') + ' UTC, Alertmanager: "\\[FIRING:1\\] CheckoutLatencyHigh checkout p99 \\> 2s for 5m"');
+    expect(md).toContain('- Bookmark: [Checkout dashboard](https://grafana.example.com/d/checkout)');
+    expect(md).toContain('**Detected by**: Alertmanager: "\\[FIRING:1\\] CheckoutLatencyHigh checkout p99 \\> 2s for 5m"');
+    expect(md).toContain('severity: "SEV2"\nincident_lead: "alice"');
+    expect(md).toContain(`detected_at: "${new Date(Math.floor(start / 1000) * 1000).toISOString().replace('.000', '')}"`);
+    // Every timeline row links to its message (the audit rows to the plan's message).
+    const rows = md.split('\n').filter((line) => /^\| \d{4}-\d{2}-\d{2} /.test(line));
+    expect(rows.length).toBeGreaterThanOrEqual(8);
+    for (const row of rows) expect(row).toMatch(/\| \[message\]\(https:\/\/deckhand-sandbox\.slack\.com\/archives\/C0OPS\/p\d{16}\) \|$/);
     expect(md).toMatch(/\| alice \| looking\. db CPU is pegged \| marked \|/);
     expect(md).not.toContain('nothing interesting here');
     expect(md).toMatch(/\| bob \| status page updated \| pinned \|/);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../../src/errors.js';
 import { parsePostmortemArgs, windowStart } from '../../../src/reports/postmortem/args.js';
 import type { ChannelHistory, ChatMessage } from '../../../src/reports/postmortem/gather.js';
@@ -90,7 +91,8 @@ function history(messages: ChatMessage[], extra: Partial<ChannelHistory> = {}): 
   return {
     channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false, topic: '', purpose: '' },
     bookmarks: [],
-    activity: [],
+    activity: { entries: [], planMessageTs: {} },
+    workspaceUrl: 'https://acme.slack.com/',
     messages,
     pinnedTs: [],
     userNames: { U0ALICE: 'alice', U0BOB: 'bob' },
@@ -159,7 +161,7 @@ describe('buildDraft', () => {
       ['alice', 'approved asg/eks-prod-workers (p-1)'],
       ['deckhand', 'succeeded: asg/eks-prod-workers (p-1) 6 nodes replaced.; changed: 1× autoscaling:SetDesiredCapacity, 2× kubernetes:EvictPod'],
     ]);
-    const withActivity = buildDraft(history(incident, { activity }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const withActivity = buildDraft(history(incident, { activity: { entries: activity, planMessageTs: {} } }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
     // The audit rows take the place of deckhand's chat message, in time order with the people's messages.
     expect(withActivity.timeline.map((e) => e.who)).toEqual(['alice', 'bob', 'alice', 'bob', 'alice', 'deckhand', 'alice']);
   });
@@ -178,7 +180,59 @@ describe('buildDraft', () => {
       readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'),
       postmortemView(buildDraft(history(incident, { bookmarks: [{ title: 'Runbook [v2]', link: 'https://wiki/runbook' }, { title: 'x', link: 'javascript:x' }] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings })),
     );
-    expect(md).toContain('## Channel bookmarks\n\n- [Runbook \\[v2\\]](https://wiki/runbook)\n\n## Glossary');
+    expect(md).toContain('- Bookmark: [Runbook \\[v2\\]](https://wiki/runbook)\n\n## Glossary');
+  });
+
+  it('front matter, milestones and time to detect / mitigate / resolve, across days', () => {
+    const multiDay: ChatMessage[] = [
+      { ts: ts('2026-01-03T22:50:00Z'), user: 'U0BOB', text: 'checkout feels slow?' },
+      { ts: ts('2026-01-03T23:00:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99 > 2s' },
+      { ts: ts('2026-01-04T01:30:00Z'), user: 'U0ALICE', text: 'failover of the db done' },
+      { ts: ts('2026-01-04T02:00:00Z'), user: 'U0ALICE', text: 'action item: <@U0BOB> add a cache for the orders table by 2026-01-20' },
+      { ts: ts('2026-01-05T08:00:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Resolved: checkout p99 > 2s' },
+    ];
+    const d = buildDraft(history(multiDay, { channel: { id: 'C0INC', name: 'inc-42', isPrivate: false, topic: 'SEV2 checkout | IC <@U0ALICE>', purpose: '' } }), {
+      windowStart: NOW - 3 * 86_400_000,
+      now: NOW,
+      maxMessages: 5000,
+      settings,
+    });
+    expect(d.milestones).toEqual({
+      started: Date.parse('2026-01-03T22:50:00Z'),
+      detected: Date.parse('2026-01-03T23:00:00Z'),
+      mitigated: Date.parse('2026-01-04T01:30:00Z'),
+      resolved: Date.parse('2026-01-05T08:00:00Z'),
+    });
+    expect(d.severity).toBe('SEV2');
+    expect(d.lead).toBe('alice');
+    expect(d.actionItems).toEqual([{ text: '@bob add a cache for the orders table by 2026-01-20', owner: 'bob', due: '2026-01-20', link: `https://acme.slack.com/archives/C0INC/p${ts('2026-01-04T02:00:00Z').replace('.', '')}` }]);
+    const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(d));
+    const frontMatter = parseYaml(md.split('---\n')[1]!) as Record<string, unknown>;
+    expect(frontMatter).toEqual({
+      title: 'Incident in #inc-42 on 2026-01-03',
+      status: 'draft',
+      severity: 'SEV2',
+      incident_lead: 'alice',
+      channel: '#inc-42 (C0INC)',
+      started_at: '2026-01-03T22:50:00Z',
+      detected_at: '2026-01-03T23:00:00Z',
+      mitigated_at: '2026-01-04T01:30:00Z',
+      resolved_at: '2026-01-05T08:00:00Z',
+      time_to_detect: '10m',
+      time_to_mitigate: '2h40m',
+      time_to_resolve: '33h10m',
+      generated_at: '2026-01-05T12:00:00Z',
+    });
+    expect(md).toContain('| Resolved | 2026-01-05 08:00 UTC | 33h10m |');
+    expect(md).toContain('| @bob add a cache for the orders table by 2026-01-20 | TODO | bob | 2026-01-20 |');
+    // Every row carries its date: the incident spans three days.
+    expect(md).toContain('| 2026-01-03 23:00 UTC | PagerDuty | Triggered: checkout p99 \\> 2s | alert |');
+  });
+
+  it('a title cannot break out of the YAML front matter', () => {
+    const d = buildDraft(history(incident), { title: 'x"\nstatus: published', windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(d));
+    expect(parseYaml(md.split('---\n')[1]!)).toMatchObject({ title: 'x"\nstatus: published', severity: 'TODO' });
   });
 
   it('an empty window still gives a draft that says so', () => {
@@ -193,8 +247,10 @@ describe('buildDraft', () => {
   it('renders the three sections, the timeline table and TODOs from the bundled template', () => {
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(draft));
     expect(md).toMatchSnapshot();
-    for (const heading of ['## 1. When, what, who', '## 2. How: timeline', '## 3. Why', '## 4. Follow-up actions']) expect(md).toContain(heading);
-    expect(md).toContain('| 2026-01-05 09:15 UTC | alice | ↳ yes, deployed api v2.3.1 at 09:05 | deploy |');
+    for (const heading of ['## 1. When, what, who', '## 2. How: timeline', '## 3. Why', '## 4. Lessons', '## 5. Follow-up actions', '## Supporting links']) expect(md).toContain(heading);
+    expect(md).toContain(
+      `| 2026-01-05 09:15 UTC | alice | ↳ yes, deployed api v2.3.1 at 09:05 | deploy | [message](https://acme.slack.com/archives/C0INC/p1767604500000000?thread_ts=${ts('2026-01-05T09:14:00Z')}&cid=C0INC) |`,
+    );
     expect(md).toMatch(/\*\*Root cause\*\*: TODO/);
     expect(md).toContain('**duration** 28m');
   });
