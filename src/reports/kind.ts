@@ -2,7 +2,8 @@
  * The contract for READ-ONLY reports (postmortem drafts, cost estimates). Unlike job kinds they have no
  * plan, no approval and no worker: the command handler acks, authorizes with the same policy `run`
  * list, calls `run`, and posts the result in the channel (files attached in the message's thread).
- * A report must not change anything in AWS, Kubernetes or Slack beyond posting its answer.
+ * A report must not change anything in AWS, Kubernetes or Slack beyond posting its answer (a message, files, or
+ * a canvas it writes itself, as the postmortem does).
  */
 import type { KnownBlock } from '@slack/types';
 import type { WebClient } from '@slack/web-api';

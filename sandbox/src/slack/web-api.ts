@@ -76,6 +76,17 @@ export interface SlackStandInOptions {
   channels?: Record<string, string | ChannelSeed>;
   /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
   scopes?: string[];
+  /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
+  canvases?: boolean;
+}
+
+export interface StoredCanvas {
+  id: string;
+  channel: string;
+  title: string;
+  markdown: string;
+  /** Every version, oldest first: created, then each edit (deckhand's or a person's). */
+  history: string[];
 }
 
 /** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
@@ -105,6 +116,10 @@ export interface SlackStandIn {
   messages(channel: string): StoredMessage[];
   /** The parent message followed by its replies. */
   thread(channel: string, ts: string): StoredMessage[];
+  /** The channel's canvas, if it has one. */
+  channelCanvas(channel: string): StoredCanvas | undefined;
+  /** A person editing a canvas in Slack. */
+  editCanvas(id: string, markdown: string): void;
   /** Adds a message to a channel's history as if someone had posted it at `ts`. */
   seedMessage(channel: string, message: SeedMessage): StoredMessage;
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
@@ -155,9 +170,25 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   const channelInfo = (id: string) => {
     const seed = channelSeed(id);
     const stamp = (value = '') => ({ value, creator: value ? 'U0ADMIN' : '', last_set: 0 });
-    return { id, name: seed.name, is_channel: true, is_private: id.startsWith('G'), topic: stamp(seed.topic), purpose: stamp(seed.purpose) };
+    const canvas = canvasOf(id);
+    return {
+      id,
+      name: seed.name,
+      is_channel: true,
+      is_private: id.startsWith('G'),
+      topic: stamp(seed.topic),
+      purpose: stamp(seed.purpose),
+      ...(canvas ? { properties: { canvas: { file_id: canvas.id, is_empty: canvas.markdown === '' } } } : {}),
+    };
   };
   const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
+  const canvases = new Map<string, StoredCanvas>();
+  const canvasOf = (channel: string) => [...canvases.values()].find((c) => c.channel === channel);
+  const canvasById = (id: unknown) => {
+    const canvas = canvases.get(String(id ?? ''));
+    if (!canvas) throw new SlackError('canvas_not_found');
+    return canvas;
+  };
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
   const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
@@ -261,6 +292,28 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const handle = groupIds[requireString(body, 'usergroup')];
       if (handle === undefined) throw new SlackError('no_such_subteam');
       return { users: opts.usergroups?.[handle] ?? [] };
+    },
+    'conversations.canvases.create': (body) => {
+      const channel = requireString(body, 'channel_id');
+      if (opts.canvases === false) throw new SlackError('canvas_disabled_user_team');
+      if (canvasOf(channel)) throw new SlackError('channel_canvas_already_exists');
+      const markdown = documentMarkdown(body.document_content);
+      idCounter += 1;
+      const canvas: StoredCanvas = { id: `F0CANVAS${idCounter}`, channel, title: String(body.title ?? ''), markdown, history: [markdown] };
+      canvases.set(canvas.id, canvas);
+      return { canvas_id: canvas.id };
+    },
+    'canvases.getContent': (body) => ({ content: canvasById(body.canvas_id).markdown }),
+    'canvases.edit': (body) => {
+      const canvas = canvasById(body.canvas_id);
+      const changes = (typeof body.changes === 'string' ? JSON.parse(body.changes) : body.changes) as { operation?: string; section_id?: string; document_content?: unknown }[];
+      for (const change of changes ?? []) {
+        // Only the whole-document replace is modelled: the one deckhand uses.
+        if (change.operation !== 'replace' || change.section_id !== undefined) throw new SlackError('invalid_arguments');
+        canvas.markdown = documentMarkdown(change.document_content);
+        canvas.history.push(canvas.markdown);
+      }
+      return {};
     },
     'files.getUploadURLExternal': (body) => {
       idCounter += 1;
@@ -371,6 +424,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         ...(m.attachments ? { attachments: m.attachments } : {}),
         ...(m.reactions ? { reactions: m.reactions } : {}),
       }),
+    channelCanvas: (channel) => canvasOf(channel),
+    editCanvas: (id, markdown) => {
+      const canvas = canvasById(id);
+      canvas.markdown = markdown;
+      canvas.history.push(markdown);
+    },
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {
       idCounter += 1;
@@ -423,7 +482,19 @@ const METHOD_SCOPES: Record<string, string | { public: string; private: string }
   'files.getUploadURLExternal': 'files:write',
   'files.completeUploadExternal': 'files:write',
   'bookmarks.list': 'bookmarks:read',
+  'conversations.canvases.create': 'canvases:write',
+  'canvases.edit': 'canvases:write',
+  'canvases.getContent': 'canvases:read',
 };
+
+/** `document_content` arrives as an object (JSON body) or its JSON text (form body). */
+function documentMarkdown(value: unknown): string {
+  const content = (typeof value === 'string' ? JSON.parse(value) : value) as { type?: string; markdown?: string } | undefined;
+  if (!content) return '';
+  if (content.type !== 'markdown' || typeof content.markdown !== 'string') throw new SlackError('invalid_arguments');
+  if (content.markdown.length > 1_048_576) throw new SlackError('canvas_too_large');
+  return content.markdown;
+}
 
 function neededScope(method: string, body: Record<string, unknown>): string | undefined {
   const scope = METHOD_SCOPES[method];

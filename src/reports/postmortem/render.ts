@@ -3,6 +3,7 @@ import type { KnownBlock } from '@slack/types';
 import { context, escapeMrkdwn, header, section, slackDate, truncate } from '../../blocks/format.js';
 import { formatDuration, formatUtc } from '../../time.js';
 import type { TemplateView } from '../template.js';
+import type { Landing } from './deliver.js';
 import type { Milestones, PostmortemDraft, TimelineEntry } from './draft.js';
 
 const REASON_LABELS: Record<string, string> = {
@@ -44,6 +45,7 @@ function milestonesView(d: PostmortemDraft): TemplateView {
       timeToMitigate: yamlValue(sinceStart(m, m.mitigated)),
       timeToResolve: yamlValue(sinceStart(m, m.resolved)),
       generatedAt: yamlValue(isoUtc(d.generatedAt)),
+      windowStart: yamlValue(isoUtc(d.windowStart)),
     },
   };
 }
@@ -90,7 +92,14 @@ export function postmortemView(d: PostmortemDraft): TemplateView {
 
 const SUMMARY_ENTRIES = 8;
 
-export function renderPostmortemBlocks(d: PostmortemDraft, filename: string): KnownBlock[] {
+function whereItLanded(d: PostmortemDraft, landing: Landing, filename: string): string {
+  if (landing.kind === 'file') return `Full draft in ${escapeMrkdwn(filename)} in the thread (no canvas: ${escapeMrkdwn(landing.reason)}).`;
+  const verb = landing.created ? 'Draft written to' : 'Refreshed';
+  const kept = landing.kept.length ? ` Your edits to ${landing.kept.map((name) => `\`${name}\``).join(', ')} were kept; the new version is proposed beside each.` : '';
+  return `${verb} the canvas of <#${d.channel.id}>: only deckhand's blocks change when you run it again.${kept}`;
+}
+
+export function renderPostmortemBlocks(d: PostmortemDraft, landing: Landing, filename: string): KnownBlock[] {
   const when =
     d.start === undefined || d.end === undefined
       ? 'No messages in the window.'
@@ -105,6 +114,6 @@ export function renderPostmortemBlocks(d: PostmortemDraft, filename: string): Kn
     ),
     ...(lines.length ? [section(`*Key moments*\n${lines.join('\n')}`)] : []),
     ...(d.truncated ? [context(`:warning: Only the newest ${d.maxMessages.toLocaleString('en-US')} messages were read; narrow the window with \`--since\` for the rest.`)] : []),
-    context(`Full draft in ${escapeMrkdwn(filename)} in the thread. A human must write the TODO parts: impact, root cause, action items.`),
+    context(`${whereItLanded(d, landing, filename)} A human must write the TODO parts: impact, root cause, lessons, action items.`),
   ];
 }

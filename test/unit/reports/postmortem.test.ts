@@ -13,6 +13,7 @@ import { BUNDLED_TEMPLATES_DIR } from '../../../src/reports/templates.js';
 const raw = (positionals: string[], flags: Record<string, string> = {}) => ({ subcommand: 'postmortem', positionals, flags });
 const NOW = Date.parse('2026-01-05T12:00:00Z');
 const settings = postmortemSettingsSchema.parse({});
+const frontMatterOf = (md: string) => md.slice(md.indexOf('```yaml\n') + 8, md.indexOf('\n```', md.indexOf('```yaml')));
 
 describe('parsePostmortemArgs', () => {
   it.each([
@@ -180,7 +181,7 @@ describe('buildDraft', () => {
       readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'),
       postmortemView(buildDraft(history(incident, { bookmarks: [{ title: 'Runbook [v2]', link: 'https://wiki/runbook' }, { title: 'x', link: 'javascript:x' }] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings })),
     );
-    expect(md).toContain('- Bookmark: [Runbook \\[v2\\]](https://wiki/runbook)\n\n## Glossary');
+    expect(md).toContain('- Bookmark: [Runbook \\[v2\\]](https://wiki/runbook)\n<!-- deckhand:end links -->');
   });
 
   it('front matter, milestones and time to detect / mitigate / resolve, across days', () => {
@@ -207,7 +208,7 @@ describe('buildDraft', () => {
     expect(d.lead).toBe('alice');
     expect(d.actionItems).toEqual([{ text: '@bob add a cache for the orders table by 2026-01-20', owner: 'bob', due: '2026-01-20', link: `https://acme.slack.com/archives/C0INC/p${ts('2026-01-04T02:00:00Z').replace('.', '')}` }]);
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(d));
-    const frontMatter = parseYaml(md.split('---\n')[1]!) as Record<string, unknown>;
+    const frontMatter = parseYaml(frontMatterOf(md)) as Record<string, unknown>;
     expect(frontMatter).toEqual({
       title: 'Incident in #inc-42 on 2026-01-03',
       status: 'draft',
@@ -222,6 +223,7 @@ describe('buildDraft', () => {
       time_to_mitigate: '2h40m',
       time_to_resolve: '33h10m',
       generated_at: '2026-01-05T12:00:00Z',
+      messages_since: '2026-01-02T12:00:00Z',
     });
     expect(md).toContain('| Resolved | 2026-01-05 08:00 UTC | 33h10m |');
     expect(md).toContain('| @bob add a cache for the orders table by 2026-01-20 | TODO | bob | 2026-01-20 |');
@@ -232,7 +234,7 @@ describe('buildDraft', () => {
   it('a title cannot break out of the YAML front matter', () => {
     const d = buildDraft(history(incident), { title: 'x"\nstatus: published', windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(d));
-    expect(parseYaml(md.split('---\n')[1]!)).toMatchObject({ title: 'x"\nstatus: published', severity: 'TODO' });
+    expect(parseYaml(frontMatterOf(md))).toMatchObject({ title: 'x"\nstatus: published', severity: 'TODO' });
   });
 
   it('an empty window still gives a draft that says so', () => {
@@ -256,11 +258,11 @@ describe('buildDraft', () => {
   });
 
   it('Block Kit summary stays within Slack limits, also for a huge timeline', () => {
-    const blocks = renderPostmortemBlocks(draft, 'postmortem.md');
+    const blocks = renderPostmortemBlocks(draft, { kind: 'file', reason: 'canvases are turned off in this workspace' }, 'postmortem.md');
     expect(blocks).toMatchSnapshot();
     const many = Array.from({ length: 3000 }, (_, i) => ({ ts: (1767600000 + i).toFixed(6), user: 'U0ALICE', text: `alert ${i} ${'x'.repeat(400)}` }));
     const big = buildDraft(history(many, { truncated: true }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 3000, settings });
-    const bigBlocks = renderPostmortemBlocks(big, 'postmortem.md');
+    const bigBlocks = renderPostmortemBlocks(big, { kind: 'canvas', canvasId: 'F1', created: false, kept: ['timeline'] }, 'postmortem.md');
     expect(bigBlocks.length).toBeLessThanOrEqual(50);
     for (const block of bigBlocks) if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);
     expect(JSON.stringify(bigBlocks)).toContain('Only the newest 3,000 messages were read');
