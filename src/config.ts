@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { JobKind } from './jobs/kind.js';
 import { durationSchema, parseDuration } from './time.js';
 
@@ -22,8 +22,8 @@ export interface CommandPolicy {
   /** Channels this subcommand may be used in; empty = wherever the global list allows. */
   channels: string[];
   /**
-   * A job kind's settings as its `settingsSchema` parsed them (defaults applied); the kind receives them typed
-   * through `KindContext.settings`. Undefined for built-ins and reports, which take none.
+   * A job kind's or report's settings as its `settingsSchema` parsed them (defaults applied); the kind receives
+   * them typed through `KindContext.settings`, a report through `ReportContext.settings`. Undefined for built-ins.
    */
   settings: unknown;
 }
@@ -110,6 +110,8 @@ export interface LoadConfigOptions {
   kinds?: ReadonlyMap<string, JobKind>;
   /** Subcommands of the registered read-only reports: valid policy keys (who may run them). */
   reports?: Iterable<string>;
+  /** The `settingsSchema` of each report that takes settings, by subcommand. */
+  reportSettings?: ReadonlyMap<string, ZodType>;
   /** The bot needs the signing secret; a worker-only process does not. */
   needsSigningSecret?: boolean;
   readFile?: (path: string) => string;
@@ -240,7 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       channels: raw.channels ?? base.channels,
       settings: undefined,
     };
-    const schema = kinds.get(name)?.settingsSchema;
+    const schema = kinds.get(name)?.settingsSchema ?? options.reportSettings?.get(name);
     if (schema) {
       const settings = schema.safeParse(raw.settings ?? {});
       if (settings.success) command.settings = settings.data;

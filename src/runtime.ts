@@ -15,7 +15,7 @@ import { createRunQueue } from './jobs/queues.js';
 import { createRegistry } from './jobs/registry.js';
 import { startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
-import { createReportRegistry, PRODUCT_REPORTS } from './reports/registry.js';
+import { createReportRegistry, PRODUCT_REPORTS, reportSettingsSchemas } from './reports/registry.js';
 
 export type Mode = 'bot' | 'worker' | 'all';
 
@@ -33,7 +33,7 @@ export async function startDeckhand(
   const env = options.env ?? process.env;
   const kinds = createRegistry();
   const reports = createReportRegistry(PRODUCT_REPORTS, kinds.keys());
-  const config = loadConfig(env, { kinds, reports: reports.keys(), needsSigningSecret: mode !== 'worker' });
+  const config = loadConfig(env, { kinds, reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), needsSigningSecret: mode !== 'worker' });
   const log = createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');

@@ -19,7 +19,7 @@ import type { JobKind } from '../../src/jobs/kind.js';
 import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ReportKind } from '../../src/reports/kind.js';
-import { createReportRegistry } from '../../src/reports/registry.js';
+import { createReportRegistry, reportSettingsSchemas } from '../../src/reports/registry.js';
 import { click, slashCommand, type SignOptions, type SignedResponse } from '../../sandbox/src/slack/signed-client.js';
 import { startSocketModeServer, type SocketModeServer } from '../../sandbox/src/slack/socket-mode.js';
 import { overSocketMode } from '../../sandbox/src/slack/to-bot.js';
@@ -102,7 +102,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     ...(opts.policyYaml !== undefined ? { DECKHAND_CONFIG: 'policy.yml' } : {}),
   };
   const reports = createReportRegistry(opts.reports ?? [], kinds.keys());
-  const config = loadConfig(env, { kinds, reports: reports.keys(), readFile: () => opts.policyYaml ?? '' });
+  const config = loadConfig(env, { kinds, reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), readFile: () => opts.policyYaml ?? '' });
   const log = createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const noClients = {} as Clients;

@@ -132,9 +132,17 @@ async function runReport(
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
   if (!parsedArgs) return;
   const ctx: ReportContext = {
-    clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id,
+    clients: deps.clients,
+    slack: client,
+    channel: command.channel_id,
+    user: command.user_id,
     readRefusal: (channel) => deps.authorizer.readRefusal(name, channel),
-    clock: deps.clock, log: log.child({ report: name }), templates: deps.templates,
+    clock: deps.clock,
+    log: log.child({ report: name }),
+    templates: deps.templates,
+    settings: deps.config.policy.commands[name]?.settings,
+    audit: deps.audit,
+    plans: deps.plans,
   };
   const output = await report.run(ctx, parsedArgs.args);
   const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });

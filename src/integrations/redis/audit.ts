@@ -69,6 +69,12 @@ export class AuditLog {
     return rows.reverse().map(([id, flat]) => toEntry(id, flat));
   }
 
+  /** Entries appended between two times (ms, inclusive), oldest first, at most `count`: stream ids start with the ms. */
+  async between(fromMs: number, toMs: number, count: number): Promise<AuditEntry[]> {
+    const rows = await this.redis.xrange(this.key(), String(Math.floor(fromMs)), String(Math.floor(toMs)), 'COUNT', count);
+    return rows.map(([id, flat]) => toEntry(id, flat));
+  }
+
   private key(): string {
     return `${this.prefix}:audit`;
   }

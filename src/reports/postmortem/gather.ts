@@ -1,11 +1,13 @@
 /**
  * Read-only gathering of an incident channel for the postmortem draft: the channel's messages in the
- * window (cursor-paginated, newest first as Slack serves them), the replies of every thread, the pins,
- * and the names of the people involved. Bounded by `maxMessages`; paced per Slack tier.
+ * window (cursor-paginated, newest first as Slack serves them) with their reactions, the replies of every
+ * thread, the pins, the channel's topic, purpose and bookmarks, and the names of the people involved. Bounded by `maxMessages`; paced per Slack tier.
  */
 import type { WebClient } from '@slack/web-api';
 import { UserFacingError } from '../../errors.js';
 import type { Clock } from '../../integrations/clock.js';
+import type { AuditEntry } from '../../integrations/redis/audit.js';
+import type { ChannelActivity } from './activity.js';
 import type { ChannelRef } from './args.js';
 import { TIER_2, TIER_3, TierPacer } from './pacer.js';
 
@@ -19,10 +21,18 @@ export interface ChatMessage {
   /** Set on replies (the parent's ts) and on thread parents (their own ts). */
   threadTs?: string;
   fileTitles?: string[];
+  /** Names of the reactions people added (a configured one marks a timeline event). */
+  reactions?: string[];
+}
+
+export interface Bookmark {
+  title: string;
+  link: string;
 }
 
 export interface ChannelHistory {
-  channel: { id: string; name: string; isPrivate: boolean };
+  channel: { id: string; name: string; isPrivate: boolean; topic: string; purpose: string };
+  bookmarks: Bookmark[];
   /** Top-level messages and thread replies, oldest first. */
   messages: ChatMessage[];
   pinnedTs: string[];
@@ -30,6 +40,10 @@ export interface ChannelHistory {
   userNames: Record<string, string>;
   /** The bot's own user id, to recognise deckhand's job messages. */
   botUserId?: string;
+  /** deckhand's audit entries for the plans requested in this channel during the window. */
+  activity: ChannelActivity;
+  /** The workspace's address (auth.test `url`), for permalinks. */
+  workspaceUrl: string;
   /** True when the history had more than `maxMessages` messages in the window (the newest were kept). */
   truncated: boolean;
 }
@@ -44,6 +58,8 @@ export interface GatherOptions {
   target?: ChannelRef;
   oldestMs: number;
   maxMessages: number;
+  /** deckhand's own record for the resolved channel (audit stream), read alongside Slack's. */
+  activity(channelId: string): Promise<ChannelActivity>;
 }
 
 const PAGE = 200;
@@ -61,16 +77,36 @@ interface WireMessage {
   thread_ts?: string;
   reply_count?: number;
   files?: { title?: string; name?: string }[];
+  bot_profile?: { name?: string };
+  attachments?: { title?: string; text?: string; fallback?: string; pretext?: string }[];
+  reactions?: { name?: string }[];
+}
+
+interface WireChannel {
+  id?: string;
+  name?: string;
+  is_private?: boolean;
+  topic?: { value?: string };
+  purpose?: { value?: string };
+}
+
+/** Alerting integrations put the alert in attachments; their text joins the message's own. */
+function messageText(m: WireMessage): string {
+  const parts = [m.text ?? '', ...(m.attachments ?? []).flatMap((a) => [a.pretext, a.title, a.text ?? a.fallback])];
+  return parts.filter((part) => part?.trim()).join('\n');
 }
 
 function toMessage(m: WireMessage): ChatMessage {
   const files = (m.files ?? []).map((f) => f.title ?? f.name ?? 'file');
+  const reactions = (m.reactions ?? []).flatMap((r) => (r.name ? [r.name] : []));
+  const botName = m.username ?? m.bot_profile?.name;
   return {
     ts: m.ts!,
-    text: m.text ?? '',
+    text: messageText(m),
     ...(m.user ? { user: m.user } : {}),
     ...(m.bot_id ? { botId: m.bot_id } : {}),
-    ...(m.username ? { botName: m.username } : {}),
+    ...(botName ? { botName } : {}),
+    ...(reactions.length ? { reactions } : {}),
     ...(m.thread_ts ? { threadTs: m.thread_ts } : {}),
     ...(files.length ? { fileTitles: files } : {}),
   };
@@ -103,15 +139,19 @@ async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel
     do {
       await pacer.take();
       const page = await slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) });
-      const found = page.channels?.find((c) => c.name === target.name);
-      if (found?.id) return { id: found.id, name: found.name!, isPrivate: Boolean(found.is_private) };
+      const found = (page.channels as WireChannel[] | undefined)?.find((c) => c.name === target.name);
+      if (found?.id) return channelOf(found.id, found);
       cursor = page.response_metadata?.next_cursor || undefined;
     } while (cursor);
     throw new UserFacingError(`No channel #${target.name} that deckhand can see. Check the name, or pass the channel id.`);
   }
   const id = target?.id ?? requestChannel;
   const info = await readable(`<#${id}>`, () => slack.conversations.info({ channel: id }));
-  return { id, name: info.channel?.name ?? id, isPrivate: Boolean(info.channel?.is_private) };
+  return channelOf(id, (info.channel ?? {}) as WireChannel);
+}
+
+function channelOf(id: string, c: WireChannel): ChannelHistory['channel'] {
+  return { id, name: c.name ?? id, isPrivate: Boolean(c.is_private), topic: c.topic?.value ?? '', purpose: c.purpose?.value ?? '' };
 }
 
 export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory> {
@@ -156,20 +196,24 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
   await tier2.take();
   const pins = await readable(label, () => slack.pins.list({ channel: channel.id }));
   const pinnedTs = (pins.items ?? []).flatMap((item) => (item.message?.ts ? [item.message.ts] : []));
+  await tier3.take();
+  const marks = await readable(label, () => slack.bookmarks.list({ channel_id: channel.id }));
+  const bookmarks = (marks.bookmarks ?? []).flatMap((b) => (b.link ? [{ title: b.title ?? b.link, link: b.link }] : []));
 
   const messages = [...kept, ...replies]
     .slice(0, opts.maxMessages)
     .filter((m) => !m.subtype || !HOUSEKEEPING.has(m.subtype))
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
-  const botUserId = (await slack.auth.test()).user_id;
-  const userNames = await resolveNames(slack, tier3, messages);
-  return { channel, messages, pinnedTs, userNames, ...(botUserId ? { botUserId } : {}), truncated };
+  const activity = await opts.activity(channel.id);
+  const auth = await slack.auth.test();
+  const userNames = await resolveNames(slack, tier3, messages, activity.entries);
+  return { channel, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
 }
 
-/** users.info once per distinct author and mentioned user (a per-report cache: names rarely change mid-incident). */
-async function resolveNames(slack: WebClient, pacer: TierPacer, messages: ChatMessage[]): Promise<Record<string, string>> {
-  const ids = new Set<string>();
+/** users.info once per distinct author, mentioned user and audit actor (a per-report cache: names rarely change mid-incident). */
+async function resolveNames(slack: WebClient, pacer: TierPacer, messages: ChatMessage[], activity: AuditEntry[]): Promise<Record<string, string>> {
+  const ids = new Set<string>(activity.flatMap((e) => (/^[UW][A-Z0-9]+$/.test(e.actor) ? [e.actor] : [])));
   for (const m of messages) {
     if (m.user) ids.add(m.user);
     for (const [, id] of m.text.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)) ids.add(id!);
