@@ -98,9 +98,9 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (pod.labels[PROCEDURE_LABEL] && !state.evictedUnverified?.includes(id)) {
         const move = await moveRedisPod(ctx, pod, names);
         if (move !== 'evict') {
-          if (move !== 'wait' && !unverifiedSince.has(id)) unverifiedSince.set(id, now);
-          if (move === 'wait') unverifiedSince.delete(id);
-          blockers.set(id, move === 'wait' ? 'Redis procedure waiting (failover or replica sync)' : `Redis role not verified, not evicted: ${move.unverified}`);
+          if ('wait' in move) unverifiedSince.delete(id);
+          else if (!unverifiedSince.has(id)) unverifiedSince.set(id, now);
+          blockers.set(id, 'wait' in move ? `Redis procedure waiting: ${move.wait}` : `Redis role not verified, not evicted: ${move.unverified}`);
           continue;
         }
         unverifiedSince.delete(id);

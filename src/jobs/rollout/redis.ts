@@ -10,7 +10,7 @@
  */
 import { listPods, podKey, type PodView } from '../../integrations/kubernetes/pods.js';
 import { addressText, clusterFailover, clusterHealth, clusterNodes, coveredOnEveryNode, fullyCovered, readRole, type RedisAddress } from '../../integrations/redis-procedures/cluster.js';
-import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelReset } from '../../integrations/redis-procedures/sentinel.js';
+import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress, sentinelFailoverInProgress, sentinelReplicas, sentinelReset, sentinelWouldPromote } from '../../integrations/redis-procedures/sentinel.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
@@ -38,7 +38,7 @@ const until = (ctx: RolloutContext, check: () => Promise<boolean>) => pollUntil(
  * What the drain may do with a Redis pod now: evict it, wait (a failover or a replica's sync is pending), or
  * nothing until a human decides, because its role or its Sentinels cannot be verified (`unverified` says why).
  */
-export type RedisMove = 'evict' | 'wait' | { unverified: string };
+export type RedisMove = 'evict' | { wait: string } | { unverified: string };
 
 /**
  * A failover only targets a replica on a node that is not being drained (otherwise the master would bounce
@@ -67,28 +67,7 @@ async function moveReachable(ctx: RolloutContext, pod: PodView, address: RedisAd
     const target = byAddress.get(addressText(a));
     return Boolean(target && target.ready && target.nodeName && !draining.has(target.nodeName));
   };
-  if (procedure === 'redis-sentinel') {
-    const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
-    const { sentinels, problems } = await reachSentinels(ctx, pods, local);
-    const sentinel = sentinels[0];
-    if (!sentinel) return problems.length ? { unverified: `no Sentinel can be reached: ${problems.join('; ')}` } : 'wait';
-    const candidates = role.replicas.filter(offDrain);
-    const synced = await Promise.all(candidates.map((a) => replicationInfo(a).then(replicaInSync, () => false)));
-    if (!synced.some(Boolean)) return 'wait';
-    await ctx.audit('redis:SentinelFailover', { pod: podKey(pod), masterName, sentinel: addressText(sentinel) });
-    await sentinelFailover(sentinel, masterName).catch(() => undefined);
-    const moved = await until(ctx, async () => {
-      const master = await sentinelMasterAddress(sentinel, masterName);
-      return Boolean(master) && !same(master, address) && (await readRole({ ...master!, access: address.access })).role === 'master';
-    });
-    if (moved) {
-      ctx.state.failedOver ??= [];
-      if (!ctx.state.failedOver.includes(podKey(pod))) ctx.state.failedOver.push(podKey(pod));
-      await ctx.checkpoint();
-      await ctx.progress.milestone(`Sentinel ${masterName}: master moved off ${pod.name} before eviction`);
-    }
-    return 'wait';
-  }
+  if (procedure === 'redis-sentinel') return moveSentinelMaster(ctx, pod, address, role.replicas, pods, offDrain, local);
   if (procedure === 'redis-cluster') {
     const nodes = activeTemporaryReplica(ctx.state, pod) ? [] : await clusterNodes(address);
     const self = nodes.find((n) => n.flags.includes('myself'));
@@ -97,17 +76,69 @@ async function moveReachable(ctx: RolloutContext, pod: PodView, address: RedisAd
     // Replicas only on draining nodes: they move first.
     if (replicas.length === 0) {
       await takeOverWithTemporaryReplica(ctx, pod, address, pods);
-      return 'wait';
+      return { wait: `a temporary replica takes over (${pod.name} has no replica)` };
     }
     const replica = replicas.find((n) => offDrain(n.address));
-    if (!replica) return 'wait';
+    if (!replica) return { wait: 'its replicas are on draining nodes: they move first' };
     await ctx.audit('redis:ClusterFailover', { pod: podKey(pod), replica: addressText(replica.address) });
-    await clusterFailover(replica.address).catch(() => undefined);
+    try {
+      await clusterFailover(replica.address);
+    } catch (error) {
+      return { wait: `CLUSTER FAILOVER refused: ${explainRedisError(error)}` };
+    }
     const promoted = await until(ctx, async () => (await readRole(replica.address)).role === 'master' && (await readRole(address)).role === 'replica');
     if (promoted) await ctx.progress.milestone(`Redis Cluster: ${byAddress.get(addressText(replica.address))?.name ?? addressText(replica.address)} took over from ${pod.name} before eviction`);
-    return 'wait';
+    return { wait: `CLUSTER FAILOVER to ${addressText(replica.address)}` };
   }
   return { unverified: `a master with the unknown procedure "${procedure}"` };
+}
+
+/**
+ * A pod that calls itself master in a Sentinel-managed set. Sentinel is the authority (clients, and the pod
+ * itself when it restarts, ask it for the master): once every reachable Sentinel names another master that
+ * answers as one, this pod may go, even before Sentinel demotes it (it does so on its own schedule, 10-20 s
+ * later). Otherwise SENTINEL FAILOVER, sent to a Sentinel that would promote an in-sync replica on a node that
+ * stays: a Sentinel that just restarted (moved by this drain) learns the replicas from the master's INFO only at
+ * its next read, up to 10 s later, and meanwhile refuses with NOGOODSLAVE.
+ */
+async function moveSentinelMaster(ctx: RolloutContext, pod: PodView, address: RedisAddress, replicas: RedisAddress[], pods: PodView[], offDrain: (a: RedisAddress) => boolean, local: boolean): Promise<RedisMove> {
+  const key = podKey(pod);
+  const masterName = pod.annotations[SENTINEL_MASTER_ANNOTATION] ?? 'mymaster';
+  const { sentinels, problems } = await reachSentinels(ctx, pods, local);
+  if (sentinels.length === 0) return problems.length ? { unverified: `no Sentinel can be reached: ${problems.join('; ')}` } : { wait: 'no Sentinel Ready' };
+  const masters = await Promise.all(sentinels.map((s) => sentinelMasterAddress(s, masterName)));
+  if (masters.some((m) => !m)) return { unverified: `a Sentinel knows no master named "${masterName}" (annotation ${SENTINEL_MASTER_ANNOTATION})` };
+  const elsewhere = masters.filter((m) => !same(m, address));
+  if (elsewhere.length > 0) {
+    if (elsewhere.length < masters.length || !elsewhere.every((m) => same(m, elsewhere[0]))) return { wait: `Sentinels do not agree on the master yet (${masters.map((m) => addressText(m!)).join(', ')})` };
+    const master = elsewhere[0]!;
+    if ((await readRole({ ...master, access: address.access })).role !== 'master') return { wait: `Sentinel names ${addressText(master)} master; it does not answer as master yet` };
+    if (ctx.state.sentinelFailovers?.[key] === 'sent') {
+      ctx.state.sentinelFailovers[key] = 'confirmed';
+      await ctx.checkpoint();
+      await ctx.progress.milestone(`Sentinel ${masterName}: master moved off ${pod.name} before eviction`);
+    }
+    return 'evict';
+  }
+  if (ctx.state.sentinelFailovers?.[key] === 'sent' && (await Promise.all(sentinels.map((s) => sentinelFailoverInProgress(s, masterName)))).some(Boolean)) {
+    return { wait: `Sentinel failing ${masterName} over` };
+  }
+  const candidates = await Promise.all(replicas.filter(offDrain).map(async (a) => ({ address: a, info: await replicationInfo(a).catch(() => undefined) })));
+  const synced = candidates.filter((c) => c.info && replicaInSync(c.info));
+  if (synced.length === 0) return { wait: 'no replica in sync on a node that stays (replicas on draining nodes move first)' };
+  const views = await Promise.all(sentinels.map((s) => sentinelReplicas(s, masterName)));
+  const index = views.findIndex((view) => synced.some((c) => sentinelWouldPromote(view.find((v) => same(v.address, c.address)), c.info!)));
+  if (index < 0) return { wait: `no Sentinel sees ${synced.map((c) => addressText(c.address)).join(', ')} as a replica it would promote yet (Sentinel re-reads INFO every 10 s)` };
+  const sentinel = sentinels[index]!;
+  await ctx.audit('redis:SentinelFailover', { pod: key, masterName, sentinel: addressText(sentinel) });
+  try {
+    await sentinelFailover(sentinel, masterName);
+  } catch (error) {
+    return { wait: `SENTINEL FAILOVER refused: ${explainRedisError(error)}` };
+  }
+  ctx.state.sentinelFailovers = { ...ctx.state.sentinelFailovers, [key]: 'sent' };
+  await ctx.checkpoint();
+  return { wait: `Sentinel failing ${masterName} over` };
 }
 
 /**
@@ -163,7 +194,7 @@ export async function redisSettled(ctx: RolloutContext, moved: PlanPod[], pods: 
   const { sentinels, problems } = await reachSentinels(ctx, pods, local);
   if (moved.some((p) => p.procedure === 'redis-sentinel') && sentinels.length === 0) return `no Sentinel reachable${problems.length ? `: ${problems.join('; ')}` : ''}`;
   if (ctx.plan.redisFailBack) {
-    for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && ctx.state.failedOver?.includes(podKey(p)))) {
+    for (const planned of moved.filter((p) => p.procedure === 'redis-sentinel' && ctx.state.sentinelFailovers?.[podKey(p)])) {
       if (!(await failBack(ctx, byName.get(podKey(planned))!, addresses.get(podKey(planned))!, sentinels[0]))) return `${podKey(planned)}: fail back`;
     }
   }

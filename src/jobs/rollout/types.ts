@@ -172,8 +172,8 @@ export interface RolloutState {
   podsMoved: number;
   forced: string[];
   aborted?: string;
-  /** Sentinel masters (namespace/name) this run failed over before moving them: the ones `redisFailBack` fails back to. */
-  failedOver?: string[];
+  /** Sentinel masters (namespace/name) this run failed over before moving them (the ones `redisFailBack` fails back to): SENTINEL FAILOVER sent, then confirmed. */
+  sentinelFailovers?: Record<string, 'sent' | 'confirmed'>;
   /** Redis pods whose role could not be verified and that an approver chose to evict without a failover. */
   evictedUnverified?: string[];
   /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
