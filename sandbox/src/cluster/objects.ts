@@ -224,3 +224,9 @@ export interface NamespaceObject extends KubeObject {
   spec: { finalizers: string[] };
   status: { phase: string };
 }
+
+export interface SecretObject extends KubeObject {
+  type: string;
+  /** Base64 values, as the API server returns them. */
+  data: Record<string, string>;
+}

@@ -77,8 +77,17 @@ const pdb = z
     message: 'exactly one of minAvailable and maxUnavailable',
   });
 
+const secret = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  /** Plain values (the API server serves them base64-encoded under `data`). */
+  stringData: labels,
+});
+
 const sentinelGroup = z.object({
   masterName: z.string(),
+  /** A Secret in the StatefulSet's namespace whose `password` the data pods require (requirepass, masterauth). */
+  authSecret: z.string().optional(),
   /** namespace/name of the StatefulSet whose ordinal 0 starts as master. */
   statefulSet: z.string(),
   /** namespace/name of the Deployment running the Sentinels. */
@@ -108,6 +117,7 @@ export const clusterScenarioSchema = z.object({
   persistentVolumeClaims: z.array(pvc).default([]),
   workloads: z.array(workload).default([]),
   podDisruptionBudgets: z.array(pdb).default([]),
+  secrets: z.array(secret).default([]),
   redis: z
     .object({ sentinel: z.array(sentinelGroup).default([]), clusters: z.array(redisCluster).default([]) })
     .prefault({}),

@@ -16,6 +16,8 @@ import { moveRedisPod } from './redis.js';
 import { retrying } from './retry.js';
 
 export const DRAIN_POLL_MS = 500;
+/** How long a Redis pod's role may stay unverifiable (a restart, a slow Secret) before a human is asked. */
+const REDIS_UNVERIFIED_ASK_MS = 30_000;
 const POD_RELIST_MS = 5000;
 /**
  * A pod held back for this long by a PDB that meanwhile neither let a pod go nor waited for one to be
@@ -83,6 +85,19 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   const heldSince = new Map<string, number>();
   // When each PDB last had a pod being replaced (fewer healthy than expected).
   const pdbReplacing = new Map<string, number>();
+  // Redis pods whose role cannot be verified: since when, and why (asked about once it lasts).
+  const unverifiedSince = new Map<string, number>();
+  let redisAsks = 0;
+  const skip = async (nodeNames: Set<string | undefined>) => {
+    for (const t of pending) {
+      if (!nodeNames.has(t.nodeName)) continue;
+      if (!state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
+      state.skippedEver = [...new Set([...(state.skippedEver ?? []), t.instanceId])];
+    }
+    pending = pending.filter((t) => !nodeNames.has(t.nodeName));
+    await ctx.checkpoint();
+    await ctx.progress.milestone(`${opts.label}: skipped ${[...nodeNames].join(', ')}; they are retried after the last wave`);
+  };
 
   while (pending.length > 0) {
     if (await ctx.cancelRequested()) return;
@@ -118,9 +133,15 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         blockers.set(id, `PDB ${podKey(exhausted)} allows no disruption (${exhausted.currentHealthy}/${exhausted.desiredHealthy} healthy)`);
         continue;
       }
-      if (pod.labels[PROCEDURE_LABEL] && !(await moveRedisPod(ctx, pod, names))) {
-        blockers.set(id, 'Redis procedure waiting (failover or replica sync)');
-        continue;
+      if (pod.labels[PROCEDURE_LABEL] && !state.evictedUnverified?.includes(id)) {
+        const move = await moveRedisPod(ctx, pod, names);
+        if (move !== 'evict') {
+          if ('wait' in move) unverifiedSince.delete(id);
+          else if (!unverifiedSince.has(id)) unverifiedSince.set(id, now);
+          blockers.set(id, 'wait' in move ? `Redis procedure waiting: ${move.wait}` : `Redis role not verified, not evicted: ${move.unverified}`);
+          continue;
+        }
+        unverifiedSince.delete(id);
       }
       // Spend the budget now, so this tick never sends more evictions than the PDB allows.
       for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
@@ -162,6 +183,34 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(longest)}:\n${key.split('\n').slice(0, 10).join('\n')}`);
     }
 
+    const unverified = [...unverifiedSince].find(([, since]) => now - since >= REDIS_UNVERIFIED_ASK_MS);
+    if (unverified) {
+      const [id] = unverified;
+      const pod = remaining.find((p) => podKey(p) === id);
+      unverifiedSince.delete(id);
+      if (pod) {
+        redisAsks++;
+        const choice = await ctx.ask({
+          id: `${opts.label}/redis-unverified/${redisAsks}`,
+          text: `${opts.label}: the Redis role of ${id} on ${pod.nodeName} cannot be verified, so it is not evicted: ${blockers.get(id) ?? 'unknown'}.\nIf it is a master, evicting it without a failover takes its data offline. Fix the access and check again, or decide.`,
+          choices: [
+            { id: 'retry', label: 'Check again', style: 'primary' },
+            ...(opts.allowSkip ? [{ id: 'skip', label: 'Skip this node (retry last)' }] : []),
+            { id: 'evict', label: 'Evict without a failover', style: 'danger' as const, needsApprover: true },
+            { id: 'abort', label: 'Abort', style: 'danger' as const },
+          ],
+        });
+        if (choice === 'abort') throw new RefusalError(`${opts.label}: aborted: the Redis role of ${id} could not be verified`);
+        if (choice === 'evict') {
+          state.evictedUnverified = [...(state.evictedUnverified ?? []), id];
+          await ctx.checkpoint();
+          await ctx.progress.milestone(`${opts.label}: ${id} is evicted without a failover (its Redis role could not be verified; an approver chose this)`);
+        }
+        if (choice === 'skip') await skip(new Set([pod.nodeName]));
+        startedAt = ctx.clock.now();
+      }
+    }
+
     if (now - startedAt >= ctx.plan.drainTimeoutMs) {
       asks++;
       const choice = await ctx.ask({
@@ -175,17 +224,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         ],
       });
       if (choice === 'abort') throw new RefusalError(`${opts.label}: aborted at the drain timeout`);
-      if (choice === 'skip') {
-        const blockedNodes = new Set(remaining.map((p) => p.nodeName));
-        for (const t of pending) {
-          if (!blockedNodes.has(t.nodeName)) continue;
-          if (!state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
-          state.skippedEver = [...new Set([...(state.skippedEver ?? []), t.instanceId])];
-        }
-        pending = pending.filter((t) => !blockedNodes.has(t.nodeName));
-        await ctx.checkpoint();
-        await ctx.progress.milestone(`${opts.label}: skipped ${[...blockedNodes].join(', ')}; they are retried after the last wave`);
-      }
+      if (choice === 'skip') await skip(new Set(remaining.map((p) => p.nodeName)));
       if (choice === 'force') {
         // Stuck: no eviction under it for a whole drain timeout while none of its pods is being replaced
         // (a StatefulSet slowly cycling through its budget is progress, not a blocker to force).

@@ -10,7 +10,7 @@ import { describeImage, listTemplateVersions } from '../../integrations/aws/laun
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
-import { apiServerIsLocal, podAddress } from './redis-address.js';
+import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
 export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
@@ -47,14 +47,15 @@ function procedureOf(pod: PodView): RedisProcedure | undefined {
   return label === 'redis-sentinel' || label === 'redis-cluster' ? label : undefined;
 }
 
-async function probeRole(pod: PodView, localOnly: boolean): Promise<RedisRole> {
-  const address = podAddress(pod, 'redis', localOnly);
-  if (!address) return 'unknown';
+/** The pod's Redis role as the bot can read it (no Secrets), or 'unknown' and why. */
+async function probeRole(pod: PodView, localOnly: boolean): Promise<{ redisRole: RedisRole; redisProblem?: string }> {
+  const reach = await reachPod(pod, 'redis', localOnly);
+  if ('unreachable' in reach) return { redisRole: 'unknown', redisProblem: reach.unreachable };
   try {
-    const role = await readRole(address);
-    return role.role === 'master' ? 'master' : role.role === 'replica' ? 'replica' : 'unknown';
-  } catch {
-    return 'unknown';
+    const role = await readRole(reach.address);
+    return role.role === 'sentinel' ? { redisRole: 'unknown', redisProblem: 'answers as a Sentinel' } : { redisRole: role.role };
+  } catch (error) {
+    return { redisRole: 'unknown', redisProblem: explainRedisError(error) };
   }
 }
 
@@ -89,7 +90,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
         hasEmptyDir: p.hasEmptyDir,
         graceSeconds: p.graceSeconds,
         procedure,
-        redisRole: procedure ? await probeRole(p, localOnly) : undefined,
+        ...(procedure ? await probeRole(p, localOnly) : {}),
       };
     }),
   );

@@ -139,6 +139,7 @@ function planPod(pod: ObservedPod, pdbs: ObservedPdb[]): PlanPod {
     daemonSet: pod.controller?.kind === 'DaemonSet',
     procedure: pod.procedure,
     redisRole: pod.redisRole,
+    redisProblem: pod.redisProblem,
     hasEmptyDir: pod.hasEmptyDir,
     graceSeconds: pod.graceSeconds,
     pdbs: pdbsFor(pod, pdbs).map((p) => key(p.namespace, p.name)),
@@ -186,6 +187,9 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
     }
     if (pod.procedure === 'redis-cluster' && pod.redisRole === 'master') {
       risks.push({ kind: 'redis-cluster-primary', subject: id, detail: `Cluster primary: CLUSTER FAILOVER on a replica off the node, confirm with ROLE, wait for cluster_state:ok. With no replica: temporary replica ${pod.name}-deckhand-tmp from its StatefulSet's template joins (CLUSTER MEET, REPLICATE), takes over, the pod moves and syncs from it, fail back, then the temporary node is forgotten and deleted` });
+    }
+    if (pod.procedure && pod.redisRole === 'unknown') {
+      risks.push({ kind: 'redis-unverified', subject: id, detail: `Redis role not verified (${pod.redisProblem ?? 'unknown'}): the run checks again before moving it and, if it still cannot, stops and asks` });
     }
   }
   for (const { node, pod } of moving) {

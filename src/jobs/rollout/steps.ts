@@ -248,7 +248,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
   const redisPods = todo.flatMap((id) => planned.get(id)?.pods.filter((p) => p.procedure) ?? []);
   const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
   const remaining = new Set(todo);
-  let redisOk = redisPods.length === 0;
+  let redisWaiting: string | undefined = redisPods.length === 0 ? undefined : 'Redis sync / cluster state';
   while (remaining.size > 0) {
     const group = (await r(ctx, () => describeGroup(clients.autoScaling, plan.group)))!;
     const inGroup = new Map(group.instances.map((i) => [i.instanceId, i]));
@@ -257,7 +257,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
     const pods = allPods.filter(mustLeave);
     const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
-    if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods, allPods);
+    if (redisWaiting && unavailable.length === 0) redisWaiting = await redisSettled(ctx, redisPods, allPods);
     const ready: string[] = [];
     let capacity = readyCapacity(ctx, group, nodes);
     for (const id of [...remaining]) {
@@ -268,7 +268,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       }
       const nodeName = planned.get(id)?.nodeName;
       const left = pods.filter((p) => p.nodeName === nodeName);
-      if (left.length > 0 || unavailable.length > 0 || !redisOk) continue;
+      if (left.length > 0 || unavailable.length > 0 || redisWaiting) continue;
       // Ready capacity never below the original desired count minus maxUnavailable.
       if (capacity - 1 < plan.original.desired - plan.maxUnavailable) continue;
       capacity -= nodes.get(id)?.ready && instance.lifecycleState === 'InService' ? 1 : 0;
@@ -284,7 +284,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       });
     }
     if (remaining.size === 0) break;
-    const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : !redisOk ? 'Redis sync / cluster state' : 'pods still terminating';
+    const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : redisWaiting ? `Redis: ${redisWaiting}` : 'pods still terminating';
     ctx.progress.status({ phase: `${label}: waiting before terminate`, blockers: waiting });
     if (ctx.clock.now() >= deadline) throw new UserFacingError(`${label}: gave up waiting before terminating (${waiting})`);
     await ctx.clock.sleep(SETTLE_POLL_MS, ctx.signal);

@@ -50,6 +50,8 @@ export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeN
   controller?: Controller;
   procedure?: RedisProcedure;
   redisRole?: RedisRole;
+  /** Why the role is unknown (unreachable, AUTH, TLS, ...). */
+  redisProblem?: string;
 }
 
 export type ObservedPdb = PdbView;
@@ -76,6 +78,7 @@ export interface PlanPod {
   daemonSet: boolean;
   procedure?: RedisProcedure;
   redisRole?: RedisRole;
+  redisProblem?: string;
   hasEmptyDir: boolean;
   graceSeconds: number;
   pdbs: string[];
@@ -101,6 +104,7 @@ export type RiskKind =
   | 'empty-dir'
   | 'redis-sentinel-master'
   | 'redis-cluster-primary'
+  | 'redis-unverified'
   | 'capacity'
   | 'no-node'
   | 'deckhand-itself';
@@ -176,6 +180,10 @@ export interface RolloutState {
   aborted?: string;
   /** The group as cleanup left it (restore.ts), for the summary. */
   finalGroup?: GroupReport;
+  /** Sentinel masters (namespace/name) this run failed over before moving them (the ones `redisFailBack` fails back to): SENTINEL FAILOVER sent, then confirmed. */
+  sentinelFailovers?: Record<string, 'sent' | 'confirmed'>;
+  /** Redis pods whose role could not be verified and that an approver chose to evict without a failover. */
+  evictedUnverified?: string[];
   /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
   temporaryReplicas?: Record<string, TemporaryReplica>;
 }

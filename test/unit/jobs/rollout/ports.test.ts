@@ -47,8 +47,8 @@ describe('Redis parsing', () => {
   test('INFO fields and health checks', () => {
     const info = parseInfo('# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:0\r\n');
     expect(info).toMatchObject({ role: 'slave', master_link_status: 'up' });
-    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: false, connectedReplicas: 0 })).toBe(true);
-    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: true, connectedReplicas: 0 })).toBe(false);
+    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: false, connectedReplicas: 0, uptimeMs: 1000 })).toBe(true);
+    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: true, connectedReplicas: 0, uptimeMs: 1000 })).toBe(false);
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16384, knownNodes: 6 })).toBe(true);
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16000, knownNodes: 6 })).toBe(false);
   });
