@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { VirtualClock } from '../clock.js';
 
 export interface RecordedCall {
   method: string;
@@ -51,6 +52,8 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channel names by id, for conversations.info. */
   channels?: Record<string, string>;
+  /** The sandbox's clock, held while the stand-in answers (the bot is its only caller). */
+  clockToHold?: VirtualClock;
 }
 
 /** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
@@ -298,6 +301,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
   }
 
+  opts.clockToHold?.holdWhileAnswering(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
