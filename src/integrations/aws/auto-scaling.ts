@@ -1,11 +1,12 @@
 /**
- * EC2 Auto Scaling port for the rollout: read one group and its instance refreshes, change its size,
+ * EC2 Auto Scaling port for the rollout: read one group, its instance refreshes and recent launches, change its size,
  * terminate one instance, suspend/resume processes, tag it. No business logic.
  */
 import {
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   ResumeProcessesCommand,
   SetDesiredCapacityCommand,
   SuspendProcessesCommand,
@@ -58,6 +59,28 @@ export async function describeGroup(client: AutoScalingClient, name: string): Pr
       launchTemplateVersion: i.LaunchTemplate?.Version,
     })),
   };
+}
+
+/** A launch the group completed: when Auto Scaling started it and when the instance went InService. */
+export interface CompletedLaunch {
+  instanceId: string;
+  startedAt: number;
+  inServiceAt: number;
+}
+
+const LAUNCH_ACTIVITY = /^Launching a new EC2 instance: (i-[0-9a-f]+)/;
+
+/**
+ * The group's recent successful launches, newest first (one page: Auto Scaling keeps six weeks of activities,
+ * and the estimate wants the latest few). A launch activity ends when its instance is InService.
+ */
+export async function recentLaunches(client: AutoScalingClient, name: string, max = 50): Promise<CompletedLaunch[]> {
+  const out = await client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: max }));
+  return (out.Activities ?? []).flatMap((a) => {
+    const instanceId = LAUNCH_ACTIVITY.exec(a.Description ?? '')?.[1];
+    if (!instanceId || a.StatusCode !== 'Successful' || !a.StartTime || !a.EndTime) return [];
+    return [{ instanceId, startedAt: a.StartTime.getTime(), inServiceAt: a.EndTime.getTime() }];
+  });
 }
 
 const ACTIVE_REFRESH = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);

@@ -49,7 +49,7 @@ describe('rolloutSettingsSchema', () => {
       excludeFromLbLabel: true,
       redisFailBack: false,
       clusters: undefined,
-      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 },
+      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5, redisMoveSeconds: 15 },
     });
   });
 
