@@ -1,8 +1,8 @@
 /**
  * The sandbox's virtual clock. Two modes:
  * - speed: discrete-event time. Virtual time stands still while an actor is busy (deckhand's requests to the
- *   sandbox in flight, the sandbox's own real work such as Redis processes starting) and for `settleMs` real
- *   ms after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at
+ *   sandbox in flight, a timer's callback just run, this process's event loop blocked by someone's work) and for
+ *   `settleMs` real ms after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at
  *   most `speed` times faster than real time and never past the next timer, which fires at exactly its time.
  *   A run is then as fast as the product keeps up, and every virtual duration is the simulated world's own;
  * - manual (speed 0): time moves only when a test calls `advance(ms)`.
@@ -23,6 +23,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private ticker: NodeJS.Timeout | undefined;
   private lastReal = Date.now();
+  private lastTick = Date.now();
   /** Actors busy right now, and when (real ms) the last one finished or a timer last woke one. */
   private busy = 0;
   private lastActivity = 0;
@@ -50,7 +51,7 @@ export class VirtualClock implements Clock {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     if (factor > 0) {
-      this.lastReal = Date.now();
+      this.lastReal = this.lastTick = Date.now();
       this.ticker = setInterval(() => this.tick(), this.tickMs);
       this.ticker.unref();
     }
@@ -131,6 +132,10 @@ export class VirtualClock implements Clock {
   /** Speed mode: only real time during which every actor was quiet (for at least `settleMs`) becomes virtual time. */
   private tick(): void {
     const real = Date.now();
+    // A late tick means this process's event loop was blocked: an actor here (deckhand parsing a big response,
+    // planning) was working without a request in flight.
+    if (real - this.lastTick > 2 * this.tickMs) this.lastActivity = real;
+    this.lastTick = real;
     if (this.busy > 0) {
       this.lastReal = real;
       return;

@@ -6,13 +6,13 @@ import {
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
-  DescribeScalingActivitiesCommand,
   ResumeProcessesCommand,
   SetDesiredCapacityCommand,
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
   paginateDescribeInstanceRefreshes,
+  paginateDescribeScalingActivities,
   type AutoScalingClient,
 } from '@aws-sdk/client-auto-scaling';
 
@@ -70,17 +70,21 @@ export interface CompletedLaunch {
 
 const LAUNCH_ACTIVITY = /^Launching a new EC2 instance: (i-[0-9a-f]+)/;
 
-/**
- * The group's recent successful launches, newest first (one page: Auto Scaling keeps six weeks of activities,
- * and the estimate wants the latest few). A launch activity ends when its instance is InService.
- */
-export async function recentLaunches(client: AutoScalingClient, name: string, max = 50): Promise<CompletedLaunch[]> {
-  const out = await client.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: max }));
-  return (out.Activities ?? []).flatMap((a) => {
-    const instanceId = LAUNCH_ACTIVITY.exec(a.Description ?? '')?.[1];
-    if (!instanceId || a.StatusCode !== 'Successful' || !a.StartTime || !a.EndTime) return [];
-    return [{ instanceId, startedAt: a.StartTime.getTime(), inServiceAt: a.EndTime.getTime() }];
-  });
+/** Pages read at most: Auto Scaling keeps six weeks of activities, and terminations come between launches. */
+const MAX_ACTIVITY_PAGES = 5;
+
+/** The group's `wanted` latest successful launches, newest first. A launch activity ends when its instance is InService. */
+export async function recentLaunches(client: AutoScalingClient, name: string, wanted: number): Promise<CompletedLaunch[]> {
+  const launches: CompletedLaunch[] = [];
+  let pages = 0;
+  for await (const page of paginateDescribeScalingActivities({ client, pageSize: 100 }, { AutoScalingGroupName: name })) {
+    for (const a of page.Activities ?? []) {
+      const instanceId = LAUNCH_ACTIVITY.exec(a.Description ?? '')?.[1];
+      if (instanceId && a.StatusCode === 'Successful' && a.StartTime && a.EndTime) launches.push({ instanceId, startedAt: a.StartTime.getTime(), inServiceAt: a.EndTime.getTime() });
+    }
+    if (launches.length >= wanted || ++pages >= MAX_ACTIVITY_PAGES) break;
+  }
+  return launches.slice(0, wanted);
 }
 
 const ACTIVE_REFRESH = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);

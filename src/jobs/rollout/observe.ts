@@ -10,6 +10,7 @@ import { describeImage, listTemplateVersions } from '../../integrations/aws/laun
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
+import { RECENT_LAUNCHES } from './estimate.js';
 import { apiServerIsLocal, podAddress } from './redis-address.js';
 import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
@@ -63,7 +64,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
   if (!group) throw new UserFacingError(`no Auto Scaling group named ${args.group}`);
   const [refresh, launches, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
     activeInstanceRefresh(clients.autoScaling, group.name),
-    recentLaunches(clients.autoScaling, group.name),
+    recentLaunches(clients.autoScaling, group.name, RECENT_LAUNCHES),
     resolveTarget(clients, group, args.to),
     listNodes(clients.kube),
     listPods(clients.kube),
