@@ -59,6 +59,7 @@ export async function startDeckhand(
   }
   if (workerConnection) {
     outbox = new SlackOutbox({
+      clock,
       token: config.slack.botToken,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,

@@ -84,7 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     const cluster = started(await startCluster({ clock, faults, log, access, cloud: cloud.cloud, scenario: scenario.kubernetes, dataDir, redis: options.redis ?? false }));
     // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
     await cluster.registerInitial(() => cloud.emitInitial());
-    const slack = started(await startSlackStandIn(options.slack ?? {}));
+    const slack = started(await startSlackStandIn({ ...options.slack, clockToHold: clock }));
     const control = started(await startControlServer({ clock, faults, log }));
     return { cloud, cluster, slack, control };
   }

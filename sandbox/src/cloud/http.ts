@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeckhandRequest } from '../access.js';
+import type { VirtualClock } from '../clock.js';
 import type { Faults, SandboxService } from '../contracts.js';
 import { AccessDeniedError, type CloudAuthorizer } from './iam/authorizer.js';
 import type { AuthRequest } from './iam/evaluate.js';
@@ -46,9 +48,10 @@ export interface ServiceContext {
   faults: Faults;
   random: () => number;
   authorizer: CloudAuthorizer;
+  clock: VirtualClock;
 }
 
-export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, { faults, random, authorizer }: ServiceContext): Promise<ServiceServer> {
+export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, { faults, random, authorizer, clock }: ServiceContext): Promise<ServiceServer> {
   const server = createServer((incoming, res) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (c: Buffer) => chunks.push(c));
@@ -71,6 +74,8 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
       });
     });
   });
+
+  clock.holdWhileAnswering(server, isDeckhandRequest);
 
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
     const knobs = faults.services[service] ?? {};

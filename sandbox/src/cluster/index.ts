@@ -156,7 +156,7 @@ async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: R
   cloud.events.on('instance-terminated', onTerminated);
 
   const authorizer = new ApiAuthorizer(opts.rbac ?? shippedRbac(), opts.access ?? new AccessLog(), log, () => opts.clock.now());
-  const api = await startApiServer({ model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
+  const api = await startApiServer({ clock: opts.clock, model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
   const kubeconfigs = { admin: join(opts.dataDir, 'kubeconfig'), bot: join(opts.dataDir, 'kubeconfig-bot'), worker: join(opts.dataDir, 'kubeconfig-worker') };
   for (const [role, path] of Object.entries(kubeconfigs)) writeKubeconfig(path, api.url, IDENTITIES[role as SandboxRole]);
 

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { SocketModeServer } from './socket-mode.js';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import type { VirtualClock } from '../clock.js';
 
 export interface RecordedCall {
   method: string;
@@ -79,6 +80,8 @@ export interface SlackStandInOptions {
   scopes?: string[];
   /** Where `apps.connections.open` (app-level `xapp-` tokens only) sends Socket Mode clients. */
   socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
+  /** The sandbox's clock, held while the stand-in answers (the bot is its only caller). */
+  clockToHold?: VirtualClock;
   /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
   canvases?: boolean;
 }
@@ -412,6 +415,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
   }
 
+  opts.clockToHold?.holdWhileAnswering(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

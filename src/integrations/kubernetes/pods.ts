@@ -15,6 +15,7 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { ifFound } from './api-errors.js';
+import { epochMs, readySince } from './conditions.js';
 
 export interface OwnerRef {
   kind: string;
@@ -39,6 +40,9 @@ export interface PodView {
   podIP?: string;
   /** Container ports by name (e.g. 'redis', 'sentinel'). */
   ports: Record<string, number>;
+  /** status.startTime (the kubelet took the pod) and when Ready last turned True, epoch ms. */
+  startedAt?: number;
+  readySince?: number;
 }
 
 /** `namespace/name`: how the rollout keys pods in its state, audits and messages. */
@@ -64,6 +68,8 @@ export function toPodView(pod: V1Pod): PodView {
     graceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
     podIP: pod.status?.podIP,
     ports,
+    startedAt: epochMs(pod.status?.startTime),
+    readySince: readySince(pod.status?.conditions),
   };
 }
 

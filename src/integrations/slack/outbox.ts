@@ -15,6 +15,7 @@
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface OutboxOptions {
   token: string;
@@ -28,6 +29,11 @@ export interface OutboxOptions {
   /** Transient (non-429) failures tolerated per call before giving up; default 8. */
   maxTransientRetries?: number;
   log: Logger;
+  /**
+   * Pacing and backoff run on the jobs' clock (default: the system clock), so a step awaiting a milestone
+   * waits as long as it would against Slack, in the sandbox's virtual time too.
+   */
+  clock?: Clock;
 }
 
 export interface OutboxMessage {
@@ -40,7 +46,7 @@ interface CardState {
   ts: string;
   pending?: OutboxMessage;
   lastSentAt: number;
-  timer?: NodeJS.Timeout;
+  timer?: AbortController;
   inflight?: Promise<void>;
 }
 
@@ -60,11 +66,10 @@ const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_to
 const MAX_TEXT = 39_000;
 const MAX_BACKOFF_MS = 30_000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class SlackOutbox {
   private readonly client: WebClient;
   private readonly log: Logger;
+  private readonly clock: Clock;
   private readonly minInterval: number;
   private readonly cardInterval: number;
   private readonly retryBaseMs: number;
@@ -75,6 +80,7 @@ export class SlackOutbox {
 
   constructor(opts: OutboxOptions) {
     this.log = opts.log.child({ component: 'slack-outbox' });
+    this.clock = opts.clock ?? systemClock;
     this.minInterval = opts.minIntervalPerChannelMs ?? 1000;
     this.cardInterval = opts.cardUpdateIntervalMs ?? 3000;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;
@@ -156,7 +162,7 @@ export class SlackOutbox {
       const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
       for (const card of cards) {
         if (card.timer) {
-          clearTimeout(card.timer);
+          card.timer.abort();
           card.timer = undefined;
         }
         if (card.inflight) work.push(card.inflight);
@@ -175,18 +181,23 @@ export class SlackOutbox {
   }
 
   private scheduleCard(card: CardState): void {
-    const wait = Math.max(0, card.lastSentAt + this.cardInterval - Date.now());
-    card.timer = setTimeout(() => {
-      card.timer = undefined;
-      void this.sendCard(card);
-    }, wait);
+    const wait = Math.max(0, card.lastSentAt + this.cardInterval - this.clock.now());
+    const timer = new AbortController();
+    card.timer = timer;
+    this.clock.sleep(wait, timer.signal).then(
+      () => {
+        card.timer = undefined;
+        void this.sendCard(card);
+      },
+      () => undefined, // flushed: sent already
+    );
   }
 
   private sendCard(card: CardState): Promise<void> {
     const msg = card.pending;
     if (!msg) return Promise.resolve();
     card.pending = undefined;
-    card.lastSentAt = Date.now();
+    card.lastSentAt = this.clock.now();
     card.inflight = this.update(card.channel, card.ts, msg)
       .catch((err: unknown) => this.log.error({ err, channel: card.channel, ts: card.ts }, 'status card update failed'))
       .finally(() => {
@@ -198,7 +209,7 @@ export class SlackOutbox {
 
   /** Drop bookkeeping for cards that have nothing pending and whose pacing window has passed. */
   private forgetIdleCards(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [key, card] of this.cards) {
       if (!card.pending && !card.timer && !card.inflight && card.lastSentAt + this.cardInterval < now) this.cards.delete(key);
     }
@@ -225,17 +236,17 @@ export class SlackOutbox {
 
   /** A lane is kept while its pacing window is open, so the next message still waits its turn. */
   private forgetIdleLanes(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const [channel, lane] of this.lanes) if (!lane.draining && lane.nextAt < now) this.lanes.delete(channel);
   }
 
   private async drain(lane: Lane): Promise<void> {
     lane.draining = true;
     for (let task = lane.tasks.shift(); task; task = lane.tasks.shift()) {
-      const wait = lane.nextAt - Date.now();
-      if (wait > 0) await sleep(wait);
+      const wait = lane.nextAt - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait);
       await task();
-      lane.nextAt = Date.now() + this.minInterval;
+      lane.nextAt = this.clock.now() + this.minInterval;
     }
     lane.draining = false;
     for (const wake of lane.idleWaiters.splice(0)) wake();
@@ -259,13 +270,13 @@ export class SlackOutbox {
         const retryAfterMs = rateLimitedFor(err);
         if (retryAfterMs !== undefined) {
           this.log.warn({ method, retryAfterMs }, 'Slack rate limited us; waiting Retry-After');
-          await sleep(retryAfterMs);
+          await this.clock.sleep(retryAfterMs);
           continue;
         }
         if (isTransient(err) && transientFailures < this.maxTransientRetries) {
           const backoff = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** transientFailures++);
           this.log.warn({ err, method, backoffMs: backoff }, 'transient Slack failure; retrying');
-          await sleep(backoff);
+          await this.clock.sleep(backoff);
           continue;
         }
         this.log.error({ err, method, slackError: platformError(err) }, 'Slack call failed');

@@ -1,15 +1,16 @@
 /**
- * Read-only observation for a rollout: the group, the target version, its nodes and the pods on them,
- * PDBs, controllers, and the Redis role of every pod with a typed procedure. No mutation here.
+ * Read-only observation for a rollout: the group, its recent launches, the target version, its nodes and the pods
+ * on them, PDBs, controllers, and the Redis role of every pod with a typed procedure. No mutation here.
  */
 import { createHash } from 'node:crypto';
 import { UserFacingError } from '../../errors.js';
 import type { Clients } from '../../integrations/clients.js';
-import { activeInstanceRefresh, describeGroup, type GroupView } from '../../integrations/aws/auto-scaling.js';
+import { activeInstanceRefresh, describeGroup, recentLaunches, type GroupView } from '../../integrations/aws/auto-scaling.js';
 import { describeImage, listTemplateVersions } from '../../integrations/aws/launch-templates.js';
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
+import { RECENT_LAUNCHES } from './estimate.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
@@ -62,8 +63,9 @@ async function probeRole(pod: PodView, localOnly: boolean): Promise<{ redisRole:
 export async function observeRollout(clients: Clients, args: RolloutArgs): Promise<RolloutObserved> {
   const group = await describeGroup(clients.autoScaling, args.group);
   if (!group) throw new UserFacingError(`no Auto Scaling group named ${args.group}`);
-  const [refresh, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
+  const [refresh, launches, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
     activeInstanceRefresh(clients.autoScaling, group.name),
+    recentLaunches(clients.autoScaling, group.name, RECENT_LAUNCHES),
     resolveTarget(clients, group, args.to),
     listNodes(clients.kube),
     listPods(clients.kube),
@@ -89,6 +91,8 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
         controller: topController(p, replicaSetOwners),
         hasEmptyDir: p.hasEmptyDir,
         graceSeconds: p.graceSeconds,
+        startedAt: p.startedAt,
+        readySince: p.readySince,
         procedure,
         ...(procedure ? await probeRole(p, localOnly) : {}),
       };
@@ -102,6 +106,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
     pods: observedPods,
     pdbs,
     workloads: workloads.map(({ observed: _observed, ...w }) => w),
+    launches,
   };
 }
 

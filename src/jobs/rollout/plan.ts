@@ -5,10 +5,10 @@
 import { formatDuration } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
+import { estimateDuration, estimateInputs } from './estimate.js';
 import type { RolloutSettings } from './settings.js';
 import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
-  Estimate,
   ObservedInstance,
   ObservedPdb,
   ObservedPod,
@@ -217,51 +217,6 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
   return risks;
 }
 
-/**
- * Duration model (stated in the plan and the bench):
- *   wave  = api (raise desired) + nodeReady (boot + kubelet Ready) + drain + api (terminate)
- *   drain = max over workloads W on the wave's nodes of
- *             Deployment-like: (ceil(n_W / b_W) - 1) * podStart + max(grace, podStart)
- *             StatefulSet:      ceil(n_W / b_W) * (grace + podStart)
- * where n_W = W's pods on the wave's nodes and b_W = pods W's PDB lets go at once (n_W without a PDB):
- * each PDB batch waits for its replacements to be Ready before the next eviction is allowed; a StatefulSet
- * recreates a pod only once the old one is gone (same identity), so its batches also pay the grace period;
- * the last batch needs its grace period (node empty) and its replacements Ready (workload available).
- *   total = sum over waves (canary pause and human answers not counted).
- */
-export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: RolloutSettings, pdbBudgets: Map<string, number>): Estimate {
-  const { nodeReadySeconds, podStartSeconds, apiSeconds } = settings.estimate;
-  const byInstance = new Map(nodes.map((n) => [n.instanceId, n]));
-  const waveSeconds = waves.map((wave) => {
-    const pods = wave.instanceIds.flatMap((id) => byInstance.get(id)?.pods.filter(movable) ?? []);
-    const groups = new Map<string, { n: number; budget: number; grace: number; ordered: boolean }>();
-    for (const pod of pods) {
-      const group = pod.controller ? key(pod.controller.namespace, pod.controller.name) : key(pod.namespace, pod.name);
-      const entry = groups.get(group) ?? { n: 0, budget: Infinity, grace: 0, ordered: pod.controller?.kind === 'StatefulSet' };
-      entry.n += 1;
-      entry.grace = Math.max(entry.grace, pod.graceSeconds);
-      groups.set(group, entry);
-    }
-    for (const pod of pods) {
-      const group = pod.controller ? key(pod.controller.namespace, pod.controller.name) : key(pod.namespace, pod.name);
-      const entry = groups.get(group)!;
-      for (const pdbId of pod.pdbs) entry.budget = Math.min(entry.budget, pdbBudgets.get(pdbId) ?? Infinity);
-    }
-    let drain = 0;
-    for (const { n, budget, grace, ordered } of groups.values()) {
-      const batches = Math.ceil(n / Math.min(n, budget));
-      const seconds = ordered ? batches * (grace + podStartSeconds) : (batches - 1) * podStartSeconds + Math.max(grace, podStartSeconds);
-      drain = Math.max(drain, seconds);
-    }
-    return apiSeconds + nodeReadySeconds + drain + apiSeconds;
-  });
-  return {
-    totalSeconds: waveSeconds.reduce((a, b) => a + b, 0),
-    waveSeconds,
-    model: `per wave: ${apiSeconds}s scale + ${nodeReadySeconds}s node Ready + drain (PDB batches × ${podStartSeconds}s pod start, + grace per batch for StatefulSets, + grace for the last batch) + ${apiSeconds}s terminate`,
-  };
-}
-
 /** The one numbered version of the same template the outdated instances run, if there is exactly one. */
 export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: string): string | undefined {
   const versions = new Set(outdated.map((i) => (i.launchTemplateId === launchTemplateId ? i.launchTemplateVersion : undefined)));
@@ -309,7 +264,7 @@ export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: 
     nodes,
     waves,
     risks: findRisks(observed, nodes, waves, surge),
-    estimate: estimateDuration(nodes, waves, settings, budgets),
+    estimate: estimateDuration(nodes, waves, estimateInputs(observed, settings), budgets),
   };
   if (outdated.length === 0) return { kind: 'plan', plan, empty: true, emptyReason: `already up to date: every instance of ${group.name} runs version ${target.version}` };
   return { kind: 'plan', plan, empty: false };

@@ -32,12 +32,13 @@ export const rolloutSettingsSchema = z
       .prefault({}),
     /** Cluster name -> kubeconfig context. */
     clusters: z.record(z.string(), z.string()).optional(),
-    /** Inputs of the duration model (plan.ts estimateDuration). */
+    /** Defaults of the duration model (estimate.ts), used where the group shows no history. */
     estimate: z
       .object({
         nodeReadySeconds: z.number().positive().default(55),
         podStartSeconds: z.number().positive().default(10),
         apiSeconds: z.number().min(0).default(5),
+        redisMoveSeconds: z.number().min(0).default(15),
       })
       .strict()
       .prefault({}),

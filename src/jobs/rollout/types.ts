@@ -3,7 +3,7 @@
  * and the run state kept in the job's checkpoint. Plain JSON only (checkpoints and stored plans).
  * What observe reads as the ports return it reuses the ports' shapes.
  */
-import type { GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
+import type { CompletedLaunch, GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
 import type { NodeView } from '../../integrations/kubernetes/nodes.js';
 import type { OwnerRef, PdbView, PodView, WorkloadView } from '../../integrations/kubernetes/pods.js';
 import type { StepContext } from '../kind.js';
@@ -45,7 +45,7 @@ export type ObservedNode = NodeView;
 
 export type Controller = OwnerRef;
 
-export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeName' | 'phase' | 'ready' | 'labels' | 'annotations' | 'hasEmptyDir' | 'graceSeconds'> {
+export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeName' | 'phase' | 'ready' | 'labels' | 'annotations' | 'hasEmptyDir' | 'graceSeconds' | 'startedAt' | 'readySince'> {
   /** Top controller (ReplicaSet resolved to its Deployment); undefined for a bare pod. */
   controller?: Controller;
   procedure?: RedisProcedure;
@@ -69,6 +69,8 @@ export interface RolloutObserved {
   pods: ObservedPod[];
   pdbs: ObservedPdb[];
   workloads: ObservedWorkload[];
+  /** The group's recent successful launches: what the estimate learns node boot times from. */
+  launches: CompletedLaunch[];
 }
 
 export interface PlanPod {
@@ -119,6 +121,8 @@ export interface Estimate {
   totalSeconds: number;
   waveSeconds: number[];
   model: string;
+  /** What each input of the model rests on: the group's history, or a stated default. */
+  basis: string[];
 }
 
 /** The settings a plan carries as they were when it was made (the run follows the plan, not today's settings). */

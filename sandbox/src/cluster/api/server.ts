@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeckhandRequest } from '../../access.js';
+import type { VirtualClock } from '../../clock.js';
 import { seededRandom, type Faults, type MutationLog } from '../../contracts.js';
 import type { DisruptionController } from '../disruption.js';
 import type { ClusterModel, Kind } from '../model.js';
@@ -27,6 +29,7 @@ export interface ApiDeps {
   log: MutationLog;
   kubernetesVersion: string;
   authorizer: ApiAuthorizer;
+  clock: VirtualClock;
 }
 
 interface Route {
@@ -45,6 +48,7 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     });
   });
   server.keepAliveTimeout = 1000;
+  deps.clock.holdWhileAnswering(server, isDeckhandRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

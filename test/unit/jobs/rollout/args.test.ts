@@ -51,7 +51,7 @@ describe('rolloutSettingsSchema', () => {
       clusters: undefined,
       groups: ['*'],
       limits: { surge: 20, maxUnavailable: 3, drainTimeout: 7_200_000 },
-      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 },
+      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5, redisMoveSeconds: 15 },
     });
   });
 

@@ -69,6 +69,7 @@ export function defaultObserved(): RolloutObserved {
     pods,
     pdbs: [pdb('web', 'api', { app: 'api' })],
     workloads: [workload('Deployment', 'web', 'api', 6), workload('DaemonSet', 'kube-system', 'aws-node', 6)],
+    launches: [],
   };
 }
 
