@@ -55,6 +55,8 @@ export interface ServiceFaults {
   errorRate?: number;
   /** Real milliseconds added to every call. */
   latencyMs?: number;
+  /** Calls are accepted and never answered: the connection stays open until the caller gives up. */
+  hang?: boolean;
 }
 
 export interface Faults {

@@ -22,6 +22,7 @@ import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
+import { withRunSignal } from '../integrations/call-deadlines.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
@@ -116,7 +117,8 @@ class Run {
     const stopWatching = this.watch(shutdown);
     try {
       await this.start(firstStart);
-      await runStepLoop(this.stepRun());
+      // Cancel and shutdown abort the external calls the steps are waiting on, not only the waits between them.
+      await withRunSignal(this.controller.signal, () => runStepLoop(this.stepRun()));
       stopWatching();
       return await this.finish('succeeded');
     } catch (err) {

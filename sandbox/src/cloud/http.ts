@@ -74,6 +74,7 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
 
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
     const knobs = faults.services[service] ?? {};
+    if (knobs.hang) return new Promise<never>(() => undefined);
     if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
     if (knobs.throttleRate && random() < knobs.throttleRate) return protocol.throttled(req);
     if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);

@@ -5,6 +5,7 @@
  * RESET and FORGET.
  */
 import { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
 export interface RedisAddress {
   host: string;
@@ -19,7 +20,8 @@ export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => 
     host: address.host,
     port: address.port,
     lazyConnect: true,
-    connectTimeout: 2000,
+    connectTimeout: CALL_TIMEOUTS.connectMs,
+    commandTimeout: CALL_TIMEOUTS.redisCommandMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,

@@ -15,6 +15,7 @@
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
 import type { Logger } from '../../logger.js';
+import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
 export interface OutboxOptions {
   token: string;
@@ -83,6 +84,7 @@ export class SlackOutbox {
       slackApiUrl: opts.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      timeout: CALL_TIMEOUTS.slackCallMs,
       logger: slackLogger(this.log),
       logLevel: LogLevel.WARN,
     });

@@ -78,6 +78,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 async function injectFaults(faults: Faults, random: () => number): Promise<void> {
   const knobs = faults.services.kubernetes;
   if (!knobs) return;
+  if (knobs.hang) return new Promise<never>(() => undefined);
   if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
   if (knobs.throttleRate && random() < knobs.throttleRate) {
     throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
