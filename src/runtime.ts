@@ -60,6 +60,8 @@ export async function startDeckhand(
   if (workerConnection) {
     outbox = new SlackOutbox({
       token: config.slack.botToken,
+      redis,
+      prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
     });

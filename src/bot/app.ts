@@ -7,6 +7,7 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
@@ -86,7 +87,8 @@ export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // Someone is waiting on the bot's Slack calls: each is bounded and retried twice, not for WebClient's default 30 minutes.
+  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: CALL_TIMEOUTS.slackCallMs, retryConfig: { retries: 2 } };
   let server: Server | undefined;
   let app: App;
   if (config.slack.appToken) {
