@@ -13,6 +13,7 @@ import { PricingClient } from '@aws-sdk/client-pricing';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
 import { CALL_TIMEOUTS, callSignal, type CallTimeouts } from './call-deadlines.js';
+import { AWS_MAX_ATTEMPTS } from './retry-policy.js';
 
 export interface Clients {
   autoScaling: AutoScalingClient;
@@ -29,7 +30,7 @@ type AwsService = 'autoScaling' | 'ec2' | 'route53' | 'pricing';
 
 export interface ClientOptions {
   region?: string;
-  /** Bulk jobs raise this; throttling errors are retryable by the SDK's standard retry strategy. */
+  /** Tests lower it; default AWS_MAX_ATTEMPTS (src/integrations/retry-policy.ts). */
   maxAttempts?: number;
   kubeconfigPath?: string;
   /** A named profile of the shared AWS files; absent = the SDK's default credential chain (IRSA, Pod Identity...). */
@@ -51,7 +52,9 @@ export function createClients(options: ClientOptions = {}): Clients {
   const aws = (service: AwsService) => ({
     region,
     credentials,
-    maxAttempts: options.maxAttempts ?? 8,
+    // The only retries an AWS call gets (src/integrations/retry-policy.ts).
+    retryMode: 'standard',
+    maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
     endpoint: options.endpoints?.[service],
     // Without throwOnRequestTimeout the SDK only logs a request that exceeds requestTimeout and keeps waiting.
     requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.awsAttemptMs, throwOnRequestTimeout: true },

@@ -25,6 +25,7 @@ import { errorReference, UserFacingError } from '../errors.js';
 import { withRunSignal } from '../integrations/call-deadlines.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
+import { retriedBelow } from '../integrations/retry-policy.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
 import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
@@ -256,14 +257,15 @@ class Run {
     const attempts = this.job.opts.attempts ?? 1;
     const at = this.currentStep ? ` in step ${this.currentStep.index} (${this.currentStep.title})` : '';
     this.log.error({ err, reference, attempt, attempts }, 'run attempt failed');
-    if (attempt < attempts) {
+    // A call whose own retries are used up is not retried again by re-running the run (src/integrations/retry-policy.ts).
+    if (attempt < attempts && !retriedBelow(err)) {
       await this.saveCheckpoint();
       this.note = `Temporary error${at}; retrying (attempt ${attempt} of ${attempts}). Reference: ${reference}`;
       this.showCard('retrying');
       throw err;
     }
-    await this.finish('failed', `Failed${at} after ${attempts} attempt${attempts === 1 ? '' : 's'}. Reference: ${reference}`);
-    throw err;
+    await this.finish('failed', `Failed${at} after ${attempt} attempt${attempt === 1 ? '' : 's'}. Reference: ${reference}`);
+    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
   }
 
   private async finish(outcome: RunOutcome, detail?: string, actor?: string): Promise<RunOutcome> {

@@ -3,51 +3,17 @@
  * Every call ends within its stated deadline; Cancel interrupts a step that waits on such a call and the run
  * ends cancelled with its cleanup; a worker shutting down returns the run to the queue instead of waiting forever.
  */
-import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { Clients } from '../../src/integrations/clients.js';
 import { describeGroup } from '../../src/integrations/aws/auto-scaling.js';
 import { listNodes } from '../../src/integrations/kubernetes/nodes.js';
-import type { JobKind } from '../../src/jobs/kind.js';
+import { DESCRIBED_GROUP as GROUP, describeGroupKind } from '../helpers/aws-call-kind.js';
 import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { destroyClients, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
-const GROUP = 'eks-prod-workers';
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  describe-group:\n    approve: ['${APPROVER}']\n`;
-
-/** A kind whose one step reads the group from Auto Scaling; it records when the call starts and when cleanup runs. */
-function describeGroupKind(redis: Redis, prefix: string): JobKind {
-  return {
-    command: { subcommand: 'describe-group', summary: 'test: one Auto Scaling call', usage: '/deckhand describe-group', example: '/deckhand describe-group', flags: [] },
-    mutating: true,
-    settingsSchema: z.object({}).strict(),
-    parseArgs: () => ({}),
-    isDryRun: () => false,
-    target: () => `asg/${GROUP}`,
-    observe: async () => ({}),
-    fingerprint: () => 'same',
-    plan: () => ({ kind: 'plan', plan: {}, empty: false }),
-    renderPlan: () => ({ summary: `Describe ${GROUP}`, blocks: [] }),
-    initialState: () => ({}),
-    steps: () => [
-      {
-        id: 'describe',
-        title: `Describe ${GROUP}`,
-        async run(ctx) {
-          await redis.rpush(`${prefix}:calls`, 'describe');
-          await describeGroup(ctx.clients.autoScaling, GROUP);
-        },
-      },
-    ],
-    async cleanup() {
-      await redis.rpush(`${prefix}:cleanup`, 'done');
-    },
-    summarize: (_plan, _state, outcome) => `describe-group ${outcome}`,
-  };
-}
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
