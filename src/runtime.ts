@@ -59,8 +59,9 @@ export async function startDeckhand(
   }
   if (workerConnection) {
     outbox = new SlackOutbox({
-      clock,
       token: config.slack.botToken,
+      redis,
+      prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
     });

@@ -7,6 +7,7 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
@@ -83,14 +84,11 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
 export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
   Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
 
-const BOT_SLACK_CALLS = { timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } };
-
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
-  // The bot's own Slack calls (group lookups, plan refreshes) answer a person who is waiting: a few quick retries
-  // and a timeout, not the Web API client's default of ten retries over about 30 minutes.
-  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), ...BOT_SLACK_CALLS };
+  // Someone is waiting on the bot's Slack calls: each is bounded and retried twice, not for WebClient's default 30 minutes.
+  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: CALL_TIMEOUTS.slackCallMs, retryConfig: { retries: 2 } };
   let server: Server | undefined;
   let app: App;
   if (config.slack.appToken) {

@@ -14,8 +14,6 @@ export interface Checkpoint {
   done: string[];
   /** The kind's run state after the last completed step (or the last `ctx.checkpoint()`). */
   state: unknown;
-  /** Messages of questions already posted, by question id, so a resumed run does not ask twice. */
-  asked?: Record<string, string>;
 }
 
 export interface RunJobData {

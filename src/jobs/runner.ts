@@ -26,10 +26,13 @@ import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
+import { withRunSignal } from '../integrations/call-deadlines.js';
 import type { Clock } from '../integrations/clock.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import { LeaseLost, type Fence, type JobLock, type RunLeases } from '../integrations/redis/run-lease.js';
+import { retriedBelow } from '../integrations/retry-policy.js';
+import type { MessageRef } from '../integrations/slack/outbox.js';
 import type { Logger } from '../logger.js';
 import type { JobKind, Question } from './kind.js';
 import type { RunOutcome } from './plan-lifecycle.js';
@@ -95,7 +98,7 @@ async function refuseUnknownKind(deps: RunnerDeps, job: Job<RunJobData>): Promis
   if (failed.changed) {
     const plan = failed.plan;
     await deps.locks.release(plan.target, plan.id);
-    if (plan.messageTs) await deps.outbox.post(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs }).catch(() => undefined);
+    if (plan.messageTs) await deps.outbox.queuePost(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs });
   }
   throw new UnrecoverableError(outcome);
 }
@@ -133,7 +136,8 @@ class Run {
     const stopWatching = this.watch(shutdown, lockLost);
     try {
       await this.start(firstStart);
-      await runStepLoop(this.stepRun());
+      // Cancel and shutdown abort the external calls the steps are waiting on, not only the waits between them.
+      await withRunSignal(this.controller.signal, () => runStepLoop(this.stepRun()));
       stopWatching();
       return await this.finish('succeeded');
     } catch (err) {
@@ -170,22 +174,15 @@ class Run {
       await this.deps.audit.append({ actor: 'deckhand', action: 'run.started', target: this.plan.target, planId: this.plan.id, jobId: this.job.id });
       await this.updatePlanMessage();
     }
-    if (!this.plan.statusCardTs) {
-      try {
-        const ts = await this.deps.outbox.post(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs });
-        this.plan = await this.deps.plans.attach(this.plan.id, { statusCardTs: ts });
-      } catch (err) {
-        this.log.error({ err }, 'could not post the status card; running without it');
-      }
-    } else {
-      this.showCard('running');
-    }
+    // Queued, not delivered: the first step starts whether or not Slack answers (posted once across attempts).
+    const posted = await this.deps.outbox.queuePost(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs }, { once: statusCardRef(this.plan.id) });
+    if (!posted) this.showCard('running');
   }
 
   /** The step loop's ports for a BullMQ run: job data, RunSignals, the thread and the status card. */
   private stepRun() {
     const plan = this.plan;
-    const threadTs = plan.messageTs ?? plan.statusCardTs;
+    const threadTs = plan.messageTs ?? { ref: statusCardRef(plan.id) };
     return {
       kind: this.kind,
       plan: plan.plan,
@@ -200,11 +197,10 @@ class Run {
           this.showCard('running');
         },
         milestone: async (text: string) => {
-          await this.deps.outbox.post(plan.channel, { text, thread_ts: threadTs }).catch((err: unknown) => this.log.error({ err }, 'milestone not delivered'));
+          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs });
         },
         file: async (file: { filename: string; title: string; content: string }) => {
-          if (!threadTs) return;
-          await this.deps.outbox.uploadFile(plan.channel, threadTs, file).catch((err: unknown) => this.log.error({ err, file: file.filename }, 'file not delivered'));
+          await this.deps.outbox.queueUpload(plan.channel, threadTs, file);
         },
       },
       save: () => this.saveCheckpoint(),
@@ -227,16 +223,11 @@ class Run {
   }
 
   /** Post once (the message ts is checkpointed), then wait on the clock for an answer recorded by the bot. */
-  private async ask(question: Question, threadTs: string | undefined): Promise<string> {
+  private async ask(question: Question, threadTs: MessageRef): Promise<string> {
     const choices = question.choices.map((c) => ({ id: c.id, needsApprover: c.needsApprover === true }));
     await this.deps.signals.recordQuestion(this.plan.id, question.id, { choices });
-    const asked = (this.checkpointData.asked ??= {});
-    let ts = asked[question.id];
-    if (!ts) {
-      ts = await this.deps.outbox.post(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs });
-      asked[question.id] = ts;
-      await this.saveCheckpoint();
-    }
+    const message = { ref: `question:${this.plan.id}:${question.id}` };
+    await this.deps.outbox.queuePost(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs }, { once: message.ref });
     this.note = `Waiting for an answer: ${question.text}`;
     this.showCard('running');
     for (;;) {
@@ -244,7 +235,7 @@ class Run {
       if (answer) {
         this.note = undefined;
         this.showCard('running');
-        await this.deps.outbox.update(this.plan.channel, ts, renderAnsweredQuestion(question, answer)).catch((err: unknown) => this.log.error({ err }, 'could not mark the question answered'));
+        await this.deps.outbox.queueUpdate(this.plan.channel, message, renderAnsweredQuestion(question, answer));
         this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
         return answer.choice;
       }
@@ -312,7 +303,8 @@ class Run {
     const attempts = this.job.opts.attempts ?? 1;
     const at = this.currentStep ? ` in step ${this.currentStep.index} (${this.currentStep.title})` : '';
     this.log.error({ err, reference, attempt, attempts }, 'run attempt failed');
-    if (attempt < attempts) {
+    // A call whose own retries are used up is not retried again by re-running the run (src/integrations/retry-policy.ts).
+    if (attempt < attempts && !retriedBelow(err)) {
       await this.saveCheckpoint();
       // The next attempt takes the run at once, with the next fencing token.
       await this.deps.leases.release(this.fence);
@@ -320,8 +312,8 @@ class Run {
       this.showCard('retrying');
       throw err;
     }
-    await this.finish('failed', `Failed${at} after ${attempts} attempt${attempts === 1 ? '' : 's'}. Reference: ${reference}`);
-    throw err;
+    await this.finish('failed', `Failed${at} after ${attempt} attempt${attempt === 1 ? '' : 's'}. Reference: ${reference}`);
+    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
   }
 
   private async finish(outcome: RunOutcome, detail?: string, actor?: string): Promise<RunOutcome> {
@@ -344,8 +336,7 @@ class Run {
   }
 
   private showCard(state: RunState): void {
-    if (!this.plan.statusCardTs) return;
-    this.deps.outbox.updateCard(this.plan.id, this.plan.channel, this.plan.statusCardTs, this.card(state));
+    this.deps.outbox.updateCard(this.plan.id, this.plan.channel, { ref: statusCardRef(this.plan.id) }, this.card(state));
   }
 
   private card(state: RunState): { text: string; blocks: KnownBlock[] } {
@@ -410,14 +401,15 @@ export async function finishRun(
   if (!unfinished) await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
   await attempt('forgetting the run lease', () => deps.leases.forget(plan.id));
   await attempt('forgetting the run signals', () => deps.signals.forget(plan.id));
-  if (finished.statusCardTs) {
+  // Queued, not delivered (Slack may be down): the outbox delivers them in this order when it can.
+  if (finished.startedAt !== undefined) {
     const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
-    deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
+    deps.outbox.updateCard(plan.id, plan.channel, { ref: statusCardRef(plan.id) }, card);
   }
   // The final card goes out before the summary, so the thread reads in order.
-  await attempt('flushing the status card', () => deps.outbox.flush(plan.id));
+  await attempt('queueing the status card', () => deps.outbox.flush(plan.id));
   const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
-  await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
+  await attempt('queueing the summary', () => deps.outbox.queuePost(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs ?? { ref: statusCardRef(plan.id) } }));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
   if (unfinished) await attempt('scheduling the rest of the cleanup', () => scheduleCleanup(deps, finished, checkpoint, cleanup, log));
   await attempt('auditing', () =>
@@ -426,6 +418,9 @@ export async function finishRun(
   log.info({ outcome: finalOutcome }, 'run finished');
   return finished;
 }
+
+/** The outbox's name for a run's status card: posted once, updated by name before Slack has given it a ts. */
+const statusCardRef = (planId: string) => `card:${planId}`;
 
 /** The run's status card as it stands now; the running card and the final one differ only in state and note. */
 function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<StatusCardView, 'step' | 'fields' | 'note'>) {
@@ -446,7 +441,7 @@ async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPl
   if (!plan.messageTs) return;
   try {
     const message = renderPlanMessage(plan, kind.renderPlan(plan.plan), { outcome });
-    await deps.outbox.update(plan.channel, plan.messageTs, message);
+    await deps.outbox.queueUpdate(plan.channel, plan.messageTs, message);
   } catch (err) {
     log.error({ err }, 'could not update the plan message');
   }

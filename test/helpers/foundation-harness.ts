@@ -124,6 +124,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     const outbox = new SlackOutbox({
       token: config.slack.botToken,
       slackApiUrl: slack.url,
+      redis: connection,
+      prefix,
       minIntervalPerChannelMs: opts.outbox?.minIntervalPerChannelMs ?? 5,
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,

@@ -42,7 +42,7 @@ const kinds = createRegistry(
 );
 const sandboxControl = process.env.DECKHAND_SANDBOX_CONTROL_URL;
 const lockDuration = Number(process.env.LOCK_DURATION_MS ?? 1000);
-const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 50, log });
+const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 50, log });
 
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),

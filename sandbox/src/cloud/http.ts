@@ -79,8 +79,12 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
 
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
     const knobs = faults.services[service] ?? {};
+    if (knobs.hang) return new Promise<never>(() => undefined);
     if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
-    if (knobs.throttleRate && random() < knobs.throttleRate) return protocol.throttled(req);
+    if (knobs.throttleRate && random() < knobs.throttleRate) {
+      faults.throttled[service] = (faults.throttled[service] ?? 0) + 1;
+      return protocol.throttled(req);
+    }
     if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);
     const principal = authorizer.principalFor(req.headers);
     if (!principal) return protocol.invalidCredentials(req);

@@ -131,6 +131,8 @@ export interface SlackStandIn {
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
   responseUrl(channel: string, user: string): string;
   failNext(method: string, failure?: FailureSpec): void;
+  /** Every Web API call fails with `failure` (e.g. `{ status: 500 }` or `{ retryAfter: 1 }`) until `outage(undefined)`. */
+  outage(failure: FailureSpec | undefined): void;
   /** Poll the recorded state (real time) until `check` returns a value. */
   waitFor<T>(check: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   stop(): Promise<void>;
@@ -351,6 +353,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
   };
 
+  let ongoingOutage: FailureSpec | undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
   });
@@ -383,7 +386,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
     const pending = pendingFailures.get(method) ?? [];
     const index = pending.findIndex((f) => !f.when || f.when(body));
-    const failure = index >= 0 ? pending.splice(index, 1)[0] : undefined;
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       calls.push({ method, body, at: Date.now(), status });
@@ -456,6 +459,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const list = pendingFailures.get(method) ?? [];
       list.push(failure);
       pendingFailures.set(method, list);
+    },
+    outage: (failure) => {
+      ongoingOutage = failure;
     },
     waitFor: async (check, timeoutMs = 10_000, what = 'condition') => {
       const deadline = Date.now() + timeoutMs;

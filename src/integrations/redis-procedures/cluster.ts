@@ -5,6 +5,7 @@
  * RESET and FORGET.
  */
 import { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
 /**
  * How to log in to a Redis: AUTH (a password, optionally an ACL user) and TLS. Never logged, audited or
@@ -39,8 +40,8 @@ export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => 
     password,
     tls: tls && { ca: tls.ca, servername: tls.servername },
     lazyConnect: true,
-    connectTimeout: 2000,
-    commandTimeout: 5000,
+    connectTimeout: CALL_TIMEOUTS.connectMs,
+    commandTimeout: CALL_TIMEOUTS.redisCommandMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,

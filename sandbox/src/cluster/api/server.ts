@@ -82,8 +82,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 async function injectFaults(faults: Faults, random: () => number): Promise<void> {
   const knobs = faults.services.kubernetes;
   if (!knobs) return;
+  if (knobs.hang) return new Promise<never>(() => undefined);
   if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
   if (knobs.throttleRate && random() < knobs.throttleRate) {
+    faults.throttled.kubernetes = (faults.throttled.kubernetes ?? 0) + 1;
     throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
   }
   if (knobs.errorRate && random() < knobs.errorRate) {

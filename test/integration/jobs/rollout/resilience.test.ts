@@ -75,7 +75,8 @@ describe('rollout resilience (sandbox)', () => {
   });
 
   test('30% of AWS and Kubernetes calls throttled: the rollout completes', async () => {
-    env = await startTestSandbox({ speed: 200, maxAttempts: 2 });
+    // The SDK's own attempts (AWS_MAX_ATTEMPTS) are the only retries an AWS call gets (src/integrations/retry-policy.ts).
+    env = await startTestSandbox({ speed: 200 });
     const p = await plan(env, { surge: 3 });
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };

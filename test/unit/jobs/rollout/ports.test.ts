@@ -1,9 +1,8 @@
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { instanceIdFromProviderId } from '../../../../src/integrations/kubernetes/nodes.js';
 import { topController, type PodView } from '../../../../src/integrations/kubernetes/pods.js';
 import { fullyCovered, parseClusterNodes, parseInfo } from '../../../../src/integrations/redis-procedures/cluster.js';
 import { replicaInSync } from '../../../../src/integrations/redis-procedures/sentinel.js';
-import { isRetryable } from '../../../../src/jobs/rollout/retry.js';
 import { forEachLimit } from '../../../../src/jobs/rollout/pool.js';
 import { apiServerIsLocal, podAddress } from '../../../../src/jobs/rollout/redis-address.js';
 
@@ -52,21 +51,6 @@ describe('Redis parsing', () => {
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16384, knownNodes: 6 })).toBe(true);
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16000, knownNodes: 6 })).toBe(false);
   });
-});
-
-describe('isRetryable', () => {
-  const aws = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-  test.each([
-    [new ApiException(429, 'too many', {}, {}), true],
-    [new ApiException(503, 'unavailable', {}, {}), true],
-    [new ApiException(404, 'not found', {}, {}), false],
-    [aws('Throttling'), true],
-    [aws('RequestLimitExceeded'), true],
-    [aws('InternalFailure', 500), true],
-    [aws('ValidationError'), false],
-    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
-    [new Error('boom'), false],
-  ])('%s -> %s', (error, retryable) => expect(isRetryable(error)).toBe(retryable));
 });
 
 describe('forEachLimit', () => {
