@@ -15,7 +15,7 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const GROUP = 'eks-prod-workers';
 const TAINT = 'deckhand.dev/rollout';
 

@@ -11,7 +11,7 @@ import { startFoundation, type Harness } from '../helpers/foundation-harness.js'
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('fault: a cleanup that cannot finish at once', () => {
   let h: Harness;

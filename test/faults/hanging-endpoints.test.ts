@@ -13,7 +13,7 @@ import { destroyClients, startTestSandbox, type TestSandbox } from '../helpers/s
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  describe-group:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  describe-group:\n    run: "*"\n    approve: ['${APPROVER}']\n`;
 
 async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

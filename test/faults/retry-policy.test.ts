@@ -12,7 +12,7 @@ import { destroyClients, startTestSandbox, type TestSandbox } from '../helpers/s
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  describe-group:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  describe-group:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const SDK_ATTEMPTS = 3;
 
 describe('faults: a throttled AWS call', () => {

@@ -11,7 +11,7 @@ import { spawnWorker, type WorkerChild } from '../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const SPEED = 20;
 const LOCK_MS = 1000;
 

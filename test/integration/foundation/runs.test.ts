@@ -136,7 +136,10 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'continue', by: REQUESTER });
+    // The run's signals are gone with the run; the audit keeps who answered what.
+    const answers = (await h.audit.read(100)).filter((e) => e.action === 'run.answer' && e.planId === plan.id);
+    expect(answers.map((e) => [e.actor, e.details])).toEqual([[REQUESTER, { questionId: stop.questionId, choice: 'continue' }]]);
+    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
   });
 
   it('Slack answering 429 during progress: retried after Retry-After, final message delivered', async () => {

@@ -9,7 +9,7 @@ import { startFoundation, type Harness } from '../../helpers/foundation-harness.
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('run signals: pause and answers', () => {
   let h: Harness;

@@ -33,6 +33,10 @@ async function cleanUp(env: TestSandbox, p: RolloutPlan, state: RolloutState): P
   const sampler = sampleCapacity(env, SYSTEM_NODES);
   try {
     await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state });
+    // The sandbox's clock stands still while deckhand works: keep sampling until the terminated surplus has
+    // left the cluster too.
+    const settled = () => env.cluster.model.list('Node').filter((n) => !SYSTEM_NODES.includes(n.metadata.name)).length === p.nodes.length;
+    for (const deadline = Date.now() + 30_000; !settled() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
   } finally {
     sampler.stop();
   }
