@@ -7,6 +7,7 @@ import { ActionIds } from '../../src/blocks/action-ids.js';
 import { VirtualClock } from '../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { until } from '../helpers/until.js';
 import { spawnWorker, type WorkerChild } from '../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
@@ -14,16 +15,6 @@ const APPROVER = 'U0APPROVER';
 const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
 const SPEED = 20;
 const LOCK_MS = 1000;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('fault: a worker frozen past its job lock, then resumed', () => {
   let h: Harness;
@@ -45,8 +36,8 @@ describe('fault: a worker frozen past its job lock, then resumed', () => {
     const keys = fixtureKeys(h.prefix);
     const runs = (planId: string) => h.redis.lrange(keys.runsKey(planId), 0, -1);
     child = await spawnWorker(['fixture'], { ...h.workerEnv(), CLOCK_SPEED: String(SPEED), LOCK_DURATION_MS: String(LOCK_MS) });
-    // Each step waits 20 virtual seconds (1 s real), then records its mutation.
-    await h.command('fixture fenced --steps 4 --delay-ms 20000', REQUESTER);
+    // Each step waits 60 virtual seconds (3 s real), then records its mutation.
+    await h.command('fixture fenced --steps 4 --delay-ms 60000', REQUESTER);
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
     // Checkpointed, so the step the takeover repeats is the one the child is frozen in, not a finished one.
