@@ -137,7 +137,10 @@ describe('foundation: runs', () => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'continue', by: REQUESTER });
+    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what.
+    const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
+    expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: REQUESTER, questionId: stop.questionId, choice: 'continue' }]);
+    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
   });
 
   it('Slack answering 429 during progress: retried after Retry-After, final message delivered', async () => {
