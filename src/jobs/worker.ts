@@ -31,14 +31,22 @@ export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'lease
   workerOptions?: Partial<WorkerOptions>;
 }
 
-/** BullMQ's default lock duration; the run lease lives as long. */
-const BULLMQ_LOCK_DURATION_MS = 30_000;
+/**
+ * How fast a run resumes after its worker died without warning (SIGKILL, OOM, node lost), README "Running it".
+ * The job lock (renewed every half of it) lapses at most `LOCK_DURATION_MS` after the death. A stall check (every
+ * `STALLED_INTERVAL_MS`, in whichever worker; BullMQ lets one run per interval across workers) first marks the
+ * active job, and the next check after the lock lapsed hands it out: at most the lock plus two intervals.
+ * BullMQ's defaults (30 s lock, 30 s interval) made that about a minute. The run lease lives as long as the lock.
+ */
+export const LOCK_DURATION_MS = 15_000;
+export const STALLED_INTERVAL_MS = 10_000;
+export const RESUME_AFTER_CRASH_MS = LOCK_DURATION_MS + 2 * STALLED_INTERVAL_MS;
 
 const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise<void> }> {
   const log = opts.log.child({ component: 'worker' });
-  const lockDuration = opts.workerOptions?.lockDuration ?? BULLMQ_LOCK_DURATION_MS;
+  const lockDuration = opts.workerOptions?.lockDuration ?? LOCK_DURATION_MS;
   const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
   const deps: RunnerDeps = {
     ...opts,
@@ -59,6 +67,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 5,
     lockDuration,
+    stalledInterval: STALLED_INTERVAL_MS,
     // BullMQ's default (1) fails a job on its second stall. Our steps are checkpointed and idempotent, so a run
     // whose workers keep dying (node drained under it, OOM, deploys) should resume, not fail.
     maxStalledCount: 50,

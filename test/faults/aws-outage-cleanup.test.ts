@@ -12,6 +12,7 @@ import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG } from '../../src/jobs/rollout/
 import type { RolloutPlan } from '../../src/jobs/rollout/types.js';
 import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { until } from '../helpers/until.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -39,10 +40,7 @@ describe('fault: AWS answering 500 mid-rollout, then recovering', () => {
     await h.command(`rollout ${GROUP} --surge 2`, REQUESTER);
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
-    for (const deadline = Date.now() + 30_000; (await touchedNodes()).length === 0; ) {
-      if (Date.now() > deadline) throw new Error('the rollout never tainted a node');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until('the rollout to taint a node', async () => (await touchedNodes()).length > 0, 30_000);
 
     env.faults.services.autoscaling = { errorRate: 1 };
     env.faults.services.ec2 = { errorRate: 1 };

@@ -8,6 +8,7 @@ import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { VirtualClock } from '../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { until } from '../helpers/until.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -65,10 +66,7 @@ describe('fault: a cleanup that cannot finish at once', () => {
     await h.click(ActionIds.stopCleanup, { planId: plan.id }, REQUESTER, message.ts);
     await h.waitForEphemeral(REQUESTER, /Only an approver of fixture may stop this cleanup/);
     await h.click(ActionIds.retryCleanup, { planId: plan.id }, APPROVER, message.ts);
-    for (const deadline = Date.now() + 10_000; (await cleanups()).length < 2; ) {
-      if (Date.now() > deadline) throw new Error('Retry cleanup did not try again at once');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('Retry cleanup to try again at once', async () => (await cleanups()).length === 2, 10_000);
     await h.click(ActionIds.stopCleanup, { planId: plan.id }, APPROVER, message.ts);
     await h.slack.waitFor(() => thread(plan).find((m) => /stopped retrying the cleanup\. Left to do by hand: undo fixture\/tidy/.test(m.text)), 10_000, 'the stop to be reported');
     expect(await h.locks.holder(plan.target)).toBeUndefined();

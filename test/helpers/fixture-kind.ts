@@ -126,7 +126,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
     command: {
       subcommand: 'fixture',
       summary: 'Test-only job kind: runs N numbered steps',
-      usage: '/deckhand fixture <name> [--steps N] [--delay-ms N] [--fail-step step-K] [--fail-kind transient|refusal] [--fail-times N] [--ask-step step-K] [--dry-run]',
+      usage: '/deckhand fixture <name> [--steps N] [--delay-ms N] [--fail-step step-K] [--fail-kind transient|refusal] [--fail-times N] [--ask-step step-K] [--cleanup-fails N] [--dry-run]',
       example: '/deckhand fixture demo --steps 3',
       flags: [
         { name: 'steps', type: 'string', description: 'How many steps (default 3)' },

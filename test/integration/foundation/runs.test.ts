@@ -136,9 +136,9 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    // The run's signals are gone with the run; the audit keeps who answered what.
-    const answers = (await h.audit.read(100)).filter((e) => e.action === 'run.answer' && e.planId === plan.id);
-    expect(answers.map((e) => [e.actor, e.details])).toEqual([[REQUESTER, { questionId: stop.questionId, choice: 'continue' }]]);
+    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what.
+    const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
+    expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: REQUESTER, questionId: stop.questionId, choice: 'continue' }]);
     expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
   });
 

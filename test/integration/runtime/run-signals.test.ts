@@ -6,6 +6,7 @@ import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { createFixtureKind } from '../../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { until } from '../../helpers/until.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -35,12 +36,11 @@ describe('run signals: pause and answers', () => {
     const plan = await h.waitForPlan();
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
     const question = await h.slack.waitFor(() => h.slack.thread(plan.channel, plan.messageTs!).find((m) => m.text.includes('Continue after step-2?')), 10_000, 'the question');
-    await h.click(ActionIds.answer, { planId: plan.id, questionId: 'confirm-step-2', choice: 'continue' }, REQUESTER, question.ts);
+    // Pause first: the run then stops after this step, however fast it goes on once answered.
     await h.clickPlan(ActionIds.pause, plan.id, REQUESTER);
-    for (const deadline = Date.now() + 10_000; !('pause' in (await runKeys(plan.id))); ) {
-      if (Date.now() > deadline) throw new Error('the pause was never recorded');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('the pause to be recorded', async () => 'pause' in (await runKeys(plan.id)), 10_000);
+    await h.click(ActionIds.answer, { planId: plan.id, questionId: 'confirm-step-2', choice: 'continue' }, REQUESTER, question.ts);
+    await until('the answer to be recorded', async () => 'answers' in (await runKeys(plan.id)), 10_000);
     const signals = Object.entries(await runKeys(plan.id)).filter(([name]) => !name.startsWith('lease'));
     expect(signals.map(([name]) => name).sort()).toEqual(['answers', 'pause']);
     // No expiry: a day later the run is still paused and still knows its answer.
@@ -48,9 +48,6 @@ describe('run signals: pause and answers', () => {
 
     await h.clickPlan(ActionIds.resume, plan.id, REQUESTER);
     await h.waitForStatus(plan.id, ['succeeded']);
-    for (const deadline = Date.now() + 10_000; Object.keys(await runKeys(plan.id)).length > 0; ) {
-      if (Date.now() > deadline) throw new Error(`left after the run: ${Object.keys(await runKeys(plan.id)).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await until('no key of the run to be left', async () => Object.keys(await runKeys(plan.id)).length === 0, 10_000);
   });
 });
