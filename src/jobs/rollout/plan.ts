@@ -2,6 +2,7 @@
  * The pure rollout planner: observed group, nodes, pods and PDBs + args + settings -> plan or refusal.
  * No I/O, no clock, no randomness. Safety rules and choices are small named functions below.
  */
+import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import type { PlanOutcome } from '../kind.js';
 import type { RolloutSettings } from './settings.js';
 import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
@@ -85,15 +86,6 @@ export function azBalancedWaves(outdated: ObservedInstance[], surge: number, can
   return waves;
 }
 
-function selects(pdb: ObservedPdb, pod: ObservedPod): boolean {
-  if (pdb.namespace !== pod.namespace) return false;
-  const entries = Object.entries(pdb.matchLabels);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
-}
-
-export function pdbsFor(pod: ObservedPod, pdbs: ObservedPdb[]): ObservedPdb[] {
-  return pdbs.filter((p) => selects(p, pod));
-}
 
 /** Pods a PDB lets go at once: its maxUnavailable, or replicas - minAvailable; at least 1 for the model. */
 export function pdbBudget(pdb: ObservedPdb): number {
@@ -117,7 +109,7 @@ function planPod(pod: ObservedPod, pdbs: ObservedPdb[]): PlanPod {
     redisRole: pod.redisRole,
     hasEmptyDir: pod.hasEmptyDir,
     graceSeconds: pod.graceSeconds,
-    pdbs: pdbsFor(pod, pdbs).map((p) => key(p.namespace, p.name)),
+    pdbs: pdbsCovering(pod, pdbs).map((p) => key(p.namespace, p.name)),
   };
 }
 
