@@ -261,6 +261,21 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     expect((await h.plans.get(second.id))?.status).toBe('planned');
     expect(await totalJobs()).toBe(1);
   });
+
+  it('an older plan for a target another run holds (and changes) is refused as busy, naming who and what, not expired', async () => {
+    const older = await plan('probe alpha');
+    await h.command('probe alpha --count 2', REQUESTER);
+    const running = await h.waitForPlanFor('probe/alpha', older.id);
+    await h.clickPlan(ActionIds.approve, running.id, APPROVER);
+    await h.waitForStatus(running.id, ['approved']);
+    observed.version = 2; // what that run changes
+    await h.clickPlan(ActionIds.approve, older.id, APPROVER);
+    const refusal = await h.waitForEphemeral(APPROVER, /is busy/);
+    expect(refusal.text).toContain(`<@${REQUESTER}>'s probe (`);
+    expect(refusal.text).toContain(`plan \`${running.id}\``);
+    expect((await h.plans.get(older.id))?.status).toBe('planned');
+    expect(await expiredAudits()).toEqual([]);
+  });
 });
 
 describe('foundation: the safe default without a policy file', () => {
