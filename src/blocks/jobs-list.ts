@@ -41,6 +41,9 @@ export function renderJobStatus(plan: StoredPlan, now: number): Message {
     `*Duration*\n${duration(plan, now)}`,
   ];
   if (plan.approvals.length) fields.push(`*Approved by*\n${plan.approvals.map((a) => mention(a.user)).join(', ')}`);
+  if (plan.status === 'running' && plan.currentStep) {
+    fields.push(`*Current step*\n${plan.currentStep.index} of ${plan.currentStep.total}: ${escapeMrkdwn(plan.currentStep.title)}`);
+  }
   const blocks: KnownBlock[] = [
     section(`\`${plan.id}\` ${escapeMrkdwn(plan.summary)}`),
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text })) },
