@@ -44,7 +44,7 @@ export class PlanLifecycle {
   }
 
   /** Message timestamps and other fields that are not the status. */
-  attach(id: string, patch: Pick<Partial<StoredPlan>, 'messageTs' | 'statusCardTs' | 'currentStep'>): Promise<StoredPlan> {
+  attach(id: string, patch: Pick<Partial<StoredPlan>, 'messageTs' | 'statusCardTs'>): Promise<StoredPlan> {
     return this.store.update(id, patch);
   }
 

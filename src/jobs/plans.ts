@@ -117,6 +117,16 @@ export class PlanService {
     return { type: 'planned', plan, notes: outcome.notes ?? [], files: rendered.files ?? [] };
   }
 
+  /** The step a running job is in: the first of its kind's steps its checkpoint does not record as done. */
+  async currentStep(plan: StoredPlan): Promise<{ index: number; total: number; title: string } | undefined> {
+    const kind = this.deps.kinds.get(plan.kind);
+    if (plan.status !== 'running' || !kind) return undefined;
+    const checkpoint = (await this.deps.queue.getJob(plan.id))?.data.checkpoint;
+    const steps = kind.steps(plan.plan, checkpoint?.state ?? kind.initialState(plan.plan));
+    const index = steps.findIndex((s) => !(checkpoint?.done ?? []).includes(s.id));
+    return index < 0 ? undefined : { index: index + 1, total: steps.length, title: steps[index]!.title };
+  }
+
   /** The plan message was posted: its timestamp is where the run reports. */
   async recordMessage(planId: string, messageTs: string): Promise<void> {
     await this.deps.plans.attach(planId, { messageTs });

@@ -195,8 +195,6 @@ class Run {
       onStep: (step: { title: string }, position: { index: number; total: number }) => {
         this.currentStep = { ...position, title: step.title };
         this.showCard('running');
-        // For `/deckhand status`; the run does not wait for it.
-        this.deps.plans.attach(plan.id, { currentStep: this.currentStep }).catch((err: unknown) => this.log.warn({ err }, 'could not record the current step'));
       },
       onPause: (paused: boolean) => this.showCard(paused ? 'paused' : 'running'),
     };

@@ -35,8 +35,6 @@ export interface StoredPlan {
   startedAt?: number;
   finishedAt?: number;
   outcome?: string;
-  /** The step a run is in (recorded by the worker as each step starts), for `/deckhand status`. */
-  currentStep?: { index: number; total: number; title: string };
 }
 
 /** What `change` did: `before` is the plan as this call found it, when it changed it. */
