@@ -102,8 +102,11 @@ export class PlanService {
     const now = deps.clock.now();
     const outcome = kind.plan(observed, args, now, ctx.settings);
     if (outcome.kind === 'refusal') {
-      await deps.audit.append({ actor: user, action: 'plan.refused', target, details: { kind: name, reason: outcome.reason } });
-      return { type: 'refused', reason: outcome.reason };
+      // The kind sees only its own lock marks (a tag, a plan id); the lock says who and what.
+      const busy = await deps.locks.holder(target);
+      const reason = busy ? `${outcome.reason}. \`${target}\` is locked by ${busy}.` : outcome.reason;
+      await deps.audit.append({ actor: user, action: 'plan.refused', target, details: { kind: name, reason } });
+      return { type: 'refused', reason };
     }
     if (outcome.empty) return { type: 'empty', target, reason: outcome.emptyReason ?? 'already up to date' };
     const rendered = kind.renderPlan(outcome.plan);
@@ -128,6 +131,16 @@ export class PlanService {
     await deps.plans.create(plan);
     await deps.audit.append({ actor: user, action: dryRun ? 'plan.dry-run' : 'plan.created', target, planId: plan.id, details: { kind: name, summary: rendered.summary } });
     return { type: 'planned', plan, notes: outcome.notes ?? [], files: rendered.files ?? [] };
+  }
+
+  /** The step a running job is in: the first of its kind's steps its checkpoint does not record as done. */
+  async currentStep(plan: StoredPlan): Promise<{ index: number; total: number; title: string } | undefined> {
+    const kind = this.deps.kinds.get(plan.kind);
+    if (plan.status !== 'running' || !kind) return undefined;
+    const checkpoint = (await this.deps.queue.getJob(plan.id))?.data.checkpoint;
+    const steps = kind.steps(plan.plan, checkpoint?.state ?? kind.initialState(plan.plan));
+    const index = steps.findIndex((s) => !(checkpoint?.done ?? []).includes(s.id));
+    return index < 0 ? undefined : { index: index + 1, total: steps.length, title: steps[index]!.title };
   }
 
   /** The plan message was posted: its timestamp is where the run reports. */
@@ -168,6 +181,10 @@ export class PlanService {
       return reply(`You already approved this plan; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`, ':information_source:');
     }
 
+    // A run holds the target: say who and what, and keep this plan (it changed because of that run, it did not expire).
+    const busy = await deps.locks.holder(plan.target);
+    if (busy !== undefined && busy !== lockHolderDescription(plan)) return refuse(busyReason(plan.target, busy));
+
     // Freshness: the plan is only valid for the state it was computed from.
     const why = await changedSincePlan(kind, kindContext(deps.kindSource, plan.kind, planLog), plan);
     if (why !== undefined) {
@@ -187,7 +204,7 @@ export class PlanService {
 
     // The lock token is the plan id, so a concurrent click on the same plan re-enters instead of failing.
     const lock = await deps.locks.acquire(plan.target, { token: plan.id, description: lockHolderDescription(plan) }, RUN_LOCK_TTL_MS);
-    if (!lock.ok) return refuse(`\`${plan.target}\` is busy: it is locked by ${lock.heldBy}. Try again when that run has finished.`);
+    if (!lock.ok) return refuse(busyReason(plan.target, lock.heldBy));
     const approved = await deps.plans.approve(plan.id, user);
     if (!approved.changed) {
       const current = approved.plan;
@@ -348,6 +365,10 @@ async function changedSincePlan(kind: JobKind, ctx: KindContext, plan: StoredPla
   if (kind.revalidate) return kind.revalidate(ctx, plan.plan, plan.args, plan.id);
   const fresh = await kind.observe(ctx, plan.args);
   return kind.fingerprint(fresh) === plan.fingerprint ? undefined : '';
+}
+
+function busyReason(target: string, heldBy: string): string {
+  return `\`${target}\` is busy: it is locked by ${heldBy}. Try again when that run has finished.`;
 }
 
 function reply(text: string, emoji?: string): Decision {

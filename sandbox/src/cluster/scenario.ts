@@ -70,6 +70,7 @@ const pdb = z
     namespace: z.string(),
     name: z.string(),
     matchLabels: labels,
+    matchExpressions: z.array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() })).optional(),
     minAvailable: z.union([z.number().int(), z.string()]).optional(),
     maxUnavailable: z.union([z.number().int(), z.string()]).optional(),
   })

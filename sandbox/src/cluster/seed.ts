@@ -44,7 +44,7 @@ export function seedCluster(model: ClusterModel, scenario: ClusterScenario, clou
       kind: 'PodDisruptionBudget',
       metadata: { name: p.name, namespace: p.namespace, generation: 1 },
       spec: {
-        selector: { matchLabels: p.matchLabels },
+        selector: { matchLabels: p.matchLabels, ...(p.matchExpressions ? { matchExpressions: p.matchExpressions } : {}) },
         ...(p.minAvailable !== undefined ? { minAvailable: p.minAvailable } : { maxUnavailable: p.maxUnavailable }),
       },
       status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },

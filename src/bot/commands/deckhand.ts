@@ -88,7 +88,7 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
         await ephemeral(respond, renderNotice(`No job \`${parsed.command.id}\` in this channel. \`/deckhand jobs\` lists them.`, ':mag:'));
         return;
       }
-      await ephemeral(respond, renderJobStatus(plan, deps.clock.now()));
+      await ephemeral(respond, renderJobStatus(plan, deps.clock.now(), await deps.service.currentStep(plan)));
       return;
     }
     case 'kind': {

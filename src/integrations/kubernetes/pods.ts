@@ -16,6 +16,7 @@ import {
 } from '@kubernetes/client-node';
 import { ifFound } from './api-errors.js';
 import { epochMs, readySince } from './conditions.js';
+import type { LabelSelector } from './selectors.js';
 
 export interface OwnerRef {
   kind: string;
@@ -134,7 +135,8 @@ export async function deletePod(kube: KubeConfig, namespace: string, name: strin
 export interface PdbView {
   namespace: string;
   name: string;
-  matchLabels: Record<string, string>;
+  /** Absent when the PDB has no selector (it then covers no pod). */
+  selector?: LabelSelector;
   disruptionsAllowed: number;
   currentHealthy: number;
   desiredHealthy: number;
@@ -148,7 +150,7 @@ export async function listPdbs(kube: KubeConfig): Promise<PdbView[]> {
   return list.items.map((p) => ({
     namespace: p.metadata?.namespace ?? 'default',
     name: p.metadata?.name ?? '',
-    matchLabels: { ...(p.spec?.selector?.matchLabels ?? {}) },
+    selector: p.spec?.selector ? { matchLabels: { ...(p.spec.selector.matchLabels ?? {}) }, matchExpressions: (p.spec.selector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : undefined,
     disruptionsAllowed: p.status?.disruptionsAllowed ?? 0,
     currentHealthy: p.status?.currentHealthy ?? 0,
     desiredHealthy: p.status?.desiredHealthy ?? 0,

@@ -10,6 +10,7 @@ import type { RolloutContext, RolloutState } from './types.js';
 import { RefusalError } from '../../errors.js';
 import { formatDuration } from '../../time.js';
 import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type PodView } from '../../integrations/kubernetes/pods.js';
+import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
@@ -30,12 +31,6 @@ const BLOCKER_POST_MS = 5 * 60_000;
 export interface DrainTarget {
   instanceId: string;
   nodeName: string;
-}
-
-
-function selects(pdb: PdbView, pod: PodView): boolean {
-  const entries = Object.entries(pdb.matchLabels);
-  return pdb.namespace === pod.namespace && entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
 }
 
 /** Pods that must leave before the node may be terminated: everything but DaemonSet pods and finished pods. */
@@ -126,7 +121,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         blockers.set(id, 'backing off after a refusal');
         continue;
       }
-      const covering = pdbs.filter((p) => selects(p, pod));
+      const covering = pdbsCovering(pod, pdbs);
       const exhausted = covering.find((p) => (allowance.get(podKey(p)) ?? 0) <= 0);
       if (covering.length === 1 && exhausted) {
         blockedBy.set(id, podKey(exhausted));

@@ -3,6 +3,7 @@
  * No I/O, no clock, no randomness. Safety rules and choices are small named functions below.
  */
 import { formatDuration } from '../../time.js';
+import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import { estimateDuration, estimateInputs } from './estimate.js';
@@ -109,15 +110,6 @@ export function azBalancedWaves(outdated: ObservedInstance[], surge: number, can
   return waves;
 }
 
-function selects(pdb: ObservedPdb, pod: ObservedPod): boolean {
-  if (pdb.namespace !== pod.namespace) return false;
-  const entries = Object.entries(pdb.matchLabels);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
-}
-
-export function pdbsFor(pod: ObservedPod, pdbs: ObservedPdb[]): ObservedPdb[] {
-  return pdbs.filter((p) => selects(p, pod));
-}
 
 /** Pods a PDB lets go at once: its maxUnavailable, or replicas - minAvailable; at least 1 for the model. */
 export function pdbBudget(pdb: ObservedPdb): number {
@@ -142,7 +134,7 @@ function planPod(pod: ObservedPod, pdbs: ObservedPdb[]): PlanPod {
     redisProblem: pod.redisProblem,
     hasEmptyDir: pod.hasEmptyDir,
     graceSeconds: pod.graceSeconds,
-    pdbs: pdbsFor(pod, pdbs).map((p) => key(p.namespace, p.name)),
+    pdbs: pdbsCovering(pod, pdbs).map((p) => key(p.namespace, p.name)),
   };
 }
 

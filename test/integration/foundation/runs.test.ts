@@ -129,6 +129,10 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
       .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string });
     const stop = values.find((v) => v.choice === 'stop')!;
     const go = values.find((v) => v.choice === 'continue')!;
+    // While the run waits in step 1, `/deckhand status` shows that step (from the job's checkpoint).
+    await h.command(`status ${plan.id}`, REQUESTER);
+    const status = await h.waitForEphemeral(REQUESTER, new RegExp(`^${plan.id}: `));
+    expect(JSON.stringify(status.blocks)).toMatch(/\*Current step\*\\n1 of 2: /);
     await h.click(ActionIds.answer, stop, REQUESTER, question.ts);
     await h.waitForEphemeral(REQUESTER, /Only an approver of this job may pick that choice/);
     await h.click(ActionIds.answer, go, 'U0STRANGER', question.ts);

@@ -3,17 +3,11 @@
  * every change during a whole default-scenario rollout: the group's schedulable Ready capacity (Ready, not
  * cordoned, no NoSchedule taint) never drops below desired - maxUnavailable.
  */
-import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
-import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
-import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { sampleCapacity } from './capacity.js';
-
-const GROUP = 'eks-prod-workers';
-const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
-const ARGS = { group: GROUP, canary: false, dryRun: false };
+import { planFor, SYSTEM_NODES } from './plan-for.js';
 
 describe('schedulable capacity during a rollout (sandbox)', () => {
   let env: TestSandbox;
@@ -27,10 +21,7 @@ describe('schedulable capacity during a rollout (sandbox)', () => {
   });
 
   test.each([{ surge: undefined }, { surge: 2 }])('surge $surge: never below desired 6 - maxUnavailable 1 at any sample', async ({ surge }) => {
-    const args = { ...ARGS, surge };
-    const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse({}));
-    if (outcome.kind !== 'plan') throw new Error(outcome.reason);
-    const p = outcome.plan;
+    const p = await planFor(env, { surge });
     const sampler = sampleCapacity(env, SYSTEM_NODES);
     try {
       const { checkpoint, error } = await runSteps({ kind: rolloutKind, kindContext: env.workerContext(rolloutKind), plan: p });

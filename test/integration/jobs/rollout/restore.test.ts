@@ -5,28 +5,17 @@
  */
 import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
 import { listNodes } from '../../../../src/integrations/kubernetes/nodes.js';
-import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
-import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
-import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, SCALE_DOWN_DISABLED } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { sampleCapacity } from './capacity.js';
+import { GROUP, planFor, SYSTEM_NODES } from './plan-for.js';
 import { checkSafety } from './safety.js';
 
-const GROUP = 'eks-prod-workers';
-const SYSTEM_NODES = ['ip-10-0-2-50.ec2.internal', 'ip-10-0-34-50.ec2.internal'];
 const NEW_IMAGE = 'ami-0new00000000000002';
-const ARGS = { group: GROUP, canary: false, dryRun: false, to: '2', surge: 2 };
-
-async function plan(env: TestSandbox): Promise<RolloutPlan> {
-  const observed = await observeRollout(env.bot, ARGS);
-  const outcome = planRollout(observed, ARGS, env.clock.now(), rolloutSettingsSchema.parse({}));
-  if (outcome.kind !== 'plan') throw new Error(outcome.reason);
-  return outcome.plan;
-}
+const plan = (env: TestSandbox) => planFor(env, { to: '2', surge: 2 });
 
 /** Runs the kind's cleanup (what every terminal outcome runs) while sampling the cluster; returns the lowest capacity seen. */
 async function cleanUp(env: TestSandbox, p: RolloutPlan, state: RolloutState): Promise<number> {

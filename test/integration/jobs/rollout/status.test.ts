@@ -3,23 +3,11 @@
  * BLOCKER_NOTICE_MS (ordinary PDB pacing stays on the status card).
  */
 import { BLOCKER_NOTICE_MS } from '../../../../src/jobs/rollout/drain.js';
-import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
-import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
-import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
-import type { RolloutArgs, RolloutPlan } from '../../../../src/jobs/rollout/types.js';
 import { parseDuration } from '../../../../src/time.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
-
-const GROUP = 'eks-prod-workers';
-
-async function plan(env: TestSandbox, extra: Partial<RolloutArgs> = {}): Promise<RolloutPlan> {
-  const args = { group: GROUP, canary: false, dryRun: false, ...extra };
-  const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse({}));
-  if (outcome.kind !== 'plan') throw new Error(outcome.reason);
-  return outcome.plan;
-}
+import { planFor as plan } from './plan-for.js';
 
 describe('rollout status and milestones (sandbox)', () => {
   let env: TestSandbox;
