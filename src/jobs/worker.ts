@@ -11,6 +11,7 @@
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
 import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
+import { logRedisErrors } from '../integrations/redis/connections.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +37,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
   const deps: RunnerDeps = { ...opts, log, plans: new PlanLifecycle(opts.plans, opts.clock) };
   const shutdown = new AbortController();
   const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  logRedisErrors(lookups, log, 'run queue lookups');
 
   await sweepDeadRuns(deps, lookups, log);
 
@@ -48,7 +50,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
     maxStalledCount: 50,
     ...opts.workerOptions,
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  logRedisErrors(worker, log, 'worker');
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, planId: job?.data.planId, err: err.message, attemptsMade: job?.attemptsMade }, 'run attempt failed'));
   await worker.waitUntilReady();
 
