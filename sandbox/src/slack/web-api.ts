@@ -6,6 +6,7 @@
  * served with Slack's cursor pagination from the stored messages (seeded ones included).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { SocketModeServer } from './socket-mode.js';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedCall {
@@ -51,6 +52,8 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channel names by id, for conversations.info. */
   channels?: Record<string, string>;
+  /** Where `apps.connections.open` (app-level `xapp-` tokens only) sends Socket Mode clients. */
+  socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
 }
 
 /** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
@@ -146,6 +149,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   let origin = '';
 
   const methods: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    'apps.connections.open': () => {
+      if (!opts.socketMode) throw new SlackError('socket_mode_not_enabled');
+      return { url: opts.socketMode.connectionUrl() };
+    },
     'auth.test': () => ({ url: 'https://deckhand-sandbox.slack.com/', team: 'sandbox', user: 'deckhand', team_id: 'T0SANDBOX', user_id: BOT_USER, bot_id: 'B0DECKHAND' }),
     'chat.postMessage': (body) => {
       const channel = requireString(body, 'channel');
@@ -289,7 +296,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return send(res, 404, { ok: false, error: 'unknown_method' });
     }
     calls.push({ method, body, at: Date.now(), status: 200 });
-    if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
+    if (!auth) return send(res, 200, { ok: false, error: 'not_authed' });
+    // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
+    const appLevel = auth.startsWith('Bearer xapp-');
+    if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: auth.startsWith('Bearer x') ? 'not_allowed_token_type' : 'invalid_auth' });
     try {
       send(res, 200, { ok: true, ...implementation(body) });
     } catch (error) {
