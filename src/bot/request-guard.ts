@@ -1,8 +1,8 @@
 /**
  * What the HTTP receiver refuses before it reads a byte of the body: Bolt buffers the whole body (up to its
  * limit) to check the signature, so an anonymous client could make it hold many large bodies at once. A request
- * to the Slack endpoint without a signature, with a timestamp outside Slack's 5-minute window, or declaring more
- * than the cap is answered at once and its connection closed (docs/platform-facts.md#slack).
+ * to the Slack endpoint that is not form-encoded, has no signature, has a timestamp outside Slack's 5-minute window,
+ * or declares more than the cap is answered at once and its connection closed (docs/platform-facts.md#slack).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 
@@ -11,10 +11,12 @@ export const MAX_BODY_BYTES = 256 * 1024;
 const TIMESTAMP_WINDOW_SECONDS = 5 * 60;
 
 /** The status to answer with, or undefined when the request may go on to Bolt (which verifies the signature). */
-export function refusal(req: IncomingMessage, endpoint: string, nowMs: number): 401 | 413 | undefined {
+export function refusal(req: IncomingMessage, endpoint: string, nowMs: number): 401 | 413 | 415 | undefined {
   if (req.method !== 'POST' || req.url?.split('?')[0] !== endpoint) return undefined;
   const length = Number(req.headers['content-length']);
   if (Number.isFinite(length) && length > MAX_BODY_BYTES) return 413;
+  // Slash commands and clicks are form-encoded; deckhand takes no Events API JSON (a signed `null` crashed Bolt 5).
+  if (req.headers['content-type']?.split(';')[0]?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') return 415;
   const signature = req.headers['x-slack-signature'];
   const timestamp = Number(req.headers['x-slack-request-timestamp']);
   if (typeof signature !== 'string' || !signature.startsWith('v0=') || !Number.isInteger(timestamp)) return 401;

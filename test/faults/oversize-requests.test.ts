@@ -2,6 +2,7 @@
  * Anonymous large requests against the real bot process (issue 16 item 7): 20 concurrent 3.9 MB bodies,
  * unsigned, forged, or sent without a length, are refused before they are buffered, and the process's resident
  * memory stays bounded (sampled from /proc through the whole burst); a signed command still works afterwards.
+ * A signed JSON `null` (it crashed Bolt, bot and worker with it) is refused and the process lives on (item 11).
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -49,6 +50,7 @@ describe('oversize anonymous requests', () => {
   let slack: SlackStandIn;
   let bot: MainProcess;
   let redis: Redis;
+  let port: number;
   const prefix = uniquePrefix('faults-oversize');
 
   beforeAll(async () => {
@@ -64,7 +66,8 @@ describe('oversize anonymous requests', () => {
       PORT: '0',
       DECKHAND_REDIS_PREFIX: prefix,
     });
-  });
+    port = await slack.waitFor(() => Number(/"port":(\d+),"socketMode":false,"msg":"bot listening"/.exec(bot.out())?.[1]) || undefined, 60_000, 'the bot to listen');
+  }, 90_000);
   afterAll(async () => {
     if (bot.child.exitCode === null) {
       const exited = new Promise((resolve) => bot.child.once('exit', resolve));
@@ -77,7 +80,6 @@ describe('oversize anonymous requests', () => {
   });
 
   it('20 concurrent 3.9 MB bodies of each kind are refused unread; RSS stays bounded; a signed command still works', async () => {
-    const port = await slack.waitFor(() => Number(/"port":(\d+),"socketMode":false,"msg":"bot listening"/.exec(bot.out())?.[1]) || undefined, 60_000, 'the bot to listen');
     const pid = bot.child.pid!;
     const baseline = rssBytes(pid);
     let peak = baseline;
@@ -98,13 +100,24 @@ describe('oversize anonymous requests', () => {
     // Without a length, a signed-looking body is read up to the cap, then refused.
     expect(refusedWith('chunked-forged', 413)).toBe(true);
 
-    const body = new URLSearchParams({ command: '/deckhand', text: 'help', user_id: 'U0ALICE', channel_id: 'C0OPS', response_url: slack.responseUrl('C0OPS', 'U0ALICE'), team_id: 'T0', trigger_id: '1.2' }).toString();
+    expect((await signedPost(helpCommand(), 'application/x-www-form-urlencoded')).status).toBe(200);
+  }, 180_000);
+
+  it('a signed JSON `null` body is refused, and the process keeps serving', async () => {
+    expect((await signedPost('null', 'application/json')).status).toBe(415);
+    expect((await signedPost(helpCommand(), 'application/x-www-form-urlencoded')).status).toBe(200);
+    expect(bot.child.exitCode).toBeNull();
+  });
+
+  const helpCommand = () =>
+    new URLSearchParams({ command: '/deckhand', text: 'help', user_id: 'U0ALICE', channel_id: 'C0OPS', response_url: slack.responseUrl('C0OPS', 'U0ALICE'), team_id: 'T0', trigger_id: '1.2' }).toString();
+
+  function signedPost(body: string, contentType: string): Promise<Response> {
     const timestamp = Math.floor(Date.now() / 1000);
-    const answer = await fetch(`http://127.0.0.1:${port}/slack/events`, {
+    return fetch(`http://127.0.0.1:${port}/slack/events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sign(SECRET, timestamp, body) },
+      headers: { 'content-type': contentType, 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': sign(SECRET, timestamp, body) },
       body,
     });
-    expect(answer.status).toBe(200);
-  }, 180_000);
+  }
 });
