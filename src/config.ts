@@ -87,7 +87,10 @@ const policyFileSchema = z
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).min(1, 'is required (the bot token, xoxb-…)'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required (the bot token, xoxb-…)' })
+    .min(1, 'is required (the bot token, xoxb-…)')
+    .regex(/^xoxb-[A-Za-z0-9-]+$/, 'must be a bot token: xoxb- followed by letters, digits and dashes (OAuth & Permissions → Bot User OAuth Token)'),
   SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: z.url({ error: 'must be a URL like https://slack.com/api/' }).optional(),

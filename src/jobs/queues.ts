@@ -5,7 +5,9 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { logRedisErrors } from '../integrations/redis/connections.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
+import type { Logger } from '../logger.js';
 
 export const RUN_QUEUE = 'deckhand-runs';
 
@@ -47,6 +49,8 @@ export type RunQueue = Queue<RunJobData, unknown, string>;
 export interface RunQueueOptions {
   /** First retry delay after a transient failure; doubles on each attempt. Default 10 s. */
   backoffDelayMs?: number;
+  /** Where the queue's connection errors go (redacted); see logRedisErrors. */
+  log?: Logger;
 }
 
 export const RUN_ATTEMPTS = 5;
@@ -55,7 +59,7 @@ const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
 
 /** `connection` should be a queue-role connection (enableOfflineQueue: false): producers fail fast. */
 export function createRunQueue(connection: Redis, prefix: string, options: RunQueueOptions = {}): RunQueue {
-  return new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
+  const queue = new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: {
@@ -66,6 +70,8 @@ export function createRunQueue(connection: Redis, prefix: string, options: RunQu
       removeOnFail: { age: KEEP_FINISHED_SECONDS },
     },
   });
+  logRedisErrors(queue, options.log, 'run queue');
+  return queue;
 }
 
 /** `created` is false when a job with this plan's id already existed (a second Approve click). */

@@ -11,6 +11,7 @@
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
 import { Queue, Worker, type Job, type JobState, type WorkerOptions } from 'bullmq';
+import { logRedisErrors } from '../integrations/redis/connections.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import { RunLeases } from '../integrations/redis/run-lease.js';
 import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
@@ -48,6 +49,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
   const log = opts.log.child({ component: 'worker' });
   const lockDuration = opts.workerOptions?.lockDuration ?? LOCK_DURATION_MS;
   const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  logRedisErrors(lookups, log, 'run queue lookups');
   const deps: RunnerDeps = {
     ...opts,
     log,
@@ -73,7 +75,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
     maxStalledCount: 50,
     ...opts.workerOptions,
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  logRedisErrors(worker, log, 'worker');
   // The job may be handed to another worker now: abort our processor (its signal) before it touches anything else.
   worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach((id) => worker.cancelJob(id, 'job lock lost')));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, planId: job?.data.planId, err: err.message, attemptsMade: job?.attemptsMade }, 'run attempt failed'));

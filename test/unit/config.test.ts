@@ -114,6 +114,10 @@ commands:
     ]);
   });
 
+  it.each(['xoxp-123-user-token', 'xapp-1-A0-app', 'xoxb-', 'xoxb-abc def'])('refuses %j as the bot token', (token) => {
+    expect(problemsOf(() => loadConfig({ ...baseEnv, SLACK_BOT_TOKEN: token }, { kinds }))).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: must be a bot token: xoxb-/)]);
+  });
+
   it('a command listed without `run:` is a start-up error, not open to everyone', () => {
     const yaml = 'commands:\n  resize:\n    approve: ["@sre"]\n';
     expect(problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml }))).toEqual([

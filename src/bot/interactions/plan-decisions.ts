@@ -7,7 +7,7 @@ import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, type PlanButtonValue } from '../../blocks/action-ids.js';
 import { renderNotice } from '../../blocks/usage-error.js';
-import { errorReference } from '../../errors.js';
+import { errorReference, UserFacingError } from '../../errors.js';
 import type { Actor, Decision } from '../../jobs/plans.js';
 import type { Logger } from '../../logger.js';
 import type { BotDeps } from '../deps.js';
@@ -42,6 +42,7 @@ export async function guarded(deps: BotDeps, args: ActionArgs, name: string, fn:
   try {
     await fn(log);
   } catch (error) {
+    if (error instanceof UserFacingError) return tell(args.respond, error.message);
     const ref = errorReference();
     log.error({ err: error, ref }, 'action failed');
     await tell(args.respond, `Something went wrong on our side (reference ${ref}).`, ':boom:');

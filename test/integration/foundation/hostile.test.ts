@@ -93,6 +93,37 @@ describe('hostile input: force and approval rights', () => {
   });
 });
 
+describe('hostile input: Slack user groups unavailable', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startFoundation({
+      kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)],
+      policyYaml: `commands:\n  fixture:\n    run: ['@sre']\n    approve: ['@sre']\n`,
+      usergroups: { sre: [REQUESTER] },
+    });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('the user is told at once why nothing happened; 20 simultaneous commands make one group-list call', async () => {
+    // The bot's Slack client tries 3 times: fail them all.
+    for (let i = 0; i < 3; i++) h.slack.failNext('usergroups.list', { status: 500 });
+    const started = Date.now();
+    await h.command('fixture down --steps 1', REQUESTER);
+    await h.waitForEphemeral(REQUESTER, /could not check your Slack user groups \(usergroups\.list: .*\), so nothing was done/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await h.plans.listByChannel(h.channel, 5)).toEqual([]);
+
+    const before = h.slack.callsTo('usergroups.list').length;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => h.command(`fixture burst-${i} --steps 1 --dry-run`, REQUESTER)));
+    for (const deadline = Date.now() + 20_000; (await h.plans.listByChannel(h.channel, 30)).length < 20; await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() > deadline) throw new Error('20 dry-run plans were not stored');
+    }
+    expect(h.slack.callsTo('usergroups.list').length - before).toBe(1);
+  });
+});
+
 describe('hostile input: a click or command acts only on its own channel', () => {
   const OTHER = 'C0OTHER';
   let h: Harness;
