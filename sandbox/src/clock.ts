@@ -2,8 +2,8 @@
  * The sandbox's virtual clock. Two modes:
  * - speed: discrete-event time. Virtual time stands still while an actor is busy (deckhand's requests to the
  *   sandbox in flight, a timer's callback just run, this process's event loop blocked by someone's work) and for
- *   `settleMs` real ms after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at
- *   most `speed` times faster than real time and never past the next timer, which fires at exactly its time.
+ *   a tick after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at most
+ *   `speed` times faster than real time and never past the next timer, which fires at exactly its time.
  *   A run is then as fast as the product keeps up, and every virtual duration is the simulated world's own;
  * - manual (speed 0): time moves only when a test calls `advance(ms)`.
  * Timers fire in virtual-time order; `sleep` is what jobs and controllers use, so nothing sleeps for real.
@@ -32,7 +32,6 @@ export class VirtualClock implements Clock {
     start = Date.parse('2026-01-05T09:00:00Z'),
     private speedFactor = 0,
     private readonly tickMs = 10,
-    private readonly settleMs = tickMs,
   ) {
     this.current = start;
     this.setSpeed(speedFactor);
@@ -59,7 +58,7 @@ export class VirtualClock implements Clock {
 
   /**
    * Speed mode: virtual time stands still until the returned release is called (an actor is working in real
-   * time: a request being answered, a process starting). Releasing twice is harmless.
+   * time, e.g. a request being answered). Releasing twice is harmless.
    */
   hold(): () => void {
     this.busy += 1;
@@ -129,7 +128,7 @@ export class VirtualClock implements Clock {
     this.timers = [];
   }
 
-  /** Speed mode: only real time during which every actor was quiet (for at least `settleMs`) becomes virtual time. */
+  /** Speed mode: only real time during which every actor was quiet (for at least a tick) becomes virtual time. */
   private tick(): void {
     const real = Date.now();
     // A late tick means this process's event loop was blocked: an actor here (deckhand parsing a big response,
@@ -140,7 +139,7 @@ export class VirtualClock implements Clock {
       this.lastReal = real;
       return;
     }
-    if (real - this.lastActivity < this.settleMs) return;
+    if (real - this.lastActivity < this.tickMs) return;
     const quietSince = Math.max(this.lastReal, this.lastActivity);
     this.lastReal = real;
     const nextTimer = this.timers[0]?.at ?? Infinity;
