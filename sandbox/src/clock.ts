@@ -9,6 +9,7 @@
  * Timers fire in virtual-time order; `sleep` is what jobs and controllers use, so nothing sleeps for real.
  */
 import type { IncomingHttpHeaders, Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../src/integrations/clock.js';
 
 interface Timer {
@@ -23,7 +24,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private ticker: NodeJS.Timeout | undefined;
   private lastReal = Date.now();
-  private lastTick = Date.now();
+  private loop = performance.eventLoopUtilization();
   /** Actors busy right now, and when (real ms) the last one finished or a timer last woke one. */
   private busy = 0;
   private lastActivity = 0;
@@ -50,7 +51,7 @@ export class VirtualClock implements Clock {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     if (factor > 0) {
-      this.lastReal = this.lastTick = Date.now();
+      this.lastReal = Date.now();
       this.ticker = setInterval(() => this.tick(), this.tickMs);
       this.ticker.unref();
     }
@@ -131,10 +132,12 @@ export class VirtualClock implements Clock {
   /** Speed mode: only real time during which every actor was quiet (for at least a tick) becomes virtual time. */
   private tick(): void {
     const real = Date.now();
-    // A late tick means this process's event loop was blocked: an actor here (deckhand parsing a big response,
-    // planning) was working without a request in flight.
-    if (real - this.lastTick > 2 * this.tickMs) this.lastActivity = real;
-    this.lastTick = real;
+    // More than a tick of JavaScript since the last tick: an actor in this process (deckhand parsing a big
+    // response, planning) was working without a request in flight. (A tick that is late only because the machine
+    // is loaded is not work: the event loop sat idle.)
+    const loop = performance.eventLoopUtilization();
+    if (loop.active - this.loop.active > this.tickMs) this.lastActivity = real;
+    this.loop = loop;
     if (this.busy > 0) {
       this.lastReal = real;
       return;
