@@ -2,13 +2,14 @@
  * The sandbox's virtual clock. Two modes:
  * - speed: discrete-event time. Virtual time stands still while an actor is busy (deckhand's requests to the
  *   sandbox in flight, a timer's callback just run, this process's event loop blocked by someone's work) and for
- *   `settleMs` real ms after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at
- *   most `speed` times faster than real time and never past the next timer, which fires at exactly its time.
+ *   a tick after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at most
+ *   `speed` times faster than real time and never past the next timer, which fires at exactly its time.
  *   A run is then as fast as the product keeps up, and every virtual duration is the simulated world's own;
  * - manual (speed 0): time moves only when a test calls `advance(ms)`.
  * Timers fire in virtual-time order; `sleep` is what jobs and controllers use, so nothing sleeps for real.
  */
 import type { IncomingHttpHeaders, Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../src/integrations/clock.js';
 
 interface Timer {
@@ -23,7 +24,7 @@ export class VirtualClock implements Clock {
   private seq = 0;
   private ticker: NodeJS.Timeout | undefined;
   private lastReal = Date.now();
-  private lastTick = Date.now();
+  private loop = performance.eventLoopUtilization();
   /** Actors busy right now, and when (real ms) the last one finished or a timer last woke one. */
   private busy = 0;
   private lastActivity = 0;
@@ -32,7 +33,6 @@ export class VirtualClock implements Clock {
     start = Date.parse('2026-01-05T09:00:00Z'),
     private speedFactor = 0,
     private readonly tickMs = 10,
-    private readonly settleMs = tickMs,
   ) {
     this.current = start;
     this.setSpeed(speedFactor);
@@ -51,7 +51,7 @@ export class VirtualClock implements Clock {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
     if (factor > 0) {
-      this.lastReal = this.lastTick = Date.now();
+      this.lastReal = Date.now();
       this.ticker = setInterval(() => this.tick(), this.tickMs);
       this.ticker.unref();
     }
@@ -59,7 +59,7 @@ export class VirtualClock implements Clock {
 
   /**
    * Speed mode: virtual time stands still until the returned release is called (an actor is working in real
-   * time: a request being answered, a process starting). Releasing twice is harmless.
+   * time, e.g. a request being answered). Releasing twice is harmless.
    */
   hold(): () => void {
     this.busy += 1;
@@ -129,18 +129,20 @@ export class VirtualClock implements Clock {
     this.timers = [];
   }
 
-  /** Speed mode: only real time during which every actor was quiet (for at least `settleMs`) becomes virtual time. */
+  /** Speed mode: only real time during which every actor was quiet (for at least a tick) becomes virtual time. */
   private tick(): void {
     const real = Date.now();
-    // A late tick means this process's event loop was blocked: an actor here (deckhand parsing a big response,
-    // planning) was working without a request in flight.
-    if (real - this.lastTick > 2 * this.tickMs) this.lastActivity = real;
-    this.lastTick = real;
+    // More than a tick of JavaScript since the last tick: an actor in this process (deckhand parsing a big
+    // response, planning) was working without a request in flight. (A tick that is late only because the machine
+    // is loaded is not work: the event loop sat idle.)
+    const loop = performance.eventLoopUtilization();
+    if (loop.active - this.loop.active > this.tickMs) this.lastActivity = real;
+    this.loop = loop;
     if (this.busy > 0) {
       this.lastReal = real;
       return;
     }
-    if (real - this.lastActivity < this.settleMs) return;
+    if (real - this.lastActivity < this.tickMs) return;
     const quietSince = Math.max(this.lastReal, this.lastActivity);
     this.lastReal = real;
     const nextTimer = this.timers[0]?.at ?? Infinity;
