@@ -13,6 +13,8 @@ import { deletePod, evictPod, listPdbs, listPods, podKey, type PdbView, type Pod
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
+import { RedisMoves } from './redis-order.js';
+import { isSentinelPod } from './tags.js';
 import { retrying } from './retry.js';
 
 export const DRAIN_POLL_MS = 500;
@@ -82,6 +84,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     // Typed procedures first (failover before the pod leaves), then the rest.
     const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels[PROCEDURE_LABEL])) - Number(Boolean(a.labels[PROCEDURE_LABEL])) || podKey(a).localeCompare(podKey(b)));
     const candidates: { pod: PodView; covering: PdbView[] }[] = [];
+    const redisMoves = remaining.some((p) => p.labels[PROCEDURE_LABEL] || isSentinelPod(p)) ? new RedisMoves(ctx, cache!.pods) : undefined;
     for (const pod of ordered) {
       const id = podKey(pod);
       if ((nextTry.get(id) ?? 0) > now) {
@@ -104,6 +107,11 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
           continue;
         }
         unverifiedSince.delete(id);
+      }
+      const order = await redisMoves?.mayLeave(pod);
+      if (order) {
+        blockers.set(id, `Redis order: ${order}`);
+        continue;
       }
       // Spend the budget now, so this tick never sends more evictions than the PDB allows.
       for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);

@@ -105,6 +105,7 @@ export type RiskKind =
   | 'redis-sentinel-master'
   | 'redis-cluster-primary'
   | 'redis-unverified'
+  | 'redis-order'
   | 'capacity'
   | 'no-node'
   | 'deckhand-itself';
