@@ -1,14 +1,16 @@
 /**
  * Forms a Redis Cluster from fresh nodes, like `redis-cli --cluster create --cluster-replicas N`: MEET everyone,
  * give the primaries contiguous slot ranges covering all 16384 slots, then make each remaining node replicate a
- * primary in turn, and wait until every node reports cluster_state:ok.
+ * primary in turn, and wait until every node reports cluster_state:ok and every replica's link to its primary is
+ * up (a CLUSTER FAILOVER sent to a replica still in its first sync never happens). Redis runs in real time and
+ * the machine may be busy: the deadline only detects a cluster that will not form, it paces nothing.
  */
 import { pollRedis, withRedis } from './process.js';
 
 const SLOTS = 16384;
 
 async function waitFor(what: string, check: () => Promise<boolean>): Promise<void> {
-  if (!(await pollRedis(check, 10_000))) throw new Error(`redis cluster bootstrap: timed out waiting for ${what}`);
+  if (!(await pollRedis(check, 60_000))) throw new Error(`redis cluster bootstrap: timed out waiting for ${what}`);
 }
 
 async function nodeId(port: number): Promise<string> {
@@ -38,6 +40,13 @@ export async function bootstrapCluster(ports: number[], primaries: number): Prom
   for (const [i, port] of ports.slice(primaries).entries()) {
     await withRedis(port, (c) => c.call('CLUSTER', 'REPLICATE', primaryIds[i % primaries]!));
   }
+  await waitFor('every replica in sync with its primary', async () => {
+    for (const port of ports.slice(primaries)) {
+      const role = (await withRedis(port, (c) => c.call('ROLE'))) as unknown[];
+      if (role[0] !== 'slave' || role[3] !== 'connected') return false;
+    }
+    return true;
+  });
   await waitFor('cluster_state:ok on every node', async () => {
     for (const port of ports) {
       const info = String(await withRedis(port, (c) => c.call('CLUSTER', 'INFO')));
