@@ -12,18 +12,12 @@ import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
-import { readScenario } from '../../../../sandbox/src/index.js';
+import { shortGraceScenario } from './scenarios.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 
 const QUORUM = 2;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function fastScenario() {
-  const raw = readScenario('default');
-  for (const w of raw.kubernetes.workloads as { terminationGracePeriodSeconds: number }[]) if (w.terminationGracePeriodSeconds > 10) w.terminationGracePeriodSeconds = 10;
-  return raw;
-}
 
 interface Sample {
   sentinelsReady: number;
@@ -48,7 +42,7 @@ async function sample(env: TestSandbox): Promise<Sample | undefined> {
 describe('Redis-aware drain order without PDBs (sandbox, real Redis)', () => {
   let env: TestSandbox;
   beforeAll(async () => {
-    env = await startTestSandbox({ scenario: fastScenario(), redis: true, speed: 20, maxAttempts: 3 });
+    env = await startTestSandbox({ scenario: shortGraceScenario(), redis: true, speed: 20, maxAttempts: 3 });
     await env.cluster.settled();
   });
   afterAll(async () => {
