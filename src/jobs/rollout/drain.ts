@@ -56,7 +56,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   const pdbProgress = new Map<string, number>();
   const blockedBy = new Map<string, string>();
   // Redis pods whose role cannot be verified: since when, and why (asked about once it lasts).
-  const unverifiedSince = new Map<string, number>();
+  const unverified = new Map<string, { since: number; reason: string }>();
   let redisAsks = 0;
   const skip = async (nodeNames: Set<string | undefined>) => {
     for (const t of pending) if (nodeNames.has(t.nodeName) && !state.skipped.includes(t.instanceId)) state.skipped.push(t.instanceId);
@@ -101,12 +101,12 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (pod.labels[PROCEDURE_LABEL] && !state.evictedUnverified?.includes(id)) {
         const move = await moveRedisPod(ctx, pod, names);
         if (move !== 'evict') {
-          if ('wait' in move) unverifiedSince.delete(id);
-          else if (!unverifiedSince.has(id)) unverifiedSince.set(id, now);
+          if ('wait' in move) unverified.delete(id);
+          else unverified.set(id, { since: unverified.get(id)?.since ?? now, reason: move.unverified });
           blockers.set(id, 'wait' in move ? `Redis procedure waiting: ${move.wait}` : `Redis role not verified, not evicted: ${move.unverified}`);
           continue;
         }
-        unverifiedSince.delete(id);
+        unverified.delete(id);
       }
       const order = await redisMoves?.mayLeave(pod);
       if (order) {
@@ -146,16 +146,16 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(now - startedAt)}:\n${pdbBlockers.slice(0, 10).join('\n')}`);
     }
 
-    const unverified = [...unverifiedSince].find(([, since]) => now - since >= REDIS_UNVERIFIED_ASK_MS);
-    if (unverified) {
-      const [id] = unverified;
+    const longUnverified = [...unverified].find(([, u]) => now - u.since >= REDIS_UNVERIFIED_ASK_MS);
+    if (longUnverified) {
+      const [id, { reason }] = longUnverified;
       const pod = remaining.find((p) => podKey(p) === id);
-      unverifiedSince.delete(id);
+      unverified.delete(id);
       if (pod) {
         redisAsks++;
         const choice = await ctx.ask({
           id: `${opts.label}/redis-unverified/${redisAsks}`,
-          text: `${opts.label}: the Redis role of ${id} on ${pod.nodeName} cannot be verified, so it is not evicted: ${blockers.get(id) ?? 'unknown'}.\nIf it is a master, evicting it without a failover takes its data offline. Fix the access and check again, or decide.`,
+          text: `${opts.label}: the Redis role of ${id} on ${pod.nodeName} cannot be verified, so it is not evicted: ${reason}.\nIf it is a master, evicting it without a failover takes its data offline. Fix the access and check again, or decide.`,
           choices: [
             { id: 'retry', label: 'Check again', style: 'primary' },
             ...(opts.allowSkip ? [{ id: 'skip', label: 'Skip this node (retry last)' }] : []),
