@@ -15,20 +15,19 @@ import { rolloutKind } from '../../src/jobs/rollout/index.js';
 import { REDIS_AUTH_SECRET_ANNOTATION } from '../../src/jobs/rollout/redis-address.js';
 import { rolloutSettingsSchema } from '../../src/jobs/rollout/settings.js';
 import type { RolloutPlan } from '../../src/jobs/rollout/types.js';
-import { readScenario } from '../../sandbox/src/index.js';
+import { shortGraceScenario } from '../integration/jobs/rollout/scenarios.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { runSteps } from '../helpers/step-harness.js';
 
 const GROUP = 'eks-prod-system';
 const PASSWORD = `pw-${Math.random().toString(36).slice(2, 10)}`;
 
-type Workload = { name: string; terminationGracePeriodSeconds?: number; annotations?: Record<string, string> };
+type Workload = { name: string; annotations?: Record<string, string> };
 
 /** The default scenario, its redis-ha pods requiring AUTH; `annotated`: they name their Secret for deckhand. */
 function authScenario(annotated: boolean) {
-  const raw = readScenario('default');
+  const raw = shortGraceScenario();
   const kube = raw.kubernetes as { workloads: Workload[]; secrets?: unknown[]; redis: { sentinel: { authSecret?: string }[] } };
-  for (const w of kube.workloads) if ((w.terminationGracePeriodSeconds ?? 30) > 10) w.terminationGracePeriodSeconds = 10;
   kube.secrets = [{ namespace: 'data', name: 'redis-auth', stringData: { password: PASSWORD } }];
   kube.redis.sentinel[0]!.authSecret = 'redis-auth';
   if (annotated) {

@@ -22,6 +22,12 @@ export async function sentinelFailoverInProgress(sentinel: RedisAddress, masterN
   return flags.split(',').includes('failover_in_progress');
 }
 
+/** The quorum of every master this Sentinel monitors (SENTINEL MASTERS). */
+export async function sentinelQuorums(sentinel: RedisAddress): Promise<number[]> {
+  const masters = (await withRedis(sentinel, (r) => r.call('SENTINEL', 'MASTERS'))) as string[][];
+  return masters.map((flat) => Number(flat[flat.indexOf('quorum') + 1]));
+}
+
 export async function sentinelReset(sentinel: RedisAddress, masterName: string): Promise<void> {
   await withRedis(sentinel, (r) => r.call('SENTINEL', 'RESET', masterName));
 }

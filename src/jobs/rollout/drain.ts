@@ -14,6 +14,8 @@ import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
+import { RedisMoves } from './redis-order.js';
+import { isSentinelPod } from './tags.js';
 import { retrying } from './retry.js';
 
 export const DRAIN_POLL_MS = 500;
@@ -81,7 +83,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
   // When each PDB last had a pod being replaced (fewer healthy than expected).
   const pdbReplacing = new Map<string, number>();
   // Redis pods whose role cannot be verified: since when, and why (asked about once it lasts).
-  const unverifiedSince = new Map<string, number>();
+  const unverified = new Map<string, { since: number; reason: string }>();
   let redisAsks = 0;
   const skip = async (nodeNames: Set<string | undefined>) => {
     for (const t of pending) {
@@ -115,6 +117,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     // Typed procedures first (failover before the pod leaves), then the rest.
     const ordered = [...remaining].sort((a, b) => Number(Boolean(b.labels[PROCEDURE_LABEL])) - Number(Boolean(a.labels[PROCEDURE_LABEL])) || podKey(a).localeCompare(podKey(b)));
     const candidates: { pod: PodView; covering: PdbView[] }[] = [];
+    const redisMoves = remaining.some((p) => p.labels[PROCEDURE_LABEL] || isSentinelPod(p)) ? new RedisMoves(ctx, cache!.pods) : undefined;
     for (const pod of ordered) {
       const id = podKey(pod);
       if ((nextTry.get(id) ?? 0) > now) {
@@ -131,12 +134,17 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       if (pod.labels[PROCEDURE_LABEL] && !state.evictedUnverified?.includes(id)) {
         const move = await moveRedisPod(ctx, pod, names);
         if (move !== 'evict') {
-          if ('wait' in move) unverifiedSince.delete(id);
-          else if (!unverifiedSince.has(id)) unverifiedSince.set(id, now);
+          if ('wait' in move) unverified.delete(id);
+          else unverified.set(id, { since: unverified.get(id)?.since ?? now, reason: move.unverified });
           blockers.set(id, 'wait' in move ? `Redis procedure waiting: ${move.wait}` : `Redis role not verified, not evicted: ${move.unverified}`);
           continue;
         }
-        unverifiedSince.delete(id);
+        unverified.delete(id);
+      }
+      const order = await redisMoves?.mayLeave(pod);
+      if (order) {
+        blockers.set(id, `Redis order: ${order}`);
+        continue;
       }
       // Spend the budget now, so this tick never sends more evictions than the PDB allows.
       for (const p of covering) allowance.set(podKey(p), (allowance.get(podKey(p)) ?? 0) - 1);
@@ -178,16 +186,16 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       await ctx.progress.milestone(`${opts.label}: blocked for ${formatDuration(longest)}:\n${key.split('\n').slice(0, 10).join('\n')}`);
     }
 
-    const unverified = [...unverifiedSince].find(([, since]) => now - since >= REDIS_UNVERIFIED_ASK_MS);
-    if (unverified) {
-      const [id] = unverified;
+    const longUnverified = [...unverified].find(([, u]) => now - u.since >= REDIS_UNVERIFIED_ASK_MS);
+    if (longUnverified) {
+      const [id, { reason }] = longUnverified;
       const pod = remaining.find((p) => podKey(p) === id);
-      unverifiedSince.delete(id);
+      unverified.delete(id);
       if (pod) {
         redisAsks++;
         const choice = await ctx.ask({
           id: `${opts.label}/redis-unverified/${redisAsks}`,
-          text: `${opts.label}: the Redis role of ${id} on ${pod.nodeName} cannot be verified, so it is not evicted: ${blockers.get(id) ?? 'unknown'}.\nIf it is a master, evicting it without a failover takes its data offline. Fix the access and check again, or decide.`,
+          text: `${opts.label}: the Redis role of ${id} on ${pod.nodeName} cannot be verified, so it is not evicted: ${reason}.\nIf it is a master, evicting it without a failover takes its data offline. Fix the access and check again, or decide.`,
           choices: [
             { id: 'retry', label: 'Check again', style: 'primary' },
             ...(opts.allowSkip ? [{ id: 'skip', label: 'Skip this node (retry last)' }] : []),

@@ -8,7 +8,7 @@ import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import { estimateDuration, estimateInputs } from './estimate.js';
 import type { RolloutSettings } from './settings.js';
-import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
+import { DECKHAND_POD_LABEL, isSentinelPod, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
   ObservedInstance,
   ObservedPdb,
@@ -184,6 +184,17 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
       risks.push({ kind: 'redis-unverified', subject: id, detail: `Redis role not verified (${pod.redisProblem ?? 'unknown'}): the run checks again before moving it and, if it still cannot, stops and asks` });
     }
   }
+  // The order the drain keeps for each Redis set on the nodes it replaces (redis-order.ts).
+  const redisSets = new Map<string, string>();
+  for (const { pod } of moving) {
+    const observedPod = observed.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name);
+    if (!pod.controller || !(pod.procedure || (observedPod && isSentinelPod(observedPod)))) continue;
+    const subject = `${pod.controller.kind} ${key(pod.controller.namespace, pod.controller.name)}`;
+    redisSets.set(subject, pod.procedure
+      ? 'one pod at a time, each back Ready and its replicas in sync before the next; replicas move first, a master only after its failover'
+      : 'one Sentinel at a time, the next once its replacement is Ready; never fewer Ready than the quorum');
+  }
+  for (const [subject, detail] of redisSets) risks.push({ kind: 'redis-order', subject, detail });
   for (const { node, pod } of moving) {
     const own = observed.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name)?.labels[DECKHAND_POD_LABEL.key] === DECKHAND_POD_LABEL.value;
     if (own) {

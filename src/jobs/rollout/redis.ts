@@ -15,6 +15,7 @@ import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
 import { pollUntil, retrying } from './retry.js';
+import { isSentinelPod } from './tags.js';
 import type { PlanPod, RolloutContext } from './types.js';
 
 export const SENTINEL_MASTER_ANNOTATION = 'deckhand.dev/sentinel-master-name';
@@ -25,7 +26,7 @@ const same = (a: RedisAddress | undefined, b: RedisAddress | undefined) => Boole
 
 /** Every Ready Sentinel that can be reached, and why the others cannot. */
 async function reachSentinels(ctx: RolloutContext, pods: PodView[], local: boolean): Promise<{ sentinels: RedisAddress[]; problems: string[] }> {
-  const reaches = await Promise.all(pods.filter((p) => p.labels.app === 'redis-sentinel' && p.ready).map(async (p) => ({ pod: p, reach: await reachPod(p, 'sentinel', local, ctx.clients.kube) })));
+  const reaches = await Promise.all(pods.filter((p) => isSentinelPod(p) && p.ready).map(async (p) => ({ pod: p, reach: await reachPod(p, 'sentinel', local, ctx.clients.kube) })));
   return {
     sentinels: reaches.flatMap(({ reach }) => ('address' in reach ? [reach.address] : [])),
     problems: reaches.flatMap(({ pod, reach }) => ('unreachable' in reach ? [`Sentinel ${podKey(pod)}: ${reach.unreachable}`] : [])),

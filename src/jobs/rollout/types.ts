@@ -107,6 +107,7 @@ export type RiskKind =
   | 'redis-sentinel-master'
   | 'redis-cluster-primary'
   | 'redis-unverified'
+  | 'redis-order'
   | 'capacity'
   | 'no-node'
   | 'deckhand-itself';

@@ -47,6 +47,7 @@ export class RedisPods implements PodProcesses {
   private readonly dataLaunches = new Map<string, Set<Promise<void>>>();
   /** Pods stopped while their process was still being prepared. */
   private readonly cancelled = new Set<string>();
+  private bootstrapFailure?: Error;
 
   constructor(
     private readonly topology: RedisTopology,
@@ -108,9 +109,13 @@ export class RedisPods implements PodProcesses {
     this.track(proc.stop());
   }
 
-  /** Waits for in-flight starts, stops and cluster bootstraps. */
+  /**
+   * Waits for in-flight starts, stops and cluster bootstraps. A bootstrap that failed is thrown here: a cluster
+   * that never formed must fail the sandbox's start, not a test minutes later.
+   */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    if (this.bootstrapFailure) throw this.bootstrapFailure;
   }
 
   async stopAll(): Promise<void> {
@@ -182,7 +187,11 @@ export class RedisPods implements PodProcesses {
     const ports = this.ordinalNames(spec.statefulSet).map((n) => this.ports.get(n)!);
     if (!ports.every((p) => this.isRunning(p))) return;
     this.bootstrapped.add(spec.statefulSet);
-    this.track(bootstrapCluster(ports, spec.primaries));
+    this.track(
+      bootstrapCluster(ports, spec.primaries).catch((error: unknown) => {
+        this.bootstrapFailure = new Error(`Redis Cluster ${spec.statefulSet} did not form: ${error instanceof Error ? error.message : String(error)}`);
+      }),
+    );
   }
 
   /** The password the group's data pods require (from its `authSecret`), as a chart mounts it from the Secret. */
