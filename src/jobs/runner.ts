@@ -15,6 +15,7 @@
  *   the outcome on the plan, posts the summary in the thread, updates the plan message and
  *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up).
  */
+import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -177,7 +178,8 @@ class Run {
           this.showCard('running');
         },
         milestone: async (text: string) => {
-          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs });
+          // A step that runs again after a crash says the same thing again: the thread shows it once.
+          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs }, { once: `milestone:${plan.id}:${createHash('sha256').update(text).digest('hex')}` });
         },
         file: async (file: { filename: string; title: string; content: string }) => {
           await this.deps.outbox.queueUpload(plan.channel, threadTs, file);

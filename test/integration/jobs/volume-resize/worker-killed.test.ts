@@ -52,6 +52,8 @@ describe('resize: a worker process killed mid-way', () => {
       expect(env.log.find({ action: 'patch-persistentvolumeclaim', target: `search/data-es-${i}` })).toHaveLength(1);
       expect(env.log.find({ action: 'ModifyVolume', target: `vol-0000000000000a00${4 + i}` })).toHaveLength(1);
     }
+    // The killed worker's queued messages are delivered once its lease on the channel lapses (src/integrations/slack/outbox.ts).
+    await h.slack.waitFor(() => h.slack.thread(plan.channel, plan.messageTs!).some((m) => m.text.includes('Resized 3 claim(s)')), 20_000, 'the final message');
     const requested = h.slack.thread(plan.channel, plan.messageTs!).filter((m) => m.text.startsWith('Requested 75Gi'));
     expect(requested).toHaveLength(3);
   });
