@@ -70,10 +70,12 @@ export interface Faults {
   blockingPdbs: Set<string>;
   /** How many calls each service answered with an injected throttling error (tests count retries with it). */
   throttled: Partial<Record<SandboxService, number>>;
+  /** How many calls each service left unanswered under the `hang` fault. */
+  hung: Partial<Record<SandboxService, number>>;
 }
 
 export function emptyFaults(): Faults {
-  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {} };
+  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {} };
 }
 
 export interface MutationEntry {

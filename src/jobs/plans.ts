@@ -21,7 +21,7 @@ import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { Logger } from '../logger.js';
 import { kindContext, type JobKind, type KindContext, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
 import type { PlanLifecycle } from './plan-lifecycle.js';
-import { cleanupJobId, enqueueRun, type RunQueue } from './queues.js';
+import { cleanupJobId, enqueueRun, wakeRun, type RunQueue } from './queues.js';
 
 /** The kind's rendered plan body is stored with the plan so the parent message can be re-rendered later. */
 export type PlanWithRendered = StoredPlan & { rendered?: { blocks: KnownBlock[] } };
@@ -259,11 +259,13 @@ export class PlanService {
     await deps.audit.append({ actor: user, action: `run.${verb}`, target: plan.target, planId: plan.id, jobId: plan.id });
     if (verb === 'cancel') {
       await deps.signals.requestCancel(plan.id, user);
+      await wakeRun(deps.queue, plan.id);
       log.info({ planId: plan.id }, 'cancel requested');
       return reply('Cancel requested: the job stops at the next step boundary, then cleans up and reports what was done.', ':black_square_for_stop:');
     }
     const paused = verb === 'pause';
     await deps.signals.setPaused(plan.id, paused, user);
+    if (!paused) await wakeRun(deps.queue, plan.id);
     log.info({ planId: plan.id, paused }, `${verb} requested`);
     return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
   }
@@ -322,6 +324,7 @@ export class PlanService {
     }
     if (!(await deps.signals.answer(plan.id, answer.questionId, answer.choice, user))) return reply('This question was already answered.', ':information_source:');
     await deps.audit.append({ actor: user, action: 'run.answer', target: plan.target, planId: plan.id, jobId: plan.id, details });
+    await wakeRun(deps.queue, plan.id);
     log.info({ planId: plan.id, ...details }, 'question answered');
     return {};
   }

@@ -16,6 +16,8 @@ export interface Checkpoint {
   done: string[];
   /** The kind's run state after the last completed step (or the last `ctx.checkpoint()`). */
   state: unknown;
+  /** What a parked run waits for: an answer to this question, or Resume. Cleared when the run goes on. */
+  parked?: { question: string } | { pause: true };
 }
 
 export interface RunJobData {
@@ -72,6 +74,16 @@ export function createRunQueue(connection: Redis, prefix: string, options: RunQu
   });
   logRedisErrors(queue, options.log, 'run queue');
   return queue;
+}
+
+/**
+ * A run parked on a human (a question, Pause) waits in the queue as a delayed job, holding no worker slot;
+ * an answer, Resume or Cancel calls this so it resumes now rather than at its next recheck.
+ */
+export async function wakeRun(queue: RunQueue, planId: string): Promise<void> {
+  const job = await queue.getJob(planId);
+  // It may have just become active again: promote refuses, and the run sees the change itself.
+  if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
 }
 
 /** `created` is false when a job with this plan's id already existed (a second Approve click). */

@@ -20,6 +20,7 @@
  *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up); a cleanup
  *   with parts left keeps the lock and goes on as a durable cleanup job (cleanup.ts).
  */
+import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { renderPlanMessage } from '../blocks/plan-message.js';
@@ -47,11 +48,12 @@ export interface RunnerDeps extends CleanupDeps {
   settingsFor(kind: string): unknown;
   /** Real time between checks of the Cancel flag while a step runs; default 1000 ms. */
   signalPollMs?: number;
-  /** Clock time between checks while paused or waiting for an answer; default 2000 ms. */
-  waitPollMs?: number;
   /** Lease of the target lock, renewed every third of it while the job runs. */
   lockTtlMs?: number;
 }
+
+/** A parked run looks again after this long even if no answer, Resume or Cancel woke it. */
+const PARK_RECHECK_MS = 60_000;
 
 /**
  * The BullMQ processor body for one run. `shutdown` is aborted when this worker closes, `lockLost` when
@@ -136,6 +138,8 @@ class Run {
     const stopWatching = this.watch(shutdown, lockLost);
     try {
       await this.start(firstStart);
+      if (await this.stillParked()) return await this.park(token);
+      delete this.checkpointData.parked;
       // Cancel and shutdown abort the external calls the steps are waiting on, not only the waits between them.
       await withRunSignal(this.controller.signal, () => runStepLoop(this.stepRun()));
       stopWatching();
@@ -148,6 +152,7 @@ class Run {
         // Ours only if BullMQ still gives us the job (the lease lapsed alone): then it resumes from its checkpoint.
         return requeue(this.job, token);
       }
+      if (reason instanceof RunInterrupted && reason.why === 'park') return this.park(token);
       if (reason instanceof RunInterrupted && reason.why === 'shutdown') {
         this.log.info('worker shutting down; the run goes back to the queue and resumes from its checkpoint');
         await this.saveCheckpoint();
@@ -197,7 +202,8 @@ class Run {
           this.showCard('running');
         },
         milestone: async (text: string) => {
-          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs });
+          // A step that runs again after a crash says the same thing again: the thread shows it once.
+          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs }, { once: `milestone:${plan.id}:${createHash('sha256').update(text).digest('hex')}` });
         },
         file: async (file: { filename: string; title: string; content: string }) => {
           await this.deps.outbox.queueUpload(plan.channel, threadTs, file);
@@ -213,34 +219,63 @@ class Run {
           this.fence,
         );
       },
-      pausePollMs: this.waitPollMs(),
+      whilePaused: 'park' as const,
       onStep: (step: { title: string }, position: { index: number; total: number }) => {
         this.currentStep = { ...position, title: step.title };
         this.showCard('running');
       },
-      onPause: (paused: boolean) => this.showCard(paused ? 'paused' : 'running'),
+      onPause: (paused: boolean) => {
+        if (paused) this.checkpointData.parked = { pause: true };
+        this.showCard(paused ? 'paused' : 'running');
+      },
     };
   }
 
-  /** Post once (the message ts is checkpointed), then wait on the clock for an answer recorded by the bot. */
+  /**
+   * The answer the bot recorded; until there is one, post the question (once) and park the run. The step runs
+   * again when the run resumes (steps are idempotent) and finds the answer here.
+   */
   private async ask(question: Question, threadTs: MessageRef): Promise<string> {
     const choices = question.choices.map((c) => ({ id: c.id, needsApprover: c.needsApprover === true }));
     await this.deps.signals.recordQuestion(this.plan.id, question.id, { choices });
     const message = { ref: `question:${this.plan.id}:${question.id}` };
+    const answer = await this.deps.signals.getAnswer(this.plan.id, question.id);
+    if (answer) {
+      this.note = undefined;
+      this.showCard('running');
+      await this.deps.outbox.queueUpdate(this.plan.channel, message, renderAnsweredQuestion(question, answer));
+      this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
+      return answer.choice;
+    }
     await this.deps.outbox.queuePost(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs }, { once: message.ref });
+    this.checkpointData.parked = { question: question.id };
     this.note = `Waiting for an answer: ${question.text}`;
     this.showCard('running');
-    for (;;) {
-      const answer = await this.deps.signals.getAnswer(this.plan.id, question.id);
-      if (answer) {
-        this.note = undefined;
-        this.showCard('running');
-        await this.deps.outbox.queueUpdate(this.plan.channel, message, renderAnsweredQuestion(question, answer));
-        this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
-        return answer.choice;
-      }
-      await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
-    }
+    const parking = new RunInterrupted('park');
+    this.controller.abort(parking);
+    throw parking;
+  }
+
+  /** True while what the run parked for (an answer, Resume) has not happened and nobody cancelled. */
+  private async stillParked(): Promise<boolean> {
+    const parked = this.checkpointData.parked;
+    if (!parked || (await this.deps.signals.cancelRequested(this.plan.id)) !== undefined) return false;
+    if ('question' in parked) return (await this.deps.signals.getAnswer(this.plan.id, parked.question)) === undefined;
+    return this.deps.signals.isPaused(this.plan.id);
+  }
+
+  /**
+   * Ends this attempt without using a worker slot while a human decides: the job waits in the queue (delayed; no
+   * attempt counted) until `wakeRun` promotes it, or rechecks after PARK_RECHECK_MS in case a wake was missed.
+   */
+  private async park(token: string | undefined): Promise<never> {
+    await this.saveCheckpoint();
+    if (this.checkpointData.parked && 'pause' in this.checkpointData.parked) this.showCard('paused');
+    this.log.info({ parked: this.checkpointData.parked }, 'run parked until a human acts');
+    await this.job.moveToDelayed(Date.now() + PARK_RECHECK_MS, token);
+    // The answer or Resume may have come while this attempt was parking: then go on now.
+    if (!(await this.stillParked())) await this.job.promote().catch(() => undefined);
+    throw new DelayedError();
   }
 
   /** Turns shutdown, Cancel and a lost job lock or lease into aborts of the step signal; keeps the target lock and the lease alive. */
@@ -349,10 +384,6 @@ class Run {
 
   private lockTtl(): number {
     return this.deps.lockTtlMs ?? RUN_LOCK_TTL_MS;
-  }
-
-  private waitPollMs(): number {
-    return this.deps.waitPollMs ?? 2000;
   }
 }
 

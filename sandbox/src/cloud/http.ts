@@ -79,7 +79,10 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
 
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
     const knobs = faults.services[service] ?? {};
-    if (knobs.hang) return new Promise<never>(() => undefined);
+    if (knobs.hang) {
+      faults.hung[service] = (faults.hung[service] ?? 0) + 1;
+      return new Promise<never>(() => undefined);
+    }
     if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
     if (knobs.throttleRate && random() < knobs.throttleRate) {
       faults.throttled[service] = (faults.throttled[service] ?? 0) + 1;

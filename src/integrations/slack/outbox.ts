@@ -72,8 +72,11 @@ const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_to
 /** Slack accepts 40,000 characters of text; keep a margin. */
 const MAX_TEXT = 39_000;
 const MAX_BACKOFF_MS = 30_000;
-/** A deliverer holds a channel this long without renewing; renewed every third of it. */
-const LEASE_MS = 30_000;
+/**
+ * A deliverer holds a channel this long without renewing; renewed every third of it. A worker that dies holding
+ * it delays that channel's messages by at most this much.
+ */
+const LEASE_MS = 10_000;
 /** Names of `once` messages are kept this long (longer than any run). */
 const REF_TTL_S = 30 * 24 * 3600;
 

@@ -116,7 +116,7 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
   });
 
   it('a mid-run question: approver-only choices refuse others; the requester answers and the run goes on', async () => {
-    await h.startWorker({ waitPollMs: 200 });
+    await h.startWorker();
     const plan = await approvedPlan(h, 'fixture asks --steps 2 --ask-step step-1');
     const question = await h.slack.waitFor(
       () => h.slack.thread(plan.channel, plan.messageTs!).find((m) => JSON.stringify(m.blocks).includes(ActionIds.answer)),

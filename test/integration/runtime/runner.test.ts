@@ -16,7 +16,7 @@ import { createStores } from '../../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
 import { PlanLifecycle } from '../../../src/jobs/plan-lifecycle.js';
-import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
+import { RUN_QUEUE, createRunQueue, enqueueRun, wakeRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
@@ -99,7 +99,6 @@ describe('job runtime', () => {
       audit,
       settingsFor: () => kind.settingsSchema.parse({}),
       signalPollMs: 20,
-      waitPollMs: 1000,
     });
     running.push(workers);
     return workers;
@@ -329,10 +328,13 @@ describe('job runtime', () => {
     await waitFor('paused card', async () => slack.callsOf('chat.update').some((c) => String(c.args.text).includes('Paused')));
     expect(await runs(plan.id)).toEqual([]);
 
+    // What the bot does on Resume: clear the flag and wake the parked run.
     await signals.setPaused(plan.id, false, 'UPAUSE');
+    await wakeRun(queue, plan.id);
     const question = await waitFor('question', async () => slack.callsOf('chat.postMessage').find((c) => String(c.args.text).startsWith('Question:')));
     expect(question.args.thread_ts).toBe(plan.messageTs);
     expect(await signals.answer(plan.id, 'confirm-step-1', 'continue', 'UAPP')).toBe(true);
+    await wakeRun(queue, plan.id);
 
     const done = await finished(plan.id);
     expect(done.status).toBe('succeeded');
