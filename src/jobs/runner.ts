@@ -272,6 +272,8 @@ class Run {
     await this.saveCheckpoint();
     if (this.checkpointData.parked && 'pause' in this.checkpointData.parked) this.showCard('paused');
     this.log.info({ parked: this.checkpointData.parked }, 'run parked until a human acts');
+    // The execution that resumes it must not wait for this one's lease to lapse.
+    await this.deps.leases.release(this.fence);
     await this.job.moveToDelayed(Date.now() + PARK_RECHECK_MS, token);
     // The answer or Resume may have come while this attempt was parking: then go on now.
     if (!(await this.stillParked())) await this.job.promote().catch(() => undefined);

@@ -283,7 +283,7 @@ describe('hostile input: targets and numbers are bounded by the policy', () => {
     await h.clickPlan(ActionIds.approve, first.id, APPROVER);
     await h.waitForStatus(first.id, ['approved']);
     await h.clickPlan(ActionIds.approve, second.id, APPROVER);
-    await h.waitForEphemeral(APPROVER, /`asg\/eks-prod-workers` is busy: it is locked by plan/);
+    await h.waitForEphemeral(APPROVER, /`asg\/eks-prod-workers` is busy: it is locked by /);
     expect((await h.plans.get(second.id))?.status).toBe('planned');
     expect(await h.queue.getJob(second.id)).toBeUndefined();
   });
