@@ -257,7 +257,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
           if (where !== 'checkpoint' && crashWhen?.()) throw new SimulatedCrash(where);
         },
       });
-    const cleanUp = (state: RolloutState) => cleanup({ clients: sandbox.worker, clock: sandbox.clock, plan, state });
+    const cleanUp = async (state: RolloutState) => (await cleanup({ clients: sandbox.worker, clock: sandbox.clock, plan, state })).done;
 
     // Crashed while the temporary node joins as a replica: cleanup removes it from the cluster and deletes it.
     const first = await runUntil(undefined, () => recorder.audits.some((a) => a.action === 'redis:ClusterReplicate' && String(a.details.node).startsWith('redis-cache-0')));
