@@ -10,7 +10,7 @@ import { startFoundation, type Harness } from '../helpers/foundation-harness.js'
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 const CONCURRENCY = 2;
 
 describe('faults: runs waiting on humans', () => {

@@ -12,7 +12,7 @@ import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('faults: SIGTERM while a step waits on a hanging AWS call', () => {
   let env: TestSandbox;

@@ -42,8 +42,8 @@ describe('run signals: pause and answers', () => {
     await h.click(ActionIds.answer, { planId: plan.id, questionId: 'confirm-step-2', choice: 'continue' }, REQUESTER, question.ts);
     await until('the answer to be recorded', async () => 'answers' in (await runKeys(plan.id)), 10_000);
     const signals = Object.entries(await runKeys(plan.id)).filter(([name]) => !name.startsWith('lease'));
-    expect(signals.map(([name]) => name).sort()).toEqual(['answers', 'pause']);
-    // No expiry: a day later the run is still paused and still knows its answer.
+    expect(signals.map(([name]) => name).sort()).toEqual(['answers', 'pause', 'questions']);
+    // No expiry: a day later the run is still paused and still knows its question and answer.
     expect(signals.every(([, ttl]) => ttl === -1)).toBe(true);
 
     await h.clickPlan(ActionIds.resume, plan.id, REQUESTER);
