@@ -50,6 +50,13 @@ describe('Redis-aware drain order without PDBs (sandbox, real Redis)', () => {
   });
 
   test('never fewer Sentinels than the quorum, never more than one primary without a replica, one Redis move at a time; the plan states the order', async () => {
+    // The invariant is about what the rollout does: start from a cluster whose replicas are all linked (on a
+    // busy machine they can still be syncing when the sandbox reports ready).
+    for (const deadline = Date.now() + 60_000; ; await pause(200)) {
+      const before = await sample(env).catch(() => undefined);
+      if (before?.primariesWithoutReplica === 0) break;
+      if (Date.now() > deadline) throw new Error(`the sandbox's Redis Cluster never linked every replica: ${JSON.stringify(before)}`);
+    }
     const args = { group: 'eks-prod-workers', canary: false, dryRun: false, to: '2' };
     const outcome = planRollout(await observeRollout(env.bot, args), args, env.clock.now(), rolloutSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
