@@ -55,6 +55,10 @@ describe('resize: a worker process killed mid-way', () => {
     // Messages are delivered after the work (the outbox is asynchronous); the summary comes last in the thread.
     const thread = () => h.slack.thread(plan.channel, plan.messageTs!);
     await h.slack.waitFor(() => thread().some((m) => m.text.includes('Resized 3 claim(s)')), 30_000, 'the summary in the thread');
-    expect(thread().filter((m) => m.text.startsWith('Requested 75Gi'))).toHaveLength(3);
+    // Each claim's milestone once; a worker killed after Slack accepted a message but before it was taken off
+    // the queue can leave one twice (delivery is at least once, README "Reliability").
+    const requested = thread().filter((m) => m.text.startsWith('Requested 75Gi')).map((m) => m.text);
+    expect(new Set(requested).size).toBe(3);
+    expect(requested.length).toBeLessThanOrEqual(4);
   });
 });
