@@ -141,6 +141,22 @@ async function runReport(
   log.info({ report: name, files: output.files?.length ?? 0 }, 'report posted');
 }
 
+/** Progress shown while a slow plan is made: the first line at once, then one every 20 s, at most 3 (response_url allows 5). */
+const PLANNING_REPORT_EVERY_MS = 20_000;
+const PLANNING_REPORTS = 3;
+
+function planningReporter(deps: BotDeps, respond: RespondFn, log: Logger): (progress: string) => void {
+  let shown = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return (progress) => {
+    const now = deps.clock.now();
+    if (shown >= PLANNING_REPORTS || now - lastAt < PLANNING_REPORT_EVERY_MS) return;
+    shown++;
+    lastAt = now;
+    ephemeral(respond, renderNotice(progress, ':hourglass_flowing_sand:')).catch((error: unknown) => log.warn({ err: error }, 'planning progress not shown'));
+  };
+}
+
 async function planKind(
   deps: BotDeps,
   kind: JobKind,
@@ -148,7 +164,7 @@ async function planKind(
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
 ): Promise<void> {
-  const request = { kind, raw, user: command.user_id, channel: command.channel_id, log };
+  const request = { kind, raw, user: command.user_id, channel: command.channel_id, log, planning: planningReporter(deps, respond, log) };
   const created = await parseOrExplain(kind.command, () => deps.service.create(request), respond);
   if (!created) return;
   const result = created.args;

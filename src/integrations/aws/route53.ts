@@ -124,6 +124,9 @@ export async function getHostedZoneVpcs(
   return (out.VPCs ?? []).map((vpc) => ({ vpcId: vpc.VPCId!, region: vpc.VPCRegion! }));
 }
 
+/** ListResourceRecordSets answers at most this many record sets a page (docs/platform-facts.md#route-53). */
+export const RECORD_SETS_PER_PAGE = 300;
+
 export interface RecordPosition {
   name: string;
   type: string;
@@ -147,7 +150,7 @@ export async function* listRecordSets(
       route53.send(
         new ListResourceRecordSetsCommand({
           HostedZoneId: zoneId,
-          MaxItems: 300,
+          MaxItems: RECORD_SETS_PER_PAGE,
           StartRecordName: position?.name,
           StartRecordType: position?.type as never,
           StartRecordIdentifier: position?.identifier,
