@@ -2,7 +2,7 @@
  * `npm run bench [name]`: runs bench/<name>.ts, or every known benchmark in turn.
  * Each module exports `run(): Promise<void>`.
  */
-const KNOWN = ['ack', 'rollout', 'ptr-cleanup'];
+const KNOWN = ['ack', 'rollout', 'ptr-cleanup', 'postmortem'];
 
 async function main(): Promise<void> {
   const requested = process.argv[2];

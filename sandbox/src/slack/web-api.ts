@@ -78,6 +78,8 @@ export interface SlackStandInOptions {
   scopes?: string[];
   /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
   canvases?: boolean;
+  /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
+  now?: () => number;
 }
 
 export interface StoredCanvas {
@@ -160,7 +162,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const list = channelMessages(m.channel);
     list.push(message);
     // Seeded messages may arrive out of order; Slack's history is ordered by ts.
-    list.sort((a, b) => compareTs(a.ts, b.ts));
+    if (list.length > 1 && compareTs(list[list.length - 2]!.ts, message.ts) > 0) list.sort((a, b) => compareTs(a.ts, b.ts));
     return message;
   };
   const channelSeed = (id: string): ChannelSeed => {
@@ -182,6 +184,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     };
   };
   const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
+  const now = opts.now ?? Date.now;
   const canvases = new Map<string, StoredCanvas>();
   const canvasOf = (channel: string) => [...canvases.values()].find((c) => c.channel === channel);
   const canvasById = (id: unknown) => {
@@ -191,9 +194,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   };
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
-  const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
-  const wire = (m: StoredMessage) => {
-    const replies = replyCount(m);
+  /** Reply counts of a channel's threads, counted once per request (a channel may hold 10,000 messages). */
+  const replyCounts = (channel: string) => {
+    const counts = new Map<string, number>();
+    for (const r of visible(channel)) if (r.threadTs && r.threadTs !== r.ts) counts.set(r.threadTs, (counts.get(r.threadTs) ?? 0) + 1);
+    return counts;
+  };
+  const wire = (m: StoredMessage, counts = replyCounts(m.channel)) => {
+    const replies = counts.get(m.ts) ?? 0;
     return {
       type: 'message',
       ...(m.subtype ? { subtype: m.subtype } : {}),
@@ -214,7 +222,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   /** One page of messages on the wire: only the page's messages count their replies. */
   const wirePage = (list: StoredMessage[], body: Record<string, unknown>) => {
     const page = paginate(list, body);
-    return { ...page, messages: page.messages.map(wire) };
+    const counts = replyCounts(String(body.channel));
+    return { ...page, messages: page.messages.map((m) => wire(m, counts)) };
   };
 
   let origin = '';
@@ -268,7 +277,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     'pins.list': (body) => {
       const channel = requireString(body, 'channel');
-      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m) })) };
+      const counts = replyCounts(channel);
+      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m, counts) })) };
     },
     'conversations.info': (body) => {
       return { channel: channelInfo(requireString(body, 'channel')) };
@@ -376,7 +386,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const failure = index >= 0 ? pending.splice(index, 1)[0] : undefined;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
-      calls.push({ method, body, at: Date.now(), status });
+      calls.push({ method, body, at: now(), status });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
       res.writeHead(status, headers);
@@ -386,10 +396,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${String(body.token)}` : undefined);
     const implementation = methods[method];
     if (!implementation) {
-      calls.push({ method, body, at: Date.now(), status: 404 });
+      calls.push({ method, body, at: now(), status: 404 });
       return send(res, 404, { ok: false, error: 'unknown_method' });
     }
-    calls.push({ method, body, at: Date.now(), status: 200 });
+    calls.push({ method, body, at: now(), status: 200 });
     if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
     const needed = neededScope(method, body);
     if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });

@@ -131,7 +131,13 @@ async function runReport(
   const name = report.command.subcommand;
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
   if (!parsedArgs) return;
+  let progressTs: string | undefined;
+  const progress = async (text: string) => {
+    if (progressTs) await client.chat.update({ channel: command.channel_id, ts: progressTs, text });
+    else progressTs = (await client.chat.postMessage({ channel: command.channel_id, text, unfurl_links: false })).ts;
+  };
   const ctx = {
+    progress,
     clients: deps.clients,
     slack: client,
     channel: command.channel_id,
@@ -144,7 +150,8 @@ async function runReport(
     plans: deps.plans,
   };
   const output = await report.run(ctx, parsedArgs.args);
-  const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
+  const answer = { channel: command.channel_id, text: output.text, blocks: output.blocks };
+  const posted = progressTs ? await client.chat.update({ ...answer, ts: progressTs }) : await client.chat.postMessage({ ...answer, unfurl_links: false });
   for (const file of output.files ?? []) {
     await client.filesUploadV2({ channel_id: command.channel_id, thread_ts: posted.ts!, filename: file.filename, title: file.title, content: file.content });
   }

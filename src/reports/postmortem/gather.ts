@@ -9,7 +9,7 @@ import type { Clock } from '../../integrations/clock.js';
 import type { AuditEntry } from '../../integrations/redis/audit.js';
 import type { ChannelActivity } from './activity.js';
 import type { ChannelRef } from './args.js';
-import { TIER_2, TIER_3, TierPacer } from './pacer.js';
+import { TIER_2, TIER_3, TIER_4, TierPacer } from './pacer.js';
 
 export interface ChatMessage {
   ts: string;
@@ -58,6 +58,17 @@ export interface GatherOptions {
   maxMessages: number;
   /** deckhand's own record for the resolved channel (audit stream), read alongside Slack's. */
   activity(channelId: string): Promise<ChannelActivity>;
+  /** Called after every history or replies page: a long channel takes minutes at Slack's rate. */
+  onProgress?(progress: ReadProgress): void;
+}
+
+export interface ReadProgress {
+  channel: string;
+  historyPages: number;
+  threadsRead: number;
+  /** Threads found so far (grows while history pages arrive). */
+  threadsFound: number;
+  messages: number;
 }
 
 const PAGE = 200;
@@ -135,8 +146,7 @@ async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel
   if (target && 'name' in target) {
     let cursor: string | undefined;
     do {
-      await pacer.take();
-      const page = await slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await pacer.call(() => slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) }));
       const found = (page.channels as WireChannel[] | undefined)?.find((c) => c.name === target.name);
       if (found?.id) return channelOf(found.id, found);
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -154,9 +164,11 @@ function channelOf(id: string, c: WireChannel): ChannelHistory['channel'] {
 
 export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory> {
   const { slack } = opts;
-  const tier3 = new TierPacer(opts.clock, TIER_3, 10);
-  const tier2 = new TierPacer(opts.clock, TIER_2, 5);
-  const channel = await resolveChannel(slack, tier2, opts.requestChannel, opts.target);
+  // Slack limits each method separately (per workspace and app): one pacer per method lets history pages and
+  // thread replies go out side by side, each at its own tier's rate.
+  const pacer = (perMinute: number) => new TierPacer(opts.clock, perMinute);
+  const pace = { list: pacer(TIER_2), history: pacer(TIER_3), replies: pacer(TIER_3), pins: pacer(TIER_2), bookmarks: pacer(TIER_3), users: pacer(TIER_4) };
+  const channel = await resolveChannel(slack, pace.list, opts.requestChannel, opts.target);
   // Posting a private channel's content elsewhere could show it to people outside it.
   if (channel.isPrivate && channel.id !== opts.requestChannel) {
     throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);
@@ -164,46 +176,68 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
   const label = `#${channel.name}`;
   const oldest = (opts.oldestMs / 1000).toFixed(6);
 
+  const progress: ReadProgress = { channel: channel.name, historyPages: 0, threadsRead: 0, threadsFound: 0, messages: 0 };
+  const report = () => opts.onProgress?.({ ...progress });
   const topLevel: WireMessage[] = [];
-  let truncated = false;
-  let cursor: string | undefined;
-  do {
-    await tier3.take();
-    const page = await readable(label, () => slack.conversations.history({ channel: channel.id, oldest, limit: PAGE, ...(cursor ? { cursor } : {}) }));
-    topLevel.push(...((page.messages ?? []) as WireMessage[]));
-    cursor = page.response_metadata?.next_cursor || undefined;
-    if (topLevel.length >= opts.maxMessages && (cursor || topLevel.length > opts.maxMessages)) truncated = true;
-  } while (cursor && !truncated);
-  const kept = topLevel.slice(0, opts.maxMessages);
-
   const replies: WireMessage[] = [];
-  for (const parent of kept) {
-    if (!parent.reply_count || truncated) continue;
-    let replyCursor: string | undefined;
-    do {
-      await tier3.take();
-      const page = await readable(label, () => slack.conversations.replies({ channel: channel.id, ts: parent.ts!, limit: PAGE, ...(replyCursor ? { cursor: replyCursor } : {}) }));
-      replies.push(...((page.messages ?? []) as WireMessage[]).filter((m) => m.ts !== parent.ts));
-      replyCursor = page.response_metadata?.next_cursor || undefined;
-    } while (replyCursor && kept.length + replies.length < opts.maxMessages);
-    if (replyCursor || kept.length + replies.length > opts.maxMessages) truncated = true;
-  }
+  let truncated = false;
+  const full = () => topLevel.length + replies.length >= opts.maxMessages;
 
-  await tier2.take();
-  const pins = await readable(label, () => slack.pins.list({ channel: channel.id }));
+  const readThread = async (parent: WireMessage) => {
+    let cursor: string | undefined;
+    do {
+      if (full()) {
+        truncated = true;
+        return;
+      }
+      const page = await pace.replies.call(() => readable(label, () => slack.conversations.replies({ channel: channel.id, ts: parent.ts!, limit: PAGE, ...(cursor ? { cursor } : {}) })));
+      replies.push(...((page.messages ?? []) as WireMessage[]).filter((m) => m.ts !== parent.ts));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    progress.threadsRead += 1;
+    progress.messages = topLevel.length + replies.length;
+    report();
+  };
+
+  // Threads are read one after another while history pages keep arriving (newest first, like Slack serves them).
+  let threads: Promise<void> = Promise.resolve();
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await pace.history.call(() => readable(label, () => slack.conversations.history({ channel: channel.id, oldest, limit: PAGE, ...(cursor ? { cursor } : {}) })));
+      const room = opts.maxMessages - topLevel.length - replies.length;
+      const messages = (page.messages ?? []) as WireMessage[];
+      const taken = messages.slice(0, Math.max(0, room));
+      topLevel.push(...taken);
+      cursor = page.response_metadata?.next_cursor || undefined;
+      if (taken.length < messages.length || (cursor && full())) truncated = true;
+      for (const parent of taken.filter((m) => m.reply_count)) {
+        progress.threadsFound += 1;
+        threads = threads.then(() => readThread(parent));
+      }
+      progress.historyPages += 1;
+      progress.messages = topLevel.length + replies.length;
+      report();
+    } while (cursor && !truncated);
+  } finally {
+    // A failed history page must not leave thread reads running unobserved.
+    await threads.catch(() => undefined);
+  }
+  await threads;
+
+  const pins = await pace.pins.call(() => readable(label, () => slack.pins.list({ channel: channel.id })));
   const pinnedTs = (pins.items ?? []).flatMap((item) => (item.message?.ts ? [item.message.ts] : []));
-  await tier3.take();
-  const marks = await readable(label, () => slack.bookmarks.list({ channel_id: channel.id }));
+  const marks = await pace.bookmarks.call(() => readable(label, () => slack.bookmarks.list({ channel_id: channel.id })));
   const bookmarks = (marks.bookmarks ?? []).flatMap((b) => (b.link ? [{ title: b.title ?? b.link, link: b.link }] : []));
 
-  const messages = [...kept, ...replies]
+  const messages = [...topLevel, ...replies]
     .slice(0, opts.maxMessages)
     .filter((m) => !m.subtype || !HOUSEKEEPING.has(m.subtype))
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
   const activity = await opts.activity(channel.id);
   const auth = await slack.auth.test();
-  const userNames = await resolveNames(slack, tier3, messages, activity.entries);
+  const userNames = await resolveNames(slack, pace.users, messages, activity.entries);
   return { channel, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
 }
 
@@ -216,9 +250,8 @@ async function resolveNames(slack: WebClient, pacer: TierPacer, messages: ChatMe
   }
   const names: Record<string, string> = {};
   for (const id of ids) {
-    await pacer.take();
     try {
-      const { user } = await slack.users.info({ user: id });
+      const { user } = await pacer.call(() => slack.users.info({ user: id }));
       const name = user?.profile?.display_name || user?.real_name || user?.name;
       if (name) names[id] = name;
     } catch (error) {

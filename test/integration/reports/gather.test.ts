@@ -90,19 +90,20 @@ describe('gatherChannel', () => {
 });
 
 describe('TierPacer', () => {
-  it('lets a burst through, then spaces requests to the tier rate', async () => {
+  it("lets a minute's worth through at once, then waits until the oldest answer is a minute old", async () => {
     const clock = new VirtualClock(0, 0);
-    const pacer = new TierPacer(clock, 50, 2);
-    await pacer.take();
-    await pacer.take();
-    await pacer.take();
-    let fourth = false;
-    const pending = pacer.take().then(() => (fourth = true));
+    const pacer = new TierPacer(clock, 3);
+    const answered: number[] = [];
+    const call = () => pacer.call(async () => answered.push(clock.now()));
+    await call();
+    await clock.advance(10_000, 100);
+    await Promise.all([call(), call()]);
+    const fourth = call();
+    await clock.advance(49_000, 100);
+    expect(answered).toEqual([0, 10_000, 10_000]);
     await clock.advance(1_000, 100);
-    expect(fourth).toBe(false);
-    await clock.advance(300, 100);
-    await pending;
-    expect(fourth).toBe(true);
+    await fourth;
+    expect(answered).toEqual([0, 10_000, 10_000, 60_000]);
     clock.stop();
   });
 });
