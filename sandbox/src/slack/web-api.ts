@@ -62,6 +62,8 @@ export interface WireAttachment {
 
 export interface ChannelSeed {
   name: string;
+  /** When the channel was created (ms); default 2020-01-01, a long-lived channel. */
+  createdMs?: number;
   topic?: string;
   purpose?: string;
   bookmarks?: { title: string; link: string }[];
@@ -133,6 +135,7 @@ export interface SlackStandIn {
 }
 
 const BOT_USER = 'U0DECKHAND';
+const LONG_AGO_MS = Date.parse('2020-01-01T00:00:00Z');
 const BOT_ID = 'B0DECKHAND';
 /** Slack's default page size for history and replies, and its maximum. */
 const DEFAULT_PAGE = 100;
@@ -180,6 +183,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       is_private: id.startsWith('G'),
       topic: stamp(seed.topic),
       purpose: stamp(seed.purpose),
+      created: Math.floor((seed.createdMs ?? LONG_AGO_MS) / 1000),
       ...(canvas ? { properties: { canvas: { file_id: canvas.id, is_empty: canvas.markdown === '' } } } : {}),
     };
   };

@@ -8,7 +8,7 @@ import { UserFacingError } from '../../errors.js';
 import type { Clock } from '../../integrations/clock.js';
 import type { AuditEntry } from '../../integrations/redis/audit.js';
 import type { ChannelActivity } from './activity.js';
-import type { ChannelRef } from './args.js';
+import type { ChannelRef, ReadWindow } from './args.js';
 import { TIER_2, TIER_3, TIER_4, TierPacer } from './pacer.js';
 
 export interface ChatMessage {
@@ -31,7 +31,9 @@ export interface Bookmark {
 }
 
 export interface ChannelHistory {
-  channel: { id: string; name: string; isPrivate: boolean; topic: string; purpose: string };
+  channel: { id: string; name: string; isPrivate: boolean; topic: string; purpose: string; createdMs: number };
+  /** Where reading started (the window's basis says why). */
+  window: ReadWindow;
   bookmarks: Bookmark[];
   /** Top-level messages and thread replies, oldest first. */
   messages: ChatMessage[];
@@ -54,10 +56,11 @@ export interface GatherOptions {
   /** The channel the command came from (a private channel is only drafted from inside itself). */
   requestChannel: string;
   target?: ChannelRef;
-  oldestMs: number;
+  /** Where to start reading, once the channel (and its creation time) is known. */
+  window(channelCreatedMs: number): ReadWindow;
   maxMessages: number;
   /** deckhand's own record for the resolved channel (audit stream), read alongside Slack's. */
-  activity(channelId: string): Promise<ChannelActivity>;
+  activity(channelId: string, fromMs: number): Promise<ChannelActivity>;
   /** Called after every history or replies page: a long channel takes minutes at Slack's rate. */
   onProgress?(progress: ReadProgress): void;
 }
@@ -97,6 +100,8 @@ interface WireChannel {
   is_private?: boolean;
   topic?: { value?: string };
   purpose?: { value?: string };
+  /** Unix seconds. */
+  created?: number;
 }
 
 /** Alerting integrations put the alert in attachments; their text joins the message's own. */
@@ -159,7 +164,7 @@ async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel
 }
 
 function channelOf(id: string, c: WireChannel): ChannelHistory['channel'] {
-  return { id, name: c.name ?? id, isPrivate: Boolean(c.is_private), topic: c.topic?.value ?? '', purpose: c.purpose?.value ?? '' };
+  return { id, name: c.name ?? id, isPrivate: Boolean(c.is_private), topic: c.topic?.value ?? '', purpose: c.purpose?.value ?? '', createdMs: (c.created ?? 0) * 1000 };
 }
 
 export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory> {
@@ -174,7 +179,8 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
     throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);
   }
   const label = `#${channel.name}`;
-  const oldest = (opts.oldestMs / 1000).toFixed(6);
+  const window = opts.window(channel.createdMs);
+  const oldest = (window.start / 1000).toFixed(6);
 
   const progress: ReadProgress = { channel: channel.name, historyPages: 0, threadsRead: 0, threadsFound: 0, messages: 0 };
   const report = () => opts.onProgress?.({ ...progress });
@@ -235,10 +241,10 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
     .filter((m) => !m.subtype || !HOUSEKEEPING.has(m.subtype))
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
-  const activity = await opts.activity(channel.id);
+  const activity = await opts.activity(channel.id, window.start);
   const auth = await slack.auth.test();
   const userNames = await resolveNames(slack, pace.users, messages, activity.entries);
-  return { channel, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
+  return { channel, window, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
 }
 
 /** users.info once per distinct author, mentioned user and audit actor (a per-report cache: names rarely change mid-incident). */

@@ -1,7 +1,7 @@
 /** `/deckhand postmortem`: a read-only draft from an incident channel's history, in the channel's canvas or attached as Markdown. */
 import type { ReportKind } from '../kind.js';
 import { channelActivity } from './activity.js';
-import { parsePostmortemArgs, POSTMORTEM_COMMAND, windowStart, type PostmortemArgs } from './args.js';
+import { parsePostmortemArgs, POSTMORTEM_COMMAND, windowFor, type PostmortemArgs } from './args.js';
 import { buildDraft } from './draft.js';
 import { landOnCanvas } from './deliver.js';
 import { gatherChannel, type ReadProgress } from './gather.js';
@@ -20,7 +20,6 @@ export const postmortemReport: ReportKind<PostmortemArgs, PostmortemSettings> = 
   parseArgs: parsePostmortemArgs,
   async run(ctx, args) {
     const now = ctx.clock.now();
-    const start = windowStart(args.since, now);
     // A read that takes less than the interval shows no progress: the answer comes first.
     let shownAt = now;
     let shown: Promise<void> = Promise.resolve();
@@ -36,13 +35,13 @@ export const postmortemReport: ReportKind<PostmortemArgs, PostmortemSettings> = 
       clock: ctx.clock,
       requestChannel: ctx.channel,
       ...(args.channel ? { target: args.channel } : {}),
-      oldestMs: start,
+      window: (created) => windowFor(args.since, created, now),
       maxMessages: MAX_MESSAGES,
-      activity: (channelId) => channelActivity(ctx, channelId, start, now),
+      activity: (channelId, from) => channelActivity(ctx, channelId, from, now),
       onProgress,
     });
     await shown;
-    const draft = buildDraft(history, { ...(args.title ? { title: args.title } : {}), windowStart: start, now, maxMessages: MAX_MESSAGES, settings: ctx.settings });
+    const draft = buildDraft(history, { ...(args.title ? { title: args.title } : {}), window: history.window, now, maxMessages: MAX_MESSAGES, settings: ctx.settings });
     const filename = postmortemFilename(draft);
     const content = sealBlocks(await ctx.templates.render('postmortem.md', postmortemView(draft)));
     const landing = await landOnCanvas(ctx.slack, draft.channel.id, `Postmortem: ${draft.title}`, content);

@@ -42,6 +42,8 @@ describe('postmortem of a scripted incident channel', () => {
       channels: {
         [CHANNEL]: {
           name: 'inc-checkout',
+          // Created for the incident, a day and a half ago: without --since the draft reads from here.
+          createdMs: Date.now() - 31 * HOUR,
           topic: 'SEV2: checkout latency. IC <@U0ALICE>',
           purpose: 'Incident room for checkout latency',
           bookmarks: [{ title: 'Checkout dashboard', link: 'https://grafana.example.com/d/checkout' }],
@@ -92,7 +94,7 @@ describe('postmortem of a scripted incident channel', () => {
     await h.waitForStatus(plan.id, ['succeeded']);
     await until(async () => (await h.audit.read(20)).some((e) => e.action === 'run.succeeded' && e.planId === plan.id), 'the run outcome in the audit stream');
 
-    const md = await draftCanvas('postmortem --since 2d');
+    const md = await draftCanvas('postmortem');
     expect(h.slack.channelCanvas(CHANNEL)?.title).toMatch(/^Postmortem: Incident in #inc-checkout on /);
     expect(md).toContain('**Channel topic**: SEV2: checkout latency. IC @alice');
     expect(md).toContain('**Channel purpose**: Incident room for checkout latency');
