@@ -1,19 +1,24 @@
 /**
  * `npm run bench [name]`: runs bench/<name>.ts, or every known benchmark in turn.
- * Each module exports `run(): Promise<void>`.
+ * Each module exports `run(): Promise<void>`. Starts a private redis-server for deckhand unless REDIS_URL is set.
  */
+import { startPrivateRedis } from '../sandbox/src/private-redis.js';
+
 const KNOWN = ['ack', 'rollout', 'ptr-cleanup', 'postmortem'];
 
 async function main(): Promise<void> {
   const requested = process.argv[2];
   if (requested && !/^[a-z0-9-]+$/.test(requested)) throw new Error(`bad benchmark name: ${requested}`);
   const names = requested ? [requested] : KNOWN;
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  if (redis) process.env.REDIS_URL = redis.url;
   for (const name of names) {
     if (!KNOWN.includes(name)) throw new Error(`unknown benchmark ${name}; one of ${KNOWN.join(', ')}`);
     const bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
     console.log(`\n== ${name} ==`);
     await bench.run();
   }
+  await redis?.stop();
 }
 
 main().then(

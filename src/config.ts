@@ -135,8 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const envResult = envSchema.safeParse(env);
   if (!envResult.success) problems.push(...issueLines('', envResult.error));
-  if (options.needsSigningSecret !== false && !env.SLACK_SIGNING_SECRET) {
-    problems.push('SLACK_SIGNING_SECRET: is required (Basic Information → App Credentials)');
+  // Only the HTTP receiver verifies signatures; Socket Mode (SLACK_APP_TOKEN) authenticates the connection instead.
+  if (options.needsSigningSecret !== false && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: is required for the HTTP receiver (Basic Information → App Credentials), or set SLACK_APP_TOKEN for Socket Mode');
   }
 
   const templatesDir = env.DECKHAND_TEMPLATES_DIR;

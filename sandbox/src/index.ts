@@ -97,6 +97,8 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const awsFiles = writeAwsProfiles(dataDir);
   const env: Record<string, string> = {
     AWS_REGION: cloud.region,
+    // AWS CLI v1 reads only this one.
+    AWS_DEFAULT_REGION: cloud.region,
     ...awsFiles,
     // The aws CLI (a person) is the administrator; deckhand's roles name their own profiles and kubeconfigs.
     AWS_PROFILE: IDENTITIES.admin.awsName,

@@ -83,10 +83,14 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
 export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
   Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
 
+const BOT_SLACK_CALLS = { timeout: 10_000, retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 } };
+
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // The bot's own Slack calls (group lookups, plan refreshes) answer a person who is waiting: a few quick retries
+  // and a timeout, not the Web API client's default of ten retries over about 30 minutes.
+  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), ...BOT_SLACK_CALLS };
   let server: Server | undefined;
   let app: App;
   if (config.slack.appToken) {

@@ -21,6 +21,8 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { ReportKind } from '../../src/reports/kind.js';
 import { createReportRegistry, reportSettingsSchemas } from '../../src/reports/registry.js';
 import { click, slashCommand, type SignOptions, type SignedResponse } from '../../sandbox/src/slack/signed-client.js';
+import { startSocketModeServer, type SocketModeServer } from '../../sandbox/src/slack/socket-mode.js';
+import { overSocketMode } from '../../sandbox/src/slack/to-bot.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../sandbox/src/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
@@ -41,10 +43,18 @@ export interface HarnessOptions extends SlackStandInOptions {
   queueBackoffMs?: number;
   /** How often the bot expires undecided plans; default 200 ms here. */
   expirySweepMs?: number;
+  /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
+  transport?: Transport;
 }
+
+export type Transport = 'http' | 'socket';
+export const TRANSPORTS: Transport[] = ['http', 'socket'];
 
 export interface Harness extends Stores {
   slack: SlackStandIn;
+  transport: Transport;
+  /** Slack's Socket Mode side, when the transport is 'socket'. */
+  socketMode?: SocketModeServer;
   botUrl: string;
   signingSecret: string;
   prefix: string;
@@ -76,12 +86,14 @@ export const CHANNEL = 'C0OPS';
 export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix('fdn');
   const signingSecret = randomBytes(16).toString('hex');
-  const slack = await startSlackStandIn(opts);
+  const socketMode = opts.transport === 'socket' ? await startSocketModeServer() : undefined;
+  const slack = await startSlackStandIn({ ...opts, socketMode });
   const redis = createRedis(REDIS_URL, 'general');
   const kinds = createRegistry(typeof opts.kinds === 'function' ? opts.kinds({ redis, prefix }) : opts.kinds);
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: signingSecret,
+    // Socket Mode needs no signing secret: leaving it out proves it.
+    ...(socketMode ? { SLACK_APP_TOKEN: 'xapp-test-token' } : { SLACK_SIGNING_SECRET: signingSecret }),
     SLACK_API_URL: slack.url,
     REDIS_URL,
     PORT: '0',
@@ -101,6 +113,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
+  await socketMode?.waitForConnections(1);
+
+  // Over HTTP the tests also forge signatures and timestamps (SignOptions), so HTTP requests are sent here.
+  const socket = socketMode ? overSocketMode(socketMode) : undefined;
 
   const closers: (() => Promise<unknown>)[] = [];
   const startWorker = async (extra: Record<string, unknown> = {}) => {
@@ -142,12 +158,19 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   };
   const harness: Harness = {
     slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, ...stores, queue, log,
+    transport: socketMode ? 'socket' : 'http',
+    socketMode,
     command: (text, user, o = {}) => {
       const channel = o.channel ?? CHANNEL;
-      return slashCommand(botUrl, signingSecret, { text, user, channel }, { responseUrl: slack.responseUrl(channel, user), ...o });
+      const input = { text, user, channel };
+      const sign = { responseUrl: slack.responseUrl(channel, user), ...o };
+      return socket ? socket.command(input, sign.responseUrl) : slashCommand(botUrl, signingSecret, input, sign);
     },
-    click: (action, value, user, messageTs, o = {}) =>
-      click(botUrl, signingSecret, { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs }, { responseUrl: slack.responseUrl(CHANNEL, user), ...o }),
+    click: (action, value, user, messageTs, o = {}) => {
+      const input = { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs };
+      const sign = { responseUrl: slack.responseUrl(CHANNEL, user), ...o };
+      return socket ? socket.click(input, sign.responseUrl) : click(botUrl, signingSecret, input, sign);
+    },
     clickPlan: async (action, planId, user, o = {}) => {
       const plan = await plans.get(planId);
       return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
@@ -182,6 +205,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       await redis.quit();
       await queueConnection.quit();
       await slack.stop();
+      await socketMode?.stop();
     },
   };
   return harness;

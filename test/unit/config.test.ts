@@ -137,6 +137,13 @@ commands:
   it('does not need the signing secret in a worker-only process', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, { needsSigningSecret: false })).not.toThrow();
   });
+
+  it('needs the signing secret for the HTTP receiver, not in Socket Mode', () => {
+    expect(problemsOf(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }))).toEqual([
+      'SLACK_SIGNING_SECRET: is required for the HTTP receiver (Basic Information → App Credentials), or set SLACK_APP_TOKEN for Socket Mode',
+    ]);
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).not.toThrow();
+  });
 });
 
 describe('redact', () => {

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import type { SocketModeServer } from './socket-mode.js';
 
 export interface RecordedCall {
   method: string;
@@ -76,6 +77,8 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channels by id: a name, or a name with topic, purpose and bookmarks (conversations.info, bookmarks.list). */
   channels?: Record<string, string | ChannelSeed>;
+  /** Where `apps.connections.open` (app-level `xapp-` tokens only) sends Socket Mode clients. */
+  socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
   /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
   scopes?: string[];
   /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
@@ -233,6 +236,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   let origin = '';
 
   const methods: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    'apps.connections.open': () => {
+      if (!opts.socketMode) throw new SlackError('socket_mode_not_enabled');
+      return { url: opts.socketMode.connectionUrl() };
+    },
     'auth.test': () => ({ url: 'https://deckhand-sandbox.slack.com/', team: 'sandbox', user: 'deckhand', team_id: 'T0SANDBOX', user_id: BOT_USER, bot_id: 'B0DECKHAND' }),
     'chat.postMessage': (body) => {
       const channel = requireString(body, 'channel');
@@ -404,8 +411,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       return send(res, 404, { ok: false, error: 'unknown_method' });
     }
     calls.push({ method, body, at: now(), status: 200 });
-    if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
-    const needed = neededScope(method, body);
+    if (!auth) return send(res, 200, { ok: false, error: 'not_authed' });
+    // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
+    const appLevel = auth.startsWith('Bearer xapp-');
+    if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: auth.startsWith('Bearer x') ? 'not_allowed_token_type' : 'invalid_auth' });
+    const needed = appLevel ? undefined : neededScope(method, body);
     if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
     try {
       send(res, 200, { ok: true, ...implementation(body) });

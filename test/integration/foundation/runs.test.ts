@@ -8,7 +8,7 @@ import type { RunQueue } from '../../../src/jobs/queues.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { startFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
 import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
@@ -38,7 +38,7 @@ async function checkpointDone(queue: RunQueue, planId: string): Promise<number> 
   return job?.data.checkpoint?.done.length ?? 0;
 }
 
-describe('foundation: runs', () => {
+describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
   let h: Harness;
   let clock: VirtualClock;
   const keys = () => fixtureKeys(h.prefix);
@@ -47,7 +47,7 @@ describe('foundation: runs', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), SPEED);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock, transport });
   });
   afterEach(async () => {
     await h.stop();
@@ -163,7 +163,8 @@ describe('foundation: runs', () => {
     }
   });
 
-  describe('a worker process killed with SIGKILL mid-job', () => {
+  // The worker's side does not depend on how Slack reaches the bot: once is enough.
+  if (transport === 'http') describe('a worker process killed with SIGKILL mid-job', () => {
     let child: WorkerChild | undefined;
     afterEach(async () => {
       await child?.kill();
