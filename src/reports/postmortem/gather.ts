@@ -126,7 +126,8 @@ function toMessage(m: WireMessage): ChatMessage {
   };
 }
 
-function slackErrorCode(error: unknown): string | undefined {
+/** The `error` of a failed Web API call (`not_in_channel`, `missing_scope`…), if it is one. */
+export function slackErrorCode(error: unknown): string | undefined {
   const data = (error as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;
 }
