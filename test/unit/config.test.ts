@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ConfigError, loadConfig, redact } from '../../src/config.js';
 import type { JobKind } from '../../src/jobs/kind.js';
 import { createRegistry } from '../../src/jobs/registry.js';
+import { createReportRegistry, reportSettingsSchemas } from '../../src/reports/registry.js';
 
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
 
@@ -119,7 +120,8 @@ commands:
     const manifests = ['deploy/kubernetes/base/policy.yaml', 'deploy/kubernetes/overlays/example/policy.yaml'].map((path) => readFileSync(path, 'utf8'));
     for (const yaml of [example, ...manifests]) {
       expect(yaml).toBeDefined();
-      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), reports: ['postmortem', 'cost'], readFile: () => yaml! });
+      const reports = createReportRegistry();
+      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), readFile: () => yaml! });
       expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 900_000 });
     }
   });
