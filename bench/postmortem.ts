@@ -44,6 +44,7 @@ export async function run(): Promise<void> {
       slack: client,
       clock,
       requestChannel: CHANNEL,
+      readRefusal: () => undefined,
       window: () => ({ start: start - 1, basis: 'since' }),
       maxMessages: 20_000,
       activity: () => Promise.resolve({ entries: [], planMessageTs: {} }),

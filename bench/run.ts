@@ -1,10 +1,11 @@
 /**
- * `npm run bench [name]`: runs bench/<name>.ts, or every known benchmark in turn.
- * Each module exports `run(): Promise<void>`. Starts a private redis-server for deckhand unless REDIS_URL is set.
+ * `npm run bench [name] [options]`: runs bench/<name>.ts, or every known benchmark in turn.
+ * Each module exports `run(argv): Promise<void>`; the options after the name are its argv. Starts a private redis-server for deckhand
+ * unless REDIS_URL is set.
  */
 import { startPrivateRedis } from '../sandbox/src/private-redis.js';
 
-const KNOWN = ['ack', 'rollout', 'ptr-cleanup', 'postmortem'];
+const KNOWN = ['ack', 'rollout', 'estimate', 'ptr-cleanup', 'postmortem'];
 
 async function main(): Promise<void> {
   const requested = process.argv[2];
@@ -14,9 +15,9 @@ async function main(): Promise<void> {
   if (redis) process.env.REDIS_URL = redis.url;
   for (const name of names) {
     if (!KNOWN.includes(name)) throw new Error(`unknown benchmark ${name}; one of ${KNOWN.join(', ')}`);
-    const bench = (await import(`./${name}.ts`)) as { run(): Promise<void> };
+    const bench = (await import(`./${name}.ts`)) as { run(argv: string[]): Promise<void> };
     console.log(`\n== ${name} ==`);
-    await bench.run();
+    await bench.run(process.argv.slice(3));
   }
   await redis?.stop();
 }

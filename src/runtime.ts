@@ -38,12 +38,12 @@ export async function startDeckhand(
   const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
-  const redis = createRedis(config.redisUrl, 'general');
-  const queueConnection = createRedis(config.redisUrl, 'queue');
-  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config.redisUrl, 'general', log);
+  const queueConnection = createRedis(config.redisUrl, 'queue', log);
+  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
-  const queue = createRunQueue(queueConnection, prefix);
+  const queue = createRunQueue(queueConnection, prefix, { log });
 
   let bot: BotApp | undefined;
   let healthServer: Server | undefined;
@@ -60,6 +60,8 @@ export async function startDeckhand(
   if (workerConnection) {
     outbox = new SlackOutbox({
       token: config.slack.botToken,
+      redis,
+      prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
     });

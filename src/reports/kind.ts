@@ -23,6 +23,8 @@ export interface ReportContext<Settings = unknown> {
   /** Where the command was typed; the answer is posted here. */
   channel: string;
   user: string;
+  /** Why the policy forbids reading this channel's content, or undefined when it allows it. */
+  readRefusal(channel: string): string | undefined;
   clock: Clock;
   log: Logger;
   templates: Templates;

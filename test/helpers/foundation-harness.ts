@@ -65,9 +65,10 @@ export interface Harness extends Stores {
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   clickPlan(action: string, planId: string, user: string, opts?: SignOptions): Promise<SignedResponse>;
-  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
+  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
-  waitForPlan(channel?: string): Promise<StoredPlan>;
+  /** `timeoutMs` (default 10 s) for observations that read a lot (e.g. thousands of records at Route 53's pace). */
+  waitForPlan(channel?: string, timeoutMs?: number): Promise<StoredPlan>;
   /** Waits for the newest posted plan on `target` (other than `notId`). */
   waitForPlanFor(target: string, notId?: string): Promise<StoredPlan>;
   planMessage(plan: StoredPlan): StoredMessage;
@@ -124,6 +125,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     const outbox = new SlackOutbox({
       token: config.slack.botToken,
       slackApiUrl: slack.url,
+      redis: connection,
+      prefix,
       minIntervalPerChannelMs: opts.outbox?.minIntervalPerChannelMs ?? 5,
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
@@ -147,8 +150,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   };
   if (opts.worker) await startWorker();
 
-  const pollPlan = async (channel: string, match: (plan: StoredPlan) => boolean): Promise<StoredPlan> => {
-    const deadline = Date.now() + 10_000;
+  const pollPlan = async (channel: string, match: (plan: StoredPlan) => boolean, timeoutMs = 10_000): Promise<StoredPlan> => {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const found = (await plans.listByChannel(channel, 10)).find((p) => match(p) && p.messageTs);
       if (found) return found;
@@ -167,15 +170,16 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       return socket ? socket.command(input, sign.responseUrl) : slashCommand(botUrl, signingSecret, input, sign);
     },
     click: (action, value, user, messageTs, o = {}) => {
-      const input = { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs };
-      const sign = { responseUrl: slack.responseUrl(CHANNEL, user), ...o };
+      const channel = o.channel ?? CHANNEL;
+      const input = { actionId: action, value: JSON.stringify(value), user, channel, messageTs };
+      const sign = { responseUrl: slack.responseUrl(channel, user), ...o };
       return socket ? socket.click(input, sign.responseUrl) : click(botUrl, signingSecret, input, sign);
     },
     clickPlan: async (action, planId, user, o = {}) => {
       const plan = await plans.get(planId);
       return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
     },
-    waitForPlan: (channel = CHANNEL) => pollPlan(channel, () => true),
+    waitForPlan: (channel = CHANNEL, timeoutMs) => pollPlan(channel, () => true, timeoutMs),
     waitForPlanFor: (target, notId) => pollPlan(CHANNEL, (p) => p.target === target && p.id !== notId),
     planMessage: (plan) => {
       const message = slack.messages(plan.channel).find((m) => m.ts === plan.messageTs);

@@ -119,10 +119,12 @@ export interface SpotPrice {
 /** EBS's per-type maximum sizes in GiB. */
 export const VOLUME_MAX_GIB: Record<string, number> = { gp2: 16384, io1: 16384, st1: 16384, sc1: 16384, standard: 1024, gp3: 65536, io2: 65536 };
 /**
- * Simplified modification rate limit: one modification per volume per 6 h (EBS's long-standing rule; since
- * January 2026 AWS allows four per rolling 24 h instead). Error code and message are the real ones.
+ * EBS's modification rate: up to four modifications per volume in a rolling 24 hours, each once the previous
+ * one completed (AWS "ModifyVolume", since January 2026; before, one per 6 hours). The refusal's code is
+ * EBS's; its message names the time of the next possible modification, as AWS documents it does.
  */
-export const VOLUME_MODIFICATION_COOLDOWN_MS = 6 * 3600_000;
+export const VOLUME_MODIFICATIONS_PER_WINDOW = 4;
+export const VOLUME_MODIFICATION_WINDOW_MS = 24 * 3600_000;
 const MODIFYING_MS = 5_000;
 const OPTIMIZING_MS = 5 * 60_000;
 /** Terminated instances stay visible in DescribeInstances this long, like EC2 (about an hour). */
@@ -328,8 +330,14 @@ export class Ec2Model {
     if (last && last.state !== 'completed') {
       return { ok: false, code: 'IncorrectModificationState', message: `Cannot modify volume ${volumeId}: a previous modification is still in the ${last.state} state.` };
     }
-    if (last && now - last.startTime < VOLUME_MODIFICATION_COOLDOWN_MS) {
-      return { ok: false, code: 'VolumeModificationRateExceeded', message: "You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume." };
+    const recent = volume.modifications.filter((m) => m.startTime > now - VOLUME_MODIFICATION_WINDOW_MS);
+    if (recent.length >= VOLUME_MODIFICATIONS_PER_WINDOW) {
+      const next = new Date(recent[recent.length - VOLUME_MODIFICATIONS_PER_WINDOW]!.startTime + VOLUME_MODIFICATION_WINDOW_MS).toISOString();
+      return {
+        ok: false,
+        code: 'VolumeModificationRateExceeded',
+        message: `You've reached the maximum modification rate per volume limit of ${VOLUME_MODIFICATIONS_PER_WINDOW} modifications in a rolling 24-hour period. Wait until ${next} before modifying volume ${volumeId} again.`,
+      };
     }
     const volumeType = targetType ?? volume.volumeType;
     const max = VOLUME_MAX_GIB[volumeType];

@@ -307,7 +307,8 @@ export function startEc2Server(model: Ec2Model, context: ServiceContext): Promis
       // Like EC2: naming a volume that was never modified is an error, not an empty answer.
       const unmodified = ids.length ? volumes.find((v) => v.modifications.length === 0) : undefined;
       if (unmodified) throw new Ec2Error('InvalidVolumeModification.NotFound', `Modification for volume '${unmodified.volumeId}' does not exist.`);
-      const modifications = volumes.flatMap((v) => v.modifications);
+      // Like EBS: only the latest modification of each volume, whatever happened before it.
+      const modifications = volumes.flatMap((v) => v.modifications.slice(-1));
       const fields: FilterFields<VolumeModification> = { 'volume-id': (m) => [m.volumeId], 'modification-state': (m) => [m.state] };
       const { page, nextToken } = paginate(applyFilters(modifications, p, fields, () => ({})), p, (m) => `${m.volumeId}/${String(m.startTime).padStart(15, '0')}`, false, [1, 500]);
       return ok(req, 'DescribeVolumesModifications', { volumeModificationSet: items(page.map(modificationXml)), nextToken });

@@ -121,21 +121,29 @@ export function generatePtrRecords(model: PtrHost, zone: HostedZone, spec: PtrGe
   route53.addRecords(zone, records);
 }
 
+/** The /16 of generated zone `i`: 100.64–100.127 (100.64.0.0/10, as EKS custom networking uses), then 10.1–10.255. */
+function generatedBlock(i: number): { first: number; second: number } {
+  return i < 64 ? { first: 100, second: 64 + i } : { first: 10, second: i - 63 };
+}
+
 /**
- * Bench data: `zones` private reverse zones `<64+i>.100.in-addr.arpa.` (the VPC's secondary CIDR
- * 100.64.0.0/10, as EKS custom networking uses) holding `records` PTRs in total, `staleShare` of them stale.
+ * Bench data: `zones` private reverse zones, one per /16 (`<second>.<first>.in-addr.arpa.`, see
+ * generatedBlock), holding `records` PTRs in total, `staleShare` of them stale.
  */
 export function generatePtrZones(model: PtrHost, opts: { zones?: number; records?: number; staleShare?: number; seed?: number } = {}): HostedZone[] {
   const { zones = 11, records = 100_000, staleShare = 0.5, seed = 1 } = opts;
-  if (zones > 64) throw new Error('at most 64 generated zones (one /16 each inside 100.64.0.0/10)');
-  if (!model.ec2.vpcCidrs.includes('100.64.0.0/10')) model.ec2.vpcCidrs.push('100.64.0.0/10');
+  if (zones > 64 + 255) throw new Error('at most 319 generated zones (one /16 each: 64 in 100.64.0.0/10, 255 in 10.0.0.0/8)');
   const azs = [...new Set(model.ec2.subnets.map((s) => s.availabilityZone))];
   const created: HostedZone[] = [];
   for (let i = 0; i < zones; i++) {
-    const octet = 64 + i;
-    const subnet: Subnet = { id: `subnet-0c9a${octet.toString(16).padStart(13, '0')}`, availabilityZone: azs[i % azs.length]!, cidr: `100.${octet}.0.0/16` };
+    const { first, second } = generatedBlock(i);
+    const block = first === 100 ? '100.64.0.0/10' : `${first}.${second}.0.0/16`;
+    if (!model.ec2.vpcCidrs.includes(block)) model.ec2.vpcCidrs.push(block);
+    const tag = String(first * 1000 + second).padStart(6, '0');
+    const subnet: Subnet = { id: `subnet-0c9a${tag.padStart(13, '0')}`, availabilityZone: azs[i % azs.length]!, cidr: `${first}.${second}.0.0/16` };
     model.ec2.subnets.push(subnet);
-    const zone = model.route53.createZone({ id: `Z0GEN${String(octet).padStart(4, '0')}PTR`, name: `${octet}.100.in-addr.arpa.`, privateZone: true, comment: 'generated PTR zone' });
+    const id = first === 100 ? `Z0GEN${String(second).padStart(4, '0')}PTR` : `Z0GEN${tag}PTR`;
+    const zone = model.route53.createZone({ id, name: `${second}.${first}.in-addr.arpa.`, privateZone: true, comment: 'generated PTR zone' });
     const count = Math.floor(records / zones) + (i < records % zones ? 1 : 0);
     const stale = Math.round(count * staleShare);
     generatePtrRecords(model, zone, { live: count - stale, stale, seed: seed * 1000 + i, subnets: [subnet] });

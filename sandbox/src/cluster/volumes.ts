@@ -3,7 +3,7 @@
  * an EBS error becomes a `VolumeResizeFailed` event and a `ControllerResizeError` condition and the PVC keeps its
  * size; success shows `Resizing`, then, once the volume has its new size, the PV grows and the PVC waits in
  * `FileSystemResizePending` until the kubelet grows the filesystem: at once for an online class with a running
- * pod, only after the pod restarts for an offline class. Simplified: the real resizer retries failures with
+ * pod, only after every pod that held the volume restarted for an offline class. Simplified: the real resizer retries failures with
  * exponential backoff; the sandbox retries only when the request changes.
  */
 import type { CloudForCluster } from '../contracts.js';
@@ -119,9 +119,10 @@ export class VolumeExpansionController {
   private tryNodeExpansion(pvc: PvcObject): void {
     const stale = this.podsBeforeExpansion.get(pvc.metadata.uid) ?? new Set<string>();
     const offline = this.modeOf(pvc.spec.storageClassName) === 'offline';
-    const pod = this.podsUsing(pvc).find(
-      (p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp && (!offline || !stale.has(p.metadata.uid)),
-    );
+    const using = this.podsUsing(pvc);
+    // Offline: the volume must be unmounted by every pod that held it before, so each of them must be gone.
+    if (offline && using.some((p) => stale.has(p.metadata.uid))) return;
+    const pod = using.find((p) => p.status.phase === 'Running' && !p.metadata.deletionTimestamp);
     if (!pod) return;
     this.busy.add(pvc.metadata.uid);
     const cancel = this.model.clock.after(KUBELET_RESIZE_MS, () => {

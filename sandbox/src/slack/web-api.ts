@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import type { SocketModeServer } from './socket-mode.js';
+import type { VirtualClock } from '../clock.js';
 
 export interface RecordedCall {
   method: string;
@@ -81,6 +82,8 @@ export interface SlackStandInOptions {
   socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
   /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
   scopes?: string[];
+  /** The sandbox's clock, held while the stand-in answers (the bot is its only caller). */
+  clockToHold?: VirtualClock;
   /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
   canvases?: boolean;
   /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
@@ -132,6 +135,8 @@ export interface SlackStandIn {
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
   responseUrl(channel: string, user: string): string;
   failNext(method: string, failure?: FailureSpec): void;
+  /** Every Web API call fails with `failure` (e.g. `{ status: 500 }` or `{ retryAfter: 1 }`) until `outage(undefined)`. */
+  outage(failure: FailureSpec | undefined): void;
   /** Poll the recorded state (real time) until `check` returns a value. */
   waitFor<T>(check: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   stop(): Promise<void>;
@@ -362,6 +367,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
   };
 
+  let ongoingOutage: FailureSpec | undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
   });
@@ -394,7 +400,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
     const pending = pendingFailures.get(method) ?? [];
     const index = pending.findIndex((f) => !f.when || f.when(body));
-    const failure = index >= 0 ? pending.splice(index, 1)[0] : undefined;
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       calls.push({ method, body, at: now(), status });
@@ -415,6 +421,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
     const appLevel = auth.startsWith('Bearer xapp-');
     if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: auth.startsWith('Bearer x') ? 'not_allowed_token_type' : 'invalid_auth' });
+    // App-level tokens carry connections:write only; the bot token's scopes are the app manifest's.
     const needed = appLevel ? undefined : neededScope(method, body);
     if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
     try {
@@ -425,6 +432,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
   }
 
+  opts.clockToHold?.holdWhileAnswering(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -465,6 +473,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const list = pendingFailures.get(method) ?? [];
       list.push(failure);
       pendingFailures.set(method, list);
+    },
+    outage: (failure) => {
+      ongoingOutage = failure;
     },
     waitFor: async (check, timeoutMs = 10_000, what = 'condition') => {
       const deadline = Date.now() + timeoutMs;

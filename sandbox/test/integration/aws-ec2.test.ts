@@ -141,17 +141,25 @@ describe('sandbox EC2 (EC2 Query) with the real EC2Client', () => {
     await cloud.clock.advance(5 * 60_000);
     expect(await state()).toMatchObject({ ModificationState: 'completed', Progress: 100 });
 
-    await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 30 }))).rejects.toMatchObject({
+    // Four modifications per rolling 24 h, each once the previous one completed; EBS shows only the latest.
+    const first = cloud.clock.now() - 5 * 60_000 - 5_000;
+    for (const next of [30, 40, 50]) {
+      await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: next }))).resolves.toBeDefined();
+      await cloud.clock.advance(6 * 60_000);
+    }
+    const listed = (await cloud.ec2.send(new DescribeVolumesModificationsCommand({ VolumeIds: [volumeId] }))).VolumesModifications!;
+    expect(listed.map((m) => m.TargetSize)).toEqual([50]);
+    await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 60 }))).rejects.toMatchObject({
       name: 'VolumeModificationRateExceeded',
-      message: expect.stringContaining('Wait at least 6 hours'),
+      message: expect.stringContaining(`Wait until ${new Date(first + 24 * 3600_000).toISOString()}`),
     });
-    await cloud.clock.advance(6 * 3600_000);
-    await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 30 }))).resolves.toBeDefined();
+    await cloud.clock.advance(first + 24 * 3600_000 - cloud.clock.now() + 1);
+    await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: volumeId, Size: 60 }))).resolves.toBeDefined();
 
     await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0000000000000a003', Size: 16385 }))).rejects.toMatchObject({ name: 'InvalidParameterValue', message: expect.stringContaining('maximum is 16384GiB') });
     await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0000000000000a003', Size: 10 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(cloud.ec2.send(new ModifyVolumeCommand({ VolumeId: 'vol-0000000000000a004', Size: 65536 }))).resolves.toBeDefined();
-    expect(cloud.log.find({ service: 'ec2', action: 'ModifyVolume' }).map((e) => e.target)).toEqual([volumeId, volumeId, 'vol-0000000000000a004']);
+    expect(cloud.log.find({ service: 'ec2', action: 'ModifyVolume' }).map((e) => e.target)).toEqual([volumeId, volumeId, volumeId, volumeId, volumeId, 'vol-0000000000000a004']);
   });
 
   it('gives the cluster the same volume rules through CloudForCluster', async () => {

@@ -13,7 +13,7 @@ import { renderNotice, renderUsageError, type Message } from '../../blocks/usage
 import { errorReference, UsageError, UserFacingError } from '../../errors.js';
 import type { CommandSpec, JobKind, RawCommand } from '../../jobs/kind.js';
 import type { Logger } from '../../logger.js';
-import type { ReportKind } from '../../reports/kind.js';
+import type { ReportContext, ReportKind } from '../../reports/kind.js';
 import type { BotDeps } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
 import { planMessage } from '../plan-view.js';
@@ -88,7 +88,7 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
         await ephemeral(respond, renderNotice(`No job \`${parsed.command.id}\` in this channel. \`/deckhand jobs\` lists them.`, ':mag:'));
         return;
       }
-      await ephemeral(respond, renderJobStatus(plan, deps.clock.now()));
+      await ephemeral(respond, renderJobStatus(plan, deps.clock.now(), await deps.service.currentStep(plan)));
       return;
     }
     case 'kind': {
@@ -136,12 +136,13 @@ async function runReport(
     if (progressTs) await client.chat.update({ channel: command.channel_id, ts: progressTs, text });
     else progressTs = (await client.chat.postMessage({ channel: command.channel_id, text, unfurl_links: false })).ts;
   };
-  const ctx = {
+  const ctx: ReportContext = {
     progress,
     clients: deps.clients,
     slack: client,
     channel: command.channel_id,
     user: command.user_id,
+    readRefusal: (channel) => deps.authorizer.readRefusal(name, channel),
     clock: deps.clock,
     log: log.child({ report: name }),
     templates: deps.templates,

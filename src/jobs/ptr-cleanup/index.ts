@@ -6,6 +6,7 @@ import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from './model.js';
 import { observePtr } from './observe.js';
 import { fingerprintLines, planPtr } from './plan.js';
 import { renderPtrPlan } from './render.js';
+import { revalidatePtr } from './revalidate.js';
 import { ptrCleanupSettingsSchema, type PtrCleanupSettings } from './settings.js';
 import { ptrSteps } from './steps.js';
 
@@ -39,12 +40,14 @@ export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, Pt
   isDryRun: (args) => args.dryRun,
   // One PTR job per account at a time: they share the account's Route 53 request rate.
   target: () => 'route53/reverse-zones',
+  referencedJobs: (args) => (args.mode === 'restore' ? [args.jobId] : []),
   observe: observePtr,
   fingerprint: (observed) => {
     const hash = createHash('sha256');
     for (const line of fingerprintLines(observed)) hash.update(`${line}\n`);
     return hash.digest('hex').slice(0, 16);
   },
+  revalidate: (ctx, plan, _args, planId) => revalidatePtr(ctx, plan, planId),
   plan: planPtr,
   renderPlan: renderPtrPlan,
   initialState: () => ({ zones: {}, problems: [] }),

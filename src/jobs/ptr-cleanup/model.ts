@@ -31,16 +31,18 @@ export interface ObservedZone {
   name: string;
   privateZone: boolean;
   vpcs: { vpcId: string; region: string }[];
-  /** PTR record sets only; other types are counted. */
+  /**
+   * The PTR record sets whose name is not an IP an interface holds: what the planner decides on. Those whose
+   * IP is held are only counted (`live`), so a scan of 1,000,000 records does not keep the live half.
+   */
   ptr: RecordSet[];
+  live: number;
   otherRecords: number;
 }
 
 export interface Ownership {
   scope: OwnershipScope;
   interfaces: number;
-  addresses: string[];
-  prefixes: string[];
 }
 
 export interface CleanupObserved {
@@ -154,7 +156,6 @@ export interface PtrState {
   problems: { zone: string; name: string; problem: string }[];
   /** Set by the INSYNC step: false when Route 53 had not finished within its timeout. */
   insync?: boolean;
-  startedAt?: number;
 }
 
 export const SKIPPED_KEPT = 1000;

@@ -1,14 +1,15 @@
 /** Read-only observation for the PTR cleanup and its restore. */
 import type { KindContext } from '../kind.js';
-import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type HostedZone, type Pacer } from '../../integrations/aws/route53.js';
+import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type HostedZone, type Pacer, type RecordSet } from '../../integrations/aws/route53.js';
 import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
 import type { Clients } from '../../integrations/clients.js';
 import { backupsOf } from './backups.js';
+import { AddressSet } from './ip.js';
 import { reverseZoneFamily } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
-import { recordKey } from './plan.js';
-import type { CleanupObserved, ObservedZone, Ownership, OwnershipScope, PtrArgs, PtrObserved, RestoreObserved } from './model.js';
+import { isLiveName, recordKey } from './plan.js';
+import type { CleanupObserved, ObservedZone, OwnershipScope, PtrArgs, PtrObserved, RestoreObserved } from './model.js';
 
 type PtrContext = KindContext<PtrCleanupSettings>;
 
@@ -32,13 +33,29 @@ export function selectZones(all: HostedZone[], requested: string[]): { zones: Ho
   return { zones: [...zones.values()], unmatched, forward };
 }
 
-async function readZoneRecords(clients: Clients, observed: ObservedZone, pacer: Pacer): Promise<void> {
-  for await (const page of listRecordSets(clients.route53, observed.id, { pacer })) {
-    for (const record of page) {
-      if (record.type === 'PTR') observed.ptr.push(record);
-      else observed.otherRecords++;
-    }
+/** Sorts one page into the zone: PTR records whose IP an interface holds are only counted. */
+export function observePage(zone: ObservedZone, page: RecordSet[], owned: AddressSet): void {
+  for (const record of page) {
+    if (record.type !== 'PTR') zone.otherRecords++;
+    else if (isLiveName(record.name, owned)) zone.live++;
+    else zone.ptr.push(record);
   }
+}
+
+/** Pages listed before the interfaces are read wait for them; later pages are sorted as they arrive and dropped. */
+async function readZoneRecords(clients: Clients, zone: ObservedZone, pacer: Pacer, ownership: Promise<{ owned: AddressSet }>): Promise<void> {
+  let owned: AddressSet | undefined;
+  void ownership.then(
+    (read) => (owned = read.owned),
+    () => {},
+  );
+  const early: RecordSet[][] = [];
+  for await (const page of listRecordSets(clients.route53, zone.id, { pacer })) {
+    if (!owned) early.push(page);
+    else for (const waiting of [...early.splice(0), page]) observePage(zone, waiting, owned);
+  }
+  owned ??= (await ownership).owned;
+  for (const waiting of early) observePage(zone, waiting, owned);
 }
 
 /** Which interfaces count: those of the zones' VPCs; every VPC of the region as soon as a public zone is in scope. */
@@ -48,14 +65,18 @@ export function ownershipScope(zones: Pick<ObservedZone, 'privateZone' | 'vpcs'>
   return { vpcIds: [...vpcIds].sort() };
 }
 
-export async function readOwnership(clients: Clients, scope: OwnershipScope): Promise<Ownership> {
+/** What the network interfaces in `scope` hold now, indexed for lookups; also what apply and approval re-read. */
+export async function readOwnership(clients: Clients, scope: OwnershipScope): Promise<{ interfaces: number; owned: AddressSet }> {
   const interfaces = await listInterfaceAddresses(clients.ec2, 'vpcIds' in scope ? scope.vpcIds : undefined);
-  return {
-    scope,
-    interfaces: interfaces.length,
-    addresses: interfaces.flatMap((eni) => [...eni.ipv4, ...eni.ipv6]),
-    prefixes: interfaces.flatMap((eni) => [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]),
-  };
+  const owned = new AddressSet(
+    interfaces.flatMap((eni) => [...eni.ipv4, ...eni.ipv6]),
+    interfaces.flatMap((eni) => [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]),
+  );
+  return { interfaces: interfaces.length, owned };
+}
+
+export async function readOwnedAddresses(clients: Clients, scope: OwnershipScope): Promise<AddressSet> {
+  return (await readOwnership(clients, scope)).owned;
 }
 
 async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<CleanupObserved> {
@@ -69,16 +90,16 @@ async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<Cle
       privateZone: zone.privateZone,
       vpcs: zone.privateZone ? await getHostedZoneVpcs(ctx.clients.route53, zone.id, pacer) : [],
       ptr: [],
+      live: 0,
       otherRecords: 0,
     })),
   );
   observedZones.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   // Zones are read concurrently, and interfaces meanwhile: the pacer, not the round trips, sets the pace.
-  const [ownership] = await Promise.all([
-    readOwnership(ctx.clients, ownershipScope(observedZones, region)),
-    ...observedZones.map((zone) => readZoneRecords(ctx.clients, zone, pacer)),
-  ]);
-  return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership };
+  const scope = ownershipScope(observedZones, region);
+  const ownership = readOwnership(ctx.clients, scope);
+  const [{ interfaces }] = await Promise.all([ownership, ...observedZones.map((zone) => readZoneRecords(ctx.clients, zone, pacer, ownership))]);
+  return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership: { scope, interfaces } };
 }
 
 async function observeRestore(ctx: PtrContext, jobId: string): Promise<RestoreObserved> {

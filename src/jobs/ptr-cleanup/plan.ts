@@ -1,15 +1,18 @@
 /**
  * The PTR cleanup planner: pure. A PTR record is stale when the IP its name encodes is held by no
- * network interface; a stale record is deleted unless a named policy keeps it.
+ * network interface (observe counts the held ones); a stale record is deleted unless a named policy keeps it.
  */
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
 import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import {
   compact,
+  recordName,
   SKIPPED_KEPT,
+  type CompactRecord,
   type CleanupObserved,
   type CleanupPlan,
   type ObservedZone,
@@ -23,7 +26,7 @@ import {
   type ZoneSummary,
 } from './model.js';
 
-export type Verdict = { kind: 'live' } | { kind: 'stale' } | { kind: 'skip'; reason: SkipReason; detail?: string };
+export type Verdict = { kind: 'stale' } | { kind: 'skip'; reason: SkipReason; detail?: string };
 
 interface Policies {
   settings: PtrCleanupSettings;
@@ -58,10 +61,10 @@ export function protectedPatternOf(values: string[], patterns: RegExp[]): string
   return patterns.find((pattern) => values.some((value) => pattern.test(value)))?.source;
 }
 
-export function classify(zone: ObservedZone, record: RecordSet, owned: AddressSet, policies: Policies): Verdict {
+/** For a record whose IP no interface holds (observe counted the others): stale, or why it is kept. */
+export function classify(zone: ObservedZone, record: RecordSet, policies: Policies): Verdict {
   const decoded = ptrNameToIp(record.name);
   if (!decoded.ok) return { kind: 'skip', reason: 'not-an-ip', detail: decoded.reason };
-  if (owned.has(decoded.ip)) return { kind: 'live' };
   const foreign = foreignVpc(zone, policies.region);
   if (foreign) return { kind: 'skip', reason: 'foreign-vpc', detail: foreign };
   if (zoneIsProtected(zone, policies.settings.protectedZones)) return { kind: 'skip', reason: 'protected-zone' };
@@ -72,6 +75,16 @@ export function classify(zone: ObservedZone, record: RecordSet, owned: AddressSe
   const pattern = protectedPatternOf(record.values, policies.protectedPatterns);
   if (pattern) return { kind: 'skip', reason: 'protected-pattern', detail: pattern };
   return { kind: 'stale' };
+}
+
+/** A name whose IP an interface holds (again): its record is never deleted. */
+export function isLiveName(name: string, owned: AddressSet): boolean {
+  const decoded = ptrNameToIp(name);
+  return decoded.ok && owned.has(decoded.ip);
+}
+
+export function isLiveRecord(record: CompactRecord, owned: AddressSet): boolean {
+  return isLiveName(recordName(record), owned);
 }
 
 /** Over either limit the plan is still offered, but needs a second approver. */
@@ -91,10 +104,6 @@ export function secondApproverNotes(plan: Pick<CleanupPlan, 'totals' | 'scanned'
 
 // --- planners ---
 
-export function ownedAddresses(observed: CleanupObserved): AddressSet {
-  return new AddressSet(observed.ownership.addresses, observed.ownership.prefixes);
-}
-
 export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSettings): PlanOutcome<CleanupPlan> {
   if (observed.unmatchedZones.length > 0) {
     return { kind: 'refusal', reason: `No hosted zone matches ${observed.unmatchedZones.map((z) => `\`${z}\``).join(', ')}: give a zone id (Z…) or name (10.in-addr.arpa).` };
@@ -108,7 +117,6 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
     protectedPatterns: settings.protectedPatterns.map((source) => new RegExp(source)),
     region: observed.region,
   };
-  const owned = ownedAddresses(observed);
   const plan: CleanupPlan = {
     mode: 'cleanup',
     zones: [],
@@ -120,12 +128,11 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
     policyNotes: [],
   };
   for (const zone of observed.zones) {
-    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.ptr.length, live: 0, stale: 0, skipped: 0 };
+    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.length, live: zone.live, stale: 0, skipped: 0 };
     const deletions: ZoneRecords = { id: zone.id, name: zone.name, records: [] };
     for (const record of zone.ptr) {
-      const verdict = classify(zone, record, owned, policies);
-      if (verdict.kind === 'live') summary.live++;
-      else if (verdict.kind === 'stale') {
+      const verdict = classify(zone, record, policies);
+      if (verdict.kind === 'stale') {
         summary.stale++;
         deletions.records.push(compact(record));
       } else {
@@ -190,31 +197,27 @@ export function planRestore(observed: RestoreObserved): PlanOutcome<RestorePlan>
 
 export function planPtr(observed: PtrObserved, args: PtrArgs, _now: number, settings: PtrCleanupSettings): PlanOutcome<PtrPlan> {
   if (observed.mode === 'restore' && args.mode === 'restore') return planRestore(observed);
-  if (observed.mode === 'cleanup' && args.mode === 'cleanup') return planCleanup(observed, settings);
+  if (observed.mode === 'cleanup' && args.mode === 'cleanup') {
+    const inPolicy = (zone: ObservedZone) => inScope([zone.id, zone.name, zone.name.replace(/\.$/, '')], settings.zones);
+    const outside = observed.zones.filter((zone) => !inPolicy(zone));
+    if (args.zones.length > 0 && outside.length > 0) {
+      return { kind: 'refusal', reason: `the policy does not let ptr-cleanup touch ${outside.map((z) => `\`${z.name}\``).join(', ')} (commands.ptr-cleanup.settings.zones: ${settings.zones.join(', ')}).` };
+    }
+    return planCleanup({ ...observed, zones: observed.zones.filter(inPolicy) }, settings);
+  }
   throw new Error(`observation (${observed.mode}) does not match the command (${args.mode})`);
 }
 
 /**
- * What approval re-checks: the zones in scope and the records that are stale before policies apply.
- * New live records (servers booting meanwhile) do not invalidate a plan; a stale record going away,
- * changing, or becoming live does.
+ * What the plan was based on, kept with it: the zones in scope, their VPCs and the saved records of a
+ * restore. Approval does not compare it (revalidate.ts re-reads the interfaces instead of every zone).
  */
 export function* fingerprintLines(observed: PtrObserved): Generator<string> {
   if (observed.mode === 'restore') {
     yield `restore ${observed.sourceJobId}`;
-    for (const batch of observed.saved) {
-      const present = new Set(observed.present[batch.zoneId] ?? []);
-      for (const record of batch.records) yield `${batch.zoneId} ${batch.state} ${JSON.stringify(record)} ${present.has(recordKey(record[0], record[3]?.SetIdentifier))}`;
-    }
+    for (const batch of observed.saved) yield `${batch.key} ${batch.state} ${batch.records.length}`;
     return;
   }
-  yield `cleanup ${observed.unmatchedZones.join(',')} ${observed.forwardZones.join(',')}`;
-  const owned = ownedAddresses(observed);
-  for (const zone of observed.zones) {
-    yield `zone ${zone.id} ${JSON.stringify(zone.vpcs)}`;
-    for (const record of zone.ptr) {
-      const decoded = ptrNameToIp(record.name);
-      if (decoded.ok && !owned.has(decoded.ip)) yield JSON.stringify(compact(record));
-    }
-  }
+  yield `cleanup ${observed.unmatchedZones.join(',')} ${observed.forwardZones.join(',')} ${JSON.stringify(observed.ownership.scope)}`;
+  for (const zone of observed.zones) yield `zone ${zone.id} ${JSON.stringify(zone.vpcs)}`;
 }

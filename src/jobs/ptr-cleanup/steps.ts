@@ -1,8 +1,8 @@
 /**
  * The PTR step machine: one step per zone (batches confirmed in the checkpoint one by one), then a
  * wait for INSYNC, then the deleted records attached to the thread. For every batch of a cleanup:
- * drop records whose IP is live again (ownership read at the start of the run, and again once it is a
- * minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
+ * drop records whose IP is live again (ownership checked by the approval or read at the start of the
+ * run, and read again once it is a minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
  * deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
 import { formatDuration } from '../../time.js';
@@ -12,22 +12,22 @@ import { backupsOf } from './backups.js';
 import { splitIntoBatches } from './batches.js';
 import { AddressSet } from './ip.js';
 import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
-import { readOwnership } from './observe.js';
+import { readOwnedAddresses } from './observe.js';
 import { sharedPacer } from './pacer.js';
+import { isLiveRecord } from './plan.js';
 import { reconcileBatch } from './reconcile.js';
 import { backupCsv } from './render.js';
-import { ptrNameToIp } from './reverse-names.js';
+import { interfacesCheckedAt } from './revalidate.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
 
 type Ctx = StepContext<PtrPlan, PtrState, PtrCleanupSettings>;
 
-/** Ownership older than this is read again before the next batch (and always once per run, before the first). */
+/** Ownership older than this is read again before the next batch (the approval's check counts as the first read). */
 export const OWNERSHIP_MAX_AGE_MS = 60_000;
 const INSYNC_TIMEOUT_MS = 10 * 60_000;
 const INSYNC_FIRST_POLL_MS = 1_000;
 const INSYNC_MAX_POLL_MS = 15_000;
-const MAX_BACKOFF_MS = 30_000;
 
 function newProgress(): ZoneProgress {
   return { complete: false, nextBatch: 0, applied: 0, droppedLive: 0, alreadyDone: 0, changedSincePlan: 0, rejected: 0 };
@@ -40,27 +40,25 @@ function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: Com
   }
 }
 
-function isLive(record: CompactRecord, owned: AddressSet): boolean {
-  const decoded = ptrNameToIp(recordName(record));
-  return decoded.ok && owned.has(decoded.ip);
-}
-
-function reportProgress(ctx: Ctx, verb: string): void {
+/**
+ * The status card: zones done, records, change batches sent, and an ETA from the request rate (one request
+ * per remaining batch: Route 53's rate, not the round trips, bounds the run).
+ */
+function reportProgress(ctx: Ctx, verb: string, batchesPerZone: ReadonlyMap<string, number>): void {
   const total = ctx.plan.zones.reduce((sum, zone) => sum + zone.records.length, 0);
   const progress = Object.values(ctx.state.zones);
   const applied = progress.reduce((sum, zone) => sum + zone.applied, 0);
-  const settled = progress.reduce((sum, z) => sum + z.applied + z.droppedLive + z.alreadyDone + z.changedSincePlan + z.rejected, 0);
-  const elapsedMs = Math.max(1, ctx.clock.now() - (ctx.state.startedAt ?? ctx.clock.now()));
-  const rate = (settled / elapsedMs) * 1000;
+  const batches = [...batchesPerZone.values()].reduce((sum, n) => sum + n, 0);
+  const sent = Object.entries(ctx.state.zones).reduce((sum, [id, zone]) => sum + (zone.complete ? (batchesPerZone.get(id) ?? 0) : zone.nextBatch), 0);
   ctx.progress.status({
     Zones: `${progress.filter((zone) => zone.complete).length}/${ctx.plan.zones.length}`,
     [verb]: `${applied.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`,
-    Rate: `${rate.toFixed(0)} records/s`,
-    ETA: rate > 0 ? formatDuration(((total - settled) / rate) * 1000) : '…',
+    Batches: `${sent}/${batches}`,
+    ETA: formatDuration(((batches - sent) / ctx.settings.requestsPerSecond) * 1000),
   });
 }
 
-/** Addresses held by network interfaces, read during this run (never taken from the plan). */
+/** Addresses held by network interfaces, read during this run or checked by its approval (never taken from the plan). */
 interface OwnershipCache {
   owned?: AddressSet;
   readAt: number;
@@ -68,22 +66,25 @@ interface OwnershipCache {
 
 async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<AddressSet> {
   if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
+  if (!cache.owned) {
+    // Approval found none of the plan's records live: as good as a read of our own until it is as old.
+    const checkedAt = await interfacesCheckedAt(ctx, ctx.planId);
+    if (checkedAt !== undefined) Object.assign(cache, { owned: new AddressSet([], []), readAt: checkedAt });
+  }
   if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
     const readAt = ctx.clock.now();
-    const ownership = await readOwnership(ctx.clients, ctx.plan.ownershipScope);
-    cache.owned = new AddressSet(ownership.addresses, ownership.prefixes);
+    cache.owned = await readOwnedAddresses(ctx.clients, ctx.plan.ownershipScope);
     cache.readAt = readAt;
   }
   return cache.owned;
 }
 
-async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache): Promise<void> {
+async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, ownership: OwnershipCache, batchesPerZone: ReadonlyMap<string, number>): Promise<void> {
   const backups = backupsOf(ctx);
   const { route53 } = ctx.clients;
   const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const boundPacer = pacer.bind(ctx.signal);
   const jobId = (ctx.state.jobId ??= ctx.jobId);
-  ctx.state.startedAt ??= ctx.clock.now();
   const progress = (ctx.state.zones[zone.id] ??= newProgress());
   const verb = action === 'DELETE' ? 'Deleted' : 'Created';
   const batches = splitIntoBatches(zone.records);
@@ -106,7 +107,7 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
       records = reconciled.toSend;
     }
     if (owned) {
-      live = records.filter((record) => isLive(record, owned));
+      live = records.filter((record) => isLiveRecord(record, owned));
       const liveSet = new Set(live);
       records = records.filter((record) => !liveSet.has(record));
     }
@@ -136,10 +137,6 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
               comment: `deckhand ${jobId} ptr-cleanup ${action.toLowerCase()} batch ${index}`,
               pacer: boundPacer,
             }),
-          backOff: async (attempt) => {
-            pacer.slowDown();
-            await ctx.clock.sleep(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)), ctx.signal);
-          },
         },
         action,
         records,
@@ -161,10 +158,10 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
     progress.nextBatch = index + 1;
     progress.inFlight = undefined;
     await ctx.checkpoint();
-    reportProgress(ctx, verb);
+    reportProgress(ctx, verb, batchesPerZone);
   }
   progress.complete = true;
-  reportProgress(ctx, verb);
+  reportProgress(ctx, verb, batchesPerZone);
   await ctx.progress.milestone(zoneMilestone(ctx, zone, progress, action));
 }
 
@@ -222,10 +219,11 @@ async function attachBackup(ctx: Ctx): Promise<void> {
 export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState, PtrCleanupSettings>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
   const ownership: OwnershipCache = { readAt: 0 };
+  const batchesPerZone = new Map(plan.zones.map((zone) => [zone.id, splitIntoBatches(zone.records).length]));
   const steps: Step<PtrPlan, PtrState, PtrCleanupSettings>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
     title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
-    run: (ctx) => applyZone(ctx, zone, action, ownership),
+    run: (ctx) => applyZone(ctx, zone, action, ownership, batchesPerZone),
   }));
   steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });
   if (plan.mode === 'cleanup') steps.push({ id: 'backup-file', title: 'Attach the deleted records to the thread', run: (ctx) => attachBackup(ctx) });

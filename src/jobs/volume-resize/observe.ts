@@ -11,6 +11,8 @@ import {
   readStorageClass,
 } from '../../integrations/kubernetes/volumes.js';
 import type { KindContext } from '../kind.js';
+import { modificationRecordOf } from './modifications.js';
+import type { ResizeSettings } from './settings.js';
 import type { ObservedClaim, ObservedPod, ObservedStatefulSet, ResizeArgs, ResizeObserved } from './types.js';
 
 /** `vol-0abc`, or the in-tree form `aws://us-east-1a/vol-0abc`. */
@@ -29,7 +31,7 @@ function toPod(pod: V1Pod): ObservedPod {
   };
 }
 
-async function observeClaim(ctx: KindContext, pvc: V1PersistentVolumeClaim): Promise<ObservedClaim> {
+async function observeClaim(ctx: KindContext<ResizeSettings>, pvc: V1PersistentVolumeClaim): Promise<ObservedClaim> {
   const { kube, ec2 } = ctx.clients;
   const namespace = pvc.metadata?.namespace ?? '';
   const name = pvc.metadata?.name ?? '';
@@ -41,9 +43,13 @@ async function observeClaim(ctx: KindContext, pvc: V1PersistentVolumeClaim): Pro
     listPodsUsingPvc(kube, namespace, name),
   ]);
   const volumeId = pv ? ebsVolumeIdOf(pv) : undefined;
-  const [ebs, modifications] = volumeId
-    ? await Promise.all([describeVolume(ec2, volumeId), describeVolumeModifications(ec2, volumeId)])
-    : [undefined, []];
+  const [ebs, modifications, recordedModifications] = volumeId
+    ? await Promise.all([
+        describeVolume(ec2, volumeId),
+        describeVolumeModifications(ec2, volumeId),
+        modificationRecordOf(ctx).since(volumeId, ctx.clock.now() - ctx.settings.modificationWindow),
+      ])
+    : [undefined, [], []];
   return {
     namespace,
     name,
@@ -67,11 +73,12 @@ async function observeClaim(ctx: KindContext, pvc: V1PersistentVolumeClaim): Pro
     },
     ebs,
     modifications,
+    recordedModifications,
     pods: pods.map(toPod),
   };
 }
 
-async function claimsOf(ctx: KindContext, args: ResizeArgs): Promise<{ claims: V1PersistentVolumeClaim[]; statefulSet?: ObservedStatefulSet }> {
+async function claimsOf(ctx: KindContext<ResizeSettings>, args: ResizeArgs): Promise<{ claims: V1PersistentVolumeClaim[]; statefulSet?: ObservedStatefulSet }> {
   const { kube } = ctx.clients;
   if (args.target.kind === 'pvc') {
     const pvc = await readPvc(kube, args.namespace, args.target.name);
@@ -103,7 +110,7 @@ async function pricesFor(ctx: KindContext, volumeTypes: string[], region: string
   return prices;
 }
 
-export async function observeResize(ctx: KindContext, args: ResizeArgs): Promise<ResizeObserved> {
+export async function observeResize(ctx: KindContext<ResizeSettings>, args: ResizeArgs): Promise<ResizeObserved> {
   const region = await ctx.clients.ec2.config.region();
   const { claims, statefulSet } = await claimsOf(ctx, args);
   // One claim at a time keeps the API calls paced for large StatefulSets.
@@ -133,6 +140,7 @@ export function fingerprintInputs(observed: ResizeObserved): unknown {
       volumeId: c.pv?.volumeId,
       ebsSize: c.ebs?.sizeGiB,
       modifications: c.modifications.map((m) => [m.state, m.startTime, m.targetSizeGiB]),
+      recordedModifications: c.recordedModifications.map((r) => r.at),
     })),
   };
 }

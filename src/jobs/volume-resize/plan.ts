@@ -4,7 +4,9 @@
  */
 import { formatDuration, formatUtc } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
+import { budgetAt, knownModificationTimes, type ModificationBudget } from './modifications.js';
 import type { ResizeSettings } from './settings.js';
 import { formatSize, GiB, parseQuantity, resolveTargetBytes, toGiBCeil, toQuantity } from './sizes.js';
 import type { Expansion, ObservedClaim, PlannedPod, ResizeArgs, ResizeObserved, ResizePlan, VolumePlan } from './types.js';
@@ -76,20 +78,11 @@ export function noModificationInProgress(volumeId: string, modifications: EbsVol
   return `EBS volume ${volumeId} has a modification in progress (${running.state}${sizes}${since}); the next one is possible once it completes, which can take hours while optimizing`;
 }
 
-export function withinModificationBudget(
-  volumeId: string,
-  modifications: EbsVolumeModification[],
-  now: number,
-  settings: Pick<ResizeSettings, 'modificationsPerWindow' | 'modificationWindow'>,
-): string | undefined {
-  const windowStart = now - settings.modificationWindow;
-  const recent = modifications
-    .filter((m) => m.state !== 'failed' && m.startTime !== undefined && m.startTime > windowStart)
-    .map((m) => m.startTime!)
-    .sort((a, b) => a - b);
-  if (recent.length < settings.modificationsPerWindow) return undefined;
-  const nextPossible = recent[recent.length - settings.modificationsPerWindow]! + settings.modificationWindow;
-  return `EBS volume ${volumeId} was already modified ${recent.length} time${recent.length === 1 ? '' : 's'} in the last ${formatDuration(settings.modificationWindow)} (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatUtc(nextPossible)}`;
+/** `times`: every known modification (knownModificationTimes: AWS's latest and deckhand's own record). */
+export function withinModificationBudget(volumeId: string, times: number[], now: number, settings: ModificationBudget): string | undefined {
+  const { recent, nextPossible } = budgetAt(times, now, settings);
+  if (nextPossible === undefined) return undefined;
+  return `EBS volume ${volumeId} was already modified ${recent} time${recent === 1 ? '' : 's'} in the last ${formatDuration(settings.modificationWindow)} (limit ${settings.modificationsPerWindow}); the next modification is possible at ${formatUtc(nextPossible)}`;
 }
 
 // --- plan -----------------------------------------------------------------------------------
@@ -121,7 +114,8 @@ function planVolume(claim: ObservedClaim, args: ResizeArgs, observed: ResizeObse
 
   const action: VolumePlan['action'] = capacityBytes >= targetBytes ? 'none' : requestBytes >= targetBytes ? 'finish' : 'resize';
   if (action === 'resize') {
-    const ebsBlock = noModificationInProgress(ebs.volumeId, claim.modifications) ?? withinModificationBudget(ebs.volumeId, claim.modifications, now, settings);
+    const known = knownModificationTimes(claim.modifications, claim.recordedModifications);
+    const ebsBlock = noModificationInProgress(ebs.volumeId, claim.modifications) ?? withinModificationBudget(ebs.volumeId, known, now, settings);
     if (ebsBlock) return ebsBlock;
   }
   const price = observed.prices[ebs.volumeType] ?? undefined;
@@ -184,8 +178,13 @@ function targetRefusal(observed: ResizeObserved, args: ResizeArgs): string | und
   if (observed.claims.length === 0) return `StatefulSet ${where} has no claims yet (none named ${sts.templates[0]!.name}-${sts.name}-<ordinal>).`;
 }
 
+export function outsideNamespaces(args: ResizeArgs, settings: ResizeSettings): string | undefined {
+  if (inScope([args.namespace], settings.namespaces)) return undefined;
+  return `the policy does not let resize touch namespace ${args.namespace} (commands.resize.settings.namespaces: ${settings.namespaces.join(', ')})`;
+}
+
 export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, settings: ResizeSettings): PlanOutcome<ResizePlan> {
-  const refusal = targetRefusal(observed, args);
+  const refusal = outsideNamespaces(args, settings) ?? targetRefusal(observed, args);
   if (refusal) return { kind: 'refusal', reason: refusal };
 
   const volumes: VolumePlan[] = [];

@@ -3,12 +3,14 @@
  * to the end (claims of a StatefulSet one at a time). Run state lives in the checkpoint, so a resumed run
  * neither repeats a milestone nor evicts a pod that was already recreated.
  */
-import type { CoreV1Event, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { UserFacingError } from '../../errors.js';
-import { formatDuration } from '../../time.js';
+import type { CoreV1Event, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
+import { RefusalError, UserFacingError } from '../../errors.js';
+import { describeVolumeModifications } from '../../integrations/aws/ebs.js';
+import { formatDuration, formatUtc } from '../../time.js';
 import { evictPod } from '../../integrations/kubernetes/pods.js';
 import { eventTimeMs, listPodsUsingPvc, listPvcEvents, patchPvcSize, readPv, readPvc } from '../../integrations/kubernetes/volumes.js';
 import type { Step, StepContext } from '../kind.js';
+import { budgetAt, isModificationRateRefusal, knownModificationTimes, modificationRecordOf, timeNamedIn } from './modifications.js';
 import type { ResizeSettings } from './settings.js';
 import { parseQuantity } from './sizes.js';
 import type { ResizePlan, ResizeState, VolumePlan, VolumeRunState } from './types.js';
@@ -55,6 +57,8 @@ async function patchStep(ctx: Ctx, volume: VolumePlan): Promise<void> {
   // Idempotent: after a crash the request may already be there.
   const needsPatch = (parseQuantity(request) ?? 0) < volume.targetBytes;
   if (needsPatch) {
+    // Deckhand's own record of the EBS modification this patch starts: EBS itself shows only the latest one.
+    await modificationRecordOf(ctx).add(volume.volumeId, { at: ctx.clock.now(), fromGiB: volume.currentGiB, toGiB: volume.targetGiB, planId: ctx.planId }, ctx.settings.modificationWindow);
     await ctx.audit('kubernetes.pvc.patch-storage', { namespace: volume.namespace, pvc: volume.pvc, from: request, to: volume.targetQuantity, volumeId: volume.volumeId });
     await patchPvcSize(ctx.clients.kube, volume.namespace, volume.pvc, volume.targetQuantity);
   }
@@ -65,7 +69,20 @@ async function patchStep(ctx: Ctx, volume: VolumePlan): Promise<void> {
   await milestoneOnce(ctx, vs, 'requested', text);
 }
 
-/** Filesystem waits for a pod restart: offer to evict the pod when a controller will recreate it. */
+const isReady = (pod: V1Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** Safe order: pods that serve nothing now (not Ready) first, then by name (StatefulSet ordinals in turn). */
+function restartOrder(pods: V1Pod[]): V1Pod[] {
+  return [...pods].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
+const podList = (names: string[]) => names.map((name) => `\`${name}\``).join(', ');
+
+/**
+ * Filesystem waits for a restart: every pod that holds the volume from before must restart (a shared claim has
+ * several). Offered once for all the pods a controller recreates; then evicted one at a time, in restartOrder,
+ * the next only when nothing of the claim is terminating and every replacement is Ready.
+ */
 async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState, settings: ResizeSettings): Promise<'finished' | 'waiting'> {
   const now = ctx.clock.now();
   vs.fsPendingSince ??= now;
@@ -82,39 +99,50 @@ async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeR
   }
   const restartExpected = volume.expansion === 'offline' || now - vs.fsPendingSince >= settings.onlineFilesystemGrace;
   if (!restartExpected) return 'waiting';
-  const pod = pods[0]!;
-  // A terminating pod is already on its way out: its replacement grows the filesystem.
-  if (pod.metadata?.deletionTimestamp) return 'waiting';
-  const podName = pod.metadata?.name ?? '';
-  const podUid = pod.metadata?.uid ?? '';
+  // A terminating pod is already on its way out: its replacement grows the filesystem; one at a time.
+  if (pods.some((pod) => pod.metadata?.deletionTimestamp)) return 'waiting';
   if (vs.restart) {
-    // The old pod is gone or replaced: the new one grows the filesystem when it mounts the volume.
-    if (vs.restart.pod !== podName || vs.restart.uid !== podUid) return 'waiting';
-    return evictForRestart(ctx, volume, vs, podName);
+    // Pods recorded for a restart that still run with the same uid have not restarted yet.
+    const pending = vs.restart.pods.filter((r) => pods.some((pod) => pod.metadata?.name === r.pod && pod.metadata?.uid === r.uid));
+    const replacements = pods.filter((pod) => !vs.restart!.pods.some((r) => r.uid === pod.metadata?.uid));
+    if (pending.length === 0 || replacements.some((pod) => !isReady(pod))) return 'waiting';
+    return evictForRestart(ctx, volume, vs, pending[0]!.pod);
   }
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller);
-  if (!owner) {
-    await milestoneOnce(ctx, vs, 'restart-manual', `\`${key}\` waits for pod \`${podName}\` to restart, and it has no controller to recreate it: recreate it yourself; deckhand keeps watching.`);
-    return 'waiting';
+  const ordered = restartOrder(pods);
+  const withController = ordered.filter((pod) => pod.metadata?.ownerReferences?.some((o) => o.controller));
+  const manual = ordered.filter((pod) => !withController.includes(pod)).map((pod) => pod.metadata?.name ?? '');
+  if (manual.length > 0) {
+    const them = manual.length === 1 ? `pod ${podList(manual)}` : `pods ${podList(manual)}`;
+    await milestoneOnce(ctx, vs, 'restart-manual', `\`${key}\` waits for ${them} to restart, and ${manual.length === 1 ? 'it has' : 'they have'} no controller to recreate ${manual.length === 1 ? 'it' : 'them'}: recreate ${manual.length === 1 ? 'it' : 'them'} yourself; deckhand keeps watching.`);
   }
-  if (vs.reported.includes('restart-declined')) return 'waiting';
-  await milestoneOnce(ctx, vs, 'filesystem-restart', `\`${key}\`: the volume is ${volume.targetGiB} GiB; the filesystem grows only when pod \`${podName}\` restarts.`);
+  if (withController.length === 0 || vs.reported.includes('restart-declined')) return 'waiting';
+  const names = withController.map((pod) => pod.metadata?.name ?? '');
+  const single = names.length === 1;
+  const owner = withController[0]!.metadata!.ownerReferences!.find((o) => o.controller)!;
+  await milestoneOnce(
+    ctx,
+    vs,
+    'filesystem-restart',
+    `\`${key}\`: the volume is ${volume.targetGiB} GiB; the filesystem grows only when ${single ? `pod ${podList(names)} restarts` : `pods ${podList(names)} restart`}.`,
+  );
   const answer = await ctx.ask({
     id: `restart/${key}`,
-    text: `The filesystem of \`${key}\` grows only when pod \`${podName}\` restarts. Evict it now? Its ${owner.kind} ${owner.name} recreates it (the eviction honours PodDisruptionBudgets).`,
+    text: single
+      ? `The filesystem of \`${key}\` grows only when pod \`${names[0]}\` restarts. Evict it now? Its ${owner.kind} ${owner.name} recreates it (the eviction honours PodDisruptionBudgets).`
+      : `The filesystem of \`${key}\` grows only when its ${names.length} pods restart: ${podList(names)}. Evict them now, one at a time in this order, each replacement Ready before the next? Their controllers recreate them (the evictions honour PodDisruptionBudgets).`,
     choices: [
-      { id: 'evict', label: `Restart ${podName}`, style: 'primary', needsApprover: true },
-      { id: 'wait', label: "I'll restart it myself" },
+      { id: 'evict', label: single ? `Restart ${names[0]}` : `Restart ${names.length} pods`, style: 'primary', needsApprover: true },
+      { id: 'wait', label: single ? "I'll restart it myself" : "I'll restart them myself" },
     ],
   });
   if (answer !== 'evict') {
-    await milestoneOnce(ctx, vs, 'restart-declined', `Not restarting \`${podName}\`: deckhand keeps watching \`${key}\` until its filesystem grows.`);
+    await milestoneOnce(ctx, vs, 'restart-declined', `Not restarting ${podList(names)}: deckhand keeps watching \`${key}\` until its filesystem grows.`);
     return 'waiting';
   }
-  // Recorded before the eviction: after a crash, a different uid proves the pod was already recreated.
-  vs.restart = { pod: podName, uid: podUid, requestedAt: now };
+  // Recorded before the first eviction: after a crash, a different uid proves a pod was already recreated.
+  vs.restart = { pods: withController.map((pod) => ({ pod: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' })), requestedAt: now };
   await ctx.checkpoint();
-  return evictForRestart(ctx, volume, vs, podName);
+  return evictForRestart(ctx, volume, vs, names[0]!);
 }
 
 async function evictForRestart(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState, podName: string): Promise<'waiting'> {
@@ -125,11 +153,32 @@ async function evictForRestart(ctx: Ctx, volume: VolumePlan, vs: VolumeRunState,
   }
   if (result.outcome === 'blocked') {
     const budget = result.pdbs.length > 0 ? `PodDisruptionBudget ${result.pdbs.join(', ')}` : 'A PodDisruptionBudget';
-    await milestoneOnce(ctx, vs, 'restart-blocked', `${budget} forbids evicting \`${podName}\` right now; deckhand retries while it watches.`);
+    await milestoneOnce(ctx, vs, `restart-blocked:${podName}`, `${budget} forbids evicting \`${podName}\` right now; deckhand retries while it watches.`);
   } else {
-    await milestoneOnce(ctx, vs, 'restarted', `Evicted \`${podName}\`; its controller recreates it and the filesystem grows when the volume is mounted again.`);
+    await milestoneOnce(ctx, vs, `restarted:${podName}`, `Evicted \`${podName}\`; its controller recreates it and the filesystem grows when the volume is mounted again.`);
   }
   return 'waiting';
+}
+
+/**
+ * EBS refused the modification: its limit decides, not deckhand's count. Never retried; the refusal names the time
+ * of the next possible modification, from EBS's message or else from every modification known now.
+ */
+async function modificationRateRefusal(ctx: Ctx, volume: VolumePlan, message: string): Promise<RefusalError> {
+  const now = ctx.clock.now();
+  const known = async () =>
+    knownModificationTimes(
+      await describeVolumeModifications(ctx.clients.ec2, volume.volumeId),
+      await modificationRecordOf(ctx).since(volume.volumeId, now - ctx.settings.modificationWindow),
+    );
+  const next = timeNamedIn(message) ?? budgetAt(await known(), now, ctx.settings).nextPossible;
+  const when =
+    next === undefined
+      ? `EBS named no time: \`aws ec2 describe-volumes-modifications --volume-ids ${volume.volumeId}\` shows its latest modification`
+      : `the next modification is possible at ${formatUtc(next)}`;
+  return new RefusalError(
+    `EBS refused to modify volume ${volume.volumeId} of ${volumeKey(volume)} again (${message}); ${when}. The claim keeps requesting ${volume.targetQuantity} and the EBS CSI driver retries by itself; run the same /deckhand resize after that time to watch it finish.`,
+  );
 }
 
 function phaseLabel(phase: WatchPhase): string {
@@ -168,6 +217,7 @@ async function watchStep(ctx: Ctx, volume: VolumePlan, index: number, total: num
     ctx.progress.status({ Claim: `${index + 1}/${total} ${key}`, Phase: phaseLabel(last), Capacity: `${pvc.status?.capacity?.storage ?? '?'} of ${volume.targetQuantity}` });
     if (last.phase === 'done') return finish(ctx, volume, vs, last.capacity);
     if (last.phase === 'error') {
+      if (last.source === 'controller' && isModificationRateRefusal(last.message)) throw await modificationRateRefusal(ctx, volume, last.message);
       const now = ctx.clock.now();
       vs.errorSince ??= now;
       await milestoneOnce(ctx, vs, `error:${last.message}`, `:warning: \`${key}\`: ${last.source} resize error: ${last.message}\n${adviceFor(last, volume.namespace, volume.pvc)}`);

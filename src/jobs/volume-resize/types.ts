@@ -1,5 +1,6 @@
 /** Data shapes of the resize kind: everything here is plain JSON (stored plans, checkpoints). */
 import type { EbsVolume, EbsVolumeModification } from '../../integrations/aws/ebs.js';
+import type { RecordedModification } from './modifications.js';
 import type { SizeRequest } from './sizes.js';
 
 export interface ResizeArgs {
@@ -40,7 +41,10 @@ export interface ObservedClaim {
     volumeId?: string;
   };
   ebs?: EbsVolume;
+  /** What EBS reports: only the latest modification of the volume. */
   modifications: EbsVolumeModification[];
+  /** The modifications deckhand itself requested within the rule's window (its own record). */
+  recordedModifications: RecordedModification[];
   pods: ObservedPod[];
 }
 
@@ -112,8 +116,8 @@ export interface VolumeRunState {
   /** When a resize error was first seen (errors that persist past the grace fail the run). */
   errorSince?: number;
   fsPendingSince?: number;
-  /** Written before the eviction, so a resumed run can tell a recreated pod (new uid) from the old one. */
-  restart?: { pod: string; uid: string; requestedAt: number };
+  /** The pods to restart, written before the first eviction, so a resumed run can tell a recreated pod (new uid) from an old one. */
+  restart?: { pods: { pod: string; uid: string }[]; requestedAt: number };
   result?: { pvcCapacity: string; pvCapacity?: string; filesystem: 'grown' | 'pending-mount' };
 }
 

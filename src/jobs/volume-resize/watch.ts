@@ -62,8 +62,5 @@ export function adviceFor(error: ResizeError, namespace: string, pvc: string): s
   if (error.source === 'node') {
     return `The node could not grow the filesystem (only ext3, ext4 and XFS can grow). Check ${describe}, the ebs-csi-node logs on the pod's node, then restart the pod to retry.`;
   }
-  if (/RateExceeded|modif(y|ied) .*(again|within)|wait at least/i.test(error.message)) {
-    return `EBS refused another modification of this volume for now. The external-resizer keeps retrying; check ${describe} after the window shown in the message.`;
-  }
   return `The EBS CSI controller could not modify the volume. Check ${describe} and the ebs-csi-controller logs (IAM permissions, volume state, type maximum).`;
 }

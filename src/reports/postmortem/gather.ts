@@ -55,6 +55,8 @@ export interface GatherOptions {
   clock: Clock;
   /** The channel the command came from (a private channel is only drafted from inside itself). */
   requestChannel: string;
+  /** Why the policy forbids reading a channel, or undefined when it allows it. */
+  readRefusal(channel: string): string | undefined;
   target?: ChannelRef;
   /** Where to start reading, once the channel (and its creation time) is known. */
   window(channelCreatedMs: number): ReadWindow;
@@ -175,6 +177,8 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
   const pacer = (perMinute: number) => new TierPacer(opts.clock, perMinute);
   const pace = { list: pacer(TIER_2), history: pacer(TIER_3), replies: pacer(TIER_3), pins: pacer(TIER_2), bookmarks: pacer(TIER_3), users: pacer(TIER_4) };
   const channel = await resolveChannel(slack, pace.list, opts.requestChannel, opts.target);
+  const refusal = opts.readRefusal(channel.id);
+  if (refusal) throw new UserFacingError(refusal);
   // Posting a private channel's content elsewhere could show it to people outside it.
   if (channel.isPrivate && channel.id !== opts.requestChannel) {
     throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);

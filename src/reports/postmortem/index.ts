@@ -34,6 +34,7 @@ export const postmortemReport: ReportKind<PostmortemArgs, PostmortemSettings> = 
       slack: ctx.slack,
       clock: ctx.clock,
       requestChannel: ctx.channel,
+      readRefusal: ctx.readRefusal,
       ...(args.channel ? { target: args.channel } : {}),
       window: (created) => windowFor(args.since, created, now),
       maxMessages: MAX_MESSAGES,

@@ -37,7 +37,9 @@ function probeKind(observed: { version: number; observeMs: number; broken?: bool
         setTimeout(() => (observed.broken ? reject(new Error('the cloud API is down')) : resolve({ version: observed.version })), observed.observeMs),
       ),
     fingerprint: (o: { version: number }) => `v${o.version}`,
-    plan: (_o, args: { count: number }) => ({ kind: 'plan', plan: { count: args.count }, empty: false }),
+    // A negative version stands for a target the kind itself sees as taken (a rollout sees its group's lock tag).
+    plan: (o: { version: number }, args: { count: number }) =>
+      o.version < 0 ? { kind: 'refusal', reason: 'another probe holds it' } : { kind: 'plan', plan: { count: args.count }, empty: false },
     renderPlan: (plan: { count: number }) => ({ summary: `touch ${plan.count} things`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Touch ${plan.count} things` } }] }),
     initialState: () => ({}),
     steps: () => [],
@@ -253,6 +255,31 @@ describe.each(TRANSPORTS)('foundation: commands and approvals over %s', (transpo
     expect((await h.plans.get(second.id))?.status).toBe('planned');
     expect(await totalJobs()).toBe(1);
   });
+
+  it('a plan refused because its target is taken names who holds the lock and what they are doing', async () => {
+    const first = await plan('probe alpha');
+    await h.clickPlan(ActionIds.approve, first.id, APPROVER);
+    await h.waitForStatus(first.id, ['approved']);
+    observed.version = -1;
+    await h.command('probe alpha', APPROVER);
+    const refusal = await h.waitForEphemeral(APPROVER, /will not plan this/);
+    expect(refusal.text).toContain(`another probe holds it. \`probe/alpha\` is locked by <@${REQUESTER}>'s probe (touch 1 things; plan \`${first.id}\`)`);
+  });
+
+  it('an older plan for a target another run holds (and changes) is refused as busy, naming who and what, not expired', async () => {
+    const older = await plan('probe alpha');
+    await h.command('probe alpha --count 2', REQUESTER);
+    const running = await h.waitForPlanFor('probe/alpha', older.id);
+    await h.clickPlan(ActionIds.approve, running.id, APPROVER);
+    await h.waitForStatus(running.id, ['approved']);
+    observed.version = 2; // what that run changes
+    await h.clickPlan(ActionIds.approve, older.id, APPROVER);
+    const refusal = await h.waitForEphemeral(APPROVER, /is busy/);
+    expect(refusal.text).toContain(`<@${REQUESTER}>'s probe (`);
+    expect(refusal.text).toContain(`plan \`${running.id}\``);
+    expect((await h.plans.get(older.id))?.status).toBe('planned');
+    expect(await expiredAudits()).toEqual([]);
+  });
 });
 
 describe('foundation: the safe default without a policy file', () => {
@@ -284,10 +311,12 @@ describe('foundation: policy options', () => {
 channels: [C0OPS, C0LAB]
 commands:
   probe:
+    run: '*'
     approve: ['${APPROVER}', '${OTHER}', '${REQUESTER}']
     selfApprove: true
     approvals: 2
   jobs:
+    run: '*'
     channels: [C0LAB]
 `,
     });

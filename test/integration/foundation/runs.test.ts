@@ -13,7 +13,7 @@ import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 // Virtual time runs 20x faster: a 2 s step takes 100 ms of real time.
 const SPEED = 20;
 
@@ -116,7 +116,7 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
   });
 
   it('a mid-run question: approver-only choices refuse others; the requester answers and the run goes on', async () => {
-    await h.startWorker({ waitPollMs: 200 });
+    await h.startWorker();
     const plan = await approvedPlan(h, 'fixture asks --steps 2 --ask-step step-1');
     const question = await h.slack.waitFor(
       () => h.slack.thread(plan.channel, plan.messageTs!).find((m) => JSON.stringify(m.blocks).includes(ActionIds.answer)),
@@ -126,10 +126,13 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     const values = (question.blocks as { type: string; elements?: { value?: string }[] }[])
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements ?? [])
-      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string; needsApprover?: boolean });
+      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string });
     const stop = values.find((v) => v.choice === 'stop')!;
     const go = values.find((v) => v.choice === 'continue')!;
-    expect(stop.needsApprover).toBe(true);
+    // While the run waits in step 1, `/deckhand status` shows that step (from the job's checkpoint).
+    await h.command(`status ${plan.id}`, REQUESTER);
+    const status = await h.waitForEphemeral(REQUESTER, new RegExp(`^${plan.id}: `));
+    expect(JSON.stringify(status.blocks)).toMatch(/\*Current step\*\\n1 of 2: /);
     await h.click(ActionIds.answer, stop, REQUESTER, question.ts);
     await h.waitForEphemeral(REQUESTER, /Only an approver of this job may pick that choice/);
     await h.click(ActionIds.answer, go, 'U0STRANGER', question.ts);
@@ -137,7 +140,10 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'continue', by: REQUESTER });
+    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what.
+    const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
+    expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: REQUESTER, questionId: stop.questionId, choice: 'continue' }]);
+    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
   });
 
   it('Slack answering 429 during progress: retried after Retry-After, final message delivered', async () => {

@@ -32,13 +32,13 @@ describe('config for reports', () => {
   it("parses a report's settings with its schema: defaults when absent, one line per problem", () => {
     const options = { reports: ['postmortem', 'cost'], reportSettings: reportSettingsSchemas(createReportRegistry()) };
     const load = (yaml: string) => loadConfig({ ...env, DECKHAND_CONFIG: '/p.yml' }, { ...options, readFile: () => yaml });
-    expect(load('commands:\n  postmortem: { settings: { timelineReactions: [":timeline:"] } }\n').policy.commands.postmortem?.settings).toEqual({
+    expect(load('commands:\n  postmortem: { run: "*", settings: { timelineReactions: [":timeline:"] } }\n').policy.commands.postmortem?.settings).toEqual({
       timelineReactions: ['timeline'],
       alertBots: ['PagerDuty', 'Alertmanager', 'Datadog', 'Opsgenie', 'Grafana'],
     });
     expect(load('{}').policy.commands.postmortem?.settings).toMatchObject({ timelineReactions: ['pushpin', 'round_pushpin', 'timeline'] });
-    expect(() => load('commands:\n  postmortem: { settings: { alertbots: [x] } }\n')).toThrow(/policy\.commands\.postmortem\.settings: Unrecognized key/);
-    expect(() => load('commands:\n  cost: { settings: { x: 1 } }\n')).toThrow(/cost takes no settings/);
+    expect(() => load('commands:\n  postmortem: { run: "*", settings: { alertbots: [x] } }\n')).toThrow(/policy\.commands\.postmortem\.settings\.alertbots: unknown key \(did you mean alertBots\?\)/);
+    expect(() => load('commands:\n  cost: { run: "*", settings: { x: 1 } }\n')).toThrow(/cost takes no settings/);
   });
 
   it('reads DECKHAND_TEMPLATES_DIR and refuses one that is not a directory', () => {

@@ -1,7 +1,7 @@
 /**
  * observe → plan → steps against the simulated AWS account, with the real SDK clients.
  */
-import type { CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
+import type { CleanupObserved, CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
@@ -69,6 +69,26 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     const second = await planFor(sandbox);
     expect(second.empty).toBe(true);
     expect(names(second.plan).size).toBe(0);
+  });
+
+  it('observation keeps only the records no interface holds: the live ones are counted, not kept', async () => {
+    const observed = (await sandbox.kind.observe(sandbox.botContext(sandbox.kind, FAST), cleanup)) as CleanupObserved;
+    const zone = observed.zones.find((z) => z.id === ZONE_10)!;
+    const kept = zone.ptr.map((r) => r.name);
+    for (const live of ['23.1.0.10.in-addr.arpa.', '24.1.0.10.in-addr.arpa.', '21.8.0.10.in-addr.arpa.']) expect(kept).not.toContain(live);
+    expect(kept).toContain('99.1.0.10.in-addr.arpa.');
+    expect(zone.live).toBeGreaterThan(0);
+    expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
+  });
+
+  it('the status card counts zones, records and change batches, with an ETA from the request rate', async () => {
+    const { plan } = await planFor(sandbox);
+    const total = names(plan).size;
+    const run = await runSteps({ kind: sandbox.kind, plan, kindContext: sandbox.workerContext(sandbox.kind, { requestsPerSecond: 0.1 }), jobId: 'p-eta' });
+    expect(run.error).toBeUndefined();
+    // One batch per zone here: after each, the batches left at 0.1 requests/s.
+    expect(run.recorder.statuses.map((s) => `${s.Zones} ${s.Batches} ${s.ETA}`)).toEqual(['0/3 1/3 20s', '1/3 1/3 20s', '1/3 2/3 10s', '2/3 2/3 10s', '2/3 3/3 0s', '3/3 3/3 0s']);
+    expect(run.recorder.statuses.at(-1)!.Deleted).toBe(`${total}/${total}`);
   });
 
   it('keeps protected CIDRs, patterns and zones; --zone limits the scan', async () => {

@@ -3,6 +3,7 @@
  * milestones, the deleted records attached to the thread → `/deckhand ptr-cleanup restore <job>` →
  * Approve → every record back. The simulated AWS account sits behind the real SDK clients.
  */
+import type { Route53Client } from '@aws-sdk/client-route-53';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
@@ -11,7 +12,7 @@ import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
 // The sandbox clock runs at 1000×: a day of plan expiry is 86 real seconds, so a slow machine never expires a plan before the click.
-const POLICY = `planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n      protectedPatterns: ['^ip-10-0-0-31\\.']\n`;
+const POLICY = `planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n      protectedPatterns: ['^ip-10-0-0-31\\.']\n`;
 const ZONES = ['Z0PROD10REVERSE001', 'Z0PROD0010REVERSE2', 'Z0PROD6REVERSE0003'];
 const SECOND = 'U0SECOND';
 
@@ -79,8 +80,55 @@ describe('ptr-cleanup through Slack, end to end', () => {
     for (const id of ZONES) expect(zonePtrs(sandbox.cloud, id)).toEqual(before[id]);
   });
 
+  /** Names of the commands `client` sends, in order. */
+  const recordCalls = (client: { middlewareStack: Route53Client['middlewareStack'] }, into: string[]) =>
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        into.push(context.commandName!);
+        return next(args);
+      },
+      { step: 'initialize', name: 'testCallRecorder' },
+    );
+
+  it('approval re-reads the network interfaces, not the zones: a record changed since the plan is left alone by the exact-match DELETE', async () => {
+    // At 10× a minute of virtual time is 6 s: the approval's check is still fresh when the worker starts.
+    await sandbox.stop();
+    sandbox = await startPtrSandbox({ speed: 10 });
+    const botRoute53Calls: string[] = [];
+    const workerCalls: string[] = [];
+    recordCalls(sandbox.bot.route53, botRoute53Calls);
+    for (const client of [sandbox.worker.route53, sandbox.worker.ec2]) recordCalls(client as Route53Client, workerCalls);
+    const h = await start();
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    const callsToPlan = botRoute53Calls.length;
+    expect(botRoute53Calls.filter((name) => name === 'ListResourceRecordSetsCommand').length).toBeGreaterThan(0);
+    const changed = sandbox.cloud.model.route53.zones.get('Z0PROD10REVERSE001')!.records.find((r) => r.name === '99.1.0.10.in-addr.arpa.')!;
+    changed.ttl = 600;
+
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 20_000);
+    expect(done.status).toBe('succeeded');
+    expect(botRoute53Calls.slice(callsToPlan)).toEqual([]);
+    // The approval's check of the interfaces is the run's first read: the first batch does not wait for another.
+    expect(workerCalls.slice(0, workerCalls.indexOf('ChangeResourceRecordSetsCommand'))).not.toContain('DescribeNetworkInterfacesCommand');
+    expect(done.outcome).toContain('1 left alone because they changed since the plan');
+    expect(zonePtrs(sandbox.cloud, 'Z0PROD10REVERSE001')).toContain('99.1.0.10.in-addr.arpa. 600 - ip-10-0-1-99.ec2.internal.');
+  });
+
+  it('an address taken since the plan refuses the approval, naming the record, and nothing is deleted', async () => {
+    const h = await start();
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000beef', subnetId: 'subnet-0b00000000000000b', availabilityZone: 'us-east-1b', privateIp: '10.0.33.6', interfaceType: 'interface', inUse: true });
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /changed since this plan was made \(1 PTR record it would delete now names an IP a network interface holds: `6\.33\.0\.10\.in-addr\.arpa\.`\)/);
+    expect((await h.plans.get(plan.id))?.status).toBe('expired');
+    expect(deletesIn(sandbox.log)).toEqual([]);
+  });
+
   it('above maxDeletesPerRun the plan is offered but runs only once a second approver agrees', async () => {
-    const h = await start(`planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
+    const h = await start(`planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
     await h.command('ptr-cleanup', REQUESTER);
     const plan = await h.waitForPlan();
     expect(plan.requiredApprovals).toBe(2);

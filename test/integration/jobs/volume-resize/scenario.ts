@@ -38,6 +38,7 @@ const AWS_SCENARIO = {
     { id: 'vol-0000000000000a006', availabilityZone: 'us-east-1c', sizeGiB: 50, volumeType: 'gp3' },
     { id: 'vol-0000000000000a007', availabilityZone: 'us-east-1c', sizeGiB: 500, volumeType: 'st1' },
     { id: 'vol-0000000000000a008', availabilityZone: 'us-east-1b', sizeGiB: 5, volumeType: 'gp2' },
+    { id: 'vol-0000000000000a009', availabilityZone: 'us-east-1a', sizeGiB: 8, volumeType: 'gp2' },
   ],
 };
 
@@ -66,6 +67,7 @@ const CLUSTER_SCENARIO = {
     { namespace: 'search', name: 'data-es-2', storageClass: 'gp3', size: '50Gi', volumeId: 'vol-0000000000000a006' },
     { namespace: 'logs', name: 'archive', storageClass: 'st1-fixed', size: '500Gi', volumeId: 'vol-0000000000000a007' },
     { namespace: 'default', name: 'scratch', storageClass: 'gp2', size: '5Gi', volumeId: 'vol-0000000000000a008' },
+    { namespace: 'logs', name: 'shared', storageClass: 'gp2', size: '8Gi', volumeId: 'vol-0000000000000a009' },
   ],
   workloads: [
     app('StatefulSet', 'data', 'redis-ha', { replicas: 1, volumeClaimTemplates: ['redis-data'] }),
@@ -73,6 +75,8 @@ const CLUSTER_SCENARIO = {
     app('StatefulSet', 'search', 'es', { replicas: 3, volumeClaimTemplates: ['data'] }),
     app('Deployment', 'logs', 'log-archiver', { replicas: 1, volumes: [{ name: 'archive', claimName: 'archive' }] }),
     app('Pod', 'default', 'scratchpad', { volumes: [{ name: 'scratch', claimName: 'scratch' }] }),
+    // Several pods on one claim (ReadWriteMany, or pods sharing a node): each must restart for an offline resize.
+    app('Deployment', 'logs', 'shipper', { replicas: 2, volumes: [{ name: 'shared', claimName: 'shared' }] }),
   ],
   podDisruptionBudgets: [{ namespace: 'data', name: 'postgres', matchLabels: { app: 'postgres' }, maxUnavailable: 1 }],
 };

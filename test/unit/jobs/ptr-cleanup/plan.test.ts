@@ -1,5 +1,7 @@
 import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
 import type { CleanupObserved, CleanupPlan, ObservedZone, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
+import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
 import { fingerprintLines, planCleanup, planPtr, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
@@ -11,17 +13,24 @@ function ptr(ip: string, values = [`ip-${ip.replace(/[.:]/g, '-')}.ec2.internal.
 }
 
 function zone(name: string, records: RecordSet[], extra: Partial<ObservedZone> = {}): ObservedZone {
-  return { id: `Z${name.replace(/[^a-z0-9]/gi, '').toUpperCase().slice(0, 12)}`, name, privateZone: true, vpcs: [{ vpcId: 'vpc-1', region: 'us-east-1' }], ptr: records, otherRecords: 2, ...extra };
+  return { id: `Z${name.replace(/[^a-z0-9]/gi, '').toUpperCase().slice(0, 12)}`, name, privateZone: true, vpcs: [{ vpcId: 'vpc-1', region: 'us-east-1' }], ptr: records, live: 0, otherRecords: 2, ...extra };
 }
 
+/** As observe hands it over: every zone's records sorted by observePage against the interfaces' addresses. */
 function observed(zones: ObservedZone[], ownership: { addresses?: string[]; prefixes?: string[] } = {}, extra: Partial<CleanupObserved> = {}): CleanupObserved {
+  const owned = new AddressSet(ownership.addresses ?? [], ownership.prefixes ?? []);
+  const sorted = zones.map((z) => {
+    const out = { ...z, ptr: [], otherRecords: 0 };
+    observePage(out, z.ptr, owned);
+    return { ...out, otherRecords: z.otherRecords };
+  });
   return {
     mode: 'cleanup',
     region: 'us-east-1',
-    zones,
+    zones: sorted,
     unmatchedZones: [],
     forwardZones: [],
-    ownership: { scope: { vpcIds: ['vpc-1'] }, interfaces: 4, addresses: ownership.addresses ?? [], prefixes: ownership.prefixes ?? [] },
+    ownership: { scope: { vpcIds: ['vpc-1'] }, interfaces: 4 },
     ...extra,
   };
 }
@@ -176,13 +185,14 @@ describe('planCleanup: exact records, limits and refusals', () => {
     expect(planCleanup(after, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });
   });
 
-  it('fingerprint lines ignore new live records but see a stale record change', () => {
+  it('the fingerprint names the scope (zones and their VPCs), not every record: approval re-reads interfaces instead', () => {
     const base = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1'), ptr('10.0.7.2')])], { addresses: ['10.0.7.2'] });
     const lines = [...fingerprintLines(base)];
-    const withNewLive = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1'), ptr('10.0.7.2'), ptr('10.0.7.3')])], { addresses: ['10.0.7.2', '10.0.7.3'] });
-    expect([...fingerprintLines(withNewLive)]).toEqual(lines);
-    const staleChanged = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1', ['other.']), ptr('10.0.7.2')])], { addresses: ['10.0.7.2'] });
-    expect([...fingerprintLines(staleChanged)]).not.toEqual(lines);
+    expect(lines).toHaveLength(2);
+    const moreRecords = observed([zone('10.in-addr.arpa.', [ptr('10.0.7.1', ['other.']), ptr('10.0.7.2'), ptr('10.0.7.3')])], { addresses: ['10.0.7.2'] });
+    expect([...fingerprintLines(moreRecords)]).toEqual(lines);
+    const otherVpc = observed([{ ...zone('10.in-addr.arpa.', []), vpcs: [{ vpcId: 'vpc-0other', region: 'us-east-1' }] }], { addresses: ['10.0.7.2'] });
+    expect([...fingerprintLines(otherVpc)]).not.toEqual(lines);
   });
 });
 
@@ -222,6 +232,7 @@ describe('settings', () => {
       maxDeletesPerRun: 5000,
       maxZoneShare: 0.5,
       requestsPerSecond: 5,
+      zones: ['*'],
     });
   });
 

@@ -1,5 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
+import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { backupCsv, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
@@ -12,13 +14,21 @@ function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZo
     privateZone: true,
     vpcs: [{ vpcId: 'vpc-0d3c4a7d00000001', region: 'us-east-1' }],
     ptr: ips.map((ip, i) => ({ name: ipToPtrName(ip), type: 'PTR', ttl: i === 1 ? 37 : 300, values: i === 2 ? ['a.ec2.internal.', 'b.ec2.internal.'] : [`ip-${ip.replace(/[.:]/g, '-')}.ec2.internal.`] })),
+    live: 0,
     otherRecords: 2,
     ...extra,
   };
 }
 
+/** As observe hands it over: records whose IP an interface holds (`live`) only counted. */
 function observed(zones: ObservedZone[], live: string[]): CleanupObserved {
-  return { mode: 'cleanup', region: 'us-east-1', zones, unmatchedZones: [], forwardZones: [], ownership: { scope: { vpcIds: ['vpc-0d3c4a7d00000001'] }, interfaces: 12, addresses: live, prefixes: [] } };
+  const owned = new AddressSet(live, []);
+  const sorted = zones.map((z) => {
+    const out = { ...z, ptr: [], otherRecords: 0 };
+    observePage(out, z.ptr, owned);
+    return { ...out, otherRecords: z.otherRecords };
+  });
+  return { mode: 'cleanup', region: 'us-east-1', zones: sorted, unmatchedZones: [], forwardZones: [], ownership: { scope: { vpcIds: ['vpc-0d3c4a7d00000001'] }, interfaces: 12 } };
 }
 
 function sectionTexts(blocks: KnownBlock[]): string[] {

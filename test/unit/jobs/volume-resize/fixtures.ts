@@ -23,6 +23,7 @@ export function claim(overrides: Partial<ObservedClaim> = {}): ObservedClaim {
     pv: { name: 'pvc-redis-0', capacity: '10Gi', driver: 'ebs.csi.aws.com', volumeId: 'vol-0000000000000a001' },
     ebs: { volumeId: 'vol-0000000000000a001', sizeGiB: 10, volumeType: 'gp3', availabilityZone: 'us-east-1a', state: 'in-use' },
     modifications: [],
+    recordedModifications: [],
     pods: [{ name: 'redis-ha-0', uid: 'uid-redis-ha-0', nodeName: 'ip-10-0-1-23.ec2.internal', controller: { kind: 'StatefulSet', name: 'redis-ha' } }],
     ...overrides,
   };

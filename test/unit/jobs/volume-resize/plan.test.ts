@@ -88,8 +88,20 @@ describe('planResize: plans', () => {
     expect(outcome.kind === 'plan' && outcome.notes).toEqual(['No Price List answer for gp3 in us-east-1: the cost change is unknown.']);
   });
 
+  it('by default (the current EBS rule) accepts a volume modified three times in the last 24 h', () => {
+    const modifications = [{ state: 'completed' as const, startTime: NOW - HOUR, targetSizeGiB: 8 }];
+    const recordedModifications = [20, 12].map((h, i) => ({ at: NOW - h * HOUR, fromGiB: 5 + i, toGiB: 6 + i, planId: `p-${i}` }));
+    expect(planResize(observed([claim({ modifications, recordedModifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings()).kind).toBe('plan');
+  });
+
+  it('counts a modification deckhand recorded and AWS reports once', () => {
+    const modifications = [{ state: 'completed' as const, startTime: NOW - HOUR + 30_000, targetSizeGiB: 9 }];
+    const recordedModifications = [20, 12, 1].map((h, i) => ({ at: NOW - h * HOUR, fromGiB: 6 + i, toGiB: 7 + i, planId: `p-${i}` }));
+    expect(planResize(observed([claim({ modifications, recordedModifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings()).kind).toBe('plan');
+  });
+
   it('accepts a volume whose last modification is older than the window', () => {
-    const modifications = [{ state: 'completed' as const, startTime: NOW - 7 * HOUR }];
+    const modifications = [{ state: 'completed' as const, startTime: NOW - 25 * HOUR }];
     expect(planResize(observed([claim({ modifications })]), args('data/redis-data-redis-ha-0', '20Gi'), NOW, settings()).kind).toBe('plan');
   });
 
@@ -140,11 +152,16 @@ describe('planResize: refusals', () => {
       /has a modification in progress \(optimizing, 5 → 10 GiB, started 2026-01-05 08:00 UTC\); the next one is possible once it completes/,
     ],
     [
-      'rate limited',
-      observed([claim({ modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR, endTime: NOW - HOUR }] })]),
+      "rate limited: AWS's latest modification and deckhand's own record of three before it",
+      observed([
+        claim({
+          modifications: [{ state: 'completed', startTime: NOW - 2 * HOUR, endTime: NOW - HOUR, targetSizeGiB: 9 }],
+          recordedModifications: [20, 12, 6].map((h, i) => ({ at: NOW - h * HOUR, fromGiB: 5 + i, toGiB: 6 + i, planId: `p-${i}` })),
+        }),
+      ]),
       'data/redis-data-redis-ha-0',
       '20Gi',
-      /modified 1 time in the last 6h \(limit 1\); the next modification is possible at 2026-01-05 13:00 UTC/,
+      /modified 4 times in the last 24h \(limit 4\); the next modification is possible at 2026-01-05 13:00 UTC/,
     ],
     [
       'a StatefulSet with one blocked claim',

@@ -7,9 +7,10 @@ describe('resizeSettingsSchema', () => {
       pollInterval: 10_000,
       errorGrace: 2 * 60_000,
       onlineFilesystemGrace: 5 * 60_000,
-      modificationsPerWindow: 1,
-      modificationWindow: 6 * 3_600_000,
+      modificationsPerWindow: 4,
+      modificationWindow: 24 * 3_600_000,
       offlineProvisioners: ['kubernetes.io/aws-ebs'],
+      namespaces: ['*'],
     });
   });
 

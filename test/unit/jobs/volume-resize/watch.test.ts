@@ -41,8 +41,8 @@ describe('readPhase', () => {
 });
 
 describe('adviceFor', () => {
-  it('explains a rate limit, a controller failure and a node failure differently', () => {
-    expect(adviceFor({ source: 'controller', message: 'VolumeModificationRateExceeded' }, 'data', 'p')).toMatch(/EBS refused another modification/);
+  // EBS's rate refusal is no error to advise on: the watch step turns it into a refusal naming the next time.
+  it('explains a controller failure and a node failure differently', () => {
     expect(adviceFor({ source: 'controller', message: 'AccessDenied' }, 'data', 'p')).toMatch(/ebs-csi-controller logs/);
     expect(adviceFor({ source: 'node', message: 'resize2fs' }, 'data', 'p')).toMatch(/restart the pod to retry/);
   });
