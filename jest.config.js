@@ -7,8 +7,8 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
-  // Records what deckhand's identities were granted across the suite; checked last (least privilege both ways).
-  globalSetup: '<rootDir>/test/access-log-setup.js',
-  globalTeardown: '<rootDir>/test/access-log-teardown.js',
+  // A private Redis for the suite, and the record of what deckhand's identities were granted (checked last).
+  globalSetup: '<rootDir>/test/global-setup.js',
+  globalTeardown: '<rootDir>/test/global-teardown.js',
   testSequencer: '<rootDir>/test/sequencer.js',
 };

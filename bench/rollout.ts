@@ -19,11 +19,13 @@ import type { RolloutSettings } from '../src/jobs/rollout/settings.js';
 import { observeRollout } from '../src/jobs/rollout/observe.js';
 import { planRollout } from '../src/jobs/rollout/plan.js';
 import { formatDuration } from '../src/time.js';
-import type { RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
-import { startSandbox } from '../sandbox/src/index.js';
+import type { RolloutArgs, RolloutPlan, RolloutState } from '../src/jobs/rollout/types.js';
+import { startSandbox, type Sandbox } from '../sandbox/src/index.js';
 import { BENCH_50, BENCH_GROUP, benchScenario, lowerBoundSeconds } from '../sandbox/src/scenarios/bench-50/scenario.js';
 
-interface Result {
+export interface RolloutRun {
+  plan: RolloutPlan;
+  /** Virtual seconds from the first step to the last (what the plan's estimate predicts). */
   seconds: number;
   predicted: number;
   waves: number;
@@ -33,9 +35,11 @@ interface Result {
   realMs: number;
 }
 
-/** `speed`: virtual ms per real ms. Lower is more faithful (API latency costs less virtual time), higher is quicker. */
-async function rolloutOnce(surge: number | undefined, speed: number): Promise<Result> {
-  const sandbox = await startSandbox({ scenario: benchScenario(BENCH_50) });
+/**
+ * Plans `args` as the bot would (its identity) and runs every step as the worker, then cleans up, on a running
+ * sandbox. `speed`: the clock's at-most factor while the world is quiet (sandbox/src/clock.ts).
+ */
+export async function runRollout(sandbox: Sandbox, args: RolloutArgs, speed: number): Promise<RolloutRun> {
   const { clock, log } = sandbox;
   // Like the product: the bot observes with its identity, the worker runs the steps with its own.
   const bot = sandbox.clients('bot', { maxAttempts: 5 });
@@ -43,8 +47,9 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
   // The rollout keeps no records of its own: the context's connection is never opened.
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
   const base = { clients, clock, log: pino({ level: 'silent' }), settings: rolloutKind.settingsSchema.parse({}), redis, redisPrefix: `dh-bench-rollout-${process.pid}` };
+  const before = { terminations: log.find({ action: 'TerminateInstanceInAutoScalingGroup' }).length, evictions: log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed).length };
   try {
-    const args = { group: BENCH_GROUP, canary: false, dryRun: false, surge };
+    clock.setSpeed(0);
     const outcome = planRollout(await observeRollout(bot, args), args, clock.now(), base.settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const plan = outcome.plan;
@@ -70,26 +75,35 @@ async function rolloutOnce(surge: number | undefined, speed: number): Promise<Re
     for (const step of rolloutKind.steps(plan, state)) await step.run(ctx);
     const seconds = (clock.now() - start) / 1000;
     await rolloutKind.cleanup!({ ...base, plan, state });
-    const terminations = log.entries.filter((e) => e.action === 'TerminateInstanceInAutoScalingGroup').length;
+    clock.setSpeed(0);
     const dirty = log.entries.filter((e) => e.action === 'node-terminating' && (e.details.pods as string[]).length > 0);
     if (dirty.length) throw new Error(`terminated nodes that still ran pods: ${dirty.map((e) => e.target).join(', ')}`);
     return {
+      plan,
       seconds,
       predicted: plan.estimate.totalSeconds,
       waves: plan.waves.length,
       surge: plan.surge,
-      terminations,
-      evictions: log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed).length,
+      terminations: log.find({ action: 'TerminateInstanceInAutoScalingGroup' }).length - before.terminations,
+      evictions: log.entries.filter((e) => e.action === 'evict-pod' && e.details.allowed).length - before.evictions,
       realMs: Date.now() - realStart,
     };
   } finally {
     redis.disconnect();
     for (const client of [bot, clients].flatMap((c) => [c.autoScaling, c.ec2, c.route53, c.pricing])) client.destroy();
+  }
+}
+
+async function rolloutOnce(surge: number | undefined, speed: number): Promise<RolloutRun> {
+  const sandbox = await startSandbox({ scenario: benchScenario(BENCH_50) });
+  try {
+    return await runRollout(sandbox, { group: BENCH_GROUP, canary: false, dryRun: false, surge }, speed);
+  } finally {
     await sandbox.stop();
   }
 }
 
-function line(label: string, r: Result, bound: number): string {
+function line(label: string, r: RolloutRun, bound: number): string {
   return `${label.padEnd(26)} surge ${String(r.surge).padStart(2)}, ${String(r.waves).padStart(2)} wave(s): ${formatDuration(r.seconds * 1000).padStart(8)} virtual (${r.seconds.toFixed(0)} s; planner predicted ${r.predicted} s), ratio to lower bound ${(r.seconds / bound).toFixed(2)}; ${r.terminations} terminations, ${r.evictions} evictions, ${(r.realMs / 1000).toFixed(1)} s real`;
 }
 

@@ -4,7 +4,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { JobKind } from './jobs/kind.js';
 import { durationSchema, parseDuration } from './time.js';
 
@@ -22,8 +22,8 @@ export interface CommandPolicy {
   /** Channels this subcommand may be used in; empty = wherever the global list allows. */
   channels: string[];
   /**
-   * A job kind's settings as its `settingsSchema` parsed them (defaults applied); the kind receives them typed
-   * through `KindContext.settings`. Undefined for built-ins and reports, which take none.
+   * A job kind's or report's settings as its `settingsSchema` parsed them (defaults applied); the kind receives
+   * them typed through `KindContext.settings`, a report through `ReportContext.settings`. Undefined for built-ins.
    */
   settings: unknown;
 }
@@ -79,14 +79,18 @@ const policyFileSchema = z
   .object({
     channels: z.array(channelId).default([]),
     planExpiry: durationSchema({ min: 60_000, max: 86_400_000 }).prefault(DEFAULT_PLAN_EXPIRY),
-    commands: z.record(z.string(), commandPolicySchema).default({}),
+    // Each entry is checked against commandPolicySchema on its own (loadConfig).
+    commands: z.record(z.string(), z.unknown()).default({}),
   })
   .strict();
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string({ error: 'is required (the bot token, xoxb-…)' }).min(1, 'is required (the bot token, xoxb-…)'),
+  SLACK_BOT_TOKEN: z
+    .string({ error: 'is required (the bot token, xoxb-…)' })
+    .min(1, 'is required (the bot token, xoxb-…)')
+    .regex(/^xoxb-[A-Za-z0-9-]+$/, 'must be a bot token: xoxb- followed by letters, digits and dashes (OAuth & Permissions → Bot User OAuth Token)'),
   SLACK_SIGNING_SECRET: z.string().min(1, 'must not be empty').optional(),
   SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'must be an app-level token (xapp-…)').optional(),
   SLACK_API_URL: z.url({ error: 'must be a URL like https://slack.com/api/' }).optional(),
@@ -109,16 +113,67 @@ export interface LoadConfigOptions {
   kinds?: ReadonlyMap<string, JobKind>;
   /** Subcommands of the registered read-only reports: valid policy keys (who may run them). */
   reports?: Iterable<string>;
+  /** The `settingsSchema` of each report that takes settings, by subcommand. */
+  reportSettings?: ReadonlyMap<string, ZodType>;
   /** The bot needs the signing secret; a worker-only process does not. */
   needsSigningSecret?: boolean;
   readFile?: (path: string) => string;
 }
 
-function issueLines(prefix: string, error: z.ZodError): string[] {
-  return error.issues.map((issue) => {
+/** The schema found at `path` inside `schema`, looking through wrappers, records and arrays; undefined past the known shape. */
+function schemaAt(schema: z.ZodType | undefined, path: PropertyKey[]): z.ZodType | undefined {
+  const def = (schema as { _zod?: { def: Record<string, unknown> } } | undefined)?._zod?.def;
+  if (!def) return undefined;
+  switch (def.type) {
+    case 'optional': case 'nullable': case 'default': case 'prefault': case 'readonly':
+      return schemaAt(def.innerType as z.ZodType, path);
+    case 'pipe':
+      return schemaAt(def.in as z.ZodType, path);
+  }
+  if (path.length === 0) return schema;
+  const [head, ...rest] = path;
+  if (def.type === 'object') return schemaAt((def.shape as Record<string, z.ZodType>)[String(head)], rest);
+  if (def.type === 'record') return schemaAt(def.valueType as z.ZodType, rest);
+  if (def.type === 'array') return schemaAt(def.element as z.ZodType, rest);
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The valid name closest to a misspelt one, when it is close enough to be what was meant. */
+export function nearest(name: string, valid: Iterable<string>): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of valid) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { name: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(name.length / 3)) ? best.name : undefined;
+}
+
+function unknownKeyLine(path: string, key: string, valid: string[]): string {
+  const suggestion = nearest(key, valid);
+  return `${path ? `${path}.` : ''}${key}: unknown key${suggestion ? ` (did you mean ${suggestion}?)` : ''}; valid keys: ${valid.join(', ')}`;
+}
+
+function issueLines(prefix: string, error: z.ZodError, schema: z.ZodType): string[] {
+  return error.issues.flatMap((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    return `${path}: ${issue.message}`;
+    if (issue.code !== 'unrecognized_keys') return [`${path}: ${issue.message}`];
+    const shape = (schemaAt(schema, issue.path)?._zod.def as { shape?: Record<string, unknown> } | undefined)?.shape ?? {};
+    return issue.keys.map((key) => unknownKeyLine(path, key, Object.keys(shape)));
   });
+}
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function defaultCommandPolicy(): CommandPolicy {
@@ -132,9 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const problems: string[] = [];
 
   const envResult = envSchema.safeParse(env);
-  if (!envResult.success) problems.push(...issueLines('', envResult.error));
-  if (options.needsSigningSecret !== false && !env.SLACK_SIGNING_SECRET) {
-    problems.push('SLACK_SIGNING_SECRET: is required (Basic Information → App Credentials)');
+  if (!envResult.success) problems.push(...issueLines('', envResult.error, envSchema));
+  // Only the HTTP receiver verifies signatures; Socket Mode (SLACK_APP_TOKEN) authenticates the connection instead.
+  if (options.needsSigningSecret !== false && !env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET: is required for the HTTP receiver (Basic Information → App Credentials), or set SLACK_APP_TOKEN for Socket Mode');
   }
 
   const templatesDir = env.DECKHAND_TEMPLATES_DIR;
@@ -154,38 +210,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const policyResult = policyFileSchema.safeParse(rawPolicy);
   const policy: Policy = { channels: [], planExpiryMs: parseDuration(DEFAULT_PLAN_EXPIRY)!, commands: {}, fromFile: Boolean(configPath) };
-  if (!policyResult.success) {
-    problems.push(...issueLines('policy', policyResult.error));
-  } else {
+  if (policyResult.success) {
     policy.channels = policyResult.data.channels;
     policy.planExpiryMs = policyResult.data.planExpiry;
-    const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys(), ...(options.reports ?? [])]);
-    for (const name of Object.keys(policyResult.data.commands)) {
-      if (!known.has(name)) {
-        problems.push(`policy.commands.${name}: unknown subcommand (known: ${[...known].join(', ')})`);
-      }
+  } else {
+    problems.push(...issueLines('policy', policyResult.error, policyFileSchema));
+  }
+  // Each command is checked even when the rest of the file is not, so one start-up names every typo.
+  const commands = objectOf(objectOf(rawPolicy).commands);
+  const known = new Set<string>([...BUILTIN_SUBCOMMANDS, ...kinds.keys(), ...(options.reports ?? [])]);
+  for (const name of Object.keys(commands)) {
+    if (!known.has(name)) {
+      const suggestion = nearest(name, known);
+      problems.push(`policy.commands.${name}: unknown subcommand${suggestion ? ` (did you mean ${suggestion}?)` : ''}; known: ${[...known].join(', ')}`);
     }
-    for (const name of known) {
-      const raw = policyResult.data.commands[name] ?? {};
-      const base = defaultCommandPolicy();
-      const command: CommandPolicy = {
-        run: raw.run ?? base.run,
-        approve: raw.approve ?? base.approve,
-        selfApprove: raw.selfApprove ?? base.selfApprove,
-        approvals: raw.approvals ?? base.approvals,
-        channels: raw.channels ?? base.channels,
-        settings: undefined,
-      };
-      const schema = kinds.get(name)?.settingsSchema;
-      if (schema) {
-        const settings = schema.safeParse(raw.settings ?? {});
-        if (settings.success) command.settings = settings.data;
-        else problems.push(...issueLines(`policy.commands.${name}.settings`, settings.error));
-      } else if (raw.settings !== undefined) {
-        problems.push(`policy.commands.${name}.settings: ${name} takes no settings`);
-      }
-      policy.commands[name] = command;
+  }
+  for (const name of known) {
+    const parsed = commandPolicySchema.safeParse(commands[name] ?? {});
+    if (!parsed.success) {
+      problems.push(...issueLines(`policy.commands.${name}`, parsed.error, commandPolicySchema));
+      continue;
     }
+    const raw = parsed.data;
+    // Listing a command is where its users are named: leaving them out must not open it to everyone.
+    if (name in commands && raw.run === undefined) {
+      problems.push(`policy.commands.${name}.run: is required when ${name} is listed (user ids, @group handles, or "*" for everyone)`);
+    }
+    const base = defaultCommandPolicy();
+    const command: CommandPolicy = {
+      run: raw.run ?? base.run,
+      approve: raw.approve ?? base.approve,
+      selfApprove: raw.selfApprove ?? base.selfApprove,
+      approvals: raw.approvals ?? base.approvals,
+      channels: raw.channels ?? base.channels,
+      settings: undefined,
+    };
+    const schema = kinds.get(name)?.settingsSchema ?? options.reportSettings?.get(name);
+    if (schema) {
+      const settings = schema.safeParse(raw.settings ?? {});
+      if (settings.success) command.settings = settings.data;
+      else problems.push(...issueLines(`policy.commands.${name}.settings`, settings.error, schema));
+    } else if (raw.settings !== undefined) {
+      problems.push(`policy.commands.${name}.settings: ${name} takes no settings`);
+    }
+    policy.commands[name] = command;
   }
 
   if (problems.length > 0 || !envResult.success) throw new ConfigError(problems);

@@ -16,7 +16,9 @@ export type ErrorCode =
   /** Slack: the channel does not exist or is private to the bot. */
   | 'slack-channel-not-found'
   /** Route 53 throttled a change batch past every retry. */
-  | 'route53-throttled';
+  | 'route53-throttled'
+  /** Slack: user-group membership could not be read, so permissions could not be checked. */
+  | 'slack-usergroups';
 
 export interface ErrorDetails {
   code?: ErrorCode;

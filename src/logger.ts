@@ -18,6 +18,9 @@ export const REDACTED_PATHS = [
   '*.headers.authorization',
   'secretAccessKey',
   '*.secretAccessKey',
+  // A Redis error's failed command: `HELLO 3 AUTH <user> <password>`.
+  'command.args',
+  '*.command.args',
 ];
 
 export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {

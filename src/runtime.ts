@@ -15,7 +15,7 @@ import { createRunQueue } from './jobs/queues.js';
 import { createRegistry } from './jobs/registry.js';
 import { startWorkers } from './jobs/worker.js';
 import { createLogger } from './logger.js';
-import { createReportRegistry, PRODUCT_REPORTS } from './reports/registry.js';
+import { createReportRegistry, PRODUCT_REPORTS, reportSettingsSchemas } from './reports/registry.js';
 
 export type Mode = 'bot' | 'worker' | 'all';
 
@@ -33,17 +33,17 @@ export async function startDeckhand(
   const env = options.env ?? process.env;
   const kinds = createRegistry();
   const reports = createReportRegistry(PRODUCT_REPORTS, kinds.keys());
-  const config = loadConfig(env, { kinds, reports: reports.keys(), needsSigningSecret: mode !== 'worker' });
+  const config = loadConfig(env, { kinds, reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), needsSigningSecret: mode !== 'worker' });
   const log = createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
-  const redis = createRedis(config.redisUrl, 'general');
-  const queueConnection = createRedis(config.redisUrl, 'queue');
-  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker');
+  const redis = createRedis(config.redisUrl, 'general', log);
+  const queueConnection = createRedis(config.redisUrl, 'queue', log);
+  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
-  const queue = createRunQueue(queueConnection, prefix);
+  const queue = createRunQueue(queueConnection, prefix, { log });
 
   let bot: BotApp | undefined;
   let healthServer: Server | undefined;
@@ -60,6 +60,8 @@ export async function startDeckhand(
   if (workerConnection) {
     outbox = new SlackOutbox({
       token: config.slack.botToken,
+      redis,
+      prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
     });

@@ -6,6 +6,7 @@
  * kubectl, the sandbox's own tests of the simulated services) may do anything and is not recorded.
  */
 import { appendFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SandboxService } from './contracts.js';
@@ -58,6 +59,15 @@ export const IDENTITIES: Record<SandboxRole, SandboxIdentity> = {
     kubernetesGroups: ['system:masters', 'system:authenticated'],
   },
 };
+
+/** A request made with one of deckhand's AWS access keys or ServiceAccount tokens (not a person's or a test's). */
+export function isDeckhandRequest(headers: IncomingHttpHeaders): boolean {
+  const authorization = String(headers.authorization ?? '');
+  return DECKHAND_ROLES.some((role) => {
+    const { accessKeyId, kubeToken } = IDENTITIES[role];
+    return authorization.includes(`Credential=${accessKeyId}/`) || authorization === `Bearer ${kubeToken}`;
+  });
+}
 
 export interface Denial {
   service: SandboxService;

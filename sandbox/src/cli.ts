@@ -8,7 +8,9 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
-import { slashCommand, click } from './slack/signed-client.js';
+import { startPrivateRedis } from './private-redis.js';
+import { startSocketModeServer } from './slack/socket-mode.js';
+import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
 
@@ -66,17 +68,19 @@ interface CliOptions {
   scenario: string;
   speed: number;
   redis: boolean;
+  socketMode: boolean;
 }
 
 function parseOptions(args: string[]): CliOptions {
-  const options: CliOptions = { cloudOnly: false, scenario: 'default', speed: 60, redis: true };
+  const options: CliOptions = { cloudOnly: false, scenario: 'default', speed: 60, redis: true, socketMode: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--cloud-only') options.cloudOnly = true;
     else if (arg === '--no-redis') options.redis = false;
+    else if (arg === '--socket-mode') options.socketMode = true;
     else if (arg === '--scenario') options.scenario = args[++i] ?? options.scenario;
     else if (arg === '--speed') options.speed = Number(args[++i]);
-    else throw new Error(`unknown option ${arg}; options: --cloud-only --scenario <name|dir> --speed <virtual s per s> --no-redis`);
+    else throw new Error(`unknown option ${arg}; options: --cloud-only --scenario <name|dir> --speed <virtual s per s> --no-redis --socket-mode`);
   }
   if (!(options.speed > 0)) throw new Error('--speed must be a positive number (virtual seconds per real second)');
   return options;
@@ -84,6 +88,8 @@ function parseOptions(args: string[]): CliOptions {
 
 async function main(args: string[]): Promise<void> {
   const options = parseOptions(args);
+  // Socket Mode: Slack's side holds the WebSocket the bot opens; no public HTTP endpoint, no signing secret.
+  const socketMode = options.socketMode ? await startSocketModeServer() : undefined;
   const sandbox = await startSandbox({
     scenario: options.scenario,
     speed: options.speed,
@@ -92,9 +98,18 @@ async function main(args: string[]): Promise<void> {
       users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
       usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
       channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
+      socketMode,
     },
   });
+  if (socketMode) {
+    delete sandbox.env.SLACK_SIGNING_SECRET;
+    sandbox.env.SLACK_APP_TOKEN = 'xapp-sandbox-token';
+  }
   seedIncident(sandbox);
+  // deckhand's own Redis: private to this sandbox session unless REDIS_URL names one.
+  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  sandbox.env.REDIS_URL = redis?.url ?? process.env.REDIS_URL!;
+  process.env.REDIS_URL = sandbox.env.REDIS_URL;
   const envFile = resolve('.sandbox/env');
   sandbox.writeEnvFile(envFile);
   const policyFile = resolve('.sandbox/policy.yaml');
@@ -102,10 +117,12 @@ async function main(args: string[]): Promise<void> {
     mkdirSync(resolve('.sandbox'), { recursive: true });
     writeFileSync(policyFile, SANDBOX_POLICY);
   }
-  console.log(`sandbox up (scenario ${options.scenario}, ${options.speed} virtual s per real s); environment in ${envFile}`);
+  console.log(`sandbox up (scenario ${options.scenario}, up to ${options.speed} virtual s per real s while deckhand waits); environment in ${envFile}`);
   for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
 
   const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
+  if (socketMode) stops.push(() => socketMode.stop());
+  if (redis) stops.push(() => redis.stop());
   const shutdown = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     process.exit(0);
@@ -131,16 +148,16 @@ async function main(args: string[]): Promise<void> {
   const deckhand = await startDeckhand('all', { env, clock: sandbox.clock });
   stops.push(() => deckhand.stop());
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
-  console.log(`\nbot on ${botUrl}/slack/events, worker running.`);
+  console.log(socketMode ? `\nbot connected over Socket Mode (health on ${botUrl}/healthz), worker running.` : `\nbot on ${botUrl}/slack/events, worker running.`);
   if (!process.stdin.isTTY) {
     console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
-  runTerminal(sandbox, botUrl, env.SLACK_SIGNING_SECRET ?? '', shutdown);
+  runTerminal(sandbox, socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? ''), shutdown);
 }
 
 /** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */
-function runTerminal(sandbox: Sandbox, botUrl: string, signingSecret: string, shutdown: () => Promise<void>): void {
+function runTerminal(sandbox: Sandbox, toBot: ToBot, shutdown: () => Promise<void>): void {
   let user: UserName = 'alice';
   let buttons: (TerminalButton & { messageTs: string })[] = [];
   const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -187,25 +204,17 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     if (clickMatch) {
       const button = buttons[Number(clickMatch[1]) - 1];
       if (!button) return void console.log('no such button');
-      const response = await click(botUrl, signingSecret, {
-        actionId: button.actionId,
-        value: button.value,
-        user: USERS[user].id,
-        channel: CHANNEL,
-        messageTs: button.messageTs,
-      }, { responseUrl: sandbox.slack.responseUrl(CHANNEL, USERS[user].id) });
-      if (response.status !== 200) console.log(`bot answered HTTP ${response.status}`);
+      const response = await toBot.click(
+        { actionId: button.actionId, value: button.value, user: USERS[user].id, channel: CHANNEL, messageTs: button.messageTs },
+        sandbox.slack.responseUrl(CHANNEL, USERS[user].id),
+      );
+      if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
     const command = /^\/deckhand\b\s*(.*)$/.exec(line);
     if (command) {
-      const response = await slashCommand(
-        botUrl,
-        signingSecret,
-        { text: command[1] ?? '', user: USERS[user].id, channel: CHANNEL },
-        { responseUrl: sandbox.slack.responseUrl(CHANNEL, USERS[user].id) },
-      );
-      if (response.status !== 200) console.log(`bot answered HTTP ${response.status}`);
+      const response = await toBot.command({ text: command[1] ?? '', user: USERS[user].id, channel: CHANNEL }, sandbox.slack.responseUrl(CHANNEL, USERS[user].id));
+      if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
     console.log('type /deckhand <subcommand>, click N, as <user>, time or quit');

@@ -55,6 +55,8 @@ export interface ServiceFaults {
   errorRate?: number;
   /** Real milliseconds added to every call. */
   latencyMs?: number;
+  /** Calls are accepted and never answered: the connection stays open until the caller gives up. */
+  hang?: boolean;
 }
 
 export interface Faults {
@@ -66,10 +68,14 @@ export interface Faults {
   stuckPods: Set<string>;
   /** PDBs (namespace/name) whose disruptionsAllowed stays 0. */
   blockingPdbs: Set<string>;
+  /** How many calls each service answered with an injected throttling error (tests count retries with it). */
+  throttled: Partial<Record<SandboxService, number>>;
+  /** How many calls each service left unanswered under the `hang` fault. */
+  hung: Partial<Record<SandboxService, number>>;
 }
 
 export function emptyFaults(): Faults {
-  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set() };
+  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {} };
 }
 
 export interface MutationEntry {

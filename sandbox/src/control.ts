@@ -3,7 +3,7 @@
  * (or a test in another process) can move time or inject faults without code.
  *   GET  /clock                  -> { now, speed }
  *   POST /clock  { advanceMs?, speed? }
- *   GET  /faults, POST /faults   { service, throttleRate?, errorRate?, latencyMs? }
+ *   GET  /faults, POST /faults   { service, throttleRate?, errorRate?, latencyMs?, hang? }
  *   GET  /mutations?service=&action=
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -11,13 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { PricingClient } from '@aws-sdk/client-pricing';
-import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import type { Clients } from '../../src/integrations/clients.js';
+import { createClients, type Clients, type ClientOptions } from '../../src/integrations/clients.js';
 import { AccessLog, IDENTITIES, type SandboxRole } from './access.js';
 import { VirtualClock } from './clock.js';
 import { emptyFaults, MutationLog, type Faults } from './contracts.js';
@@ -84,7 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     const cluster = started(await startCluster({ clock, faults, log, access, cloud: cloud.cloud, scenario: scenario.kubernetes, dataDir, redis: options.redis ?? false }));
     // The scenario's instances were running before the sandbox started: their Nodes are Ready at once.
     await cluster.registerInitial(() => cloud.emitInitial());
-    const slack = started(await startSlackStandIn(options.slack ?? {}));
+    const slack = started(await startSlackStandIn({ ...options.slack, clockToHold: clock }));
     const control = started(await startControlServer({ clock, faults, log }));
     return { cloud, cluster, slack, control };
   }
@@ -97,6 +92,8 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const awsFiles = writeAwsProfiles(dataDir);
   const env: Record<string, string> = {
     AWS_REGION: cloud.region,
+    // AWS CLI v1 reads only this one.
+    AWS_DEFAULT_REGION: cloud.region,
     ...awsFiles,
     // The aws CLI (a person) is the administrator; deckhand's roles name their own profiles and kubeconfigs.
     AWS_PROFILE: IDENTITIES.admin.awsName,
@@ -115,19 +112,16 @@ export async function startSandbox(options: SandboxOptions = {}) {
     DECKHAND_SANDBOX_CONTROL_URL: control.url,
   };
 
-  /** Real SDK clients pointed at this sandbox with one identity's credentials (what the product builds from `env`). */
-  function clients(role: SandboxRole, overrides: { maxAttempts?: number } = {}): Clients {
+  /** Real SDK clients pointed at this sandbox with one identity's credentials, built as the product builds them. */
+  function clients(role: SandboxRole, overrides: Pick<ClientOptions, 'maxAttempts' | 'timeouts'> = {}): Clients {
     const { accessKeyId, secretAccessKey } = IDENTITIES[role];
-    const common = { region: cloud.region, credentials: { accessKeyId, secretAccessKey }, maxAttempts: overrides.maxAttempts ?? 8 };
-    const kube = new KubeConfig();
-    kube.loadFromFile(cluster.kubeconfigs[role]);
-    return {
-      autoScaling: new AutoScalingClient({ ...common, endpoint: cloud.endpoints.autoScaling }),
-      ec2: new EC2Client({ ...common, endpoint: cloud.endpoints.ec2 }),
-      route53: new Route53Client({ ...common, endpoint: cloud.endpoints.route53 }),
-      pricing: new PricingClient({ ...common, region: 'us-east-1', endpoint: cloud.endpoints.pricing }),
-      kube,
-    };
+    return createClients({
+      region: cloud.region,
+      credentials: { accessKeyId, secretAccessKey },
+      endpoints: cloud.endpoints,
+      kubeconfigPath: cluster.kubeconfigs[role],
+      ...overrides,
+    });
   }
 
   /** Shell assignments for `set -a; . .sandbox/env` (aws CLI, kubectl and the bot itself). */

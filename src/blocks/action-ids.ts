@@ -10,6 +10,9 @@ export const ActionIds = {
   resume: 'deckhand_resume',
   /** A choice on a mid-run question (drain timeout, canary continue, ...). Value: { planId, questionId, choice }. */
   answer: 'deckhand_answer',
+  /** On a run's unfinished cleanup (approvers only). Value: { planId }. */
+  retryCleanup: 'deckhand_cleanup_retry',
+  stopCleanup: 'deckhand_cleanup_stop',
 } as const;
 
 export type ActionId = (typeof ActionIds)[keyof typeof ActionIds];

@@ -31,7 +31,8 @@ export function renderJobsList(plans: StoredPlan[], now: number): Message {
   return { text: `${plans.length} deckhand jobs, ${running} running or queued`, blocks };
 }
 
-export function renderJobStatus(plan: StoredPlan, now: number): Message {
+/** `currentStep`: the step a running job is in (PlanService.currentStep). */
+export function renderJobStatus(plan: StoredPlan, now: number, currentStep?: { index: number; total: number; title: string }): Message {
   const fields = [
     `*Kind*\n${escapeMrkdwn(plan.kind)}`,
     `*Target*\n\`${escapeMrkdwn(plan.target)}\``,
@@ -41,6 +42,7 @@ export function renderJobStatus(plan: StoredPlan, now: number): Message {
     `*Duration*\n${duration(plan, now)}`,
   ];
   if (plan.approvals.length) fields.push(`*Approved by*\n${plan.approvals.map((a) => mention(a.user)).join(', ')}`);
+  if (plan.status === 'running' && currentStep) fields.push(`*Current step*\n${currentStep.index} of ${currentStep.total}: ${escapeMrkdwn(currentStep.title)}`);
   const blocks: KnownBlock[] = [
     section(`\`${plan.id}\` ${escapeMrkdwn(plan.summary)}`),
     { type: 'section', fields: fields.map((text) => ({ type: 'mrkdwn' as const, text })) },

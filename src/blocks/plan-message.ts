@@ -68,7 +68,7 @@ function footer(stored: StoredPlan, opts: PlanMessageOptions): KnownBlock[] {
         blocks.push(
           section(
             `:lock: Nobody may approve \`${stored.kind}\` plans yet. Add approvers to the policy file (\`DECKHAND_CONFIG\`) and restart deckhand:\n` +
-              `\`\`\`commands:\n  ${stored.kind}:\n    approve: ['@sre']   # user-group handles or user ids (U…)\`\`\``,
+              `\`\`\`commands:\n  ${stored.kind}:\n    run: ['@sre']       # who may ask for plans\n    approve: ['@sre']   # user-group handles or user ids (U…)\`\`\``,
           ),
         );
         blocks.push(actions(stored, false));

@@ -21,8 +21,8 @@ export function renderQuestion(planId: string, question: Question): { text: stri
   }
   const blocks: KnownBlock[] = [section(`:question: ${escapeMrkdwn(question.text)}`)];
   for (const choice of question.choices) {
-    // The bot's answer handler refuses approver-only choices from non-approvers.
-    const value: AnswerButtonValue & { needsApprover?: boolean } = { planId, questionId: question.id, choice: choice.id, ...(choice.needsApprover ? { needsApprover: true } : {}) };
+    // Who may pick the choice is decided from the question the worker recorded, never from this value.
+    const value: AnswerButtonValue = { planId, questionId: question.id, choice: choice.id };
     blocks.push({
       type: 'actions',
       block_id: `question-${question.id}-${choice.id}`.slice(0, 255),

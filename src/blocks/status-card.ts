@@ -1,7 +1,7 @@
 /**
  * The live status card a run keeps updated in its plan's thread: what runs where, the current
  * step, the kind's own fields (`progress.status()`), elapsed time, and Cancel/Pause/Resume while
- * the run is not finished. Pure; the runner sends it through the outbox's coalesced `updateCard`.
+ * the run is not finished. Once finished it shows only the outcome: state, how far it got, the note, the time taken. Pure; the runner sends it through the outbox's coalesced `updateCard`.
  */
 import type { KnownBlock } from '@slack/types';
 import { ActionIds, type PlanButtonValue } from './action-ids.js';
@@ -53,17 +53,23 @@ export function renderStatusCard(view: StatusCardView): { text: string; blocks: 
   const target = escapeMrkdwn(view.target);
   const title = `*${escapeMrkdwn(view.kind)}* on \`${target}\`: ${STATE_LINE[view.state]}`;
   const blocks: KnownBlock[] = [section(title)];
-  if (view.step) {
-    blocks.push(section(`Step ${view.step.index} of ${view.step.total}: ${escapeMrkdwn(view.step.title)}`));
-  }
-  blocks.push(...fieldSections(view.fields));
+  const finished = isFinished(view.state);
+  if (view.step) blocks.push(section(stepLine(view.state, view.step)));
+  // The kind's fields describe the run in progress (phase, blockers, ETA): a finished card shows the outcome only.
+  if (!finished) blocks.push(...fieldSections(view.fields));
   if (view.note) blocks.push(section(escapeMrkdwn(view.note)));
   const who = view.requestedBy ? ` · requested by ${mention(view.requestedBy)}` : '';
-  blocks.push(context(`Plan \`${escapeMrkdwn(view.planId)}\` · ${isFinished(view.state) ? 'took' : 'elapsed'} ${formatDuration(view.now - view.startedAt)}${who}`));
+  blocks.push(context(`Plan \`${escapeMrkdwn(view.planId)}\` · ${finished ? 'took' : 'elapsed'} ${formatDuration(view.now - view.startedAt)}${who}`));
   // Slack rejects an empty actions block: a cancelling run shows no buttons at all.
-  if (!isFinished(view.state) && view.state !== 'cancelling') blocks.push(controls(view));
+  if (!finished && view.state !== 'cancelling') blocks.push(controls(view));
   const stepText = view.step ? ` (step ${view.step.index}/${view.step.total})` : '';
   return { text: `${view.kind} on ${view.target}: ${STATE_LINE[view.state].replace(/^:[a-z_]+: /, '')}${stepText}`, blocks };
+}
+
+function stepLine(state: RunState, step: NonNullable<StatusCardView['step']>): string {
+  if (state === 'succeeded') return `All ${step.total} steps done`;
+  const at = `${step.index} of ${step.total}: ${escapeMrkdwn(step.title)}`;
+  return isFinished(state) ? `Stopped at step ${at}` : `Step ${at}`;
 }
 
 function fieldSections(fields: Record<string, string>): KnownBlock[] {

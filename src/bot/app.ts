@@ -7,12 +7,14 @@ import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/b
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
 import * as planDecisions from './interactions/plan-decisions.js';
 import * as runControls from './interactions/run-controls.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
+import { guarded, MAX_BODY_BYTES } from './request-guard.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
 import { createTemplates } from '../reports/templates.js';
@@ -20,6 +22,7 @@ import { PlanLifecycle } from '../jobs/plan-lifecycle.js';
 import { PlanService, type PlanServiceDeps } from '../jobs/plans.js';
 
 const HEALTH_TIMEOUT_MS = 1_000;
+const SLACK_ENDPOINT = '/slack/events';
 
 export interface BotApp {
   app: App;
@@ -86,19 +89,25 @@ export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
-  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {};
+  // Someone is waiting on the bot's Slack calls: each is bounded and retried twice, not for WebClient's default 30 minutes.
+  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: CALL_TIMEOUTS.slackCallMs, retryConfig: { retries: 2 } };
   let server: Server | undefined;
+  let httpServer: Server | undefined;
   let app: App;
   if (config.slack.appToken) {
     app = new App({ token: config.slack.botToken, appToken: config.slack.appToken, socketMode: true, clientOptions, logger });
   } else {
     const receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret,
-      endpoints: '/slack/events',
+      endpoints: SLACK_ENDPOINT,
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(base.redis) }],
+      // Bodies without a Content-Length (chunked) are cut off here, before the signature is checked.
+      bodyLimit: MAX_BODY_BYTES,
       logger,
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
+    // Our own server, so that requests are refused before Bolt buffers their bodies (request-guard.ts).
+    httpServer = createServer(guarded(receiver.requestListener, SLACK_ENDPOINT, (status) => base.log.warn({ status }, 'request refused before reading its body')));
   }
   const authorizer = new Authorizer(config.policy, new UserGroups(app.client));
   const service = new PlanService({
@@ -123,18 +132,19 @@ export function createBotApp(base: BotOptions): BotApp {
     app,
     async start() {
       stopSweeper = startExpirySweeper(deps, app.client, base.expirySweepMs);
-      if (config.slack.appToken) {
+      if (httpServer) {
+        server = httpServer;
+        await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
+      } else {
         await app.start();
         server = await startHealthServer(config.port, deps.redis);
-      } else {
-        server = (await app.start(config.port)) as Server;
       }
       return (server.address() as AddressInfo).port;
     },
     async stop() {
       stopSweeper?.();
-      await app.stop();
-      if (config.slack.appToken && server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      if (!httpServer) await app.stop();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },
   };
 }

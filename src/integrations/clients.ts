@@ -11,7 +11,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { CALL_TIMEOUTS, callSignal, type CallTimeouts } from './call-deadlines.js';
+import { AWS_MAX_ATTEMPTS } from './retry-policy.js';
 
 export interface Clients {
   autoScaling: AutoScalingClient;
@@ -24,30 +26,72 @@ export interface Clients {
 
 export type Role = 'bot' | 'worker';
 
+type AwsService = 'autoScaling' | 'ec2' | 'route53' | 'pricing';
+
 export interface ClientOptions {
   region?: string;
-  /** Bulk jobs raise this; throttling errors are retryable by the SDK's standard retry strategy. */
+  /** Tests lower it; default AWS_MAX_ATTEMPTS (src/integrations/retry-policy.ts). */
   maxAttempts?: number;
   kubeconfigPath?: string;
   /** A named profile of the shared AWS files; absent = the SDK's default credential chain (IRSA, Pod Identity...). */
   awsProfile?: { name: string; credentialsFile?: string; configFile?: string };
+  /** Static credentials (the sandbox's identities); wins over `awsProfile`. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Per-service endpoints (the sandbox); absent = the SDK's own resolution, AWS_ENDPOINT_URL_<SERVICE> included. */
+  endpoints?: Partial<Record<AwsService, string>>;
+  /** Tests shorten the deadlines; production uses CALL_TIMEOUTS. */
+  timeouts?: Partial<CallTimeouts>;
 }
 
 export function createClients(options: ClientOptions = {}): Clients {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const maxAttempts = options.maxAttempts ?? 8;
+  const timeouts = { ...CALL_TIMEOUTS, ...options.timeouts };
   const profile = options.awsProfile;
-  const credentials = profile ? fromIni({ profile: profile.name, filepath: profile.credentialsFile, configFilepath: profile.configFile }) : undefined;
-  const kube = new KubeConfig();
+  const credentials =
+    options.credentials ?? (profile ? fromIni({ profile: profile.name, filepath: profile.credentialsFile, configFilepath: profile.configFile }) : undefined);
+  const aws = (service: AwsService) => ({
+    region,
+    credentials,
+    // The only retries an AWS call gets (src/integrations/retry-policy.ts).
+    retryMode: 'standard',
+    maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    endpoint: options.endpoints?.[service],
+    // Without throwOnRequestTimeout the SDK only logs a request that exceeds requestTimeout and keeps waiting.
+    requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.awsAttemptMs, throwOnRequestTimeout: true },
+  });
+  const kube = new BoundedKubeConfig(timeouts.kubernetesCallMs);
   if (options.kubeconfigPath) kube.loadFromFile(options.kubeconfigPath);
   else kube.loadFromDefault();
   return {
-    autoScaling: new AutoScalingClient({ region, maxAttempts, credentials }),
-    ec2: new EC2Client({ region, maxAttempts, credentials }),
-    route53: new Route53Client({ region, maxAttempts, credentials }),
-    pricing: new PricingClient({ region: 'us-east-1', maxAttempts, credentials }),
+    autoScaling: bounded(new AutoScalingClient(aws('autoScaling')), timeouts.awsCallMs),
+    ec2: bounded(new EC2Client(aws('ec2')), timeouts.awsCallMs),
+    route53: bounded(new Route53Client(aws('route53')), timeouts.awsCallMs),
+    pricing: bounded(new PricingClient({ ...aws('pricing'), region: 'us-east-1' }), timeouts.awsCallMs),
     kube,
   };
+}
+
+/**
+ * Every `send` gets an `abortSignal`: the call's overall deadline (retries included) and the run's signal, so
+ * Cancel and shutdown interrupt a call to an endpoint that hangs (src/integrations/call-deadlines.ts).
+ */
+function bounded<Client extends { send(command: never, options?: { abortSignal?: AbortSignal }): Promise<unknown> }>(client: Client, deadlineMs: number): Client {
+  const send = client.send.bind(client) as (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+  client.send = ((command: unknown, options?: { abortSignal?: AbortSignal }) =>
+    send(command, { ...options, abortSignal: callSignal(deadlineMs, options?.abortSignal) })) as Client['send'];
+  return client;
+}
+
+/** Every API client made from this config authenticates each request here: the one place to bound it in time. */
+class BoundedKubeConfig extends KubeConfig {
+  constructor(private readonly deadlineMs: number) {
+    super();
+  }
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    context.setSignal(callSignal(this.deadlineMs, context.getSignal()));
+  }
 }
 
 /**

@@ -121,6 +121,31 @@ export interface StepContext<Plan, State, Settings = unknown> extends KindContex
   signal: AbortSignal;
 }
 
+/** What a cleanup did (one line per change) and what it could not do yet (one line per part, with the reason). */
+export interface CleanupReport {
+  done: string[];
+  left: string[];
+}
+
+/** One independent part of a cleanup: `run` returns what it changed, or throws and the part is left for a retry. */
+export interface CleanupPart {
+  what: string;
+  run(): Promise<string[]>;
+}
+
+/** Runs every part, whatever the others do: a failed AWS call never keeps the Kubernetes undo from happening. */
+export async function cleanupParts(parts: CleanupPart[]): Promise<CleanupReport> {
+  const report: CleanupReport = { done: [], left: [] };
+  for (const part of parts) {
+    try {
+      report.done.push(...(await part.run()));
+    } catch (err) {
+      report.left.push(`${part.what} (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+  return report;
+}
+
 export interface Step<Plan, State, Settings = unknown> {
   /** Unique, stable id (e.g. 'wave-2/drain/i-0abc'); completed ids are recorded in the checkpoint. */
   id: string;
@@ -146,6 +171,8 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
   isDryRun(args: Args): boolean;
   /** Lock key and what the user sees as the target, e.g. 'asg/prod-workers' or 'pvc/data/redis-0'. */
   target(args: Args): string;
+  /** Earlier jobs the request reads (e.g. `restore <job-id>`): only jobs of the requester's channel may be named. */
+  referencedJobs?(args: Args): string[];
   /** Read-only observation of AWS / Kubernetes. */
   observe(ctx: KindContext<Settings>, args: Args): Promise<Observed>;
   /** Stable digest of what the plan depends on; approval refuses when it changed since planning. */
@@ -162,8 +189,12 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
   initialState(plan: Plan): State;
   /** Ordered steps; may depend on state (e.g. skipped nodes retried last) but ids must stay stable. */
   steps(plan: Plan, state: State): Step<Plan, State, Settings>[];
-  /** Idempotent restore (resume processes, restore autoscaler, remove tags). Runs in finally and at start-up for runs that died. */
-  cleanup?(ctx: KindContext<Settings> & { plan: Plan; state: State }): Promise<void>;
+  /**
+   * Idempotent restore (resume processes, restore autoscaler, remove tags). Runs at every terminal outcome and for
+   * runs that died. Does every independent part even when another fails (`cleanupParts`) and reports what is done
+   * and what is left; the runner retries what is left, durably, until nothing is left or an approver stops it.
+   */
+  cleanup?(ctx: KindContext<Settings> & { plan: Plan; state: State }): Promise<CleanupReport>;
   /** Final summary line(s) for the thread and the parent message. */
   summarize(plan: Plan, state: State, outcome: 'succeeded' | 'failed' | 'cancelled'): string;
 }

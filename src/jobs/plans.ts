@@ -8,7 +8,8 @@
  *   again and compare the fingerprint), record the approval, and once enough are in: take the per-target
  *   lock, mark approved, enqueue. The plan is read once; the lock taken here is the run's lock (the worker
  *   only confirms it).
- * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions).
+ * - reject, expire, and the run controls (Cancel, Pause, Resume, answers to questions, and Retry cleanup /
+ *   Stop retrying on a run whose cleanup is not finished: approvers only).
  */
 import type { KnownBlock } from '@slack/types';
 import type { CommandPolicy } from '../config.js';
@@ -20,7 +21,7 @@ import type { RunSignals } from '../integrations/redis/run-signals.js';
 import type { Logger } from '../logger.js';
 import { kindContext, type JobKind, type KindContext, type KindContextSource, type RawCommand, type RenderedPlan } from './kind.js';
 import type { PlanLifecycle } from './plan-lifecycle.js';
-import { enqueueRun, type RunQueue } from './queues.js';
+import { cleanupJobId, enqueueRun, wakeRun, type RunQueue } from './queues.js';
 
 /** The kind's rendered plan body is stored with the plan so the parent message can be re-rendered later. */
 export type PlanWithRendered = StoredPlan & { rendered?: { blocks: KnownBlock[] } };
@@ -70,8 +71,16 @@ export interface CreateRequest {
 }
 
 export type RunControl = 'cancel' | 'pause' | 'resume';
+export type CleanupControl = 'retry' | 'stop';
+
+/** Who clicked, and in which channel: a click acts only on plans of its own channel. */
+export interface Actor {
+  user: string;
+  channel: string;
+}
 
 const PLAN_GONE = 'This plan no longer exists. Run the command again for a fresh plan.';
+const NOT_HERE = 'There is no such plan in this channel.';
 const ACTIVE: StoredPlan['status'][] = ['approved', 'running'];
 
 export class PlanService {
@@ -82,6 +91,12 @@ export class PlanService {
     const { deps } = this;
     const name = kind.command.subcommand;
     const args: unknown = kind.parseArgs(raw);
+    for (const jobId of kind.referencedJobs?.(args) ?? []) {
+      if ((await deps.plans.get(jobId))?.channel !== channel) {
+        await deps.audit.append({ actor: user, action: 'plan.refused', target: jobId, details: { kind: name, reason: 'job of another channel', channel } });
+        return { type: 'refused', reason: `there is no job \`${jobId}\` in this channel (\`/deckhand jobs\` lists them).` };
+      }
+    }
     const dryRun = !kind.mutating || kind.isDryRun(args);
     const target = kind.target(args);
     const ctx = kindContext(deps.kindSource, name, log.child({ kind: name, target }), planning);
@@ -89,8 +104,11 @@ export class PlanService {
     const now = deps.clock.now();
     const outcome = kind.plan(observed, args, now, ctx.settings);
     if (outcome.kind === 'refusal') {
-      await deps.audit.append({ actor: user, action: 'plan.refused', target, details: { kind: name, reason: outcome.reason } });
-      return { type: 'refused', reason: outcome.reason };
+      // The kind sees only its own lock marks (a tag, a plan id); the lock says who and what.
+      const busy = await deps.locks.holder(target);
+      const reason = busy ? `${outcome.reason}. \`${target}\` is locked by ${busy}.` : outcome.reason;
+      await deps.audit.append({ actor: user, action: 'plan.refused', target, details: { kind: name, reason } });
+      return { type: 'refused', reason };
     }
     if (outcome.empty) return { type: 'empty', target, reason: outcome.emptyReason ?? 'already up to date' };
     const rendered = kind.renderPlan(outcome.plan);
@@ -117,14 +135,26 @@ export class PlanService {
     return { type: 'planned', plan, notes: outcome.notes ?? [], files: rendered.files ?? [] };
   }
 
+  /** The step a running job is in: the first of its kind's steps its checkpoint does not record as done. */
+  async currentStep(plan: StoredPlan): Promise<{ index: number; total: number; title: string } | undefined> {
+    const kind = this.deps.kinds.get(plan.kind);
+    if (plan.status !== 'running' || !kind) return undefined;
+    const checkpoint = (await this.deps.queue.getJob(plan.id))?.data.checkpoint;
+    const steps = kind.steps(plan.plan, checkpoint?.state ?? kind.initialState(plan.plan));
+    const index = steps.findIndex((s) => !(checkpoint?.done ?? []).includes(s.id));
+    return index < 0 ? undefined : { index: index + 1, total: steps.length, title: steps[index]!.title };
+  }
+
   /** The plan message was posted: its timestamp is where the run reports. */
   async recordMessage(planId: string, messageTs: string): Promise<void> {
     await this.deps.plans.attach(planId, { messageTs });
   }
 
-  async approve(planId: string, user: string, log: Logger): Promise<Decision> {
+  async approve(planId: string, actor: Actor, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const plan = (await deps.plans.get(planId)) as PlanWithRendered | undefined;
+    const { user } = actor;
+    const plan = (await this.planIn(planId, actor, 'approve')) as PlanWithRendered | undefined | null;
+    if (plan === null) return reply(NOT_HERE);
     if (!plan) return reply(PLAN_GONE);
     const planLog = log.child({ planId: plan.id, kind: plan.kind, target: plan.target });
     const refuse = async (reason: string, changed?: Decision['changed']): Promise<Decision> => {
@@ -153,6 +183,10 @@ export class PlanService {
       return reply(`You already approved this plan; it needs ${missing} more approval${missing === 1 ? '' : 's'} from someone else.`, ':information_source:');
     }
 
+    // A run holds the target: say who and what, and keep this plan (it changed because of that run, it did not expire).
+    const busy = await deps.locks.holder(plan.target);
+    if (busy !== undefined && busy !== lockHolderDescription(plan)) return refuse(busyReason(plan.target, busy));
+
     // Freshness: the plan is only valid for the state it was computed from.
     const why = await changedSincePlan(kind, kindContext(deps.kindSource, plan.kind, planLog), plan);
     if (why !== undefined) {
@@ -172,7 +206,7 @@ export class PlanService {
 
     // The lock token is the plan id, so a concurrent click on the same plan re-enters instead of failing.
     const lock = await deps.locks.acquire(plan.target, { token: plan.id, description: lockHolderDescription(plan) }, RUN_LOCK_TTL_MS);
-    if (!lock.ok) return refuse(`\`${plan.target}\` is busy: it is locked by ${lock.heldBy}. Try again when that run has finished.`);
+    if (!lock.ok) return refuse(busyReason(plan.target, lock.heldBy));
     const approved = await deps.plans.approve(plan.id, user);
     if (!approved.changed) {
       const current = approved.plan;
@@ -186,9 +220,11 @@ export class PlanService {
     return { changed: { plan: approved.plan as PlanWithRendered } };
   }
 
-  async reject(planId: string, user: string, log: Logger): Promise<Decision> {
+  async reject(planId: string, actor: Actor, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const plan = await deps.plans.get(planId);
+    const { user } = actor;
+    const plan = await this.planIn(planId, actor, 'reject');
+    if (plan === null) return reply(NOT_HERE);
     if (!plan) return reply('This plan no longer exists.');
     if (plan.status !== 'planned') return reply(notPlannedReason(plan));
     if (user !== plan.requestedBy && !(await deps.authorizer.mayApprove(user, plan.kind))) {
@@ -216,36 +252,81 @@ export class PlanService {
   }
 
   /** Cancel, Pause, Resume: flags the worker reads between steps. Only the requester or an approver. */
-  async control(planId: string, user: string, verb: RunControl, log: Logger): Promise<Decision> {
+  async control(planId: string, actor: Actor, verb: RunControl, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const active = await this.activePlan(planId, user, verb);
+    const { user } = actor;
+    const active = await this.activePlan(planId, actor, verb);
     if ('refused' in active) return active.refused;
     const { plan } = active;
     await deps.audit.append({ actor: user, action: `run.${verb}`, target: plan.target, planId: plan.id, jobId: plan.id });
     if (verb === 'cancel') {
       await deps.signals.requestCancel(plan.id, user);
+      await wakeRun(deps.queue, plan.id);
       log.info({ planId: plan.id }, 'cancel requested');
       return reply('Cancel requested: the job stops at the next step boundary, then cleans up and reports what was done.', ':black_square_for_stop:');
     }
     const paused = verb === 'pause';
     await deps.signals.setPaused(plan.id, paused, user);
+    if (!paused) await wakeRun(deps.queue, plan.id);
     log.info({ planId: plan.id, paused }, `${verb} requested`);
     return paused ? reply('Paused: the job waits after the current step until someone clicks Resume.', ':double_vertical_bar:') : reply('Resumed.', ':arrow_forward:');
   }
 
-  /** Records the answer to a question a running job asked; some choices only an approver may pick. */
-  async answer(planId: string, user: string, answer: { questionId: string; choice: string; needsApprover?: boolean }, log: Logger): Promise<Decision> {
+  /**
+   * Retry cleanup (now, instead of at the next backoff) or Stop retrying (the cleanup job reports what is left to
+   * do by hand and releases the target) on a run whose cleanup is not finished. Approvers only: the requester's
+   * own run included, because stopping leaves the target half restored.
+   */
+  async cleanupControl(planId: string, actor: Actor, verb: CleanupControl, log: Logger): Promise<Decision> {
     const { deps } = this;
-    const active = await this.activePlan(planId, user, 'answer');
+    const { user } = actor;
+    const plan = await deps.plans.get(planId);
+    if (!plan) return reply('This job no longer exists.');
+    if (plan.channel !== actor.channel) return reply(NOT_HERE);
+    if (!(await deps.authorizer.mayApprove(user, plan.kind))) {
+      await deps.audit.append({ actor: user, action: `cleanup.${verb}.refused`, target: plan.target, planId: plan.id });
+      return reply(`Only an approver of ${plan.kind} may ${verb === 'retry' ? 'retry' : 'stop'} this cleanup.`);
+    }
+    const job = await deps.queue.getJob(cleanupJobId(plan.id));
+    const state = job ? await job.getState() : 'unknown';
+    if (!job || (state !== 'delayed' && state !== 'active' && state !== 'waiting')) return reply('This cleanup is already over.', ':information_source:');
+    await deps.audit.append({ actor: user, action: `cleanup.${verb}`, target: plan.target, planId: plan.id });
+    if (verb === 'stop') await deps.signals.stopCleanup(plan.id, user);
+    // Either way the cleanup job runs now: a retry tries again, a stop reports what is left and ends.
+    if (state === 'delayed') await job.promote();
+    log.info({ planId: plan.id, verb, state }, `cleanup ${verb} requested`);
+    if (verb === 'stop') return reply('Stopping the cleanup retries: the thread will list what is left to do by hand.', ':black_square_for_stop:');
+    return reply(state === 'delayed' ? 'Retrying the cleanup now.' : 'A cleanup attempt is already running.', ':repeat:');
+  }
+
+  /**
+   * Records the answer to a question a running job asked. The question as the worker recorded it says which
+   * choices exist and which only an approver may pick (Force, Restart...): those follow the approval rules,
+   * so a requester picks them on their own run only where the policy lets them approve it.
+   */
+  async answer(planId: string, actor: Actor, answer: { questionId: string; choice: string }, log: Logger): Promise<Decision> {
+    const { deps } = this;
+    const { user } = actor;
+    const active = await this.activePlan(planId, actor, 'answer');
     if ('refused' in active) return active.refused;
     const { plan } = active;
     const details = { questionId: answer.questionId, choice: answer.choice };
-    if (answer.needsApprover && !(await deps.authorizer.mayApprove(user, plan.kind))) {
-      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details });
-      return reply('Only an approver of this job may pick that choice.');
+    const refuse = async (reason: string): Promise<Decision> => {
+      await deps.audit.append({ actor: user, action: 'answer.refused', target: plan.target, planId: plan.id, details: { ...details, reason } });
+      return reply(reason);
+    };
+    const question = await deps.signals.question(plan.id, answer.questionId);
+    const choice = question?.choices.find((c) => c.id === answer.choice);
+    if (!choice) return refuse('This job is not asking that question, or that is not one of its choices.');
+    if (choice.needsApprover) {
+      if (!(await deps.authorizer.mayApprove(user, plan.kind))) return refuse('Only an approver of this job may pick that choice.');
+      if (user === plan.requestedBy && !deps.authorizer.commandPolicy(plan.kind).selfApprove) {
+        return refuse('You requested this job, so another approver must pick that choice.');
+      }
     }
     if (!(await deps.signals.answer(plan.id, answer.questionId, answer.choice, user))) return reply('This question was already answered.', ':information_source:');
     await deps.audit.append({ actor: user, action: 'run.answer', target: plan.target, planId: plan.id, jobId: plan.id, details });
+    await wakeRun(deps.queue, plan.id);
     log.info({ planId: plan.id, ...details }, 'question answered');
     return {};
   }
@@ -258,9 +339,22 @@ export class PlanService {
     return { plan: expired.plan as PlanWithRendered, ...(reason ? { note: reason } : {}) };
   }
 
-  /** The approved or running plan a run control acts on, or the reply that refuses it. */
-  private async activePlan(planId: string, user: string, verb: RunControl | 'answer'): Promise<{ plan: StoredPlan } | { refused: Decision }> {
+  /**
+   * The plan a click names, if it belongs to the channel clicked in; null (and audited) when it belongs to
+   * another: a plan id carried by a button, forged or copied, never reaches across channels.
+   */
+  private async planIn(planId: string, { user, channel }: Actor, verb: string): Promise<StoredPlan | undefined | null> {
     const plan = await this.deps.plans.get(planId);
+    if (!plan || plan.channel === channel) return plan;
+    await this.deps.audit.append({ actor: user, action: `${verb}.refused`, target: plan.target, planId: plan.id, details: { reason: 'plan of another channel', channel } });
+    return null;
+  }
+
+  /** The approved or running plan a run control acts on, or the reply that refuses it. */
+  private async activePlan(planId: string, actor: Actor, verb: RunControl | 'answer'): Promise<{ plan: StoredPlan } | { refused: Decision }> {
+    const { user } = actor;
+    const plan = await this.planIn(planId, actor, verb);
+    if (plan === null) return { refused: reply('There is no such job in this channel.') };
     if (!plan) return { refused: reply('This job no longer exists.') };
     if (!ACTIVE.includes(plan.status)) return { refused: reply(`This job is already ${plan.status}; there is nothing to ${verb}.`, ':information_source:') };
     if (user !== plan.requestedBy && !(await this.deps.authorizer.mayApprove(user, plan.kind))) {
@@ -276,6 +370,10 @@ async function changedSincePlan(kind: JobKind, ctx: KindContext, plan: StoredPla
   if (kind.revalidate) return kind.revalidate(ctx, plan.plan, plan.args, plan.id);
   const fresh = await kind.observe(ctx, plan.args);
   return kind.fingerprint(fresh) === plan.fingerprint ? undefined : '';
+}
+
+function busyReason(target: string, heldBy: string): string {
+  return `\`${target}\` is busy: it is locked by ${heldBy}. Try again when that run has finished.`;
 }
 
 function reply(text: string, emoji?: string): Decision {

@@ -5,7 +5,9 @@
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { logRedisErrors } from '../integrations/redis/connections.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
+import type { Logger } from '../logger.js';
 
 export const RUN_QUEUE = 'deckhand-runs';
 
@@ -14,13 +16,34 @@ export interface Checkpoint {
   done: string[];
   /** The kind's run state after the last completed step (or the last `ctx.checkpoint()`). */
   state: unknown;
-  /** Messages of questions already posted, by question id, so a resumed run does not ask twice. */
-  asked?: Record<string, string>;
+  /** What a parked run waits for: an answer to this question, or Resume. Cleared when the run goes on. */
+  parked?: { question: string } | { pause: true };
 }
 
 export interface RunJobData {
   planId: string;
   checkpoint?: Checkpoint;
+  /** Only on a cleanup job (`CLEANUP_JOB`): the finished run's cleanup that still has parts left. */
+  cleanup?: PendingCleanup;
+}
+
+/**
+ * A run's unfinished cleanup is a job of its own on this queue, so it is durable and any worker resumes it:
+ * named `CLEANUP_JOB`, id `cleanupJobId(planId)`, its checkpoint the run's last one.
+ */
+export const CLEANUP_JOB = 'deckhand:cleanup';
+
+export interface PendingCleanup {
+  /** Attempts made so far (the run's own cleanup is the first). */
+  attempts: number;
+  done: string[];
+  left: string[];
+  /** The thread message that shows what is left, with Retry cleanup / Stop retrying. */
+  messageTs?: string;
+}
+
+export function cleanupJobId(planId: string): string {
+  return `cleanup-${planId}`;
 }
 
 export type RunQueue = Queue<RunJobData, unknown, string>;
@@ -28,6 +51,8 @@ export type RunQueue = Queue<RunJobData, unknown, string>;
 export interface RunQueueOptions {
   /** First retry delay after a transient failure; doubles on each attempt. Default 10 s. */
   backoffDelayMs?: number;
+  /** Where the queue's connection errors go (redacted); see logRedisErrors. */
+  log?: Logger;
 }
 
 export const RUN_ATTEMPTS = 5;
@@ -36,7 +61,7 @@ const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
 
 /** `connection` should be a queue-role connection (enableOfflineQueue: false): producers fail fast. */
 export function createRunQueue(connection: Redis, prefix: string, options: RunQueueOptions = {}): RunQueue {
-  return new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
+  const queue = new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: {
@@ -47,6 +72,18 @@ export function createRunQueue(connection: Redis, prefix: string, options: RunQu
       removeOnFail: { age: KEEP_FINISHED_SECONDS },
     },
   });
+  logRedisErrors(queue, options.log, 'run queue');
+  return queue;
+}
+
+/**
+ * A run parked on a human (a question, Pause) waits in the queue as a delayed job, holding no worker slot;
+ * an answer, Resume or Cancel calls this so it resumes now rather than at its next recheck.
+ */
+export async function wakeRun(queue: RunQueue, planId: string): Promise<void> {
+  const job = await queue.getJob(planId);
+  // It may have just become active again: promote refuses, and the run sees the change itself.
+  if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
 }
 
 /** `created` is false when a job with this plan's id already existed (a second Approve click). */

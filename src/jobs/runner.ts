@@ -8,73 +8,88 @@
  *   is also polled here so the step's signal aborts and long waits stop early.
  * - Worker shutdown aborts the step too, but the run is not over: the job goes back to the queue
  *   (moveToDelayed + DelayedError, which costs no attempt) and another worker resumes it.
+ * - One execution at a time (run-lease.ts): the run's lease is taken before anything else and renewed
+ *   with the BullMQ job lock; every mutation's audit entry and every checkpoint write compare its fencing
+ *   token. Losing the lock or the lease aborts the step and this execution stops without touching the run:
+ *   no cleanup, no status, no message (the execution that took the run over owns all of that).
  * - Retry classes (principle 8): UserFacingError (incl. RefusalError) fails at once, without retry;
  *   anything else is retried by BullMQ with exponential backoff, and reported with a reference id
  *   once the attempts are used up.
  * - Every terminal outcome (succeeded, failed for good, cancelled) runs `kind.cleanup`, records
  *   the outcome on the plan, posts the summary in the thread, updates the plan message and
- *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up).
+ *   releases the target lock (`finishRun`, also used for runs found dead at worker start-up); a cleanup
+ *   with parts left keeps the lock and goes on as a durable cleanup job (cleanup.ts).
  */
+import { createHash } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { renderPlanMessage } from '../blocks/plan-message.js';
 import { renderAnsweredQuestion, renderQuestion } from '../blocks/question.js';
 import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/status-card.js';
 import { errorReference, UserFacingError } from '../errors.js';
-import type { Clients } from '../integrations/clients.js';
+import { withRunSignal } from '../integrations/call-deadlines.js';
 import type { Clock } from '../integrations/clock.js';
-import type { AuditLog } from '../integrations/redis/audit.js';
-import { RUN_LOCK_TTL_MS, type TargetLocks } from '../integrations/redis/locks.js';
+import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
-import type { RunSignals } from '../integrations/redis/run-signals.js';
-import type { SlackOutbox } from '../integrations/slack/outbox.js';
+import { LeaseLost, type Fence, type JobLock, type RunLeases } from '../integrations/redis/run-lease.js';
+import { retriedBelow } from '../integrations/retry-policy.js';
+import type { MessageRef } from '../integrations/slack/outbox.js';
 import type { Logger } from '../logger.js';
-import { kindContext, type JobKind, type KindContext, type Question } from './kind.js';
-import type { PlanLifecycle, RunOutcome } from './plan-lifecycle.js';
+import type { JobKind, Question } from './kind.js';
+import type { RunOutcome } from './plan-lifecycle.js';
 import type { Checkpoint, RunJobData } from './queues.js';
 import { RunInterrupted, runStepLoop } from './step-loop.js';
+import { cleanUp, runKindContext, scheduleCleanup, type CleanupDeps } from './cleanup.js';
 
-export interface RunnerDeps {
-  /** A worker-role connection (`maxRetriesPerRequest: null`); kinds keep their own records on it too. */
-  connection: Redis;
-  prefix: string;
-  kinds: Map<string, JobKind>;
-  clients: Clients;
-  clock: Clock;
-  log: Logger;
-  outbox: SlackOutbox;
-  plans: PlanLifecycle;
-  locks: TargetLocks;
-  signals: RunSignals;
-  audit: AuditLog;
+export interface RunnerDeps extends CleanupDeps {
+  leases: RunLeases;
+  /** The run lease's lifetime: the BullMQ lock duration, so the lease lapses when the job lock does. */
+  leaseTtlMs: number;
   settingsFor(kind: string): unknown;
   /** Real time between checks of the Cancel flag while a step runs; default 1000 ms. */
   signalPollMs?: number;
-  /** Clock time between checks while paused or waiting for an answer; default 2000 ms. */
-  waitPollMs?: number;
   /** Lease of the target lock, renewed every third of it while the job runs. */
   lockTtlMs?: number;
 }
 
-/** The BullMQ processor body for one run. `shutdown` is aborted when this worker closes. */
-export async function runPlanJob(deps: RunnerDeps, job: Job<RunJobData>, token: string | undefined, shutdown: AbortSignal): Promise<RunOutcome | 'skipped'> {
+/** A parked run looks again after this long even if no answer, Resume or Cancel woke it. */
+const PARK_RECHECK_MS = 60_000;
+
+/**
+ * The BullMQ processor body for one run. `shutdown` is aborted when this worker closes, `lockLost` when
+ * BullMQ could not renew this job's lock.
+ */
+export async function runPlanJob(
+  deps: RunnerDeps,
+  job: Job<RunJobData>,
+  token: string | undefined,
+  shutdown: AbortSignal,
+  lockLost?: AbortSignal,
+): Promise<RunOutcome | 'skipped'> {
   const planId = job.data.planId;
   const log = deps.log.child({ component: 'runner', planId, jobId: job.id });
   // The job's name is the plan's kind (enqueueRun), so an unknown kind is found before touching the plan.
   const kind = deps.kinds.get(job.name);
   if (!kind) return refuseUnknownKind(deps, job);
   if (shutdown.aborted) return requeue(job, token);
+  const lease = await deps.leases.acquire(planId, deps.leaseTtlMs);
+  if (!lease.ok) {
+    // An earlier execution lost its job lock but may still be running: wait until its lease ends.
+    log.warn({ heldForMs: lease.heldForMs }, 'another execution still holds this run; trying again when its lease ends');
+    return requeue(job, token, lease.heldForMs);
+  }
   const started = await deps.plans.start(planId);
   if (!started.changed) {
     if (!started.plan) throw new UnrecoverableError(`plan ${planId} not found`);
     // Cancelled before it started, or finished by a previous attempt that died after recording it.
     log.info({ status: started.plan.status }, 'plan is not runnable; nothing to do');
     await deps.locks.release(started.plan.target, planId);
+    await deps.leases.forget(planId);
     return 'skipped';
   }
-  const run = new Run(deps, kind, started.plan, job, log);
-  return run.execute(token, shutdown, started.before.status === 'approved');
+  const jobLock = token ? { key: `${jobKey(job)}:lock`, token } : undefined;
+  const run = new Run(deps, kind, started.plan, job, lease.fence, jobLock, log);
+  return run.execute(token, shutdown, started.before.status === 'approved', lockLost);
 }
 
 /** During a rolling deploy another worker may know the kind: retry, and give up on the last attempt. */
@@ -85,13 +100,18 @@ async function refuseUnknownKind(deps: RunnerDeps, job: Job<RunJobData>): Promis
   if (failed.changed) {
     const plan = failed.plan;
     await deps.locks.release(plan.target, plan.id);
-    if (plan.messageTs) await deps.outbox.post(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs }).catch(() => undefined);
+    if (plan.messageTs) await deps.outbox.queuePost(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs });
   }
   throw new UnrecoverableError(outcome);
 }
 
-async function requeue(job: Job<RunJobData>, token: string | undefined): Promise<never> {
-  await job.moveToDelayed(Date.now(), token);
+/** The Redis hash BullMQ keeps a job in (`<prefix>:<queue>:<id>`; its lock is that key + `:lock`). */
+function jobKey(job: Job<RunJobData>): string {
+  return `${job.queueQualifiedName}:${job.id}`;
+}
+
+async function requeue(job: Job<RunJobData>, token: string | undefined, delayMs = 0): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
   throw new DelayedError();
 }
 
@@ -107,24 +127,36 @@ class Run {
     private readonly kind: JobKind,
     private plan: StoredPlan,
     private readonly job: Job<RunJobData>,
+    private readonly fence: Fence,
+    private readonly jobLock: JobLock | undefined,
     private readonly log: Logger,
   ) {
     this.checkpointData = job.data.checkpoint ?? { done: [], state: kind.initialState(plan.plan) };
   }
 
-  async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean): Promise<RunOutcome> {
-    const stopWatching = this.watch(shutdown);
+  async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean, lockLost?: AbortSignal): Promise<RunOutcome> {
+    const stopWatching = this.watch(shutdown, lockLost);
     try {
       await this.start(firstStart);
-      await runStepLoop(this.stepRun());
+      if (await this.stillParked()) return await this.park(token);
+      delete this.checkpointData.parked;
+      // Cancel and shutdown abort the external calls the steps are waiting on, not only the waits between them.
+      await withRunSignal(this.controller.signal, () => runStepLoop(this.stepRun()));
       stopWatching();
       return await this.finish('succeeded');
     } catch (err) {
       stopWatching();
       const reason: unknown = this.controller.signal.aborted ? this.controller.signal.reason : undefined;
+      if (err instanceof LeaseLost || (reason instanceof RunInterrupted && reason.why === 'lease-lost')) {
+        this.log.warn({ err }, 'this execution lost the run (job lock or lease); stopping without touching it');
+        // Ours only if BullMQ still gives us the job (the lease lapsed alone): then it resumes from its checkpoint.
+        return requeue(this.job, token);
+      }
+      if (reason instanceof RunInterrupted && reason.why === 'park') return this.park(token);
       if (reason instanceof RunInterrupted && reason.why === 'shutdown') {
         this.log.info('worker shutting down; the run goes back to the queue and resumes from its checkpoint');
         await this.saveCheckpoint();
+        await this.deps.leases.release(this.fence);
         return requeue(this.job, token);
       }
       if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`, reason.by);
@@ -147,22 +179,15 @@ class Run {
       await this.deps.audit.append({ actor: 'deckhand', action: 'run.started', target: this.plan.target, planId: this.plan.id, jobId: this.job.id });
       await this.updatePlanMessage();
     }
-    if (!this.plan.statusCardTs) {
-      try {
-        const ts = await this.deps.outbox.post(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs });
-        this.plan = await this.deps.plans.attach(this.plan.id, { statusCardTs: ts });
-      } catch (err) {
-        this.log.error({ err }, 'could not post the status card; running without it');
-      }
-    } else {
-      this.showCard('running');
-    }
+    // Queued, not delivered: the first step starts whether or not Slack answers (posted once across attempts).
+    const posted = await this.deps.outbox.queuePost(this.plan.channel, { ...this.card('running'), thread_ts: this.plan.messageTs }, { once: statusCardRef(this.plan.id) });
+    if (!posted) this.showCard('running');
   }
 
   /** The step loop's ports for a BullMQ run: job data, RunSignals, the thread and the status card. */
   private stepRun() {
     const plan = this.plan;
-    const threadTs = plan.messageTs ?? plan.statusCardTs;
+    const threadTs = plan.messageTs ?? { ref: statusCardRef(plan.id) };
     return {
       kind: this.kind,
       plan: plan.plan,
@@ -177,11 +202,11 @@ class Run {
           this.showCard('running');
         },
         milestone: async (text: string) => {
-          await this.deps.outbox.post(plan.channel, { text, thread_ts: threadTs }).catch((err: unknown) => this.log.error({ err }, 'milestone not delivered'));
+          // A step that runs again after a crash says the same thing again: the thread shows it once.
+          await this.deps.outbox.queuePost(plan.channel, { text, thread_ts: threadTs }, { once: `milestone:${plan.id}:${createHash('sha256').update(text).digest('hex')}` });
         },
         file: async (file: { filename: string; title: string; content: string }) => {
-          if (!threadTs) return;
-          await this.deps.outbox.uploadFile(plan.channel, threadTs, file).catch((err: unknown) => this.log.error({ err, file: file.filename }, 'file not delivered'));
+          await this.deps.outbox.queueUpload(plan.channel, threadTs, file);
         },
       },
       save: () => this.saveCheckpoint(),
@@ -189,46 +214,84 @@ class Run {
       isPaused: () => this.deps.signals.isPaused(plan.id),
       ask: (question: Question) => this.ask(question, threadTs),
       audit: async (action: string, details: Record<string, unknown>) => {
-        await this.deps.audit.append({ actor: 'deckhand', action, target: plan.target, planId: plan.id, jobId: this.job.id, details: { ...details, approvedBy: plan.decidedBy } });
+        await this.deps.audit.append(
+          { actor: 'deckhand', action, target: plan.target, planId: plan.id, jobId: this.job.id, details: { ...details, approvedBy: plan.decidedBy } },
+          this.fence,
+        );
       },
-      pausePollMs: this.waitPollMs(),
+      whilePaused: 'park' as const,
       onStep: (step: { title: string }, position: { index: number; total: number }) => {
         this.currentStep = { ...position, title: step.title };
         this.showCard('running');
       },
-      onPause: (paused: boolean) => this.showCard(paused ? 'paused' : 'running'),
+      onPause: (paused: boolean) => {
+        if (paused) this.checkpointData.parked = { pause: true };
+        this.showCard(paused ? 'paused' : 'running');
+      },
     };
   }
 
-  /** Post once (the message ts is checkpointed), then wait on the clock for an answer recorded by the bot. */
-  private async ask(question: Question, threadTs: string | undefined): Promise<string> {
-    const asked = (this.checkpointData.asked ??= {});
-    let ts = asked[question.id];
-    if (!ts) {
-      ts = await this.deps.outbox.post(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs });
-      asked[question.id] = ts;
-      await this.saveCheckpoint();
+  /**
+   * The answer the bot recorded; until there is one, post the question (once) and park the run. The step runs
+   * again when the run resumes (steps are idempotent) and finds the answer here.
+   */
+  private async ask(question: Question, threadTs: MessageRef): Promise<string> {
+    const choices = question.choices.map((c) => ({ id: c.id, needsApprover: c.needsApprover === true }));
+    await this.deps.signals.recordQuestion(this.plan.id, question.id, { choices });
+    const message = { ref: `question:${this.plan.id}:${question.id}` };
+    const answer = await this.deps.signals.getAnswer(this.plan.id, question.id);
+    if (answer) {
+      this.note = undefined;
+      this.showCard('running');
+      await this.deps.outbox.queueUpdate(this.plan.channel, message, renderAnsweredQuestion(question, answer));
+      this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
+      return answer.choice;
     }
+    await this.deps.outbox.queuePost(this.plan.channel, { ...renderQuestion(this.plan.id, question), thread_ts: threadTs }, { once: message.ref });
+    this.checkpointData.parked = { question: question.id };
     this.note = `Waiting for an answer: ${question.text}`;
     this.showCard('running');
-    for (;;) {
-      const answer = await this.deps.signals.getAnswer(this.plan.id, question.id);
-      if (answer) {
-        this.note = undefined;
-        this.showCard('running');
-        await this.deps.outbox.update(this.plan.channel, ts, renderAnsweredQuestion(question, answer)).catch((err: unknown) => this.log.error({ err }, 'could not mark the question answered'));
-        this.log.info({ questionId: question.id, choice: answer.choice, user: answer.by }, 'question answered');
-        return answer.choice;
-      }
-      await this.deps.clock.sleep(this.waitPollMs(), this.controller.signal);
-    }
+    const parking = new RunInterrupted('park');
+    this.controller.abort(parking);
+    throw parking;
   }
 
-  /** Turns shutdown and Cancel into aborts of the step signal, and keeps the target lock alive. */
-  private watch(shutdown: AbortSignal): () => void {
+  /** True while what the run parked for (an answer, Resume) has not happened and nobody cancelled. */
+  private async stillParked(): Promise<boolean> {
+    const parked = this.checkpointData.parked;
+    if (!parked || (await this.deps.signals.cancelRequested(this.plan.id)) !== undefined) return false;
+    if ('question' in parked) return (await this.deps.signals.getAnswer(this.plan.id, parked.question)) === undefined;
+    return this.deps.signals.isPaused(this.plan.id);
+  }
+
+  /**
+   * Ends this attempt without using a worker slot while a human decides: the job waits in the queue (delayed; no
+   * attempt counted) until `wakeRun` promotes it, or rechecks after PARK_RECHECK_MS in case a wake was missed.
+   */
+  private async park(token: string | undefined): Promise<never> {
+    await this.saveCheckpoint();
+    if (this.checkpointData.parked && 'pause' in this.checkpointData.parked) this.showCard('paused');
+    this.log.info({ parked: this.checkpointData.parked }, 'run parked until a human acts');
+    await this.job.moveToDelayed(Date.now() + PARK_RECHECK_MS, token);
+    // The answer or Resume may have come while this attempt was parking: then go on now.
+    if (!(await this.stillParked())) await this.job.promote().catch(() => undefined);
+    throw new DelayedError();
+  }
+
+  /** Turns shutdown, Cancel and a lost job lock or lease into aborts of the step signal; keeps the target lock and the lease alive. */
+  private watch(shutdown: AbortSignal, lockLost: AbortSignal | undefined): () => void {
     const onShutdown = () => this.controller.abort(new RunInterrupted('shutdown'));
     shutdown.addEventListener('abort', onShutdown, { once: true });
     if (shutdown.aborted) onShutdown();
+    const onLockLost = () => this.loseRun('BullMQ could not renew the job lock');
+    lockLost?.addEventListener('abort', onLockLost, { once: true });
+    if (lockLost?.aborted) onLockLost();
+    const leaseRenewal = setInterval(() => {
+      this.deps.leases
+        .renew(this.fence, this.deps.leaseTtlMs, this.jobLock)
+        .then((ok) => ok || this.loseRun('the run lease was lost'))
+        .catch((err: unknown) => this.log.warn({ err }, 'could not renew the run lease'));
+    }, this.deps.leaseTtlMs / 3);
     let polling = false;
     const cancelPoll = setInterval(() => {
       if (polling || this.controller.signal.aborted) return;
@@ -251,9 +314,17 @@ class Run {
     }, this.lockTtl() / 3);
     return () => {
       shutdown.removeEventListener('abort', onShutdown);
+      lockLost?.removeEventListener('abort', onLockLost);
       clearInterval(cancelPoll);
       clearInterval(lockRenewal);
+      clearInterval(leaseRenewal);
     };
+  }
+
+  private loseRun(why: string): void {
+    if (this.controller.signal.aborted) return;
+    this.log.warn({ fence: this.fence.token }, `${why}; aborting this execution`);
+    this.controller.abort(new RunInterrupted('lease-lost'));
   }
 
   private async fail(err: unknown): Promise<never> {
@@ -267,17 +338,22 @@ class Run {
     const attempts = this.job.opts.attempts ?? 1;
     const at = this.currentStep ? ` in step ${this.currentStep.index} (${this.currentStep.title})` : '';
     this.log.error({ err, reference, attempt, attempts }, 'run attempt failed');
-    if (attempt < attempts) {
+    // A call whose own retries are used up is not retried again by re-running the run (src/integrations/retry-policy.ts).
+    if (attempt < attempts && !retriedBelow(err)) {
       await this.saveCheckpoint();
+      // The next attempt takes the run at once, with the next fencing token.
+      await this.deps.leases.release(this.fence);
       this.note = `Temporary error${at}; retrying (attempt ${attempt} of ${attempts}). Reference: ${reference}`;
       this.showCard('retrying');
       throw err;
     }
-    await this.finish('failed', `Failed${at} after ${attempts} attempt${attempts === 1 ? '' : 's'}. Reference: ${reference}`);
-    throw err;
+    await this.finish('failed', `Failed${at} after ${attempt} attempt${attempt === 1 ? '' : 's'}. Reference: ${reference}`);
+    throw new UnrecoverableError(err instanceof Error ? err.message : String(err));
   }
 
   private async finish(outcome: RunOutcome, detail?: string, actor?: string): Promise<RunOutcome> {
+    // Cleanup and the final report belong to the execution that owns the run, never to one taken over.
+    if (!(await this.deps.leases.renew(this.fence, this.deps.leaseTtlMs, this.jobLock))) throw new LeaseLost(this.plan.id);
     this.note = detail;
     await finishRun(this.deps, this.kind, this.plan, this.checkpointData, outcome, {
       detail,
@@ -291,12 +367,11 @@ class Run {
   }
 
   private async saveCheckpoint(): Promise<void> {
-    await this.job.updateData({ planId: this.plan.id, checkpoint: this.checkpointData });
+    await this.deps.leases.writeJobData(this.fence, jobKey(this.job), { planId: this.plan.id, checkpoint: this.checkpointData });
   }
 
   private showCard(state: RunState): void {
-    if (!this.plan.statusCardTs) return;
-    this.deps.outbox.updateCard(this.plan.id, this.plan.channel, this.plan.statusCardTs, this.card(state));
+    this.deps.outbox.updateCard(this.plan.id, this.plan.channel, { ref: statusCardRef(this.plan.id) }, this.card(state));
   }
 
   private card(state: RunState): { text: string; blocks: KnownBlock[] } {
@@ -309,10 +384,6 @@ class Run {
 
   private lockTtl(): number {
     return this.deps.lockTtlMs ?? RUN_LOCK_TTL_MS;
-  }
-
-  private waitPollMs(): number {
-    return this.deps.waitPollMs ?? 2000;
   }
 }
 
@@ -331,19 +402,10 @@ export async function finishRun(
   extra: { detail?: string; jobId?: string; fields?: Record<string, string>; step?: StatusCardView['step']; log: Logger; actor?: string },
 ): Promise<StoredPlan> {
   const { log } = extra;
-  let finalOutcome = outcome;
-  let cleanupNote = '';
-  if (kind.cleanup) {
-    try {
-      await kind.cleanup({ ...runKindContext(deps, plan.kind, log), plan: plan.plan, state: checkpoint.state });
-      log.info('cleanup done');
-    } catch (err) {
-      const reference = errorReference();
-      log.error({ err, reference }, 'cleanup failed');
-      cleanupNote = ` :warning: Cleanup failed (reference ${reference}): check the target by hand.`;
-      if (finalOutcome === 'succeeded') finalOutcome = 'failed';
-    }
-  }
+  const cleanup = await cleanUp(deps, kind, plan, checkpoint.state, log);
+  const unfinished = cleanup.left.length > 0;
+  const finalOutcome = unfinished && outcome === 'succeeded' ? 'failed' : outcome;
+  const cleanupNote = unfinished ? ` :warning: Cleanup not finished: ${cleanup.left.length} part(s) left; deckhand keeps retrying them (below).` : '';
   const steps = kind.steps(plan.plan, checkpoint.state);
   const doneCount = steps.filter((s) => checkpoint.done.includes(s.id)).length;
   const summary = [kind.summarize(plan.plan, checkpoint.state, finalOutcome), extra.detail, `Steps done: ${doneCount} of ${steps.length}.${cleanupNote}`]
@@ -354,6 +416,7 @@ export async function finishRun(
     // Another worker (a dead-run sweep racing this one) already reported it: say nothing twice.
     log.info('run already finished elsewhere');
     await deps.locks.release(plan.target, plan.id).catch((err: unknown) => log.error({ err }, 'releasing the lock failed'));
+    await deps.leases.forget(plan.id).catch((err: unknown) => log.error({ err }, 'forgetting the run lease failed'));
     return result.plan ?? plan;
   }
   const finished = result.plan;
@@ -365,23 +428,30 @@ export async function finishRun(
       log.error({ err }, `${what} failed`);
     }
   };
-  // Free the target first: a new plan must not wait for Slack to accept the summary.
-  await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
-  if (finished.statusCardTs) {
+  // Free the target first: a new plan must not wait for Slack to accept the summary. An unfinished cleanup keeps it.
+  if (!unfinished) await attempt('releasing the lock', () => deps.locks.release(plan.target, plan.id));
+  await attempt('forgetting the run lease', () => deps.leases.forget(plan.id));
+  await attempt('forgetting the run signals', () => deps.signals.forget(plan.id));
+  // Queued, not delivered (Slack may be down): the outbox delivers them in this order when it can.
+  if (finished.startedAt !== undefined) {
     const card = statusCard(deps.clock, finished, finalOutcome, { step: extra.step, fields: extra.fields ?? {}, note: extra.detail });
-    deps.outbox.updateCard(plan.id, plan.channel, finished.statusCardTs, card);
+    deps.outbox.updateCard(plan.id, plan.channel, { ref: statusCardRef(plan.id) }, card);
   }
   // The final card goes out before the summary, so the thread reads in order.
-  await attempt('flushing the status card', () => deps.outbox.flush(plan.id));
+  await attempt('queueing the status card', () => deps.outbox.flush(plan.id));
   const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
-  await attempt('posting the summary', () => deps.outbox.post(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs }));
+  await attempt('queueing the summary', () => deps.outbox.queuePost(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs ?? { ref: statusCardRef(plan.id) } }));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
+  if (unfinished) await attempt('scheduling the rest of the cleanup', () => scheduleCleanup(deps, finished, checkpoint, cleanup, log));
   await attempt('auditing', () =>
     deps.audit.append({ actor: extra.actor ?? 'deckhand', action: `run.${finalOutcome}`, target: plan.target, planId: plan.id, jobId: extra.jobId, details: { summary } }),
   );
   log.info({ outcome: finalOutcome }, 'run finished');
   return finished;
 }
+
+/** The outbox's name for a run's status card: posted once, updated by name before Slack has given it a ts. */
+const statusCardRef = (planId: string) => `card:${planId}`;
 
 /** The run's status card as it stands now; the running card and the final one differ only in state and note. */
 function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<StatusCardView, 'step' | 'fields' | 'note'>) {
@@ -397,16 +467,12 @@ function statusCard(clock: Clock, plan: StoredPlan, state: RunState, at: Pick<St
   });
 }
 
-/** The worker's kinds keep their records on its own connection. */
-function runKindContext(deps: RunnerDeps, kind: string, log: Logger): KindContext {
-  return kindContext({ ...deps, redis: deps.connection, redisPrefix: deps.prefix }, kind, log);
-}
 
 async function updatePlanMessage(deps: RunnerDeps, kind: JobKind, plan: StoredPlan, outcome: string | undefined, log: Logger): Promise<void> {
   if (!plan.messageTs) return;
   try {
     const message = renderPlanMessage(plan, kind.renderPlan(plan.plan), { outcome });
-    await deps.outbox.update(plan.channel, plan.messageTs, message);
+    await deps.outbox.queueUpdate(plan.channel, plan.messageTs, message);
   } catch (err) {
     log.error({ err }, 'could not update the plan message');
   }

@@ -7,14 +7,18 @@
  */
 import type { JobKind, KindContext, Progress, Question, Step, StepContext } from './kind.js';
 
-/** Why a run's signal was aborted: Cancel (by a user) or the worker shutting down. */
+/**
+ * Why a run's signal was aborted: Cancel (by a user), the worker shutting down, this execution losing the run
+ * (its BullMQ job lock or its run lease: another execution may own the run now), or the run parked to wait on
+ * a human.
+ */
 export class RunInterrupted extends Error {
   override name = 'RunInterrupted';
   constructor(
-    readonly why: 'cancel' | 'shutdown',
+    readonly why: 'cancel' | 'shutdown' | 'lease-lost' | 'park',
     readonly by?: string,
   ) {
-    super(why === 'cancel' ? `cancelled by ${by}` : 'worker shutting down');
+    super(why === 'cancel' ? `cancelled by ${by}` : why === 'shutdown' ? 'worker shutting down' : why === 'park' ? 'parked until a human acts' : 'this execution lost the run');
   }
 }
 
@@ -36,8 +40,11 @@ export interface StepRun<Plan, State> {
   isPaused(): Promise<boolean>;
   ask(question: Question): Promise<string>;
   audit(action: string, details: Record<string, unknown>): Promise<void>;
-  /** Clock time between checks while paused. */
-  pausePollMs: number;
+  /**
+   * While paused: check again every `pollMs` of clock time, or 'park': stop with RunInterrupted('park') so the
+   * runner frees the worker slot until Resume.
+   */
+  whilePaused: { pollMs: number } | 'park';
   /** Told before a step starts (the status card shows it; tests crash here). */
   onStep?(step: Step<Plan, State>, position: { index: number; total: number }): void;
   /** Told when the run pauses (true) and resumes (false). */
@@ -93,8 +100,14 @@ async function waitWhilePaused(run: StepRun<unknown, unknown>): Promise<void> {
   if (!(await run.isPaused())) return;
   run.context.log.info('run paused');
   run.onPause?.(true);
+  const { whilePaused } = run;
+  if (whilePaused === 'park') {
+    run.controller.abort(new RunInterrupted('park'));
+    run.controller.signal.throwIfAborted();
+    return;
+  }
   while (await run.isPaused()) {
-    await run.context.clock.sleep(run.pausePollMs, run.controller.signal);
+    await run.context.clock.sleep(whilePaused.pollMs, run.controller.signal);
     await checkCancel(run);
   }
   run.context.log.info('run resumed');

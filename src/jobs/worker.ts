@@ -10,16 +10,19 @@
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
-import { Queue, Worker, type JobState, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Job, type JobState, type WorkerOptions } from 'bullmq';
+import { logRedisErrors } from '../integrations/redis/connections.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
+import { RunLeases } from '../integrations/redis/run-lease.js';
 import type { PlanStore, StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
 import type { JobKind } from './kind.js';
 import { PlanLifecycle } from './plan-lifecycle.js';
-import { RUN_QUEUE, type RunJobData } from './queues.js';
+import { runCleanupJob } from './cleanup.js';
+import { CLEANUP_JOB, RUN_QUEUE, type RunJobData } from './queues.js';
 import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
 
-export interface WorkerDeps extends Omit<RunnerDeps, 'plans'> {
+export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'leaseTtlMs' | 'runQueue'> {
   plans: PlanStore;
   /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
   concurrency?: number;
@@ -29,26 +32,52 @@ export interface WorkerDeps extends Omit<RunnerDeps, 'plans'> {
   workerOptions?: Partial<WorkerOptions>;
 }
 
+/**
+ * How fast a run resumes after its worker died without warning (SIGKILL, OOM, node lost), README "Running it".
+ * The job lock (renewed every half of it) lapses at most `LOCK_DURATION_MS` after the death. A stall check (every
+ * `STALLED_INTERVAL_MS`, in whichever worker; BullMQ lets one run per interval across workers) first marks the
+ * active job, and the next check after the lock lapsed hands it out: at most the lock plus two intervals.
+ * BullMQ's defaults (30 s lock, 30 s interval) made that about a minute. The run lease lives as long as the lock.
+ */
+export const LOCK_DURATION_MS = 15_000;
+export const STALLED_INTERVAL_MS = 10_000;
+export const RESUME_AFTER_CRASH_MS = LOCK_DURATION_MS + 2 * STALLED_INTERVAL_MS;
+
 const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise<void> }> {
   const log = opts.log.child({ component: 'worker' });
-  const deps: RunnerDeps = { ...opts, log, plans: new PlanLifecycle(opts.plans, opts.clock) };
-  const shutdown = new AbortController();
+  const lockDuration = opts.workerOptions?.lockDuration ?? LOCK_DURATION_MS;
   const lookups = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.connection, prefix: opts.prefix });
+  logRedisErrors(lookups, log, 'run queue lookups');
+  const deps: RunnerDeps = {
+    ...opts,
+    log,
+    plans: new PlanLifecycle(opts.plans, opts.clock),
+    leases: new RunLeases(opts.connection, opts.prefix),
+    leaseTtlMs: lockDuration,
+    runQueue: lookups,
+  };
+  const shutdown = new AbortController();
 
   await sweepDeadRuns(deps, lookups, log);
 
-  const worker = new Worker<RunJobData>(RUN_QUEUE, (job, token) => runPlanJob(deps, job, token, shutdown.signal), {
+  const processJob = (job: Job<RunJobData>, token: string | undefined, lockLost?: AbortSignal) =>
+    job.name === CLEANUP_JOB ? runCleanupJob(deps, job, token) : runPlanJob(deps, job, token, shutdown.signal, lockLost);
+  const worker = new Worker<RunJobData>(RUN_QUEUE, processJob, {
     connection: opts.connection,
     prefix: opts.prefix,
     concurrency: opts.concurrency ?? 5,
+    lockDuration,
+    stalledInterval: STALLED_INTERVAL_MS,
     // BullMQ's default (1) fails a job on its second stall. Our steps are checkpointed and idempotent, so a run
     // whose workers keep dying (node drained under it, OOM, deploys) should resume, not fail.
     maxStalledCount: 50,
     ...opts.workerOptions,
   });
-  worker.on('error', (err) => log.error({ err }, 'worker error'));
+  logRedisErrors(worker, log, 'worker');
+  // The job may be handed to another worker now: abort our processor (its signal) before it touches anything else.
+  worker.on('lockRenewalFailed', (jobIds) => jobIds.forEach((id) => worker.cancelJob(id, 'job lock lost')));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, planId: job?.data.planId, err: err.message, attemptsMade: job?.attemptsMade }, 'run attempt failed'));
   await worker.waitUntilReady();
 
@@ -120,6 +149,8 @@ async function closeDeadRun(
   log: Logger,
 ): Promise<boolean> {
   const runLog = log.child({ planId: plan.id, jobId: plan.id });
+  // A frozen execution whose job was failed meanwhile may still hold the run: leave it until its lease ends.
+  if (!(await deps.leases.acquire(plan.id, deps.leaseTtlMs)).ok) return false;
   runLog.warn({ jobState }, 'run died; cleaning up');
   const detail =
     plan.status === 'approved'

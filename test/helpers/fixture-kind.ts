@@ -2,7 +2,7 @@
  * A job kind that lives in the test tree and proves the foundation (not a product feature).
  *
  * `/deckhand fixture <name> [--steps N] [--delay-ms N] [--fail-step step-K] [--fail-kind transient|refusal]
- *  [--fail-times N] [--ask-step step-K] [--dry-run]`
+ *  [--fail-times N] [--ask-step step-K] [--cleanup-fails N] [--dry-run]`
  *
  * - N steps named `step-1`..`step-N`; each appends its id to the Redis list `runsKey(planId)` when it
  *   completes, so tests count executions across attempts, workers and processes.
@@ -10,7 +10,8 @@
  * - `--fail-step` makes that step throw a TransientError or RefusalError `--fail-times` times (default 1;
  *   counted in Redis, so retries in another process see the count).
  * - `--ask-step` makes that step ask a question (`continue` / `stop`); `stop` refuses the run.
- * - cleanup appends a line to `cleanupKey(name)`.
+ * - cleanup appends a line to `cleanupKey(name)`; with `--cleanup-fails N` its first N attempts leave their part
+ *   undone (counted in Redis) and append `cleanup left (attempt K)` instead.
  * - The target is `fixture/<name>`; a name starting with `refuse` makes the planner refuse; `--steps 0`
  *   plans nothing. Observation reads `observedKey(name)` (default "1") so a test can change the
  *   fingerprint between plan and approval.
@@ -28,6 +29,7 @@ export interface FixtureArgs {
   failKind: 'transient' | 'refusal';
   failTimes: number;
   askStep?: string;
+  cleanupFails: number;
   dryRun: boolean;
 }
 
@@ -44,6 +46,7 @@ export interface FixturePlan {
   failKind: 'transient' | 'refusal';
   failTimes: number;
   askStep?: string;
+  cleanupFails: number;
 }
 
 export interface FixtureState {
@@ -123,7 +126,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
     command: {
       subcommand: 'fixture',
       summary: 'Test-only job kind: runs N numbered steps',
-      usage: '/deckhand fixture <name> [--steps N] [--delay-ms N] [--fail-step step-K] [--fail-kind transient|refusal] [--fail-times N] [--ask-step step-K] [--dry-run]',
+      usage: '/deckhand fixture <name> [--steps N] [--delay-ms N] [--fail-step step-K] [--fail-kind transient|refusal] [--fail-times N] [--ask-step step-K] [--cleanup-fails N] [--dry-run]',
       example: '/deckhand fixture demo --steps 3',
       flags: [
         { name: 'steps', type: 'string', description: 'How many steps (default 3)' },
@@ -132,6 +135,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
         { name: 'fail-kind', type: 'string', description: 'transient or refusal' },
         { name: 'fail-times', type: 'string', description: 'How many times it fails (default 1)' },
         { name: 'ask-step', type: 'string', description: 'Step that asks a question' },
+        { name: 'cleanup-fails', type: 'string', description: 'How many cleanup attempts leave their part undone' },
         { name: 'dry-run', type: 'bool', description: 'Only show the plan' },
       ],
     },
@@ -152,6 +156,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
         failKind,
         failTimes: intFlag(raw, 'fail-times', 1, 100),
         askStep: stringFlag(raw, 'ask-step'),
+        cleanupFails: intFlag(raw, 'cleanup-fails', 0, 100),
         dryRun: raw.flags['dry-run'] === true,
       };
     },
@@ -165,7 +170,7 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
       if (observed.name.startsWith('refuse')) return { kind: 'refusal', reason: `fixture ${observed.name} refuses to plan` };
       if (args.steps > maxSteps) return { kind: 'refusal', reason: `${args.steps} steps is more than the ${maxSteps} allowed by policy` };
       const steps = Array.from({ length: args.steps }, (_, i) => `step-${i + 1}`);
-      const plan: FixturePlan = { name: args.name, steps, delayMs: args.delayMs, failStep: args.failStep, failKind: args.failKind, failTimes: args.failTimes, askStep: args.askStep };
+      const plan: FixturePlan = { name: args.name, steps, delayMs: args.delayMs, failStep: args.failStep, failKind: args.failKind, failTimes: args.failTimes, askStep: args.askStep, cleanupFails: args.cleanupFails };
       return steps.length === 0 ? { kind: 'plan', plan, empty: true, emptyReason: 'nothing to do: 0 steps' } : { kind: 'plan', plan, empty: false };
     },
     renderPlan(plan) {
@@ -177,7 +182,13 @@ export function createFixtureKind(redis: Redis, prefix: string): JobKind<Fixture
     initialState: () => ({ completed: [] }),
     steps: (plan) => plan.steps.map(step),
     async cleanup(ctx) {
+      const attempt = await redis.incr(`${keys.cleanupKey(ctx.plan.name)}:attempts`);
+      if (attempt <= ctx.plan.cleanupFails) {
+        await redis.rpush(keys.cleanupKey(ctx.plan.name), `cleanup left (attempt ${attempt})`);
+        return { done: [], left: [`undo fixture/${ctx.plan.name} (failed on purpose, attempt ${attempt})`] };
+      }
       await redis.rpush(keys.cleanupKey(ctx.plan.name), `cleanup after ${ctx.state.completed.length} steps`);
+      return { done: [`undid fixture/${ctx.plan.name}`], left: [] };
     },
     summarize(plan, state, outcome) {
       return `Fixture ${plan.name} ${outcome}: ${state.completed.length} of ${plan.steps.length} steps completed.`;

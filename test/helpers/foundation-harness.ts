@@ -19,8 +19,10 @@ import type { JobKind } from '../../src/jobs/kind.js';
 import { startWorkers } from '../../src/jobs/worker.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { ReportKind } from '../../src/reports/kind.js';
-import { createReportRegistry } from '../../src/reports/registry.js';
+import { createReportRegistry, reportSettingsSchemas } from '../../src/reports/registry.js';
 import { click, slashCommand, type SignOptions, type SignedResponse } from '../../sandbox/src/slack/signed-client.js';
+import { startSocketModeServer, type SocketModeServer } from '../../sandbox/src/slack/socket-mode.js';
+import { overSocketMode } from '../../sandbox/src/slack/to-bot.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../sandbox/src/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
@@ -41,10 +43,18 @@ export interface HarnessOptions extends SlackStandInOptions {
   queueBackoffMs?: number;
   /** How often the bot expires undecided plans; default 200 ms here. */
   expirySweepMs?: number;
+  /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
+  transport?: Transport;
 }
+
+export type Transport = 'http' | 'socket';
+export const TRANSPORTS: Transport[] = ['http', 'socket'];
 
 export interface Harness extends Stores {
   slack: SlackStandIn;
+  transport: Transport;
+  /** Slack's Socket Mode side, when the transport is 'socket'. */
+  socketMode?: SocketModeServer;
   botUrl: string;
   signingSecret: string;
   prefix: string;
@@ -55,9 +65,10 @@ export interface Harness extends Stores {
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   clickPlan(action: string, planId: string, user: string, opts?: SignOptions): Promise<SignedResponse>;
-  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions): Promise<SignedResponse>;
+  click(action: string, value: unknown, user: string, messageTs: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
   /** Waits for the channel's plan message (not ephemeral) for the newest stored plan. */
-  waitForPlan(channel?: string): Promise<StoredPlan>;
+  /** `timeoutMs` (default 10 s) for observations that read a lot (e.g. thousands of records at Route 53's pace). */
+  waitForPlan(channel?: string, timeoutMs?: number): Promise<StoredPlan>;
   /** Waits for the newest posted plan on `target` (other than `notId`). */
   waitForPlanFor(target: string, notId?: string): Promise<StoredPlan>;
   planMessage(plan: StoredPlan): StoredMessage;
@@ -76,12 +87,14 @@ export const CHANNEL = 'C0OPS';
 export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix('fdn');
   const signingSecret = randomBytes(16).toString('hex');
-  const slack = await startSlackStandIn(opts);
+  const socketMode = opts.transport === 'socket' ? await startSocketModeServer() : undefined;
+  const slack = await startSlackStandIn({ ...opts, socketMode });
   const redis = createRedis(REDIS_URL, 'general');
   const kinds = createRegistry(typeof opts.kinds === 'function' ? opts.kinds({ redis, prefix }) : opts.kinds);
   const env: NodeJS.ProcessEnv = {
     SLACK_BOT_TOKEN: 'xoxb-test-token',
-    SLACK_SIGNING_SECRET: signingSecret,
+    // Socket Mode needs no signing secret: leaving it out proves it.
+    ...(socketMode ? { SLACK_APP_TOKEN: 'xapp-test-token' } : { SLACK_SIGNING_SECRET: signingSecret }),
     SLACK_API_URL: slack.url,
     REDIS_URL,
     PORT: '0',
@@ -90,7 +103,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     ...(opts.policyYaml !== undefined ? { DECKHAND_CONFIG: 'policy.yml' } : {}),
   };
   const reports = createReportRegistry(opts.reports ?? [], kinds.keys());
-  const config = loadConfig(env, { kinds, reports: reports.keys(), readFile: () => opts.policyYaml ?? '' });
+  const config = loadConfig(env, { kinds, reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), readFile: () => opts.policyYaml ?? '' });
   const log = createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const noClients = {} as Clients;
@@ -101,6 +114,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
+  await socketMode?.waitForConnections(1);
+
+  // Over HTTP the tests also forge signatures and timestamps (SignOptions), so HTTP requests are sent here.
+  const socket = socketMode ? overSocketMode(socketMode) : undefined;
 
   const closers: (() => Promise<unknown>)[] = [];
   const startWorker = async (extra: Record<string, unknown> = {}) => {
@@ -108,6 +125,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     const outbox = new SlackOutbox({
       token: config.slack.botToken,
       slackApiUrl: slack.url,
+      redis: connection,
+      prefix,
       minIntervalPerChannelMs: opts.outbox?.minIntervalPerChannelMs ?? 5,
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
@@ -131,8 +150,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   };
   if (opts.worker) await startWorker();
 
-  const pollPlan = async (channel: string, match: (plan: StoredPlan) => boolean): Promise<StoredPlan> => {
-    const deadline = Date.now() + 10_000;
+  const pollPlan = async (channel: string, match: (plan: StoredPlan) => boolean, timeoutMs = 10_000): Promise<StoredPlan> => {
+    const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const found = (await plans.listByChannel(channel, 10)).find((p) => match(p) && p.messageTs);
       if (found) return found;
@@ -142,17 +161,25 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   };
   const harness: Harness = {
     slack, botUrl, signingSecret, prefix, channel: CHANNEL, config, redis, ...stores, queue, log,
+    transport: socketMode ? 'socket' : 'http',
+    socketMode,
     command: (text, user, o = {}) => {
       const channel = o.channel ?? CHANNEL;
-      return slashCommand(botUrl, signingSecret, { text, user, channel }, { responseUrl: slack.responseUrl(channel, user), ...o });
+      const input = { text, user, channel };
+      const sign = { responseUrl: slack.responseUrl(channel, user), ...o };
+      return socket ? socket.command(input, sign.responseUrl) : slashCommand(botUrl, signingSecret, input, sign);
     },
-    click: (action, value, user, messageTs, o = {}) =>
-      click(botUrl, signingSecret, { actionId: action, value: JSON.stringify(value), user, channel: CHANNEL, messageTs }, { responseUrl: slack.responseUrl(CHANNEL, user), ...o }),
+    click: (action, value, user, messageTs, o = {}) => {
+      const channel = o.channel ?? CHANNEL;
+      const input = { actionId: action, value: JSON.stringify(value), user, channel, messageTs };
+      const sign = { responseUrl: slack.responseUrl(channel, user), ...o };
+      return socket ? socket.click(input, sign.responseUrl) : click(botUrl, signingSecret, input, sign);
+    },
     clickPlan: async (action, planId, user, o = {}) => {
       const plan = await plans.get(planId);
       return harness.click(action, { planId }, user, plan?.messageTs ?? '0', o);
     },
-    waitForPlan: (channel = CHANNEL) => pollPlan(channel, () => true),
+    waitForPlan: (channel = CHANNEL, timeoutMs) => pollPlan(channel, () => true, timeoutMs),
     waitForPlanFor: (target, notId) => pollPlan(CHANNEL, (p) => p.target === target && p.id !== notId),
     planMessage: (plan) => {
       const message = slack.messages(plan.channel).find((m) => m.ts === plan.messageTs);
@@ -182,6 +209,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       await redis.quit();
       await queueConnection.quit();
       await slack.stop();
+      await socketMode?.stop();
     },
   };
   return harness;

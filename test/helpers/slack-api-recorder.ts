@@ -10,6 +10,8 @@ export interface RecordedCall {
   method: string;
   args: Record<string, unknown>;
   at: number;
+  /** The HTTP status answered. */
+  status: number;
 }
 
 export class SlackApiRecorder {
@@ -17,6 +19,8 @@ export class SlackApiRecorder {
   private server: Server | undefined;
   private seq = 0;
   private readonly scripted: { method: string; status: number; body: Record<string, unknown>; headers: Record<string, string> }[] = [];
+  /** While set, every call answers this HTTP status (an outage). */
+  private outageStatus: number | undefined;
   url = '';
 
   async start(): Promise<this> {
@@ -27,8 +31,14 @@ export class SlackApiRecorder {
         const raw = Buffer.concat(chunks).toString('utf8');
         const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0]!;
         const args = method.startsWith('upload/') ? { bytes: raw } : parseArgs(raw, req.headers['content-type'] ?? '');
-        this.calls.push({ method, args, at: Date.now() });
+        if (this.outageStatus !== undefined) {
+          this.calls.push({ method, args, at: Date.now(), status: this.outageStatus });
+          res.writeHead(this.outageStatus, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ok: false, error: 'service_unavailable' }));
+          return;
+        }
         const scriptedAt = this.scripted.findIndex((s) => s.method === method);
+        this.calls.push({ method, args, at: Date.now(), status: scriptedAt >= 0 ? this.scripted[scriptedAt]!.status : 200 });
         if (scriptedAt >= 0) {
           const [s] = this.scripted.splice(scriptedAt, 1);
           res.writeHead(s!.status, { 'content-type': 'application/json', ...s!.headers });
@@ -53,6 +63,24 @@ export class SlackApiRecorder {
   /** The next call of `method` answers `{ ok: false, error }` (HTTP 200, as Slack does). */
   failWith(method: string, error: string, status = 200): void {
     this.scripted.push({ method, status, body: { ok: false, error }, headers: {} });
+  }
+
+  /** Every call answers `status` until `recover()`. */
+  outage(status: number): void {
+    this.outageStatus = status;
+  }
+
+  recover(): void {
+    this.outageStatus = undefined;
+  }
+
+  /** Polls the recorded calls (real time) until `check` holds. */
+  async waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting on the Slack recorder');
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   callsOf(method: string): RecordedCall[] {

@@ -115,7 +115,7 @@ export async function runSteps<Plan, State>(options: RunOptions<Plan, State>): P
         tick('audit');
         recorder.audits.push({ action, details });
       },
-      pausePollMs: 1_000,
+      whilePaused: { pollMs: 1_000 },
       onStep: (step) => {
         if (options.crashAfterSteps !== undefined && working.done.length - resumedDone >= options.crashAfterSteps) throw new SimulatedCrash(`crashed before ${step.id}`);
         tick(`before ${step.id}`);

@@ -8,8 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DEPLOY_DIR, type Denial } from '../../sandbox/src/access.js';
 import { shippedPolicies } from '../../sandbox/src/cloud/iam/authorizer.js';
 import { grantsOf } from '../../sandbox/src/cloud/iam/policy.js';
-import { Rbac } from '../../sandbox/src/cluster/api/rbac.js';
-import { SHIPPED_RBAC_FILE } from '../../sandbox/src/cluster/index.js';
+import { shippedRbac } from '../../sandbox/src/cluster/index.js';
 
 interface AccessRecord {
   used: string[];
@@ -29,7 +28,7 @@ const records = suiteRecords();
 const used = new Set(records.flatMap((r) => r.used));
 // Grant ids name the templates' resource patterns, so any values render the same grants.
 const policies = shippedPolicies(DEPLOY_DIR, { AWS_ACCOUNT_ID: '000000000000', AWS_REGION: 'any', NODE_ROLE_NAME: 'any' });
-const granted = [...grantsOf(policies.bot), ...grantsOf(policies.worker), ...Rbac.fromFile(SHIPPED_RBAC_FILE).grants()];
+const granted = [...grantsOf(policies.bot), ...grantsOf(policies.worker), ...shippedRbac().grants()];
 
 describe('least privilege over the whole suite (npm test)', () => {
   test('the suite ran deckhand against the sandbox', () => {
@@ -42,7 +41,7 @@ describe('least privilege over the whole suite (npm test)', () => {
     expect([...new Set(denials)]).toEqual([]);
   });
 
-  test('every grant of deploy/aws/*-policy.json and deploy/kubernetes/base/rbac.yaml was used', () => {
+  test('every grant of deploy/aws/*-policy.json and deploy/kubernetes RBAC (base and the example redis-access.yaml) was used', () => {
     const unused = granted.filter((g) => !used.has(g));
     // What the suite used, for the record when this fails.
     expect({ unused, used: granted.filter((g) => used.has(g)).length, granted: granted.length }).toEqual({ unused: [], used: granted.length, granted: granted.length });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, loadConfig, redact } from '../../src/config.js';
+import { ConfigError, loadConfig, nearest, redact } from '../../src/config.js';
 import type { JobKind } from '../../src/jobs/kind.js';
 import { createRegistry } from '../../src/jobs/registry.js';
+import { createReportRegistry, reportSettingsSchemas } from '../../src/reports/registry.js';
 
 const baseEnv = { SLACK_BOT_TOKEN: 'xoxb-secret-bot', SLACK_SIGNING_SECRET: 'sign-secret' };
 
@@ -88,16 +89,16 @@ commands:
   });
 
   it('validates kind settings and rejects unknown subcommands', () => {
-    const yaml = 'commands:\n  resize:\n    settings: { maxGiB: -1 }\n  deploy: {}\n';
+    const yaml = 'commands:\n  resize:\n    run: "*"\n    settings: { maxGiB: -1 }\n  deploy: {}\n';
     const problems = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml }));
     expect(problems).toEqual([
-      expect.stringMatching(/^policy\.commands\.deploy: unknown subcommand \(known: help, jobs, status, resize\)/),
+      expect.stringMatching(/^policy\.commands\.deploy: unknown subcommand; known: help, jobs, status, resize/),
       expect.stringMatching(/^policy\.commands\.resize\.settings\.maxGiB: /),
     ]);
   });
 
   it('parses each product kind\'s settings once, into the values the kind receives', () => {
-    const yaml = 'commands:\n  rollout:\n    settings: { drainTimeout: 5m }\n  resize:\n    settings: { pollInterval: 2s }\n';
+    const yaml = 'commands:\n  rollout:\n    run: "*"\n    settings: { drainTimeout: 5m }\n  resize:\n    run: "*"\n    settings: { pollInterval: 2s }\n';
     const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml });
     expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 300_000, nodeReadyTimeoutMs: 600_000 });
     expect(config.policy.commands.resize?.settings).toMatchObject({ pollInterval: 2_000, watchTimeout: 1_800_000 });
@@ -105,12 +106,31 @@ commands:
   });
 
   it('refuses settings a command does not take: a misspelt key, or any block for a built-in', () => {
-    const yaml = 'commands:\n  ptr-cleanup:\n    settings: { protectedCIDRs: [10.0.0.0/8] }\n  help:\n    settings: { verbose: true }\n';
+    const yaml = 'commands:\n  ptr-cleanup:\n    run: "*"\n    settings: { protectedCIDRs: [10.0.0.0/8] }\n  help:\n    run: "*"\n    settings: { verbose: true }\n';
     const problems = problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), readFile: () => yaml }));
     expect(problems).toEqual([
       expect.stringMatching(/^policy\.commands\.help\.settings: help takes no settings$/),
-      expect.stringMatching(/^policy\.commands\.ptr-cleanup\.settings: .*protectedCIDRs/),
+      expect.stringMatching(/^policy\.commands\.ptr-cleanup\.settings\.protectedCIDRs: unknown key \(did you mean protectedCidrs\?\)/),
     ]);
+  });
+
+  it.each(['xoxp-123-user-token', 'xapp-1-A0-app', 'xoxb-', 'xoxb-abc def'])('refuses %j as the bot token', (token) => {
+    expect(problemsOf(() => loadConfig({ ...baseEnv, SLACK_BOT_TOKEN: token }, { kinds }))).toEqual([expect.stringMatching(/^SLACK_BOT_TOKEN: must be a bot token: xoxb-/)]);
+  });
+
+  it('a command listed without `run:` is a start-up error, not open to everyone', () => {
+    const yaml = 'commands:\n  resize:\n    approve: ["@sre"]\n';
+    expect(problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, readFile: () => yaml }))).toEqual([
+      'policy.commands.resize.run: is required when resize is listed (user ids, @group handles, or "*" for everyone)',
+    ]);
+  });
+
+  it.each([
+    ['maxDeletePerRun', ['maxDeletesPerRun', 'maxZoneShare'], 'maxDeletesPerRun'],
+    ['protectedCidr', ['protectedCidrs', 'protectedPatterns'], 'protectedCidrs'],
+    ['colour', ['run', 'approve', 'channels'], undefined],
+  ])('the nearest valid key to %s', (name, valid, expected) => {
+    expect(nearest(name, valid)).toBe(expected);
   });
 
   it('loads the policy files the README and the Kubernetes manifests show', () => {
@@ -119,7 +139,9 @@ commands:
     const manifests = ['deploy/kubernetes/base/policy.yaml', 'deploy/kubernetes/overlays/example/policy.yaml'].map((path) => readFileSync(path, 'utf8'));
     for (const yaml of [example, ...manifests]) {
       expect(yaml).toBeDefined();
-      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds: createRegistry(), reports: ['postmortem', 'cost'], readFile: () => yaml! });
+      const kinds = createRegistry();
+      const reports = createReportRegistry(undefined, kinds.keys());
+      const config = loadConfig({ ...baseEnv, DECKHAND_CONFIG: '/p.yml' }, { kinds, reports: reports.keys(), reportSettings: reportSettingsSchemas(reports), readFile: () => yaml! });
       expect(config.policy.commands.rollout?.settings).toMatchObject({ drainTimeoutMs: 900_000 });
     }
   });
@@ -136,6 +158,13 @@ commands:
 
   it('does not need the signing secret in a worker-only process', () => {
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, { needsSigningSecret: false })).not.toThrow();
+  });
+
+  it('needs the signing secret for the HTTP receiver, not in Socket Mode', () => {
+    expect(problemsOf(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }))).toEqual([
+      'SLACK_SIGNING_SECRET: is required for the HTTP receiver (Basic Information → App Credentials), or set SLACK_APP_TOKEN for Socket Mode',
+    ]);
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).not.toThrow();
   });
 });
 

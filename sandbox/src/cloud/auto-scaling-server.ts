@@ -239,7 +239,10 @@ export function startAutoScalingServer(model: AutoScalingModel, context: Service
       describe(req, 'DescribeScalingActivities');
       const name = p.get('AutoScalingGroupName');
       const ids = p.list('ActivityIds.member');
-      const activities = (name ? model.group(name).activities : [...model.groups.values()].flatMap((g) => g.activities)).filter((a) => ids.length === 0 || ids.includes(a.activityId));
+      const activities = (name ? model.group(name).activities : [...model.groups.values()].flatMap((g) => g.activities))
+        .filter((a) => ids.length === 0 || ids.includes(a.activityId))
+        // Like Auto Scaling: activities still in progress first, then by start time, newest first.
+        .sort((a, b) => Number(a.statusCode === 'Successful') - Number(b.statusCode === 'Successful') || b.startTime - a.startTime);
       const { items, nextToken } = page(activities, p, 100, 100);
       return ok(req, 'DescribeScalingActivities', { Activities: { member: items.map(activityXml) }, NextToken: nextToken });
     },

@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeckhandRequest } from '../access.js';
+import type { VirtualClock } from '../clock.js';
 import type { Faults, SandboxService } from '../contracts.js';
 import { AccessDeniedError, type CloudAuthorizer } from './iam/authorizer.js';
 import type { AuthRequest } from './iam/evaluate.js';
@@ -46,9 +48,10 @@ export interface ServiceContext {
   faults: Faults;
   random: () => number;
   authorizer: CloudAuthorizer;
+  clock: VirtualClock;
 }
 
-export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, { faults, random, authorizer }: ServiceContext): Promise<ServiceServer> {
+export async function startServiceServer(service: SandboxService, protocol: ServiceProtocol, { faults, random, authorizer, clock }: ServiceContext): Promise<ServiceServer> {
   const server = createServer((incoming, res) => {
     const chunks: Buffer[] = [];
     incoming.on('data', (c: Buffer) => chunks.push(c));
@@ -72,10 +75,19 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
     });
   });
 
+  clock.holdWhileAnswering(server, isDeckhandRequest);
+
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
     const knobs = faults.services[service] ?? {};
+    if (knobs.hang) {
+      faults.hung[service] = (faults.hung[service] ?? 0) + 1;
+      return new Promise<never>(() => undefined);
+    }
     if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
-    if (knobs.throttleRate && random() < knobs.throttleRate) return protocol.throttled(req);
+    if (knobs.throttleRate && random() < knobs.throttleRate) {
+      faults.throttled[service] = (faults.throttled[service] ?? 0) + 1;
+      return protocol.throttled(req);
+    }
     if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);
     const principal = authorizer.principalFor(req.headers);
     if (!principal) return protocol.invalidCredentials(req);

@@ -62,7 +62,7 @@ export async function startCloud(opts: {
   const faultRandom = seededRandom(seed ^ 0x5eed);
   const { accountId, region, nodeRoleName } = opts.scenario;
   const policies = opts.policies ?? shippedPolicies(DEPLOY_DIR, { AWS_ACCOUNT_ID: accountId, AWS_REGION: region, NODE_ROLE_NAME: nodeRoleName });
-  const context = { faults: opts.faults, random: faultRandom, authorizer: new CloudAuthorizer(accountId, policies, opts.access ?? new AccessLog(), opts.log, opts.clock) };
+  const context = { clock: opts.clock, faults: opts.faults, random: faultRandom, authorizer: new CloudAuthorizer(accountId, policies, opts.access ?? new AccessLog(), opts.log, opts.clock) };
   const servers = await Promise.all([
     startAutoScalingServer(model.autoScaling, context),
     startEc2Server(model.ec2, context),

@@ -4,7 +4,7 @@
  */
 import type { Faults } from '../contracts.js';
 import type { ClusterModel } from './model.js';
-import { controllerOf, isPodReady, isTerminating, key, matchesLabels, setCondition, type PdbObject, type PodObject, type WorkloadObject } from './objects.js';
+import { controllerOf, isPodReady, isTerminating, key, matchesSelector, setCondition, type PdbObject, type PodObject, type WorkloadObject } from './objects.js';
 
 export type EvictionDecision =
   | { allowed: true; pdb?: { name: string; disruptionsAllowed: number } }
@@ -20,7 +20,7 @@ export class DisruptionController {
   pdbsFor(pod: PodObject): PdbObject[] {
     return this.model
       .list<PdbObject>('PodDisruptionBudget', pod.metadata.namespace)
-      .filter((pdb) => matchesLabels(pdb.spec.selector.matchLabels, pod.metadata.labels));
+      .filter((pdb) => matchesSelector(pdb.spec.selector, pod.metadata.labels));
   }
 
   updateStatuses(): void {
@@ -31,7 +31,7 @@ export class DisruptionController {
   refresh(pdb: PdbObject): PdbObject['status'] {
     const pods = this.model
       .list<PodObject>('Pod', pdb.metadata.namespace)
-      .filter((p) => matchesLabels(pdb.spec.selector.matchLabels, p.metadata.labels));
+      .filter((p) => matchesSelector(pdb.spec.selector, p.metadata.labels));
     const expectedPods = this.expectedCount(pdb, pods);
     const currentHealthy = pods.filter((p) => !isTerminating(p) && isPodReady(p)).length;
     const desiredHealthy = Math.max(0, this.desiredHealthy(pdb, expectedPods));

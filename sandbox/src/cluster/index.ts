@@ -7,6 +7,7 @@
  * and Ready from the start. Every other `instance-running` event registers a NotReady Node that turns Ready after
  * the kubelet delay.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AccessLog, DEPLOY_DIR, IDENTITIES, type SandboxRole } from '../access.js';
 import type { VirtualClock } from '../clock.js';
@@ -20,7 +21,7 @@ import { NodeLifecycle } from './nodes.js';
 import type { PodObject } from './objects.js';
 import { PodLifecycle, type PodProcesses } from './pods.js';
 import { Reconciler } from './reconciler.js';
-import { RedisPods } from './redis/runtime.js';
+import { PROCEDURE_LABEL, RedisPods } from './redis/runtime.js';
 import type { ClusterScenario } from './scenario.js';
 import { Scheduler } from './scheduler.js';
 import { seedCluster } from './seed.js';
@@ -45,12 +46,19 @@ export interface StartClusterOptions {
   initialInstances?: InstanceInfo[];
   /** Where RBAC grants and denials of deckhand's ServiceAccounts are recorded. */
   access?: AccessLog;
-  /** The RBAC the API server enforces; default deckhand's shipped `deploy/kubernetes/base/rbac.yaml`. */
+  /** The RBAC the API server enforces; default `shippedRbac()`. */
   rbac?: Rbac;
 }
 
 /** The shipped RBAC: what the rendered kustomize base applies (test/deploy checks they are the same). */
 export const SHIPPED_RBAC_FILE = join(DEPLOY_DIR, 'kubernetes', 'base', 'rbac.yaml');
+/** The example overlay's per-namespace Redis access (its namespace `data` and Secret `redis-auth` are the default scenario's). */
+export const EXAMPLE_REDIS_ACCESS_FILE = join(DEPLOY_DIR, 'kubernetes', 'overlays', 'example', 'redis-access.yaml');
+
+/** What the sandbox enforces: the base's RBAC plus the example overlay's Redis access. */
+export function shippedRbac(): Rbac {
+  return Rbac.fromYaml([SHIPPED_RBAC_FILE, EXAMPLE_REDIS_ACCESS_FILE].map((f) => readFileSync(f, 'utf8')).join('\n---\n'), 'deploy/kubernetes (base RBAC and the example redis-access.yaml)');
+}
 
 export interface RunningCluster {
   url: string;
@@ -74,12 +82,23 @@ export interface RunningCluster {
 
 const noProcesses: PodProcesses = { manages: () => false, start: () => Promise.resolve(), stop: () => undefined };
 
-export async function startCluster(opts: StartClusterOptions): Promise<RunningCluster> {
+/**
+ * Without redis-server processes nothing answers behind the Redis pods: they run as plain pods, without the
+ * procedure label that would send deckhand to talk to a Redis (which it would then rightly refuse to move).
+ */
+function withoutRedisProcedures(scenario: ClusterScenario): ClusterScenario {
+  const plain = structuredClone(scenario);
+  for (const w of plain.workloads) delete w.labels[PROCEDURE_LABEL];
+  return plain;
+}
+
+export async function startCluster(options: StartClusterOptions): Promise<RunningCluster> {
+  const opts = options.redis === false ? { ...options, scenario: withoutRedisProcedures(options.scenario) } : options;
   const { clock, scenario } = opts;
   const model = new ClusterModel(clock);
   const replicasOf = (namespacedName: string) =>
     scenario.workloads.find((w) => `${w.namespace}/${w.name}` === namespacedName)?.replicas ?? 0;
-  const redis = opts.redis === false ? undefined : new RedisPods(scenario.redis, opts.dataDir, replicasOf);
+  const redis = opts.redis === false ? undefined : new RedisPods(scenario.redis, scenario.secrets, opts.dataDir, replicasOf);
   await redis?.init();
   try {
     return await assemble(opts, model, redis);
@@ -136,8 +155,8 @@ async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: R
   cloud.events.on('instance-terminating', onTerminating);
   cloud.events.on('instance-terminated', onTerminated);
 
-  const authorizer = new ApiAuthorizer(opts.rbac ?? Rbac.fromFile(SHIPPED_RBAC_FILE), opts.access ?? new AccessLog(), log, () => opts.clock.now());
-  const api = await startApiServer({ model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
+  const authorizer = new ApiAuthorizer(opts.rbac ?? shippedRbac(), opts.access ?? new AccessLog(), log, () => opts.clock.now());
+  const api = await startApiServer({ clock: opts.clock, model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
   const kubeconfigs = { admin: join(opts.dataDir, 'kubeconfig'), bot: join(opts.dataDir, 'kubeconfig-bot'), worker: join(opts.dataDir, 'kubeconfig-worker') };
   for (const [role, path] of Object.entries(kubeconfigs)) writeKubeconfig(path, api.url, IDENTITIES[role as SandboxRole]);
 

@@ -19,7 +19,8 @@ export type Kind =
   | 'StatefulSet'
   | 'DaemonSet'
   | 'PodDisruptionBudget'
-  | 'StorageClass';
+  | 'StorageClass'
+  | 'Secret';
 
 export type NewObject<T extends KubeObject> = Omit<T, 'metadata'> & {
   metadata: Omit<ObjectMeta, 'uid' | 'resourceVersion' | 'creationTimestamp'> & Partial<ObjectMeta>;

@@ -152,7 +152,7 @@ export interface StorageClassObject extends KubeObject {
 }
 
 export interface PdbObject extends KubeObject {
-  spec: { selector: { matchLabels: Labels }; minAvailable?: number | string; maxUnavailable?: number | string };
+  spec: { selector?: LabelSelectorSpec; minAvailable?: number | string; maxUnavailable?: number | string };
   status: {
     observedGeneration: number;
     disruptionsAllowed: number;
@@ -220,7 +220,28 @@ export function matchesLabels(selector: Labels, labels: Labels | undefined): boo
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+export interface LabelSelectorSpec {
+  matchLabels?: Labels;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/** metav1.LabelSelector as the API server evaluates it; an absent selector selects nothing (policy/v1 PDBs). */
+export function matchesSelector(selector: LabelSelectorSpec | undefined, labels: Labels | undefined): boolean {
+  if (!selector) return false;
+  const l = labels ?? {};
+  const expressions = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) =>
+    operator === 'In' ? l[key] !== undefined && values.includes(l[key]) : operator === 'NotIn' ? l[key] === undefined || !values.includes(l[key]) : operator === 'Exists' ? l[key] !== undefined : l[key] === undefined,
+  );
+  return expressions && matchesLabels(selector.matchLabels ?? {}, l);
+}
+
 export interface NamespaceObject extends KubeObject {
   spec: { finalizers: string[] };
   status: { phase: string };
+}
+
+export interface SecretObject extends KubeObject {
+  type: string;
+  /** Base64 values, as the API server returns them. */
+  data: Record<string, string>;
 }

@@ -50,6 +50,8 @@ export class PodLifecycle {
     pod.spec.nodeName = node.metadata.name;
     pod.status.hostIP = node.status.addresses.find((a) => a.type === 'InternalIP')?.address;
     pod.status.conditions = setCondition(pod.status.conditions ?? [], { type: 'PodScheduled', status: 'True' }, now);
+    // The kubelet acknowledges the pod before it pulls images and starts containers (PodStatus.startTime).
+    pod.status.startTime = now;
     this.model.save(pod);
     this.model.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${key(pod.metadata.namespace, pod.metadata.name)} to ${node.metadata.name}`, 'default-scheduler');
     if (this.preExisting) {
@@ -64,7 +66,6 @@ export class PodLifecycle {
     const now = this.model.nowIso();
     const processReady = this.processes.manages(pod) ? this.processes.start(pod) : Promise.resolve();
     pod.status.phase = 'Running';
-    pod.status.startTime = now;
     pod.status.podIP = this.processes.manages(pod) ? '127.0.0.1' : this.nextPodIp(pod.status.hostIP);
     pod.status.podIPs = [{ ip: pod.status.podIP }];
     pod.status.conditions = setCondition(pod.status.conditions ?? [], { type: 'Initialized', status: 'True' }, now);

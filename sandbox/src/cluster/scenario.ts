@@ -70,6 +70,7 @@ const pdb = z
     namespace: z.string(),
     name: z.string(),
     matchLabels: labels,
+    matchExpressions: z.array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() })).optional(),
     minAvailable: z.union([z.number().int(), z.string()]).optional(),
     maxUnavailable: z.union([z.number().int(), z.string()]).optional(),
   })
@@ -77,8 +78,17 @@ const pdb = z
     message: 'exactly one of minAvailable and maxUnavailable',
   });
 
+const secret = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  /** Plain values (the API server serves them base64-encoded under `data`). */
+  stringData: labels,
+});
+
 const sentinelGroup = z.object({
   masterName: z.string(),
+  /** A Secret in the StatefulSet's namespace whose `password` the data pods require (requirepass, masterauth). */
+  authSecret: z.string().optional(),
   /** namespace/name of the StatefulSet whose ordinal 0 starts as master. */
   statefulSet: z.string(),
   /** namespace/name of the Deployment running the Sentinels. */
@@ -108,6 +118,7 @@ export const clusterScenarioSchema = z.object({
   persistentVolumeClaims: z.array(pvc).default([]),
   workloads: z.array(workload).default([]),
   podDisruptionBudgets: z.array(pdb).default([]),
+  secrets: z.array(secret).default([]),
   redis: z
     .object({ sentinel: z.array(sentinelGroup).default([]), clusters: z.array(redisCluster).default([]) })
     .prefault({}),

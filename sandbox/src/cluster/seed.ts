@@ -1,8 +1,8 @@
-/** Creates a scenario's objects in the model: namespaces, storage classes, bound PV/PVC pairs, workloads, PDBs. */
+/** Creates a scenario's objects in the model: namespaces, storage classes, bound PV/PVC pairs, workloads, PDBs, Secrets. */
 import type { CloudForCluster } from '../contracts.js';
 import type { ClusterModel } from './model.js';
 import type { ClusterScenario } from './scenario.js';
-import type { NamespaceObject, PdbObject, PodObject, PvcObject, PvObject, StorageClassObject, WorkloadObject } from './objects.js';
+import type { NamespaceObject, PdbObject, PodObject, PvcObject, PvObject, SecretObject, StorageClassObject, WorkloadObject } from './objects.js';
 import { parseQuantity } from './quantity.js';
 import { podTemplate } from './templates.js';
 
@@ -33,6 +33,10 @@ export function seedCluster(model: ClusterModel, scenario: ClusterScenario, clou
     });
   }
   for (const claim of scenario.persistentVolumeClaims) seedVolume(model, claim, cloud);
+  for (const secret of scenario.secrets) {
+    const data = Object.fromEntries(Object.entries(secret.stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
+    model.create<SecretObject>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: secret.namespace }, type: 'Opaque', data });
+  }
   for (const w of scenario.workloads) seedWorkload(model, w, scenario.persistentVolumeClaims);
   for (const p of scenario.podDisruptionBudgets) {
     model.create<PdbObject>({
@@ -40,7 +44,7 @@ export function seedCluster(model: ClusterModel, scenario: ClusterScenario, clou
       kind: 'PodDisruptionBudget',
       metadata: { name: p.name, namespace: p.namespace, generation: 1 },
       spec: {
-        selector: { matchLabels: p.matchLabels },
+        selector: { matchLabels: p.matchLabels, ...(p.matchExpressions ? { matchExpressions: p.matchExpressions } : {}) },
         ...(p.minAvailable !== undefined ? { minAvailable: p.minAvailable } : { maxUnavailable: p.maxUnavailable }),
       },
       status: { observedGeneration: 1, disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 },

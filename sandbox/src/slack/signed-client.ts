@@ -57,8 +57,9 @@ export interface SlashCommandInput {
  */
 const NO_RESPONSE_URL = 'http://127.0.0.1:9/response-url-not-set';
 
-export function slashCommandBody(input: SlashCommandInput, responseUrl = NO_RESPONSE_URL): string {
-  return new URLSearchParams({
+/** A slash command's fields as Slack sends them (form-encoded over HTTP, a JSON object in a Socket Mode envelope). */
+export function slashCommandPayload(input: SlashCommandInput, responseUrl = NO_RESPONSE_URL): Record<string, string> {
+  return {
     token: 'legacy-verification-token',
     team_id: 'T0SANDBOX',
     team_domain: 'sandbox',
@@ -72,7 +73,11 @@ export function slashCommandBody(input: SlashCommandInput, responseUrl = NO_RESP
     is_enterprise_install: 'false',
     response_url: responseUrl,
     trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
-  }).toString();
+  };
+}
+
+export function slashCommandBody(input: SlashCommandInput, responseUrl = NO_RESPONSE_URL): string {
+  return new URLSearchParams(slashCommandPayload(input, responseUrl)).toString();
 }
 
 export function slashCommand(botUrl: string, signingSecret: string, input: SlashCommandInput, opts: SignOptions = {}): Promise<SignedResponse> {
@@ -88,8 +93,9 @@ export interface ClickInput {
   blockId?: string;
 }
 
-export function click(botUrl: string, signingSecret: string, input: ClickInput, opts: SignOptions = {}): Promise<SignedResponse> {
-  const payload = {
+/** A button click's `block_actions` payload. */
+export function clickPayload(input: ClickInput, responseUrl = NO_RESPONSE_URL): Record<string, unknown> {
+  return {
     type: 'block_actions',
     user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: 'T0SANDBOX' },
     api_app_id: 'A0DECKHAND',
@@ -100,7 +106,7 @@ export function click(botUrl: string, signingSecret: string, input: ClickInput, 
     is_enterprise_install: false,
     channel: { id: input.channel, name: input.channel.toLowerCase() },
     message: { type: 'message', ts: input.messageTs, text: '' },
-    response_url: opts.responseUrl ?? NO_RESPONSE_URL,
+    response_url: responseUrl,
     actions: [
       {
         type: 'button',
@@ -112,5 +118,9 @@ export function click(botUrl: string, signingSecret: string, input: ClickInput, 
       },
     ],
   };
+}
+
+export function click(botUrl: string, signingSecret: string, input: ClickInput, opts: SignOptions = {}): Promise<SignedResponse> {
+  const payload = clickPayload(input, opts.responseUrl);
   return post(botUrl, signingSecret, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), opts);
 }

@@ -6,7 +6,11 @@
  * served with Slack's cursor pagination from the stored messages (seeded ones included).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { parse as parseYaml } from 'yaml';
+import type { SocketModeServer } from './socket-mode.js';
+import type { VirtualClock } from '../clock.js';
 
 export interface RecordedCall {
   method: string;
@@ -30,6 +34,11 @@ export interface StoredMessage {
   /** Ephemeral messages (chat.postEphemeral, response_url) are visible to this user only. */
   ephemeralTo?: string;
   files?: { id: string; title: string; content: string }[];
+  /** Reaction name → the users who added it, in order. */
+  reactions?: Record<string, string[]>;
+  /** The name an integration posts under (`username` on the wire). */
+  botName?: string;
+  attachments?: WireAttachment[];
   /** Every version of the message, oldest first (chat.update appends). */
   history: { text: string; blocks: unknown[]; at: number }[];
 }
@@ -44,13 +53,50 @@ export interface FailureSpec {
   when?: (body: Record<string, unknown>) => boolean;
 }
 
+/** Legacy message attachments, the shape alerting integrations (Alertmanager, PagerDuty, Datadog) still post. */
+export interface WireAttachment {
+  title?: string;
+  text?: string;
+  fallback?: string;
+  pretext?: string;
+  color?: string;
+}
+
+export interface ChannelSeed {
+  name: string;
+  /** When the channel was created (ms); default 2020-01-01, a long-lived channel. */
+  createdMs?: number;
+  topic?: string;
+  purpose?: string;
+  bookmarks?: { title: string; link: string }[];
+}
+
 export interface SlackStandInOptions {
   /** Users known to users.info, by id. */
   users?: Record<string, { name: string; realName?: string; tz?: string }>;
   /** User groups by handle (without @), e.g. `{ sre: ['U0ALICE'] }`. */
   usergroups?: Record<string, string[]>;
-  /** Channel names by id, for conversations.info. */
-  channels?: Record<string, string>;
+  /** Channels by id: a name, or a name with topic, purpose and bookmarks (conversations.info, bookmarks.list). */
+  channels?: Record<string, string | ChannelSeed>;
+  /** Where `apps.connections.open` (app-level `xapp-` tokens only) sends Socket Mode clients. */
+  socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
+  /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
+  scopes?: string[];
+  /** The sandbox's clock, held while the stand-in answers (the bot is its only caller). */
+  clockToHold?: VirtualClock;
+  /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
+  canvases?: boolean;
+  /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
+  now?: () => number;
+}
+
+export interface StoredCanvas {
+  id: string;
+  channel: string;
+  title: string;
+  markdown: string;
+  /** Every version, oldest first: created, then each edit (deckhand's or a person's). */
+  history: string[];
 }
 
 /** A message as a test or the sandbox seeds it (a human's, unless `botId` is given). */
@@ -63,8 +109,13 @@ export interface SeedMessage {
   threadTs?: string;
   pinned?: boolean;
   botId?: string;
-  /** e.g. `channel_join`. */
+  /** e.g. `channel_join`, or `bot_message` for an integration's post. */
   subtype?: string;
+  /** The name an integration posts under. */
+  botName?: string;
+  attachments?: WireAttachment[];
+  /** Reaction name (without colons) → the users who added it. */
+  reactions?: Record<string, string[]>;
 }
 
 export interface SlackStandIn {
@@ -75,17 +126,24 @@ export interface SlackStandIn {
   messages(channel: string): StoredMessage[];
   /** The parent message followed by its replies. */
   thread(channel: string, ts: string): StoredMessage[];
+  /** The channel's canvas, if it has one. */
+  channelCanvas(channel: string): StoredCanvas | undefined;
+  /** A person editing a canvas in Slack. */
+  editCanvas(id: string, markdown: string): void;
   /** Adds a message to a channel's history as if someone had posted it at `ts`. */
   seedMessage(channel: string, message: SeedMessage): StoredMessage;
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
   responseUrl(channel: string, user: string): string;
   failNext(method: string, failure?: FailureSpec): void;
+  /** Every Web API call fails with `failure` (e.g. `{ status: 500 }` or `{ retryAfter: 1 }`) until `outage(undefined)`. */
+  outage(failure: FailureSpec | undefined): void;
   /** Poll the recorded state (real time) until `check` returns a value. */
   waitFor<T>(check: () => T | undefined | false, timeoutMs?: number, what?: string): Promise<T>;
   stop(): Promise<void>;
 }
 
 const BOT_USER = 'U0DECKHAND';
+const LONG_AGO_MS = Date.parse('2020-01-01T00:00:00Z');
 const BOT_ID = 'B0DECKHAND';
 /** Slack's default page size for history and replies, and its maximum. */
 const DEFAULT_PAGE = 100;
@@ -115,14 +173,47 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const list = channelMessages(m.channel);
     list.push(message);
     // Seeded messages may arrive out of order; Slack's history is ordered by ts.
-    list.sort((a, b) => compareTs(a.ts, b.ts));
+    if (list.length > 1 && compareTs(list[list.length - 2]!.ts, message.ts) > 0) list.sort((a, b) => compareTs(a.ts, b.ts));
     return message;
+  };
+  const channelSeed = (id: string): ChannelSeed => {
+    const seed = opts.channels?.[id];
+    return typeof seed === 'string' ? { name: seed } : (seed ?? { name: id.toLowerCase() });
+  };
+  const channelInfo = (id: string) => {
+    const seed = channelSeed(id);
+    const stamp = (value = '') => ({ value, creator: value ? 'U0ADMIN' : '', last_set: 0 });
+    const canvas = canvasOf(id);
+    return {
+      id,
+      name: seed.name,
+      is_channel: true,
+      is_private: id.startsWith('G'),
+      topic: stamp(seed.topic),
+      purpose: stamp(seed.purpose),
+      created: Math.floor((seed.createdMs ?? LONG_AGO_MS) / 1000),
+      ...(canvas ? { properties: { canvas: { file_id: canvas.id, is_empty: canvas.markdown === '' } } } : {}),
+    };
+  };
+  const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
+  const now = opts.now ?? Date.now;
+  const canvases = new Map<string, StoredCanvas>();
+  const canvasOf = (channel: string) => [...canvases.values()].find((c) => c.channel === channel);
+  const canvasById = (id: unknown) => {
+    const canvas = canvases.get(String(id ?? ''));
+    if (!canvas) throw new SlackError('canvas_not_found');
+    return canvas;
   };
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
-  const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
-  const wire = (m: StoredMessage) => {
-    const replies = replyCount(m);
+  /** Reply counts of a channel's threads, counted once per request (a channel may hold 10,000 messages). */
+  const replyCounts = (channel: string) => {
+    const counts = new Map<string, number>();
+    for (const r of visible(channel)) if (r.threadTs && r.threadTs !== r.ts) counts.set(r.threadTs, (counts.get(r.threadTs) ?? 0) + 1);
+    return counts;
+  };
+  const wire = (m: StoredMessage, counts = replyCounts(m.channel)) => {
+    const replies = counts.get(m.ts) ?? 0;
     return {
       type: 'message',
       ...(m.subtype ? { subtype: m.subtype } : {}),
@@ -135,17 +226,25 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       ...(m.blocks.length ? { blocks: m.blocks } : {}),
       ...(m.files ? { files: m.files.map(({ id, title }) => ({ id, title })) } : {}),
       ...(m.pinned ? { pinned_to: [m.channel] } : {}),
+      ...(m.botName ? { username: m.botName } : {}),
+      ...(m.attachments ? { attachments: m.attachments.map((a, i) => ({ id: i + 1, ...a })) } : {}),
+      ...(m.reactions ? { reactions: Object.entries(m.reactions).map(([name, users]) => ({ name, users, count: users.length })) } : {}),
     };
   };
   /** One page of messages on the wire: only the page's messages count their replies. */
   const wirePage = (list: StoredMessage[], body: Record<string, unknown>) => {
     const page = paginate(list, body);
-    return { ...page, messages: page.messages.map(wire) };
+    const counts = replyCounts(String(body.channel));
+    return { ...page, messages: page.messages.map((m) => wire(m, counts)) };
   };
 
   let origin = '';
 
   const methods: Record<string, (body: Record<string, unknown>) => Record<string, unknown>> = {
+    'apps.connections.open': () => {
+      if (!opts.socketMode) throw new SlackError('socket_mode_not_enabled');
+      return { url: opts.socketMode.connectionUrl() };
+    },
     'auth.test': () => ({ url: 'https://deckhand-sandbox.slack.com/', team: 'sandbox', user: 'deckhand', team_id: 'T0SANDBOX', user_id: BOT_USER, bot_id: 'B0DECKHAND' }),
     'chat.postMessage': (body) => {
       const channel = requireString(body, 'channel');
@@ -188,17 +287,23 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     'conversations.list': (body) => {
       const ids = new Set([...Object.keys(opts.channels ?? {}), ...byChannel.keys()]);
-      const channels = [...ids].map((id) => ({ id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') }));
+      const channels = [...ids].map(channelInfo);
       const { messages, ...rest } = paginate(channels, body);
       return { channels: messages, ...rest };
     },
     'pins.list': (body) => {
       const channel = requireString(body, 'channel');
-      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m) })) };
+      const counts = replyCounts(channel);
+      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m, counts) })) };
     },
     'conversations.info': (body) => {
-      const id = requireString(body, 'channel');
-      return { channel: { id, name: opts.channels?.[id] ?? id.toLowerCase(), is_channel: true, is_private: id.startsWith('G') } };
+      return { channel: channelInfo(requireString(body, 'channel')) };
+    },
+    'bookmarks.list': (body) => {
+      const seed = channelSeed(requireString(body, 'channel_id'));
+      return {
+        bookmarks: (seed.bookmarks ?? []).map((b, i) => ({ id: `Bk0${i + 1}`, channel_id: body.channel_id, title: b.title, link: b.link, type: 'link', emoji: null, date_created: 0 })),
+      };
     },
     'users.info': (body) => {
       const id = requireString(body, 'user');
@@ -213,6 +318,28 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const handle = groupIds[requireString(body, 'usergroup')];
       if (handle === undefined) throw new SlackError('no_such_subteam');
       return { users: opts.usergroups?.[handle] ?? [] };
+    },
+    'conversations.canvases.create': (body) => {
+      const channel = requireString(body, 'channel_id');
+      if (opts.canvases === false) throw new SlackError('canvas_disabled_user_team');
+      if (canvasOf(channel)) throw new SlackError('channel_canvas_already_exists');
+      const markdown = documentMarkdown(body.document_content);
+      idCounter += 1;
+      const canvas: StoredCanvas = { id: `F0CANVAS${idCounter}`, channel, title: String(body.title ?? ''), markdown, history: [markdown] };
+      canvases.set(canvas.id, canvas);
+      return { canvas_id: canvas.id };
+    },
+    'canvases.getContent': (body) => ({ content: canvasById(body.canvas_id).markdown }),
+    'canvases.edit': (body) => {
+      const canvas = canvasById(body.canvas_id);
+      const changes = (typeof body.changes === 'string' ? JSON.parse(body.changes) : body.changes) as { operation?: string; section_id?: string; document_content?: unknown }[];
+      for (const change of changes ?? []) {
+        // Only the whole-document replace is modelled: the one deckhand uses.
+        if (change.operation !== 'replace' || change.section_id !== undefined) throw new SlackError('invalid_arguments');
+        canvas.markdown = documentMarkdown(change.document_content);
+        canvas.history.push(canvas.markdown);
+      }
+      return {};
     },
     'files.getUploadURLExternal': (body) => {
       idCounter += 1;
@@ -240,6 +367,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
   };
 
+  let ongoingOutage: FailureSpec | undefined;
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
   });
@@ -272,10 +400,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
     const pending = pendingFailures.get(method) ?? [];
     const index = pending.findIndex((f) => !f.when || f.when(body));
-    const failure = index >= 0 ? pending.splice(index, 1)[0] : undefined;
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
-      calls.push({ method, body, at: Date.now(), status });
+      calls.push({ method, body, at: now(), status });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
       res.writeHead(status, headers);
@@ -285,11 +413,17 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${String(body.token)}` : undefined);
     const implementation = methods[method];
     if (!implementation) {
-      calls.push({ method, body, at: Date.now(), status: 404 });
+      calls.push({ method, body, at: now(), status: 404 });
       return send(res, 404, { ok: false, error: 'unknown_method' });
     }
-    calls.push({ method, body, at: Date.now(), status: 200 });
-    if (!auth?.startsWith('Bearer xox')) return send(res, 200, { ok: false, error: 'not_authed' });
+    calls.push({ method, body, at: now(), status: 200 });
+    if (!auth) return send(res, 200, { ok: false, error: 'not_authed' });
+    // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
+    const appLevel = auth.startsWith('Bearer xapp-');
+    if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: auth.startsWith('Bearer x') ? 'not_allowed_token_type' : 'invalid_auth' });
+    // App-level tokens carry connections:write only; the bot token's scopes are the app manifest's.
+    const needed = appLevel ? undefined : neededScope(method, body);
+    if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
     try {
       send(res, 200, { ok: true, ...implementation(body) });
     } catch (error) {
@@ -298,6 +432,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
   }
 
+  opts.clockToHold?.holdWhileAnswering(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -317,7 +452,16 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         ...(m.pinned ? { pinned: true } : {}),
         ...(m.botId ? { botId: m.botId } : {}),
         ...(m.subtype ? { subtype: m.subtype } : {}),
+        ...(m.botName ? { botName: m.botName } : {}),
+        ...(m.attachments ? { attachments: m.attachments } : {}),
+        ...(m.reactions ? { reactions: m.reactions } : {}),
       }),
+    channelCanvas: (channel) => canvasOf(channel),
+    editCanvas: (id, markdown) => {
+      const canvas = canvasById(id);
+      canvas.markdown = markdown;
+      canvas.history.push(markdown);
+    },
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {
       idCounter += 1;
@@ -329,6 +473,9 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const list = pendingFailures.get(method) ?? [];
       list.push(failure);
       pendingFailures.set(method, list);
+    },
+    outage: (failure) => {
+      ongoingOutage = failure;
     },
     waitFor: async (check, timeoutMs = 10_000, what = 'condition') => {
       const deadline = Date.now() + timeoutMs;
@@ -346,6 +493,49 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       }),
   };
   return standIn;
+}
+
+/** The bot scopes the app manifest asks for: the stand-in grants exactly these unless told otherwise. */
+const MANIFEST_SCOPES: string[] = (() => {
+  const manifest = parseYaml(readFileSync(new URL('../../../slack-app-manifest.yml', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
+  return manifest.oauth_config.scopes.bot;
+})();
+
+/** The scope Slack's method reference names for each method (by channel type where it depends on it). */
+const METHOD_SCOPES: Record<string, string | { public: string; private: string }> = {
+  'chat.postMessage': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'conversations.history': { public: 'channels:history', private: 'groups:history' },
+  'conversations.replies': { public: 'channels:history', private: 'groups:history' },
+  'conversations.info': { public: 'channels:read', private: 'groups:read' },
+  'conversations.list': 'channels:read',
+  'pins.list': 'pins:read',
+  'users.info': 'users:read',
+  'usergroups.list': 'usergroups:read',
+  'usergroups.users.list': 'usergroups:read',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
+  'bookmarks.list': 'bookmarks:read',
+  'conversations.canvases.create': 'canvases:write',
+  'canvases.edit': 'canvases:write',
+  'canvases.getContent': 'canvases:read',
+};
+
+/** `document_content` arrives as an object (JSON body) or its JSON text (form body). */
+function documentMarkdown(value: unknown): string {
+  const content = (typeof value === 'string' ? JSON.parse(value) : value) as { type?: string; markdown?: string } | undefined;
+  if (!content) return '';
+  if (content.type !== 'markdown' || typeof content.markdown !== 'string') throw new SlackError('invalid_arguments');
+  if (content.markdown.length > 1_048_576) throw new SlackError('canvas_too_large');
+  return content.markdown;
+}
+
+function neededScope(method: string, body: Record<string, unknown>): string | undefined {
+  const scope = METHOD_SCOPES[method];
+  if (typeof scope !== 'object') return scope;
+  const channel = String(body.channel ?? body.channel_id ?? '');
+  return channel.startsWith('G') ? scope.private : scope.public;
 }
 
 class SlackError extends Error {

@@ -146,6 +146,20 @@ describe('sandbox Kubernetes API with the real client-node', () => {
     expect(env.log.find({ action: 'evict-pod' })[0]!.details).toMatchObject({ allowed: false, code: 500, pdbs: ['api', 'api-too'] });
   });
 
+  it('a PDB selecting with matchExpressions covers its pods: a second one makes the eviction answer 500', async () => {
+    await env.stop();
+    const scenario = parseClusterScenario({
+      ...MINIMAL,
+      podDisruptionBudgets: [...MINIMAL.podDisruptionBudgets, { namespace: 'web', name: 'api-expr', matchLabels: {}, matchExpressions: [{ key: 'app', operator: 'In', values: ['api'] }], minAvailable: 1 }],
+    });
+    env = await start(scenario);
+    await env.cluster.settled();
+    expect((await env.policy.readNamespacedPodDisruptionBudget({ namespace: 'web', name: 'api-expr' })).status?.expectedPods).toBeGreaterThan(0);
+    const pod = (await env.core.listNamespacedPod({ namespace: 'web', labelSelector: 'app=api' })).items[0]!.metadata!.name!;
+    const refused = await apiError(env.core.createNamespacedPodEviction({ namespace: 'web', name: pod, body: { metadata: { name: pod, namespace: 'web' } } }));
+    expect(refused.code).toBe(500);
+  });
+
   it('refuses every eviction under a PDB pinned by the blockingPdbs fault', async () => {
     env.faults.blockingPdbs.add('web/api');
     await env.cluster.settled();

@@ -13,7 +13,7 @@ import { renderNotice, renderUsageError, type Message } from '../../blocks/usage
 import { errorReference, UsageError, UserFacingError } from '../../errors.js';
 import type { CommandSpec, JobKind, RawCommand } from '../../jobs/kind.js';
 import type { Logger } from '../../logger.js';
-import type { ReportKind } from '../../reports/kind.js';
+import type { ReportContext, ReportKind } from '../../reports/kind.js';
 import type { BotDeps } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
 import { planMessage } from '../plan-view.js';
@@ -88,7 +88,7 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
         await ephemeral(respond, renderNotice(`No job \`${parsed.command.id}\` in this channel. \`/deckhand jobs\` lists them.`, ':mag:'));
         return;
       }
-      await ephemeral(respond, renderJobStatus(plan, deps.clock.now()));
+      await ephemeral(respond, renderJobStatus(plan, deps.clock.now(), await deps.service.currentStep(plan)));
       return;
     }
     case 'kind': {
@@ -131,9 +131,28 @@ async function runReport(
   const name = report.command.subcommand;
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
   if (!parsedArgs) return;
-  const ctx = { clients: deps.clients, slack: client, channel: command.channel_id, user: command.user_id, clock: deps.clock, log: log.child({ report: name }), templates: deps.templates };
+  let progressTs: string | undefined;
+  const progress = async (text: string) => {
+    if (progressTs) await client.chat.update({ channel: command.channel_id, ts: progressTs, text });
+    else progressTs = (await client.chat.postMessage({ channel: command.channel_id, text, unfurl_links: false })).ts;
+  };
+  const ctx: ReportContext = {
+    progress,
+    clients: deps.clients,
+    slack: client,
+    channel: command.channel_id,
+    user: command.user_id,
+    readRefusal: (channel) => deps.authorizer.readRefusal(name, channel),
+    clock: deps.clock,
+    log: log.child({ report: name }),
+    templates: deps.templates,
+    settings: deps.config.policy.commands[name]?.settings,
+    audit: deps.audit,
+    plans: deps.plans,
+  };
   const output = await report.run(ctx, parsedArgs.args);
-  const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
+  const answer = { channel: command.channel_id, text: output.text, blocks: output.blocks };
+  const posted = progressTs ? await client.chat.update({ ...answer, ts: progressTs }) : await client.chat.postMessage({ ...answer, unfurl_links: false });
   for (const file of output.files ?? []) {
     await client.filesUploadV2({ channel_id: command.channel_id, thread_ts: posted.ts!, filename: file.filename, title: file.title, content: file.content });
   }

@@ -7,14 +7,14 @@ import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { ActionIds, type PlanButtonValue } from '../../blocks/action-ids.js';
 import { renderNotice } from '../../blocks/usage-error.js';
-import { errorReference } from '../../errors.js';
-import type { Decision } from '../../jobs/plans.js';
+import { errorReference, UserFacingError } from '../../errors.js';
+import type { Actor, Decision } from '../../jobs/plans.js';
 import type { Logger } from '../../logger.js';
 import type { BotDeps } from '../deps.js';
 import { refreshPlanMessage } from '../plan-view.js';
 
 export interface ActionArgs {
-  body: { user: { id: string } };
+  body: { user: { id: string }; channel?: { id: string } };
   action: { value?: string };
   ack: () => Promise<void>;
   respond: RespondFn;
@@ -42,10 +42,16 @@ export async function guarded(deps: BotDeps, args: ActionArgs, name: string, fn:
   try {
     await fn(log);
   } catch (error) {
+    if (error instanceof UserFacingError) return tell(args.respond, error.message);
     const ref = errorReference();
     log.error({ err: error, ref }, 'action failed');
     await tell(args.respond, `Something went wrong on our side (reference ${ref}).`, ':boom:');
   }
+}
+
+/** Who clicked where; a click outside a channel (none is posted there) matches no plan. */
+export function actor(args: ActionArgs): Actor {
+  return { user: args.body.user.id, channel: args.body.channel?.id ?? '' };
 }
 
 /** Shows the service's answer: the plan message first (its status changed), then the clicker's reply. */
@@ -59,7 +65,7 @@ function planDecision(verb: 'approve' | 'reject', unreadable: string) {
     guarded(deps, args, verb, async (log) => {
       const value = parseValue(args.action.value);
       if (!value) return tell(args.respond, unreadable);
-      await render(deps, args, await deps.service[verb](value.planId, args.body.user.id, log));
+      await render(deps, args, await deps.service[verb](value.planId, actor(args), log));
     });
 }
 

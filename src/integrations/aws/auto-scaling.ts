@@ -1,5 +1,5 @@
 /**
- * EC2 Auto Scaling port for the rollout: read one group and its instance refreshes, change its size,
+ * EC2 Auto Scaling port for the rollout: read one group, its instance refreshes and recent launches, change its size,
  * terminate one instance, suspend/resume processes, tag it. No business logic.
  */
 import {
@@ -12,6 +12,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   UpdateAutoScalingGroupCommand,
   paginateDescribeInstanceRefreshes,
+  paginateDescribeScalingActivities,
   type AutoScalingClient,
 } from '@aws-sdk/client-auto-scaling';
 
@@ -58,6 +59,32 @@ export async function describeGroup(client: AutoScalingClient, name: string): Pr
       launchTemplateVersion: i.LaunchTemplate?.Version,
     })),
   };
+}
+
+/** A launch the group completed: when Auto Scaling started it and when the instance went InService. */
+export interface CompletedLaunch {
+  instanceId: string;
+  startedAt: number;
+  inServiceAt: number;
+}
+
+const LAUNCH_ACTIVITY = /^Launching a new EC2 instance: (i-[0-9a-f]+)/;
+
+/** Pages read at most: Auto Scaling keeps six weeks of activities, and terminations come between launches. */
+const MAX_ACTIVITY_PAGES = 5;
+
+/** The group's `wanted` latest successful launches, newest first. A launch activity ends when its instance is InService. */
+export async function recentLaunches(client: AutoScalingClient, name: string, wanted: number): Promise<CompletedLaunch[]> {
+  const launches: CompletedLaunch[] = [];
+  let pages = 0;
+  for await (const page of paginateDescribeScalingActivities({ client, pageSize: 100 }, { AutoScalingGroupName: name })) {
+    for (const a of page.Activities ?? []) {
+      const instanceId = LAUNCH_ACTIVITY.exec(a.Description ?? '')?.[1];
+      if (instanceId && a.StatusCode === 'Successful' && a.StartTime && a.EndTime) launches.push({ instanceId, startedAt: a.StartTime.getTime(), inServiceAt: a.EndTime.getTime() });
+    }
+    if (launches.length >= wanted || ++pages >= MAX_ACTIVITY_PAGES) break;
+  }
+  return launches.slice(0, wanted);
 }
 
 const ACTIVE_REFRESH = new Set(['Pending', 'InProgress', 'Cancelling', 'RollbackInProgress', 'Baking']);

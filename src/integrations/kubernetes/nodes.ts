@@ -5,6 +5,7 @@
  */
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Taint } from '@kubernetes/client-node';
 import { hasStatus, ifFound } from './api-errors.js';
+import { readySince } from './conditions.js';
 
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -25,6 +26,8 @@ export interface NodeView {
   annotations: Record<string, string>;
   /** status.allocatable.pods */
   allocatablePods?: number;
+  /** When the Ready condition last turned True (epoch ms), while it is True. */
+  readySince?: number;
 }
 
 export function toNodeView(node: V1Node): NodeView {
@@ -39,6 +42,7 @@ export function toNodeView(node: V1Node): NodeView {
     labels: { ...(node.metadata?.labels ?? {}) },
     annotations: { ...(node.metadata?.annotations ?? {}) },
     allocatablePods: pods === undefined ? undefined : Number(pods),
+    readySince: readySince(node.status?.conditions),
   };
 }
 

@@ -15,6 +15,8 @@ import {
   type V1ReplicaSet,
 } from '@kubernetes/client-node';
 import { ifFound } from './api-errors.js';
+import { epochMs, readySince } from './conditions.js';
+import type { LabelSelector } from './selectors.js';
 
 export interface OwnerRef {
   kind: string;
@@ -39,6 +41,9 @@ export interface PodView {
   podIP?: string;
   /** Container ports by name (e.g. 'redis', 'sentinel'). */
   ports: Record<string, number>;
+  /** status.startTime (the kubelet took the pod) and when Ready last turned True, epoch ms. */
+  startedAt?: number;
+  readySince?: number;
 }
 
 /** `namespace/name`: how the rollout keys pods in its state, audits and messages. */
@@ -64,6 +69,8 @@ export function toPodView(pod: V1Pod): PodView {
     graceSeconds: pod.spec?.terminationGracePeriodSeconds ?? 30,
     podIP: pod.status?.podIP,
     ports,
+    startedAt: epochMs(pod.status?.startTime),
+    readySince: readySince(pod.status?.conditions),
   };
 }
 
@@ -128,7 +135,8 @@ export async function deletePod(kube: KubeConfig, namespace: string, name: strin
 export interface PdbView {
   namespace: string;
   name: string;
-  matchLabels: Record<string, string>;
+  /** Absent when the PDB has no selector (it then covers no pod). */
+  selector?: LabelSelector;
   disruptionsAllowed: number;
   currentHealthy: number;
   desiredHealthy: number;
@@ -142,7 +150,7 @@ export async function listPdbs(kube: KubeConfig): Promise<PdbView[]> {
   return list.items.map((p) => ({
     namespace: p.metadata?.namespace ?? 'default',
     name: p.metadata?.name ?? '',
-    matchLabels: { ...(p.spec?.selector?.matchLabels ?? {}) },
+    selector: p.spec?.selector ? { matchLabels: { ...(p.spec.selector.matchLabels ?? {}) }, matchExpressions: (p.spec.selector.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : undefined,
     disruptionsAllowed: p.status?.disruptionsAllowed ?? 0,
     currentHealthy: p.status?.currentHealthy ?? 0,
     desiredHealthy: p.status?.desiredHealthy ?? 0,

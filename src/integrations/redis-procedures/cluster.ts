@@ -5,29 +5,55 @@
  * RESET and FORGET.
  */
 import { Redis } from 'ioredis';
+import { CALL_TIMEOUTS } from '../call-deadlines.js';
+
+/**
+ * How to log in to a Redis: AUTH (a password, optionally an ACL user) and TLS. Never logged, audited or
+ * checkpointed: it comes from a Kubernetes Secret each time (src/jobs/rollout/redis-address.ts).
+ */
+export interface RedisAccess {
+  username?: string;
+  password?: string;
+  /** TLS on; `ca` (PEM) replaces the system CAs, `servername` is the name the certificate must carry (default: the host). */
+  tls?: { ca?: string; servername?: string };
+}
 
 export interface RedisAddress {
   host: string;
   port: number;
+  /** The access of the node the address was read from: nodes of one replication set or cluster share it. */
+  access?: RedisAccess;
 }
 
 export const addressText = (a: RedisAddress) => `${a.host}:${a.port}`;
 
+/** A peer learned from `from` (ROLE, CLUSTER NODES, Sentinel), reached with the same access. */
+const peerOf = (from: RedisAddress, host: string, port: number): RedisAddress => ({ host, port, access: from.access });
+
 /** Run `fn` on a fresh connection that fails fast instead of queueing while Redis is down. */
 export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const { username, password, tls } = address.access ?? {};
   const redis = new Redis({
     host: address.host,
     port: address.port,
+    username,
+    password,
+    tls: tls && { ca: tls.ca, servername: tls.servername },
     lazyConnect: true,
-    connectTimeout: 2000,
+    connectTimeout: CALL_TIMEOUTS.connectMs,
+    commandTimeout: CALL_TIMEOUTS.redisCommandMs,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  // ioredis reports why it closed the connection (NOAUTH on its HELLO, a TLS or socket error) only as an event.
+  let cause: unknown;
+  redis.on('error', (error) => (cause = error));
   try {
     await redis.connect();
     return await fn(redis);
+  } catch (error) {
+    throw cause && /Connection is closed/.test(String(error)) ? cause : error;
   } finally {
     redis.disconnect();
   }
@@ -39,10 +65,10 @@ export async function readRole(address: RedisAddress): Promise<Role> {
   const reply = (await withRedis(address, (r) => r.call('ROLE'))) as unknown[];
   const kind = String(reply[0]);
   if (kind === 'master') {
-    const replicas = ((reply[2] ?? []) as unknown[][]).map((entry) => ({ host: String(entry[0]), port: Number(entry[1]) }));
+    const replicas = ((reply[2] ?? []) as unknown[][]).map((entry) => peerOf(address, String(entry[0]), Number(entry[1])));
     return { role: 'master', replicas };
   }
-  if (kind === 'slave') return { role: 'replica', master: { host: String(reply[1]), port: Number(reply[2]) }, linkState: String(reply[3]) };
+  if (kind === 'slave') return { role: 'replica', master: peerOf(address, String(reply[1]), Number(reply[2])), linkState: String(reply[3]) };
   return { role: 'sentinel' };
 }
 
@@ -83,7 +109,8 @@ export function parseClusterNodes(text: string): ClusterNode[] {
 }
 
 export async function clusterNodes(address: RedisAddress): Promise<ClusterNode[]> {
-  return parseClusterNodes(String(await withRedis(address, (r) => r.call('CLUSTER', 'NODES'))));
+  const nodes = parseClusterNodes(String(await withRedis(address, (r) => r.call('CLUSTER', 'NODES'))));
+  return nodes.map((n) => ({ ...n, address: peerOf(address, n.address.host, n.address.port) }));
 }
 
 /** Sent to a replica: a coordinated failover (the primary pauses clients until the replica caught up). */

@@ -12,8 +12,10 @@ export type AcquireResult = { ok: true } | { ok: false; heldBy: string };
 export const RUN_LOCK_TTL_MS = 15 * 60_000;
 
 /** What a refused approval or run is told about the run holding its target. */
-export function lockHolderDescription(plan: Pick<StoredPlan, 'id' | 'kind' | 'requestedBy'>): string {
-  return `plan \`${plan.id}\` (${plan.kind}) requested by <@${plan.requestedBy}>`;
+/** Who holds a target and what they are doing, for refusals: "<@U1>'s rollout (6 outdated nodes…; plan `p-…`)". */
+export function lockHolderDescription(plan: Pick<StoredPlan, 'id' | 'kind' | 'requestedBy' | 'summary'>): string {
+  const what = plan.summary.length > 150 ? `${plan.summary.slice(0, 149)}…` : plan.summary;
+  return `<@${plan.requestedBy}>'s ${plan.kind} (${what.replace(/\n/g, ' ')}; plan \`${plan.id}\`)`;
 }
 
 const SEPARATOR = '\n';

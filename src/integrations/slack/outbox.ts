@@ -1,32 +1,42 @@
 /**
- * The one way jobs talk to Slack (docs/ARCHITECTURE.md principle 7).
+ * The one way jobs talk to Slack (docs/ARCHITECTURE.md principle 7), and never a reason for the work to wait.
  *
- * - Per-channel FIFO lanes paced at `minIntervalPerChannelMs` (Slack allows about 1 message/s per
- *   channel), so milestones arrive in order and a burst does not trip rate limits.
- * - Status cards are coalesced per key: only the latest content is sent, at most once every
+ * - Durable: every call is first appended to a Redis list per channel, then delivered from there. A step only
+ *   waits for that append (`queue*` methods); Slack being slow, rate-limiting or down for minutes never holds it
+ *   up, and messages a process could not deliver before it stopped are delivered by the next one.
+ * - One deliverer per channel at a time (a Redis lease), FIFO, paced at `minIntervalPerChannelMs` (Slack allows
+ *   about 1 message/s per channel), so a thread reads in order and is never written twice by two processes.
+ * - A message posted with `once` is posted at most once under that name, however often a resumed run asks; later
+ *   updates and replies name it (`{ ref }`) before its ts is known.
+ * - Status cards are coalesced per key: only the latest content is queued, at most once every
  *   `cardUpdateIntervalMs` (chat.update is Tier 3, about 50/min per workspace).
- * - 429 answers wait `Retry-After` and retry the same call, forever: a final message is never
- *   dropped. Other transient failures (network, 5xx, Slack-side errors) retry with backoff;
- *   permanent errors (channel_not_found, invalid_blocks...) are logged and rejected to the caller.
- *   When Slack rejects our blocks, the message is resent as plain text rather than lost.
+ * - 429 answers wait `Retry-After`; network errors, 5xx and Slack-side errors retry with capped backoff, until
+ *   delivered: a final message is never dropped. Permanent errors (channel_not_found, ...) drop that message,
+ *   logged. When Slack rejects our blocks, the message is resent as plain text rather than lost.
  *
  * The WebClient's own retry and rate-limit handling is disabled so this module alone decides.
  */
+import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../logger.js';
+import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
 export interface OutboxOptions {
   token: string;
   slackApiUrl?: string;
+  /** Where undelivered messages wait (any connection; the worker's general one). */
+  redis: Redis;
+  prefix: string;
   /** Minimum gap between two calls on the same channel; default 1000 ms. */
   minIntervalPerChannelMs?: number;
   /** Minimum gap between two updates of the same status card; default 3000 ms. */
   cardUpdateIntervalMs?: number;
-  /** First backoff after a transient (non-429) failure, doubled each time; default 1000 ms. */
+  /** First backoff after a transient (non-429) failure, doubled each time up to 30 s; default 1000 ms. */
   retryBaseMs?: number;
-  /** Transient (non-429) failures tolerated per call before giving up; default 8. */
-  maxTransientRetries?: number;
+  /** How often to look for channels with undelivered messages no process is delivering; default 2000 ms. */
+  sweepIntervalMs?: number;
   log: Logger;
 }
 
@@ -35,21 +45,24 @@ export interface OutboxMessage {
   blocks?: KnownBlock[];
 }
 
+/** A message: its ts, or the name it was posted `once` under (resolved when the call is sent). */
+export type MessageRef = string | { ref: string };
+
+type Operation =
+  | { kind: 'post'; channel: string; msg: OutboxMessage; threadTs?: MessageRef; once?: string }
+  | { kind: 'update'; channel: string; ts: MessageRef; msg: OutboxMessage }
+  | { kind: 'ephemeral'; channel: string; user: string; msg: OutboxMessage }
+  | { kind: 'upload'; channel: string; threadTs: MessageRef; file: { filename: string; title: string; content: string } };
+
+type Queued = Operation & { id: string };
+
 interface CardState {
   channel: string;
-  ts: string;
+  ts: MessageRef;
   pending?: OutboxMessage;
   lastSentAt: number;
   timer?: NodeJS.Timeout;
-  inflight?: Promise<void>;
-}
-
-interface Lane {
-  tasks: (() => Promise<void>)[];
-  draining: boolean;
-  /** Earliest time the next call on this channel may go out. */
-  nextAt: number;
-  idleWaiters: (() => void)[];
+  queued?: Promise<void>;
 }
 
 /** Slack-side hiccups worth retrying (https://docs.slack.dev/reference/methods/chat.postMessage#errors). */
@@ -59,55 +72,111 @@ const BLOCK_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_to
 /** Slack accepts 40,000 characters of text; keep a margin. */
 const MAX_TEXT = 39_000;
 const MAX_BACKOFF_MS = 30_000;
+/**
+ * A deliverer holds a channel this long without renewing; renewed every third of it. A worker that dies holding
+ * it delays that channel's messages by at most this much.
+ */
+const LEASE_MS = 10_000;
+/** Names of `once` messages are kept this long (longer than any run). */
+const REF_TTL_S = 30 * 24 * 3600;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** Delivery stopped because this process is closing; the message stays queued for the next one. */
+class OutboxClosing extends Error {
+  override name = 'OutboxClosing';
+}
+
+/** Waits `ms`, or throws OutboxClosing as soon as `closing` aborts. */
+const sleep = (ms: number, closing: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      closing.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(new OutboxClosing());
+    };
+    if (closing.aborted) stop();
+    else closing.addEventListener('abort', stop, { once: true });
+  });
 
 export class SlackOutbox {
   private readonly client: WebClient;
+  private readonly redis: Redis;
+  private readonly prefix: string;
   private readonly log: Logger;
   private readonly minInterval: number;
   private readonly cardInterval: number;
   private readonly retryBaseMs: number;
-  private readonly maxTransientRetries: number;
-  private readonly lanes = new Map<string, Lane>();
+  private readonly owner = randomUUID();
   private readonly cards = new Map<string, CardState>();
+  /** Channels this process is delivering now, and when the next call on each may go out. */
+  private readonly delivering = new Map<string, Promise<void>>();
+  private readonly nextAt = new Map<string, number>();
+  /** Callers waiting for a delivery this process queued, by operation id. */
+  private readonly waiters = new Map<string, { resolve(ts: string): void; reject(err: unknown): void }>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly closing = new AbortController();
   private closed = false;
 
   constructor(opts: OutboxOptions) {
     this.log = opts.log.child({ component: 'slack-outbox' });
+    this.redis = opts.redis;
+    this.prefix = opts.prefix;
     this.minInterval = opts.minIntervalPerChannelMs ?? 1000;
     this.cardInterval = opts.cardUpdateIntervalMs ?? 3000;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;
-    this.maxTransientRetries = opts.maxTransientRetries ?? 8;
     this.client = new WebClient(opts.token, {
       slackApiUrl: opts.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
+      timeout: CALL_TIMEOUTS.slackCallMs,
       logger: slackLogger(this.log),
       logLevel: LogLevel.WARN,
     });
+    // Messages queued by a process that stopped, or left while another process held the channel.
+    this.sweepTimer = setInterval(() => void this.sweep(), opts.sweepIntervalMs ?? 2000);
+    this.sweepTimer.unref();
+    void this.sweep();
   }
 
-  async post(channel: string, msg: OutboxMessage & { thread_ts?: string }): Promise<string> {
-    return this.enqueue(channel, () =>
-      this.withTextFallback('chat.postMessage', msg, async (m) => {
-        const res = await this.client.chat.postMessage({ channel, text: clip(m.text), blocks: m.blocks, thread_ts: msg.thread_ts });
-        return res.ts!;
-      }),
-    );
+  /** Posts and resolves with the message's ts once Slack has it. */
+  async post(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }): Promise<string> {
+    return (await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts })).delivered;
   }
 
-  async update(channel: string, ts: string, msg: OutboxMessage): Promise<void> {
-    await this.enqueue(channel, () =>
-      this.withTextFallback('chat.update', msg, async (m) => {
-        // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
-        await this.client.chat.update({ channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
-      }),
-    );
+  /**
+   * Queues a post and resolves once it is queued durably. With `once`, a second post under that name is not
+   * queued: resolves false.
+   */
+  async queuePost(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }, opts: { once?: string } = {}): Promise<boolean> {
+    if (opts.once !== undefined && !(await this.redis.set(this.refKey(opts.once), '', 'EX', REF_TTL_S, 'NX'))) return false;
+    const { queued, delivered } = await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts, once: opts.once });
+    delivered.catch(() => undefined); // logged by the deliverer
+    await queued;
+    return true;
   }
 
-  /** Coalesced: only the latest content per key is sent, at most once per cardUpdateIntervalMs; returns at once. */
-  updateCard(key: string, channel: string, ts: string, msg: OutboxMessage): void {
+  /** The ts of a message posted `once` under `ref`, if Slack has it yet. */
+  async messageTs(ref: string): Promise<string | undefined> {
+    return (await this.redis.get(this.refKey(ref))) || undefined;
+  }
+
+  async update(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    await (await this.enqueue({ kind: 'update', channel, ts, msg })).delivered;
+  }
+
+  /** Queues an update and resolves once it is queued durably. */
+  async queueUpdate(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    const { queued, delivered } = await this.enqueue({ kind: 'update', channel, ts, msg });
+    delivered.catch(() => undefined);
+    return queued;
+  }
+
+  /** Coalesced: only the latest content per key is queued, at most once per cardUpdateIntervalMs; returns at once. */
+  updateCard(key: string, channel: string, ts: MessageRef, msg: OutboxMessage): void {
     this.assertOpen();
     this.forgetIdleCards();
     let card = this.cards.get(key);
@@ -118,127 +187,216 @@ export class SlackOutbox {
     card.channel = channel;
     card.ts = ts;
     card.pending = msg;
-    if (!card.timer && !card.inflight) this.scheduleCard(card);
+    if (!card.timer && !card.queued) this.scheduleCard(card);
   }
 
   async postEphemeral(channel: string, user: string, msg: OutboxMessage): Promise<void> {
-    await this.enqueue(channel, () =>
-      this.withTextFallback('chat.postEphemeral', msg, async (m) => {
-        await this.client.chat.postEphemeral({ channel, user, text: clip(m.text), blocks: m.blocks });
-      }),
-    );
+    await (await this.enqueue({ kind: 'ephemeral', channel, user, msg })).delivered;
   }
 
   /** The files.uploadV2 flow: reserve an upload URL, POST the bytes, then share the file in the thread. */
-  async uploadFile(channel: string, threadTs: string, file: { filename: string; title: string; content: string }): Promise<void> {
-    const bytes = Buffer.from(file.content, 'utf8');
-    await this.enqueue(channel, async () => {
-      const reserved = await this.withRetry('files.getUploadURLExternal', () =>
-        this.client.files.getUploadURLExternal({ filename: file.filename, length: bytes.length }),
-      );
-      await this.withRetry('upload', async () => {
-        const res = await fetch(reserved.upload_url!, { method: 'POST', body: bytes });
-        if (!res.ok) throw new UploadHttpError(res.status);
-      });
-      await this.withRetry('files.completeUploadExternal', () =>
-        this.client.files.completeUploadExternal({ files: [{ id: reserved.file_id!, title: file.title }], channel_id: channel, thread_ts: threadTs }),
-      );
-    });
+  async uploadFile(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
+    await (await this.enqueue({ kind: 'upload', channel, threadTs, file })).delivered;
+  }
+
+  /** Queues an upload and resolves once it is queued durably. */
+  async queueUpload(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
+    const { queued, delivered } = await this.enqueue({ kind: 'upload', channel, threadTs, file });
+    delivered.catch(() => undefined);
+    return queued;
   }
 
   /**
-   * Send every pending coalesced update now (or only the card `key`, so one job finishing does not
-   * hurry every other job's card); awaited before a job's final message and on shutdown.
+   * Queue every pending coalesced card update now (or only the card `key`, so one job finishing does not hurry
+   * every other job's card); awaited before a job's final message, so the thread reads in order, and on shutdown.
    */
   async flush(key?: string): Promise<void> {
-    for (;;) {
-      const work: Promise<void>[] = [];
-      const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
-      for (const card of cards) {
+    const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
+    await Promise.all(
+      cards.map(async (card) => {
         if (card.timer) {
           clearTimeout(card.timer);
           card.timer = undefined;
         }
-        if (card.inflight) work.push(card.inflight);
-        else if (card.pending) work.push(this.sendCard(card));
-      }
-      if (work.length === 0) return;
-      await Promise.all(work);
-    }
+        await card.queued;
+        await this.queueCard(card);
+      }),
+    );
   }
 
-  /** Flushes cards, waits for every queued message, then refuses new work. */
+  /** Resolves when everything this process queued so far is delivered (or dropped as undeliverable). */
+  async settled(): Promise<void> {
+    while (this.delivering.size > 0) await Promise.all(this.delivering.values());
+  }
+
+  /** Queues pending cards, stops delivering (what is left stays queued for the next process) and refuses new work. */
   async close(): Promise<void> {
     await this.flush();
-    await Promise.all([...this.lanes.values()].filter((lane) => lane.draining).map((lane) => new Promise<void>((r) => lane.idleWaiters.push(r))));
     this.closed = true;
+    this.closing.abort();
+    clearInterval(this.sweepTimer);
+    await Promise.all(this.delivering.values());
   }
 
   private scheduleCard(card: CardState): void {
     const wait = Math.max(0, card.lastSentAt + this.cardInterval - Date.now());
     card.timer = setTimeout(() => {
       card.timer = undefined;
-      void this.sendCard(card);
+      void this.queueCard(card);
     }, wait);
   }
 
-  private sendCard(card: CardState): Promise<void> {
+  private queueCard(card: CardState): Promise<void> {
     const msg = card.pending;
     if (!msg) return Promise.resolve();
     card.pending = undefined;
     card.lastSentAt = Date.now();
-    card.inflight = this.update(card.channel, card.ts, msg)
-      .catch((err: unknown) => this.log.error({ err, channel: card.channel, ts: card.ts }, 'status card update failed'))
+    card.queued = this.queueUpdate(card.channel, card.ts, msg)
+      .catch((err: unknown) => this.log.error({ err, channel: card.channel }, 'could not queue a status card update'))
       .finally(() => {
-        card.inflight = undefined;
+        card.queued = undefined;
         if (card.pending && !card.timer) this.scheduleCard(card);
       });
-    return card.inflight;
+    return card.queued;
   }
 
   /** Drop bookkeeping for cards that have nothing pending and whose pacing window has passed. */
   private forgetIdleCards(): void {
     const now = Date.now();
     for (const [key, card] of this.cards) {
-      if (!card.pending && !card.timer && !card.inflight && card.lastSentAt + this.cardInterval < now) this.cards.delete(key);
+      if (!card.pending && !card.timer && !card.queued && card.lastSentAt + this.cardInterval < now) this.cards.delete(key);
     }
   }
 
-  private enqueue<T>(channel: string, call: () => Promise<T>): Promise<T> {
+  private async enqueue(op: Operation): Promise<{ queued: Promise<void>; delivered: Promise<string> }> {
     this.assertOpen();
-    const lane = this.lane(channel);
-    return new Promise<T>((resolve, reject) => {
-      lane.tasks.push(() => call().then(resolve, reject));
-      if (!lane.draining) void this.drain(lane);
+    const id = randomUUID();
+    const delivered = new Promise<string>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+    const queued = this.redis
+      .multi()
+      .rpush(this.laneKey(op.channel), JSON.stringify({ ...op, id }))
+      .sadd(this.channelsKey(), op.channel)
+      .exec()
+      .then(() => {
+        this.deliver(op.channel);
+      });
+    queued.catch((err: unknown) => {
+      this.waiters.get(id)?.reject(err);
+      this.waiters.delete(id);
     });
+    return { queued, delivered };
   }
 
-  private lane(channel: string): Lane {
-    let lane = this.lanes.get(channel);
-    if (!lane) {
-      this.forgetIdleLanes();
-      lane = { tasks: [], draining: false, nextAt: 0, idleWaiters: [] };
-      this.lanes.set(channel, lane);
+  /** Starts delivering a channel's queue unless this process already is. */
+  private deliver(channel: string): void {
+    if (this.closed || this.delivering.has(channel)) return;
+    const run = this.drain(channel)
+      .catch((err: unknown) => this.log.error({ err, channel }, 'Slack delivery stopped; retrying on the next sweep'))
+      .finally(() => {
+        this.delivering.delete(channel);
+      });
+    this.delivering.set(channel, run);
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.closed) return;
+    try {
+      for (const channel of await this.redis.smembers(this.channelsKey())) this.deliver(channel);
+    } catch (err) {
+      this.log.warn({ err }, 'could not look for undelivered Slack messages');
     }
-    return lane;
   }
 
-  /** A lane is kept while its pacing window is open, so the next message still waits its turn. */
-  private forgetIdleLanes(): void {
-    const now = Date.now();
-    for (const [channel, lane] of this.lanes) if (!lane.draining && lane.nextAt < now) this.lanes.delete(channel);
-  }
-
-  private async drain(lane: Lane): Promise<void> {
-    lane.draining = true;
-    for (let task = lane.tasks.shift(); task; task = lane.tasks.shift()) {
-      const wait = lane.nextAt - Date.now();
-      if (wait > 0) await sleep(wait);
-      await task();
-      lane.nextAt = Date.now() + this.minInterval;
+  /** Delivers the channel's queue head first, under the channel's lease, until it is empty or this process closes. */
+  private async drain(channel: string): Promise<void> {
+    const lease = this.leaseKey(channel);
+    if (!(await this.redis.set(lease, this.owner, 'PX', LEASE_MS, 'NX'))) return;
+    const renew = setInterval(() => void this.redis.pexpire(lease, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
+    try {
+      const lane = this.laneKey(channel);
+      while (!this.closed) {
+        const head = await this.redis.lindex(lane, 0);
+        if (!head) {
+          await this.redis.srem(this.channelsKey(), channel);
+          // Something queued between the read and the removal puts the channel back.
+          if ((await this.redis.llen(lane)) > 0) await this.redis.sadd(this.channelsKey(), channel);
+          else return;
+          continue;
+        }
+        const op = JSON.parse(head) as Queued;
+        const wait = (this.nextAt.get(channel) ?? 0) - Date.now();
+        let outcome: { ts: string } | { error: unknown };
+        try {
+          if (wait > 0) await sleep(wait, this.closing.signal);
+          outcome = { ts: await this.send(op) };
+        } catch (err) {
+          if (err instanceof OutboxClosing) return;
+          outcome = { error: err };
+        }
+        this.nextAt.set(channel, Date.now() + this.minInterval);
+        if (op.kind === 'post' && op.once !== undefined) {
+          if ('ts' in outcome) await this.redis.set(this.refKey(op.once), outcome.ts, 'EX', REF_TTL_S);
+          else await this.redis.del(this.refKey(op.once));
+        }
+        await this.redis.lpop(lane);
+        const waiter = this.waiters.get(op.id);
+        this.waiters.delete(op.id);
+        if ('ts' in outcome) waiter?.resolve(outcome.ts);
+        else waiter?.reject(outcome.error);
+      }
+    } finally {
+      clearInterval(renew);
+      await this.redis.eval(RELEASE_LEASE, 1, lease, this.owner).catch(() => undefined);
     }
-    lane.draining = false;
-    for (const wake of lane.idleWaiters.splice(0)) wake();
+  }
+
+  /** One queued call, retried until Slack takes it or refuses it for good; resolves with the ts it concerns. */
+  private async send(op: Queued): Promise<string> {
+    switch (op.kind) {
+      case 'post': {
+        const threadTs = op.threadTs === undefined ? undefined : await this.resolve(op.threadTs);
+        return this.withTextFallback('chat.postMessage', op.msg, async (m) => {
+          const res = await this.client.chat.postMessage({ channel: op.channel, text: clip(m.text), blocks: m.blocks, thread_ts: threadTs });
+          return res.ts!;
+        });
+      }
+      case 'update': {
+        const ts = await this.resolve(op.ts);
+        return this.withTextFallback('chat.update', op.msg, async (m) => {
+          // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
+          await this.client.chat.update({ channel: op.channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
+          return ts;
+        });
+      }
+      case 'ephemeral':
+        return this.withTextFallback('chat.postEphemeral', op.msg, async (m) => {
+          const res = await this.client.chat.postEphemeral({ channel: op.channel, user: op.user, text: clip(m.text), blocks: m.blocks });
+          return res.message_ts ?? '';
+        });
+      case 'upload': {
+        const threadTs = await this.resolve(op.threadTs);
+        const bytes = Buffer.from(op.file.content, 'utf8');
+        const reserved = await this.withRetry('files.getUploadURLExternal', () =>
+          this.client.files.getUploadURLExternal({ filename: op.file.filename, length: bytes.length }),
+        );
+        await this.withRetry('upload', async () => {
+          const res = await fetch(reserved.upload_url!, { method: 'POST', body: bytes, signal: AbortSignal.timeout(CALL_TIMEOUTS.slackCallMs) });
+          if (!res.ok) throw new UploadHttpError(res.status);
+        });
+        await this.withRetry('files.completeUploadExternal', () =>
+          this.client.files.completeUploadExternal({ files: [{ id: reserved.file_id!, title: op.file.title }], channel_id: op.channel, thread_ts: threadTs }),
+        );
+        return threadTs;
+      }
+    }
+  }
+
+  /** A message named by `once` was queued earlier on the same channel, so it was delivered (or dropped) first. */
+  private async resolve(ref: MessageRef): Promise<string> {
+    if (typeof ref === 'string') return ref;
+    const ts = await this.messageTs(ref.ref);
+    if (!ts) throw new Error(`message ${ref.ref} was never delivered`);
+    return ts;
   }
 
   private async withTextFallback<T>(method: string, msg: OutboxMessage, send: (m: OutboxMessage) => Promise<T>): Promise<T> {
@@ -253,19 +411,20 @@ export class SlackOutbox {
 
   private async withRetry<T>(method: string, call: () => Promise<T>): Promise<T> {
     for (let transientFailures = 0; ; ) {
+      if (this.closed) throw new OutboxClosing();
       try {
         return await call();
       } catch (err) {
         const retryAfterMs = rateLimitedFor(err);
         if (retryAfterMs !== undefined) {
           this.log.warn({ method, retryAfterMs }, 'Slack rate limited us; waiting Retry-After');
-          await sleep(retryAfterMs);
+          await sleep(retryAfterMs, this.closing.signal);
           continue;
         }
-        if (isTransient(err) && transientFailures < this.maxTransientRetries) {
-          const backoff = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** transientFailures++);
+        if (isTransient(err)) {
+          const backoff = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** Math.min(transientFailures++, 15));
           this.log.warn({ err, method, backoffMs: backoff }, 'transient Slack failure; retrying');
-          await sleep(backoff);
+          await sleep(backoff, this.closing.signal);
           continue;
         }
         this.log.error({ err, method, slackError: platformError(err) }, 'Slack call failed');
@@ -276,6 +435,22 @@ export class SlackOutbox {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('Slack outbox is closed');
+  }
+
+  private laneKey(channel: string): string {
+    return `${this.prefix}:outbox:lane:${channel}`;
+  }
+
+  private leaseKey(channel: string): string {
+    return `${this.prefix}:outbox:lease:${channel}`;
+  }
+
+  private channelsKey(): string {
+    return `${this.prefix}:outbox:channels`;
+  }
+
+  private refKey(ref: string): string {
+    return `${this.prefix}:outbox:ref:${ref}`;
   }
 }
 

@@ -40,6 +40,7 @@ export const ptrCleanupKind: JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, Pt
   isDryRun: (args) => args.dryRun,
   // One PTR job per account at a time: they share the account's Route 53 request rate.
   target: () => 'route53/reverse-zones',
+  referencedJobs: (args) => (args.mode === 'restore' ? [args.jobId] : []),
   observe: observePtr,
   fingerprint: (observed) => {
     const hash = createHash('sha256');

@@ -3,6 +3,7 @@
  * network interface (observe counts the held ones); a stale record is deleted unless a named policy keeps it.
  */
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
 import { ptrNameToIp } from './reverse-names.js';
@@ -196,7 +197,14 @@ export function planRestore(observed: RestoreObserved): PlanOutcome<RestorePlan>
 
 export function planPtr(observed: PtrObserved, args: PtrArgs, _now: number, settings: PtrCleanupSettings): PlanOutcome<PtrPlan> {
   if (observed.mode === 'restore' && args.mode === 'restore') return planRestore(observed);
-  if (observed.mode === 'cleanup' && args.mode === 'cleanup') return planCleanup(observed, settings);
+  if (observed.mode === 'cleanup' && args.mode === 'cleanup') {
+    const inPolicy = (zone: ObservedZone) => inScope([zone.id, zone.name, zone.name.replace(/\.$/, '')], settings.zones);
+    const outside = observed.zones.filter((zone) => !inPolicy(zone));
+    if (args.zones.length > 0 && outside.length > 0) {
+      return { kind: 'refusal', reason: `the policy does not let ptr-cleanup touch ${outside.map((z) => `\`${z.name}\``).join(', ')} (commands.ptr-cleanup.settings.zones: ${settings.zones.join(', ')}).` };
+    }
+    return planCleanup({ ...observed, zones: observed.zones.filter(inPolicy) }, settings);
+  }
   throw new Error(`observation (${observed.mode}) does not match the command (${args.mode})`);
 }
 

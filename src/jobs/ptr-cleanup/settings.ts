@@ -1,5 +1,6 @@
 /** `commands.ptr-cleanup.settings` in the policy file, parsed once when the config loads. */
 import { z } from 'zod';
+import { scopeSchema } from '../scope.js';
 import { parseCidr } from './ip.js';
 
 function isRegex(text: string): boolean {
@@ -17,6 +18,8 @@ export const ptrCleanupSettingsSchema = z
     protectedCidrs: z.array(z.string().refine((text) => parseCidr(text) !== undefined, 'must be a CIDR like 10.0.0.0/16')).default([]),
     /** Regular expressions on the PTR target (the record's values), e.g. `^db-`. */
     protectedPatterns: z.array(z.string().refine(isRegex, 'must be a valid regular expression')).default([]),
+    /** Zones this command may touch, by id or name (globs allowed): naming another is refused, and a run over every reverse zone leaves the others alone. */
+    zones: scopeSchema(),
     /** Zone ids or names never touched. */
     protectedZones: z.array(z.string()).default([]),
     /** Delete weighted/latency/failover/geo/multivalue records too (matched on every routing field). */

@@ -28,7 +28,6 @@ export const OWNERSHIP_MAX_AGE_MS = 60_000;
 const INSYNC_TIMEOUT_MS = 10 * 60_000;
 const INSYNC_FIRST_POLL_MS = 1_000;
 const INSYNC_MAX_POLL_MS = 15_000;
-const MAX_BACKOFF_MS = 30_000;
 
 function newProgress(): ZoneProgress {
   return { complete: false, nextBatch: 0, applied: 0, droppedLive: 0, alreadyDone: 0, changedSincePlan: 0, rejected: 0 };
@@ -138,10 +137,6 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
               comment: `deckhand ${jobId} ptr-cleanup ${action.toLowerCase()} batch ${index}`,
               pacer: boundPacer,
             }),
-          backOff: async (attempt) => {
-            pacer.slowDown();
-            await ctx.clock.sleep(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)), ctx.signal);
-          },
         },
         action,
         records,

@@ -4,8 +4,7 @@
  * InvalidChangeBatch messages are taken out and the rest is sent again; when it names none, the
  * batch is split in halves until the bad record stands alone.
  */
-import { TransientError } from '../../errors.js';
-import { hasAwsErrorCode, isAwsThrottling } from '../../integrations/aws/errors.js';
+import { hasAwsErrorCode } from '../../integrations/aws/errors.js';
 import type { ChangeInfo } from '../../integrations/aws/route53.js';
 import { recordName, type CompactRecord } from './model.js';
 import { recordKey } from './plan.js';
@@ -22,13 +21,10 @@ export interface SubmitOutcome {
   changeIds: string[];
 }
 
+/** Throttling is retried by the SDK alone (src/integrations/retry-policy.ts): a throttled send that gets here failed for good. */
 export interface SubmitIo {
   send(records: CompactRecord[]): Promise<ChangeInfo>;
-  /** Called when a request failed as throttled even after the SDK's retries; waits before trying again. */
-  backOff(attempt: number): Promise<void>;
 }
-
-const MAX_THROTTLED_ATTEMPTS = 8;
 
 type Problem = 'alreadyDone' | 'changed' | 'rejected';
 
@@ -57,24 +53,10 @@ function messagesOf(error: unknown): string[] {
 export async function submitBatch(io: SubmitIo, action: ChangeAction, records: CompactRecord[]): Promise<SubmitOutcome> {
   const outcome: SubmitOutcome = { applied: [], alreadyDone: [], changed: [], rejected: [], changeIds: [] };
 
-  const sendWithBackOff = async (batch: CompactRecord[]): Promise<ChangeInfo> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await io.send(batch);
-      } catch (error) {
-        if (!isAwsThrottling(error)) throw error;
-        if (attempt >= MAX_THROTTLED_ATTEMPTS) {
-          throw new TransientError(`Route 53 kept throttling after ${attempt} attempts: ${(error as Error).message}`, { code: 'route53-throttled', cause: error });
-        }
-        await io.backOff(attempt);
-      }
-    }
-  };
-
   const submit = async (batch: CompactRecord[]): Promise<void> => {
     if (batch.length === 0) return;
     try {
-      const change = await sendWithBackOff(batch);
+      const change = await io.send(batch);
       outcome.applied.push(...batch);
       outcome.changeIds.push(change.id);
       return;

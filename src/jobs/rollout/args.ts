@@ -34,7 +34,8 @@ function single(raw: RawCommand, name: string): string | undefined {
 function count(raw: RawCommand, name: string, min: number): number | undefined {
   const value = single(raw, name);
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got '${value}'`);
+  // Up to 6 digits keeps the number exact; the policy's limits bound it further in the plan.
+  if (!/^\d{1,6}$/.test(value) || Number(value) < min) throw new UsageError(`--${name} must be a whole number ≥ ${min}, got '${value.slice(0, 20)}'`);
   return Number(value);
 }
 

@@ -1,12 +1,13 @@
 /** Job kind `rollout`: replace the outdated worker nodes of an EKS Auto Scaling group, wave by wave. */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Clients } from '../../integrations/clients.js';
-import type { JobKind } from '../kind.js';
+import { cleanupParts, type JobKind } from '../kind.js';
 import { parseRolloutArgs, rolloutCommand } from './args.js';
 import { fingerprintRollout, observeRollout } from './observe.js';
 import { planRollout } from './plan.js';
 import { cleanup } from './prepare.js';
 import { renderRolloutPlan } from './render.js';
+import { reportGroup, restoreGroup, type Restored } from './restore.js';
 import { rolloutSettingsSchema, type RolloutSettings } from './settings.js';
 import { rolloutSteps, summarizeRollout, type RolloutStep } from './steps.js';
 import type { RolloutArgs, RolloutObserved, RolloutPlan, RolloutState } from './types.js';
@@ -40,7 +41,8 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   settingsSchema: rolloutSettingsSchema,
   parseArgs: parseRolloutArgs,
   isDryRun: (args) => args.dryRun,
-  target: (args) => `asg/${args.cluster ? `${args.cluster}/` : ''}${args.group}`,
+  // One lock per group: `--cluster` only picks a kubeconfig context, the group is the same account's.
+  target: (args) => `asg/${args.group}`,
   observe: (ctx, args) => observeRollout(clientsForCluster(ctx.clients, ctx.settings, args.cluster), args),
   fingerprint: fingerprintRollout,
   plan: planRollout,
@@ -48,7 +50,23 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   initialState: initialRolloutState,
   steps: (plan) => rolloutSteps(plan).map((s) => onCluster(s, plan)),
   cleanup: async (ctx) => {
-    await cleanup({ clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster), clock: ctx.clock, plan: ctx.plan, state: ctx.state });
+    const onCluster = { ...ctx, clients: clientsForCluster(ctx.clients, ctx.settings, ctx.plan.cluster) };
+    // The group's size first (its drain relies on the run's taints and lock tag), then every other part; what
+    // fails here stays left for the durable retry and keeps the lock tags on the group.
+    let restored: Restored = { removed: [], left: [] };
+    const size = await cleanupParts([
+      {
+        what: `give ${ctx.plan.group} back its original desired capacity`,
+        run: async () => {
+          restored = await restoreGroup(onCluster);
+          return restored.removed.length ? [`terminated ${restored.removed.length} surplus instance(s)`] : [];
+        },
+      },
+    ]);
+    const rest = await cleanup(onCluster, size.left);
+    // The summary's view of the group; without it the summary says less, nothing is left undone.
+    await reportGroup(onCluster, restored).catch((err: unknown) => ctx.log.warn({ err }, 'could not read the group for the summary'));
+    return { done: [...size.done, ...rest.done], left: rest.left };
   },
   summarize: summarizeRollout,
 };

@@ -1,16 +1,17 @@
 /**
- * Read-only observation for a rollout: the group, the target version, its nodes and the pods on them,
- * PDBs, controllers, and the Redis role of every pod with a typed procedure. No mutation here.
+ * Read-only observation for a rollout: the group, its recent launches, the target version, its nodes and the pods
+ * on them, PDBs, controllers, and the Redis role of every pod with a typed procedure. No mutation here.
  */
 import { createHash } from 'node:crypto';
 import { UserFacingError } from '../../errors.js';
 import type { Clients } from '../../integrations/clients.js';
-import { activeInstanceRefresh, describeGroup, type GroupView } from '../../integrations/aws/auto-scaling.js';
+import { activeInstanceRefresh, describeGroup, recentLaunches, type GroupView } from '../../integrations/aws/auto-scaling.js';
 import { describeImage, listTemplateVersions } from '../../integrations/aws/launch-templates.js';
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
-import { apiServerIsLocal, podAddress } from './redis-address.js';
+import { RECENT_LAUNCHES } from './estimate.js';
+import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
 export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
@@ -47,22 +48,24 @@ function procedureOf(pod: PodView): RedisProcedure | undefined {
   return label === 'redis-sentinel' || label === 'redis-cluster' ? label : undefined;
 }
 
-async function probeRole(pod: PodView, localOnly: boolean): Promise<RedisRole> {
-  const address = podAddress(pod, 'redis', localOnly);
-  if (!address) return 'unknown';
+/** The pod's Redis role as the bot can read it (no Secrets), or 'unknown' and why. */
+async function probeRole(pod: PodView, localOnly: boolean): Promise<{ redisRole: RedisRole; redisProblem?: string }> {
+  const reach = await reachPod(pod, 'redis', localOnly);
+  if ('unreachable' in reach) return { redisRole: 'unknown', redisProblem: reach.unreachable };
   try {
-    const role = await readRole(address);
-    return role.role === 'master' ? 'master' : role.role === 'replica' ? 'replica' : 'unknown';
-  } catch {
-    return 'unknown';
+    const role = await readRole(reach.address);
+    return role.role === 'sentinel' ? { redisRole: 'unknown', redisProblem: 'answers as a Sentinel' } : { redisRole: role.role };
+  } catch (error) {
+    return { redisRole: 'unknown', redisProblem: explainRedisError(error) };
   }
 }
 
 export async function observeRollout(clients: Clients, args: RolloutArgs): Promise<RolloutObserved> {
   const group = await describeGroup(clients.autoScaling, args.group);
   if (!group) throw new UserFacingError(`no Auto Scaling group named ${args.group}`);
-  const [refresh, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
+  const [refresh, launches, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
     activeInstanceRefresh(clients.autoScaling, group.name),
+    recentLaunches(clients.autoScaling, group.name, RECENT_LAUNCHES),
     resolveTarget(clients, group, args.to),
     listNodes(clients.kube),
     listPods(clients.kube),
@@ -88,8 +91,10 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
         controller: topController(p, replicaSetOwners),
         hasEmptyDir: p.hasEmptyDir,
         graceSeconds: p.graceSeconds,
+        startedAt: p.startedAt,
+        readySince: p.readySince,
         procedure,
-        redisRole: procedure ? await probeRole(p, localOnly) : undefined,
+        ...(procedure ? await probeRole(p, localOnly) : {}),
       };
     }),
   );
@@ -101,6 +106,7 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
     pods: observedPods,
     pdbs,
     workloads: workloads.map(({ observed: _observed, ...w }) => w),
+    launches,
   };
 }
 

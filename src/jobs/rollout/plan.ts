@@ -2,11 +2,14 @@
  * The pure rollout planner: observed group, nodes, pods and PDBs + args + settings -> plan or refusal.
  * No I/O, no clock, no randomness. Safety rules and choices are small named functions below.
  */
+import { formatDuration } from '../../time.js';
+import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
+import { estimateDuration, estimateInputs } from './estimate.js';
 import type { RolloutSettings } from './settings.js';
-import { DECKHAND_POD_LABEL, LOCK_TAG, MANAGED_TAG } from './tags.js';
+import { DECKHAND_POD_LABEL, isSentinelPod, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
-  Estimate,
   ObservedInstance,
   ObservedPdb,
   ObservedPod,
@@ -39,6 +42,28 @@ export function refuseWhileLocked(observed: RolloutObserved): string | undefined
   const holder = observed.group.tags[LOCK_TAG];
   if (!holder) return undefined;
   return `another rollout (${holder}) holds the lock on ${observed.group.name}; wait for it to finish (its cleanup removes the ${LOCK_TAG} tag)`;
+}
+
+export function refuseOutsideScope(observed: RolloutObserved, settings: RolloutSettings): string | undefined {
+  if (inScope([observed.group.name], settings.groups)) return undefined;
+  return `the policy does not let rollouts touch ${observed.group.name} (commands.rollout.settings.groups: ${settings.groups.join(', ')})`;
+}
+
+export function refuseOverLimits(args: RolloutArgs, settings: RolloutSettings): string | undefined {
+  const { limits } = settings;
+  const over = [
+    args.surge !== undefined && args.surge > limits.surge && `--surge ${args.surge} is above the policy's limit of ${limits.surge}`,
+    args.maxUnavailable !== undefined && args.maxUnavailable > limits.maxUnavailable && `--max-unavailable ${args.maxUnavailable} is above the policy's limit of ${limits.maxUnavailable}`,
+    args.drainTimeoutMs !== undefined && args.drainTimeoutMs > limits.drainTimeout && `--drain-timeout ${formatDuration(args.drainTimeoutMs)} is above the policy's limit of ${formatDuration(limits.drainTimeout)}`,
+  ].filter(Boolean);
+  return over.length ? `${over.join('; ')} (commands.rollout.settings.limits)` : undefined;
+}
+
+/** `--cluster` picks a kubeconfig context; a name the policy does not map is refused rather than ignored. */
+export function refuseUnknownCluster(args: RolloutArgs, settings: RolloutSettings): string | undefined {
+  if (args.cluster === undefined || (settings.clusters && Object.hasOwn(settings.clusters, args.cluster))) return undefined;
+  const known = Object.keys(settings.clusters ?? {});
+  return `unknown cluster '${args.cluster}'; known: ${known.length ? known.join(', ') : 'none (commands.rollout.settings.clusters maps names to kubeconfig contexts)'}`;
 }
 
 /** An instance is outdated when it runs another launch template or another version than the target. */
@@ -85,15 +110,6 @@ export function azBalancedWaves(outdated: ObservedInstance[], surge: number, can
   return waves;
 }
 
-function selects(pdb: ObservedPdb, pod: ObservedPod): boolean {
-  if (pdb.namespace !== pod.namespace) return false;
-  const entries = Object.entries(pdb.matchLabels);
-  return entries.length > 0 && entries.every(([k, v]) => pod.labels[k] === v);
-}
-
-export function pdbsFor(pod: ObservedPod, pdbs: ObservedPdb[]): ObservedPdb[] {
-  return pdbs.filter((p) => selects(p, pod));
-}
 
 /** Pods a PDB lets go at once: its maxUnavailable, or replicas - minAvailable; at least 1 for the model. */
 export function pdbBudget(pdb: ObservedPdb): number {
@@ -115,9 +131,10 @@ function planPod(pod: ObservedPod, pdbs: ObservedPdb[]): PlanPod {
     daemonSet: pod.controller?.kind === 'DaemonSet',
     procedure: pod.procedure,
     redisRole: pod.redisRole,
+    redisProblem: pod.redisProblem,
     hasEmptyDir: pod.hasEmptyDir,
     graceSeconds: pod.graceSeconds,
-    pdbs: pdbsFor(pod, pdbs).map((p) => key(p.namespace, p.name)),
+    pdbs: pdbsCovering(pod, pdbs).map((p) => key(p.namespace, p.name)),
   };
 }
 
@@ -163,7 +180,21 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
     if (pod.procedure === 'redis-cluster' && pod.redisRole === 'master') {
       risks.push({ kind: 'redis-cluster-primary', subject: id, detail: `Cluster primary: CLUSTER FAILOVER on a replica off the node, confirm with ROLE, wait for cluster_state:ok. With no replica: temporary replica ${pod.name}-deckhand-tmp from its StatefulSet's template joins (CLUSTER MEET, REPLICATE), takes over, the pod moves and syncs from it, fail back, then the temporary node is forgotten and deleted` });
     }
+    if (pod.procedure && pod.redisRole === 'unknown') {
+      risks.push({ kind: 'redis-unverified', subject: id, detail: `Redis role not verified (${pod.redisProblem ?? 'unknown'}): the run checks again before moving it and, if it still cannot, stops and asks` });
+    }
   }
+  // The order the drain keeps for each Redis set on the nodes it replaces (redis-order.ts).
+  const redisSets = new Map<string, string>();
+  for (const { pod } of moving) {
+    const observedPod = observed.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name);
+    if (!pod.controller || !(pod.procedure || (observedPod && isSentinelPod(observedPod)))) continue;
+    const subject = `${pod.controller.kind} ${key(pod.controller.namespace, pod.controller.name)}`;
+    redisSets.set(subject, pod.procedure
+      ? 'one pod at a time, each back Ready and its replicas in sync before the next; replicas move first, a master only after its failover'
+      : 'one Sentinel at a time, the next once its replacement is Ready; never fewer Ready than the quorum');
+  }
+  for (const [subject, detail] of redisSets) risks.push({ kind: 'redis-order', subject, detail });
   for (const { node, pod } of moving) {
     const own = observed.pods.find((p) => p.namespace === pod.namespace && p.name === pod.name)?.labels[DECKHAND_POD_LABEL.key] === DECKHAND_POD_LABEL.value;
     if (own) {
@@ -189,51 +220,6 @@ export function findRisks(observed: RolloutObserved, nodes: PlanNode[], waves: W
   return risks;
 }
 
-/**
- * Duration model (stated in the plan and the bench):
- *   wave  = api (raise desired) + nodeReady (boot + kubelet Ready) + drain + api (terminate)
- *   drain = max over workloads W on the wave's nodes of
- *             Deployment-like: (ceil(n_W / b_W) - 1) * podStart + max(grace, podStart)
- *             StatefulSet:      ceil(n_W / b_W) * (grace + podStart)
- * where n_W = W's pods on the wave's nodes and b_W = pods W's PDB lets go at once (n_W without a PDB):
- * each PDB batch waits for its replacements to be Ready before the next eviction is allowed; a StatefulSet
- * recreates a pod only once the old one is gone (same identity), so its batches also pay the grace period;
- * the last batch needs its grace period (node empty) and its replacements Ready (workload available).
- *   total = sum over waves (canary pause and human answers not counted).
- */
-export function estimateDuration(nodes: PlanNode[], waves: Wave[], settings: RolloutSettings, pdbBudgets: Map<string, number>): Estimate {
-  const { nodeReadySeconds, podStartSeconds, apiSeconds } = settings.estimate;
-  const byInstance = new Map(nodes.map((n) => [n.instanceId, n]));
-  const waveSeconds = waves.map((wave) => {
-    const pods = wave.instanceIds.flatMap((id) => byInstance.get(id)?.pods.filter(movable) ?? []);
-    const groups = new Map<string, { n: number; budget: number; grace: number; ordered: boolean }>();
-    for (const pod of pods) {
-      const group = pod.controller ? key(pod.controller.namespace, pod.controller.name) : key(pod.namespace, pod.name);
-      const entry = groups.get(group) ?? { n: 0, budget: Infinity, grace: 0, ordered: pod.controller?.kind === 'StatefulSet' };
-      entry.n += 1;
-      entry.grace = Math.max(entry.grace, pod.graceSeconds);
-      groups.set(group, entry);
-    }
-    for (const pod of pods) {
-      const group = pod.controller ? key(pod.controller.namespace, pod.controller.name) : key(pod.namespace, pod.name);
-      const entry = groups.get(group)!;
-      for (const pdbId of pod.pdbs) entry.budget = Math.min(entry.budget, pdbBudgets.get(pdbId) ?? Infinity);
-    }
-    let drain = 0;
-    for (const { n, budget, grace, ordered } of groups.values()) {
-      const batches = Math.ceil(n / Math.min(n, budget));
-      const seconds = ordered ? batches * (grace + podStartSeconds) : (batches - 1) * podStartSeconds + Math.max(grace, podStartSeconds);
-      drain = Math.max(drain, seconds);
-    }
-    return apiSeconds + nodeReadySeconds + drain + apiSeconds;
-  });
-  return {
-    totalSeconds: waveSeconds.reduce((a, b) => a + b, 0),
-    waveSeconds,
-    model: `per wave: ${apiSeconds}s scale + ${nodeReadySeconds}s node Ready + drain (PDB batches × ${podStartSeconds}s pod start, + grace per batch for StatefulSets, + grace for the last batch) + ${apiSeconds}s terminate`,
-  };
-}
-
 /** The one numbered version of the same template the outdated instances run, if there is exactly one. */
 export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: string): string | undefined {
   const versions = new Set(outdated.map((i) => (i.launchTemplateId === launchTemplateId ? i.launchTemplateVersion : undefined)));
@@ -242,13 +228,16 @@ export function rollbackVersion(outdated: ObservedInstance[], launchTemplateId: 
 }
 
 export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: number, settings: RolloutSettings): PlanOutcome<RolloutPlan> {
-  const refusal = refuseUnmanaged(observed) ?? refuseWhileInstanceRefresh(observed) ?? refuseWhileLocked(observed);
+  const refusal =
+    refuseUnknownCluster(args, settings) ??
+    refuseOutsideScope(observed, settings) ??
+    refuseOverLimits(args, settings) ??
+    refuseUnmanaged(observed) ??
+    refuseWhileInstanceRefresh(observed) ??
+    refuseWhileLocked(observed);
   if (refusal) return { kind: 'refusal', reason: refusal };
   const target = observed.target;
   if (!target) return { kind: 'refusal', reason: observed.targetError ?? `${observed.group.name} has no launch template to roll to` };
-  if (args.cluster && settings.clusters && !(args.cluster in settings.clusters)) {
-    return { kind: 'refusal', reason: `unknown cluster '${args.cluster}'; known: ${Object.keys(settings.clusters).join(', ')}` };
-  }
 
   const group = observed.group;
   const live = liveInstances(group.instances);
@@ -278,7 +267,7 @@ export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: 
     nodes,
     waves,
     risks: findRisks(observed, nodes, waves, surge),
-    estimate: estimateDuration(nodes, waves, settings, budgets),
+    estimate: estimateDuration(nodes, waves, estimateInputs(observed, settings), budgets),
   };
   if (outdated.length === 0) return { kind: 'plan', plan, empty: true, emptyReason: `already up to date: every instance of ${group.name} runs version ${target.version}` };
   return { kind: 'plan', plan, empty: false };

@@ -6,6 +6,7 @@
  * it runs in `finally` and again at worker start-up for a run that died.
  */
 import { RefusalError } from '../../errors.js';
+import { cleanupParts, type CleanupReport } from '../kind.js';
 import type { Clients } from '../../integrations/clients.js';
 import type { Clock } from '../../integrations/clock.js';
 import { deleteGroupTags, describeGroup, resumeProcesses, setGroupTags, suspendProcesses, updateGroup } from '../../integrations/aws/auto-scaling.js';
@@ -37,6 +38,7 @@ export async function prepare(ctx: RolloutContext): Promise<void> {
       suspendedByUs: PROCESSES_TO_SUSPEND.filter((p) => !group.suspendedProcesses.includes(p)),
       autoscalerReplicas: plan.autoscalerMode === 'scale-to-zero' ? await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name)) : undefined,
       annotatedNodes: [],
+      launchTemplateVersion: group.launchTemplate?.version,
     };
     await ctx.checkpoint();
   }
@@ -98,66 +100,116 @@ export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: 
   });
 }
 
-/**
- * Restore everything the run changed, as recorded in the checkpoint before each change (the group's
- * tag mirrors it for people looking at the group). Safe to run any number of times.
- */
-export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }): Promise<string[]> {
-  const { clients, clock, plan, state } = input;
-  const r = <T>(call: () => Promise<T>) => retrying(clock, undefined, call);
-  const done: string[] = [];
-  const group = await r(() => describeGroup(clients.autoScaling, plan.group));
-  if (!group) return done;
-  // Another run holding the group now (ours died and was cleaned before): leave its changes alone.
-  const holder = group.tags[LOCK_TAG];
-  if (!state.runId || (holder !== undefined && holder !== state.runId)) return done;
-  const recorded = state.recorded;
-  if (!recorded) return done;
-
-  const toResume = recorded.suspendedByUs.filter((p) => group.suspendedProcesses.includes(p));
-  if (toResume.length) {
-    await r(() => resumeProcesses(clients.autoScaling, plan.group, toResume));
-    done.push(`resumed ${toResume.join(', ')}`);
-  }
-  const maxSize = Math.max(plan.original.max, group.desiredCapacity);
-  if (group.maxSize !== maxSize) {
-    await r(() => updateGroup(clients.autoScaling, plan.group, { maxSize }));
-    done.push(`MaxSize back to ${maxSize}`);
-  }
-  if (plan.autoscalerMode === 'scale-to-zero' && recorded.autoscalerReplicas) {
-    const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
-    if (current !== undefined && current !== recorded.autoscalerReplicas) {
-      await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, recorded.autoscalerReplicas!));
-      done.push(`cluster-autoscaler back to ${recorded.autoscalerReplicas} replica(s)`);
-    }
-  }
-  const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
-  let unannotated = 0;
-  for (const name of recorded.annotatedNodes) {
-    if (nodes.get(name)?.annotations[SCALE_DOWN_DISABLED] === undefined) continue;
-    await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: null }));
-    unannotated++;
-  }
-  if (unannotated) done.push(`removed the scale-down-disabled annotation from ${unannotated} node(s)`);
-  let released = 0;
-  for (const planned of plan.nodes) {
-    const node = planned.nodeName ? nodes.get(planned.nodeName) : undefined;
-    if (!node || node.annotations[OWNER_ANNOTATION] !== state.runId) continue;
+/** Untaint, unlabel and uncordon the nodes among `nodes` this run marked (its owner annotation); returns how many. */
+export async function releaseNodes(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }, nodes: NodeView[]): Promise<number> {
+  const { clients, plan, state } = input;
+  const r = <T>(call: () => Promise<T>) => retrying(input.clock, undefined, call);
+  const owned = nodes.filter((n) => state.runId !== undefined && n.annotations[OWNER_ANNOTATION] === state.runId);
+  for (const node of owned) {
     await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
     await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
     if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
     await r(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
-    released++;
   }
-  if (released) done.push(`untainted ${released} old node(s) left in service`);
-  if (Object.values(state.temporaryReplicas ?? {}).some((t) => !t.removed)) {
-    const pods = await r(() => listPods(clients.kube));
-    done.push(...(await removeLeftoverTemporaryReplicas(clients.kube, state, pods, apiServerIsLocal(clients.kube))));
+  return owned.length;
+}
+
+/**
+ * Restore everything the run changed, as recorded in the checkpoint before each change (the group's
+ * tag mirrors it for people looking at the group). Safe to run any number of times. The Auto Scaling and the
+ * Kubernetes parts run independently (an AWS outage never leaves nodes tainted); the lock tags go last, once
+ * nothing else is left (`alsoLeft`: what the caller could not restore), so no other rollout starts on a group
+ * this one has not given back.
+ */
+export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }, alsoLeft: string[] = []): Promise<CleanupReport> {
+  const { clients, clock, plan, state } = input;
+  const r = <T>(call: () => Promise<T>) => retrying(clock, undefined, call);
+  const recorded = state.recorded;
+  if (!state.runId || !recorded) return { done: [], left: [] };
+  const runId = state.runId;
+  let group: Awaited<ReturnType<typeof describeGroup>>;
+  let groupError: unknown;
+  try {
+    group = await r(() => describeGroup(clients.autoScaling, plan.group));
+    if (!group) return { done: [], left: [] };
+    // Another run holding the group now (ours died and was cleaned before): leave its changes alone.
+    const holder = group.tags[LOCK_TAG];
+    if (holder !== undefined && holder !== runId) return { done: [], left: [] };
+  } catch (err) {
+    groupError = err;
   }
-  const tags = [LOCK_TAG, ORIGINAL_TAG].filter((k) => k in group.tags);
-  if (tags.length) {
-    await r(() => deleteGroupTags(clients.autoScaling, plan.group, tags));
-    done.push('released the lock');
-  }
-  return done;
+  const readGroup = async () => {
+    if (!group) throw groupError;
+    return group;
+  };
+
+  const report = await cleanupParts([
+    {
+      what: 'resume the suspended Auto Scaling processes and restore MaxSize',
+      run: async () => {
+        const g = await readGroup();
+        const done: string[] = [];
+        const toResume = recorded.suspendedByUs.filter((p) => g.suspendedProcesses.includes(p));
+        if (toResume.length) {
+          await r(() => resumeProcesses(clients.autoScaling, plan.group, toResume));
+          done.push(`resumed ${toResume.join(', ')}`);
+        }
+        const maxSize = Math.max(plan.original.max, g.desiredCapacity);
+        if (g.maxSize !== maxSize) {
+          await r(() => updateGroup(clients.autoScaling, plan.group, { maxSize }));
+          done.push(`MaxSize back to ${maxSize}`);
+        }
+        return done;
+      },
+    },
+    {
+      what: 'restore cluster-autoscaler',
+      run: async () => {
+        if (plan.autoscalerMode !== 'scale-to-zero' || !recorded.autoscalerReplicas) return [];
+        const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+        if (current === undefined || current === recorded.autoscalerReplicas) return [];
+        await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, recorded.autoscalerReplicas!));
+        return [`cluster-autoscaler back to ${recorded.autoscalerReplicas} replica(s)`];
+      },
+    },
+    {
+      what: 'remove the taints, labels and scale-down-disabled annotations from nodes',
+      run: async () => {
+        const done: string[] = [];
+        const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
+        let unannotated = 0;
+        for (const name of recorded.annotatedNodes) {
+          if (nodes.get(name)?.annotations[SCALE_DOWN_DISABLED] === undefined) continue;
+          await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: null }));
+          unannotated++;
+        }
+        if (unannotated) done.push(`removed the scale-down-disabled annotation from ${unannotated} node(s)`);
+        const released = await releaseNodes(input, [...nodes.values()]);
+        if (released) done.push(`untainted ${released} node(s) left in service`);
+        return done;
+      },
+    },
+    {
+      what: 'remove temporary Redis replicas',
+      run: async () => {
+        if (!Object.values(state.temporaryReplicas ?? {}).some((t) => !t.removed)) return [];
+        const pods = await r(() => listPods(clients.kube));
+        return removeLeftoverTemporaryReplicas(clients.kube, state, pods, apiServerIsLocal(clients.kube));
+      },
+    },
+  ]);
+  const left = [...alsoLeft, ...report.left];
+  if (left.length > 0) return { ...report, left: [...left, `remove the ${LOCK_TAG} lock tags from ${plan.group} (after the rest)`] };
+  const tagsGone = await cleanupParts([
+    {
+      what: `remove the ${LOCK_TAG} lock tags from ${plan.group}`,
+      run: async () => {
+        const tags = [LOCK_TAG, ORIGINAL_TAG].filter((k) => k in group!.tags);
+        if (!tags.length) return [];
+        await r(() => deleteGroupTags(clients.autoScaling, plan.group, tags));
+        return ['released the lock'];
+      },
+    },
+  ]);
+  return { done: [...report.done, ...tagsGone.done], left: tagsGone.left };
 }

@@ -29,7 +29,7 @@ import {
   type RedisAddress,
 } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo } from '../../integrations/redis-procedures/sentinel.js';
-import { podAddress } from './redis-address.js';
+import { apiServerIsLocal, explainRedisError, podAddress, reachPod } from './redis-address.js';
 import { pollUntil, retrying } from './retry.js';
 import type { RolloutContext, RolloutState, TemporaryReplica } from './types.js';
 
@@ -41,6 +41,12 @@ const CONFIRM_POLL_MS = 100;
 
 
 const until = (ctx: RolloutContext, check: () => Promise<boolean>) => pollUntil(ctx.clock, ctx.signal, CONFIRM_TIMEOUT_MS, CONFIRM_POLL_MS, check);
+
+/** The temporary pod runs the primary's template: the same cluster, reached with the same access. */
+function temporaryAddress(kube: KubeConfig, temporary: PodView, primary: RedisAddress): RedisAddress | undefined {
+  const at = podAddress(temporary, 'redis', apiServerIsLocal(kube));
+  return at && { ...at, access: primary.access };
+}
 
 /** The record of a primary moving through a temporary replica, while that replica is not yet removed. */
 export function activeTemporaryReplica(state: RolloutState, pod: { namespace: string; name: string }): TemporaryReplica | undefined {
@@ -83,11 +89,11 @@ async function ensurePod(ctx: RolloutContext, primary: PodView, record: Temporar
 }
 
 /**
- * Steps 1-3 for a primary without a replica. False until the temporary node took over;
- * the caller then sees the old primary as a replica and evicts it.
+ * Steps 1-3 for a primary without a replica, one sub-step per call; once the temporary node took over, the
+ * caller sees the old primary as a replica and evicts it.
  */
-export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary: PodView, address: RedisAddress, pods: PodView[], local: boolean): Promise<boolean> {
-  if (primary.owner?.kind !== 'StatefulSet') return false; // no template to copy: left to the drain timeout question
+export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary: PodView, address: RedisAddress, pods: PodView[]): Promise<void> {
+  if (primary.owner?.kind !== 'StatefulSet') return; // no template to copy: left to the drain timeout question
   ctx.state.temporaryReplicas ??= {};
   let record = activeTemporaryReplica(ctx.state, primary);
   if (!record) {
@@ -103,10 +109,10 @@ export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary:
       await ctx.checkpoint();
     }
     await ensurePod(ctx, primary, record);
-    return false;
+    return;
   }
-  const tempAddress = temporary.ready && !temporary.terminating ? podAddress(temporary, 'redis', local) : undefined;
-  if (!tempAddress) return false;
+  const tempAddress = temporary.ready && !temporary.terminating ? temporaryAddress(ctx.clients.kube, temporary, address) : undefined;
+  if (!tempAddress) return;
   if (!record.temporaryId) {
     record.temporaryId = await clusterMyId(tempAddress);
     await ctx.checkpoint();
@@ -117,30 +123,27 @@ export async function takeOverWithTemporaryReplica(ctx: RolloutContext, primary:
     if (!known) {
       await ctx.audit('redis:ClusterMeet', { node: record.pod, peer: podKey(primary), address: addressText(address) });
       await clusterMeet(tempAddress, address);
-      return false;
+      return;
     }
     await ctx.audit('redis:ClusterReplicate', { node: record.pod, primary: podKey(primary), primaryId: record.primaryId });
     await clusterReplicate(tempAddress, record.primaryId!);
-    return false;
+    return;
   }
-  if (!replicaInSync(await replicationInfo(tempAddress))) return false;
+  if (!replicaInSync(await replicationInfo(tempAddress))) return;
   await ctx.audit('redis:ClusterFailover', { pod: podKey(primary), replica: record.pod, reason: 'temporary replica takes over' });
   await clusterFailover(tempAddress).catch(() => undefined);
   const promoted = await until(ctx, async () => (await readRole(tempAddress)).role === 'master' && (await readRole(address)).role === 'replica');
   if (promoted) await ctx.progress.milestone(`Redis Cluster: temporary replica ${record.pod} took over from ${primary.name} before eviction`);
-  return false;
 }
 
 /**
  * Steps 4-5, once the moved pod is back and Ready. True when the temporary node is gone (or there was none).
  */
-export async function failBackFromTemporaryReplica(ctx: RolloutContext, primary: PodView, pods: PodView[], local: boolean): Promise<boolean> {
+export async function failBackFromTemporaryReplica(ctx: RolloutContext, primary: PodView, address: RedisAddress, pods: PodView[]): Promise<boolean> {
   const record = activeTemporaryReplica(ctx.state, primary);
   if (!record) return true;
-  const address = podAddress(primary, 'redis', local);
-  if (!address) return false;
   const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod && !p.terminating);
-  const tempAddress = temporary && podAddress(temporary, 'redis', local);
+  const tempAddress = temporary && temporaryAddress(ctx.clients.kube, temporary, address);
   if (tempAddress && (await readRole(address)).role !== 'master') {
     if (!replicaInSync(await replicationInfo(address))) return false;
     await ctx.audit('redis:ClusterFailover', { pod: podKey(primary), replica: podKey(primary), reason: 'fail back from the temporary replica' });
@@ -185,26 +188,38 @@ async function removeTemporaryNode(
 
 /**
  * For cleanup: remove a temporary replica this run left behind, unless it still serves the moved primary's
- * slots (deleting it then would drop them); that one stays, and the returned text says so.
+ * slots (deleting it then would drop them) or its role cannot be read (then it might): that one stays, and
+ * the returned text says so.
  */
 export async function removeLeftoverTemporaryReplicas(kube: KubeConfig, state: RolloutState, pods: PodView[], local: boolean): Promise<string[]> {
   const done: string[] = [];
   for (const [primaryKey, record] of Object.entries(state.temporaryReplicas ?? {})) {
     if (record.removed) continue;
     const temporary = pods.find((p) => p.namespace === record.namespace && p.name === record.pod && !p.terminating);
+    if (!temporary) {
+      record.removed = true;
+      continue;
+    }
     const primary = pods.find((p) => podKey(p) === primaryKey && p.ready && !p.terminating);
-    const tempAddress = temporary && podAddress(temporary, 'redis', local);
-    const address = primary && podAddress(primary, 'redis', local);
-    if (temporary && tempAddress) {
-      const role = await readRole(tempAddress).catch(() => undefined);
-      const primaryRole = address ? await readRole(address).catch(() => undefined) : undefined;
-      if (role?.role === 'master' && primaryRole?.role !== 'master') {
+    const primaryReach = primary ? await reachPod(primary, 'redis', local, kube) : undefined;
+    const address = primaryReach && 'address' in primaryReach ? primaryReach.address : undefined;
+    const tempReach = await reachPod(temporary, 'redis', local, kube);
+    const tempAddress = 'address' in tempReach ? tempReach.address : undefined;
+    if (tempAddress) {
+      let serving: boolean;
+      try {
+        const role = await readRole(tempAddress);
+        serving = role.role === 'master' && (!address || (await readRole(address)).role !== 'master');
+      } catch (error) {
+        done.push(`kept ${record.namespace}/${record.pod}: its role cannot be read (${explainRedisError(error)}); it may serve the slots of ${primaryKey}`);
+        continue;
+      }
+      if (serving) {
         done.push(`kept ${record.namespace}/${record.pod}: it serves the slots of ${primaryKey}; fail back to ${primaryKey} before deleting it`);
         continue;
       }
-    }
-    if (!temporary) {
-      record.removed = true;
+    } else if (temporary.ready) {
+      done.push(`kept ${record.namespace}/${record.pod}: ${'unreachable' in tempReach ? tempReach.unreachable : ''}; it may serve the slots of ${primaryKey}`);
       continue;
     }
     const removed = address ? await removeTemporaryNode(kube, record, address, tempAddress, async () => undefined).catch(() => false) : (await deletePod(kube, record.namespace, record.pod), true);

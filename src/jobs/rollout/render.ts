@@ -95,7 +95,12 @@ export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
   const shown = Math.min(plan.nodes.length, MAX_NODE_SECTIONS);
   for (let i = 0; i < shown; i++) blocks.push(section(nodeText(plan, i), MORE_IN_CSV));
   if (plan.nodes.length > shown) blocks.push(section(`… and ${plan.nodes.length - shown} more node(s): every pod is in the attached CSV`));
-  blocks.push(context(`${podTotal} pod(s) to move. Predicted ${formatDuration(plan.estimate.totalSeconds * 1000)}; model: ${plan.estimate.model}`));
+  blocks.push(
+    context(
+      `${podTotal} pod(s) to move. Predicted ${formatDuration(plan.estimate.totalSeconds * 1000)}; model: ${plan.estimate.model}\n` +
+        `The prediction rests on: ${plan.estimate.basis.join('; ')}`,
+    ),
+  );
   return {
     summary,
     blocks,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../../time.js';
+import { scopeSchema } from '../scope.js';
 
 export const rolloutSettingsSchema = z
   .object({
@@ -18,14 +19,26 @@ export const rolloutSettingsSchema = z
     excludeFromLbLabel: z.boolean().default(true),
     /** After moving a Sentinel master, make it master again once it is back in sync (the seed's procedure). */
     redisFailBack: z.boolean().default(false),
+    /** Auto Scaling groups this command may roll: names or globs (`eks-prod-*`); others are refused in the plan. */
+    groups: scopeSchema(),
+    /** Upper bounds of the flags: a plan asking for more is refused. */
+    limits: z
+      .object({
+        surge: z.number().int().min(1).default(20),
+        maxUnavailable: z.number().int().min(0).default(3),
+        drainTimeout: durationSchema().prefault('2h'),
+      })
+      .strict()
+      .prefault({}),
     /** Cluster name -> kubeconfig context. */
     clusters: z.record(z.string(), z.string()).optional(),
-    /** Inputs of the duration model (plan.ts estimateDuration). */
+    /** Defaults of the duration model (estimate.ts), used where the group shows no history. */
     estimate: z
       .object({
         nodeReadySeconds: z.number().positive().default(55),
         podStartSeconds: z.number().positive().default(10),
         apiSeconds: z.number().min(0).default(5),
+        redisMoveSeconds: z.number().min(0).default(15),
       })
       .strict()
       .prefault({}),

@@ -1,7 +1,7 @@
 /**
- * The rollout step machine. Per wave: surge -> taint old nodes (while the new ones boot, so the drain can
- * start the moment they are Ready) -> wait for this group's new instances (InService and Node Ready by
- * providerID) -> drain (Redis procedures first, then evictions) -> wait for
+ * The rollout step machine. Per wave: surge -> wait for this group's new instances (InService and Node Ready by
+ * providerID) -> taint old nodes, only as many as keeps schedulable Ready capacity at or above desired -
+ * maxUnavailable (pods created meanwhile always have somewhere to go) -> drain (Redis procedures first, then evictions) -> wait for
  * the moved workloads, then terminate each empty node with ShouldDecrementDesiredCapacity=true and confirm.
  * Every step is idempotent: values it sets are recorded in the checkpoint before the call, and a
  * termination is requested only for an instance still InService, so no instance is terminated twice.
@@ -19,7 +19,7 @@ import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { retrying } from './retry.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
 import type { RolloutSettings } from './settings.js';
-import type { RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
+import type { GroupReport, RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
 
 export const READY_POLL_MS = 1000;
 const SETTLE_POLL_MS = 1000;
@@ -34,7 +34,7 @@ export function waveState(state: RolloutState, index: number): WaveState {
   return state.waves[index];
 }
 
-const LIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
+export const LIVE = new Set(['Pending', 'Pending:Wait', 'Pending:Proceed', 'InService']);
 
 function nodeByInstance(nodes: NodeView[]): Map<string, NodeView> {
   return new Map(nodes.filter((n) => n.instanceId).map((n) => [n.instanceId!, n]));
@@ -46,10 +46,26 @@ function liveOld(ctx: RolloutContext, wave: Wave, group: GroupView): string[] {
   return wave.instanceIds.filter((id) => live.has(id) && !ctx.state.terminated.includes(id));
 }
 
+/** Wave, elapsed time and an ETA that counts down: the estimate of this wave and the later ones, less the time this wave has run. */
+function waveFields(ctx: RolloutContext, wave: Wave): Record<string, string> {
+  const now = ctx.clock.now();
+  const inWaveMs = now - (ctx.state.waves[wave.index]?.startedAt ?? now);
+  const remainingMs = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0) * 1000 - inWaveMs;
+  return {
+    wave: `${wave.index}/${ctx.plan.waves.length}`,
+    elapsed: formatDuration(now - (ctx.state.startedAt ?? now)),
+    eta: remainingMs > 0 ? `~${formatDuration(remainingMs)}` : `over the estimate by ${formatDuration(-remainingMs)}`,
+  };
+}
+
 function status(ctx: RolloutContext, wave: Wave, phase: string, extra: Record<string, string> = {}): void {
-  const started = ctx.state.startedAt ?? ctx.clock.now();
-  const remainingSeconds = ctx.plan.estimate.waveSeconds.slice(wave.index - 1).reduce((a, b) => a + b, 0);
-  ctx.progress.status({ wave: `${wave.index}/${ctx.plan.waves.length}`, phase, elapsed: formatDuration(ctx.clock.now() - started), eta: `~${formatDuration(remainingSeconds * 1000)}`, ...extra });
+  ctx.progress.status({ ...waveFields(ctx, wave), phase, ...extra });
+}
+
+/** The same context, whose status updates (from the drain and the terminate wait too) carry the wave and its ETA. */
+function inWave(ctx: RolloutContext, wave: Wave): RolloutContext {
+  const progress = { ...ctx.progress, status: (fields: Record<string, string>) => ctx.progress.status({ ...waveFields(ctx, wave), ...fields }) };
+  return Object.assign(Object.create(ctx) as RolloutContext, { progress });
 }
 
 async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
@@ -151,7 +167,7 @@ async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[])
   }
 }
 
-async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
+export async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
   const { plan, clients } = ctx;
   const listed = await r(ctx, () => listNodes(clients.kube));
   await annotateScaleDownDisabled(ctx, targets.map((t) => t.nodeName), listed);
@@ -171,6 +187,43 @@ async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<vo
     if (plan.excludeFromLbLabel) await r(ctx, () => setNodeLabels(clients.kube, t.nodeName, { [EXCLUDE_FROM_LB]: 'true' }));
     if (plan.cordon) await r(ctx, () => setUnschedulable(clients.kube, t.nodeName, true));
   });
+}
+
+/** Takes new pods: Ready, not cordoned, no NoSchedule/NoExecute taint (the kubelet's not-ready one included). */
+export function schedulable(node: NodeView): boolean {
+  return node.ready && !node.unschedulable && !node.taints.some((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+}
+
+/**
+ * Wait until tainting `targets` keeps the group's schedulable Ready capacity at or above the original desired
+ * count minus maxUnavailable; past the node-Ready timeout a human decides (unknown = stop and ask).
+ */
+async function waitForSpareCapacity(ctx: RolloutContext, wave: Wave, targets: DrainTarget[]): Promise<void> {
+  const floor = ctx.plan.original.desired - ctx.plan.maxUnavailable;
+  const names = new Set(targets.map((t) => t.nodeName));
+  let deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+  for (;;) {
+    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const nodes = nodeByInstance(await r(ctx, () => listNodes(ctx.clients.kube)));
+    const serving = group.instances.filter((i) => i.lifecycleState === 'InService' && !ctx.state.terminated.includes(i.instanceId)).flatMap((i) => nodes.get(i.instanceId) ?? []).filter(schedulable);
+    const left = serving.filter((n) => !names.has(n.name)).length;
+    if (left >= floor) return;
+    const why = `tainting ${serving.length - left} old node(s) would leave ${left} schedulable Ready node(s), fewer than ${floor} (desired ${ctx.plan.original.desired} - maxUnavailable ${ctx.plan.maxUnavailable})`;
+    status(ctx, wave, 'waiting for capacity before tainting', { blockers: why });
+    if (ctx.clock.now() >= deadline) {
+      const choice = await ctx.ask({
+        id: `wave-${wave.index}/capacity`,
+        text: `Wave ${wave.index}: ${why} after ${formatDuration(ctx.plan.nodeReadyTimeoutMs)}. No old node was tainted in this wave.`,
+        choices: [
+          { id: 'retry', label: 'Keep waiting', style: 'primary' },
+          { id: 'abort', label: 'Abort', style: 'danger' },
+        ],
+      });
+      if (choice !== 'retry') throw new RefusalError(`Wave ${wave.index}: aborted, ${why}`);
+      deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
+    }
+    await ctx.clock.sleep(READY_POLL_MS, ctx.signal);
+  }
 }
 
 /** Old nodes of a wave that still exist, by the plan's instance -> node mapping. */
@@ -195,7 +248,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
   const redisPods = todo.flatMap((id) => planned.get(id)?.pods.filter((p) => p.procedure) ?? []);
   const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
   const remaining = new Set(todo);
-  let redisOk = redisPods.length === 0;
+  let redisWaiting: string | undefined = redisPods.length === 0 ? undefined : 'Redis sync / cluster state';
   while (remaining.size > 0) {
     const group = (await r(ctx, () => describeGroup(clients.autoScaling, plan.group)))!;
     const inGroup = new Map(group.instances.map((i) => [i.instanceId, i]));
@@ -204,7 +257,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
     const pods = allPods.filter(mustLeave);
     const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
-    if (!redisOk && unavailable.length === 0) redisOk = await redisSettled(ctx, redisPods, allPods);
+    if (redisWaiting && unavailable.length === 0) redisWaiting = await redisSettled(ctx, redisPods, allPods);
     const ready: string[] = [];
     let capacity = readyCapacity(ctx, group, nodes);
     for (const id of [...remaining]) {
@@ -215,7 +268,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       }
       const nodeName = planned.get(id)?.nodeName;
       const left = pods.filter((p) => p.nodeName === nodeName);
-      if (left.length > 0 || unavailable.length > 0 || !redisOk) continue;
+      if (left.length > 0 || unavailable.length > 0 || redisWaiting) continue;
       // Ready capacity never below the original desired count minus maxUnavailable.
       if (capacity - 1 < plan.original.desired - plan.maxUnavailable) continue;
       capacity -= nodes.get(id)?.ready && instance.lifecycleState === 'InService' ? 1 : 0;
@@ -231,7 +284,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       });
     }
     if (remaining.size === 0) break;
-    const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : !redisOk ? 'Redis sync / cluster state' : 'pods still terminating';
+    const waiting = unavailable.length ? `workloads not yet available: ${unavailable.map((w) => `${w.namespace}/${w.name} ${w.availableReplicas}/${w.replicas}`).join(', ')}` : redisWaiting ? `Redis: ${redisWaiting}` : 'pods still terminating';
     ctx.progress.status({ phase: `${label}: waiting before terminate`, blockers: waiting });
     if (ctx.clock.now() >= deadline) throw new UserFacingError(`${label}: gave up waiting before terminating (${waiting})`);
     await ctx.clock.sleep(SETTLE_POLL_MS, ctx.signal);
@@ -240,7 +293,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
 }
 
 /** The terminated instances left the group (or are Terminated) and desired went down with them. */
-async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
+export async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
   const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
     const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
@@ -279,21 +332,23 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
         await surge(ctx, wave);
       },
     },
+    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('taint'),
       title: `${label}: taint old nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'taint');
-        await taintOld(ctx, targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i))));
+        const targets = targetsOf(ctx, wave.instanceIds.filter((i) => !ctx.state.terminated.includes(i)));
+        await waitForSpareCapacity(ctx, wave, targets);
+        await taintOld(ctx, targets);
       },
     },
-    { id: id('ready'), title: `${label}: wait for new nodes Ready`, run: (ctx) => waitReady(ctx, wave) },
     {
       id: id('drain'),
       title: `${label}: drain old nodes`,
       run: async (ctx) => {
         status(ctx, wave, 'drain');
-        await drainOwn(ctx, wave, label);
+        await drainOwn(inWave(ctx, wave), wave, label);
       },
     },
     {
@@ -302,8 +357,8 @@ function waveSteps(wave: Wave, total: number): RolloutStep[] {
       run: async (ctx) => {
         status(ctx, wave, 'terminate');
         // A start-up cleanup after a crash may have released the hold and untainted the nodes: take them back first.
-        await drainOwn(ctx, wave, label);
-        await settleAndTerminate(ctx, wave.instanceIds, label);
+        await drainOwn(inWave(ctx, wave), wave, label);
+        await settleAndTerminate(inWave(ctx, wave), wave.instanceIds, label);
         const ws = waveState(ctx.state, wave.index);
         ws.finishedAt ??= ctx.clock.now();
         await ctx.checkpoint();
@@ -370,8 +425,33 @@ export function summarizeRollout(plan: RolloutPlan, state: RolloutState, outcome
   const parts = [
     `Rollout of ${plan.group} to version ${plan.target.version} ${outcome}: ${replaced}/${plan.nodes.length} node(s) replaced, ${state.podsMoved} pod(s) moved`,
     waves.length ? `time per wave: ${waves.join(', ')}` : '',
-    state.skipped.length ? `skipped (still on the old version): ${state.skipped.join(', ')}` : '',
+    skippedLine(plan, state),
     state.forced.length ? `force-deleted (PDB bypassed, approved): ${state.forced.join(', ')}` : '',
+    state.finalGroup ? describeFinalGroup(plan, state.finalGroup) : '',
   ];
   return parts.filter(Boolean).join('. ');
+}
+
+/** The nodes skipped at a drain timeout, and whether the retry after the last wave replaced them. */
+function skippedLine(plan: RolloutPlan, state: RolloutState): string {
+  const skipped = [...new Set([...(state.skippedEver ?? []), ...state.skipped])];
+  if (skipped.length === 0) return '';
+  const names = new Map(plan.nodes.map((n) => [n.instanceId, n.nodeName ?? n.instanceId]));
+  const outcome = (id: string) => (state.terminated.includes(id) ? 'replaced when retried last' : 'still on the old version');
+  return `skipped at the drain timeout: ${skipped.map((id) => `${names.get(id) ?? id} (${id}, ${outcome(id)})`).join(', ')}`;
+}
+
+/** Size, versions and leftovers as cleanup left the group, with the commands that finish the job. */
+function describeFinalGroup(plan: RolloutPlan, group: GroupReport): string {
+  const versions = Object.entries(group.versions)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([v, n]) => `${n} on version ${v}`);
+  const outdated = Object.entries(group.versions).filter(([v]) => v !== plan.target.version).reduce((sum, [, n]) => sum + n, 0);
+  const lines = [
+    `${plan.group} now: desired ${group.desired} (was ${plan.original.desired}), max ${group.max} (was ${plan.original.max}), launch template version ${group.version ?? 'none'}; instances: ${versions.join(', ') || 'none'}`,
+    group.removed.length ? `removed ${group.removed.length} surplus instance(s): ${group.removed.join(', ')}` : '',
+    ...group.left.map((l) => `left over: ${l.what}${l.command ? ` (finish with \`${l.command}\`)` : ''}`),
+    outdated ? `to finish the rollout: \`/deckhand rollout ${plan.group} --to ${plan.target.version}${plan.cluster ? ` --cluster ${plan.cluster}` : ''}\`` : '',
+  ];
+  return lines.filter(Boolean).join('. ');
 }

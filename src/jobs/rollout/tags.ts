@@ -15,3 +15,6 @@ export const SCALE_DOWN_DISABLED = 'cluster-autoscaler.kubernetes.io/scale-down-
 export const EXCLUDE_FROM_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
 /** ASG processes the run suspends: AZRebalance would terminate instances elsewhere after a decrementing terminate. */
 export const PROCESSES_TO_SUSPEND = ['AZRebalance'];
+/** Redis Sentinel pods: the procedures ask them for the master, and the drain moves them one at a time. */
+export const SENTINEL_APP_LABEL = { key: 'app', value: 'redis-sentinel' } as const;
+export const isSentinelPod = (pod: { labels: Record<string, string> }) => pod.labels[SENTINEL_APP_LABEL.key] === SENTINEL_APP_LABEL.value;

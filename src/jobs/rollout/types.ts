@@ -3,7 +3,7 @@
  * and the run state kept in the job's checkpoint. Plain JSON only (checkpoints and stored plans).
  * What observe reads as the ports return it reuses the ports' shapes.
  */
-import type { GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
+import type { CompletedLaunch, GroupInstance, GroupView } from '../../integrations/aws/auto-scaling.js';
 import type { NodeView } from '../../integrations/kubernetes/nodes.js';
 import type { OwnerRef, PdbView, PodView, WorkloadView } from '../../integrations/kubernetes/pods.js';
 import type { StepContext } from '../kind.js';
@@ -45,11 +45,13 @@ export type ObservedNode = NodeView;
 
 export type Controller = OwnerRef;
 
-export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeName' | 'phase' | 'ready' | 'labels' | 'annotations' | 'hasEmptyDir' | 'graceSeconds'> {
+export interface ObservedPod extends Pick<PodView, 'namespace' | 'name' | 'nodeName' | 'phase' | 'ready' | 'labels' | 'annotations' | 'hasEmptyDir' | 'graceSeconds' | 'startedAt' | 'readySince'> {
   /** Top controller (ReplicaSet resolved to its Deployment); undefined for a bare pod. */
   controller?: Controller;
   procedure?: RedisProcedure;
   redisRole?: RedisRole;
+  /** Why the role is unknown (unreachable, AUTH, TLS, ...). */
+  redisProblem?: string;
 }
 
 export type ObservedPdb = PdbView;
@@ -67,6 +69,8 @@ export interface RolloutObserved {
   pods: ObservedPod[];
   pdbs: ObservedPdb[];
   workloads: ObservedWorkload[];
+  /** The group's recent successful launches: what the estimate learns node boot times from. */
+  launches: CompletedLaunch[];
 }
 
 export interface PlanPod {
@@ -76,6 +80,7 @@ export interface PlanPod {
   daemonSet: boolean;
   procedure?: RedisProcedure;
   redisRole?: RedisRole;
+  redisProblem?: string;
   hasEmptyDir: boolean;
   graceSeconds: number;
   pdbs: string[];
@@ -101,6 +106,8 @@ export type RiskKind =
   | 'empty-dir'
   | 'redis-sentinel-master'
   | 'redis-cluster-primary'
+  | 'redis-unverified'
+  | 'redis-order'
   | 'capacity'
   | 'no-node'
   | 'deckhand-itself';
@@ -115,6 +122,8 @@ export interface Estimate {
   totalSeconds: number;
   waveSeconds: number[];
   model: string;
+  /** What each input of the model rests on: the group's history, or a stated default. */
+  basis: string[];
 }
 
 /** The settings a plan carries as they were when it was made (the run follows the plan, not today's settings). */
@@ -157,6 +166,8 @@ export interface RolloutState {
   recorded?: {
     suspendedByUs: string[];
     autoscalerReplicas?: number;
+    /** The group's launch template version as configured before the run (`$Latest` stays `$Latest`). */
+    launchTemplateVersion?: string;
     annotatedNodes: string[];
   };
   waves: Record<number, WaveState>;
@@ -164,12 +175,35 @@ export interface RolloutState {
   terminated: string[];
   /** Instances skipped after a drain timeout, retried last. */
   skipped: string[];
-  /** Pods evicted or moved by a procedure. */
+  /** Every instance ever skipped at a drain timeout (`skipped` empties when the retry starts), for the summary. */
+  skippedEver?: string[];
+  /** Pods that left the old nodes (evicted, moved by a procedure or forced), counted from observed pods (countMovedPods). */
   podsMoved: number;
+  /** Pods seen on each old node while it drained (namespace/name), recorded before any eviction from it. */
+  podsSeenOnOldNodes?: Record<string, string[]>;
   forced: string[];
   aborted?: string;
+  /** The group as cleanup left it (restore.ts), for the summary. */
+  finalGroup?: GroupReport;
+  /** Sentinel masters (namespace/name) this run failed over before moving them (the ones `redisFailBack` fails back to): SENTINEL FAILOVER sent, then confirmed. */
+  sentinelFailovers?: Record<string, 'sent' | 'confirmed'>;
+  /** Redis pods whose role could not be verified and that an approver chose to evict without a failover. */
+  evictedUnverified?: string[];
   /** No-replica Redis Cluster primaries (namespace/name) moved through a temporary replica pod. */
   temporaryReplicas?: Record<string, TemporaryReplica>;
+}
+
+export interface GroupReport {
+  desired: number;
+  max: number;
+  /** The launch template version the group is configured with. */
+  version?: string;
+  /** Live instances per launch template version. */
+  versions: Record<string, number>;
+  /** Surplus instances the restore terminated. */
+  removed: string[];
+  /** What the restore could not undo, with the command that finishes it by hand. */
+  left: { what: string; command?: string }[];
 }
 
 export interface TemporaryReplica {

@@ -4,6 +4,7 @@
  */
 import { formatDuration, formatUtc } from '../../time.js';
 import type { PlanOutcome } from '../kind.js';
+import { inScope } from '../scope.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
 import { budgetAt, knownModificationTimes, type ModificationBudget } from './modifications.js';
 import type { ResizeSettings } from './settings.js';
@@ -180,8 +181,13 @@ function targetRefusal(observed: ResizeObserved, args: ResizeArgs): string | und
   if (observed.claims.length === 0) return `StatefulSet ${where} has no claims yet (none named ${sts.templates[0]!.name}-${sts.name}-<ordinal>).`;
 }
 
+export function outsideNamespaces(args: ResizeArgs, settings: ResizeSettings): string | undefined {
+  if (inScope([args.namespace], settings.namespaces)) return undefined;
+  return `the policy does not let resize touch namespace ${args.namespace} (commands.resize.settings.namespaces: ${settings.namespaces.join(', ')})`;
+}
+
 export function planResize(observed: ResizeObserved, args: ResizeArgs, now: number, settings: ResizeSettings): PlanOutcome<ResizePlan> {
-  const refusal = targetRefusal(observed, args);
+  const refusal = outsideNamespaces(args, settings) ?? targetRefusal(observed, args);
   if (refusal) return { kind: 'refusal', reason: refusal };
 
   const volumes: VolumePlan[] = [];

@@ -4,9 +4,12 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../../time.js';
+import { scopeSchema } from '../scope.js';
 
 export const resizeSettingsSchema = z
   .object({
+    /** Namespaces whose claims this command may resize: names or globs (`team-*`); others are refused in the plan. */
+    namespaces: scopeSchema(),
     /** How long to watch one claim before giving up (the resize itself continues in the cluster). */
     watchTimeout: durationSchema().prefault('30m'),
     pollInterval: durationSchema().prefault('10s'),

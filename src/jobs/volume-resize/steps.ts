@@ -88,6 +88,9 @@ async function handleFilesystemPending(ctx: Ctx, volume: VolumePlan, vs: VolumeR
   vs.fsPendingSince ??= now;
   const pods = await listPodsUsingPvc(ctx.clients.kube, volume.namespace, volume.pvc);
   const key = volumeKey(volume);
+  // Right after our eviction no pod may mount the claim until its controller recreates one: that is waiting,
+  // not "no pod uses it".
+  if (pods.length === 0 && vs.restart) return 'waiting';
   if (pods.length === 0) {
     const pvc = await readPvc(ctx.clients.kube, volume.namespace, volume.pvc);
     vs.result = { pvcCapacity: pvc?.status?.capacity?.storage ?? volume.capacity, filesystem: 'pending-mount' };

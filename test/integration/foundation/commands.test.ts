@@ -1,13 +1,13 @@
 /**
- * The command and approval surface end to end: signed HTTP into the real Bolt receiver, the Slack
- * stand-in as Slack, real Redis. No worker runs here, so "nothing runs" means "no job enqueued".
+ * The command and approval surface end to end: signed HTTP into the real Bolt receiver (and the same over
+ * Socket Mode envelopes), the Slack stand-in as Slack, real Redis. No worker runs here, so "nothing runs" means "no job enqueued".
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { APPROVAL_WINDOW_CLOSED } from '../../../src/jobs/plans.js';
 import { z } from 'zod';
 import type { JobKind } from '../../../src/jobs/kind.js';
 import { UsageError } from '../../../src/errors.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { startFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
@@ -37,7 +37,9 @@ function probeKind(observed: { version: number; observeMs: number; broken?: bool
         setTimeout(() => (observed.broken ? reject(new Error('the cloud API is down')) : resolve({ version: observed.version })), observed.observeMs),
       ),
     fingerprint: (o: { version: number }) => `v${o.version}`,
-    plan: (_o, args: { count: number }) => ({ kind: 'plan', plan: { count: args.count }, empty: false }),
+    // A negative version stands for a target the kind itself sees as taken (a rollout sees its group's lock tag).
+    plan: (o: { version: number }, args: { count: number }) =>
+      o.version < 0 ? { kind: 'refusal', reason: 'another probe holds it' } : { kind: 'plan', plan: { count: args.count }, empty: false },
     renderPlan: (plan: { count: number }) => ({ summary: `touch ${plan.count} things`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `Touch ${plan.count} things` } }] }),
     initialState: () => ({}),
     steps: () => [],
@@ -53,7 +55,8 @@ commands:
     approve: ['${APPROVER}', '@sre']
 `;
 
-describe('foundation: commands and approvals over signed HTTP', () => {
+// Slack reaches the bot over HTTP or Socket Mode; every behaviour here must hold over both.
+describe.each(TRANSPORTS)('foundation: commands and approvals over %s', (transport) => {
   const observed: { version: number; observeMs: number; broken?: boolean } = { version: 1, observeMs: 0 };
   let h: Harness;
 
@@ -61,7 +64,7 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     observed.version = 1;
     observed.observeMs = 0;
     observed.broken = false;
-    h = await startFoundation({ kinds: [probeKind(observed)], policyYaml: POLICY, usergroups: { sre: [GROUP_MEMBER] } });
+    h = await startFoundation({ kinds: [probeKind(observed)], policyYaml: POLICY, usergroups: { sre: [GROUP_MEMBER] }, transport });
   });
   afterEach(async () => {
     await h.stop();
@@ -91,15 +94,6 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     expect(json).toContain(ActionIds.reject);
     const audit = await h.audit.read(10);
     expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['command', 'plan.created']));
-  });
-
-  it('rejects a forged signature and a stale timestamp with 401, and stores nothing', async () => {
-    expect((await h.command('probe alpha', REQUESTER, { forgeSignature: true })).status).toBe(401);
-    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
-    expect((await h.command('probe alpha', REQUESTER, { timestamp: sixMinutesAgo })).status).toBe(401);
-    // The receiver answers 401 before dispatching to any handler, so nothing can follow later.
-    expect(await h.plans.listByChannel(h.channel, 5)).toEqual([]);
-    expect(h.slack.callsTo('chat.postMessage')).toEqual([]);
   });
 
   it.each([
@@ -261,6 +255,31 @@ describe('foundation: commands and approvals over signed HTTP', () => {
     expect((await h.plans.get(second.id))?.status).toBe('planned');
     expect(await totalJobs()).toBe(1);
   });
+
+  it('a plan refused because its target is taken names who holds the lock and what they are doing', async () => {
+    const first = await plan('probe alpha');
+    await h.clickPlan(ActionIds.approve, first.id, APPROVER);
+    await h.waitForStatus(first.id, ['approved']);
+    observed.version = -1;
+    await h.command('probe alpha', APPROVER);
+    const refusal = await h.waitForEphemeral(APPROVER, /will not plan this/);
+    expect(refusal.text).toContain(`another probe holds it. \`probe/alpha\` is locked by <@${REQUESTER}>'s probe (touch 1 things; plan \`${first.id}\`)`);
+  });
+
+  it('an older plan for a target another run holds (and changes) is refused as busy, naming who and what, not expired', async () => {
+    const older = await plan('probe alpha');
+    await h.command('probe alpha --count 2', REQUESTER);
+    const running = await h.waitForPlanFor('probe/alpha', older.id);
+    await h.clickPlan(ActionIds.approve, running.id, APPROVER);
+    await h.waitForStatus(running.id, ['approved']);
+    observed.version = 2; // what that run changes
+    await h.clickPlan(ActionIds.approve, older.id, APPROVER);
+    const refusal = await h.waitForEphemeral(APPROVER, /is busy/);
+    expect(refusal.text).toContain(`<@${REQUESTER}>'s probe (`);
+    expect(refusal.text).toContain(`plan \`${running.id}\``);
+    expect((await h.plans.get(older.id))?.status).toBe('planned');
+    expect(await expiredAudits()).toEqual([]);
+  });
 });
 
 describe('foundation: the safe default without a policy file', () => {
@@ -292,10 +311,12 @@ describe('foundation: policy options', () => {
 channels: [C0OPS, C0LAB]
 commands:
   probe:
+    run: '*'
     approve: ['${APPROVER}', '${OTHER}', '${REQUESTER}']
     selfApprove: true
     approvals: 2
   jobs:
+    run: '*'
     channels: [C0LAB]
 `,
     });
@@ -326,5 +347,43 @@ commands:
     await h.waitForEphemeral(REQUESTER, /only allowed in/);
     await h.command('jobs', REQUESTER, { channel: 'C0LAB' });
     await h.waitForEphemeral(REQUESTER, /No deckhand jobs/, 'C0LAB');
+  });
+});
+
+describe('foundation: signed HTTP', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await startFoundation({ kinds: [probeKind({ version: 1, observeMs: 0 })], policyYaml: POLICY });
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+
+  it('rejects a forged signature and a stale timestamp with 401, and stores nothing', async () => {
+    expect((await h.command('probe alpha', REQUESTER, { forgeSignature: true })).status).toBe(401);
+    const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
+    expect((await h.command('probe alpha', REQUESTER, { timestamp: sixMinutesAgo })).status).toBe(401);
+    // The receiver answers 401 before dispatching to any handler, so nothing can follow later.
+    expect(await h.plans.listByChannel(h.channel, 5)).toEqual([]);
+    expect(h.slack.callsTo('chat.postMessage')).toEqual([]);
+  });
+});
+
+describe('foundation: Socket Mode', () => {
+  it('needs no signing secret, acks over the socket, and reconnects when Slack asks it to', async () => {
+    const h = await startFoundation({ kinds: [probeKind({ version: 1, observeMs: 0 })], policyYaml: POLICY, transport: 'socket' });
+    try {
+      expect(h.config.slack.signingSecret).toBe('');
+      expect((await h.command('probe alpha', REQUESTER)).status).toBe(200);
+      await h.waitForPlan();
+      const opened = h.slack.callsTo('apps.connections.open').length;
+      h.socketMode!.refresh();
+      await h.slack.waitFor(() => h.slack.callsTo('apps.connections.open').length > opened, 10_000, 'a new Socket Mode connection');
+      await h.socketMode!.waitForConnections(1);
+      expect((await h.command('probe beta', REQUESTER)).status).toBe(200);
+      await h.waitForPlanFor('probe/beta');
+    } finally {
+      await h.stop();
+    }
   });
 });

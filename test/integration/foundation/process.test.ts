@@ -2,7 +2,6 @@
  * The process surface: /healthz on the Bolt HTTP receiver, a bad config stopping the process with
  * one line per problem, and `deckhand all` shutting down cleanly on SIGTERM.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -10,15 +9,7 @@ import { startHealthServer } from '../../../src/bot/app.js';
 import { startSlackStandIn } from '../../../sandbox/src/slack/web-api.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { startFoundation } from '../../helpers/foundation-harness.js';
-
-function runMain(args: string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  return { child, out: () => stdout, err: () => stderr };
-}
+import { runMain } from '../../helpers/main-process.js';
 
 describe('foundation: process', () => {
   it('GET /healthz answers 200 on the Bolt HTTP port while Redis answers', async () => {

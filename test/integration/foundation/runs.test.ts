@@ -8,12 +8,12 @@ import type { RunQueue } from '../../../src/jobs/queues.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { startFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
 import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 // Virtual time runs 20x faster: a 2 s step takes 100 ms of real time.
 const SPEED = 20;
 
@@ -38,7 +38,7 @@ async function checkpointDone(queue: RunQueue, planId: string): Promise<number> 
   return job?.data.checkpoint?.done.length ?? 0;
 }
 
-describe('foundation: runs', () => {
+describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
   let h: Harness;
   let clock: VirtualClock;
   const keys = () => fixtureKeys(h.prefix);
@@ -47,7 +47,7 @@ describe('foundation: runs', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), SPEED);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock, transport });
   });
   afterEach(async () => {
     await h.stop();
@@ -116,7 +116,7 @@ describe('foundation: runs', () => {
   });
 
   it('a mid-run question: approver-only choices refuse others; the requester answers and the run goes on', async () => {
-    await h.startWorker({ waitPollMs: 200 });
+    await h.startWorker();
     const plan = await approvedPlan(h, 'fixture asks --steps 2 --ask-step step-1');
     const question = await h.slack.waitFor(
       () => h.slack.thread(plan.channel, plan.messageTs!).find((m) => JSON.stringify(m.blocks).includes(ActionIds.answer)),
@@ -126,10 +126,13 @@ describe('foundation: runs', () => {
     const values = (question.blocks as { type: string; elements?: { value?: string }[] }[])
       .filter((b) => b.type === 'actions')
       .flatMap((b) => b.elements ?? [])
-      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string; needsApprover?: boolean });
+      .map((e) => JSON.parse(e.value!) as { planId: string; questionId: string; choice: string });
     const stop = values.find((v) => v.choice === 'stop')!;
     const go = values.find((v) => v.choice === 'continue')!;
-    expect(stop.needsApprover).toBe(true);
+    // While the run waits in step 1, `/deckhand status` shows that step (from the job's checkpoint).
+    await h.command(`status ${plan.id}`, REQUESTER);
+    const status = await h.waitForEphemeral(REQUESTER, new RegExp(`^${plan.id}: `));
+    expect(JSON.stringify(status.blocks)).toMatch(/\*Current step\*\\n1 of 2: /);
     await h.click(ActionIds.answer, stop, REQUESTER, question.ts);
     await h.waitForEphemeral(REQUESTER, /Only an approver of this job may pick that choice/);
     await h.click(ActionIds.answer, go, 'U0STRANGER', question.ts);
@@ -137,7 +140,10 @@ describe('foundation: runs', () => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'continue', by: REQUESTER });
+    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what.
+    const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
+    expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: REQUESTER, questionId: stop.questionId, choice: 'continue' }]);
+    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
   });
 
   it('Slack answering 429 during progress: retried after Retry-After, final message delivered', async () => {
@@ -163,7 +169,8 @@ describe('foundation: runs', () => {
     }
   });
 
-  describe('a worker process killed with SIGKILL mid-job', () => {
+  // The worker's side does not depend on how Slack reaches the bot: once is enough.
+  if (transport === 'http') describe('a worker process killed with SIGKILL mid-job', () => {
     let child: WorkerChild | undefined;
     afterEach(async () => {
       await child?.kill();

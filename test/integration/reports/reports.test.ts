@@ -40,6 +40,8 @@ describe('reports over signed HTTP', () => {
       clients: { bot: sandbox.clients('bot'), worker: sandbox.clients('worker') },
       users: { [ALICE]: { name: 'alice' }, [BOB]: { name: 'bob' } },
       channels: { [CHANNEL]: 'ops', [INCIDENT]: 'incident-2026-01-05', [PRIVATE]: 'secret' },
+      // A workspace without canvases: the draft comes as a Markdown file in the thread.
+      canvases: false,
     });
   });
   afterEach(async () => {
@@ -69,6 +71,8 @@ describe('reports over signed HTTP', () => {
     const summary = await posted(CHANNEL, /Postmortem draft for #incident-2026-01-05/);
     expect(summary.text).toContain('244 messages');
     expect(JSON.stringify(summary.blocks)).toContain('Postmortem draft: Checkout latency');
+    expect(JSON.stringify(summary.blocks)).toContain('(no canvas: canvases are turned off in this workspace)');
+    expect(h.slack.callsTo('conversations.canvases.create').map((c) => c.body.channel_id)).toEqual([INCIDENT]);
     const file = await attachment(CHANNEL, summary);
     expect(file.title).toBe('Postmortem draft: Checkout latency');
     expect(file.content).toContain('# Postmortem: Checkout latency');

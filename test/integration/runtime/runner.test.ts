@@ -16,7 +16,7 @@ import { createStores } from '../../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
 import type { Checkpoint } from '../../../src/jobs/queues.js';
 import { PlanLifecycle } from '../../../src/jobs/plan-lifecycle.js';
-import { RUN_QUEUE, createRunQueue, enqueueRun, type RunQueue } from '../../../src/jobs/queues.js';
+import { RUN_QUEUE, createRunQueue, enqueueRun, wakeRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
@@ -62,7 +62,7 @@ describe('job runtime', () => {
   beforeEach(async () => {
     prefix = uniquePrefix('runtime');
     slack = await new SlackApiRecorder().start();
-    outbox = new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 30, retryBaseMs: 10, log });
+    outbox = new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, redis, prefix, minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 30, retryBaseMs: 10, log });
     // 1 real ms = 1 virtual second: a 10-minute step wait lasts 600 ms.
     clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 1000, 5);
     ({ plans, locks, signals, audit } = createStores(redis, prefix, log));
@@ -99,7 +99,6 @@ describe('job runtime', () => {
       audit,
       settingsFor: () => kind.settingsSchema.parse({}),
       signalPollMs: 20,
-      waitPollMs: 1000,
     });
     running.push(workers);
     return workers;
@@ -165,11 +164,13 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBeUndefined();
 
     await outbox.flush();
+    await outbox.settled();
     const replies = threadReplies(plan);
     expect(replies[0]).toMatch(/fixture on fixture\/happy: Running/); // the status card
     expect(replies.slice(1, 4)).toEqual(['step-1 done', 'step-2 done', 'step-3 done']);
     expect(replies.at(-1)).toMatch(/:large_green_circle: Fixture happy succeeded/);
-    const cardUpdates = slack.callsOf('chat.update').filter((c) => c.args.ts === done.statusCardTs);
+    const cardTs = await outbox.messageTs(`card:${plan.id}`);
+    const cardUpdates = slack.callsOf('chat.update').filter((c) => c.args.ts === cardTs);
     expect(String(cardUpdates.at(-1)!.args.text)).toMatch(/Succeeded/);
     expect(JSON.stringify(cardUpdates.at(-1)!.args.blocks)).not.toContain('deckhand_cancel');
     const parentUpdates = slack.callsOf('chat.update').filter((c) => c.args.ts === plan.messageTs);
@@ -232,6 +233,7 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBeUndefined();
     await jobState(plan.id, 'completed');
     await outbox.flush();
+    await outbox.settled();
     expect(threadReplies(plan).at(-1)).toContain('Cancelled by <@UCANCEL>');
   });
 
@@ -326,12 +328,13 @@ describe('job runtime', () => {
     await waitFor('paused card', async () => slack.callsOf('chat.update').some((c) => String(c.args.text).includes('Paused')));
     expect(await runs(plan.id)).toEqual([]);
 
+    // What the bot does on Resume: clear the flag and wake the parked run.
     await signals.setPaused(plan.id, false, 'UPAUSE');
+    await wakeRun(queue, plan.id);
     const question = await waitFor('question', async () => slack.callsOf('chat.postMessage').find((c) => String(c.args.text).startsWith('Question:')));
     expect(question.args.thread_ts).toBe(plan.messageTs);
-    const job = await queue.getJob(plan.id);
-    expect(job?.data.checkpoint?.asked?.['confirm-step-1']).toBeDefined();
     expect(await signals.answer(plan.id, 'confirm-step-1', 'continue', 'UAPP')).toBe(true);
+    await wakeRun(queue, plan.id);
 
     const done = await finished(plan.id);
     expect(done.status).toBe('succeeded');
@@ -373,6 +376,7 @@ describe('job runtime', () => {
     expect(await locks.holder(gone.target)).toBeUndefined();
     expect(await locks.holder(live.target)).toBe(`plan ${live.id}`);
     await outbox.flush();
+    await outbox.settled();
     expect(threadReplies(gone).at(-1)).toContain('The run stopped unexpectedly');
     expect((await plans.get(lost.id))?.outcome).toContain('approved but never queued');
     expect(await locks.holder(lost.target)).toBeUndefined();

@@ -105,6 +105,12 @@ describe('jobs list and status', () => {
   it('shows one job', () => {
     expect(renderJobStatus(plans[1]!, T0 + 300_000)).toMatchSnapshot();
   });
+  it('shows the step a running job is in', () => {
+    const running = { ...plans[1]!, status: 'running' as const };
+    const step = { index: 4, total: 11, title: 'Wave 1/3: drain old nodes' };
+    expect(JSON.stringify(renderJobStatus(running, T0, step).blocks)).toContain('*Current step*\\n4 of 11: Wave 1/3: drain old nodes');
+    expect(JSON.stringify(renderJobStatus({ ...running, status: 'succeeded' }, T0, step).blocks)).not.toContain('Current step');
+  });
 });
 
 describe('usage errors and notices', () => {

@@ -21,7 +21,7 @@ describe('renderQuestion', () => {
     expect(buttons.map((b) => ('value' in b ? JSON.parse(String(b.value)) : undefined))).toEqual([
       { planId: 'p-1', questionId: 'drain-timeout/i-0abc', choice: 'wait' },
       { planId: 'p-1', questionId: 'drain-timeout/i-0abc', choice: 'skip' },
-      { planId: 'p-1', questionId: 'drain-timeout/i-0abc', choice: 'force', needsApprover: true },
+      { planId: 'p-1', questionId: 'drain-timeout/i-0abc', choice: 'force' },
     ]);
   });
 

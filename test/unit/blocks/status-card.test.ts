@@ -35,6 +35,15 @@ describe('renderStatusCard', () => {
     }
   });
 
+  it('a finished card shows the final state only: no phase, blockers or ETA left over from the run', () => {
+    const live = { ...base, fields: { phase: 'waiting before terminate', blockers: 'workloads not yet available: search/es 2/3', eta: '~1m' } };
+    expect(sectionTexts(renderStatusCard(live).blocks).join('\n')).toMatch(/waiting before terminate/);
+    const done = sectionTexts(renderStatusCard({ ...live, state: 'succeeded', step: { index: 5, total: 5, title: 'Verify' } }).blocks);
+    expect(done).toEqual(['*rollout* on `asg/prod-workers`: :large_green_circle: Succeeded', 'All 5 steps done']);
+    const failed = sectionTexts(renderStatusCard({ ...live, state: 'failed', note: 'Wave 1: aborted' }).blocks);
+    expect(failed).toEqual(['*rollout* on `asg/prod-workers`: :red_circle: Failed', 'Stopped at step 2 of 5: Drain i-0abc', 'Wave 1: aborted']);
+  });
+
   it('offers Pause and Cancel while running, Resume and Cancel while paused, nothing while cancelling', () => {
     expect(actionIds(renderStatusCard(base).blocks)).toEqual([ActionIds.pause, ActionIds.cancel]);
     expect(actionIds(renderStatusCard({ ...base, state: 'paused' }).blocks)).toEqual([ActionIds.resume, ActionIds.cancel]);

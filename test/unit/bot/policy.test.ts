@@ -24,7 +24,7 @@ function fakeClient(groups: Record<string, { id: string; users: string[] }>) {
 const policyYaml = `
 channels: [C0OPS]
 commands:
-  help: { channels: [C0OPS] }
+  help: { run: '*', channels: [C0OPS] }
   jobs: { run: [U0ALICE, '@sre'], approve: ['@sre'] }
 `;
 
@@ -43,14 +43,36 @@ describe('Authorizer', () => {
     expect(await auth.mayApprove('U0EVE', 'help')).toBe(false);
   });
 
-  it('caches group lookups for a minute', async () => {
+  it('a burst of checks makes one call of each kind (single flight), and a failure is not cached', async () => {
+    const { client, calls } = fakeClient({ sre: { id: 'S01', users: ['U0BOB'] } });
+    const auth = new Authorizer(config.policy, new UserGroups(client));
+    expect(await Promise.all(Array.from({ length: 20 }, () => auth.mayRun('U0BOB', 'jobs')))).toEqual(Array(20).fill(true));
+    expect(calls).toEqual({ list: 1, users: 1 });
+
+    let failing = true;
+    const flaky = {
+      usergroups: {
+        list: async () => {
+          if (failing) throw Object.assign(new Error('An API error occurred: internal_error'), { data: { error: 'internal_error' } });
+          return { ok: true, usergroups: [{ id: 'S01', handle: 'sre' }] };
+        },
+        users: { list: async () => ({ ok: true, users: ['U0BOB'] }) },
+      },
+    } as unknown as WebClient;
+    const flakyAuth = new Authorizer(config.policy, new UserGroups(flaky));
+    await expect(flakyAuth.mayRun('U0BOB', 'jobs')).rejects.toThrow('could not check your Slack user groups (usergroups.list: internal_error)');
+    failing = false;
+    expect(await flakyAuth.mayRun('U0BOB', 'jobs')).toBe(true);
+  });
+
+  it('caches group lookups for half a minute', async () => {
     let now = 0;
     const { client, calls } = fakeClient({ sre: { id: 'S01', users: ['U0BOB'] } });
     const auth = new Authorizer(config.policy, new UserGroups(client, () => now));
     await auth.mayRun('U0BOB', 'jobs');
     await auth.mayRun('U0CAROL', 'jobs');
     expect(calls).toEqual({ list: 1, users: 1 });
-    now = 61_000;
+    now = 31_000;
     await auth.mayRun('U0BOB', 'jobs');
     expect(calls).toEqual({ list: 2, users: 2 });
   });

@@ -1,5 +1,8 @@
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { SlackOutbox } from '../../../src/integrations/slack/outbox.js';
+import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { SlackOutbox, type OutboxOptions } from '../../../src/integrations/slack/outbox.js';
+import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: 'silent' });
@@ -7,14 +10,26 @@ const log = pino({ level: 'silent' });
 describe('SlackOutbox', () => {
   let slack: SlackApiRecorder;
   let outbox: SlackOutbox;
+  let redis: Redis;
+  let prefix: string;
+  const newOutbox = (extra: Partial<OutboxOptions> = {}) =>
+    new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, redis, prefix, minIntervalPerChannelMs: 100, cardUpdateIntervalMs: 400, retryBaseMs: 20, log, ...extra });
 
+  beforeAll(() => {
+    redis = createRedis(REDIS_URL, 'general');
+  });
+  afterAll(async () => {
+    await redis.quit();
+  });
   beforeEach(async () => {
+    prefix = uniquePrefix('outbox');
     slack = await new SlackApiRecorder().start();
-    outbox = new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, minIntervalPerChannelMs: 100, cardUpdateIntervalMs: 400, retryBaseMs: 20, log });
+    outbox = newOutbox();
   });
   afterEach(async () => {
     await outbox.close();
     await slack.stop();
+    await deleteKeys(redis, prefix);
   });
 
   it('posts in order and paces each channel, but not across channels', async () => {
@@ -43,6 +58,7 @@ describe('SlackOutbox', () => {
   it('coalesces 20 rapid card updates into at most 2 chat.update calls carrying the latest content', async () => {
     for (let i = 1; i <= 20; i++) outbox.updateCard('p-1', 'C1', '1.1', { text: `step ${i}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `step ${i}` } }] });
     await outbox.flush();
+    await outbox.settled();
     const updates = slack.callsOf('chat.update');
     expect(updates.length).toBeGreaterThanOrEqual(1);
     expect(updates.length).toBeLessThanOrEqual(2);
@@ -78,9 +94,11 @@ describe('SlackOutbox', () => {
     outbox.updateCard('p-a', 'C1', 'a.1', { text: 'a first' });
     outbox.updateCard('p-b', 'C2', 'b.1', { text: 'b first' });
     await outbox.flush();
+    await outbox.settled();
     outbox.updateCard('p-a', 'C1', 'a.1', { text: 'a final' });
     outbox.updateCard('p-b', 'C2', 'b.1', { text: 'b second' });
     await outbox.flush('p-a');
+    await outbox.settled();
     const texts = slack.callsOf('chat.update').map((c) => String(c.args.text));
     expect(texts.slice(0, 2).sort()).toEqual(['a first', 'b first']);
     expect(texts.slice(2)).toEqual(['a final']);
@@ -93,6 +111,7 @@ describe('SlackOutbox', () => {
     outbox.updateCard('p-2', 'C1', '2.2', { text: 'step 2' });
     outbox.updateCard('p-2', 'C1', '2.2', { text: 'done' });
     await outbox.flush();
+    await outbox.settled();
     const updates = slack.callsOf('chat.update');
     expect(updates.map((c) => c.args.text)).toEqual(['step 1', 'step 1', 'done']);
     expect(updates[1]!.at - updates[0]!.at).toBeGreaterThanOrEqual(950);
@@ -125,6 +144,32 @@ describe('SlackOutbox', () => {
     expect(slack.callsOf('files.getUploadURLExternal')[0]!.args).toMatchObject({ filename: 'records.csv', length: '16' });
     expect(slack.calls.find((c) => c.method.startsWith('upload/'))!.args.bytes).toBe('name,type\na,PTR\n');
     expect(slack.callsOf('files.completeUploadExternal')[0]!.args).toMatchObject({ channel_id: 'C1', thread_ts: '1.1', files: [{ title: 'Records' }] });
+  });
+
+  it('queues durably: a step waits only for Redis, and a message another outbox left behind is delivered by this one', async () => {
+    // The first outbox's process "stops" while Slack is down: its messages stay queued in Redis.
+    slack.outage(500);
+    const first = newOutbox({ retryBaseMs: 50 });
+    const started = Date.now();
+    await first.queuePost('C1', { text: 'status card' }, { once: 'card:p-1' });
+    await first.queuePost('C1', { text: 'milestone', thread_ts: { ref: 'card:p-1' } });
+    expect(Date.now() - started).toBeLessThan(500);
+    await first.close();
+    expect(slack.callsOf('chat.postMessage').every((c) => c.status === 500)).toBe(true);
+
+    // Slack recovers; another process's outbox delivers both, in order, once each, the reply in the card's thread.
+    slack.recover();
+    await slack.waitFor(() => slack.callsOf('chat.postMessage').filter((c) => c.status === 200).length >= 2);
+    const delivered = slack.callsOf('chat.postMessage').filter((c) => c.status === 200);
+    expect(delivered.map((c) => c.args.text)).toEqual(['status card', 'milestone']);
+    expect(delivered[1]!.args.thread_ts).toBe(await outbox.messageTs('card:p-1'));
+  });
+
+  it('posts a message named `once` a single time however often it is queued', async () => {
+    await outbox.queuePost('C1', { text: 'question' }, { once: 'question:p-1:q' });
+    await outbox.queuePost('C1', { text: 'question' }, { once: 'question:p-1:q' });
+    await outbox.settled();
+    expect(slack.callsOf('chat.postMessage').map((c) => c.args.text)).toEqual(['question']);
   });
 
   it('refuses new work once closed', async () => {

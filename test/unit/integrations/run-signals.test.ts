@@ -44,10 +44,15 @@ describe('RunSignals', () => {
     expect(await signals.getAnswer('p-1', 'q2')).toBeUndefined();
   });
 
-  it('expires signals after a day', async () => {
+  it('keeps signals until the run ends, then forgets them (no expiry: a pause outlasts a day)', async () => {
     await signals.requestCancel('p-1', 'U1');
-    const ttl = await redis.ttl(`${prefix}:run:p-1:cancel`);
-    expect(ttl).toBeGreaterThan(23 * 3600);
-    expect(ttl).toBeLessThanOrEqual(24 * 3600);
+    await signals.setPaused('p-1', true, 'U1');
+    await signals.answer('p-1', 'q1', 'wait', 'U1');
+    const keys = await redis.keys(`${prefix}:run:p-1:*`);
+    expect(keys).toHaveLength(3);
+    for (const key of keys) expect(await redis.pttl(key)).toBe(-1);
+    await signals.forget('p-1');
+    expect(await redis.keys(`${prefix}:run:p-1:*`)).toEqual([]);
+    expect(await signals.isPaused('p-1')).toBe(false);
   });
 });

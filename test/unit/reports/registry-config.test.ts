@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import type { ReportKind } from '../../../src/reports/kind.js';
-import { createReportRegistry, PRODUCT_REPORTS } from '../../../src/reports/registry.js';
+import { createReportRegistry, PRODUCT_REPORTS, reportSettingsSchemas } from '../../../src/reports/registry.js';
 
 const env = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' };
 const named = (subcommand: string): ReportKind => ({ ...PRODUCT_REPORTS[0]!, command: { ...PRODUCT_REPORTS[0]!.command, subcommand } });
@@ -27,6 +27,18 @@ describe('config for reports', () => {
     expect(config.policy.commands.postmortem?.run).toEqual(['@sre']);
     expect(config.policy.commands.cost?.run).toEqual(['*']);
     expect(() => loadConfig({ ...env, DECKHAND_CONFIG: '/p.yml' }, { readFile: () => yaml })).toThrow(/policy\.commands\.postmortem: unknown subcommand/);
+  });
+
+  it("parses a report's settings with its schema: defaults when absent, one line per problem", () => {
+    const options = { reports: ['postmortem', 'cost'], reportSettings: reportSettingsSchemas(createReportRegistry()) };
+    const load = (yaml: string) => loadConfig({ ...env, DECKHAND_CONFIG: '/p.yml' }, { ...options, readFile: () => yaml });
+    expect(load('commands:\n  postmortem: { run: "*", settings: { timelineReactions: [":timeline:"] } }\n').policy.commands.postmortem?.settings).toEqual({
+      timelineReactions: ['timeline'],
+      alertBots: ['PagerDuty', 'Alertmanager', 'Datadog', 'Opsgenie', 'Grafana'],
+    });
+    expect(load('{}').policy.commands.postmortem?.settings).toMatchObject({ timelineReactions: ['pushpin', 'round_pushpin', 'timeline'] });
+    expect(() => load('commands:\n  postmortem: { run: "*", settings: { alertbots: [x] } }\n')).toThrow(/policy\.commands\.postmortem\.settings\.alertbots: unknown key \(did you mean alertBots\?\)/);
+    expect(() => load('commands:\n  cost: { run: "*", settings: { x: 1 } }\n')).toThrow(/cost takes no settings/);
   });
 
   it('reads DECKHAND_TEMPLATES_DIR and refuses one that is not a directory', () => {

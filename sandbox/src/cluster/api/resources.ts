@@ -21,6 +21,7 @@ export const RESOURCES: ResourceInfo[] = [
   { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, verbs: [...READ, 'create', 'patch', 'delete'], shortNames: ['po'], subresources: ['eviction'] },
   { group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim', namespaced: true, verbs: [...READ, 'patch'], shortNames: ['pvc'] },
   { group: '', version: 'v1', plural: 'persistentvolumes', singular: 'persistentvolume', kind: 'PersistentVolume', namespaced: false, verbs: READ, shortNames: ['pv'] },
+  { group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, verbs: READ },
   { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, verbs: READ, shortNames: ['ev'] },
   { group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', kind: 'Deployment', namespaced: true, verbs: [...READ, 'patch'], shortNames: ['deploy'], subresources: ['scale'] },
   { group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', namespaced: true, verbs: READ, shortNames: ['rs'] },

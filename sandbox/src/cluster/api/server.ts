@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeckhandRequest } from '../../access.js';
+import type { VirtualClock } from '../../clock.js';
 import { seededRandom, type Faults, type MutationLog } from '../../contracts.js';
 import type { DisruptionController } from '../disruption.js';
 import type { ClusterModel, Kind } from '../model.js';
@@ -27,6 +29,7 @@ export interface ApiDeps {
   log: MutationLog;
   kubernetesVersion: string;
   authorizer: ApiAuthorizer;
+  clock: VirtualClock;
 }
 
 interface Route {
@@ -45,6 +48,7 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
     });
   });
   server.keepAliveTimeout = 1000;
+  deps.clock.holdWhileAnswering(server, isDeckhandRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -78,8 +82,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 async function injectFaults(faults: Faults, random: () => number): Promise<void> {
   const knobs = faults.services.kubernetes;
   if (!knobs) return;
+  if (knobs.hang) return new Promise<never>(() => undefined);
   if (knobs.latencyMs) await new Promise((r) => setTimeout(r, knobs.latencyMs));
   if (knobs.throttleRate && random() < knobs.throttleRate) {
+    faults.throttled.kubernetes = (faults.throttled.kubernetes ?? 0) + 1;
     throw new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 }, { 'Retry-After': '1' });
   }
   if (knobs.errorRate && random() < knobs.errorRate) {

@@ -47,7 +47,8 @@ export class RedisProcess {
       try {
         await client.ping();
         return;
-      } catch {
+      } catch (error) {
+        if (/NOAUTH/.test(String(error))) return; // it answers, and requires AUTH
         await new Promise((r) => setTimeout(r, 25));
       } finally {
         client.disconnect();
@@ -67,10 +68,11 @@ export class RedisProcess {
 }
 
 /** A short-lived admin connection that fails fast instead of queueing commands. */
-export function connect(port: number): Redis {
+export function connect(port: number, password?: string): Redis {
   const client = new Redis({
     host: '127.0.0.1',
     port,
+    password,
     lazyConnect: false,
     enableOfflineQueue: true,
     maxRetriesPerRequest: 0,
@@ -82,8 +84,8 @@ export function connect(port: number): Redis {
   return client;
 }
 
-export async function withRedis<T>(port: number, fn: (client: Redis) => Promise<T>): Promise<T> {
-  const client = connect(port);
+export async function withRedis<T>(port: number, fn: (client: Redis) => Promise<T>, password?: string): Promise<T> {
+  const client = connect(port, password);
   try {
     return await fn(client);
   } finally {

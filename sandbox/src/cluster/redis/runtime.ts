@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodObject } from '../objects.js';
 import type { PodProcesses } from '../pods.js';
-import type { RedisClusterSpec, SentinelGroupSpec } from '../scenario.js';
+import type { ClusterScenario, RedisClusterSpec, SentinelGroupSpec } from '../scenario.js';
 import { allocatePorts, releasePorts } from './ports.js';
 import { pollRedis, RedisProcess, withRedis } from './process.js';
 import { bootstrapCluster } from './cluster-bootstrap.js';
@@ -26,6 +26,8 @@ type Role =
 
 /** Marks a pod created to stand in for another Redis Cluster pod while it moves. */
 export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
+/** The label that names a pod's Redis procedure (deckhand's src/jobs/rollout/observe.ts). */
+export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
 
 export interface RedisTopology {
   sentinel: SentinelGroupSpec[];
@@ -45,15 +47,18 @@ export class RedisPods implements PodProcesses {
   private readonly dataLaunches = new Map<string, Set<Promise<void>>>();
   /** Pods stopped while their process was still being prepared. */
   private readonly cancelled = new Set<string>();
+  private bootstrapFailure?: Error;
 
   constructor(
     private readonly topology: RedisTopology,
+    private readonly secrets: ClusterScenario['secrets'],
     private readonly dataDir: string,
     private readonly statefulSetReplicas: (namespacedName: string) => number,
   ) {}
 
   /** Reserves ports for every StatefulSet pod name up front, plus a pool for Sentinel pods (random names). */
   async init(): Promise<void> {
+    for (const group of this.topology.sentinel) this.password(group); // a missing Secret is a scenario error, now
     const names: string[] = [];
     for (const group of this.topology.sentinel) names.push(...this.ordinalNames(group.statefulSet));
     for (const spec of this.topology.clusters) names.push(...this.ordinalNames(spec.statefulSet));
@@ -104,9 +109,13 @@ export class RedisPods implements PodProcesses {
     this.track(proc.stop());
   }
 
-  /** Waits for in-flight starts, stops and cluster bootstraps. */
+  /**
+   * Waits for in-flight starts, stops and cluster bootstraps. A bootstrap that failed is thrown here: a cluster
+   * that never formed must fail the sandbox's start, not a test minutes later.
+   */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    if (this.bootstrapFailure) throw this.bootstrapFailure;
   }
 
   async stopAll(): Promise<void> {
@@ -149,6 +158,7 @@ export class RedisPods implements PodProcesses {
           `sentinel down-after-milliseconds ${role.group.masterName} ${role.group.downAfterMs}`,
           `sentinel failover-timeout ${role.group.masterName} ${role.group.failoverTimeoutMs}`,
           `sentinel parallel-syncs ${role.group.masterName} 1`,
+          ...(this.password(role.group) ? [`sentinel auth-pass ${role.group.masterName} ${this.password(role.group)}`] : []),
           '',
         ].join('\n'),
       );
@@ -157,6 +167,8 @@ export class RedisPods implements PodProcesses {
     } else if (role.kind === 'sentinel-data') {
       const master = (await this.currentMaster(role.group)) ?? (role.ordinal === 0 ? port : this.initialMaster(role.group));
       args = [...base, '--replica-announce-ip', '127.0.0.1'];
+      const password = this.password(role.group);
+      if (password) args.push('--requirepass', password, '--masterauth', password);
       if (master !== port) args.push('--replicaof', '127.0.0.1', String(master));
     } else {
       args = [...base, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '3000', '--cluster-announce-ip', '127.0.0.1'];
@@ -175,7 +187,20 @@ export class RedisPods implements PodProcesses {
     const ports = this.ordinalNames(spec.statefulSet).map((n) => this.ports.get(n)!);
     if (!ports.every((p) => this.isRunning(p))) return;
     this.bootstrapped.add(spec.statefulSet);
-    this.track(bootstrapCluster(ports, spec.primaries));
+    this.track(
+      bootstrapCluster(ports, spec.primaries).catch((error: unknown) => {
+        this.bootstrapFailure = new Error(`Redis Cluster ${spec.statefulSet} did not form: ${error instanceof Error ? error.message : String(error)}`);
+      }),
+    );
+  }
+
+  /** The password the group's data pods require (from its `authSecret`), as a chart mounts it from the Secret. */
+  private password(group: SentinelGroupSpec): string | undefined {
+    if (!group.authSecret) return undefined;
+    const namespace = group.statefulSet.split('/')[0];
+    const password = this.secrets.find((s) => s.namespace === namespace && s.name === group.authSecret)?.stringData.password;
+    if (!password) throw new Error(`redis sentinel group ${group.masterName}: no Secret ${namespace}/${group.authSecret} with a "password" in the scenario`);
+    return password;
   }
 
   /** The master's port as the first answering Sentinel reports it. */
@@ -202,7 +227,7 @@ export class RedisPods implements PodProcesses {
       .filter((p) => p !== masterPort && this.isRunning(p)).length;
     // Best effort: a Sentinel that starts without knowing a replica still finds it at its next INFO.
     await pollRedis(async () => {
-      const info = await withRedis(masterPort, (c) => c.info('replication'));
+      const info = await withRedis(masterPort, (c) => c.info('replication'), this.password(group));
       return Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? -1) >= replicas;
     }, 3000);
   }
@@ -236,17 +261,17 @@ export class RedisPods implements PodProcesses {
     const owner = pod.metadata.ownerReferences?.find((o) => o.controller);
     const ns = pod.metadata.namespace;
     for (const group of this.topology.sentinel) {
-      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === group.statefulSet && labels['deckhand.dev/procedure'] === 'redis-sentinel') {
+      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === group.statefulSet && labels[PROCEDURE_LABEL] === 'redis-sentinel') {
         return { kind: 'sentinel-data', group, ordinal: Number(pod.metadata.name.slice(owner.name.length + 1)) };
       }
       if (labels.app === 'redis-sentinel' && group.sentinels.startsWith(`${ns}/`)) return { kind: 'sentinel', group };
     }
     for (const spec of this.topology.clusters) {
-      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === spec.statefulSet && labels['deckhand.dev/procedure'] === 'redis-cluster') {
+      if (owner?.kind === 'StatefulSet' && `${ns}/${owner.name}` === spec.statefulSet && labels[PROCEDURE_LABEL] === 'redis-cluster') {
         return { kind: 'cluster', spec };
       }
     }
-    if (!owner && labels['deckhand.dev/procedure'] === 'redis-cluster' && labels[TEMPORARY_FOR_LABEL]) return { kind: 'cluster-temporary' };
+    if (!owner && labels[PROCEDURE_LABEL] === 'redis-cluster' && labels[TEMPORARY_FOR_LABEL]) return { kind: 'cluster-temporary' };
     return undefined;
   }
 }

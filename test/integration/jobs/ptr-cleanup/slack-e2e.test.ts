@@ -11,7 +11,8 @@ import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n      protectedPatterns: ['^ip-10-0-0-31\\.']\n`;
+// The sandbox clock runs at 1000×: a day of plan expiry is 86 real seconds, so a slow machine never expires a plan before the click.
+const POLICY = `planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}']\n    settings:\n      requestsPerSecond: 50\n      protectedPatterns: ['^ip-10-0-0-31\\.']\n`;
 const ZONES = ['Z0PROD10REVERSE001', 'Z0PROD0010REVERSE2', 'Z0PROD6REVERSE0003'];
 const SECOND = 'U0SECOND';
 
@@ -135,7 +136,7 @@ describe('ptr-cleanup through Slack, end to end', () => {
   });
 
   it('above maxDeletesPerRun the plan is offered but runs only once a second approver agrees', async () => {
-    const h = await start(`commands:\n  ptr-cleanup:\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
+    const h = await start(`planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
     await h.command('ptr-cleanup', REQUESTER);
     const plan = await h.waitForPlan();
     expect(plan.requiredApprovals).toBe(2);

@@ -48,6 +48,12 @@ describe('rollout questions, canary and rollback (sandbox)', () => {
     expect(checkpoint.state.forced.sort()).toEqual([...deleted].sort());
     checkSafety(env.log, { group: GROUP, originalDesired: 6, maxUnavailable: 1, otherNodes: SYSTEM_NODES, forced: true });
     expect(rolloutKind.summarize(p, checkpoint.state, 'succeeded')).toMatch(/6\/6 node\(s\) replaced.*force-deleted/);
+    // The skipped nodes stay in the summary after the retry emptied the skip list (issue 10 item 12).
+    const skipMilestone = recorder.milestones.find((m) => /skipped .*; they are retried after the last wave/.test(m))!;
+    const skippedNodes = /skipped (.*); they are retried/.exec(skipMilestone)![1]!.split(', ');
+    expect(skippedNodes.length).toBeGreaterThan(0);
+    const summary = rolloutKind.summarize(p, checkpoint.state, 'succeeded');
+    for (const node of skippedNodes) expect(summary).toMatch(new RegExp(`skipped at the drain timeout: .*${node.replace(/\./g, '\\.')} \\(i-\\w+, replaced when retried last\\)`));
   });
 
   test('new nodes never Ready: the rollout stops before draining anything, and roll back removes the new instances', async () => {

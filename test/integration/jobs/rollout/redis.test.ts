@@ -14,19 +14,13 @@ import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { checkSafety } from './safety.js';
-import { readScenario } from '../../../../sandbox/src/index.js';
+import { shortGraceScenario } from './scenarios.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 // In the default scenario the Sentinel master and two Cluster primaries run on the system group's nodes.
 const GROUP = 'eks-prod-system';
 const PREFIX = `dh-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function fastScenario() {
-  const raw = readScenario('default');
-  for (const w of raw.kubernetes.workloads as { terminationGracePeriodSeconds: number }[]) if (w.terminationGracePeriodSeconds > 10) w.terminationGracePeriodSeconds = 10;
-  return raw;
-}
 
 /** Writes to whichever redis-ha pod is master; counts a write only when WAIT confirms a replica has it. */
 function sentinelWriter(env: TestSandbox) {
@@ -80,7 +74,7 @@ function clusterWriter(env: TestSandbox) {
 describe('rollout with real Redis Sentinel and Redis Cluster (sandbox)', () => {
   let env: TestSandbox;
   beforeAll(async () => {
-    env = await startTestSandbox({ scenario: fastScenario(), redis: true, speed: 20, maxAttempts: 3 });
+    env = await startTestSandbox({ scenario: shortGraceScenario(), redis: true, speed: 20, maxAttempts: 3 });
     await env.cluster.settled();
   });
   afterAll(async () => {

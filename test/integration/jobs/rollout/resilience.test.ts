@@ -2,6 +2,7 @@ import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js'
 import { observeRollout } from '../../../../src/jobs/rollout/observe.js';
 import { planRollout } from '../../../../src/jobs/rollout/plan.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
+import { cleanup as releaseHolds } from '../../../../src/jobs/rollout/prepare.js';
 import { rolloutSettingsSchema } from '../../../../src/jobs/rollout/settings.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
 import type { RolloutPlan, RolloutState } from '../../../../src/jobs/rollout/types.js';
@@ -62,8 +63,9 @@ describe('rollout resilience (sandbox)', () => {
       if (!result.error) break;
       expect(result.error).toBeInstanceOf(SimulatedCrash);
       crashes++;
-      // Every other crash, the worker start-up cleanup runs before the job resumes.
-      if (crashes % 2 === 0) await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
+      // Every other crash the run's holds are released before the job resumes (the resumed run takes them back).
+      // Not the kind's whole cleanup: that one is terminal (it gives the surge back), and a cleaned-up run never resumes.
+      if (crashes % 2 === 0) await releaseHolds({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint.state });
     }
     await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state: checkpoint!.state });
     expect(crashes).toBe(20);
@@ -73,7 +75,8 @@ describe('rollout resilience (sandbox)', () => {
   });
 
   test('30% of AWS and Kubernetes calls throttled: the rollout completes', async () => {
-    env = await startTestSandbox({ speed: 200, maxAttempts: 2 });
+    // The SDK's own attempts (AWS_MAX_ATTEMPTS) are the only retries an AWS call gets (src/integrations/retry-policy.ts).
+    env = await startTestSandbox({ speed: 200 });
     const p = await plan(env, { surge: 3 });
     env.faults.services.autoscaling = { throttleRate: 0.3 };
     env.faults.services.ec2 = { throttleRate: 0.3 };

@@ -10,7 +10,7 @@ import { RESIZE_SCENARIO } from './scenario.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  resize:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('resize through Slack, end to end', () => {
   let env: TestSandbox;

@@ -11,7 +11,7 @@ import { RESIZE_SCENARIO } from './scenario.js';
 
 const REQUESTER = 'U0REQ';
 const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  resize:\n    approve: ['${APPROVER}']\n`;
+const POLICY = `commands:\n  resize:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
 
 describe('resize: a worker process killed mid-way', () => {
   let env: TestSandbox;
@@ -52,7 +52,9 @@ describe('resize: a worker process killed mid-way', () => {
       expect(env.log.find({ action: 'patch-persistentvolumeclaim', target: `search/data-es-${i}` })).toHaveLength(1);
       expect(env.log.find({ action: 'ModifyVolume', target: `vol-0000000000000a00${4 + i}` })).toHaveLength(1);
     }
-    const requested = h.slack.thread(plan.channel, plan.messageTs!).filter((m) => m.text.startsWith('Requested 75Gi'));
-    expect(requested).toHaveLength(3);
+    // Messages are delivered after the work (the outbox is asynchronous); the summary comes last in the thread.
+    const thread = () => h.slack.thread(plan.channel, plan.messageTs!);
+    await h.slack.waitFor(() => thread().some((m) => m.text.includes('Resized 3 claim(s)')), 30_000, 'the summary in the thread');
+    expect(thread().filter((m) => m.text.startsWith('Requested 75Gi'))).toHaveLength(3);
   });
 });

@@ -232,6 +232,7 @@ describe('settings', () => {
       maxDeletesPerRun: 5000,
       maxZoneShare: 0.5,
       requestsPerSecond: 5,
+      zones: ['*'],
     });
   });
 

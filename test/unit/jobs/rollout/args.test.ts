@@ -49,7 +49,9 @@ describe('rolloutSettingsSchema', () => {
       excludeFromLbLabel: true,
       redisFailBack: false,
       clusters: undefined,
-      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5 },
+      groups: ['*'],
+      limits: { surge: 20, maxUnavailable: 3, drainTimeout: 7_200_000 },
+      estimate: { nodeReadySeconds: 55, podStartSeconds: 10, apiSeconds: 5, redisMoveSeconds: 15 },
     });
   });
 

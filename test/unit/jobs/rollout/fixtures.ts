@@ -38,7 +38,7 @@ export function deployment(namespace: string, name: string) {
 }
 
 export function pdb(namespace: string, name: string, matchLabels: Record<string, string>, extra: Partial<ObservedPdb> = {}): ObservedPdb {
-  return { namespace, name, matchLabels, disruptionsAllowed: 1, currentHealthy: 6, desiredHealthy: 5, expectedPods: 6, maxUnavailable: 1, ...extra };
+  return { namespace, name, selector: { matchLabels }, disruptionsAllowed: 1, currentHealthy: 6, desiredHealthy: 5, expectedPods: 6, maxUnavailable: 1, ...extra };
 }
 
 export function workload(kind: string, namespace: string, name: string, replicas: number): ObservedWorkload {
@@ -69,6 +69,7 @@ export function defaultObserved(): RolloutObserved {
     pods,
     pdbs: [pdb('web', 'api', { app: 'api' })],
     workloads: [workload('Deployment', 'web', 'api', 6), workload('DaemonSet', 'kube-system', 'aws-node', 6)],
+    launches: [],
   };
 }
 

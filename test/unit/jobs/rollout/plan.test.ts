@@ -103,6 +103,14 @@ describe('planRollout: what is outdated', () => {
     ]);
   });
 
+  test('a PDB written with matchExpressions covers the pods it selects (one selector function for planner and drain)', () => {
+    const o = defaultObserved();
+    o.pdbs = [pdb('web', 'api', {}, { selector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['api', 'api-canary'] }] } })];
+    expect(planOf(o).nodes[0]!.pods.find((x) => x.name === 'api-0')?.pdbs).toEqual(['web/api']);
+    o.pdbs = [pdb('web', 'api', {}, { selector: { matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['api'] }] } })];
+    expect(planOf(o).nodes[0]!.pods.find((x) => x.name === 'api-0')?.pdbs).toEqual([]);
+  });
+
   test('finished pods are not planned', () => {
     const observed = defaultObserved();
     observed.pods.push(pod('batch', 'done-1', observed.nodes[0]!.name, { phase: 'Succeeded' }));

@@ -1,11 +1,10 @@
-import { ApiException, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { instanceIdFromProviderId } from '../../../../src/integrations/kubernetes/nodes.js';
 import { topController, type PodView } from '../../../../src/integrations/kubernetes/pods.js';
 import { fullyCovered, parseClusterNodes, parseInfo } from '../../../../src/integrations/redis-procedures/cluster.js';
 import { replicaInSync } from '../../../../src/integrations/redis-procedures/sentinel.js';
-import { isRetryable } from '../../../../src/jobs/rollout/retry.js';
 import { forEachLimit } from '../../../../src/jobs/rollout/pool.js';
-import { apiServerIsLocal, podAddress } from '../../../../src/jobs/rollout/redis-address.js';
+import { apiServerIsLocal, explainRedisError, podAddress, reachPod, REDIS_AUTH_SECRET_ANNOTATION, REDIS_TLS_ANNOTATION } from '../../../../src/jobs/rollout/redis-address.js';
 
 describe('instanceIdFromProviderId', () => {
   test.each([
@@ -47,26 +46,11 @@ describe('Redis parsing', () => {
   test('INFO fields and health checks', () => {
     const info = parseInfo('# Replication\r\nrole:slave\r\nmaster_link_status:up\r\nmaster_sync_in_progress:0\r\n');
     expect(info).toMatchObject({ role: 'slave', master_link_status: 'up' });
-    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: false, connectedReplicas: 0 })).toBe(true);
-    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: true, connectedReplicas: 0 })).toBe(false);
+    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: false, connectedReplicas: 0, uptimeMs: 1000 })).toBe(true);
+    expect(replicaInSync({ role: 'replica', masterLinkUp: true, syncInProgress: true, connectedReplicas: 0, uptimeMs: 1000 })).toBe(false);
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16384, knownNodes: 6 })).toBe(true);
     expect(fullyCovered({ ok: true, slotsAssigned: 16384, slotsOk: 16000, knownNodes: 6 })).toBe(false);
   });
-});
-
-describe('isRetryable', () => {
-  const aws = (name: string, status = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
-  test.each([
-    [new ApiException(429, 'too many', {}, {}), true],
-    [new ApiException(503, 'unavailable', {}, {}), true],
-    [new ApiException(404, 'not found', {}, {}), false],
-    [aws('Throttling'), true],
-    [aws('RequestLimitExceeded'), true],
-    [aws('InternalFailure', 500), true],
-    [aws('ValidationError'), false],
-    [Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
-    [new Error('boom'), false],
-  ])('%s -> %s', (error, retryable) => expect(isRetryable(error)).toBe(retryable));
 });
 
 describe('forEachLimit', () => {
@@ -107,5 +91,33 @@ describe('podAddress / apiServerIsLocal', () => {
   test('a remote API server: pod IPs as they are; no port, no address', () => {
     expect(podAddress(pod('10.0.1.24'), 'redis', false)).toEqual({ host: '10.0.1.24', port: 6379 });
     expect(podAddress(pod('10.0.1.24'), 'sentinel', false)).toBeUndefined();
+  });
+});
+
+describe('reachPod: a Redis pod that cannot be reached says why (fail closed)', () => {
+  const redisPod = (over: { podIP?: string; ports?: Record<string, number>; annotations?: Record<string, string> } = {}) => ({
+    namespace: 'data',
+    name: 'redis-ha-0',
+    podIP: '10.0.1.24',
+    ports: { redis: 6379 },
+    annotations: {},
+    ...over,
+  });
+  test.each([
+    ['no port named redis', redisPod({ ports: { db: 6379 } }), true, /no container port named "redis"/],
+    ['no pod IP', redisPod({ podIP: undefined }), false, /no pod IP/],
+    ['a simulated IP behind a local API server', redisPod(), true, /not reachable from here/],
+    ['an AUTH Secret the bot does not read', redisPod({ annotations: { [REDIS_AUTH_SECRET_ANNOTATION]: 'redis-auth' } }), false, /AUTH from Secret data\/redis-auth/],
+  ])('%s', async (_what, pod, local, reason) => {
+    expect(await reachPod(pod, 'redis', local)).toEqual({ unreachable: expect.stringMatching(reason) });
+  });
+  test('TLS: "true" checks the pod IP, another value names the certificate', async () => {
+    expect(await reachPod(redisPod({ annotations: { [REDIS_TLS_ANNOTATION]: 'true' } }), 'redis', false)).toEqual({ address: { host: '10.0.1.24', port: 6379, access: { tls: {} } } });
+    expect(await reachPod(redisPod({ annotations: { [REDIS_TLS_ANNOTATION]: 'redis.data.svc' } }), 'redis', false)).toMatchObject({ address: { access: { tls: { servername: 'redis.data.svc' } } } });
+  });
+  test('errors in words a person can act on', () => {
+    expect(explainRedisError(new Error('NOAUTH Authentication required.'))).toMatch(/requires AUTH.*deckhand\.dev\/redis-auth-secret/);
+    expect(explainRedisError(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toMatch(/NetworkPolicy/);
+    expect(explainRedisError(new Error('Connection is closed.'))).toMatch(/deckhand\.dev\/redis-tls/);
   });
 });

@@ -10,6 +10,7 @@ describe('resizeSettingsSchema', () => {
       modificationsPerWindow: 4,
       modificationWindow: 24 * 3_600_000,
       offlineProvisioners: ['kubernetes.io/aws-ebs'],
+      namespaces: ['*'],
     });
   });
 
