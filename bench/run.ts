@@ -5,7 +5,7 @@
  */
 import { startPrivateRedis } from '../sandbox/src/private-redis.js';
 
-const KNOWN = ['ack', 'rollout', 'estimate', 'ptr-cleanup'];
+const KNOWN = ['ack', 'rollout', 'estimate', 'ptr-cleanup', 'postmortem'];
 
 async function main(): Promise<void> {
   const requested = process.argv[2];

@@ -64,6 +64,8 @@ export interface KindContext<Settings = unknown> {
   /** For a kind's own durable records (such as PTR backups); every key must start with `redisPrefix`. */
   redis: Redis;
   redisPrefix: string;
+  /** While observing for a plan: one line of progress for the person waiting (the bot shows some of them). */
+  planning?: (progress: string) => void;
 }
 
 /** What a process gives its kinds: the bot and the workers each build one from their own connections. */
@@ -78,8 +80,9 @@ export interface KindContextSource {
 }
 
 /** The one place a KindContext is built, for observing, running steps and cleaning up alike. */
-export function kindContext(source: KindContextSource, kind: string, log: Logger): KindContext {
-  return { clients: source.clients, clock: source.clock, log, settings: source.settingsFor(kind), redis: source.redis, redisPrefix: source.redisPrefix };
+export function kindContext(source: KindContextSource, kind: string, log: Logger, planning?: (progress: string) => void): KindContext {
+  const ctx: KindContext = { clients: source.clients, clock: source.clock, log, settings: source.settingsFor(kind), redis: source.redis, redisPrefix: source.redisPrefix };
+  return planning ? { ...ctx, planning } : ctx;
 }
 
 /** Choices offered mid-run (drain timeout, canary continue, node not ready, restart pod...). */

@@ -66,6 +66,8 @@ export interface CreateRequest {
   user: string;
   channel: string;
   log: Logger;
+  /** Progress lines while the kind observes (a PTR scan of 100,000 records takes minutes). */
+  planning?: (progress: string) => void;
 }
 
 export type RunControl = 'cancel' | 'pause' | 'resume';
@@ -85,7 +87,7 @@ export class PlanService {
   constructor(private readonly deps: PlanServiceDeps) {}
 
   /** Throws the kind's UsageError for bad arguments (the caller shows usage); stores only a real plan. */
-  async create({ kind, raw, user, channel, log }: CreateRequest): Promise<CreateResult> {
+  async create({ kind, raw, user, channel, log, planning }: CreateRequest): Promise<CreateResult> {
     const { deps } = this;
     const name = kind.command.subcommand;
     const args: unknown = kind.parseArgs(raw);
@@ -97,7 +99,7 @@ export class PlanService {
     }
     const dryRun = !kind.mutating || kind.isDryRun(args);
     const target = kind.target(args);
-    const ctx = kindContext(deps.kindSource, name, log.child({ kind: name, target }));
+    const ctx = kindContext(deps.kindSource, name, log.child({ kind: name, target }), planning);
     const observed = await kind.observe(ctx, args);
     const now = deps.clock.now();
     const outcome = kind.plan(observed, args, now, ctx.settings);

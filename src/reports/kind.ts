@@ -33,6 +33,8 @@ export interface ReportContext<Settings = unknown> {
   /** Read-only here: deckhand's own record of plans, approvals and runs (the postmortem's timeline). */
   audit: AuditLog;
   plans: PlanStore;
+  /** Shows how far a long report has got: the first call posts a message, later calls update it; the answer replaces it. */
+  progress(text: string): Promise<void>;
 }
 
 export interface ReportFile {

@@ -7,9 +7,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
-import type { SocketModeServer } from './socket-mode.js';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
+import type { SocketModeServer } from './socket-mode.js';
 import type { VirtualClock } from '../clock.js';
 
 export interface RecordedCall {
@@ -64,6 +64,8 @@ export interface WireAttachment {
 
 export interface ChannelSeed {
   name: string;
+  /** When the channel was created (ms); default 2020-01-01, a long-lived channel. */
+  createdMs?: number;
   topic?: string;
   purpose?: string;
   bookmarks?: { title: string; link: string }[];
@@ -76,14 +78,16 @@ export interface SlackStandInOptions {
   usergroups?: Record<string, string[]>;
   /** Channels by id: a name, or a name with topic, purpose and bookmarks (conversations.info, bookmarks.list). */
   channels?: Record<string, string | ChannelSeed>;
-  /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
-  scopes?: string[];
   /** Where `apps.connections.open` (app-level `xapp-` tokens only) sends Socket Mode clients. */
   socketMode?: Pick<SocketModeServer, 'connectionUrl'>;
+  /** The bot token's scopes; a method needing another answers `missing_scope` (default: the app manifest's). */
+  scopes?: string[];
   /** The sandbox's clock, held while the stand-in answers (the bot is its only caller). */
   clockToHold?: VirtualClock;
   /** False: a workspace whose plan or admins do not allow canvases (`canvas_disabled_user_team`). */
   canvases?: boolean;
+  /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
+  now?: () => number;
 }
 
 export interface StoredCanvas {
@@ -139,6 +143,7 @@ export interface SlackStandIn {
 }
 
 const BOT_USER = 'U0DECKHAND';
+const LONG_AGO_MS = Date.parse('2020-01-01T00:00:00Z');
 const BOT_ID = 'B0DECKHAND';
 /** Slack's default page size for history and replies, and its maximum. */
 const DEFAULT_PAGE = 100;
@@ -168,7 +173,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const list = channelMessages(m.channel);
     list.push(message);
     // Seeded messages may arrive out of order; Slack's history is ordered by ts.
-    list.sort((a, b) => compareTs(a.ts, b.ts));
+    if (list.length > 1 && compareTs(list[list.length - 2]!.ts, message.ts) > 0) list.sort((a, b) => compareTs(a.ts, b.ts));
     return message;
   };
   const channelSeed = (id: string): ChannelSeed => {
@@ -186,10 +191,12 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       is_private: id.startsWith('G'),
       topic: stamp(seed.topic),
       purpose: stamp(seed.purpose),
+      created: Math.floor((seed.createdMs ?? LONG_AGO_MS) / 1000),
       ...(canvas ? { properties: { canvas: { file_id: canvas.id, is_empty: canvas.markdown === '' } } } : {}),
     };
   };
   const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
+  const now = opts.now ?? Date.now;
   const canvases = new Map<string, StoredCanvas>();
   const canvasOf = (channel: string) => [...canvases.values()].find((c) => c.channel === channel);
   const canvasById = (id: unknown) => {
@@ -199,9 +206,14 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   };
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
-  const replyCount = (m: StoredMessage) => visible(m.channel).filter((r) => r.threadTs === m.ts && r.ts !== m.ts).length;
-  const wire = (m: StoredMessage) => {
-    const replies = replyCount(m);
+  /** Reply counts of a channel's threads, counted once per request (a channel may hold 10,000 messages). */
+  const replyCounts = (channel: string) => {
+    const counts = new Map<string, number>();
+    for (const r of visible(channel)) if (r.threadTs && r.threadTs !== r.ts) counts.set(r.threadTs, (counts.get(r.threadTs) ?? 0) + 1);
+    return counts;
+  };
+  const wire = (m: StoredMessage, counts = replyCounts(m.channel)) => {
+    const replies = counts.get(m.ts) ?? 0;
     return {
       type: 'message',
       ...(m.subtype ? { subtype: m.subtype } : {}),
@@ -222,7 +234,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   /** One page of messages on the wire: only the page's messages count their replies. */
   const wirePage = (list: StoredMessage[], body: Record<string, unknown>) => {
     const page = paginate(list, body);
-    return { ...page, messages: page.messages.map(wire) };
+    const counts = replyCounts(String(body.channel));
+    return { ...page, messages: page.messages.map((m) => wire(m, counts)) };
   };
 
   let origin = '';
@@ -280,7 +293,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     },
     'pins.list': (body) => {
       const channel = requireString(body, 'channel');
-      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m) })) };
+      const counts = replyCounts(channel);
+      return { items: visible(channel).filter((m) => m.pinned).map((m) => ({ type: 'message', channel, created: Math.floor(Number(m.ts)), message: wire(m, counts) })) };
     },
     'conversations.info': (body) => {
       return { channel: channelInfo(requireString(body, 'channel')) };
@@ -389,7 +403,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
-      calls.push({ method, body, at: Date.now(), status });
+      calls.push({ method, body, at: now(), status });
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
       res.writeHead(status, headers);
@@ -399,10 +413,10 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const auth = req.headers.authorization ?? (body.token ? `Bearer ${String(body.token)}` : undefined);
     const implementation = methods[method];
     if (!implementation) {
-      calls.push({ method, body, at: Date.now(), status: 404 });
+      calls.push({ method, body, at: now(), status: 404 });
       return send(res, 404, { ok: false, error: 'unknown_method' });
     }
-    calls.push({ method, body, at: Date.now(), status: 200 });
+    calls.push({ method, body, at: now(), status: 200 });
     if (!auth) return send(res, 200, { ok: false, error: 'not_authed' });
     // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
     const appLevel = auth.startsWith('Bearer xapp-');

@@ -131,7 +131,13 @@ async function runReport(
   const name = report.command.subcommand;
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
   if (!parsedArgs) return;
+  let progressTs: string | undefined;
+  const progress = async (text: string) => {
+    if (progressTs) await client.chat.update({ channel: command.channel_id, ts: progressTs, text });
+    else progressTs = (await client.chat.postMessage({ channel: command.channel_id, text, unfurl_links: false })).ts;
+  };
   const ctx: ReportContext = {
+    progress,
     clients: deps.clients,
     slack: client,
     channel: command.channel_id,
@@ -145,12 +151,29 @@ async function runReport(
     plans: deps.plans,
   };
   const output = await report.run(ctx, parsedArgs.args);
-  const posted = await client.chat.postMessage({ channel: command.channel_id, text: output.text, blocks: output.blocks, unfurl_links: false });
+  const answer = { channel: command.channel_id, text: output.text, blocks: output.blocks };
+  const posted = progressTs ? await client.chat.update({ ...answer, ts: progressTs }) : await client.chat.postMessage({ ...answer, unfurl_links: false });
   for (const file of output.files ?? []) {
     await client.filesUploadV2({ channel_id: command.channel_id, thread_ts: posted.ts!, filename: file.filename, title: file.title, content: file.content });
   }
   await deps.audit.append({ actor: command.user_id, action: 'report.posted', target: name, details: { channel: command.channel_id, summary: output.text } });
   log.info({ report: name, files: output.files?.length ?? 0 }, 'report posted');
+}
+
+/** Progress shown while a slow plan is made: the first line at once, then one every 20 s, at most 3 (response_url allows 5). */
+const PLANNING_REPORT_EVERY_MS = 20_000;
+const PLANNING_REPORTS = 3;
+
+function planningReporter(deps: BotDeps, respond: RespondFn, log: Logger): (progress: string) => void {
+  let shown = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  return (progress) => {
+    const now = deps.clock.now();
+    if (shown >= PLANNING_REPORTS || now - lastAt < PLANNING_REPORT_EVERY_MS) return;
+    shown++;
+    lastAt = now;
+    ephemeral(respond, renderNotice(progress, ':hourglass_flowing_sand:')).catch((error: unknown) => log.warn({ err: error }, 'planning progress not shown'));
+  };
 }
 
 async function planKind(
@@ -160,7 +183,7 @@ async function planKind(
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
 ): Promise<void> {
-  const request = { kind, raw, user: command.user_id, channel: command.channel_id, log };
+  const request = { kind, raw, user: command.user_id, channel: command.channel_id, log, planning: planningReporter(deps, respond, log) };
   const created = await parseOrExplain(kind.command, () => deps.service.create(request), respond);
   if (!created) return;
   const result = created.args;

@@ -13,6 +13,7 @@ import {
   type ResourceRecordSet,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
+import { isAwsThrottling } from './errors.js';
 
 export interface Pacer {
   take(): Promise<void>;
@@ -87,6 +88,24 @@ async function paced<T extends { $metadata: { attempts?: number } }>(pacer: Pace
   return out;
 }
 
+/** Reads still throttled after the SDK's retries are tried again. */
+const THROTTLED_READ_ATTEMPTS = 8;
+
+/**
+ * A read sent through the pacer, tried again while Route 53 throttles it: a scan of 100 zones can use up the
+ * SDK client's retry budget, and a read is safe to repeat. Each throttled try slows the pacer down.
+ */
+async function pacedRead<T extends { $metadata: { attempts?: number } }>(pacer: Pacer, send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await paced(pacer, send);
+    } catch (error) {
+      if (!isAwsThrottling(error) || attempt >= THROTTLED_READ_ATTEMPTS) throw error;
+      pacer.settled(Number.POSITIVE_INFINITY);
+    }
+  }
+}
+
 export function bareZoneId(id: string): string {
   return id.replace(/^\/?hostedzone\//, '');
 }
@@ -120,9 +139,12 @@ export async function getHostedZoneVpcs(
   zoneId: string,
   pacer: Pacer = unpaced,
 ): Promise<{ vpcId: string; region: string }[]> {
-  const out = await paced(pacer, () => route53.send(new GetHostedZoneCommand({ Id: zoneId })));
+  const out = await pacedRead(pacer, () => route53.send(new GetHostedZoneCommand({ Id: zoneId })));
   return (out.VPCs ?? []).map((vpc) => ({ vpcId: vpc.VPCId!, region: vpc.VPCRegion! }));
 }
+
+/** ListResourceRecordSets answers at most this many record sets a page (docs/platform-facts.md#route-53). */
+export const RECORD_SETS_PER_PAGE = 300;
 
 export interface RecordPosition {
   name: string;
@@ -143,11 +165,11 @@ export async function* listRecordSets(
   let next: RecordPosition | undefined = options.start;
   do {
     const position = next;
-    const out = await paced(pacer, () =>
+    const out = await pacedRead(pacer, () =>
       route53.send(
         new ListResourceRecordSetsCommand({
           HostedZoneId: zoneId,
-          MaxItems: 300,
+          MaxItems: RECORD_SETS_PER_PAGE,
           StartRecordName: position?.name,
           StartRecordType: position?.type as never,
           StartRecordIdentifier: position?.identifier,
@@ -203,6 +225,6 @@ export async function changeRecordSets(
 }
 
 export async function getChange(route53: Route53Client, changeId: string, pacer: Pacer = unpaced): Promise<ChangeInfo> {
-  const out = await paced(pacer, () => route53.send(new GetChangeCommand({ Id: changeId })));
+  const out = await pacedRead(pacer, () => route53.send(new GetChangeCommand({ Id: changeId })));
   return { id: bareChangeId(out.ChangeInfo!.Id!), status: out.ChangeInfo!.Status as ChangeInfo['status'] };
 }

@@ -50,6 +50,12 @@ export async function listStatefulSetPvcs(kube: KubeConfig, namespace: string, s
     .sort((a, b) => ordinal(a) - ordinal(b));
 }
 
+/** The namespace's claims whose labels match `selector` (`key=value[,key=value]`), by name. */
+export async function listPvcsBySelector(kube: KubeConfig, namespace: string, selector: string): Promise<V1PersistentVolumeClaim[]> {
+  const list = await kube.makeApiClient(CoreV1Api).listNamespacedPersistentVolumeClaim({ namespace, labelSelector: selector });
+  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}
+
 /** Pods (not yet finished) that mount the claim. */
 export async function listPodsUsingPvc(kube: KubeConfig, namespace: string, pvc: string): Promise<V1Pod[]> {
   const list = await kube.makeApiClient(CoreV1Api).listNamespacedPod({ namespace });

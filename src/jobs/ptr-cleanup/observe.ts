@@ -1,8 +1,9 @@
 /** Read-only observation for the PTR cleanup and its restore. */
 import type { KindContext } from '../kind.js';
-import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, type HostedZone, type Pacer, type RecordSet } from '../../integrations/aws/route53.js';
+import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, RECORD_SETS_PER_PAGE, type HostedZone, type Pacer, type RecordSet } from '../../integrations/aws/route53.js';
 import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
 import type { Clients } from '../../integrations/clients.js';
+import { formatDuration } from '../../time.js';
 import { backupsOf } from './backups.js';
 import { AddressSet } from './ip.js';
 import { reverseZoneFamily } from './reverse-names.js';
@@ -42,8 +43,35 @@ export function observePage(zone: ObservedZone, page: RecordSet[], owned: Addres
   }
 }
 
+interface ScanProgress {
+  page(records: number): void;
+  zoneDone(): void;
+}
+
+/** Zones scanned, records read and an ETA from the request rate, for the person waiting for the plan. */
+function scanProgress(ctx: PtrContext, zones: HostedZone[]): ScanProgress {
+  const expected = zones.reduce((sum, zone) => sum + (zone.recordCount ?? 0), 0);
+  const expectedPages = zones.reduce((sum, zone) => sum + Math.max(1, Math.ceil((zone.recordCount ?? 0) / RECORD_SETS_PER_PAGE)), 0);
+  let pages = 0;
+  let records = 0;
+  let zonesDone = 0;
+  return {
+    page(count) {
+      pages++;
+      records += count;
+      const left = formatDuration((Math.max(0, expectedPages - pages) / ctx.settings.requestsPerSecond) * 1000);
+      ctx.planning?.(
+        `Planning: ${zonesDone}/${zones.length} zones scanned, ${records.toLocaleString('en-US')} of about ${expected.toLocaleString('en-US')} records read; about ${left} left at ${ctx.settings.requestsPerSecond} requests/s.`,
+      );
+    },
+    zoneDone() {
+      zonesDone++;
+    },
+  };
+}
+
 /** Pages listed before the interfaces are read wait for them; later pages are sorted as they arrive and dropped. */
-async function readZoneRecords(clients: Clients, zone: ObservedZone, pacer: Pacer, ownership: Promise<{ owned: AddressSet }>): Promise<void> {
+async function readZoneRecords(clients: Clients, zone: ObservedZone, pacer: Pacer, ownership: Promise<{ owned: AddressSet }>, progress: ScanProgress): Promise<void> {
   let owned: AddressSet | undefined;
   void ownership.then(
     (read) => (owned = read.owned),
@@ -51,11 +79,13 @@ async function readZoneRecords(clients: Clients, zone: ObservedZone, pacer: Pace
   );
   const early: RecordSet[][] = [];
   for await (const page of listRecordSets(clients.route53, zone.id, { pacer })) {
+    progress.page(page.length);
     if (!owned) early.push(page);
     else for (const waiting of [...early.splice(0), page]) observePage(zone, waiting, owned);
   }
   owned ??= (await ownership).owned;
   for (const waiting of early) observePage(zone, waiting, owned);
+  progress.zoneDone();
 }
 
 /** Which interfaces count: those of the zones' VPCs; every VPC of the region as soon as a public zone is in scope. */
@@ -83,6 +113,7 @@ async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<Cle
   const pacer = sharedPacer(ctx.clock, ctx.settings.requestsPerSecond);
   const region = await ctx.clients.ec2.config.region();
   const { zones, unmatched, forward } = selectZones(await listHostedZones(ctx.clients.route53, pacer), requested);
+  const progress = scanProgress(ctx, zones);
   const observedZones: ObservedZone[] = await Promise.all(
     zones.map(async (zone) => ({
       id: zone.id,
@@ -98,7 +129,7 @@ async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<Cle
   // Zones are read concurrently, and interfaces meanwhile: the pacer, not the round trips, sets the pace.
   const scope = ownershipScope(observedZones, region);
   const ownership = readOwnership(ctx.clients, scope);
-  const [{ interfaces }] = await Promise.all([ownership, ...observedZones.map((zone) => readZoneRecords(ctx.clients, zone, pacer, ownership))]);
+  const [{ interfaces }] = await Promise.all([ownership, ...observedZones.map((zone) => readZoneRecords(ctx.clients, zone, pacer, ownership, progress))]);
   return { mode: 'cleanup', region, zones: observedZones, unmatchedZones: unmatched, forwardZones: forward, ownership: { scope, interfaces } };
 }
 

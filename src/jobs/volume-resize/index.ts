@@ -32,7 +32,7 @@ export const resizeKind: JobKind<ResizeArgs, ResizeObserved, ResizePlan, ResizeS
   settingsSchema: resizeSettingsSchema,
   parseArgs: parseResizeArgs,
   isDryRun: (args) => args.dryRun,
-  target: (args) => (args.target.kind === 'pvc' ? `pvc/${args.namespace}/${args.target.name}` : `statefulset/${args.namespace}/${args.target.name}`),
+  target: (args) => `${args.target.kind === 'selector' ? 'pvcs' : args.target.kind}/${args.namespace}/${args.target.name}`,
   observe: observeResize,
   fingerprint: (observed) => createHash('sha256').update(JSON.stringify(fingerprintInputs(observed))).digest('hex').slice(0, 16),
   plan: planResize,

@@ -4,6 +4,7 @@ import { describeVolume, describeVolumeModifications } from '../../integrations/
 import { ebsPricePerGbMonth } from '../../integrations/aws/pricing.js';
 import {
   listPodsUsingPvc,
+  listPvcsBySelector,
   listStatefulSetPvcs,
   readPv,
   readPvc,
@@ -84,6 +85,7 @@ async function claimsOf(ctx: KindContext<ResizeSettings>, args: ResizeArgs): Pro
     const pvc = await readPvc(kube, args.namespace, args.target.name);
     return { claims: pvc ? [pvc] : [] };
   }
+  if (args.target.kind === 'selector') return { claims: await listPvcsBySelector(kube, args.namespace, args.target.name) };
   const sts = await readStatefulSet(kube, args.namespace, args.target.name);
   if (!sts) return { claims: [] };
   const templates = (sts.spec?.volumeClaimTemplates ?? []).map((t) => ({

@@ -169,6 +169,9 @@ function templateFix(observed: ResizeObserved, volumes: VolumePlan[]): ResizePla
 function targetRefusal(observed: ResizeObserved, args: ResizeArgs): string | undefined {
   const where = `${args.namespace}/${args.target.name}`;
   if (args.target.kind === 'pvc') return observed.claims.length === 0 ? `PersistentVolumeClaim ${where} was not found.` : undefined;
+  if (args.target.kind === 'selector') {
+    return observed.claims.length === 0 ? `No PersistentVolumeClaim in namespace ${args.namespace} has the labels ${args.target.name}.` : undefined;
+  }
   const sts = observed.statefulSet;
   if (!sts) return `StatefulSet ${where} was not found.`;
   if (sts.templates.length === 0) return `StatefulSet ${where} has no volumeClaimTemplates: it owns no claims to grow.`;

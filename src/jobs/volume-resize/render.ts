@@ -50,6 +50,7 @@ function volumeText(volume: VolumePlan): string {
 }
 
 function targetName(plan: ResizePlan): string {
+  if (plan.target.kind === 'selector') return `claims in ${plan.namespace} labelled ${plan.target.name}`;
   return plan.target.kind === 'pvc' ? `${plan.namespace}/${plan.target.name}` : `StatefulSet ${plan.namespace}/${plan.target.name}`;
 }
 
@@ -79,7 +80,7 @@ export function renderResizePlan(plan: ResizePlan): RenderedPlan {
   if (plan.volumes.length > shown.length) {
     const grow = plan.volumes.reduce((sum, v) => sum + (v.action === 'resize' ? v.targetBytes - v.currentGiB * GiB : 0), 0);
     blocks.push(context(`… and ${plan.volumes.length - shown.length} more claim(s) (${formatSize(Math.max(0, grow))} added in total): see the attached CSV.`));
-    files.push({ filename: `resize-${plan.namespace}-${plan.target.name}.csv`, title: 'Claims to resize', content: volumesCsv(plan) });
+    files.push({ filename: `resize-${plan.namespace}-${plan.target.name.replace(/[^A-Za-z0-9.-]+/g, '-')}.csv`, title: 'Claims to resize', content: volumesCsv(plan) });
   }
   if (plan.templateFix) {
     const fix = plan.templateFix;

@@ -5,7 +5,8 @@ import type { SizeRequest } from './sizes.js';
 
 export interface ResizeArgs {
   namespace: string;
-  target: { kind: 'pvc' | 'statefulset'; name: string };
+  /** `selector`: every claim of the namespace whose labels match `name` (`key=value[,key=value]`). */
+  target: { kind: 'pvc' | 'statefulset' | 'selector'; name: string };
   size: SizeRequest;
   /** As typed, for messages (`20Gi`, `+50%`). */
   sizeText: string;

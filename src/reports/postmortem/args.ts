@@ -9,11 +9,12 @@ export type ChannelRef = { id: string } | { name: string };
 export interface PostmortemArgs {
   /** Undefined = the channel the command was typed in. */
   channel?: ChannelRef;
-  /** Start of the window: a duration back from now, or an absolute time (ms). */
-  since: { agoMs: number } | { at: number };
+  /** Start of the window: a duration back from now, or an absolute time (ms); undefined = the channel's history (windowFor). */
+  since?: { agoMs: number } | { at: number };
   title?: string;
 }
 
+/** For a channel older than MAX_WINDOW_MS (not an incident channel), without `--since`. */
 export const DEFAULT_WINDOW_MS = 24 * 3_600_000;
 const MAX_WINDOW_MS = 30 * 86_400_000;
 const MAX_TITLE = 150;
@@ -24,7 +25,7 @@ export const POSTMORTEM_COMMAND: CommandSpec = {
   usage: '/deckhand postmortem [#channel|channel-id] [--since <ISO time|6h>] [--title "..."]',
   example: '/deckhand postmortem #incident-2026-01-05 --since 6h --title "Checkout latency"',
   flags: [
-    { name: 'since', type: 'string', description: 'start of the history to read: a duration back (6h, 2d) or an ISO time (default 24h)' },
+    { name: 'since', type: 'string', description: "start of the history to read: a duration back (6h, 2d) or an ISO time (default: from the channel's creation, or 24h for a channel older than 30 days)" },
     { name: 'title', type: 'string', description: 'the postmortem title (default: the channel and date)' },
   ],
 };
@@ -62,15 +63,28 @@ export function parsePostmortemArgs(raw: RawCommand): PostmortemArgs {
   if (title !== undefined && (title === '' || [...title].length > MAX_TITLE)) throw new UsageError(`\`--title\` must be 1 to ${MAX_TITLE} characters`);
   return {
     ...(first !== undefined ? { channel: parseChannel(first) } : {}),
-    since: raw.flags.since === undefined ? { agoMs: DEFAULT_WINDOW_MS } : parseSince(String(raw.flags.since)),
+    ...(raw.flags.since === undefined ? {} : { since: parseSince(String(raw.flags.since)) }),
     ...(title ? { title } : {}),
   };
 }
 
-/** The window start in ms for `now`; refuses a start in the future or more than 30 days back. */
-export function windowStart(since: PostmortemArgs['since'], now: number): number {
+export interface ReadWindow {
+  start: number;
+  /** Why the window starts where it does, for the draft and the summary. */
+  basis: 'since' | 'channel' | 'default';
+}
+
+/**
+ * Where reading starts: `--since` when given; otherwise the channel's creation (an incident channel is
+ * created for the incident, so its whole history is the incident), or the last 24 h for a channel older
+ * than 30 days. Refuses a start in the future or more than 30 days back.
+ */
+export function windowFor(since: PostmortemArgs['since'], channelCreated: number, now: number): ReadWindow {
+  if (since === undefined) {
+    return now - channelCreated <= MAX_WINDOW_MS ? { start: Math.min(channelCreated, now - 60_000), basis: 'channel' } : { start: now - DEFAULT_WINDOW_MS, basis: 'default' };
+  }
   const start = 'agoMs' in since ? now - since.agoMs : since.at;
   if (start >= now) throw new UsageError('`--since` is in the future');
   if (now - start > MAX_WINDOW_MS) throw new UsageError('`--since` reaches back more than 30 days; draft a shorter window');
-  return start;
+  return { start, basis: 'since' };
 }

@@ -5,6 +5,7 @@
  * comes as a file, and the summary says why).
  */
 import type { WebClient } from '@slack/web-api';
+import { slackErrorCode } from './gather.js';
 import { refreshDraft } from './refresh.js';
 
 export type Landing =
@@ -17,11 +18,6 @@ const NO_CANVASES: Record<string, string> = {
   team_tier_cannot_create_channel_canvases: "this workspace's plan has no channel canvases",
   missing_scope: 'the app was installed without the canvases:read and canvases:write scopes',
 };
-
-function slackErrorCode(error: unknown): string | undefined {
-  const data = (error as { data?: { error?: unknown } } | undefined)?.data;
-  return typeof data?.error === 'string' ? data.error : undefined;
-}
 
 /** Runs a canvas call; a "no canvases here" error becomes the reason to fall back to a file. */
 async function orNoCanvases<T>(call: () => Promise<T>): Promise<T | { noCanvas: string }> {

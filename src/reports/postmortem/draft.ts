@@ -4,6 +4,7 @@
  * write (impact, root cause, action items) left as TODOs. No I/O, no clock: `now` is passed in.
  */
 import type { AuditEntry } from '../../integrations/redis/audit.js';
+import type { ReadWindow } from './args.js';
 import type { Bookmark, ChannelHistory, ChatMessage } from './gather.js';
 import type { PostmortemSettings } from './settings.js';
 
@@ -83,7 +84,7 @@ export interface PostmortemDraft {
   title: string;
   channel: { id: string; name: string; topic: string; purpose: string };
   bookmarks: Bookmark[];
-  windowStart: number;
+  window: ReadWindow;
   generatedAt: number;
   /** First and last message in the window; undefined when the window is empty. */
   start?: number;
@@ -230,7 +231,7 @@ function author(message: ChatMessage, history: ChannelHistory): string {
 
 export interface DraftOptions {
   title?: string;
-  windowStart: number;
+  window: ReadWindow;
   now: number;
   maxMessages: number;
   settings: PostmortemSettings;
@@ -285,7 +286,7 @@ export function buildDraft(history: ChannelHistory, options: DraftOptions): Post
     actionItems: messages.filter((m) => ACTION_ITEM.test(m.text)).map((m) => actionItem(m, history, linkTo(m.ts, m.threadTs))),
     channel: { id: history.channel.id, name: history.channel.name, topic: plainText(history.channel.topic, history.userNames), purpose: plainText(history.channel.purpose, history.userNames) },
     bookmarks: history.bookmarks,
-    windowStart: options.windowStart,
+    window: options.window,
     generatedAt: options.now,
     ...(first ? { start: tsToMs(first.ts) } : {}),
     ...(last ? { end: tsToMs(last.ts) } : {}),

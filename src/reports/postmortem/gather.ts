@@ -8,8 +8,8 @@ import { UserFacingError } from '../../errors.js';
 import type { Clock } from '../../integrations/clock.js';
 import type { AuditEntry } from '../../integrations/redis/audit.js';
 import type { ChannelActivity } from './activity.js';
-import type { ChannelRef } from './args.js';
-import { TIER_2, TIER_3, TierPacer } from './pacer.js';
+import type { ChannelRef, ReadWindow } from './args.js';
+import { TIER_2, TIER_3, TIER_4, TierPacer } from './pacer.js';
 
 export interface ChatMessage {
   ts: string;
@@ -31,7 +31,9 @@ export interface Bookmark {
 }
 
 export interface ChannelHistory {
-  channel: { id: string; name: string; isPrivate: boolean; topic: string; purpose: string };
+  channel: { id: string; name: string; isPrivate: boolean; topic: string; purpose: string; createdMs: number };
+  /** Where reading started (the window's basis says why). */
+  window: ReadWindow;
   bookmarks: Bookmark[];
   /** Top-level messages and thread replies, oldest first. */
   messages: ChatMessage[];
@@ -56,10 +58,22 @@ export interface GatherOptions {
   /** Why the policy forbids reading a channel, or undefined when it allows it. */
   readRefusal(channel: string): string | undefined;
   target?: ChannelRef;
-  oldestMs: number;
+  /** Where to start reading, once the channel (and its creation time) is known. */
+  window(channelCreatedMs: number): ReadWindow;
   maxMessages: number;
   /** deckhand's own record for the resolved channel (audit stream), read alongside Slack's. */
-  activity(channelId: string): Promise<ChannelActivity>;
+  activity(channelId: string, fromMs: number): Promise<ChannelActivity>;
+  /** Called after every history or replies page: a long channel takes minutes at Slack's rate. */
+  onProgress?(progress: ReadProgress): void;
+}
+
+export interface ReadProgress {
+  channel: string;
+  historyPages: number;
+  threadsRead: number;
+  /** Threads found so far (grows while history pages arrive). */
+  threadsFound: number;
+  messages: number;
 }
 
 const PAGE = 200;
@@ -88,6 +102,8 @@ interface WireChannel {
   is_private?: boolean;
   topic?: { value?: string };
   purpose?: { value?: string };
+  /** Unix seconds. */
+  created?: number;
 }
 
 /** Alerting integrations put the alert in attachments; their text joins the message's own. */
@@ -112,7 +128,8 @@ function toMessage(m: WireMessage): ChatMessage {
   };
 }
 
-function slackErrorCode(error: unknown): string | undefined {
+/** The `error` of a failed Web API call (`not_in_channel`, `missing_scope`…), if it is one. */
+export function slackErrorCode(error: unknown): string | undefined {
   const data = (error as { data?: { error?: unknown } } | undefined)?.data;
   return typeof data?.error === 'string' ? data.error : undefined;
 }
@@ -137,8 +154,7 @@ async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel
   if (target && 'name' in target) {
     let cursor: string | undefined;
     do {
-      await pacer.take();
-      const page = await slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) });
+      const page = await pacer.call(() => slack.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: PAGE, ...(cursor ? { cursor } : {}) }));
       const found = (page.channels as WireChannel[] | undefined)?.find((c) => c.name === target.name);
       if (found?.id) return channelOf(found.id, found);
       cursor = page.response_metadata?.next_cursor || undefined;
@@ -151,14 +167,16 @@ async function resolveChannel(slack: WebClient, pacer: TierPacer, requestChannel
 }
 
 function channelOf(id: string, c: WireChannel): ChannelHistory['channel'] {
-  return { id, name: c.name ?? id, isPrivate: Boolean(c.is_private), topic: c.topic?.value ?? '', purpose: c.purpose?.value ?? '' };
+  return { id, name: c.name ?? id, isPrivate: Boolean(c.is_private), topic: c.topic?.value ?? '', purpose: c.purpose?.value ?? '', createdMs: (c.created ?? 0) * 1000 };
 }
 
 export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory> {
   const { slack } = opts;
-  const tier3 = new TierPacer(opts.clock, TIER_3, 10);
-  const tier2 = new TierPacer(opts.clock, TIER_2, 5);
-  const channel = await resolveChannel(slack, tier2, opts.requestChannel, opts.target);
+  // Slack limits each method separately (per workspace and app): one pacer per method lets history pages and
+  // thread replies go out side by side, each at its own tier's rate.
+  const pacer = (perMinute: number) => new TierPacer(opts.clock, perMinute);
+  const pace = { list: pacer(TIER_2), history: pacer(TIER_3), replies: pacer(TIER_3), pins: pacer(TIER_2), bookmarks: pacer(TIER_3), users: pacer(TIER_4) };
+  const channel = await resolveChannel(slack, pace.list, opts.requestChannel, opts.target);
   const refusal = opts.readRefusal(channel.id);
   if (refusal) throw new UserFacingError(refusal);
   // Posting a private channel's content elsewhere could show it to people outside it.
@@ -166,49 +184,72 @@ export async function gatherChannel(opts: GatherOptions): Promise<ChannelHistory
     throw new UserFacingError(`#${channel.name} is private: run \`/deckhand postmortem\` inside it so the draft stays there.`);
   }
   const label = `#${channel.name}`;
-  const oldest = (opts.oldestMs / 1000).toFixed(6);
+  const window = opts.window(channel.createdMs);
+  const oldest = (window.start / 1000).toFixed(6);
 
+  const progress: ReadProgress = { channel: channel.name, historyPages: 0, threadsRead: 0, threadsFound: 0, messages: 0 };
+  const report = () => opts.onProgress?.({ ...progress });
   const topLevel: WireMessage[] = [];
-  let truncated = false;
-  let cursor: string | undefined;
-  do {
-    await tier3.take();
-    const page = await readable(label, () => slack.conversations.history({ channel: channel.id, oldest, limit: PAGE, ...(cursor ? { cursor } : {}) }));
-    topLevel.push(...((page.messages ?? []) as WireMessage[]));
-    cursor = page.response_metadata?.next_cursor || undefined;
-    if (topLevel.length >= opts.maxMessages && (cursor || topLevel.length > opts.maxMessages)) truncated = true;
-  } while (cursor && !truncated);
-  const kept = topLevel.slice(0, opts.maxMessages);
-
   const replies: WireMessage[] = [];
-  for (const parent of kept) {
-    if (!parent.reply_count || truncated) continue;
-    let replyCursor: string | undefined;
-    do {
-      await tier3.take();
-      const page = await readable(label, () => slack.conversations.replies({ channel: channel.id, ts: parent.ts!, limit: PAGE, ...(replyCursor ? { cursor: replyCursor } : {}) }));
-      replies.push(...((page.messages ?? []) as WireMessage[]).filter((m) => m.ts !== parent.ts));
-      replyCursor = page.response_metadata?.next_cursor || undefined;
-    } while (replyCursor && kept.length + replies.length < opts.maxMessages);
-    if (replyCursor || kept.length + replies.length > opts.maxMessages) truncated = true;
-  }
+  let truncated = false;
+  const full = () => topLevel.length + replies.length >= opts.maxMessages;
 
-  await tier2.take();
-  const pins = await readable(label, () => slack.pins.list({ channel: channel.id }));
+  const readThread = async (parent: WireMessage) => {
+    let cursor: string | undefined;
+    do {
+      if (full()) {
+        truncated = true;
+        return;
+      }
+      const page = await pace.replies.call(() => readable(label, () => slack.conversations.replies({ channel: channel.id, ts: parent.ts!, limit: PAGE, ...(cursor ? { cursor } : {}) })));
+      replies.push(...((page.messages ?? []) as WireMessage[]).filter((m) => m.ts !== parent.ts));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    progress.threadsRead += 1;
+    progress.messages = topLevel.length + replies.length;
+    report();
+  };
+
+  // Threads are read one after another while history pages keep arriving (newest first, like Slack serves them).
+  let threads: Promise<void> = Promise.resolve();
+  let cursor: string | undefined;
+  try {
+    do {
+      const page = await pace.history.call(() => readable(label, () => slack.conversations.history({ channel: channel.id, oldest, limit: PAGE, ...(cursor ? { cursor } : {}) })));
+      const room = opts.maxMessages - topLevel.length - replies.length;
+      const messages = (page.messages ?? []) as WireMessage[];
+      const taken = messages.slice(0, Math.max(0, room));
+      topLevel.push(...taken);
+      cursor = page.response_metadata?.next_cursor || undefined;
+      if (taken.length < messages.length || (cursor && full())) truncated = true;
+      for (const parent of taken.filter((m) => m.reply_count)) {
+        progress.threadsFound += 1;
+        threads = threads.then(() => readThread(parent));
+      }
+      progress.historyPages += 1;
+      progress.messages = topLevel.length + replies.length;
+      report();
+    } while (cursor && !truncated);
+  } finally {
+    // A failed history page must not leave thread reads running unobserved.
+    await threads.catch(() => undefined);
+  }
+  await threads;
+
+  const pins = await pace.pins.call(() => readable(label, () => slack.pins.list({ channel: channel.id })));
   const pinnedTs = (pins.items ?? []).flatMap((item) => (item.message?.ts ? [item.message.ts] : []));
-  await tier3.take();
-  const marks = await readable(label, () => slack.bookmarks.list({ channel_id: channel.id }));
+  const marks = await pace.bookmarks.call(() => readable(label, () => slack.bookmarks.list({ channel_id: channel.id })));
   const bookmarks = (marks.bookmarks ?? []).flatMap((b) => (b.link ? [{ title: b.title ?? b.link, link: b.link }] : []));
 
-  const messages = [...kept, ...replies]
+  const messages = [...topLevel, ...replies]
     .slice(0, opts.maxMessages)
     .filter((m) => !m.subtype || !HOUSEKEEPING.has(m.subtype))
     .map(toMessage)
     .sort((a, b) => Number(a.ts) - Number(b.ts));
-  const activity = await opts.activity(channel.id);
+  const activity = await opts.activity(channel.id, window.start);
   const auth = await slack.auth.test();
-  const userNames = await resolveNames(slack, tier3, messages, activity.entries);
-  return { channel, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
+  const userNames = await resolveNames(slack, pace.users, messages, activity.entries);
+  return { channel, window, bookmarks, messages, pinnedTs, userNames, activity, workspaceUrl: auth.url ?? '', ...(auth.user_id ? { botUserId: auth.user_id } : {}), truncated };
 }
 
 /** users.info once per distinct author, mentioned user and audit actor (a per-report cache: names rarely change mid-incident). */
@@ -220,9 +261,8 @@ async function resolveNames(slack: WebClient, pacer: TierPacer, messages: ChatMe
   }
   const names: Record<string, string> = {};
   for (const id of ids) {
-    await pacer.take();
     try {
-      const { user } = await slack.users.info({ user: id });
+      const { user } = await pacer.call(() => slack.users.info({ user: id }));
       const name = user?.profile?.display_name || user?.real_name || user?.name;
       if (name) names[id] = name;
     } catch (error) {

@@ -3,12 +3,19 @@ import type { KnownBlock } from '@slack/types';
 import { context, escapeMrkdwn, header, section, slackDate, truncate } from '../../blocks/format.js';
 import { formatDuration, formatUtc } from '../../time.js';
 import type { TemplateView } from '../template.js';
+import type { ReadWindow } from './args.js';
 import type { Landing } from './deliver.js';
 import type { Milestones, PostmortemDraft, TimelineEntry } from './draft.js';
 
 const REASON_LABELS: Record<string, string> = {
   start: 'first message', end: 'last message', pinned: 'pinned', marked: 'marked', deckhand: 'deckhand', alert: 'alert',
   deploy: 'deploy', rollback: 'rollback', mitigation: 'mitigation', resolved: 'resolved', cause: 'cause',
+};
+
+const WINDOW_BASIS: Record<ReadWindow['basis'], string> = {
+  since: 'as asked with --since',
+  channel: 'when the channel was created',
+  default: 'the last 24 h: the channel is older than 30 days; use --since for the incident',
 };
 
 function entryView(e: TimelineEntry): TemplateView {
@@ -45,7 +52,7 @@ function milestonesView(d: PostmortemDraft): TemplateView {
       timeToMitigate: yamlValue(sinceStart(m, m.mitigated)),
       timeToResolve: yamlValue(sinceStart(m, m.resolved)),
       generatedAt: yamlValue(isoUtc(d.generatedAt)),
-      windowStart: yamlValue(isoUtc(d.windowStart)),
+      windowStart: yamlValue(isoUtc(d.window.start)),
     },
   };
 }
@@ -71,7 +78,8 @@ export function postmortemView(d: PostmortemDraft): TemplateView {
       return link ? [{ title: b.title, link }] : [];
     }),
     generatedAt: formatUtc(d.generatedAt),
-    windowStart: formatUtc(d.windowStart),
+    windowStart: formatUtc(d.window.start),
+    windowBasis: WINDOW_BASIS[d.window.basis],
     start: d.start === undefined ? null : formatUtc(d.start),
     end: d.end === undefined ? null : formatUtc(d.end),
     duration: d.start === undefined || d.end === undefined ? null : formatDuration(d.end - d.start),
@@ -110,7 +118,7 @@ export function renderPostmortemBlocks(d: PostmortemDraft, landing: Landing, fil
   return [
     header(`Postmortem draft: ${d.title}`),
     section(
-      `*Channel* <#${d.channel.id}>\n*When* ${when}\n*Who* ${who}\n*Read* ${d.messageCount} messages (threads: ${d.threadCount}, pinned: ${d.pinned.length}), since ${slackDate(d.windowStart)}`,
+      `*Channel* <#${d.channel.id}>\n*When* ${when}\n*Who* ${who}\n*Read* ${d.messageCount} messages (threads: ${d.threadCount}, pinned: ${d.pinned.length}), since ${slackDate(d.window.start)} (${WINDOW_BASIS[d.window.basis]})`,
     ),
     ...(lines.length ? [section(`*Key moments*\n${lines.join('\n')}`)] : []),
     ...(d.truncated ? [context(`:warning: Only the newest ${d.maxMessages.toLocaleString('en-US')} messages were read; narrow the window with \`--since\` for the rest.`)] : []),

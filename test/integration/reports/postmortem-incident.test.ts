@@ -6,6 +6,8 @@
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
+import { VirtualClock } from '../../../sandbox/src/clock.js';
+import { busiestWindow } from '../../../sandbox/src/slack/pace.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind } from '../../helpers/fixture-kind.js';
 import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
@@ -40,6 +42,8 @@ describe('postmortem of a scripted incident channel', () => {
       channels: {
         [CHANNEL]: {
           name: 'inc-checkout',
+          // Created for the incident, a day and a half ago: without --since the draft reads from here.
+          createdMs: Date.now() - 31 * HOUR,
           topic: 'SEV2: checkout latency. IC <@U0ALICE>',
           purpose: 'Incident room for checkout latency',
           bookmarks: [{ title: 'Checkout dashboard', link: 'https://grafana.example.com/d/checkout' }],
@@ -90,7 +94,7 @@ describe('postmortem of a scripted incident channel', () => {
     await h.waitForStatus(plan.id, ['succeeded']);
     await until(async () => (await h.audit.read(20)).some((e) => e.action === 'run.succeeded' && e.planId === plan.id), 'the run outcome in the audit stream');
 
-    const md = await draftCanvas('postmortem --since 2d');
+    const md = await draftCanvas('postmortem');
     expect(h.slack.channelCanvas(CHANNEL)?.title).toMatch(/^Postmortem: Incident in #inc-checkout on /);
     expect(md).toContain('**Channel topic**: SEV2: checkout latency. IC @alice');
     expect(md).toContain('**Channel purpose**: Incident room for checkout latency');
@@ -154,5 +158,35 @@ describe('postmortem of a scripted incident channel', () => {
     expect(JSON.stringify(summary.blocks)).toContain("no canvas: the channel's canvas is not a deckhand draft, so it was left alone");
     const file = await h.slack.waitFor(() => h.slack.thread(CHANNEL, summary.ts).find((m) => m.files?.length)?.files?.[0], 10_000, 'the draft file');
     expect(file.content).toContain('restarting api pods');
+  }, 30_000);
+});
+
+describe('postmortem of a channel too long to read in a minute', () => {
+  let clock: VirtualClock;
+  let h: Harness;
+  beforeEach(async () => {
+    // Virtual time runs 60x faster: Slack's one-minute windows pass in a second.
+    clock = new VirtualClock(Date.now(), 60);
+    h = await startFoundation({ kinds: [], reports: PRODUCT_REPORTS, clock, canvases: false, now: () => clock.now(), users: { [ALICE]: { name: 'alice' } }, channels: { [CHANNEL]: 'inc-long' } });
+  });
+  afterEach(async () => {
+    await h.stop();
+    clock.stop();
+  });
+
+  it('stays within Tier 3 for every method, shows progress, and the answer replaces the progress message', async () => {
+    const start = clock.now() - 5 * HOUR;
+    for (let i = 0; i < 120; i++) {
+      const parent = h.slack.seedMessage(CHANNEL, { user: ALICE, ts: slackTs(start + i * 60_000, i), text: `thread ${i}` });
+      h.slack.seedMessage(CHANNEL, { user: ALICE, ts: slackTs(start + i * 60_000 + 1_000, i), text: `reply ${i}`, threadTs: parent.ts });
+    }
+    await h.command('postmortem --since 6h', ALICE);
+    const summary = await h.slack.waitFor(() => h.slack.messages(CHANNEL).find((m) => /^Postmortem draft for/.test(m.text)), 20_000, 'the postmortem summary');
+    expect(summary.text).toContain('240 messages');
+    // The same message showed the progress first, then became the answer.
+    expect(summary.history[0]!.text).toMatch(/^:hourglass_flowing_sand: Reading #inc-long for the postmortem: .* of 120 threads so far…$/);
+    expect(h.slack.messages(CHANNEL).filter((m) => /Reading #inc-long/.test(m.text))).toEqual([]);
+    expect(h.slack.callsTo('conversations.replies')).toHaveLength(120);
+    for (const method of ['conversations.history', 'conversations.replies', 'users.info', 'chat.update']) expect(busiestWindow(h.slack.calls, method)).toBeLessThanOrEqual(50);
   }, 30_000);
 });

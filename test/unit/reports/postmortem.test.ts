@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../../src/errors.js';
-import { parsePostmortemArgs, windowStart } from '../../../src/reports/postmortem/args.js';
+import { parsePostmortemArgs, windowFor } from '../../../src/reports/postmortem/args.js';
 import type { ChannelHistory, ChatMessage } from '../../../src/reports/postmortem/gather.js';
 import { activityEntries, buildDraft, keyReasons, plainText } from '../../../src/reports/postmortem/draft.js';
 import { markdownLink, postmortemFilename, postmortemView, renderPostmortemBlocks } from '../../../src/reports/postmortem/render.js';
@@ -17,8 +17,8 @@ const frontMatterOf = (md: string) => md.slice(md.indexOf('```yaml\n') + 8, md.i
 
 describe('parsePostmortemArgs', () => {
   it.each([
-    [[], {}, { since: { agoMs: 86_400_000 } }],
-    [['#incident-2026-01-05'], {}, { channel: { name: 'incident-2026-01-05' }, since: { agoMs: 86_400_000 } }],
+    [[], {}, {}],
+    [['#incident-2026-01-05'], {}, { channel: { name: 'incident-2026-01-05' } }],
     [['<#C0INC|incident>'], { since: '6h' }, { channel: { id: 'C0INC' }, since: { agoMs: 21_600_000 } }],
     [['C0INC123'], { since: '2026-01-05T09:00Z', title: ' Checkout latency ' }, { channel: { id: 'C0INC123' }, since: { at: Date.parse('2026-01-05T09:00Z') }, title: 'Checkout latency' }],
     [[], { since: '1h30m' }, { since: { agoMs: 5_400_000 } }],
@@ -40,9 +40,17 @@ describe('parsePostmortemArgs', () => {
   });
 
   it('refuses a window that starts in the future or too far back', () => {
-    expect(windowStart({ agoMs: 3_600_000 }, NOW)).toBe(NOW - 3_600_000);
-    expect(() => windowStart({ at: NOW + 1 }, NOW)).toThrow(/in the future/);
-    expect(() => windowStart({ at: NOW - 31 * 86_400_000 }, NOW)).toThrow(/more than 30 days/);
+    expect(windowFor({ agoMs: 3_600_000 }, 0, NOW)).toEqual({ start: NOW - 3_600_000, basis: 'since' });
+    expect(() => windowFor({ at: NOW + 1 }, 0, NOW)).toThrow(/in the future/);
+    expect(() => windowFor({ at: NOW - 31 * 86_400_000 }, 0, NOW)).toThrow(/more than 30 days/);
+  });
+
+  it("without --since, follows the channel's history: from its creation, or the last 24 h for an old channel", () => {
+    const created = NOW - 3 * 86_400_000;
+    expect(windowFor(undefined, created, NOW)).toEqual({ start: created, basis: 'channel' });
+    expect(windowFor(undefined, NOW - 45 * 86_400_000, NOW)).toEqual({ start: NOW - 86_400_000, basis: 'default' });
+    // --since wins even for an incident channel.
+    expect(windowFor({ agoMs: 3_600_000 }, created, NOW).start).toBe(NOW - 3_600_000);
   });
 });
 
@@ -90,7 +98,8 @@ describe('timeline extraction', () => {
 
 function history(messages: ChatMessage[], extra: Partial<ChannelHistory> = {}): ChannelHistory {
   return {
-    channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false, topic: '', purpose: '' },
+    channel: { id: 'C0INC', name: 'incident-2026-01-05', isPrivate: false, topic: '', purpose: '', createdMs: 0 },
+    window: { start: NOW - 86_400_000, basis: 'since' },
     bookmarks: [],
     activity: { entries: [], planMessageTs: {} },
     workspaceUrl: 'https://acme.slack.com/',
@@ -113,7 +122,7 @@ const incident: ChatMessage[] = [
 ];
 
 describe('buildDraft', () => {
-  const draft = buildDraft(history(incident, { pinnedTs: [incident[1]!.ts] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+  const draft = buildDraft(history(incident, { pinnedTs: [incident[1]!.ts] }), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
 
   it('keeps the key moments in order, with why each is there', () => {
     expect(draft.timeline.map((e) => [e.who, e.reasons, e.inThread])).toEqual([
@@ -140,7 +149,7 @@ describe('buildDraft', () => {
 
   it('names integrations by the name they post under, and leaves them out of the participants', () => {
     const alert = { ts: ts('2026-01-05T09:11:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99 alert' };
-    const withBot = buildDraft(history([alert, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const withBot = buildDraft(history([alert, ...incident]), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
     expect(withBot.detection).toMatchObject({ who: 'PagerDuty', text: 'Triggered: checkout p99 alert' });
     expect(withBot.participants.map((p) => p.name)).toEqual(['alice', 'bob']);
   });
@@ -162,7 +171,7 @@ describe('buildDraft', () => {
       ['alice', 'approved asg/eks-prod-workers (p-1)'],
       ['deckhand', 'succeeded: asg/eks-prod-workers (p-1) 6 nodes replaced.; changed: 1× autoscaling:SetDesiredCapacity, 2× kubernetes:EvictPod'],
     ]);
-    const withActivity = buildDraft(history(incident, { activity: { entries: activity, planMessageTs: {} } }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const withActivity = buildDraft(history(incident, { activity: { entries: activity, planMessageTs: {} } }), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
     // The audit rows take the place of deckhand's chat message, in time order with the people's messages.
     expect(withActivity.timeline.map((e) => e.who)).toEqual(['alice', 'bob', 'alice', 'bob', 'alice', 'deckhand', 'alice']);
   });
@@ -170,7 +179,7 @@ describe('buildDraft', () => {
   it("an alerting integration's message is the detection even when a person said 'alert' first", () => {
     const human = { ts: ts('2026-01-05T09:10:00Z'), user: 'U0BOB', text: 'do we have an alert for checkout?' };
     const pager = { ts: ts('2026-01-05T09:11:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Triggered: checkout p99' };
-    const draft = buildDraft(history([human, pager, ...incident]), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const draft = buildDraft(history([human, pager, ...incident]), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
     expect(draft.detection).toMatchObject({ who: 'PagerDuty', fromAlertBot: true });
   });
 
@@ -179,7 +188,7 @@ describe('buildDraft', () => {
     expect(markdownLink('javascript:alert(1)')).toBeUndefined();
     const md = renderTemplate(
       readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'),
-      postmortemView(buildDraft(history(incident, { bookmarks: [{ title: 'Runbook [v2]', link: 'https://wiki/runbook' }, { title: 'x', link: 'javascript:x' }] }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings })),
+      postmortemView(buildDraft(history(incident, { bookmarks: [{ title: 'Runbook [v2]', link: 'https://wiki/runbook' }, { title: 'x', link: 'javascript:x' }] }), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings })),
     );
     expect(md).toContain('- Bookmark: [Runbook \\[v2\\]](https://wiki/runbook)\n<!-- deckhand:end links -->');
   });
@@ -192,8 +201,8 @@ describe('buildDraft', () => {
       { ts: ts('2026-01-04T02:00:00Z'), user: 'U0ALICE', text: 'action item: <@U0BOB> add a cache for the orders table by 2026-01-20' },
       { ts: ts('2026-01-05T08:00:00Z'), botId: 'B0PD', botName: 'PagerDuty', text: 'Resolved: checkout p99 > 2s' },
     ];
-    const d = buildDraft(history(multiDay, { channel: { id: 'C0INC', name: 'inc-42', isPrivate: false, topic: 'SEV2 checkout | IC <@U0ALICE>', purpose: '' } }), {
-      windowStart: NOW - 3 * 86_400_000,
+    const d = buildDraft(history(multiDay, { channel: { id: 'C0INC', name: 'inc-42', isPrivate: false, topic: 'SEV2 checkout | IC <@U0ALICE>', purpose: '', createdMs: 0 } }), {
+      window: { start: NOW - 3 * 86_400_000, basis: 'since' },
       now: NOW,
       maxMessages: 5000,
       settings,
@@ -232,13 +241,13 @@ describe('buildDraft', () => {
   });
 
   it('a title cannot break out of the YAML front matter', () => {
-    const d = buildDraft(history(incident), { title: 'x"\nstatus: published', windowStart: NOW - 86_400_000, now: NOW, maxMessages: 5000, settings });
+    const d = buildDraft(history(incident), { title: 'x"\nstatus: published', window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(d));
     expect(parseYaml(frontMatterOf(md))).toMatchObject({ title: 'x"\nstatus: published', severity: 'TODO' });
   });
 
   it('an empty window still gives a draft that says so', () => {
-    const empty = buildDraft(history([]), { title: 'Quiet', windowStart: NOW - 3_600_000, now: NOW, maxMessages: 5000, settings });
+    const empty = buildDraft(history([]), { title: 'Quiet', window: { start: NOW - 3_600_000, basis: 'since' }, now: NOW, maxMessages: 5000, settings });
     expect(empty.timeline).toEqual([]);
     expect(empty.start).toBeUndefined();
     const md = renderTemplate(readFileSync(join(BUNDLED_TEMPLATES_DIR, 'postmortem.md'), 'utf8'), postmortemView(empty));
@@ -261,7 +270,7 @@ describe('buildDraft', () => {
     const blocks = renderPostmortemBlocks(draft, { kind: 'file', reason: 'canvases are turned off in this workspace' }, 'postmortem.md');
     expect(blocks).toMatchSnapshot();
     const many = Array.from({ length: 3000 }, (_, i) => ({ ts: (1767600000 + i).toFixed(6), user: 'U0ALICE', text: `alert ${i} ${'x'.repeat(400)}` }));
-    const big = buildDraft(history(many, { truncated: true }), { windowStart: NOW - 86_400_000, now: NOW, maxMessages: 3000, settings });
+    const big = buildDraft(history(many, { truncated: true }), { window: { start: NOW - 86_400_000, basis: 'since' }, now: NOW, maxMessages: 3000, settings });
     const bigBlocks = renderPostmortemBlocks(big, { kind: 'canvas', canvasId: 'F1', created: false, kept: ['timeline'] }, 'postmortem.md');
     expect(bigBlocks.length).toBeLessThanOrEqual(50);
     for (const block of bigBlocks) if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(3000);

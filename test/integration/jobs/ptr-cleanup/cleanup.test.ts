@@ -149,6 +149,16 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect((await planFor(sandbox)).empty).toBe(true);
   });
 
+  it("the scan completes while Route 53 throttles 30% of calls, with no retries left in the SDK client", async () => {
+    await sandbox.stop();
+    sandbox = await startPtrSandbox({ maxAttempts: 1 });
+    sandbox.faults.services.route53 = { throttleRate: 0.3 };
+    const observed = (await sandbox.kind.observe(sandbox.botContext(sandbox.kind, FAST), cleanup)) as CleanupObserved;
+    expect(observed.zones.map((z) => z.id).sort()).toEqual([ZONE_0_0_10, ZONE_10, ZONE_V6].sort());
+    const zone = observed.zones.find((z) => z.id === ZONE_10)!;
+    expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
+  });
+
   it('stops at a step boundary when cancelled', async () => {
     const { plan } = await planFor(sandbox);
     const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run4', cancelAfterSteps: 1 });

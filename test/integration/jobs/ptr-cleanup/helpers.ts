@@ -8,7 +8,6 @@ import type { PtrArgs, PtrObserved, PtrPlan, PtrState } from '../../../../src/jo
 import type { PtrCleanupSettings } from '../../../../src/jobs/ptr-cleanup/settings.js';
 import type { StartedCloud } from '../../../../sandbox/src/cloud/index.js';
 import type { MutationLog } from '../../../../sandbox/src/contracts.js';
-import type { SandboxOptions } from '../../../../sandbox/src/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
 export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, PtrCleanupSettings>;
@@ -16,7 +15,7 @@ export type PtrKind = JobKind<PtrArgs, PtrObserved, PtrPlan, PtrState, PtrCleanu
 export type PtrSandbox = TestSandbox & { kind: PtrKind };
 
 /** Virtual time at 1000× real by default: 200 ms of pacing is 0.2 ms, Route 53's 30 s to INSYNC is 30 ms. */
-export async function startPtrSandbox(opts: SandboxOptions = {}): Promise<PtrSandbox> {
+export async function startPtrSandbox(opts: Parameters<typeof startTestSandbox>[0] = {}): Promise<PtrSandbox> {
   const sandbox = await startTestSandbox({ speed: 1000, clockTickMs: 5, seed: 3, maxAttempts: 8, ...opts });
   return { ...sandbox, kind: ptrCleanupKind };
 }

@@ -127,6 +127,14 @@ describe('ptr-cleanup through Slack, end to end', () => {
     expect(deletesIn(sandbox.log)).toEqual([]);
   });
 
+  it('while the zones are scanned, the requester sees zones, records read and the time left at the request rate', async () => {
+    const h = await start();
+    await h.command('ptr-cleanup --dry-run', REQUESTER);
+    const progress = await h.waitForEphemeral(REQUESTER, /Planning: [0-3]\/3 zones scanned, [\d,]+ of about [\d,]+ records read; about \d+s left at 50 requests\/s\./);
+    expect(progress.text).toContain('Planning: 0/3 zones scanned');
+    await h.waitForPlan();
+  });
+
   it('above maxDeletesPerRun the plan is offered but runs only once a second approver agrees', async () => {
     const h = await start(`planExpiry: 24h\ncommands:\n  ptr-cleanup:\n    run: '*'\n    approve: ['${APPROVER}', '${SECOND}']\n    settings:\n      requestsPerSecond: 50\n      maxDeletesPerRun: 10\n`);
     await h.command('ptr-cleanup', REQUESTER);

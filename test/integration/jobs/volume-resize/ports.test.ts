@@ -31,7 +31,8 @@ describe('resize ports against the sandbox', () => {
     const startedAt = env.clock.now();
     env.cloud.model.ec2.modifyVolume('vol-0000000000000a006', 60);
     expect(await describeVolumeModifications(env.worker.ec2, 'vol-0000000000000a006')).toEqual([
-      expect.objectContaining({ state: 'modifying', originalSizeGiB: 50, targetSizeGiB: 60, startTime: startedAt }),
+      // `modifying` lasts 5 virtual seconds: on a loaded machine the read may already see `optimizing`.
+      expect.objectContaining({ state: expect.stringMatching(/^(modifying|optimizing)$/), originalSizeGiB: 50, targetSizeGiB: 60, startTime: startedAt }),
     ]);
   });
 

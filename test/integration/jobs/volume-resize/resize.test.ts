@@ -9,7 +9,7 @@ import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
 import { modificationRecordOf } from '../../../../src/jobs/volume-resize/modifications.js';
 import { formatUtc } from '../../../../src/time.js';
 import type { ResizePlan, ResizeState } from '../../../../src/jobs/volume-resize/types.js';
-import type { PodObject } from '../../../../sandbox/src/cluster/index.js';
+import type { PodObject, PvcObject } from '../../../../sandbox/src/cluster/index.js';
 import { isPodReady, isTerminating } from '../../../../sandbox/src/cluster/objects.js';
 import { newRecorder, runSteps, SimulatedCrash, type RunOptions } from '../../../helpers/step-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
@@ -19,21 +19,21 @@ const kind = resizeKind as unknown as RunOptions<ResizePlan, ResizeState>['kind'
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-async function planFor(env: TestSandbox, text: string, settings?: object) {
+async function planFor(env: TestSandbox, text: string, settings?: object, flags: Record<string, string> = {}) {
   const [target, size] = text.split(' ');
-  const args = parseResizeArgs({ subcommand: 'resize', positionals: [target!, size!], flags: {} });
+  const args = parseResizeArgs({ subcommand: 'resize', positionals: [target!, size!], flags });
   const ctx = env.botContext(resizeKind, settings);
   return resizeKind.plan(await resizeKind.observe(ctx, args), args, env.clock.now(), ctx.settings);
 }
 
-async function mustPlan(env: TestSandbox, text: string, settings?: object): Promise<ResizePlan> {
-  const outcome = await planFor(env, text, settings);
+async function mustPlan(env: TestSandbox, text: string, settings?: object, flags?: Record<string, string>): Promise<ResizePlan> {
+  const outcome = await planFor(env, text, settings, flags);
   if (outcome.kind !== 'plan') throw new Error(`refused: ${outcome.reason}`);
   return outcome.plan;
 }
 
-async function refusal(env: TestSandbox, text: string, settings?: object): Promise<string> {
-  const outcome = await planFor(env, text, settings);
+async function refusal(env: TestSandbox, text: string, settings?: object, flags?: Record<string, string>): Promise<string> {
+  const outcome = await planFor(env, text, settings, flags);
   if (outcome.kind !== 'refusal') throw new Error(`expected a refusal for ${text}`);
   return outcome.reason;
 }
@@ -237,6 +237,24 @@ describe('resize against the sandbox', () => {
     expect(env.log.find({ action: 'ModifyVolume' }).map((e) => e.target)).toEqual(['vol-0000000000000a004', 'vol-0000000000000a005', 'vol-0000000000000a006']);
     for (const i of [0, 1, 2]) expect(run.checkpoint.state.volumes[`search/data-es-${i}`]?.result).toMatchObject({ pvcCapacity: '75Gi', pvCapacity: '75Gi' });
     expect(resizeKind.summarize(plan, run.checkpoint.state, 'succeeded')).toMatch(/^Resized 3 claim\(s\) to 75Gi\.\n• search\/data-es-0: PVC 75Gi, PV 75Gi/);
+  });
+
+  it('--selector: the labelled claims one at a time, each confirmed before the next, with progress', async () => {
+    for (const name of ['data-es-0', 'data-es-2']) {
+      const pvc = env.cluster.model.get<PvcObject>('PersistentVolumeClaim', 'search', name)!;
+      pvc.metadata.labels = { ...pvc.metadata.labels, tier: 'hot' };
+      env.cluster.model.save(pvc);
+    }
+    const plan = await mustPlan(env, 'search 60Gi', undefined, { selector: 'tier=hot' });
+    expect(plan.volumes.map((v) => v.pvc)).toEqual(['data-es-0', 'data-es-2']);
+    expect(plan.templateFix).toBeUndefined();
+    const run = await runSteps({ kindContext: env.workerContext(resizeKind), kind, plan });
+    expect(run.error).toBeUndefined();
+    const order = run.recorder.milestones.filter((m) => /^Requested|is done/.test(m)).map((m) => m.replace(/^Requested 60Gi for `search\/(\S+)`.*/, 'request $1').replace(/^`search\/(\S+)` is done.*/, 'done $1'));
+    expect(order).toEqual(['request data-es-0', 'done data-es-0', 'request data-es-2', 'done data-es-2']);
+    expect(new Set(run.recorder.statuses.map((s) => s.Claim!.split(' ')[0]))).toEqual(new Set(['1/2', '2/2']));
+    expect(env.log.find({ action: 'ModifyVolume' }).map((e) => e.target)).toEqual(['vol-0000000000000a004', 'vol-0000000000000a006']);
+    expect(await refusal(env, 'search 70Gi', undefined, { selector: 'tier=cold' })).toBe('No PersistentVolumeClaim in namespace search has the labels tier=cold.');
   });
 
   it('a worker killed mid-way resumes from the checkpoint without repeating a mutation', async () => {

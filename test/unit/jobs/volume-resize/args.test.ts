@@ -22,6 +22,22 @@ describe('parseResizeArgs', () => {
     expect(args.dryRun).toBe(true);
   });
 
+  it('reads --selector with a namespace as the target', () => {
+    expect(parseResizeArgs(raw(['search', '+50%'], { selector: 'app=es,tier=data' })).target).toEqual({ kind: 'selector', name: 'app=es,tier=data' });
+  });
+
+  it.each([
+    ['app', /"app" is not a label selector/],
+    ['app=es,', /is not a label selector/],
+    ['app in (es)', /is not a label selector/],
+  ])('refuses the selector %p', (selector, message) => {
+    expect(() => parseResizeArgs(raw(['search', '30Gi'], { selector }))).toThrow(message);
+  });
+
+  it('refuses --selector with a claim as the target', () => {
+    expect(() => parseResizeArgs(raw(['search/data-es-0', '30Gi'], { selector: 'app=es' }))).toThrow(/With --selector the target is a namespace/);
+  });
+
   it.each([
     [['data/pgdata-postgres-0', 'big'], /"big" is not a size/],
     [['data/pgdata-postgres-0', '30GB'], /"30GB" is not a size/],
