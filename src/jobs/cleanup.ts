@@ -1,5 +1,5 @@
 /**
- * Cleanup that always finishes (docs/adr/0100-runner-a-run-lease-and-durable-cleanup.md).
+ * Cleanup that always finishes (docs/adr/0006-run-lease-and-durable-cleanup.md).
  *
  * A run's cleanup does every independent part (`cleanupParts` in kind.ts) and reports what is done and what is
  * left. When parts are left, the run still ends (status and summary as usual), but its target stays locked and

@@ -1,5 +1,5 @@
 /**
- * One execution of a run at a time (docs/adr/0100-runner-a-run-lease-and-durable-cleanup.md).
+ * One execution of a run at a time (docs/adr/0006-run-lease-and-durable-cleanup.md).
  *
  * An execution takes the run's lease before it touches anything: `SET` with an expiry, holding a fencing
  * token from a per-run counter that only grows, so a later execution always holds a larger token than an
