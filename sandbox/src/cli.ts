@@ -17,7 +17,7 @@ import { startDeckhand } from '../../src/runtime.js';
 const USERS = {
   alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
   bob: { id: 'U0BOB', note: 'SRE lead: may approve' },
-  carol: { id: 'U0CAROL', note: 'developer: read-only commands and dry runs' },
+  carol: { id: 'U0CAROL', note: 'developer: help, jobs, status and cost only (the policy names no group of hers)' },
 } as const;
 type UserName = keyof typeof USERS;
 const CHANNEL = 'C0OPS';
