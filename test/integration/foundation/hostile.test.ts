@@ -64,7 +64,9 @@ describe('hostile input: force and approval rights', () => {
     await h.click(ActionIds.answer, stop, APPROVER, question.ts);
     const done = await h.waitForStatus(plan.id, ['failed', 'succeeded']);
     expect(done.outcome).toContain('stopped at step-1 by the answer');
-    expect(await h.signals.getAnswer(plan.id, stop.questionId)).toEqual({ choice: 'stop', by: APPROVER });
+    // The run's signals go with the run; the audit keeps who picked what.
+    const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
+    expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: APPROVER, questionId: stop.questionId, choice: 'stop' }]);
   });
 
   it('a forged button value cannot make an approver-only choice open to others, nor invent a choice', async () => {
