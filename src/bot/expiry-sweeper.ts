@@ -7,7 +7,11 @@ import type { WebClient } from '@slack/web-api';
 import type { BotDeps } from './deps.js';
 import { refreshPlanMessage } from './plan-view.js';
 
-export const DEFAULT_EXPIRY_SWEEP_MS = 60_000;
+/**
+ * An expired plan's buttons go within this long. Each sweep reads only undecided plans, which live at most
+ * `planExpiry`, so there are few to read.
+ */
+export const DEFAULT_EXPIRY_SWEEP_MS = 5_000;
 
 async function expireStalePlans(deps: BotDeps, client: WebClient): Promise<void> {
   for (const { plan, note } of await deps.service.expireStale()) await refreshPlanMessage(deps, client, plan, note);
