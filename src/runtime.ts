@@ -9,6 +9,7 @@ import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
 import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createRedis } from './integrations/redis/connections.js';
+import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
 import { createStores } from './integrations/redis/stores.js';
 import { SlackOutbox } from './integrations/slack/outbox.js';
 import { createRunQueue } from './jobs/queues.js';
@@ -39,6 +40,8 @@ export async function startDeckhand(
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
   const redis = createRedis(config.redisUrl, 'general', log);
+  // Not awaited: start-up must not wait for a Redis that is down (the health check reports that).
+  void evictionPolicyProblem(redis).then((problem) => problem && log.warn(problem));
   const queueConnection = createRedis(config.redisUrl, 'queue', log);
   const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker', log);
   const prefix = config.redisPrefix;
