@@ -60,4 +60,18 @@ describe('faults: runs waiting on humans', () => {
     await h.waitForStatus(paused.id, ['succeeded'], 10_000);
     expect(await runs(paused)).toEqual(['step-1', 'step-2', 'step-3']);
   });
+
+  it('Cancel of a parked run wakes it: it ends cancelled, runs its cleanup once, and frees its target', async () => {
+    const paused = await approve('fixture parked --steps 3 --delay-ms 1000', 'parked');
+    await h.waitForStatus(paused.id, ['running']);
+    await h.clickPlan(ActionIds.pause, paused.id, REQUESTER);
+    await h.slack.waitFor(() => h.slack.thread(paused.channel, paused.messageTs!).find((m) => m.text.includes('Paused')), 10_000, 'the paused card');
+
+    await h.clickPlan(ActionIds.cancel, paused.id, REQUESTER);
+    const done = await h.waitForStatus(paused.id, ['cancelled'], 10_000);
+    expect(done.outcome).toMatch(/cancel/i);
+    expect(await runs(paused)).toEqual(['step-1']);
+    expect(await h.redis.lrange(fixtureKeys(h.prefix).cleanupKey('parked'), 0, -1)).toHaveLength(1);
+    expect(await h.locks.holder(paused.target)).toBeUndefined();
+  });
 });
