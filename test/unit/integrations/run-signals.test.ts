@@ -1,15 +1,17 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { RunSignals } from '../../../src/integrations/redis/run-signals.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
-describe('RunSignals', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('RunSignals on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let signals: RunSignals;
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('signals');
@@ -18,6 +20,7 @@ describe('RunSignals', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('reports who cancelled first', async () => {
