@@ -12,17 +12,25 @@ export function uniquePrefix(name: string): string {
   return `{dh-test-${name}-${process.pid}-${randomBytes(4).toString('hex')}}`;
 }
 
-/** Deletes only the keys under this test's prefix (never FLUSHDB: the Redis is shared); on a Cluster, on each primary. */
-export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+/** The keys matching a pattern: on a Cluster, from every primary (KEYS on a Cluster client asks one node). */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
   for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      // One prefix is one hash tag: the keys share a slot, so one DEL takes them all.
-      if (keys.length > 0) await node.del(...keys);
+      found.push(...keys);
     } while (cursor !== '0');
   }
+  return found;
+}
+
+/** Deletes only the keys under this test's prefix (never FLUSHDB: the Redis is shared). */
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  const keys = await keysMatching(redis, `${prefix}:*`);
+  // One prefix is one hash tag: the keys share a slot, so one DEL takes them all.
+  if (keys.length > 0) await redis.del(...keys);
 }
 
 export interface TestRedis {

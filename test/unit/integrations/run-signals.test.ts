@@ -1,6 +1,6 @@
 import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { RunSignals } from '../../../src/integrations/redis/run-signals.js';
-import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, keysMatching, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
 describe.each(REDIS_TOPOLOGIES)('RunSignals on %s Redis', (topologyName) => {
@@ -51,11 +51,11 @@ describe.each(REDIS_TOPOLOGIES)('RunSignals on %s Redis', (topologyName) => {
     await signals.requestCancel('p-1', 'U1');
     await signals.setPaused('p-1', true, 'U1');
     await signals.answer('p-1', 'q1', 'wait', 'U1');
-    const keys = await redis.keys(`${prefix}:run:p-1:*`);
+    const keys = await keysMatching(redis, `${prefix}:run:p-1:*`);
     expect(keys).toHaveLength(3);
     for (const key of keys) expect(await redis.pttl(key)).toBe(-1);
     await signals.forget('p-1');
-    expect(await redis.keys(`${prefix}:run:p-1:*`)).toEqual([]);
+    expect(await keysMatching(redis, `${prefix}:run:p-1:*`)).toEqual([]);
     expect(await signals.isPaused('p-1')).toBe(false);
   });
 });
