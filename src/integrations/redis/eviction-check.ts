@@ -9,6 +9,8 @@ import type { RedisClient } from './connections.js';
 export async function evictionPolicyProblem(redis: RedisClient): Promise<string | undefined> {
   let policy: string | undefined;
   try {
+    // A Cluster client knows its primaries only once it has connected and read the slots.
+    if (redis instanceof Cluster) await redis.ping();
     const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
     const policies = await Promise.all(nodes.map(async (node) => ((await node.config('GET', 'maxmemory-policy')) as string[])[1]));
     policy = policies.find((p) => p !== 'noeviction') ?? policies[0];
