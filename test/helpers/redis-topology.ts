@@ -28,6 +28,9 @@ export const REDIS_TOPOLOGIES: TopologyName[] = (() => {
 })();
 
 export const MASTER_NAME = 'deckhand-master';
+/** The Sentinel group requires both passwords, as production ones do: the data nodes' and the Sentinels' own. */
+export const DATA_PASSWORD = 'data-pw-secret';
+export const SENTINEL_PASSWORD = 'sentinel-pw-secret';
 /** Real milliseconds (Redis runs in real time): how long a silent master takes to be declared down. */
 const DOWN_AFTER_MS = 1000;
 
@@ -41,6 +44,7 @@ export interface RedisTopology {
 }
 
 const BASE_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
+const AUTH_ARGS = ['--replica-announce-ip', '127.0.0.1', '--requirepass', DATA_PASSWORD, '--masterauth', DATA_PASSWORD];
 
 export async function startRedisTopology(name: TopologyName): Promise<RedisTopology> {
   if (name === 'standalone') return { name, connection: { mode: 'standalone', url: REDIS_URL }, stop: async () => undefined };
@@ -90,18 +94,39 @@ export async function startRedisTopology(name: TopologyName): Promise<RedisTopol
     ports.push(...(await allocatePorts(5)));
     const [master, replica, ...sentinels] = ports as [number, number, ...number[]];
     const data = [
-      { port: master, process: await start(master, ['--port', String(master), ...BASE_ARGS, '--replica-announce-ip', '127.0.0.1']) },
-      { port: replica, process: await start(replica, ['--port', String(replica), ...BASE_ARGS, '--replica-announce-ip', '127.0.0.1', '--replicaof', '127.0.0.1', String(master)]) },
+      { port: master, process: await start(master, ['--port', String(master), ...BASE_ARGS, ...AUTH_ARGS]) },
+      { port: replica, process: await start(replica, ['--port', String(replica), ...BASE_ARGS, ...AUTH_ARGS, '--replicaof', '127.0.0.1', String(master)]) },
     ];
     // A Sentinel learns the replicas from the master's INFO: start them once the replica is linked.
-    const linked = await pollRedis(async () => /master_link_status:up/.test(await withRedis(replica, (c) => c.info('replication'))), 15_000);
+    const linked = await pollRedis(async () => /master_link_status:up/.test(await withRedis(replica, (c) => c.info('replication'), DATA_PASSWORD)), 15_000);
     if (!linked) throw new Error('sentinel topology: the replica did not sync');
     for (const port of sentinels) {
       const conf = join(dir, `sentinel-${port}.conf`);
-      writeFileSync(conf, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master} 2`, `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`, `sentinel failover-timeout ${MASTER_NAME} 5000`, ''].join('\n'));
+      writeFileSync(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `requirepass ${SENTINEL_PASSWORD}`,
+          `sentinel sentinel-pass ${SENTINEL_PASSWORD}`,
+          `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${master} 2`,
+          `sentinel auth-pass ${MASTER_NAME} ${DATA_PASSWORD}`,
+          `sentinel down-after-milliseconds ${MASTER_NAME} ${DOWN_AFTER_MS}`,
+          `sentinel failover-timeout ${MASTER_NAME} 5000`,
+          '',
+        ].join('\n'),
+      );
       await start(port, [conf, '--sentinel']);
     }
-    return { name, connection: { mode: 'sentinel', sentinels: sentinels.map((port) => ({ host: '127.0.0.1', port })), masterName: MASTER_NAME }, data, sentinelPorts: sentinels, stop };
+    const connection: RedisConnection = {
+      mode: 'sentinel',
+      sentinels: sentinels.map((port) => ({ host: '127.0.0.1', port })),
+      masterName: MASTER_NAME,
+      password: DATA_PASSWORD,
+      sentinelPassword: SENTINEL_PASSWORD,
+    };
+    return { name, connection, data, sentinelPorts: sentinels, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -111,8 +136,19 @@ export async function startRedisTopology(name: TopologyName): Promise<RedisTopol
 /** The master's port as every Sentinel reports it, once they agree. */
 export async function sentinelMaster(topology: RedisTopology): Promise<number | undefined> {
   const answers = await Promise.all(
-    topology.sentinelPorts!.map((port) => withRedis(port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME) as Promise<string[] | null>).catch(() => null)),
+    topology.sentinelPorts!.map((port) => withRedis(port, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME) as Promise<string[] | null>, SENTINEL_PASSWORD).catch(() => null)),
   );
   const masters = new Set(answers.map((a) => a?.[1]));
   return masters.size === 1 && answers[0]?.[1] ? Number(answers[0][1]) : undefined;
+}
+
+/** The environment that makes deckhand's process connect to this topology (README "Redis"). */
+export function topologyEnv(topology: RedisTopology): Record<string, string> {
+  const c = topology.connection;
+  const hosts = (list: { host: string; port: number }[]) => list.map((h) => `${h.host}:${h.port}`).join(',');
+  const tls: Record<string, string> = c.tls?.caFile ? { REDIS_TLS_CA_FILE: c.tls.caFile } : {};
+  if (c.mode === 'standalone') return { REDIS_URL: c.url, ...tls };
+  const common = { ...(c.password ? { REDIS_PASSWORD: c.password } : {}), ...(c.tls ? { REDIS_TLS: 'true' } : {}), ...tls };
+  if (c.mode === 'cluster') return { REDIS_CLUSTER_NODES: hosts(c.nodes), ...common };
+  return { REDIS_SENTINELS: hosts(c.sentinels), REDIS_SENTINEL_MASTER: c.masterName, ...(c.sentinelPassword ? { REDIS_SENTINEL_PASSWORD: c.sentinelPassword } : {}), ...common };
 }

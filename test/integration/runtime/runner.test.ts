@@ -21,7 +21,7 @@ import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { withRedis } from '../../../sandbox/src/cluster/redis/process.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
-import { REDIS_TOPOLOGIES, sentinelMaster, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { DATA_PASSWORD, REDIS_TOPOLOGIES, sentinelMaster, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -400,7 +400,7 @@ describe.each(REDIS_TOPOLOGIES)('job runtime on %s Redis', (topologyName) => {
       await waitFor('step-1 checkpointed', async () => (await queue.getJob(plan.id))?.data.checkpoint?.done.includes('step-1'));
       const [oldMaster, replica] = topology.data!;
       // Everything written so far is on the replica (asynchronous replication is Redis's, not deckhand's, to fix).
-      expect(await withRedis(oldMaster!.port, (c) => c.call('WAIT', '1', '2000'))).toBe(1);
+      expect(await withRedis(oldMaster!.port, (c) => c.call('WAIT', '1', '2000'), DATA_PASSWORD)).toBe(1);
       await oldMaster!.process.stop();
       await waitFor('Sentinel to promote the replica', async () => (await sentinelMaster(topology)) === replica!.port, 30_000);
 
