@@ -111,7 +111,11 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const botConnection = createRedis(REDIS_URL, 'worker');
+  const bot: BotApp = createBotApp({
+    config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock,
+    workerConnection: botConnection, expirySweepMs: opts.expirySweepMs ?? 200,
+  });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
   await socketMode?.waitForConnections(1);
@@ -202,6 +206,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     workerEnv: () => ({ REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
     stop: async () => {
       await bot.stop();
+      await botConnection.quit();
       for (const close of closers.reverse()) await close();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
