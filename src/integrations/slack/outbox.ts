@@ -5,7 +5,8 @@
  *   waits for that append (`queue*` methods); Slack being slow, rate-limiting or down for minutes never holds it
  *   up, and messages a process could not deliver before it stopped are delivered by the next one.
  * - One deliverer per channel at a time (a Redis lease), FIFO, paced at `minIntervalPerChannelMs` (Slack allows
- *   about 1 message/s per channel), so a thread reads in order and is never written twice by two processes.
+ *   about 1 message/s per channel), so a thread reads in order and is never written twice by two processes. The
+ *   pace is a Redis key too, so a channel handed to another process (its deliverer died or closed) keeps it.
  * - A message posted with `once` is posted at most once under that name, however often a resumed run asks; later
  *   updates and replies name it (`{ ref }`) before its ts is known.
  * - Status cards are coalesced per key: only the latest content is queued, at most once every
@@ -114,7 +115,6 @@ export class SlackOutbox {
   private readonly cards = new Map<string, CardState>();
   /** Channels this process is delivering now, and when the next call on each may go out. */
   private readonly delivering = new Map<string, Promise<void>>();
-  private readonly nextAt = new Map<string, number>();
   /** Callers waiting for a delivery this process queued, by operation id. */
   private readonly waiters = new Map<string, { resolve(ts: string): void; reject(err: unknown): void }>();
   private readonly sweepTimer: NodeJS.Timeout;
@@ -324,7 +324,7 @@ export class SlackOutbox {
           continue;
         }
         const op = JSON.parse(head) as Queued;
-        const wait = (this.nextAt.get(channel) ?? 0) - Date.now();
+        const wait = await this.redis.pttl(this.paceKey(channel));
         let outcome: { ts: string } | { error: unknown };
         try {
           if (wait > 0) await sleep(wait, this.closing.signal);
@@ -333,7 +333,7 @@ export class SlackOutbox {
           if (err instanceof OutboxClosing) return;
           outcome = { error: err };
         }
-        this.nextAt.set(channel, Date.now() + this.minInterval);
+        await this.redis.set(this.paceKey(channel), '', 'PX', this.minInterval);
         if (op.kind === 'post' && op.once !== undefined) {
           if ('ts' in outcome) await this.redis.set(this.refKey(op.once), outcome.ts, 'EX', REF_TTL_S);
           else await this.redis.del(this.refKey(op.once));
@@ -443,6 +443,11 @@ export class SlackOutbox {
 
   private leaseKey(channel: string): string {
     return `${this.prefix}:outbox:lease:${channel}`;
+  }
+
+  /** Exists while the channel's next call must wait; its TTL is how long. */
+  private paceKey(channel: string): string {
+    return `${this.prefix}:outbox:pace:${channel}`;
   }
 
   private channelsKey(): string {

@@ -55,6 +55,15 @@ describe('SlackOutbox', () => {
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
   });
 
+  it('keeps a channel\'s pace across processes: an outbox taking the channel over waits out the interval', async () => {
+    await outbox.post('C1', { text: 'a' });
+    await outbox.close();
+    outbox = newOutbox(); // another worker process on the same Redis
+    await outbox.post('C1', { text: 'b' });
+    const [a, b] = slack.callsOf('chat.postMessage');
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
+  });
+
   it('coalesces 20 rapid card updates into at most 2 chat.update calls carrying the latest content', async () => {
     for (let i = 1; i <= 20; i++) outbox.updateCard('p-1', 'C1', '1.1', { text: `step ${i}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `step ${i}` } }] });
     await outbox.flush();
