@@ -107,7 +107,7 @@ describe('PlanStore', () => {
     const [gone, kept, recent] = [aPlan({ createdAt: old, channel: 'C7' }), aPlan({ createdAt: old + 1, channel: 'C7' }), aPlan({ channel: 'C7' })];
     for (const p of [gone, kept, recent]) await store.create(p);
     await redis.del(`${prefix}:plan:${gone.id}`); // its TTL ran out
-    const index = () => redis.zrange(`${prefix}:plans:channel:C7`, 0, -1);
+    const index = () => redis.zrange(`${prefix}:plans:channel:C7`, '0', '-1');
 
     expect((await store.listByChannel('C7', 5)).map((p) => p.id)).toEqual([recent.id, kept.id]);
     expect(await index()).toEqual([gone.id, kept.id, recent.id]);
