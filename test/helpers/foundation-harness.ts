@@ -41,8 +41,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   /** Outbox pacing; defaults are fast for tests. */
   outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
   queueBackoffMs?: number;
-  /** How often the bot expires undecided plans; default 200 ms here. */
-  expirySweepMs?: number;
+  /** How often the bot expires undecided plans; default 200 ms here, `'product'` for the product's default. */
+  expirySweepMs?: number | 'product';
   /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
   transport?: Transport;
 }
@@ -114,7 +114,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const botConnection = createRedis(REDIS_URL, 'worker');
   const bot: BotApp = createBotApp({
     config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock,
-    workerConnection: botConnection, expirySweepMs: opts.expirySweepMs ?? 200,
+    workerConnection: botConnection, ...(opts.expirySweepMs === 'product' ? {} : { expirySweepMs: opts.expirySweepMs ?? 200 }),
   });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
