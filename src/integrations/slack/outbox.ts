@@ -9,8 +9,9 @@
  *   pace is a Redis key too, so a channel handed to another process (its deliverer died or closed) keeps it.
  * - A message posted with `once` is posted at most once under that name, however often a resumed run asks; later
  *   updates and replies name it (`{ ref }`) before its ts is known.
- * - Status cards are coalesced per key: only the latest content is queued, at most once every
- *   `cardUpdateIntervalMs` (chat.update is Tier 3, about 50/min per workspace).
+ * - Status cards are coalesced per key: a process queues its latest content at most once every
+ *   `cardUpdateIntervalMs` (chat.update is Tier 3, about 50/min per workspace), and in Redis a card has at most one
+ *   update waiting in its lane, which sends the content current when it is sent, whichever process wrote it.
  * - 429 answers wait `Retry-After`; network errors, 5xx and Slack-side errors retry with capped backoff, until
  *   delivered: a final message is never dropped. Permanent errors (channel_not_found, ...) drop that message,
  *   logged. When Slack rejects our blocks, the message is resent as plain text rather than lost.
@@ -52,6 +53,8 @@ export type MessageRef = string | { ref: string };
 type Operation =
   | { kind: 'post'; channel: string; msg: OutboxMessage; threadTs?: MessageRef; once?: string }
   | { kind: 'update'; channel: string; ts: MessageRef; msg: OutboxMessage }
+  /** A status card's update: its content is read from Redis when sent (queueCardUpdate). */
+  | { kind: 'card'; channel: string; ts: MessageRef; key: string }
   | { kind: 'ephemeral'; channel: string; user: string; msg: OutboxMessage }
   | { kind: 'upload'; channel: string; threadTs: MessageRef; file: { filename: string; title: string; content: string } };
 
@@ -80,6 +83,21 @@ const MAX_BACKOFF_MS = 30_000;
 const LEASE_MS = 10_000;
 /** Names of `once` messages are kept this long (longer than any run). */
 const REF_TTL_S = 30 * 24 * 3600;
+
+/**
+ * KEYS: card content, card queued flag, lane, channels. ARGV: content, operation, channel, ttl seconds.
+ * Stores the latest content; queues an update only when none of this card's is waiting.
+ */
+const QUEUE_CARD = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[3])
+end
+return 1
+`;
+/** KEYS: card content, card queued flag. ARGV: the content just sent. Clears the flag unless newer content came meanwhile. */
+const SETTLE_CARD = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[2]) return 1 end return 0`;
 
 const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
@@ -187,7 +205,7 @@ export class SlackOutbox {
     card.channel = channel;
     card.ts = ts;
     card.pending = msg;
-    if (!card.timer && !card.queued) this.scheduleCard(card);
+    if (!card.timer && !card.queued) this.scheduleCard(key, card);
   }
 
   async postEphemeral(channel: string, user: string, msg: OutboxMessage): Promise<void> {
@@ -211,15 +229,15 @@ export class SlackOutbox {
    * every other job's card); awaited before a job's final message, so the thread reads in order, and on shutdown.
    */
   async flush(key?: string): Promise<void> {
-    const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
+    const cards = key === undefined ? [...this.cards] : [...this.cards].filter(([k]) => k === key);
     await Promise.all(
-      cards.map(async (card) => {
+      cards.map(async ([k, card]) => {
         if (card.timer) {
           clearTimeout(card.timer);
           card.timer = undefined;
         }
         await card.queued;
-        await this.queueCard(card);
+        await this.queueCard(k, card);
       }),
     );
   }
@@ -238,26 +256,34 @@ export class SlackOutbox {
     await Promise.all(this.delivering.values());
   }
 
-  private scheduleCard(card: CardState): void {
+  private scheduleCard(key: string, card: CardState): void {
     const wait = Math.max(0, card.lastSentAt + this.cardInterval - Date.now());
     card.timer = setTimeout(() => {
       card.timer = undefined;
-      void this.queueCard(card);
+      void this.queueCard(key, card);
     }, wait);
   }
 
-  private queueCard(card: CardState): Promise<void> {
+  private queueCard(key: string, card: CardState): Promise<void> {
     const msg = card.pending;
     if (!msg) return Promise.resolve();
     card.pending = undefined;
     card.lastSentAt = Date.now();
-    card.queued = this.queueUpdate(card.channel, card.ts, msg)
+    card.queued = this.queueCardUpdate(key, card.channel, card.ts, msg)
       .catch((err: unknown) => this.log.error({ err, channel: card.channel }, 'could not queue a status card update'))
       .finally(() => {
         card.queued = undefined;
-        if (card.pending && !card.timer) this.scheduleCard(card);
+        if (card.pending && !card.timer) this.scheduleCard(key, card);
       });
     return card.queued;
+  }
+
+  /** The card's latest content goes to Redis; its lane gets an update only if none is waiting there already. */
+  private async queueCardUpdate(key: string, channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    this.assertOpen();
+    const op: Queued = { kind: 'card', channel, ts, key, id: randomUUID() };
+    await this.redis.eval(QUEUE_CARD, 4, this.cardKey(key), this.cardQueuedKey(key), this.laneKey(channel), this.channelsKey(), JSON.stringify(msg), JSON.stringify(op), channel, REF_TTL_S);
+    this.deliver(channel);
   }
 
   /** Drop bookkeeping for cards that have nothing pending and whose pacing window has passed. */
@@ -362,12 +388,11 @@ export class SlackOutbox {
       }
       case 'update': {
         const ts = await this.resolve(op.ts);
-        return this.withTextFallback('chat.update', op.msg, async (m) => {
-          // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
-          await this.client.chat.update({ channel: op.channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
-          return ts;
-        });
+        await this.updateMessage(op.channel, ts, op.msg);
+        return ts;
       }
+      case 'card':
+        return this.sendCard(op);
       case 'ephemeral':
         return this.withTextFallback('chat.postEphemeral', op.msg, async (m) => {
           const res = await this.client.chat.postEphemeral({ channel: op.channel, user: op.user, text: clip(m.text), blocks: m.blocks });
@@ -389,6 +414,37 @@ export class SlackOutbox {
         return threadTs;
       }
     }
+  }
+
+  /**
+   * Sends the card's current content; again (paced) if newer content arrived while it was sent, since no other
+   * update of this card is waiting. A failure clears the flag, so the next content is queued afresh.
+   */
+  private async sendCard(op: Extract<Queued, { kind: 'card' }>): Promise<string> {
+    const ts = await this.resolve(op.ts);
+    const [contentKey, queuedKey] = [this.cardKey(op.key), this.cardQueuedKey(op.key)];
+    try {
+      for (let again = false; ; again = true) {
+        const content = await this.redis.get(contentKey);
+        if (content === null) {
+          await this.redis.del(queuedKey);
+          return ts;
+        }
+        if (again) await sleep(this.minInterval, this.closing.signal);
+        await this.updateMessage(op.channel, ts, JSON.parse(content) as OutboxMessage);
+        if (await this.redis.eval(SETTLE_CARD, 2, contentKey, queuedKey, content)) return ts;
+      }
+    } catch (err) {
+      if (!(err instanceof OutboxClosing)) await this.redis.del(queuedKey);
+      throw err;
+    }
+  }
+
+  private updateMessage(channel: string, ts: string, msg: OutboxMessage): Promise<void> {
+    return this.withTextFallback('chat.update', msg, async (m) => {
+      // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
+      await this.client.chat.update({ channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
+    });
   }
 
   /** A message named by `once` was queued earlier on the same channel, so it was delivered (or dropped) first. */
@@ -443,6 +499,15 @@ export class SlackOutbox {
 
   private leaseKey(channel: string): string {
     return `${this.prefix}:outbox:lease:${channel}`;
+  }
+
+  /** A status card's latest content, and the flag saying an update of it waits in its lane. */
+  private cardKey(key: string): string {
+    return `${this.prefix}:outbox:card:${key}`;
+  }
+
+  private cardQueuedKey(key: string): string {
+    return `${this.prefix}:outbox:card:${key}:queued`;
   }
 
   /** Exists while the channel's next call must wait; its TTL is how long. */

@@ -64,6 +64,26 @@ describe('SlackOutbox', () => {
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
   });
 
+  it('coalesces a card across processes: while its lane waits, one update is queued, and it sends the newest content', async () => {
+    const other = newOutbox({ cardUpdateIntervalMs: 0, sweepIntervalMs: 50 }); // another worker process on the same Redis
+    const lease = `${prefix}:outbox:lease:C1`;
+    await redis.set(lease, 'a process that is slow to deliver', 'PX', 60_000);
+    try {
+      for (const [i, box] of [outbox, other, outbox, other].entries()) {
+        box.updateCard('p-1', 'C1', '1.1', { text: `step ${i + 1}` });
+        await box.flush('p-1');
+      }
+      expect(await redis.llen(`${prefix}:outbox:lane:C1`)).toBe(1);
+      await redis.del(lease);
+      await slack.waitFor(() => slack.callsOf('chat.update').length > 0);
+      await other.settled();
+      await outbox.settled();
+      expect(slack.callsOf('chat.update').map((c) => c.args.text)).toEqual(['step 4']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('coalesces 20 rapid card updates into at most 2 chat.update calls carrying the latest content', async () => {
     for (let i = 1; i <= 20; i++) outbox.updateCard('p-1', 'C1', '1.1', { text: `step ${i}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `step ${i}` } }] });
     await outbox.flush();
