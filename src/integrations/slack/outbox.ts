@@ -55,10 +55,8 @@ type Operation =
   | { kind: 'update'; channel: string; ts: MessageRef; msg: OutboxMessage }
   /** A status card's update: its content is read from Redis when sent (queueCardUpdate). */
   | { kind: 'card'; channel: string; ts: MessageRef; key: string }
-  | { kind: 'ephemeral'; channel: string; user: string; msg: OutboxMessage }
   | { kind: 'upload'; channel: string; threadTs: MessageRef; file: { filename: string; title: string; content: string } };
 
-type Queued = Operation & { id: string };
 
 interface CardState {
   channel: string;
@@ -133,8 +131,6 @@ export class SlackOutbox {
   private readonly cards = new Map<string, CardState>();
   /** Channels this process is delivering now, and when the next call on each may go out. */
   private readonly delivering = new Map<string, Promise<void>>();
-  /** Callers waiting for a delivery this process queued, by operation id. */
-  private readonly waiters = new Map<string, { resolve(ts: string): void; reject(err: unknown): void }>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly closing = new AbortController();
   private closed = false;
@@ -160,20 +156,13 @@ export class SlackOutbox {
     void this.sweep();
   }
 
-  /** Posts and resolves with the message's ts once Slack has it. */
-  async post(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }): Promise<string> {
-    return (await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts })).delivered;
-  }
-
   /**
    * Queues a post and resolves once it is queued durably. With `once`, a second post under that name is not
    * queued: resolves false.
    */
   async queuePost(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }, opts: { once?: string } = {}): Promise<boolean> {
     if (opts.once !== undefined && !(await this.redis.set(this.refKey(opts.once), '', 'EX', REF_TTL_S, 'NX'))) return false;
-    const { queued, delivered } = await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts, once: opts.once });
-    delivered.catch(() => undefined); // logged by the deliverer
-    await queued;
+    await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts, once: opts.once });
     return true;
   }
 
@@ -182,15 +171,9 @@ export class SlackOutbox {
     return (await this.redis.get(this.refKey(ref))) || undefined;
   }
 
-  async update(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
-    await (await this.enqueue({ kind: 'update', channel, ts, msg })).delivered;
-  }
-
   /** Queues an update and resolves once it is queued durably. */
-  async queueUpdate(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
-    const { queued, delivered } = await this.enqueue({ kind: 'update', channel, ts, msg });
-    delivered.catch(() => undefined);
-    return queued;
+  queueUpdate(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    return this.enqueue({ kind: 'update', channel, ts, msg });
   }
 
   /** Coalesced: only the latest content per key is queued, at most once per cardUpdateIntervalMs; returns at once. */
@@ -208,20 +191,12 @@ export class SlackOutbox {
     if (!card.timer && !card.queued) this.scheduleCard(key, card);
   }
 
-  async postEphemeral(channel: string, user: string, msg: OutboxMessage): Promise<void> {
-    await (await this.enqueue({ kind: 'ephemeral', channel, user, msg })).delivered;
-  }
-
-  /** The files.uploadV2 flow: reserve an upload URL, POST the bytes, then share the file in the thread. */
-  async uploadFile(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
-    await (await this.enqueue({ kind: 'upload', channel, threadTs, file })).delivered;
-  }
-
-  /** Queues an upload and resolves once it is queued durably. */
-  async queueUpload(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
-    const { queued, delivered } = await this.enqueue({ kind: 'upload', channel, threadTs, file });
-    delivered.catch(() => undefined);
-    return queued;
+  /**
+   * Queues an upload (the files.uploadV2 flow: reserve an upload URL, POST the bytes, then share the file in the
+   * thread) and resolves once it is queued durably.
+   */
+  queueUpload(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
+    return this.enqueue({ kind: 'upload', channel, threadTs, file });
   }
 
   /**
@@ -281,7 +256,7 @@ export class SlackOutbox {
   /** The card's latest content goes to Redis; its lane gets an update only if none is waiting there already. */
   private async queueCardUpdate(key: string, channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
     this.assertOpen();
-    const op: Queued = { kind: 'card', channel, ts, key, id: randomUUID() };
+    const op: Operation = { kind: 'card', channel, ts, key };
     await this.redis.eval(QUEUE_CARD, 4, this.cardKey(key), this.cardQueuedKey(key), this.laneKey(channel), this.channelsKey(), JSON.stringify(msg), JSON.stringify(op), channel, REF_TTL_S);
     this.deliver(channel);
   }
@@ -294,23 +269,15 @@ export class SlackOutbox {
     }
   }
 
-  private async enqueue(op: Operation): Promise<{ queued: Promise<void>; delivered: Promise<string> }> {
+  /** Appends the call to its channel's lane (durable once this resolves) and starts delivering the channel. */
+  private async enqueue(op: Operation): Promise<void> {
     this.assertOpen();
-    const id = randomUUID();
-    const delivered = new Promise<string>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    const queued = this.redis
+    await this.redis
       .multi()
-      .rpush(this.laneKey(op.channel), JSON.stringify({ ...op, id }))
+      .rpush(this.laneKey(op.channel), JSON.stringify(op))
       .sadd(this.channelsKey(), op.channel)
-      .exec()
-      .then(() => {
-        this.deliver(op.channel);
-      });
-    queued.catch((err: unknown) => {
-      this.waiters.get(id)?.reject(err);
-      this.waiters.delete(id);
-    });
-    return { queued, delivered };
+      .exec();
+    this.deliver(op.channel);
   }
 
   /** Starts delivering a channel's queue unless this process already is. */
@@ -349,7 +316,7 @@ export class SlackOutbox {
           else return;
           continue;
         }
-        const op = JSON.parse(head) as Queued;
+        const op = JSON.parse(head) as Operation;
         const wait = await this.redis.pttl(this.paceKey(channel));
         let outcome: { ts: string } | { error: unknown };
         try {
@@ -365,10 +332,6 @@ export class SlackOutbox {
           else await this.redis.del(this.refKey(op.once));
         }
         await this.redis.lpop(lane);
-        const waiter = this.waiters.get(op.id);
-        this.waiters.delete(op.id);
-        if ('ts' in outcome) waiter?.resolve(outcome.ts);
-        else waiter?.reject(outcome.error);
       }
     } finally {
       clearInterval(renew);
@@ -377,7 +340,7 @@ export class SlackOutbox {
   }
 
   /** One queued call, retried until Slack takes it or refuses it for good; resolves with the ts it concerns. */
-  private async send(op: Queued): Promise<string> {
+  private async send(op: Operation): Promise<string> {
     switch (op.kind) {
       case 'post': {
         const threadTs = op.threadTs === undefined ? undefined : await this.resolve(op.threadTs);
@@ -393,11 +356,6 @@ export class SlackOutbox {
       }
       case 'card':
         return this.sendCard(op);
-      case 'ephemeral':
-        return this.withTextFallback('chat.postEphemeral', op.msg, async (m) => {
-          const res = await this.client.chat.postEphemeral({ channel: op.channel, user: op.user, text: clip(m.text), blocks: m.blocks });
-          return res.message_ts ?? '';
-        });
       case 'upload': {
         const threadTs = await this.resolve(op.threadTs);
         const bytes = Buffer.from(op.file.content, 'utf8');
@@ -420,7 +378,7 @@ export class SlackOutbox {
    * Sends the card's current content; again (paced) if newer content arrived while it was sent, since no other
    * update of this card is waiting. A failure clears the flag, so the next content is queued afresh.
    */
-  private async sendCard(op: Extract<Queued, { kind: 'card' }>): Promise<string> {
+  private async sendCard(op: Extract<Operation, { kind: 'card' }>): Promise<string> {
     const ts = await this.resolve(op.ts);
     const [contentKey, queuedKey] = [this.cardKey(op.key), this.cardQueuedKey(op.key)];
     try {

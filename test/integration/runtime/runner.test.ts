@@ -21,6 +21,7 @@ import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { postDelivered } from '../../helpers/outbox-delivery.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -112,7 +113,7 @@ describe('job runtime', () => {
     const outcome = kind.plan(observed, args, clock.now(), settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();
-    const messageTs = await outbox.post(CHANNEL, { text: `plan ${id}` });
+    const messageTs = await postDelivered(outbox, CHANNEL, { text: `plan ${id}` });
     const plan: StoredPlan = {
       id,
       kind: 'fixture',
