@@ -46,13 +46,13 @@ export async function readGroup(clients: Clients, name: string, region: string):
 function describe(key: PriceProductKey): string {
   switch (key.kind) {
     case 'instance':
-      return `an on-demand Linux price for \`${key.instanceType}\``;
+      return `on-demand Linux price for \`${key.instanceType}\``;
     case 'storage':
-      return `a storage price for EBS \`${key.volumeType}\``;
+      return `storage price for EBS \`${key.volumeType}\``;
     case 'iops':
-      return `a provisioned IOPS price for EBS \`${key.volumeType}\``;
+      return `provisioned IOPS price for EBS \`${key.volumeType}\``;
     case 'throughput':
-      return `a provisioned throughput price for EBS \`${key.volumeType}\``;
+      return `provisioned throughput price for EBS \`${key.volumeType}\``;
   }
 }
 
