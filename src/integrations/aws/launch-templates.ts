@@ -4,6 +4,7 @@ import { DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, paginateD
 export interface TemplateVersion {
   version: string;
   imageId?: string;
+  instanceType?: string;
   isDefault: boolean;
 }
 
@@ -12,7 +13,7 @@ export async function listTemplateVersions(ec2: EC2Client, launchTemplateId: str
   const versions: TemplateVersion[] = [];
   for await (const page of paginateDescribeLaunchTemplateVersions({ client: ec2 }, { LaunchTemplateId: launchTemplateId })) {
     for (const v of page.LaunchTemplateVersions ?? []) {
-      versions.push({ version: String(v.VersionNumber), imageId: v.LaunchTemplateData?.ImageId, isDefault: v.DefaultVersion === true });
+      versions.push({ version: String(v.VersionNumber), imageId: v.LaunchTemplateData?.ImageId, instanceType: v.LaunchTemplateData?.InstanceType, isDefault: v.DefaultVersion === true });
     }
   }
   return versions.sort((a, b) => Number(a.version) - Number(b.version));

@@ -5,6 +5,9 @@
  */
 import { paginateGetProducts, type Filter, type PricingClient } from '@aws-sdk/client-pricing';
 
+/** The month AWS bills by (8,760 h / 12): hourly prices × 730 = monthly. */
+export const HOURS_PER_MONTH = 730;
+
 /** One product the Price List prices: what `fetchProductPrice` looks up and the price cache keys by. */
 export type PriceProductKey =
   | { kind: 'instance'; region: string; instanceType: string }

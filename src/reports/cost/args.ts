@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { echo } from '../../blocks/format.js';
 import { UsageError } from '../../errors.js';
+import { HOURS_PER_MONTH } from '../../integrations/aws/pricing.js';
 import type { CommandSpec, RawCommand } from '../../jobs/kind.js';
 
 export const EBS_VOLUME_TYPES = ['gp2', 'gp3', 'io1', 'io2', 'st1', 'sc1', 'standard'] as const;
@@ -40,7 +41,7 @@ export interface CostArgs {
   hours: number;
 }
 
-export const HOURS_PER_MONTH = 730;
+export { HOURS_PER_MONTH };
 const MAX_COUNT = 10_000;
 const MAX_ITEMS = 20;
 const MAX_VOLUME_GB = 65_536;

@@ -146,24 +146,3 @@ export interface SpotQuote {
 export function spotMonthly(quote: SpotQuote, count: number, hours: number): number {
   return quote.latest * count * hours;
 }
-
-/** Monthly cost of changing `count` instances from one type to another: the rollout plan's cost line. Pure. */
-export function instanceTypeChangeMonthly(
-  change: { from: string; to: string; count: number },
-  region: string,
-  price: (key: PriceProductKey) => ProductPrice | undefined,
-): { ok: true; from: number; to: number; delta: number } | { ok: false; reason: string } {
-  const hourly = (instanceType: string) => price({ kind: 'instance', region, instanceType })?.tiers[0]?.usd;
-  const from = hourly(change.from);
-  const to = hourly(change.to);
-  const missing = [from === undefined ? change.from : undefined, to === undefined ? change.to : undefined].filter(Boolean);
-  if (missing.length) return { ok: false, reason: `no Price List price for ${missing.join(' and ')} in ${region}` };
-  const monthly = (rate: number) => rate * change.count * HOURS_PER_MONTH;
-  return { ok: true, from: monthly(from!), to: monthly(to!), delta: monthly(to!) - monthly(from!) };
-}
-
-/** `$1,234.56`; hourly rates keep four decimals (`$0.0416`). */
-export function usd(amount: number, decimals = 2): string {
-  const sign = amount < 0 ? '-' : '';
-  return `${sign}$${Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals })}`;
-}

@@ -3,7 +3,8 @@ import { PriceCache } from '../../integrations/redis/price-cache.js';
 import { UserFacingError } from '../../errors.js';
 import type { ReportKind } from '../kind.js';
 import { COST_COMMAND, costSettingsSchema, parseCostArgs, type CostArgs, type CostSettings } from './args.js';
-import { estimateCost, productsFor, usd, withInstanceType } from './estimate.js';
+import { usd } from '../../money.js';
+import { estimateCost, productsFor, withInstanceType } from './estimate.js';
 import { priceAll, readGroup, spotQuotes } from './gather.js';
 import { costView, renderCostBlocks, subject, type CostReport } from './render.js';
 

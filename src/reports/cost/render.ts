@@ -3,7 +3,8 @@ import type { KnownBlock } from '@slack/types';
 import { context, escapeMrkdwn, header, section } from '../../blocks/format.js';
 import type { TemplateView } from '../template.js';
 import { HOURS_PER_MONTH } from './args.js';
-import { spotMonthly, usd, type CostEstimate, type ReservedTerm, type SpotQuote } from './estimate.js';
+import { usd } from '../../money.js';
+import { spotMonthly, type CostEstimate, type ReservedTerm, type SpotQuote } from './estimate.js';
 
 export interface CostReport {
   estimate: CostEstimate;

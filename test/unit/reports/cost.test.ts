@@ -1,5 +1,6 @@
 import { parseCostArgs, type ItemSpec } from '../../../src/reports/cost/args.js';
-import { estimateCost, instanceTypeChangeMonthly, productsFor, usd, withInstanceType, type PriceLookup } from '../../../src/reports/cost/estimate.js';
+import { estimateCost, productsFor, withInstanceType, type PriceLookup } from '../../../src/reports/cost/estimate.js';
+import { signedUsd, usd } from '../../../src/money.js';
 import { costView, renderCostBlocks, type CostReport } from '../../../src/reports/cost/render.js';
 import { productId, type PriceProductKey, type ProductPrice } from '../../../src/integrations/aws/pricing.js';
 import { renderTemplate } from '../../../src/reports/template.js';
@@ -114,17 +115,11 @@ describe('estimateCost', () => {
     expect(e.priceDate).toBe('2025-01-01');
   });
 
-  it('prices the change of a rollout’s instance type, or says why it cannot', () => {
-    const price = (key: PriceProductKey) => PRICES[productId(key)];
-    const change = instanceTypeChangeMonthly({ from: 'm5.large', to: 'c5.large', count: 3 }, 'us-east-1', price);
-    expect(change).toEqual({ ok: true, from: expect.closeTo(210.24, 6), to: expect.closeTo(186.15, 6), delta: expect.closeTo(-24.09, 6) });
-    expect(instanceTypeChangeMonthly({ from: 'm5.large', to: 'x9.huge', count: 3 }, 'us-east-1', price)).toEqual({ ok: false, reason: 'no Price List price for x9.huge in us-east-1' });
-  });
-
   it('formats money', () => {
     expect(usd(1234.5)).toBe('$1,234.50');
     expect(usd(0.0416, 4)).toBe('$0.0416');
     expect(usd(-24.09)).toBe('-$24.09');
+    expect([signedUsd(12), signedUsd(-24.09)]).toEqual(['+$12.00', '-$24.09']);
   });
 });
 
