@@ -19,8 +19,6 @@ export interface PriceProduct {
 const ON_DEMAND_TERM = 'JRTCKXETXF';
 const RESERVED_STANDARD_NO_UPFRONT: Record<string, string> = { '1yr': '4NA7Y494T4', '3yr': 'BPH4J8HBKS' };
 const RATE_CODE = '6YS6EN2CT7';
-/** Rate codes of the tiers of a tiered price (io2 IOPS): AWS numbers each dimension of a term. */
-const TIER_RATE_CODES = ['6YS6EN2CT7', 'Q7UJUT2CE6', 'VXMJ2K6F2S'];
 
 const EBS_VOLUME_NAMES: Record<string, { volumeType: string; storageMedia: string; maxVolumeSize: string }> = {
   gp2: { volumeType: 'General Purpose', storageMedia: 'SSD-backed', maxVolumeSize: '16 TiB' },
@@ -38,18 +36,13 @@ function skuOf(attributes: Record<string, string>): string {
 /** Prices carry ten decimals in the Price List. */
 const usd = (price: string) => Number(price).toFixed(10);
 
-/** A price tier: [beginRange, endRange, USD]; an untiered price is one tier from 0 to Inf. */
-type Tier = [string, string, string];
-
-function term(sku: string, offerTermCode: string, unit: string, tiers: Tier[], description: string, termAttributes: Record<string, string>) {
+function term(sku: string, offerTermCode: string, unit: string, price: string, description: string, termAttributes: Record<string, string>) {
   const id = `${sku}.${offerTermCode}`;
-  const dimensions = tiers.map(([beginRange, endRange, price], i) => {
-    const rateCode = `${id}.${tiers.length === 1 ? RATE_CODE : TIER_RATE_CODES[i]}`;
-    return [rateCode, { unit, endRange, description, appliesTo: [], rateCode, beginRange, pricePerUnit: { USD: usd(price) } }];
-  });
   return {
     [id]: {
-      priceDimensions: Object.fromEntries(dimensions),
+      priceDimensions: {
+        [`${id}.${RATE_CODE}`]: { unit, endRange: 'Inf', description, appliesTo: [], rateCode: `${id}.${RATE_CODE}`, beginRange: '0', pricePerUnit: { USD: usd(price) } },
+      },
       sku,
       effectiveDate: `${PRICE_DATE}T00:00:00Z`,
       offerTermCode,
@@ -100,11 +93,11 @@ export function buildCatalogue(): PriceProduct[] {
       const reservedTerms = Object.entries(reserved).flatMap(([length, prices]) => {
         const rate = prices[regionCode]?.[instanceType];
         const attributes = { LeaseContractLength: length, OfferingClass: 'standard', PurchaseOption: 'No Upfront' };
-        return rate ? [(sku: string) => term(sku, RESERVED_STANDARD_NO_UPFRONT[length]!, 'Hrs', [['0', 'Inf', rate]], `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, attributes)] : [];
+        return rate ? [(sku: string) => term(sku, RESERVED_STANDARD_NO_UPFRONT[length]!, 'Hrs', rate, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, attributes)] : [];
       });
       products.push(
         product('Compute Instance', attributes, (sku) => ({
-          OnDemand: term(sku, ON_DEMAND_TERM, 'Hrs', [['0', 'Inf', price]], `$${price} per On Demand Linux ${instanceType} Instance Hour`, {}),
+          OnDemand: term(sku, ON_DEMAND_TERM, 'Hrs', price, `$${price} per On Demand Linux ${instanceType} Instance Hour`, {}),
           Reserved: reservedTerms.length ? Object.assign({}, ...reservedTerms.map((t) => t(sku))) : undefined,
         })),
       );
@@ -123,25 +116,27 @@ export function buildCatalogue(): PriceProduct[] {
         regionCode,
         servicename: 'Amazon Elastic Compute Cloud',
       };
-      products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', [['0', 'Inf', price]], `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
+      products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', price, `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
     }
   }
-  // Provisioned IOPS (gp3 above its 3,000 baseline, io1, io2 in tiers) and gp3 throughput above 125 MiB/s.
+  // Provisioned IOPS (gp3 above its 3,000 baseline, io1, io2 with one product per tier: `io2`, `io2.tier2`,
+  // `io2.tier3`) and gp3 throughput above 125 MiB/s.
   const usageOf = (regionCode: string, usage: string) => `${regions[regionCode]!.usagePrefix}EBS:${usage}`;
-  for (const [regionCode, byType] of Object.entries(catalogue.ebsIopsMonth as unknown as Record<string, Record<string, Tier[]>>)) {
-    for (const [volumeApiName, tiers] of Object.entries(byType)) {
+  for (const [regionCode, byUsage] of Object.entries(catalogue.ebsIopsMonth as Record<string, Record<string, string>>)) {
+    for (const [usage, price] of Object.entries(byUsage)) {
+      const volumeApiName = usage.split('.')[0]!;
       const attributes = {
         servicecode: 'AmazonEC2',
         location: regions[regionCode]!.location,
         locationType: 'AWS Region',
         group: 'EBS IOPS',
         groupDescription: `IOPS for ${volumeApiName}`,
-        usagetype: usageOf(regionCode, `VolumeP-IOPS.${volumeApiName === 'io1' ? 'piops' : volumeApiName}`),
+        usagetype: usageOf(regionCode, `VolumeP-IOPS.${usage === 'io1' ? 'piops' : usage}`),
         volumeApiName,
         regionCode,
         servicename: 'Amazon Elastic Compute Cloud',
       };
-      products.push(product('System Operation', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'IOPS-Mo', tiers, `per IOPS-month provisioned for ${volumeApiName}`, {}) })));
+      products.push(product('System Operation', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'IOPS-Mo', price, `per IOPS-month provisioned for ${usage}`, {}) })));
     }
   }
   for (const [regionCode, byType] of Object.entries(catalogue.ebsThroughputGiBpsMonth as Record<string, Record<string, string>>)) {
@@ -157,7 +152,7 @@ export function buildCatalogue(): PriceProduct[] {
         regionCode,
         servicename: 'Amazon Elastic Compute Cloud',
       };
-      products.push(product('Provisioned Throughput', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GiBps-mo', [['0', 'Inf', price]], `per GiBps-month of ${volumeApiName} throughput provisioned`, {}) })));
+      products.push(product('Provisioned Throughput', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GiBps-mo', price, `per GiBps-month of ${volumeApiName} throughput provisioned`, {}) })));
     }
   }
   return products;

@@ -45,6 +45,7 @@ interface Term {
 }
 
 interface PriceListItem {
+  product?: { attributes?: { regionCode?: string; usagetype?: string } };
   terms?: { OnDemand?: Record<string, Term>; Reserved?: Record<string, Term> };
   publicationDate?: string;
   version?: string;
@@ -86,13 +87,23 @@ function filtersFor(key: PriceProductKey, withRegion = true): Filter[] {
   }
 }
 
-async function* products(pricing: PricingClient, filters: Filter[]): AsyncGenerator<{ item: PriceListItem; regionCode?: string }> {
+async function* products(pricing: PricingClient, filters: Filter[]): AsyncGenerator<PriceListItem> {
   for await (const page of paginateGetProducts({ client: pricing }, { ServiceCode: 'AmazonEC2', Filters: filters, FormatVersion: 'aws_v1' })) {
-    for (const raw of (page.PriceList ?? []) as unknown[]) {
-      const item = JSON.parse(String(raw)) as PriceListItem & { product?: { attributes?: { regionCode?: string } } };
-      yield { item, regionCode: item.product?.attributes?.regionCode };
-    }
+    for (const raw of (page.PriceList ?? []) as unknown[]) yield JSON.parse(String(raw)) as PriceListItem;
   }
+}
+
+/**
+ * io2 IOPS are one product per tier (`usagetype` `…VolumeP-IOPS.io2`, `.io2.tier2`, `.io2.tier3`), each priced
+ * from 0: the tier's IOPS range is AWS's (up to 32,000; 32,001–64,000; above 64,000).
+ */
+const IO2_TIER_STARTS = [0, 32_000, 64_000];
+function usageTier(item: PriceListItem): Pick<PriceTier, 'from' | 'to'> | undefined {
+  const match = /VolumeP-IOPS\.io2(?:\.tier(\d))?$/.exec(item.product?.attributes?.usagetype ?? '');
+  if (!match) return undefined;
+  const n = Number(match[1] ?? 1);
+  const to = IO2_TIER_STARTS[n];
+  return { from: IO2_TIER_STARTS[n - 1] ?? 0, ...(to === undefined ? {} : { to }) };
 }
 
 const rangeNumber = (text: string | undefined) => (text === undefined || text === 'Inf' ? undefined : Number(text));
@@ -131,10 +142,11 @@ export async function fetchProductPrice(pricing: PricingClient, key: PriceProduc
   const reserved3yr: PriceTier[] = [];
   let publicationDate: string | undefined;
   let version: string | undefined;
-  for await (const { item } of products(pricing, filtersFor(key))) {
+  for await (const item of products(pricing, filtersFor(key))) {
     publicationDate ??= item.publicationDate;
     version ??= item.version;
-    onDemand.push(...dimensions(item.terms?.OnDemand, unit));
+    const tier = usageTier(item);
+    onDemand.push(...dimensions(item.terms?.OnDemand, unit).map((d) => (tier ? { ...tier, usd: d.usd } : d)));
     if (key.kind !== 'instance') continue;
     reserved1yr.push(...dimensions(item.terms?.Reserved, unit, standardNoUpfront('1yr')));
     reserved3yr.push(...dimensions(item.terms?.Reserved, unit, standardNoUpfront('3yr')));
@@ -154,7 +166,10 @@ export async function fetchProductPrice(pricing: PricingClient, key: PriceProduc
 /** The regions where the Price List prices the product (for the hint when it has no price in the asked region). */
 export async function regionsListing(pricing: PricingClient, key: PriceProductKey): Promise<string[]> {
   const regions = new Set<string>();
-  for await (const { regionCode } of products(pricing, filtersFor(key, false))) if (regionCode) regions.add(regionCode);
+  for await (const item of products(pricing, filtersFor(key, false))) {
+    const regionCode = item.product?.attributes?.regionCode;
+    if (regionCode) regions.add(regionCode);
+  }
   return [...regions].sort();
 }
 
