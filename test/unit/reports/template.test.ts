@@ -90,7 +90,7 @@ describe('createTemplates', () => {
   it('falls back to the bundled templates', async () => {
     const templates = createTemplates(dir);
     const bundled = createTemplates(undefined, BUNDLED_TEMPLATES_DIR);
-    const view = { subject: 's', instanceType: 't', count: 1, region: 'r', hours: 730, onDemandHourly: '$1', onDemandMonthly: '$730', reserved: null, volumes: [], ebsMonthly: '$0', totalOnDemand: '$730', priceDate: 'd', priceVersion: 'v', assumptions: [] };
+    const view = { subject: 's', region: 'r', hours: 730, source: null, items: [], total: '$730', options: [], comparison: null, spot: null, priceDate: 'd', priceVersion: 'v', assumptions: [] };
     expect(await templates.render('cost-estimate.md', view)).toBe(await bundled.render('cost-estimate.md', view));
     expect(await templates.render('cost-estimate.md', view)).toContain('# Cost estimate: s');
   });
