@@ -63,18 +63,24 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
       users,
       channels: channelIds.map((id) => ({ id, name: options.channels[id], private: id.startsWith('G') })),
       messages: Object.fromEntries(channelIds.map((id) => [id, sandbox.slack.messages(id).map(wireMessage)])),
+      canvases: Object.fromEntries(channelIds.flatMap((id) => {
+        const canvas = sandbox.slack.channelCanvas(id);
+        return canvas ? [[id, { title: canvas.title, markdown: canvas.markdown }]] : [];
+      })),
       world: observeWorld(sandbox, redis),
     });
-  const push = () => {
-    let next: string;
+  const snapshot = () => {
     try {
-      next = state();
+      return state();
     } catch (error) {
       // The console is a window on the sandbox: a snapshot it cannot take must not stop the sandbox.
       console.error('console: could not read the sandbox state:', error);
-      return;
+      return undefined;
     }
-    if (next === lastState) return;
+  };
+  const push = () => {
+    const next = snapshot();
+    if (next === undefined || next === lastState) return;
     lastState = next;
     for (const stream of streams) stream.write(`event: state\ndata: ${next}\n\n`);
   };
@@ -167,7 +173,7 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
       ...(m.reactions ? { reactions: m.reactions } : {}),
       ...(m.attachments ? { attachments: m.attachments } : {}),
       ...(m.history.length > 1 ? { edited: true } : {}),
-      files: (m.files ?? []).map((f) => ({ id: f.id, title: f.title, lines: f.content.split('\n').length })),
+      files: (m.files ?? []).map((f) => ({ id: f.id, title: f.title, name: f.name ?? f.title, lines: f.content.split('\n').length })),
     };
   }
 
@@ -188,7 +194,8 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       streams.add(res);
       res.on('close', () => streams.delete(res));
-      res.write(`event: state\ndata: ${lastState || state()}\n\n`);
+      const first = lastState || snapshot();
+      if (first) res.write(`event: state\ndata: ${first}\n\n`);
       return;
     }
     if (req.method === 'GET' && url.pathname === '/api/file') {

@@ -38,6 +38,12 @@ export function observeWorld(sandbox: Sandbox, redis: RedisRoles): World {
   const { model: cluster } = sandbox.cluster;
   const { ec2, autoScaling, route53 } = sandbox.cloud.model;
   const pods = cluster.list<PodObject>('Pod').filter((p) => p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed');
+  const groupVersion = (template: { id: string; version: string }) => {
+    const stored = ec2.launchTemplates.get(template.id);
+    if (template.version === '$Latest') return String(Math.max(...(stored?.versions.map((v) => v.versionNumber) ?? [0])));
+    if (template.version === '$Default') return String(stored?.defaultVersion);
+    return template.version;
+  };
   const nodes = cluster.list<NodeObject>('Node').map((node): WorldNode => {
     const instanceId = node.spec.providerID.split('/').pop() ?? '';
     const instance = ec2.instances.get(instanceId);
@@ -55,12 +61,6 @@ export function observeWorld(sandbox: Sandbox, redis: RedisRoles): World {
     };
   });
   nodes.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
-  const groupVersion = (template: { id: string; version: string }) => {
-    const stored = ec2.launchTemplates.get(template.id);
-    if (template.version === '$Latest') return String(Math.max(...(stored?.versions.map((v) => v.versionNumber) ?? [0])));
-    if (template.version === '$Default') return String(stored?.defaultVersion);
-    return template.version;
-  };
   const claims = cluster.list<PvcObject>('PersistentVolumeClaim');
   const volumesByPv = new Map(cluster.list<PvObject>('PersistentVolume').map((pv) => [pv.metadata.name, pv.spec.csi.volumeHandle]));
   return {

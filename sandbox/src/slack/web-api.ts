@@ -33,7 +33,8 @@ export interface StoredMessage {
   threadTs?: string;
   /** Ephemeral messages (chat.postEphemeral, response_url) are visible to this user only. */
   ephemeralTo?: string;
-  files?: { id: string; title: string; content: string }[];
+  /** `name` is the uploaded file name (its extension says how Slack previews it). */
+  files?: { id: string; title: string; name?: string; content: string }[];
   /** Reaction name → the users who added it, in order. */
   reactions?: Record<string, string[]>;
   /** The name an integration posts under (`username` on the wire). */
@@ -360,7 +361,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const completed = files.map((f) => {
         const upload = uploads.get(f.id);
         if (!upload) throw new SlackError('file_not_found');
-        return { id: f.id, title: f.title ?? upload.filename, content: upload.content };
+        return { id: f.id, title: f.title ?? upload.filename, name: upload.filename, content: upload.content };
       });
       if (body.channel_id) {
         store({

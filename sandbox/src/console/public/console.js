@@ -4,7 +4,10 @@
 
 const $ = (id) => document.getElementById(id);
 const QUICK_REACTIONS = ['eyes', 'white_check_mark', 'rotating_light'];
-const EMOJI = { eyes: '👀', white_check_mark: '✅', rotating_light: '🚨', fire: '🔥', tada: '🎉', warning: '⚠️', hourglass: '⏳', x: '❌', heavy_check_mark: '✔️' };
+const EMOJI = {
+  eyes: '👀', white_check_mark: '✅', rotating_light: '🚨', fire: '🔥', tada: '🎉', warning: '⚠️', hourglass: '⏳', hourglass_flowing_sand: '⏳', x: '❌',
+  heavy_check_mark: '✔️', large_green_circle: '🟢', red_circle: '🔴', black_square_for_stop: '⏹️', arrows_counterclockwise: '🔄', double_vertical_bar: '⏸️', repeat: '🔁', memo: '📝',
+};
 const SPEEDS = [0, 1, 10, 60, 600, 3600];
 
 let state = { users: [], channels: [], messages: {}, world: undefined };
@@ -104,7 +107,7 @@ function renderMessage(message, replies) {
   const reactions = Object.entries(message.reactions ?? {})
     .map(([name, users]) => `<button type="button" class="${users.includes(me) ? 'mine' : ''}" data-react="${escapeHtml(name)}" data-ts="${escapeHtml(message.ts)}" aria-label="${escapeHtml(name)} ${users.length}">${emoji(name)} ${users.length}</button>`)
     .join('');
-  const files = (message.files ?? []).map((f) => `<button type="button" class="file" data-file="${escapeHtml(f.id)}" data-title="${escapeHtml(f.title)}">📄 ${escapeHtml(f.title)} <span class="meta">(${f.lines} lines)</span></button>`).join('');
+  const files = (message.files ?? []).map((f) => `<button type="button" class="file" data-file="${escapeHtml(f.id)}" data-title="${escapeHtml(f.title)}" data-name="${escapeHtml(f.name)}">📄 ${escapeHtml(f.title)} <span class="meta">(${f.lines} lines)</span></button>`).join('');
   const attachments = (message.attachments ?? []).map((a) => `<div class="context">${mrkdwn(a.pretext ?? '')} <b>${escapeHtml(a.title ?? '')}</b> ${mrkdwn(a.text ?? a.fallback ?? '')}</div>`).join('');
   const tools = message.ephemeralTo
     ? ''
@@ -149,6 +152,10 @@ function renderSidebar() {
     .join('');
   const current = state.channels.find((c) => c.id === channel);
   $('channel-name').textContent = current ? `${current.private ? '🔒 ' : '#'}${current.name}` : '';
+  // Slack shows a channel's canvas as a tab in the channel header.
+  const canvas = state.canvases?.[channel];
+  $('canvas').hidden = !canvas;
+  $('canvas').textContent = canvas ? `📝 Canvas: ${canvas.title}` : '';
 }
 
 function renderWorld() {
@@ -275,16 +282,20 @@ function markdown(text) {
   return out.join('');
 }
 
-async function openFile(id, title) {
-  const response = await fetch(`/api/file?id=${encodeURIComponent(id)}`);
-  const text = await response.text();
+/** format: csv, markdown or text. */
+function showDocument(title, text, format) {
   $('file-title').textContent = title;
-  $('file-body').innerHTML = /\.csv$/i.test(title)
+  $('file-body').innerHTML = format === 'csv'
     ? `<table>${parseCsv(text).map((r, n) => `<tr>${r.map((c) => (n === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('')}</table>`
-    : /\.(md|markdown)$/i.test(title)
+    : format === 'markdown'
       ? markdown(text)
       : `<pre>${escapeHtml(text)}</pre>`;
   $('file-view').showModal();
+}
+
+async function openFile(id, title, name) {
+  const response = await fetch(`/api/file?id=${encodeURIComponent(id)}`);
+  showDocument(title, await response.text(), /\.csv$/i.test(name) ? 'csv' : /\.(md|markdown)$/i.test(name) ? 'markdown' : 'text');
 }
 
 document.addEventListener('click', (event) => {
@@ -308,7 +319,10 @@ document.addEventListener('click', (event) => {
     $('replying').hidden = false;
     $('message-box').focus();
   } else if (target.dataset.file) {
-    run(openFile(target.dataset.file, target.dataset.title));
+    run(openFile(target.dataset.file, target.dataset.title, target.dataset.name));
+  } else if (target.id === 'canvas') {
+    const canvas = state.canvases[channel];
+    showDocument(canvas.title, canvas.markdown, 'markdown');
   } else if (target.id === 'stop-reply') {
     replyTo = '';
     $('replying').hidden = true;
