@@ -147,14 +147,14 @@ describe('the web console', () => {
     await as('bob');
     await ownButton(plan, 'Approve').click();
     await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
-    await setSpeed(600);
+    // At 60× the second wave takes seconds of real time: long enough to reach Pause while it runs.
     const question = message('Canary node replaced');
     await ownButton(question, 'Continue').click({ timeout: RUN_MS });
-    await page.locator('article.message', { hasText: 'answered' }).first().waitFor();
+    await page.locator('article.message', { hasText: 'chosen by @bob' }).first().waitFor();
     // The status card is older than the question: its buttons stay reachable.
     const card = page.locator('article.message').filter({ has: page.locator(':scope > .actions button', { hasText: 'Pause' }) }).first();
     await ownButton(card, 'Pause').click();
-    await page.locator('article.message', { hasText: 'Paused' }).first().waitFor();
+    await page.locator('article.message', { hasText: /Paused/ }).first().waitFor();
     const paused = page.locator('article.message').filter({ has: page.locator(':scope > .actions button', { hasText: 'Cancel' }) }).first();
     await ownButton(paused, 'Cancel').click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();

@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const QUICK_REACTIONS = ['eyes', 'white_check_mark', 'rotating_light'];
 const EMOJI = {
   eyes: '👀', white_check_mark: '✅', rotating_light: '🚨', fire: '🔥', tada: '🎉', warning: '⚠️', hourglass: '⏳', hourglass_flowing_sand: '⏳', x: '❌',
-  heavy_check_mark: '✔️', large_green_circle: '🟢', red_circle: '🔴', black_square_for_stop: '⏹️', arrows_counterclockwise: '🔄', double_vertical_bar: '⏸️', repeat: '🔁', memo: '📝',
+  heavy_check_mark: '✔️', large_green_circle: '🟢', red_circle: '🔴', black_square_for_stop: '⏹️', arrows_counterclockwise: '🔄', double_vertical_bar: '⏸️', repeat: '🔁', memo: '📝', question: '❓',
 };
 const SPEEDS = [0, 1, 10, 60, 600, 3600];
 
