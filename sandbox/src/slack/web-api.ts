@@ -482,6 +482,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const after = before.includes(user) ? before.filter((u) => u !== user) : [...before, user];
       if (after.length > 0) reactions[name] = after;
       else delete reactions[name];
+      // Slack omits `reactions` from a message that has none left.
+      if (Object.keys(reactions).length === 0) delete message.reactions;
     },
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {

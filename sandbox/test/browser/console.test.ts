@@ -129,6 +129,19 @@ describe('the web console', () => {
     expect(sandbox.slack.messages(OPS)).toHaveLength(before);
   });
 
+  it('shows markup in a message and in the bot\'s echo of a command as text, never as HTML', async () => {
+    await as('alice');
+    const markup = '<img src=x onerror="window.pwned=1"><b>bold</b>';
+    await type(markup);
+    await message('bold').waitFor();
+    const answered = await page.locator('article.message.ephemeral').count();
+    await type(`/deckhand rollout ${markup}`);
+    await page.waitForFunction((n) => document.querySelectorAll('article.message.ephemeral').length > n, answered);
+    await expect(page.locator('#messages img, #messages b:text-is("bold")').count()).resolves.toBe(0);
+    await expect(page.locator('#messages').textContent()).resolves.toContain('<b>bold</b>');
+    await expect(page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).resolves.toBeUndefined();
+  });
+
   it('lets an approver reject a plan, and the plan says so', async () => {
     await as('alice');
     await type('/deckhand rollout eks-prod-workers');
