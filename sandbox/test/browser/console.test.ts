@@ -187,12 +187,17 @@ describe('the web console', () => {
     await ownButton(plan, 'Approve').click();
     await page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
     await setSpeed(600);
+    // Done: the status card and the run's closing message in the thread.
     await page.locator('article.message', { hasText: 'Succeeded' }).first().waitFor({ timeout: RUN_MS });
+    await message(/Rollout of eks-prod-workers to version 2 succeeded: \d+\/\d+ node\(s\) replaced/).waitFor({ timeout: RUN_MS });
     const workers = page.locator('#nodes .node[data-group="eks-prod-workers"]');
     await page.waitForFunction(() => document.querySelectorAll('#nodes .node[data-group="eks-prod-workers"].old').length === 0, undefined, { timeout: RUN_MS });
     await expect(workers.count()).resolves.toBeGreaterThan(0);
     await expect(page.locator('#nodes .node.old').count()).resolves.toBe(0);
-    if (process.env.CONSOLE_SCREENSHOT) await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+    if (process.env.CONSOLE_SCREENSHOT) {
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT });
+    }
   }, 180_000);
 
   it('stages an incident (messages, a pin, a reaction), runs postmortem on it and opens the draft', async () => {
