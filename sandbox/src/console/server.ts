@@ -154,7 +154,8 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
 
   /** A person's message is stamped with the simulated world's time, as the seeded incident is (postmortem reads it). */
   function humanTs(): string {
-    const now = sandbox.clock.now();
+    // At speed the clock moves in fractions of a millisecond; a ts has six whole digits after the point.
+    const now = Math.floor(sandbox.clock.now());
     humanSeq = (humanSeq + 1) % 1000;
     return `${Math.floor(now / 1000)}.${String((now % 1000) * 1000 + humanSeq).padStart(6, '0')}`;
   }
