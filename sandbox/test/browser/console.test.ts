@@ -190,6 +190,15 @@ describe('the web console', () => {
     // Done: the status card and the run's closing message in the thread.
     await page.locator('article.message', { hasText: 'Succeeded' }).first().waitFor({ timeout: RUN_MS });
     await message(/Rollout of eks-prod-workers to version 2 succeeded: \d+\/\d+ node\(s\) replaced/).waitFor({ timeout: RUN_MS });
+    // ...and the plan message itself (its own blocks, not its thread) says so.
+    await page.waitForFunction(
+      () => {
+        const plans = [...document.querySelectorAll('#messages > article.message')].filter((a) => a.querySelector(':scope > .block-header')?.textContent?.startsWith('Plan: rollout'));
+        return [...(plans.at(-1)?.children ?? [])].some((child) => !child.classList.contains('replies') && child.textContent?.includes('Succeeded'));
+      },
+      undefined,
+      { timeout: RUN_MS },
+    );
     const workers = page.locator('#nodes .node[data-group="eks-prod-workers"]');
     await page.waitForFunction(() => document.querySelectorAll('#nodes .node[data-group="eks-prod-workers"].old').length === 0, undefined, { timeout: RUN_MS });
     await expect(workers.count()).resolves.toBeGreaterThan(0);
