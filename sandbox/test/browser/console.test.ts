@@ -151,6 +151,12 @@ describe('the web console', () => {
     await ownButton(plan, 'Reject').click();
     await page.locator('article.message', { hasText: 'Rejected' }).first().waitFor();
     await expect(ownButton(page.locator('article.message', { hasText: 'Rejected' }).first(), 'Approve').count()).resolves.toBe(0);
+    // The plan's thread carries the pods on the outdated nodes as a CSV file: it opens as a table.
+    await plan.locator('button.file', { hasText: 'Pods on the' }).click();
+    const file = page.getByRole('dialog', { name: 'File' });
+    await file.locator('table th').first().waitFor();
+    await expect(file.locator('table tr').count()).resolves.toBeGreaterThan(1);
+    await file.getByRole('button', { name: 'Close file' }).click();
   });
 
   it('pauses, then cancels, a canary rollout from its status card after the canary question is answered', async () => {
