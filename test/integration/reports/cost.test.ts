@@ -19,7 +19,7 @@ describe('/deckhand cost against the sandbox', () => {
   let env: TestSandbox;
   let h: Harness;
   beforeAll(async () => {
-    env = await startTestSandbox({ scenario: 'minimal' });
+    env = await startTestSandbox({ scenario: 'minimal', maxAttempts: 2 });
   });
   afterAll(() => env.stop());
   const start = async (policyYaml = policy()) => {
@@ -104,6 +104,20 @@ describe('/deckhand cost against the sandbox', () => {
     expect(md).toMatch(/\| m5\.large \| us-east-1c \| \$0\.0372 \| \$0\.0372–\$0\.0372 \| \$81\.47 \|/);
     expect(md).not.toContain('us-east-1d');
     expect(JSON.stringify(summary.blocks)).toContain('not a quote');
+  });
+
+  it('still answers when spot prices cannot be read, saying why', async () => {
+    await start();
+    env.faults.services.ec2 = { errorRate: 1 };
+    try {
+      await h.command('cost m5.large --spot', ALICE);
+      const summary = await answer(/Cost estimate for 1 × m5\.large in us-east-1/);
+      expect(summary.text).toContain('$70.08 a month on-demand');
+      expect(JSON.stringify(summary.blocks)).toContain('could not be read: An internal error has occurred');
+      expect(await file(summary)).toContain('Spot prices could not be read: An internal error has occurred');
+    } finally {
+      env.faults.services.ec2 = {};
+    }
   });
 
   it('refuses a product the region does not price, saying where it is listed, and posts nothing', async () => {
