@@ -177,7 +177,8 @@ You are alice in #ops. Try:
   /deckhand ptr-cleanup
   /deckhand resize data/redis-data-redis-ha-0 20Gi
   /deckhand postmortem #incident-2026-01-05 --title "Checkout latency"
-  /deckhand cost m5.large --count 6 --ebs gp3:100
+  /deckhand cost 6x m5.large gp3:100:iops=4000 --compare m6i.large
+  /deckhand cost --asg eks-prod-workers
   /deckhand jobs
 Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
     .map(([name, u]) => `${name} (${u.note})`)

@@ -103,57 +103,33 @@ export function buildCatalogue(): PriceProduct[] {
       );
     }
   }
-  for (const [regionCode, perGb] of Object.entries(catalogue.ebsGbMonth as Record<string, Record<string, string>>)) {
+  /** An EBS product of one volume type in one region: storage, provisioned IOPS or provisioned throughput. */
+  const ebs = (regionCode: string, productFamily: string, volumeApiName: string, usage: string, extra: Record<string, string>, unit: string, price: string, description: string) => {
     const region = regions[regionCode]!;
-    for (const [volumeApiName, price] of Object.entries(perGb)) {
-      const attributes = {
-        servicecode: 'AmazonEC2',
-        location: region.location,
-        locationType: 'AWS Region',
-        ...EBS_VOLUME_NAMES[volumeApiName],
-        usagetype: `${region.usagePrefix}EBS:VolumeUsage.${volumeApiName}`,
-        volumeApiName,
-        regionCode,
-        servicename: 'Amazon Elastic Compute Cloud',
-      };
-      products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', price, `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
-    }
+    const attributes = {
+      servicecode: 'AmazonEC2',
+      location: region.location,
+      locationType: 'AWS Region',
+      ...extra,
+      usagetype: `${region.usagePrefix}EBS:${usage}`,
+      volumeApiName,
+      regionCode,
+      servicename: 'Amazon Elastic Compute Cloud',
+    };
+    products.push(product(productFamily, attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, unit, price, description, {}) })));
+  };
+  const prices = (table: unknown) => Object.entries(table as Record<string, Record<string, string>>).flatMap(([regionCode, byKey]) => Object.entries(byKey).map(([key, price]) => ({ regionCode, key, price })));
+  for (const { regionCode, key, price } of prices(catalogue.ebsGbMonth)) {
+    ebs(regionCode, 'Storage', key, `VolumeUsage.${key}`, EBS_VOLUME_NAMES[key] ?? {}, 'GB-Mo', price, `$${price} per GB-month of ${key} provisioned storage`);
   }
-  // Provisioned IOPS (gp3 above its 3,000 baseline, io1, io2 with one product per tier: `io2`, `io2.tier2`,
-  // `io2.tier3`) and gp3 throughput above 125 MiB/s.
-  const usageOf = (regionCode: string, usage: string) => `${regions[regionCode]!.usagePrefix}EBS:${usage}`;
-  for (const [regionCode, byUsage] of Object.entries(catalogue.ebsIopsMonth as Record<string, Record<string, string>>)) {
-    for (const [usage, price] of Object.entries(byUsage)) {
-      const volumeApiName = usage.split('.')[0]!;
-      const attributes = {
-        servicecode: 'AmazonEC2',
-        location: regions[regionCode]!.location,
-        locationType: 'AWS Region',
-        group: 'EBS IOPS',
-        groupDescription: `IOPS for ${volumeApiName}`,
-        usagetype: usageOf(regionCode, `VolumeP-IOPS.${usage === 'io1' ? 'piops' : usage}`),
-        volumeApiName,
-        regionCode,
-        servicename: 'Amazon Elastic Compute Cloud',
-      };
-      products.push(product('System Operation', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'IOPS-Mo', price, `per IOPS-month provisioned for ${usage}`, {}) })));
-    }
+  // gp3 IOPS above its 3,000 baseline, io1, and io2 with one product per tier (`io2`, `io2.tier2`, `io2.tier3`).
+  for (const { regionCode, key, price } of prices(catalogue.ebsIopsMonth)) {
+    const volumeApiName = key.split('.')[0]!;
+    ebs(regionCode, 'System Operation', volumeApiName, `VolumeP-IOPS.${key === 'io1' ? 'piops' : key}`, { group: 'EBS IOPS', groupDescription: `IOPS for ${volumeApiName}` }, 'IOPS-Mo', price, `per IOPS-month provisioned for ${key}`);
   }
-  for (const [regionCode, byType] of Object.entries(catalogue.ebsThroughputGiBpsMonth as Record<string, Record<string, string>>)) {
-    for (const [volumeApiName, price] of Object.entries(byType)) {
-      const attributes = {
-        servicecode: 'AmazonEC2',
-        location: regions[regionCode]!.location,
-        locationType: 'AWS Region',
-        group: 'EBS Throughput',
-        groupDescription: `Throughput for ${volumeApiName}`,
-        usagetype: usageOf(regionCode, `VolumeP-Throughput.${volumeApiName}`),
-        volumeApiName,
-        regionCode,
-        servicename: 'Amazon Elastic Compute Cloud',
-      };
-      products.push(product('Provisioned Throughput', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GiBps-mo', price, `per GiBps-month of ${volumeApiName} throughput provisioned`, {}) })));
-    }
+  // gp3 throughput above 125 MiB/s.
+  for (const { regionCode, key, price } of prices(catalogue.ebsThroughputGiBpsMonth)) {
+    ebs(regionCode, 'Provisioned Throughput', key, `VolumeP-Throughput.${key}`, { group: 'EBS Throughput', groupDescription: `Throughput for ${key}` }, 'GiBps-mo', price, `per GiBps-month of ${key} throughput provisioned`);
   }
   return products;
 }

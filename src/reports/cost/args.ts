@@ -1,6 +1,6 @@
 /**
  * `/deckhand cost <items> | --asg <group>` with `--region`, `--compare`, `--spot`, `--hours`: typed, validated
- * arguments. An item is `[N x] <instance-type> [<volume>...]`, a volume `<type>:<GB>[:iops=N][:throughput=MiBps]`
+ * arguments. An item is `[Nx] <instance-type> [<volume>...]`, a volume `<type>:<GB>[:iops=N][:throughput=MiBps]`
  * attached to each instance of the item before it: `3x m6i.large gp3:500:iops=6000:throughput=250 2x c5.large`.
  */
 import { z } from 'zod';
@@ -61,7 +61,7 @@ const EXAMPLE = '/deckhand cost 3x m6i.large gp3:500:iops=6000:throughput=250';
 export const COST_COMMAND: CommandSpec = {
   subcommand: 'cost',
   summary: 'Monthly cost of instances and EBS volumes, component by component, from the AWS Price List',
-  usage: '/deckhand cost [N x] <instance-type> [<type>:<GB>[:iops=N][:throughput=MiBps]]... | --asg <group>  [--region <region>] [--compare <instance-type>] [--spot] [--hours 730]',
+  usage: '/deckhand cost [Nx] <instance-type> [<type>:<GB>[:iops=N][:throughput=MiBps]]... | --asg <group> [--region <region>] [--compare <instance-type>] [--spot] [--hours 730]',
   example: EXAMPLE,
   flags: [
     { name: 'asg', type: 'string', description: 'price an Auto Scaling group as it runs now (types, count, volumes)' },

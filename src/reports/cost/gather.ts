@@ -43,7 +43,7 @@ export async function readGroup(clients: Clients, name: string, region: string):
   };
 }
 
-function describe(key: PriceProductKey): string {
+function productName(key: PriceProductKey): string {
   switch (key.kind) {
     case 'instance':
       return `on-demand Linux price for \`${key.instanceType}\``;
@@ -65,7 +65,7 @@ export async function priceAll(cache: PriceCache, pricing: Clients['pricing'], p
     const hint = elsewhere.length
       ? `It is listed in ${elsewhere.map((r) => `\`${r}\``).join(', ')}: try \`--region ${elsewhere[0]}\`.`
       : 'It is not listed in any region: check the spelling, e.g. `/deckhand cost m5.large --region us-east-1`.';
-    throw new UserFacingError(`The AWS Price List has no ${describe(missing)} in \`${missing.region}\`. ${hint}`);
+    throw new UserFacingError(`The AWS Price List has no ${productName(missing)} in \`${missing.region}\`. ${hint}`);
   }
   return (key: PriceProductKey): ProductPrice => prices.get(productId(key))!;
 }

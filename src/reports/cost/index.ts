@@ -1,12 +1,22 @@
 /** `/deckhand cost`: a read-only estimate from the AWS Price List API (the client is pinned to us-east-1). */
 import { PriceCache } from '../../integrations/redis/price-cache.js';
 import { UserFacingError } from '../../errors.js';
-import type { ReportKind } from '../kind.js';
+import type { ReportContext, ReportKind } from '../kind.js';
 import { COST_COMMAND, costSettingsSchema, parseCostArgs, type CostArgs, type CostSettings } from './args.js';
 import { usd } from '../../money.js';
 import { estimateCost, productsFor, withInstanceType } from './estimate.js';
 import { priceAll, readGroup, spotQuotes } from './gather.js';
 import { costView, renderCostBlocks, subject, type CostReport } from './render.js';
+
+/** Spot prices are decoration: when EC2 cannot give them the estimate says so instead of failing. */
+async function spot(ctx: ReportContext<CostSettings>, instanceTypes: string[], zones: string[]): Promise<Pick<CostReport, 'spot' | 'spotUnavailable'>> {
+  try {
+    return { spot: await spotQuotes(ctx.clients, instanceTypes, zones, ctx.clock.now()) };
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'spot price history unavailable');
+    return { spotUnavailable: error instanceof Error ? error.message : String(error) };
+  }
+}
 
 export const costReport: ReportKind<CostArgs, CostSettings> = {
   command: COST_COMMAND,
@@ -27,7 +37,7 @@ export const costReport: ReportKind<CostArgs, CostSettings> = {
     const report: CostReport = {
       estimate: estimateCost(items, region, args.hours, price),
       ...(compared ? { compare: { instanceType: args.compare!, estimate: estimateCost(compared, region, args.hours, price) } } : {}),
-      ...(args.spot ? { spot: await spotQuotes(ctx.clients, items.map((i) => i.instanceType), group?.availabilityZones ?? [], ctx.clock.now()) } : {}),
+      ...(args.spot ? await spot(ctx, items.map((i) => i.instanceType), group?.availabilityZones ?? []) : {}),
       ...(group ? { source: `Auto Scaling group ${args.asg} (${group.launchTemplate})` } : {}),
     };
     const filename = `cost-estimate-${args.asg ?? items[0]!.instanceType}-${region}.md`;

@@ -11,6 +11,8 @@ export interface CostReport {
   /** `--compare`: the same items with another instance type. */
   compare?: { instanceType: string; estimate: CostEstimate };
   spot?: SpotQuote[];
+  /** Why spot prices were asked for but could not be read. */
+  spotUnavailable?: string;
   /** Where the items came from when not typed (`--asg`). */
   source?: string;
 }
@@ -85,7 +87,7 @@ export function costView(r: CostReport): TemplateView {
     total: usd(e.total),
     options: options(e),
     comparison: comparison(r),
-    spot: r.spot ? { rows: spot, none: spot.length === 0 } : null,
+    spot: r.spot || r.spotUnavailable ? { rows: spot, none: r.spot?.length === 0, unavailable: r.spotUnavailable ?? null } : null,
     priceDate: e.priceDate ?? 'unknown',
     priceVersion: e.priceVersion ?? 'unknown',
     assumptions: assumptions(r),
@@ -110,11 +112,13 @@ export function renderCostBlocks(r: CostReport, filename: string): KnownBlock[] 
   ];
   const cmp = comparison(r);
   if (cmp) blocks.push(section(`*Compared with ${escapeMrkdwn(cmp.instanceType)}*\n${cmp.current} → ${cmp.compared} a month (${cmp.difference})`));
-  if (r.spot) {
+  if (r.spot || r.spotUnavailable) {
     const rows = spotRows(r);
-    const text = rows.length
-      ? rows.map((s) => `${escapeMrkdwn(s.instanceType)} in ${s.availabilityZone}: ${s.hourly}/h (${s.range} in 24 h) ≈ ${s.monthly}/month`).join('\n')
-      : 'no spot price history for these types here';
+    const text = r.spotUnavailable
+      ? `could not be read: ${escapeMrkdwn(r.spotUnavailable)}`
+      : rows.length
+        ? rows.map((s) => `${escapeMrkdwn(s.instanceType)} in ${s.availabilityZone}: ${s.hourly}/h (${s.range} in 24 h) ≈ ${s.monthly}/month`).join('\n')
+        : 'no spot price history for these types here';
     blocks.push(section(`*Spot (last 24 hours)*\n${text}\n_${SPOT_CAVEAT}_`.slice(0, 3000)));
   }
   blocks.push(

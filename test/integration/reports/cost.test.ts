@@ -5,9 +5,9 @@
  * catalogue's us-east-1 prices (sandbox/src/cloud/price-catalogue.json).
  */
 import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
-import { startSandbox, type Sandbox } from '../../../sandbox/src/index.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
 
 const ALICE = 'U0ALICE';
 const policy = (settings = '') => `
@@ -16,18 +16,15 @@ commands:
 `;
 
 describe('/deckhand cost against the sandbox', () => {
-  let sandbox: Sandbox;
+  let env: TestSandbox;
   let h: Harness;
-
   beforeAll(async () => {
-    sandbox = await startSandbox({ scenario: 'minimal' });
+    env = await startTestSandbox({ scenario: 'minimal', maxAttempts: 2 });
   });
-  afterAll(async () => {
-    await sandbox.stop();
-  });
+  afterAll(() => env.stop());
   const start = async (policyYaml = policy()) => {
     // The sandbox's clock: spot history is "the last 24 hours" of the simulated world.
-    h = await startFoundation({ kinds: [], reports: PRODUCT_REPORTS, policyYaml, clock: sandbox.clock, clients: { bot: sandbox.clients('bot'), worker: sandbox.clients('worker') }, users: { [ALICE]: { name: 'alice' } } });
+    h = await startFoundation({ kinds: [], reports: PRODUCT_REPORTS, policyYaml, clock: env.clock, clients: env, users: { [ALICE]: { name: 'alice' } } });
   };
   afterEach(async () => {
     await h.stop();
@@ -37,7 +34,7 @@ describe('/deckhand cost against the sandbox', () => {
   const answer = (pattern: RegExp, after = 0) =>
     h.slack.waitFor(() => h.slack.messages(CHANNEL).filter((m) => !m.ephemeralTo && !m.threadTs && pattern.test(m.text))[after], 15_000, `answer ${after + 1} matching ${pattern}`);
   const file = async (parent: StoredMessage) => (await h.slack.waitFor(() => h.slack.thread(CHANNEL, parent.ts).find((m) => m.files?.length)?.files?.[0], 10_000, 'the attached file')).content;
-  const pricingCalls = () => sandbox.faults.received.pricing ?? 0;
+  const pricingCalls = () => env.faults.received.pricing ?? 0;
 
   it('prices every component kind line by line, one Price List call per product, and none when warm', async () => {
     await start();
@@ -107,6 +104,20 @@ describe('/deckhand cost against the sandbox', () => {
     expect(md).toMatch(/\| m5\.large \| us-east-1c \| \$0\.0372 \| \$0\.0372–\$0\.0372 \| \$81\.47 \|/);
     expect(md).not.toContain('us-east-1d');
     expect(JSON.stringify(summary.blocks)).toContain('not a quote');
+  });
+
+  it('still answers when spot prices cannot be read, saying why', async () => {
+    await start();
+    env.faults.services.ec2 = { errorRate: 1 };
+    try {
+      await h.command('cost m5.large --spot', ALICE);
+      const summary = await answer(/Cost estimate for 1 × m5\.large in us-east-1/);
+      expect(summary.text).toContain('$70.08 a month on-demand');
+      expect(JSON.stringify(summary.blocks)).toContain('could not be read: An internal error has occurred');
+      expect(await file(summary)).toContain('Spot prices could not be read: An internal error has occurred');
+    } finally {
+      env.faults.services.ec2 = {};
+    }
   });
 
   it('refuses a product the region does not price, saying where it is listed, and posts nothing', async () => {
