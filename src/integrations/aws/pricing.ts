@@ -172,8 +172,3 @@ export async function regionsListing(pricing: PricingClient, key: PriceProductKe
   }
   return [...regions].sort();
 }
-
-/** USD per GB-month of EBS storage for a volume type (`gp3`, `gp2`, `io2`, `st1`...) in a region; undefined when not listed. */
-export async function ebsPricePerGbMonth(pricing: PricingClient, volumeType: string, regionCode: string): Promise<number | undefined> {
-  return (await fetchProductPrice(pricing, { kind: 'storage', region: regionCode, volumeType }))?.tiers[0]?.usd;
-}

@@ -1,6 +1,6 @@
 /** The EBS, Price List and Kubernetes ports against the sandbox, through the real SDK clients. */
 import { describeVolume, describeVolumeModifications } from '../../../../src/integrations/aws/ebs.js';
-import { ebsPricePerGbMonth, fetchProductPrice } from '../../../../src/integrations/aws/pricing.js';
+import { fetchProductPrice } from '../../../../src/integrations/aws/pricing.js';
 import { listPodsUsingPvc, listPvcEvents, listStatefulSetPvcs, patchPvcSize, readPvc } from '../../../../src/integrations/kubernetes/volumes.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
@@ -17,9 +17,10 @@ describe('resize ports against the sandbox', () => {
   });
 
   it('prices EBS storage per GB-month and EC2 on-demand hours from GetProducts', async () => {
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'us-east-1')).toBe(0.08);
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp2', 'eu-west-1')).toBe(0.11);
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'mars-north-1')).toBeUndefined();
+    const storage = (volumeType: string, region: string) => fetchProductPrice(env.bot.pricing, { kind: 'storage', region, volumeType });
+    expect((await storage('gp3', 'us-east-1'))?.tiers).toEqual([{ from: 0, usd: 0.08 }]);
+    expect((await storage('gp2', 'eu-west-1'))?.tiers).toEqual([{ from: 0, usd: 0.11 }]);
+    expect(await storage('gp3', 'mars-north-1')).toBeUndefined();
     expect(await fetchProductPrice(env.bot.pricing, { kind: 'instance', region: 'us-east-1', instanceType: 'm5.large' })).toEqual({
       unit: 'Hrs',
       tiers: [{ from: 0, usd: 0.096 }],
