@@ -10,6 +10,7 @@ import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
+import { legacyPrefixProblem } from './integrations/redis/legacy-prefix.js';
 import { createStores } from './integrations/redis/stores.js';
 import { SlackOutbox } from './integrations/slack/outbox.js';
 import { createRunQueue } from './jobs/queues.js';
@@ -39,12 +40,13 @@ export async function startDeckhand(
   const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
-  const redis = createRedis(config.redisUrl, 'general', log);
+  const redis = createRedis(config.redis, 'general', log);
   // Not awaited: start-up must not wait for a Redis that is down (the health check reports that).
   void evictionPolicyProblem(redis).then((problem) => problem && log.warn(problem));
-  const queueConnection = createRedis(config.redisUrl, 'queue', log);
+  if (!env.DECKHAND_REDIS_PREFIX) void legacyPrefixProblem(redis, config.redisPrefix).then((problem) => problem && log.error(problem), () => undefined);
+  const queueConnection = createRedis(config.redis, 'queue', log);
   // Blocking BullMQ reads: the run worker's, and the periodic tasks' of bots and workers (src/jobs/periodic.ts).
-  const workerConnection = createRedis(config.redisUrl, 'worker', log);
+  const workerConnection = createRedis(config.redis, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { log });

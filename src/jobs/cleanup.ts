@@ -9,7 +9,7 @@
  * as left to do by hand).
  */
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { renderCleanupMessage, type CleanupView } from '../blocks/cleanup-message.js';
 import { errorReference } from '../errors.js';
 import type { Clients } from '../integrations/clients.js';
@@ -27,7 +27,7 @@ import { CLEANUP_JOB, cleanupJobId, type Checkpoint, type PendingCleanup, type R
 /** What cleaning up needs of a worker; the runner's deps extend it. */
 export interface CleanupDeps {
   /** A worker-role connection; kinds keep their own records on it too. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   kinds: Map<string, JobKind>;
   clients: Clients;

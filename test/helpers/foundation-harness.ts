@@ -4,12 +4,11 @@
  * unique prefix, and (optionally) real BullMQ workers. `stop()` closes everything it opened.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
-import { createRedis } from '../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
@@ -28,7 +27,7 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
 export interface HarnessOptions extends SlackStandInOptions {
   /** Kinds, or a factory for kinds that keep test state in Redis under the harness's prefix. */
-  kinds: JobKind[] | ((ctx: { redis: Redis; prefix: string }) => JobKind[]);
+  kinds: JobKind[] | ((ctx: { redis: RedisClient; prefix: string }) => JobKind[]);
   /** Read-only reports offered next to the kinds; none by default. */
   reports?: ReportKind[];
   /** Contents of the policy file; omitted = no policy file (the safe default). */
@@ -60,7 +59,7 @@ export interface Harness extends Stores {
   prefix: string;
   channel: string;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   queue: RunQueue;
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;

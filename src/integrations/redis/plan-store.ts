@@ -9,7 +9,7 @@
  * can prune them) and a set per live status (planned, approved, running) so a worker can find runs that died.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 
 export type PlanStatus = 'planned' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'rejected';
 
@@ -81,7 +81,7 @@ function isLive(status: PlanStatus): status is LiveStatus {
 
 export class PlanStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

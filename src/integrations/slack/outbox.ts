@@ -21,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Logger } from '../../logger.js';
 import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
@@ -29,7 +29,7 @@ export interface OutboxOptions {
   token: string;
   slackApiUrl?: string;
   /** Where undelivered messages wait (any connection; the worker's general one). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Minimum gap between two calls on the same channel; default 1000 ms. */
   minIntervalPerChannelMs?: number;
@@ -121,7 +121,7 @@ const sleep = (ms: number, closing: AbortSignal) =>
 
 export class SlackOutbox {
   private readonly client: WebClient;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly log: Logger;
   private readonly minInterval: number;

@@ -1,26 +1,29 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { SlackOutbox, type OutboxOptions } from '../../../src/integrations/slack/outbox.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 import { postDelivered } from '../../helpers/outbox-delivery.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: 'silent' });
 
-describe('SlackOutbox', () => {
+describe.each(REDIS_TOPOLOGIES)('SlackOutbox on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
   let slack: SlackApiRecorder;
   let outbox: SlackOutbox;
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   const newOutbox = (extra: Partial<OutboxOptions> = {}) =>
     new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, redis, prefix, minIntervalPerChannelMs: 100, cardUpdateIntervalMs: 400, retryBaseMs: 20, log, ...extra });
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
   beforeEach(async () => {
     prefix = uniquePrefix('outbox');

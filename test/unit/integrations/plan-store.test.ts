@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { FINISHED_PLAN_RETENTION_MS, PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
 function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   const now = Date.now();
@@ -25,13 +25,15 @@ function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   };
 }
 
-describe('PlanStore', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let store: PlanStore;
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('plans');
@@ -40,6 +42,7 @@ describe('PlanStore', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('stores and reads back a plan, keeping empty arrays intact', async () => {
