@@ -135,7 +135,7 @@ export function createBotApp(base: BotOptions): BotApp {
   return {
     app,
     async start() {
-      sweeper = await startExpirySweeper(deps, app.client, base.workerConnection, base.expirySweepMs);
+      sweeper = startExpirySweeper(deps, app.client, base.workerConnection, base.expirySweepMs);
       if (httpServer) {
         server = httpServer;
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));

@@ -26,15 +26,17 @@ export interface PeriodicTask {
 /** Ticks are not kept once done; a failed one is logged and the next tick tries again. */
 const TICK_OPTIONS = { removeOnComplete: true, removeOnFail: true };
 
-export async function startPeriodic(task: PeriodicTask): Promise<{ close(): Promise<void> }> {
+/** Returns at once: a process starting while Redis is down must not wait for it (the health check reports that). */
+export function startPeriodic(task: PeriodicTask): { close(): Promise<void> } {
   const { name, connection, prefix, log } = task;
   const queue = new Queue(name, { connection, prefix });
   logRedisErrors(queue, log, `${name} queue`);
-  await queue.upsertJobScheduler(name, { every: task.everyMs }, { name, opts: TICK_OPTIONS });
+  queue
+    .upsertJobScheduler(name, { every: task.everyMs }, { name, opts: TICK_OPTIONS })
+    .catch((err: unknown) => log.error({ err, task: name }, 'could not schedule a periodic task'));
   const worker = new Worker(name, () => task.run(), { connection, prefix, concurrency: 1 });
   logRedisErrors(worker, log, `${name} worker`);
   worker.on('failed', (_job, err) => log.error({ err, task: name }, 'periodic task failed'));
-  await worker.waitUntilReady();
   return {
     async close() {
       await worker.close();

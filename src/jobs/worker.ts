@@ -86,7 +86,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
   await worker.waitUntilReady();
 
   // Only workers take these ticks: closing a dead run runs its cleanup, which needs the worker's identity.
-  const sweeper = await startPeriodic({
+  const sweeper = startPeriodic({
     name: DEAD_RUN_QUEUE,
     everyMs: opts.deadRunSweepMs ?? 60_000,
     connection: opts.connection,

@@ -11,6 +11,7 @@ import { createLogger } from '../../../src/logger.js';
 import { createFixtureKind } from '../../helpers/fixture-kind.js';
 import { startFoundation } from '../../helpers/foundation-harness.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { until } from '../../helpers/until.js';
 
 const log = createLogger('silent');
 const POLICY = "commands:\n  fixture:\n    run: '*'\n    approve: ['U0APPROVER']\n";
@@ -22,7 +23,7 @@ describe('periodic tasks', () => {
     const ticks: number[] = [];
     const everyMs = 100;
     const started = Date.now();
-    const replicas = await Promise.all(connections.map((connection) => startPeriodic({ name: 'test-tick', everyMs, connection, prefix, log, run: async () => ticks.push(Date.now()) })));
+    const replicas = connections.map((connection) => startPeriodic({ name: 'test-tick', everyMs, connection, prefix, log, run: async () => ticks.push(Date.now()) }));
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // real time: BullMQ schedules on the wall clock
     } finally {
@@ -40,7 +41,8 @@ describe('periodic tasks', () => {
     const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, expirySweepMs: 'product' });
     const schedulers = new Queue(EXPIRY_QUEUE, { connection: h.redis, prefix: h.prefix });
     try {
-      expect((await schedulers.getJobScheduler(EXPIRY_QUEUE))?.every).toBe(DEFAULT_EXPIRY_SWEEP_MS);
+      const scheduler = await until('the expiry scheduler', () => schedulers.getJobScheduler(EXPIRY_QUEUE));
+      expect(scheduler.every).toBe(DEFAULT_EXPIRY_SWEEP_MS);
       await h.command('fixture expiring', 'U0REQ');
       const plan = await h.waitForPlan();
       const hasButtons = () => JSON.stringify(h.planMessage(plan).blocks).includes(ActionIds.approve);

@@ -325,6 +325,20 @@ describe.each(REDIS_TOPOLOGIES)('job runtime on %s Redis', (topologyName) => {
     expect(await locks.holder(plan.target)).toBeUndefined();
   });
 
+  it('posts the final message of a run whose worker died after recording the outcome, once however often its job runs again', async () => {
+    const plan = await approvedPlan('lost-summary', { steps: '1' }, 'running');
+    await new PlanLifecycle(plans, clock).finish(plan.id, 'succeeded', 'Fixture lost-summary succeeded: 1 of 1 steps completed.');
+    await startWorker();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await (await queue.getJob(plan.id))?.remove();
+      await enqueueRun(queue, plan); // the dead worker's job, handed out again
+      await jobState(plan.id, 'completed');
+    }
+    await outbox.settled();
+    expect(await runs(plan.id)).toEqual([]);
+    expect(threadReplies(plan).filter((t) => t.startsWith(':large_green_circle:'))).toEqual([':large_green_circle: Fixture lost-summary succeeded: 1 of 1 steps completed.']);
+  });
+
   it('holds a paused run between steps and asks questions once, resuming on the answer', async () => {
     const plan = await approvedPlan('ask', { steps: '2', 'ask-step': 'step-1' });
     await signals.setPaused(plan.id, true, 'UPAUSE');
