@@ -45,7 +45,8 @@ export async function startDeckhand(
   void evictionPolicyProblem(redis).then((problem) => problem && log.warn(problem));
   if (!env.DECKHAND_REDIS_PREFIX) void legacyPrefixProblem(redis, config.redisPrefix).then((problem) => problem && log.error(problem), () => undefined);
   const queueConnection = createRedis(config.redis, 'queue', log);
-  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redis, 'worker', log);
+  // Blocking BullMQ reads: the run worker's, and the periodic tasks' of bots and workers (src/jobs/periodic.ts).
+  const workerConnection = createRedis(config.redis, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { log });
@@ -58,11 +59,11 @@ export async function startDeckhand(
 
   if (mode !== 'worker') {
     // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock, workerConnection });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
-  if (workerConnection) {
+  if (mode !== 'bot') {
     outbox = new SlackOutbox({
       token: config.slack.botToken,
       redis,
@@ -94,7 +95,7 @@ export async function startDeckhand(
       await queue.close();
       await outbox?.close();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
-      await Promise.all([redis, queueConnection, workerConnection].map((c) => c?.quit().catch(() => undefined)));
+      await Promise.all([redis, queueConnection, workerConnection].map((c) => c.quit().catch(() => undefined)));
       log.info('stopped');
     },
   };

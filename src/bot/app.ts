@@ -84,7 +84,11 @@ export async function startHealthServer(port: number, redis: RedisClient): Promi
 
 /** What the composition root hands the bot: its own deps, and what the plans service needs besides. */
 export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
-  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
+  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & {
+    /** A worker-role connection for the plan-expiry task (src/bot/expiry-sweeper.ts). */
+    workerConnection: Redis;
+    expirySweepMs?: number;
+  };
 
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
@@ -126,12 +130,12 @@ export function createBotApp(base: BotOptions): BotApp {
     deps.log.error({ err: error }, 'unhandled Bolt error');
   });
 
-  let stopSweeper: (() => void) | undefined;
+  let sweeper: { close(): Promise<void> } | undefined;
 
   return {
     app,
     async start() {
-      stopSweeper = startExpirySweeper(deps, app.client, base.expirySweepMs);
+      sweeper = await startExpirySweeper(deps, app.client, base.workerConnection, base.expirySweepMs);
       if (httpServer) {
         server = httpServer;
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
@@ -142,7 +146,7 @@ export function createBotApp(base: BotOptions): BotApp {
       return (server.address() as AddressInfo).port;
     },
     async stop() {
-      stopSweeper?.();
+      await sweeper?.close();
       if (!httpServer) await app.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },

@@ -38,8 +38,8 @@ export interface PendingCleanup {
   attempts: number;
   done: string[];
   left: string[];
-  /** The thread message that shows what is left, with Retry cleanup / Stop retrying. */
-  messageTs?: string;
+  /** The thread message that shows what is left, with Retry cleanup / Stop retrying (posted `once` under this name). */
+  message?: { ref: string };
 }
 
 export function cleanupJobId(planId: string): string {

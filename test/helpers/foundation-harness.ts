@@ -40,8 +40,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   /** Outbox pacing; defaults are fast for tests. */
   outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
   queueBackoffMs?: number;
-  /** How often the bot expires undecided plans; default 200 ms here. */
-  expirySweepMs?: number;
+  /** How often the bot expires undecided plans; default 200 ms here, `'product'` for the product's default. */
+  expirySweepMs?: number | 'product';
   /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
   transport?: Transport;
 }
@@ -110,7 +110,11 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const botConnection = createRedis(REDIS_URL, 'worker');
+  const bot: BotApp = createBotApp({
+    config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock,
+    workerConnection: botConnection, ...(opts.expirySweepMs === 'product' ? {} : { expirySweepMs: opts.expirySweepMs ?? 200 }),
+  });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
   await socketMode?.waitForConnections(1);
@@ -201,6 +205,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     workerEnv: () => ({ REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
     stop: async () => {
       await bot.stop();
+      await botConnection.quit();
       for (const close of closers.reverse()) await close();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();

@@ -15,9 +15,9 @@ export interface PriceProduct {
   document: string;
 }
 
-/** Offer term and rate codes AWS uses for on-demand and 1-year Standard No Upfront terms. */
+/** Offer term and rate codes AWS uses for on-demand and Standard No Upfront reserved terms. */
 const ON_DEMAND_TERM = 'JRTCKXETXF';
-const RESERVED_1Y_STANDARD_NO_UPFRONT = '4NA7Y494T4';
+const RESERVED_STANDARD_NO_UPFRONT: Record<string, string> = { '1yr': '4NA7Y494T4', '3yr': 'BPH4J8HBKS' };
 const RATE_CODE = '6YS6EN2CT7';
 
 const EBS_VOLUME_NAMES: Record<string, { volumeType: string; storageMedia: string; maxVolumeSize: string }> = {
@@ -67,7 +67,7 @@ export function buildCatalogue(): PriceProduct[] {
   const products: PriceProduct[] = [];
   const regions = catalogue.regions as Record<string, { location: string; usagePrefix: string }>;
   const instanceSpecs = catalogue.instanceTypes as Record<string, Record<string, string>>;
-  const reserved = catalogue.reserved1yStandardNoUpfrontHourly as Record<string, Record<string, string>>;
+  const reserved = catalogue.reservedStandardNoUpfrontHourly as Record<string, Record<string, Record<string, string>>>;
   for (const [regionCode, hourly] of Object.entries(catalogue.onDemandHourly as Record<string, Record<string, string>>)) {
     const region = regions[regionCode]!;
     for (const [instanceType, price] of Object.entries(hourly)) {
@@ -90,13 +90,15 @@ export function buildCatalogue(): PriceProduct[] {
         marketoption: 'OnDemand',
         servicename: 'Amazon Elastic Compute Cloud',
       };
-      const reservedPrice = reserved[regionCode]?.[instanceType];
+      const reservedTerms = Object.entries(reserved).flatMap(([length, prices]) => {
+        const rate = prices[regionCode]?.[instanceType];
+        const attributes = { LeaseContractLength: length, OfferingClass: 'standard', PurchaseOption: 'No Upfront' };
+        return rate ? [(sku: string) => term(sku, RESERVED_STANDARD_NO_UPFRONT[length]!, 'Hrs', rate, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, attributes)] : [];
+      });
       products.push(
         product('Compute Instance', attributes, (sku) => ({
           OnDemand: term(sku, ON_DEMAND_TERM, 'Hrs', price, `$${price} per On Demand Linux ${instanceType} Instance Hour`, {}),
-          Reserved: reservedPrice
-            ? term(sku, RESERVED_1Y_STANDARD_NO_UPFRONT, 'Hrs', reservedPrice, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' })
-            : undefined,
+          Reserved: reservedTerms.length ? Object.assign({}, ...reservedTerms.map((t) => t(sku))) : undefined,
         })),
       );
     }
@@ -115,6 +117,42 @@ export function buildCatalogue(): PriceProduct[] {
         servicename: 'Amazon Elastic Compute Cloud',
       };
       products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', price, `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
+    }
+  }
+  // Provisioned IOPS (gp3 above its 3,000 baseline, io1, io2 with one product per tier: `io2`, `io2.tier2`,
+  // `io2.tier3`) and gp3 throughput above 125 MiB/s.
+  const usageOf = (regionCode: string, usage: string) => `${regions[regionCode]!.usagePrefix}EBS:${usage}`;
+  for (const [regionCode, byUsage] of Object.entries(catalogue.ebsIopsMonth as Record<string, Record<string, string>>)) {
+    for (const [usage, price] of Object.entries(byUsage)) {
+      const volumeApiName = usage.split('.')[0]!;
+      const attributes = {
+        servicecode: 'AmazonEC2',
+        location: regions[regionCode]!.location,
+        locationType: 'AWS Region',
+        group: 'EBS IOPS',
+        groupDescription: `IOPS for ${volumeApiName}`,
+        usagetype: usageOf(regionCode, `VolumeP-IOPS.${usage === 'io1' ? 'piops' : usage}`),
+        volumeApiName,
+        regionCode,
+        servicename: 'Amazon Elastic Compute Cloud',
+      };
+      products.push(product('System Operation', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'IOPS-Mo', price, `per IOPS-month provisioned for ${usage}`, {}) })));
+    }
+  }
+  for (const [regionCode, byType] of Object.entries(catalogue.ebsThroughputGiBpsMonth as Record<string, Record<string, string>>)) {
+    for (const [volumeApiName, price] of Object.entries(byType)) {
+      const attributes = {
+        servicecode: 'AmazonEC2',
+        location: regions[regionCode]!.location,
+        locationType: 'AWS Region',
+        group: 'EBS Throughput',
+        groupDescription: `Throughput for ${volumeApiName}`,
+        usagetype: usageOf(regionCode, `VolumeP-Throughput.${volumeApiName}`),
+        volumeApiName,
+        regionCode,
+        servicename: 'Amazon Elastic Compute Cloud',
+      };
+      products.push(product('Provisioned Throughput', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GiBps-mo', price, `per GiBps-month of ${volumeApiName} throughput provisioned`, {}) })));
     }
   }
   return products;

@@ -88,6 +88,12 @@ export interface SlackStandInOptions {
   canvases?: boolean;
   /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
   now?: () => number;
+  /**
+   * Slack's per-channel posting limit ("1 message per second per channel, short bursts allowed"): a token bucket
+   * per channel holding `burst` posts, refilled one per `intervalMs`. A chat.postMessage finding it empty answers
+   * 429 with Retry-After. Off unless given (tests scale the interval down).
+   */
+  postsPerChannel?: { intervalMs: number; burst: number };
 }
 
 export interface StoredCanvas {
@@ -368,6 +374,21 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   };
 
   let ongoingOutage: FailureSpec | undefined;
+  const withRetryAfter = (seconds: number | undefined): FailureSpec | undefined => (seconds === undefined ? undefined : { retryAfter: seconds });
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Seconds to wait when the channel's bucket is empty, else takes a token and answers undefined. */
+  const postingLimited = (channel: string): number | undefined => {
+    const limit = opts.postsPerChannel;
+    if (!limit) return undefined;
+    const at = now();
+    const bucket = buckets.get(channel) ?? { tokens: limit.burst, at };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + (at - bucket.at) / limit.intervalMs);
+    bucket.at = at;
+    buckets.set(channel, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil(((1 - bucket.tokens) * limit.intervalMs) / 1000));
+    bucket.tokens -= 1;
+    return undefined;
+  };
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
   });
@@ -400,7 +421,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
     const pending = pendingFailures.get(method) ?? [];
     const index = pending.findIndex((f) => !f.when || f.when(body));
-    const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
+    const limitedFor = () => (method === 'chat.postMessage' ? postingLimited(String(body.channel)) : undefined);
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : (ongoingOutage ?? withRetryAfter(limitedFor()));
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       calls.push({ method, body, at: now(), status });

@@ -22,6 +22,7 @@ import { withRedis } from '../../../sandbox/src/cluster/redis/process.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { DATA_PASSWORD, REDIS_TOPOLOGIES, sentinelMaster, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { postDelivered } from '../../helpers/outbox-delivery.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -116,7 +117,7 @@ describe.each(REDIS_TOPOLOGIES)('job runtime on %s Redis', (topologyName) => {
     const outcome = kind.plan(observed, args, clock.now(), settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();
-    const messageTs = await outbox.post(CHANNEL, { text: `plan ${id}` });
+    const messageTs = await postDelivered(outbox, CHANNEL, { text: `plan ${id}` });
     const plan: StoredPlan = {
       id,
       kind: 'fixture',

@@ -105,6 +105,21 @@ describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
     expect(listed.map((p) => p.id)).toEqual([plans[2]!.id, plans[1]!.id]);
   });
 
+  it('reads a channel without writing; the prune removes only ids of plans that are gone', async () => {
+    const old = Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000;
+    const [gone, kept, recent] = [aPlan({ createdAt: old, channel: 'C7' }), aPlan({ createdAt: old + 1, channel: 'C7' }), aPlan({ channel: 'C7' })];
+    for (const p of [gone, kept, recent]) await store.create(p);
+    await redis.del(`${prefix}:plan:${gone.id}`); // its TTL ran out
+    const index = () => redis.zrange(`${prefix}:plans:channel:C7`, '0', '-1');
+
+    expect((await store.listByChannel('C7', 5)).map((p) => p.id)).toEqual([recent.id, kept.id]);
+    expect(await index()).toEqual([gone.id, kept.id, recent.id]);
+
+    expect(await store.pruneChannelIndexes()).toBe(1);
+    expect(await index()).toEqual([kept.id, recent.id]);
+    expect(await store.pruneChannelIndexes()).toBe(0);
+  });
+
   it('indexes live statuses so running plans can be found', async () => {
     const a = aPlan();
     const b = aPlan();
