@@ -86,7 +86,7 @@ export async function startHealthServer(port: number, redis: RedisClient): Promi
 export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
   Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & {
     /** A worker-role connection for the plan-expiry task (src/bot/expiry-sweeper.ts). */
-    workerConnection: Redis;
+    workerConnection: RedisClient;
     expirySweepMs?: number;
   };
 

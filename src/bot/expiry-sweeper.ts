@@ -5,7 +5,7 @@
  * each tick, and the plans service expires each plan atomically, so each message is updated once.
  */
 import type { WebClient } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { startPeriodic } from '../jobs/periodic.js';
 import type { BotDeps } from './deps.js';
 import { refreshPlanMessage } from './plan-view.js';
@@ -23,7 +23,7 @@ async function expireStalePlans(deps: BotDeps, client: WebClient): Promise<void>
   await deps.plans.pruneChannelIndexes();
 }
 
-export function startExpirySweeper(deps: BotDeps, client: WebClient, connection: Redis, everyMs = DEFAULT_EXPIRY_SWEEP_MS) {
+export function startExpirySweeper(deps: BotDeps, client: WebClient, connection: RedisClient, everyMs = DEFAULT_EXPIRY_SWEEP_MS) {
   return startPeriodic({
     name: EXPIRY_QUEUE,
     everyMs,

@@ -9,7 +9,7 @@
  * task needs (the bots' Slack client, the workers' mutating identity) may take its jobs.
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { logRedisErrors } from '../integrations/redis/connections.js';
 import type { Logger } from '../logger.js';
 
@@ -18,7 +18,7 @@ export interface PeriodicTask {
   name: string;
   everyMs: number;
   /** A worker-role connection (`maxRetriesPerRequest: null`); BullMQ duplicates it for its blocking reads. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   log: Logger;
   run(): Promise<unknown>;

@@ -5,14 +5,14 @@
  * request asks again rather than remembering a miss.
  */
 import type { PricingClient } from '@aws-sdk/client-pricing';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import { fetchProductPrice, productId, type PriceProductKey, type ProductPrice } from '../aws/pricing.js';
 
 export const PRICE_CACHE_TTL_SECONDS = 24 * 3600;
 
 export class PriceCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly pricing: PricingClient,
     private readonly ttlSeconds = PRICE_CACHE_TTL_SECONDS,
