@@ -95,7 +95,7 @@ const hostList = z
     return { host: host!, port: Number(port) };
   }));
 
-/** Hash-tagged, so that on Redis Cluster every key (BullMQ's too) is in one slot: see docs/adr/0011. */
+/** Hash-tagged, so that on Redis Cluster every key (BullMQ's too) is in one slot: docs/adr/0011-one-hash-tag-for-redis-cluster.md. */
 export const DEFAULT_REDIS_PREFIX = '{deckhand}';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -1,5 +1,5 @@
 /**
- * The default key prefix became the hash tag `{deckhand}` (docs/adr/0011). An installation that ran under the old
+ * The default key prefix became the hash tag `{deckhand}` (docs/adr/0011-one-hash-tag-for-redis-cluster.md). An installation that ran under the old
  * default `deckhand` keeps its plans, locks and queue there: started with the new default it would not see them
  * (a run in flight would not hold its target's lock for new plans). Checked once at start-up and said plainly.
  */

@@ -10,16 +10,18 @@ import { startPeriodic } from '../../../src/jobs/periodic.js';
 import { createLogger } from '../../../src/logger.js';
 import { createFixtureKind } from '../../helpers/fixture-kind.js';
 import { startFoundation } from '../../helpers/foundation-harness.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology } from '../../helpers/redis-topology.js';
 import { until } from '../../helpers/until.js';
 
 const log = createLogger('silent');
 const POLICY = "commands:\n  fixture:\n    run: '*'\n    approve: ['U0APPROVER']\n";
 
 describe('periodic tasks', () => {
-  it('three replicas starting the same task run each tick once, not once per replica', async () => {
+  it.each(REDIS_TOPOLOGIES)('three replicas starting the same task on %s Redis run each tick once, not once per replica', async (topologyName) => {
+    const topology = await startRedisTopology(topologyName);
     const prefix = uniquePrefix('periodic');
-    const connections = [0, 1, 2].map(() => createRedis(REDIS_URL, 'worker'));
+    const connections = [0, 1, 2].map(() => createRedis(topology.connection, 'worker'));
     const ticks: number[] = [];
     const everyMs = 100;
     const started = Date.now();
@@ -35,7 +37,8 @@ describe('periodic tasks', () => {
     expect(ticks.length).toBeGreaterThanOrEqual(3);
     await deleteKeys(connections[0]!, prefix);
     await Promise.all(connections.map((c) => c.quit()));
-  }, 20_000);
+    await topology.stop();
+  }, 40_000);
 
   it(`with the default period (${DEFAULT_EXPIRY_SWEEP_MS / 1000} s), an undecided plan loses its buttons that long after it expires`, async () => {
     const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, expirySweepMs: 'product' });

@@ -420,7 +420,8 @@ describe.each(REDIS_TOPOLOGIES)('job runtime on %s Redis', (topologyName) => {
       await waitFor('Sentinel to promote the replica', async () => (await sentinelMaster(topology)) === replica!.port, 30_000);
 
       const done = await finished(plan.id);
-      await jobState(plan.id, 'completed');
+      // The queue connection fails fast while it reconnects (enableOfflineQueue: false, as the bot's): ask again.
+      await waitFor('job completed', async () => (await (await queue.getJob(plan.id).catch(() => undefined))?.getState()) === 'completed', 30_000);
       expect(done.status).toBe('succeeded');
       expect(await runs(plan.id)).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
       expect(await cleanups('failover')).toEqual(['cleanup after 4 steps']);
