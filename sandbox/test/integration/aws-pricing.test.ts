@@ -73,9 +73,10 @@ describe('sandbox Price List (JSON 1.1) with the real PricingClient', () => {
     expect(first.NextToken).toBeDefined();
     const pages: number[] = [];
     for await (const page of paginateGetProducts({ client: cloud.pricing, pageSize: 20 }, { ServiceCode: 'AmazonEC2' })) pages.push(page.PriceList!.length);
-    // 11 instance types x 3 regions + 6 EBS types x 3 regions
-    expect(pages.reduce((a, b) => a + b, 0)).toBe(51);
-    expect(pages).toEqual([20, 20, 11]);
+    // instance hours 12 + 11 + 11 (m7i.large is us-east-1 only), EBS storage 6 types x 3 regions, provisioned IOPS
+    // 5 products (gp3, io1, io2 in three tiers) x 2 regions, gp3 throughput x 2 regions
+    expect(pages.reduce((a, b) => a + b, 0)).toBe(34 + 18 + 10 + 2);
+    expect(pages).toEqual([20, 20, 20, 4]);
     await expect(cloud.pricing.send(new GetProductsCommand({ ServiceCode: 'AmazonEC2', MaxResults: 101 }))).rejects.toMatchObject({ name: 'InvalidParameterException' });
   });
 
