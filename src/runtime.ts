@@ -8,6 +8,7 @@ import { loadConfig, redact } from './config.js';
 import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
 import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
+import { createMetrics } from './integrations/metrics.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
 import { createStores } from './integrations/redis/stores.js';
@@ -21,7 +22,7 @@ import { createReportRegistry, PRODUCT_REPORTS, reportSettingsSchemas } from './
 export type Mode = 'bot' | 'worker' | 'all';
 
 export interface RunningDeckhand {
-  /** The HTTP port serving /slack/events (bot) or /healthz (worker). */
+  /** The HTTP port serving /slack/events (bot), /healthz and /metrics. */
   port: number;
   /** Stop taking commands, let running steps checkpoint, close queues and Redis. */
   stop(): Promise<void>;
@@ -47,6 +48,8 @@ export async function startDeckhand(
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { log });
+  const metrics = createMetrics(clock);
+  metrics.watchQueue(queue);
 
   let bot: BotApp | undefined;
   let healthServer: Server | undefined;
@@ -56,7 +59,7 @@ export async function startDeckhand(
 
   if (mode !== 'worker') {
     // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env, { metrics }), clock, metrics });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
@@ -67,19 +70,21 @@ export async function startDeckhand(
       prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
+      metrics,
     });
     workers = await startWorkers({
       connection: workerConnection,
       prefix,
       kinds,
-      clients: clientsForRole('worker', env),
+      clients: clientsForRole('worker', env, { metrics }),
       clock,
       log,
       outbox,
+      metrics,
       ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
     });
-    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis);
+    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis, metrics);
     log.info({ kinds: [...kinds.keys()] }, 'workers started');
   }
 

@@ -1,13 +1,14 @@
 /**
  * The Bolt app: HTTP receiver on /slack/events (signed requests, 5-minute timestamp window), or
  * Socket Mode when an app-level token is configured. `GET /healthz` answers on the HTTP port in
- * both modes: 200 when Redis answers PING, else 503.
+ * both modes: 200 when Redis answers PING, else 503. `GET /metrics` (Prometheus) answers there too.
  */
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
+import type { Metrics } from '../integrations/metrics.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
@@ -72,10 +73,11 @@ function healthz(redis: Redis) {
   };
 }
 
-/** A bare /healthz server, for Socket Mode and worker-only processes. */
-export async function startHealthServer(port: number, redis: Redis): Promise<Server> {
+/** A bare /healthz (and /metrics) server, for Socket Mode and worker-only processes. */
+export async function startHealthServer(port: number, redis: Redis, metrics?: Metrics): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') return healthz(redis)(req, res);
+    if (req.method === 'GET' && req.url === '/metrics' && metrics) return metrics.handler()(req, res);
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(port, resolve));
@@ -90,7 +92,13 @@ export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   // Someone is waiting on the bot's Slack calls: each is bounded and retried twice, not for WebClient's default 30 minutes.
-  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: CALL_TIMEOUTS.slackCallMs, retryConfig: { retries: 2 } };
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    timeout: CALL_TIMEOUTS.slackCallMs,
+    retryConfig: { retries: 2 },
+    // Bolt hands these options to every WebClient it makes: the one place to count the bot's Slack calls.
+    ...(base.metrics ? { fetch: base.metrics.slackFetch() } : {}),
+  };
   let server: Server | undefined;
   let httpServer: Server | undefined;
   let app: App;
@@ -100,7 +108,10 @@ export function createBotApp(base: BotOptions): BotApp {
     const receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret,
       endpoints: SLACK_ENDPOINT,
-      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(base.redis) }],
+      customRoutes: [
+        { path: '/healthz', method: ['GET'], handler: healthz(base.redis) },
+        ...(base.metrics ? [{ path: '/metrics', method: ['GET'], handler: base.metrics.handler() }] : []),
+      ],
       // Bodies without a Content-Length (chunked) are cut off here, before the signature is checked.
       bodyLimit: MAX_BODY_BYTES,
       logger,
@@ -137,7 +148,7 @@ export function createBotApp(base: BotOptions): BotApp {
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
       } else {
         await app.start();
-        server = await startHealthServer(config.port, deps.redis);
+        server = await startHealthServer(config.port, deps.redis, deps.metrics);
       }
       return (server.address() as AddressInfo).port;
     },
