@@ -130,7 +130,7 @@ function counted<Client extends AwsClient>(client: Client, metrics: Metrics | un
       try {
         return await next(args);
       } catch (error) {
-        if (awsOutcome(error as AwsFailure) === 'rate_limited') metrics.rateLimited.inc({ api: 'aws' });
+        metrics.attempt('aws', awsOutcome(error as AwsFailure));
         throw error;
       }
     },
@@ -182,7 +182,9 @@ class BoundedKubeConfig extends KubeConfig {
             metrics.call('kubernetes', property, 'ok');
             return result;
           } catch (error) {
-            metrics.call('kubernetes', property, error instanceof ApiException ? httpOutcome(error.code) : 'failed');
+            const outcome = error instanceof ApiException ? httpOutcome(error.code) : 'failed';
+            metrics.call('kubernetes', property, outcome);
+            metrics.attempt('kubernetes', outcome);
             throw error;
           }
         };

@@ -33,7 +33,7 @@ interface ActiveRun {
 export class Metrics {
   readonly registry = new Registry();
   private readonly activeRuns = new Set<ActiveRun>();
-  private readonly queues: CountableQueue[] = [];
+  private queue: CountableQueue | undefined;
 
   readonly commands = this.counter('deckhand_commands_total', '/deckhand commands answered, by subcommand and outcome (ok, usage_error, refused, error).', ['subcommand', 'outcome']);
   readonly plans = this.counter('deckhand_plans_total', 'Plan requests, by kind and outcome (planned, dry_run, empty, refused).', ['kind', 'outcome']);
@@ -63,42 +63,39 @@ export class Metrics {
 
   constructor(private readonly clock: Clock) {
     collectDefaultMetrics({ register: this.registry });
-    const metrics = this;
-    new Gauge({
+    const running: Gauge<'kind'> = new Gauge({
       name: 'deckhand_jobs_running',
       help: 'Runs executing in this process now, by kind.',
       labelNames: ['kind'],
       registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const run of metrics.activeRuns) this.inc({ kind: run.kind });
+      collect: () => {
+        running.reset();
+        for (const run of this.activeRuns) running.inc({ kind: run.kind });
       },
     });
-    new Gauge({
+    const overEstimate: Gauge<'kind'> = new Gauge({
       name: 'deckhand_jobs_over_estimate',
       help: "Runs executing in this process for longer than their plan's estimate, by kind.",
       labelNames: ['kind'],
       registers: [this.registry],
-      collect() {
-        this.reset();
-        const now = metrics.clock.now();
-        for (const run of metrics.activeRuns) {
-          if (run.estimateSeconds !== undefined && now - run.startedAt > run.estimateSeconds * 1000) this.inc({ kind: run.kind });
+      collect: () => {
+        overEstimate.reset();
+        const now = this.clock.now();
+        for (const run of this.activeRuns) {
+          if (run.estimateSeconds !== undefined && now - run.startedAt > run.estimateSeconds * 1000) overEstimate.inc({ kind: run.kind });
         }
       },
     });
-    new Gauge({
+    const queueJobs: Gauge<'state'> = new Gauge({
       name: 'deckhand_queue_jobs',
       help: 'Jobs in the run queue by state (waiting, active, delayed, prioritized, failed), read from Redis at scrape time.',
       labelNames: ['state'],
       registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const queue of metrics.queues) {
-          // Redis down: no sample rather than a failed scrape (/healthz reports Redis).
-          const counts = await queue.getJobCounts(...QUEUE_STATES).catch(() => undefined);
-          for (const state of QUEUE_STATES) if (counts) this.set({ state }, counts[state] ?? 0);
-        }
+      collect: async () => {
+        queueJobs.reset();
+        // Redis down: no sample rather than a failed scrape (/healthz reports Redis).
+        const counts = await this.queue?.getJobCounts(...QUEUE_STATES).catch(() => undefined);
+        if (counts) for (const state of QUEUE_STATES) queueJobs.set({ state }, counts[state] ?? 0);
       },
     });
   }
@@ -109,7 +106,7 @@ export class Metrics {
 
   /** The run queue the queue gauges read. */
   watchQueue(queue: CountableQueue): void {
-    this.queues.push(queue);
+    this.queue = queue;
   }
 
   /** A run is executing here; call the result when this execution ends, however it ends. */
@@ -124,9 +121,19 @@ export class Metrics {
     if (seconds !== undefined) this.jobDuration.observe({ kind, outcome }, seconds);
   }
 
+  /** One call, with its final outcome (for AWS, after the SDK's retries). */
   call(api: Api, operation: string, outcome: CallOutcome): void {
     this.calls.inc({ api, operation, outcome });
+  }
+
+  /** One HTTP attempt; Slack's and Kubernetes' calls are single attempts, AWS's are counted inside the SDK's retry loop. */
+  attempt(api: Api, outcome: CallOutcome): void {
     if (outcome === 'rate_limited') this.rateLimited.inc({ api });
+  }
+
+  private callAndAttempt(api: Api, operation: string, outcome: CallOutcome): void {
+    this.call(api, operation, outcome);
+    this.attempt(api, outcome);
   }
 
   /** `fetch` for Slack's WebClient (Bolt's and the outbox's) and file uploads: counts every request by Web API method. */
@@ -137,10 +144,10 @@ export class Metrics {
       try {
         response = await fetch(url, init);
       } catch (error) {
-        this.call('slack', operation, 'failed');
+        this.callAndAttempt('slack', operation, 'failed');
         throw error;
       }
-      this.call('slack', operation, await slackOutcome(response));
+      this.callAndAttempt('slack', operation, await slackOutcome(response));
       return response;
     };
   }

@@ -9,6 +9,7 @@ import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
+import type { Metrics } from '../../src/integrations/metrics.js';
 import { createRedis } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   expirySweepMs?: number;
   /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
   transport?: Transport;
+  /** One registry for the bot and the workers, as in `deckhand all`; the bot serves it at /metrics. */
+  metrics?: Metrics;
 }
 
 export type Transport = 'http' | 'socket';
@@ -111,7 +114,9 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const { metrics } = opts;
+  metrics?.watchQueue(queue);
+  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, metrics, expirySweepMs: opts.expirySweepMs ?? 200 });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
   await socketMode?.waitForConnections(1);
@@ -131,9 +136,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
       log,
+      metrics,
     });
     const workers = await startWorkers({
-      connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, ...stores,
+      connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, metrics, ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
       ...extra,
     });
