@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import { loadConfig, redact } from './config.js';
 import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
+import { opsRoutes } from './bot/ops-routes.js';
 import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createMetrics } from './integrations/metrics.js';
@@ -84,7 +85,7 @@ export async function startDeckhand(
       ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
     });
-    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis, metrics);
+    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis, opsRoutes({ metrics, dashboard: config.dashboard, queue }));
     log.info({ kinds: [...kinds.keys()] }, 'workers started');
   }
 

@@ -1,20 +1,21 @@
 /**
  * The Bolt app: HTTP receiver on /slack/events (signed requests, 5-minute timestamp window), or
  * Socket Mode when an app-level token is configured. `GET /healthz` answers on the HTTP port in
- * both modes: 200 when Redis answers PING, else 503. `GET /metrics` (Prometheus) answers there too.
+ * both modes: 200 when Redis answers PING, else 503. `/metrics` and the job dashboard answer there too
+ * (ops-routes.ts).
  */
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
-import type { Metrics } from '../integrations/metrics.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
 import * as planDecisions from './interactions/plan-decisions.js';
 import * as runControls from './interactions/run-controls.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
+import { opsRoutes, type OpsRoutes } from './ops-routes.js';
 import { guarded, MAX_BODY_BYTES } from './request-guard.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
@@ -73,11 +74,11 @@ function healthz(redis: Redis) {
   };
 }
 
-/** A bare /healthz (and /metrics) server, for Socket Mode and worker-only processes. */
-export async function startHealthServer(port: number, redis: Redis, metrics?: Metrics): Promise<Server> {
+/** A bare /healthz server (with the operator routes), for Socket Mode and worker-only processes. */
+export async function startHealthServer(port: number, redis: Redis, ops?: OpsRoutes): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') return healthz(redis)(req, res);
-    if (req.method === 'GET' && req.url === '/metrics' && metrics) return metrics.handler()(req, res);
+    if (ops?.(req, res)) return;
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(port, resolve));
@@ -99,6 +100,7 @@ export function createBotApp(base: BotOptions): BotApp {
     // Bolt hands these options to every WebClient it makes: the one place to count the bot's Slack calls.
     ...(base.metrics ? { fetch: base.metrics.slackFetch() } : {}),
   };
+  const ops = opsRoutes({ metrics: base.metrics, dashboard: config.dashboard, queue: base.queue });
   let server: Server | undefined;
   let httpServer: Server | undefined;
   let app: App;
@@ -108,17 +110,15 @@ export function createBotApp(base: BotOptions): BotApp {
     const receiver = new HTTPReceiver({
       signingSecret: config.slack.signingSecret,
       endpoints: SLACK_ENDPOINT,
-      customRoutes: [
-        { path: '/healthz', method: ['GET'], handler: healthz(base.redis) },
-        ...(base.metrics ? [{ path: '/metrics', method: ['GET'], handler: base.metrics.handler() }] : []),
-      ],
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz(base.redis) }],
       // Bodies without a Content-Length (chunked) are cut off here, before the signature is checked.
       bodyLimit: MAX_BODY_BYTES,
       logger,
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
     // Our own server, so that requests are refused before Bolt buffers their bodies (request-guard.ts).
-    httpServer = createServer(guarded(receiver.requestListener, SLACK_ENDPOINT, (status) => base.log.warn({ status }, 'request refused before reading its body')));
+    const slack = guarded(receiver.requestListener, SLACK_ENDPOINT, (status) => base.log.warn({ status }, 'request refused before reading its body'));
+    httpServer = createServer((req, res) => ops(req, res) || slack(req, res));
   }
   const authorizer = new Authorizer(config.policy, new UserGroups(app.client));
   const service = new PlanService({
@@ -148,7 +148,7 @@ export function createBotApp(base: BotOptions): BotApp {
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
       } else {
         await app.start();
-        server = await startHealthServer(config.port, deps.redis, deps.metrics);
+        server = await startHealthServer(config.port, deps.redis, ops);
       }
       return (server.address() as AddressInfo).port;
     },

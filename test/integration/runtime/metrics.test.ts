@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { startHealthServer } from '../../../src/bot/app.js';
+import { opsRoutes } from '../../../src/bot/ops-routes.js';
 import type { Clients } from '../../../src/integrations/clients.js';
 import { createMetrics, type Metrics } from '../../../src/integrations/metrics.js';
 import { DESCRIBED_GROUP, describeGroupKind } from '../../helpers/aws-call-kind.js';
@@ -146,7 +147,7 @@ describe('metrics: the bare health server', () => {
   it('serves /metrics when given a registry, and 404 without one', async () => {
     const { redis, close } = testRedis('metrics-health');
     const metrics = createMetrics({ now: () => 0, sleep: async () => undefined });
-    const withMetrics = await startHealthServer(0, redis, metrics);
+    const withMetrics = await startHealthServer(0, redis, opsRoutes({ metrics }));
     const without = await startHealthServer(0, redis);
     const url = (server: typeof without) => `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
     try {
