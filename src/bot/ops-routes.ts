@@ -1,15 +1,9 @@
 /**
  * Operator routes served next to /healthz on the bot's and the worker's HTTP port: `GET /metrics` (Prometheus,
  * src/integrations/metrics.ts) and the job dashboard at `/admin/queues` (bull-board). The dashboard is off unless
- * configured (404 then, as for any unknown path); on, every request needs HTTP basic auth, checked in constant
- * time against the configured user and password hash, and in read-only mode only GET and HEAD pass: the refusal
- * happens here, before bull-board, so no route it adds can change a job.
+ * configured (404 then, as for any unknown path; bull-board is not even loaded); on, see dashboard.ts.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DashboardConfig } from '../config.js';
 import type { Metrics } from '../integrations/metrics.js';
 import type { RunQueue } from '../jobs/queues.js';
@@ -21,7 +15,10 @@ export type OpsRoutes = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export function opsRoutes(options: { metrics?: Metrics; dashboard?: DashboardConfig; queue?: RunQueue }): OpsRoutes {
   const { metrics, dashboard, queue } = options;
-  const board = dashboard && queue ? dashboardListener(dashboard, queue) : undefined;
+  // Loaded only when configured: bull-board and Express add a second to every start-up otherwise.
+  const board = dashboard && queue ? import('./dashboard.js').then((m) => m.dashboardListener(dashboard, queue, DASHBOARD_PATH)) : undefined;
+  // A failed load answers 500 per request below; it must not crash the process before one comes.
+  board?.catch(() => undefined);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics' && req.method === 'GET' && metrics) {
@@ -29,45 +26,12 @@ export function opsRoutes(options: { metrics?: Metrics; dashboard?: DashboardCon
       return true;
     }
     if (board && (path === DASHBOARD_PATH || path?.startsWith(`${DASHBOARD_PATH}/`))) {
-      board(req, res);
+      board.then(
+        (listener) => listener(req, res),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`dashboard unavailable: ${(error as Error).message}\n`),
+      );
       return true;
     }
     return false;
   };
-}
-
-function dashboardListener(config: DashboardConfig, queue: RunQueue): RequestListener {
-  const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(DASHBOARD_PATH);
-  const readOnly = config.mode === 'read-only';
-  createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode: readOnly, allowRetries: !readOnly })], serverAdapter });
-  const app = serverAdapter.getRouter() as RequestListener;
-  return (req, res) => {
-    if (!authorized(req, config)) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="deckhand", charset="UTF-8"', 'content-type': 'text/plain' }).end('authentication required\n');
-      return;
-    }
-    if (readOnly && req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('the dashboard is read-only (DECKHAND_DASHBOARD=read-only)\n');
-      return;
-    }
-    // bull-board's routes are relative to where it is mounted.
-    req.url = req.url!.slice(DASHBOARD_PATH.length) || '/';
-    app(req, res);
-  };
-}
-
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-
-/** Basic auth; both halves are compared as SHA-256 digests so neither comparison's time depends on the secret. */
-function authorized(req: IncomingMessage, config: DashboardConfig): boolean {
-  const header = req.headers.authorization ?? '';
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header);
-  if (!match) return false;
-  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  const userOk = timingSafeEqual(sha256(decoded.slice(0, colon)), sha256(config.user));
-  const passwordOk = timingSafeEqual(sha256(decoded.slice(colon + 1)), Buffer.from(config.passwordSha256, 'hex'));
-  return userOk && passwordOk;
 }

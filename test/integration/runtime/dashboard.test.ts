@@ -56,7 +56,7 @@ describe('dashboard: read-only in a real `deckhand all` process', () => {
       DECKHAND_DASHBOARD_USER: 'ops',
       DECKHAND_DASHBOARD_PASSWORD_SHA256: PASSWORD_SHA256,
     });
-    const port = await slack.waitFor(() => Number(/"port":(\d+),"socketMode":false,"msg":"bot listening"/.exec(main.out())?.[1]) || undefined, 20_000, 'the bot to listen');
+    const port = await slack.waitFor(() => Number(/"port":(\d+),"socketMode":false,"msg":"bot listening"/.exec(main.out())?.[1]) || undefined, 50_000, 'the bot to listen');
     base = `http://127.0.0.1:${port}`;
   });
   afterAll(async () => {
