@@ -77,7 +77,7 @@ export function createClients(options: ClientOptions = {}): Clients {
 
 type AwsClient = AutoScalingClient | EC2Client | Route53Client | PricingClient;
 
-/** Error codes the SDK's standard retry strategy treats as throttling (@smithy/service-error-classification). */
+/** Error codes the SDK's retry strategy treats as throttling (docs/platform-facts.md#aws-sdk-v3). */
 const AWS_THROTTLING = new Set([
   'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException',
   'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException',
@@ -88,10 +88,11 @@ interface AwsFailure {
   name?: string;
   $fault?: string;
   $metadata?: { httpStatusCode?: number; attempts?: number };
+  $retryable?: { throttling?: boolean };
 }
 
 function awsOutcome(error: AwsFailure): CallOutcome {
-  if (AWS_THROTTLING.has(error.name ?? '') || error.$metadata?.httpStatusCode === 429) return 'rate_limited';
+  if (AWS_THROTTLING.has(error.name ?? '') || error.$metadata?.httpStatusCode === 429 || error.$retryable?.throttling === true) return 'rate_limited';
   const status = error.$metadata?.httpStatusCode;
   if (status === undefined) return 'failed';
   return error.$fault === 'server' ? 'server_error' : httpOutcome(status) === 'ok' ? 'client_error' : httpOutcome(status);
