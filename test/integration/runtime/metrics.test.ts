@@ -143,6 +143,22 @@ describe('metrics: /metrics after real runs', () => {
   });
 });
 
+describe('metrics: Socket Mode', () => {
+  it('serves /metrics on the health port, which is the only HTTP port there', async () => {
+    const metrics = createMetrics({ now: () => 0, sleep: async () => undefined });
+    const h = await startFoundation({ kinds: [], transport: 'socket', metrics });
+    try {
+      await h.command('help', REQUESTER);
+      await h.waitForEphemeral(REQUESTER, /deckhand subcommands/);
+      const response = await fetch(`${h.botUrl}/metrics`);
+      expect(response.status).toBe(200);
+      expect(sample(await response.text(), 'deckhand_commands_total', { subcommand: 'help', outcome: 'ok' })).toBe(1);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('metrics: the bare health server', () => {
   it('serves /metrics when given a registry, and 404 without one', async () => {
     const { redis, close } = testRedis('metrics-health');
