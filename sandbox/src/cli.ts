@@ -13,6 +13,7 @@ import { startSocketModeServer } from './slack/socket-mode.js';
 import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
+import { startConsole } from './console/server.js';
 
 const USERS = {
   alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
@@ -22,6 +23,7 @@ const USERS = {
 type UserName = keyof typeof USERS;
 const CHANNEL = 'C0OPS';
 const INCIDENT_CHANNEL = 'C0INCIDENT';
+const CHANNELS = { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05', G0SRE: 'sre-private' };
 
 /** Policy for the sandbox: alice requests, bob approves, carol is read-only. */
 const SANDBOX_POLICY = `# written by deckhand sandbox
@@ -97,7 +99,7 @@ async function main(args: string[]): Promise<void> {
     slack: {
       users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
       usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
-      channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
+      channels: CHANNELS,
       socketMode,
     },
   });
@@ -149,11 +151,15 @@ async function main(args: string[]): Promise<void> {
   stops.push(() => deckhand.stop());
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
   console.log(socketMode ? `\nbot connected over Socket Mode (health on ${botUrl}/healthz), worker running.` : `\nbot on ${botUrl}/slack/events, worker running.`);
+  const toBot = socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? '');
+  const web = await startConsole({ sandbox, toBot, users: Object.entries(USERS).map(([name, u]) => ({ name, ...u })), channels: CHANNELS, port: Number(env.SANDBOX_CONSOLE_PORT ?? 0) });
+  stops.push(() => web.stop());
+  console.log(`web console (a Slack client for this sandbox): ${web.url}`);
   if (!process.stdin.isTTY) {
     console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
-  runTerminal(sandbox, socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? ''), shutdown);
+  runTerminal(sandbox, toBot, shutdown);
 }
 
 /** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */
@@ -171,7 +177,8 @@ You are alice in #ops. Try:
   /deckhand ptr-cleanup
   /deckhand resize data/redis-data-redis-ha-0 20Gi
   /deckhand postmortem #incident-2026-01-05 --title "Checkout latency"
-  /deckhand cost m5.large --count 6 --ebs gp3:100
+  /deckhand cost 6x m5.large gp3:100:iops=4000 --compare m6i.large
+  /deckhand cost --asg eks-prod-workers
   /deckhand jobs
 Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
     .map(([name, u]) => `${name} (${u.note})`)
