@@ -38,6 +38,14 @@ export interface Policy {
   fromFile: boolean;
 }
 
+/** The job dashboard at /admin/queues (src/bot/ops-routes.ts); absent = off. */
+export interface DashboardConfig {
+  mode: 'read-only' | 'read-write';
+  user: string;
+  /** Hex SHA-256 of the password. */
+  passwordSha256: string;
+}
+
 export interface Config {
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string };
   redis: RedisConnection;
@@ -49,6 +57,7 @@ export interface Config {
   /** Override directory for report templates: a file here replaces the bundled one of the same name. */
   templatesDir?: string;
   policy: Policy;
+  dashboard?: DashboardConfig;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +109,7 @@ export const DEFAULT_REDIS_PREFIX = '{deckhand}';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DASHBOARD_MODES = ['off', 'read-only', 'read-write'] as const;
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z
@@ -129,6 +139,12 @@ const envSchema = z.object({
     .string()
     .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'must be letters, digits, - or _, optionally in braces ({deckhand}); BullMQ forbids ":"')
     .default(DEFAULT_REDIS_PREFIX),
+  DECKHAND_DASHBOARD: z.enum(DASHBOARD_MODES, { error: `must be one of ${DASHBOARD_MODES.join(', ')}` }).default('off'),
+  DECKHAND_DASHBOARD_USER: z.string().regex(/^[^:\s]+$/, 'must be a user name without ":" or spaces').default('deckhand'),
+  DECKHAND_DASHBOARD_PASSWORD_SHA256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the password (64 hex digits: printf %s "$PASSWORD" | sha256sum)')
+    .optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -266,6 +282,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push('SLACK_SIGNING_SECRET: is required for the HTTP receiver (Basic Information → App Credentials), or set SLACK_APP_TOKEN for Socket Mode');
   }
 
+  // An open dashboard shows every job's data and (read-write) can retry or remove jobs: never without a password.
+  if (env.DECKHAND_DASHBOARD && env.DECKHAND_DASHBOARD !== 'off' && !env.DECKHAND_DASHBOARD_PASSWORD_SHA256) {
+    problems.push('DECKHAND_DASHBOARD_PASSWORD_SHA256: is required when DECKHAND_DASHBOARD is on (the hex SHA-256 of a long random password)');
+  }
+
   const templatesDir = env.DECKHAND_TEMPLATES_DIR;
   if (templatesDir && !statSync(templatesDir, { throwIfNoEntry: false })?.isDirectory()) {
     problems.push(`DECKHAND_TEMPLATES_DIR: ${templatesDir} is not a directory`);
@@ -347,6 +368,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     ...(configPath ? { configPath } : {}),
     ...(e.DECKHAND_TEMPLATES_DIR ? { templatesDir: e.DECKHAND_TEMPLATES_DIR } : {}),
     policy,
+    ...(e.DECKHAND_DASHBOARD !== 'off' && e.DECKHAND_DASHBOARD_PASSWORD_SHA256
+      ? { dashboard: { mode: e.DECKHAND_DASHBOARD, user: e.DECKHAND_DASHBOARD_USER, passwordSha256: e.DECKHAND_DASHBOARD_PASSWORD_SHA256.toLowerCase() } }
+      : {}),
   };
 }
 
@@ -383,5 +407,6 @@ export function redact(config: Config): Record<string, unknown> {
       apiUrl: config.slack.apiUrl,
     },
     redis: redactRedis(config.redis),
+    ...(config.dashboard ? { dashboard: { ...config.dashboard, passwordSha256: '[redacted]' } } : {}),
   };
 }

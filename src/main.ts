@@ -22,7 +22,8 @@ environment (README "Configuration" has the full list):
   DECKHAND_REDIS_PREFIX  key prefix (default deckhand)
   DECKHAND_CONFIG        path to the YAML policy file
   DECKHAND_TEMPLATES_DIR report template overrides
-  PORT                   HTTP port for /slack/events and /healthz (default 3000)
+  PORT                   HTTP port for /slack/events, /healthz, /metrics and /admin/queues (default 3000)
+  DECKHAND_DASHBOARD     off | read-only | read-write: the job dashboard at /admin/queues (default off)
   LOG_LEVEL              fatal | error | warn | info | debug | trace | silent (default info)
   AWS_REGION, AWS_ENDPOINT_URL_<SERVICE>, KUBECONFIG   the AWS account and cluster to operate on
   DECKHAND_BOT_AWS_PROFILE, DECKHAND_WORKER_AWS_PROFILE  mode all: each role's AWS profile (docs/permissions.md)

@@ -6,8 +6,10 @@
 import type { Server } from 'node:http';
 import { loadConfig, redact } from './config.js';
 import { createBotApp, startHealthServer, type BotApp } from './bot/app.js';
+import { opsRoutes } from './bot/ops-routes.js';
 import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
+import { createMetrics } from './integrations/metrics.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
 import { legacyPrefixProblem } from './integrations/redis/legacy-prefix.js';
@@ -22,7 +24,7 @@ import { createReportRegistry, PRODUCT_REPORTS, reportSettingsSchemas } from './
 export type Mode = 'bot' | 'worker' | 'all';
 
 export interface RunningDeckhand {
-  /** The HTTP port serving /slack/events (bot) or /healthz (worker). */
+  /** The HTTP port serving /slack/events (bot), /healthz and /metrics. */
   port: number;
   /** Stop taking commands, let running steps checkpoint, close queues and Redis. */
   stop(): Promise<void>;
@@ -50,6 +52,8 @@ export async function startDeckhand(
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { log });
+  const metrics = createMetrics(clock);
+  metrics.watchQueue(queue);
 
   let bot: BotApp | undefined;
   let healthServer: Server | undefined;
@@ -59,7 +63,7 @@ export async function startDeckhand(
 
   if (mode !== 'worker') {
     // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock, workerConnection });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env, { metrics }), clock, workerConnection, metrics });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
@@ -70,19 +74,21 @@ export async function startDeckhand(
       prefix,
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       log,
+      metrics,
     });
     workers = await startWorkers({
       connection: workerConnection,
       prefix,
       kinds,
-      clients: clientsForRole('worker', env),
+      clients: clientsForRole('worker', env, { metrics }),
       clock,
       log,
       outbox,
+      metrics,
       ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
     });
-    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis);
+    if (mode === 'worker') healthServer = await startHealthServer(config.port, redis, opsRoutes({ metrics, dashboard: config.dashboard, queue }));
     log.info({ kinds: [...kinds.keys()] }, 'workers started');
   }
 

@@ -113,7 +113,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
   };
 
   /** Real SDK clients pointed at this sandbox with one identity's credentials, built as the product builds them. */
-  function clients(role: SandboxRole, overrides: Pick<ClientOptions, 'maxAttempts' | 'timeouts'> = {}): Clients {
+  function clients(role: SandboxRole, overrides: Pick<ClientOptions, 'maxAttempts' | 'timeouts' | 'metrics'> = {}): Clients {
     const { accessKeyId, secretAccessKey } = IDENTITIES[role];
     return createClients({
       region: cloud.region,

@@ -1,7 +1,8 @@
 /**
  * The Bolt app: HTTP receiver on /slack/events (signed requests, 5-minute timestamp window), or
  * Socket Mode when an app-level token is configured. `GET /healthz` answers on the HTTP port in
- * both modes: 200 when Redis answers PING, else 503.
+ * both modes: 200 when Redis answers PING, else 503. `/metrics` and the job dashboard answer there too
+ * (ops-routes.ts).
  */
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import type { BotDeps } from './deps.js';
 import * as planDecisions from './interactions/plan-decisions.js';
 import * as runControls from './interactions/run-controls.js';
 import { startExpirySweeper } from './expiry-sweeper.js';
+import { opsRoutes, type OpsRoutes } from './ops-routes.js';
 import { guarded, MAX_BODY_BYTES } from './request-guard.js';
 import * as middleware from './middleware.js';
 import { Authorizer, UserGroups } from './policy.js';
@@ -72,10 +74,11 @@ function healthz(redis: RedisClient) {
   };
 }
 
-/** A bare /healthz server, for Socket Mode and worker-only processes. */
-export async function startHealthServer(port: number, redis: RedisClient): Promise<Server> {
+/** A bare /healthz server (with the operator routes), for Socket Mode and worker-only processes. */
+export async function startHealthServer(port: number, redis: RedisClient, ops?: OpsRoutes): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') return healthz(redis)(req, res);
+    if (ops?.(req, res)) return;
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(port, resolve));
@@ -94,7 +97,14 @@ export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
   const logger = boltLogger(base.log);
   // Someone is waiting on the bot's Slack calls: each is bounded and retried twice, not for WebClient's default 30 minutes.
-  const clientOptions = { ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}), timeout: CALL_TIMEOUTS.slackCallMs, retryConfig: { retries: 2 } };
+  const clientOptions = {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    timeout: CALL_TIMEOUTS.slackCallMs,
+    retryConfig: { retries: 2 },
+    // Bolt hands these options to every WebClient it makes: the one place to count the bot's Slack calls.
+    ...(base.metrics ? { fetch: base.metrics.slackFetch() } : {}),
+  };
+  const ops = opsRoutes({ metrics: base.metrics, dashboard: config.dashboard, queue: base.queue });
   let server: Server | undefined;
   let httpServer: Server | undefined;
   let app: App;
@@ -111,7 +121,8 @@ export function createBotApp(base: BotOptions): BotApp {
     });
     app = new App({ token: config.slack.botToken, receiver, clientOptions, logger });
     // Our own server, so that requests are refused before Bolt buffers their bodies (request-guard.ts).
-    httpServer = createServer(guarded(receiver.requestListener, SLACK_ENDPOINT, (status) => base.log.warn({ status }, 'request refused before reading its body')));
+    const slack = guarded(receiver.requestListener, SLACK_ENDPOINT, (status) => base.log.warn({ status }, 'request refused before reading its body'));
+    httpServer = createServer((req, res) => ops(req, res) || slack(req, res));
   }
   const authorizer = new Authorizer(config.policy, new UserGroups(app.client));
   const service = new PlanService({
@@ -141,7 +152,7 @@ export function createBotApp(base: BotOptions): BotApp {
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
       } else {
         await app.start();
-        server = await startHealthServer(config.port, deps.redis);
+        server = await startHealthServer(config.port, deps.redis, ops);
       }
       return (server.address() as AddressInfo).port;
     },

@@ -3,6 +3,7 @@ import type { RedisClient } from '../integrations/redis/connections.js';
 import type { Config } from '../config.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
+import type { Metrics } from '../integrations/metrics.js';
 import type { AuditLog } from '../integrations/redis/audit.js';
 import type { PlanStore } from '../integrations/redis/plan-store.js';
 import type { JobKind } from '../jobs/kind.js';
@@ -28,4 +29,6 @@ export interface BotDeps {
   clock: Clock;
   authorizer: Authorizer;
   service: PlanService;
+  /** Counts commands, plans and approvals (README "Metrics"); absent = not counted (most tests). */
+  metrics?: Metrics;
 }

@@ -11,8 +11,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { ApiException, KubeConfig, type ApiConstructor, type ApiType, type RequestContext } from '@kubernetes/client-node';
 import { CALL_TIMEOUTS, callSignal, type CallTimeouts } from './call-deadlines.js';
+import { httpOutcome, type CallOutcome, type Metrics } from './metrics.js';
 import { AWS_MAX_ATTEMPTS } from './retry-policy.js';
 
 export interface Clients {
@@ -41,6 +42,8 @@ export interface ClientOptions {
   endpoints?: Partial<Record<AwsService, string>>;
   /** Tests shorten the deadlines; production uses CALL_TIMEOUTS. */
   timeouts?: Partial<CallTimeouts>;
+  /** Where every AWS and Kubernetes call is counted; absent = not counted. */
+  metrics?: Metrics;
 }
 
 export function createClients(options: ClientOptions = {}): Clients {
@@ -59,16 +62,83 @@ export function createClients(options: ClientOptions = {}): Clients {
     // Without throwOnRequestTimeout the SDK only logs a request that exceeds requestTimeout and keeps waiting.
     requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.awsAttemptMs, throwOnRequestTimeout: true },
   });
-  const kube = new BoundedKubeConfig(timeouts.kubernetesCallMs);
+  const kube = new BoundedKubeConfig(timeouts.kubernetesCallMs, options.metrics);
   if (options.kubeconfigPath) kube.loadFromFile(options.kubeconfigPath);
   else kube.loadFromDefault();
+  const made = <Client extends AwsClient>(client: Client) => counted(bounded(client, timeouts.awsCallMs), options.metrics);
   return {
-    autoScaling: bounded(new AutoScalingClient(aws('autoScaling')), timeouts.awsCallMs),
-    ec2: bounded(new EC2Client(aws('ec2')), timeouts.awsCallMs),
-    route53: bounded(new Route53Client(aws('route53')), timeouts.awsCallMs),
-    pricing: bounded(new PricingClient({ ...aws('pricing'), region: 'us-east-1' }), timeouts.awsCallMs),
+    autoScaling: made(new AutoScalingClient(aws('autoScaling'))),
+    ec2: made(new EC2Client(aws('ec2'))),
+    route53: made(new Route53Client(aws('route53'))),
+    pricing: made(new PricingClient({ ...aws('pricing'), region: 'us-east-1' })),
     kube,
   };
+}
+
+type AwsClient = AutoScalingClient | EC2Client | Route53Client | PricingClient;
+
+/** Error codes the SDK's retry strategy treats as throttling (docs/platform-facts.md#aws-sdk-v3). */
+const AWS_THROTTLING = new Set([
+  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException',
+  'TooManyRequestsException', 'TransactionInProgressException',
+]);
+
+interface AwsFailure {
+  name?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+function awsOutcome(error: AwsFailure): CallOutcome {
+  if (AWS_THROTTLING.has(error.name ?? '') || error.$metadata?.httpStatusCode === 429 || error.$retryable?.throttling === true) return 'rate_limited';
+  const status = error.$metadata?.httpStatusCode;
+  if (status === undefined) return 'failed';
+  return error.$fault === 'server' ? 'server_error' : httpOutcome(status) === 'ok' ? 'client_error' : httpOutcome(status);
+}
+
+/**
+ * Counts each call once with its final outcome (after the SDK's retries) and the retries it took, and every
+ * throttled attempt: a middleware around the whole call, and one inside the retry loop.
+ */
+function counted<Client extends AwsClient>(client: Client, metrics: Metrics | undefined): Client {
+  if (!metrics) return client;
+  const service = client.constructor.name.replace(/Client$/, '');
+  // The union's middleware stacks differ only in their input/output types.
+  const stack = client.middlewareStack as unknown as AutoScalingClient['middlewareStack'];
+  stack.add(
+    (next, context) => async (args) => {
+      const operation = `${service}.${(context.commandName ?? 'unknown').replace(/Command$/, '')}`;
+      try {
+        const result = await next(args);
+        const attempts = (result.output as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+        metrics.call('aws', operation, 'ok');
+        if (attempts > 1) metrics.retries.inc({ api: 'aws' }, attempts - 1);
+        return result;
+      } catch (error) {
+        const failure = error as AwsFailure;
+        metrics.call('aws', operation, awsOutcome(failure));
+        const attempts = failure.$metadata?.attempts ?? 1;
+        if (attempts > 1) metrics.retries.inc({ api: 'aws' }, attempts - 1);
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'deckhandCallMetrics', override: true },
+  );
+  stack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        metrics.attempt('aws', awsOutcome(error as AwsFailure));
+        throw error;
+      }
+    },
+    // Below the retry middleware (finalizeRequest, high priority): once per attempt.
+    { step: 'finalizeRequest', priority: 'low', name: 'deckhandAttemptMetrics', override: true },
+  );
+  return client;
 }
 
 /**
@@ -82,15 +152,45 @@ function bounded<Client extends { send(command: never, options?: { abortSignal?:
   return client;
 }
 
-/** Every API client made from this config authenticates each request here: the one place to bound it in time. */
+/**
+ * Every API client made from this config authenticates each request here: the one place to bound it in time.
+ * Every API client is made here too: the one place to count its calls, by method (`listNode`).
+ */
 class BoundedKubeConfig extends KubeConfig {
-  constructor(private readonly deadlineMs: number) {
+  constructor(
+    private readonly deadlineMs: number,
+    private readonly metrics?: Metrics,
+  ) {
     super();
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setSignal(callSignal(this.deadlineMs, context.getSignal()));
+  }
+
+  override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
+    const api = super.makeApiClient(apiClientType);
+    const metrics = this.metrics;
+    if (!metrics) return api;
+    return new Proxy(api, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function' || typeof property !== 'string') return value;
+        return async (...args: unknown[]) => {
+          try {
+            const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            metrics.call('kubernetes', property, 'ok');
+            return result;
+          } catch (error) {
+            const outcome = error instanceof ApiException ? httpOutcome(error.code) : 'failed';
+            metrics.call('kubernetes', property, outcome);
+            metrics.attempt('kubernetes', outcome);
+            throw error;
+          }
+        };
+      },
+    });
   }
 }
 
@@ -101,12 +201,13 @@ class BoundedKubeConfig extends KubeConfig {
  * DECKHAND_<ROLE>_AWS_PROFILE (a profile of AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, e.g. one that
  * assumes the role) and DECKHAND_<ROLE>_KUBECONFIG (else KUBECONFIG, else in-cluster).
  */
-export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: { maxAttempts?: number } = {}): Clients {
+export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: { maxAttempts?: number; metrics?: Metrics } = {}): Clients {
   const prefix = `DECKHAND_${role.toUpperCase()}`;
   const profile = env[`${prefix}_AWS_PROFILE`];
   return createClients({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     maxAttempts: options.maxAttempts,
+    metrics: options.metrics,
     kubeconfigPath: env[`${prefix}_KUBECONFIG`] ?? env.KUBECONFIG,
     awsProfile: profile ? { name: profile, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, configFile: env.AWS_CONFIG_FILE } : undefined,
   });

@@ -187,6 +187,8 @@ export interface JobKind<Args = any, Observed = any, Plan = any, State = any, Se
   plan(observed: Observed, args: Args, now: number, settings: Settings): PlanOutcome<Plan>;
   renderPlan(plan: Plan): RenderedPlan;
   initialState(plan: Plan): State;
+  /** How long a run of this plan should take, when the kind predicts it (the `deckhand_jobs_over_estimate` gauge). */
+  estimateSeconds?(plan: Plan): number;
   /** Ordered steps; may depend on state (e.g. skipped nodes retried last) but ids must stay stable. */
   steps(plan: Plan, state: State): Step<Plan, State, Settings>[];
   /**

@@ -29,6 +29,7 @@ import { renderStatusCard, type RunState, type StatusCardView } from '../blocks/
 import { errorReference, UserFacingError } from '../errors.js';
 import { withRunSignal } from '../integrations/call-deadlines.js';
 import type { Clock } from '../integrations/clock.js';
+import type { Metrics } from '../integrations/metrics.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import { LeaseLost, type Fence, type JobLock, type RunLeases } from '../integrations/redis/run-lease.js';
@@ -50,6 +51,8 @@ export interface RunnerDeps extends CleanupDeps {
   signalPollMs?: number;
   /** Lease of the target lock, renewed every third of it while the job runs. */
   lockTtlMs?: number;
+  /** Counts runs and times runs and steps (README "Metrics"); absent = not counted. */
+  metrics?: Metrics;
 }
 
 /** A parked run looks again after this long even if no answer, Resume or Cancel woke it. */
@@ -100,6 +103,7 @@ async function refuseUnknownKind(deps: RunnerDeps, job: Job<RunJobData>): Promis
   const outcome = `No worker knows job kind ${job.name}; nothing was run.`;
   const failed = await deps.plans.finish(job.data.planId, 'failed', outcome);
   if (failed.changed) {
+    deps.metrics?.runFinished(job.name, 'failed', undefined);
     const plan = failed.plan;
     await deps.locks.release(plan.target, plan.id);
     if (plan.messageTs) await deps.outbox.queuePost(plan.channel, { text: `:red_circle: ${outcome}`, thread_ts: plan.messageTs });
@@ -138,6 +142,7 @@ class Run {
 
   async execute(token: string | undefined, shutdown: AbortSignal, firstStart: boolean, lockLost?: AbortSignal): Promise<RunOutcome> {
     const stopWatching = this.watch(shutdown, lockLost);
+    const ended = this.deps.metrics?.runStarted(this.kind.command.subcommand, this.plan.startedAt ?? this.deps.clock.now(), this.kind.estimateSeconds?.(this.plan.plan));
     try {
       await this.start(firstStart);
       if (await this.stillParked()) return await this.park(token);
@@ -163,6 +168,8 @@ class Run {
       }
       if (reason instanceof RunInterrupted) return this.finish('cancelled', `Cancelled by <@${reason.by}>.`, reason.by);
       return this.fail(err);
+    } finally {
+      ended?.();
     }
   }
 
@@ -226,6 +233,7 @@ class Run {
         this.currentStep = { ...position, title: step.title };
         this.showCard('running');
       },
+      onStepDone: (_step: unknown, elapsedMs: number) => this.deps.metrics?.stepDuration.observe({ kind: this.kind.command.subcommand }, elapsedMs / 1000),
       onPause: (paused: boolean) => {
         if (paused) this.checkpointData.parked = { pause: true };
         this.showCard(paused ? 'paused' : 'running');
@@ -424,6 +432,8 @@ export async function finishRun(
     return result.plan ?? plan;
   }
   const finished = result.plan;
+  const runSeconds = finished.startedAt === undefined ? undefined : ((finished.finishedAt ?? deps.clock.now()) - finished.startedAt) / 1000;
+  deps.metrics?.runFinished(plan.kind, finalOutcome, runSeconds);
 
   const attempt = async (what: string, fn: () => Promise<unknown>) => {
     try {

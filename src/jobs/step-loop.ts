@@ -47,6 +47,8 @@ export interface StepRun<Plan, State> {
   whilePaused: { pollMs: number } | 'park';
   /** Told before a step starts (the status card shows it; tests crash here). */
   onStep?(step: Step<Plan, State>, position: { index: number; total: number }): void;
+  /** Told when a step completed, with the clock time it took (metrics). */
+  onStepDone?(step: Step<Plan, State>, elapsedMs: number): void;
   /** Told when the run pauses (true) and resumes (false). */
   onPause?(paused: boolean): void;
 }
@@ -64,12 +66,14 @@ export async function runStepLoop<Plan, State>(run: StepRun<Plan, State>): Promi
     const step = steps[index]!;
     run.onStep?.(step, { index: index + 1, total: steps.length });
     run.context.log.info({ step: step.id }, 'step started');
+    const startedAt = run.context.clock.now();
     await step.run(ctx);
     // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
     // signal throw instead): record it before stopping, so it never runs again.
     checkpoint.done.push(step.id);
     await run.save();
     run.context.log.info({ step: step.id }, 'step done');
+    run.onStepDone?.(step, run.context.clock.now() - startedAt);
     controller.signal.throwIfAborted();
   }
 }

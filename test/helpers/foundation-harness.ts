@@ -8,6 +8,7 @@ import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
+import type { Metrics } from '../../src/integrations/metrics.js';
 import { createRedis, type RedisClient } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
@@ -44,6 +45,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   expirySweepMs?: number | 'product';
   /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
   transport?: Transport;
+  /** One registry for the bot and the workers, as in `deckhand all`; the bot serves it at /metrics. */
+  metrics?: Metrics;
 }
 
 export type Transport = 'http' | 'socket';
@@ -110,9 +113,11 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
+  const { metrics } = opts;
+  metrics?.watchQueue(queue);
   const botConnection = createRedis(REDIS_URL, 'worker');
   const bot: BotApp = createBotApp({
-    config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock,
+    config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, metrics,
     workerConnection: botConnection, ...(opts.expirySweepMs === 'product' ? {} : { expirySweepMs: opts.expirySweepMs ?? 200 }),
   });
   const port = await bot.start();
@@ -134,9 +139,10 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
       log,
+      metrics,
     });
     const workers = await startWorkers({
-      connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, ...stores,
+      connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, metrics, ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
       ...extra,
     });

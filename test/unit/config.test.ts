@@ -166,6 +166,23 @@ commands:
     ]);
     expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' })).not.toThrow();
   });
+
+  it('keeps the job dashboard off by default, and on only with a password hash', () => {
+    expect(loadConfig(baseEnv).dashboard).toBeUndefined();
+    const hash = 'AB'.repeat(32);
+    expect(loadConfig({ ...baseEnv, DECKHAND_DASHBOARD: 'read-only', DECKHAND_DASHBOARD_PASSWORD_SHA256: hash }).dashboard).toEqual({
+      mode: 'read-only', user: 'deckhand', passwordSha256: hash.toLowerCase(),
+    });
+    expect(loadConfig({ ...baseEnv, DECKHAND_DASHBOARD_PASSWORD_SHA256: hash }).dashboard).toBeUndefined();
+    expect(problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_DASHBOARD: 'read-write' }))).toEqual([
+      'DECKHAND_DASHBOARD_PASSWORD_SHA256: is required when DECKHAND_DASHBOARD is on (the hex SHA-256 of a long random password)',
+    ]);
+    expect(problemsOf(() => loadConfig({ ...baseEnv, DECKHAND_DASHBOARD: 'on', DECKHAND_DASHBOARD_PASSWORD_SHA256: 'hunter2', DECKHAND_DASHBOARD_USER: 'a:b' }))).toEqual([
+      'DECKHAND_DASHBOARD: must be one of off, read-only, read-write',
+      'DECKHAND_DASHBOARD_USER: must be a user name without ":" or spaces',
+      expect.stringMatching(/^DECKHAND_DASHBOARD_PASSWORD_SHA256: must be the hex SHA-256 of the password/),
+    ]);
+  });
 });
 
 describe('Redis connection', () => {
@@ -217,9 +234,10 @@ describe('redact', () => {
   it('never exposes tokens or Redis passwords', () => {
     const config = loadConfig({
       ...baseEnv, SLACK_APP_TOKEN: 'xapp-secret-app', REDIS_URL: 'redis://user:hunter2@redis:6379',
+      DECKHAND_DASHBOARD: 'read-only', DECKHAND_DASHBOARD_PASSWORD_SHA256: 'c0ffee'.repeat(10) + 'c0ff',
     });
     const text = JSON.stringify(redact(config));
-    for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2']) expect(text).not.toContain(secret);
+    for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2', 'c0ffee']) expect(text).not.toContain(secret);
     expect(text).toContain('redis://user:***@redis:6379');
   });
 

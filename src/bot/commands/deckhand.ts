@@ -16,6 +16,7 @@ import type { Logger } from '../../logger.js';
 import type { ReportContext, ReportKind } from '../../reports/kind.js';
 import type { BotDeps } from '../deps.js';
 import { BUILTIN_SPECS, parseCommand } from '../parse.js';
+import { BUILTIN_SUBCOMMANDS } from '../../config.js';
 import { planMessage } from '../plan-view.js';
 
 const JOBS_LIST_LIMIT = 15;
@@ -32,40 +33,53 @@ function ephemeral(respond: RespondFn, message: Message) {
   return respond({ response_type: 'ephemeral', text: message.text, blocks: message.blocks });
 }
 
+/** How a command ended, for `deckhand_commands_total`. */
+type CommandOutcome = 'ok' | 'usage_error' | 'refused' | 'error';
+
+/** The metrics label of a command: its subcommand when it names one, never the free text. */
+function subcommandLabel(deps: BotDeps, text: string | undefined): string {
+  const first = (text ?? '').trim().split(/\s+/)[0] || 'help';
+  const known = (BUILTIN_SUBCOMMANDS as readonly string[]).includes(first) || deps.kinds.has(first) || deps.reports.has(first);
+  return known ? first : 'unknown';
+}
+
 export async function handleDeckhandCommand(deps: BotDeps, args: CommandArgs): Promise<void> {
   await args.ack();
   const { command, respond } = args;
   const log = (args.log ?? deps.log).child({ user: command.user_id, channel: command.channel_id });
+  const count = (outcome: CommandOutcome) => deps.metrics?.commands.inc({ subcommand: subcommandLabel(deps, command.text), outcome });
   try {
-    await dispatch(deps, args, log);
+    count(await dispatch(deps, args, log));
   } catch (error) {
     if (error instanceof UserFacingError) {
+      count('refused');
       await ephemeral(respond, renderNotice(error.message));
       return;
     }
+    count('error');
     const ref = errorReference();
     log.error({ err: error, ref }, 'command failed');
     await ephemeral(respond, renderNotice(`Something went wrong on our side (reference ${ref}). Nothing was changed.`, ':boom:'));
   }
 }
 
-async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs, log: Logger): Promise<void> {
+async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs, log: Logger): Promise<CommandOutcome> {
   const specs = [...deps.kinds.values(), ...deps.reports.values()].map((k) => k.command);
   const parsed = parseCommand(command.text ?? '', specs);
   if (!parsed.ok) {
     await ephemeral(respond, renderUsageError(parsed.error, parsed.example));
-    return;
+    return 'usage_error';
   }
   const subcommand = parsed.command.type === 'kind' ? parsed.command.raw.subcommand : parsed.command.type;
   const channelRefusal = deps.authorizer.channelRefusal(subcommand, command.channel_id);
   if (channelRefusal) {
     await ephemeral(respond, renderNotice(channelRefusal));
-    return;
+    return 'refused';
   }
   if (!(await deps.authorizer.mayRun(command.user_id, subcommand))) {
     await deps.audit.append({ actor: command.user_id, action: 'command.refused', target: subcommand, details: { reason: 'not allowed to run' } });
     await ephemeral(respond, renderNotice(`You may not use \`/deckhand ${subcommand}\`. Ask your SRE team to add you to \`commands.${subcommand}.run\` in the policy.`));
-    return;
+    return 'refused';
   }
 
   switch (parsed.command.type) {
@@ -75,31 +89,27 @@ async function dispatch(deps: BotDeps, { command, respond, client }: CommandArgs
         if (!deps.authorizer.channelRefusal(spec.subcommand, command.channel_id) && (await deps.authorizer.mayRun(command.user_id, spec.subcommand))) allowed.push(spec);
       }
       await ephemeral(respond, renderHelp(allowed, parsed.command.topic));
-      return;
+      return 'ok';
     }
     case 'jobs': {
       const plans = await deps.plans.listByChannel(command.channel_id, JOBS_LIST_LIMIT);
       await ephemeral(respond, renderJobsList(plans, deps.clock.now()));
-      return;
+      return 'ok';
     }
     case 'status': {
       const plan = await deps.plans.get(parsed.command.id);
       if (!plan || plan.channel !== command.channel_id) {
         await ephemeral(respond, renderNotice(`No job \`${parsed.command.id}\` in this channel. \`/deckhand jobs\` lists them.`, ':mag:'));
-        return;
+        return 'ok';
       }
       await ephemeral(respond, renderJobStatus(plan, deps.clock.now(), await deps.service.currentStep(plan)));
-      return;
+      return 'ok';
     }
     case 'kind': {
       const report = deps.reports.get(parsed.command.raw.subcommand);
-      if (report) {
-        await runReport(deps, report, parsed.command.raw, { command, respond, client }, log);
-        return;
-      }
+      if (report) return runReport(deps, report, parsed.command.raw, { command, respond, client }, log);
       const kind = deps.kinds.get(parsed.command.raw.subcommand)!;
-      await planKind(deps, kind, parsed.command.raw, { command, respond, client }, log);
-      return;
+      return planKind(deps, kind, parsed.command.raw, { command, respond, client }, log);
     }
   }
 }
@@ -127,10 +137,10 @@ async function runReport(
   raw: RawCommand,
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
-): Promise<void> {
+): Promise<CommandOutcome> {
   const name = report.command.subcommand;
   const parsedArgs = await parseOrExplain(report.command, () => report.parseArgs(raw), respond);
-  if (!parsedArgs) return;
+  if (!parsedArgs) return 'usage_error';
   let progressTs: string | undefined;
   const progress = async (text: string) => {
     if (progressTs) await client.chat.update({ channel: command.channel_id, ts: progressTs, text });
@@ -160,6 +170,7 @@ async function runReport(
   }
   await deps.audit.append({ actor: command.user_id, action: 'report.posted', target: name, details: { channel: command.channel_id, summary: output.text } });
   log.info({ report: name, files: output.files?.length ?? 0 }, 'report posted');
+  return 'ok';
 }
 
 /** Progress shown while a slow plan is made: the first line at once, then one every 20 s, at most 3 (response_url allows 5). */
@@ -184,18 +195,20 @@ async function planKind(
   raw: RawCommand,
   { command, respond, client }: Omit<CommandArgs, 'ack'>,
   log: Logger,
-): Promise<void> {
+): Promise<CommandOutcome> {
   const request = { kind, raw, user: command.user_id, channel: command.channel_id, log, planning: planningReporter(deps, respond, log) };
   const created = await parseOrExplain(kind.command, () => deps.service.create(request), respond);
-  if (!created) return;
+  if (!created) return 'usage_error';
   const result = created.args;
+  const planOutcome = result.type === 'planned' && result.plan.dryRun ? 'dry_run' : result.type;
+  deps.metrics?.plans.inc({ kind: kind.command.subcommand, outcome: planOutcome });
   if (result.type === 'refused') {
     await ephemeral(respond, renderNotice(`deckhand will not plan this: ${result.reason}`));
-    return;
+    return 'refused';
   }
   if (result.type === 'empty') {
     await ephemeral(respond, renderNotice(`Nothing to do for \`${result.target}\`: ${result.reason}.`, ':white_check_mark:'));
-    return;
+    return 'ok';
   }
   const { plan } = result;
   const message = planMessage(deps, plan);
@@ -207,6 +220,7 @@ async function planKind(
   for (const file of result.files) {
     await client.filesUploadV2({ channel_id: plan.channel, thread_ts: messageTs, filename: file.filename, title: file.title, content: file.content });
   }
+  return 'ok';
 }
 
 export function register(app: App, deps: BotDeps): void {

@@ -65,8 +65,17 @@ function planDecision(verb: 'approve' | 'reject', unreadable: string) {
     guarded(deps, args, verb, async (log) => {
       const value = parseValue(args.action.value);
       if (!value) return tell(args.respond, unreadable);
-      await render(deps, args, await deps.service[verb](value.planId, actor(args), log));
+      const decision = await deps.service[verb](value.planId, actor(args), log);
+      deps.metrics?.approvals.inc({ decision: verb, outcome: approvalOutcome(decision) });
+      await render(deps, args, decision);
     });
+}
+
+/** approved / rejected (the plan's status changed), recorded (an approval short of the required number), or refused. */
+function approvalOutcome(decision: Decision): string {
+  const status = decision.changed?.plan.status;
+  if (status === 'approved' || status === 'rejected') return status;
+  return status === 'planned' ? 'recorded' : 'refused';
 }
 
 export const handleApprove = planDecision('approve', 'This plan no longer exists. Run the command again for a fresh plan.');

@@ -24,6 +24,7 @@ import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@sla
 import type { RedisClient } from '../redis/connections.js';
 import type { Logger } from '../../logger.js';
 import { CALL_TIMEOUTS } from '../call-deadlines.js';
+import type { Metrics } from '../metrics.js';
 
 export interface OutboxOptions {
   token: string;
@@ -40,6 +41,8 @@ export interface OutboxOptions {
   /** How often to look for channels with undelivered messages no process is delivering; default 2000 ms. */
   sweepIntervalMs?: number;
   log: Logger;
+  /** Counts every Slack request and retry (README "Metrics"); absent = not counted. */
+  metrics?: Metrics;
 }
 
 export interface OutboxMessage {
@@ -127,6 +130,8 @@ export class SlackOutbox {
   private readonly minInterval: number;
   private readonly cardInterval: number;
   private readonly retryBaseMs: number;
+  private readonly metrics: Metrics | undefined;
+  private readonly fetch: typeof fetch;
   private readonly owner = randomUUID();
   private readonly cards = new Map<string, CardState>();
   /** Channels this process is delivering now, and when the next call on each may go out. */
@@ -142,7 +147,10 @@ export class SlackOutbox {
     this.minInterval = opts.minIntervalPerChannelMs ?? 1000;
     this.cardInterval = opts.cardUpdateIntervalMs ?? 3000;
     this.retryBaseMs = opts.retryBaseMs ?? 1000;
+    this.metrics = opts.metrics;
+    this.fetch = opts.metrics?.slackFetch() ?? fetch;
     this.client = new WebClient(opts.token, {
+      fetch: this.fetch,
       slackApiUrl: opts.slackApiUrl,
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
@@ -363,7 +371,7 @@ export class SlackOutbox {
           this.client.files.getUploadURLExternal({ filename: op.file.filename, length: bytes.length }),
         );
         await this.withRetry('upload', async () => {
-          const res = await fetch(reserved.upload_url!, { method: 'POST', body: bytes, signal: AbortSignal.timeout(CALL_TIMEOUTS.slackCallMs) });
+          const res = await this.fetch(reserved.upload_url!, { method: 'POST', body: bytes, signal: AbortSignal.timeout(CALL_TIMEOUTS.slackCallMs) });
           if (!res.ok) throw new UploadHttpError(res.status);
         });
         await this.withRetry('files.completeUploadExternal', () =>
@@ -432,12 +440,14 @@ export class SlackOutbox {
         const retryAfterMs = rateLimitedFor(err);
         if (retryAfterMs !== undefined) {
           this.log.warn({ method, retryAfterMs }, 'Slack rate limited us; waiting Retry-After');
+          this.metrics?.retries.inc({ api: 'slack' });
           await sleep(retryAfterMs, this.closing.signal);
           continue;
         }
         if (isTransient(err)) {
           const backoff = Math.min(MAX_BACKOFF_MS, this.retryBaseMs * 2 ** Math.min(transientFailures++, 15));
           this.log.warn({ err, method, backoffMs: backoff }, 'transient Slack failure; retrying');
+          this.metrics?.retries.inc({ api: 'slack' });
           await sleep(backoff, this.closing.signal);
           continue;
         }

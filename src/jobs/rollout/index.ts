@@ -48,6 +48,7 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   fingerprint: fingerprintRollout,
   plan: planRollout,
   renderPlan: renderRolloutPlan,
+  estimateSeconds: (plan) => plan.estimate.totalSeconds,
   initialState: initialRolloutState,
   steps: (plan) => rolloutSteps(plan).map((s) => onCluster(s, plan)),
   cleanup: async (ctx) => {
