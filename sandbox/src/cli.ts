@@ -117,7 +117,7 @@ async function main(args: string[]): Promise<void> {
     mkdirSync(resolve('.sandbox'), { recursive: true });
     writeFileSync(policyFile, SANDBOX_POLICY);
   }
-  console.log(`sandbox up (scenario ${options.scenario}, up to ${options.speed} virtual s per real s while deckhand waits); environment in ${envFile}`);
+  console.log(`sandbox up (scenario ${options.scenario}; real time while people act, up to ${options.speed}× through machine waits); environment in ${envFile}`);
   for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
 
   const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
