@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
 import { startPrivateRedis } from './private-redis.js';
+import { stopOnExit, type Lifetime } from './stop-on-exit.js';
 import { startSocketModeServer } from './slack/socket-mode.js';
 import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
@@ -86,11 +87,11 @@ function parseOptions(args: string[]): CliOptions {
   return options;
 }
 
-async function main(args: string[]): Promise<void> {
+async function main(args: string[], lifetime: Lifetime): Promise<void> {
   const options = parseOptions(args);
   // Socket Mode: Slack's side holds the WebSocket the bot opens; no public HTTP endpoint, no signing secret.
-  const socketMode = options.socketMode ? await startSocketModeServer() : undefined;
-  const sandbox = await startSandbox({
+  const socketMode = options.socketMode ? await lifetime.track(startSocketModeServer()) : undefined;
+  const sandbox = await lifetime.track(startSandbox({
     scenario: options.scenario,
     speed: options.speed,
     redis: options.redis,
@@ -100,14 +101,14 @@ async function main(args: string[]): Promise<void> {
       channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
       socketMode,
     },
-  });
+  }));
   if (socketMode) {
     delete sandbox.env.SLACK_SIGNING_SECRET;
     sandbox.env.SLACK_APP_TOKEN = 'xapp-sandbox-token';
   }
   seedIncident(sandbox);
   // deckhand's own Redis: private to this sandbox session unless REDIS_URL names one.
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  const redis = process.env.REDIS_URL ? undefined : await lifetime.track(startPrivateRedis());
   sandbox.env.REDIS_URL = redis?.url ?? process.env.REDIS_URL!;
   process.env.REDIS_URL = sandbox.env.REDIS_URL;
   const envFile = resolve('.sandbox/env');
@@ -120,15 +121,7 @@ async function main(args: string[]): Promise<void> {
   console.log(`sandbox up (scenario ${options.scenario}; real time while people act, up to ${options.speed}× through machine waits); environment in ${envFile}`);
   for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
 
-  const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
-  if (socketMode) stops.push(() => socketMode.stop());
-  if (redis) stops.push(() => redis.stop());
-  const shutdown = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  const shutdown = () => lifetime.shutdown();
 
   if (options.cloudOnly) {
     console.log(`\n--cloud-only: in another shell, run deckhand against it (following the sandbox clock) with:\n  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm run sandbox:deckhand -- all`);
@@ -145,8 +138,7 @@ async function main(args: string[]): Promise<void> {
     PORT: process.env.PORT ?? '3000',
   });
   const env = process.env;
-  const deckhand = await startDeckhand('all', { env, clock: sandbox.clock });
-  stops.push(() => deckhand.stop());
+  const deckhand = await lifetime.track(startDeckhand('all', { env, clock: sandbox.clock }));
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
   console.log(socketMode ? `\nbot connected over Socket Mode (health on ${botUrl}/healthz), worker running.` : `\nbot on ${botUrl}/slack/events, worker running.`);
   if (!process.stdin.isTTY) {
@@ -189,6 +181,8 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     void handleLine(line.trim()).finally(() => rl.prompt());
   });
   rl.on('close', () => void shutdown());
+  // Ctrl-C at the prompt reaches readline (raw mode), not the process: stop as the signal would.
+  rl.on('SIGINT', () => void shutdown());
 
   async function handleLine(line: string): Promise<void> {
     if (!line) return;
@@ -260,7 +254,9 @@ function watchChannel(
   watcher.unref();
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+const lifetime = stopOnExit();
+main(process.argv.slice(2), lifetime).catch((err: unknown) => {
   console.error('sandbox failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
+  // What did start (the simulated services, redis-server processes, a temporary directory) goes with it.
+  void lifetime.shutdown(1);
 });
