@@ -12,28 +12,12 @@ import { startPrivateRedis } from './private-redis.js';
 import { stopOnExit, type Lifetime } from './stop-on-exit.js';
 import { startSocketModeServer } from './slack/socket-mode.js';
 import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
+import { PEOPLE, SANDBOX_POLICY, SUGGESTED_COMMANDS, USERGROUPS, describePeople, loadSandboxConfig, rightsOf, type PersonName } from './terminal/people.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
 
-const USERS = {
-  alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
-  bob: { id: 'U0BOB', note: 'SRE lead: may approve' },
-  carol: { id: 'U0CAROL', note: 'developer: help, jobs, status and cost only (the policy names no group of hers)' },
-} as const;
-type UserName = keyof typeof USERS;
 const CHANNEL = 'C0OPS';
 const INCIDENT_CHANNEL = 'C0INCIDENT';
-
-/** Policy for the sandbox: alice requests, bob approves, carol is read-only. */
-const SANDBOX_POLICY = `# written by deckhand sandbox
-planExpiry: 30m
-commands:
-  rollout: { run: ["@sre"], approve: ["@sre-leads"] }
-  ptr-cleanup: { run: ["@sre"], approve: ["@sre-leads"] }
-  resize: { run: ["@sre"], approve: ["@sre-leads"] }
-  postmortem: { run: ["@sre"] }
-  cost: { run: ["*"] }
-`;
 
 /** A short incident, minutes before the sandbox started, for `/deckhand postmortem #incident-2026-01-05`. */
 const INCIDENT: { min: number; user: string; text: string; pinned?: boolean; replyTo?: number }[] = [
@@ -96,8 +80,8 @@ async function main(args: string[], lifetime: Lifetime): Promise<void> {
     speed: options.speed,
     redis: options.redis,
     slack: {
-      users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
-      usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
+      users: Object.fromEntries(Object.entries(PEOPLE).map(([name, { id }]) => [id, { name }])),
+      usergroups: USERGROUPS,
       channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
       socketMode,
     },
@@ -145,32 +129,26 @@ async function main(args: string[], lifetime: Lifetime): Promise<void> {
     console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
-  runTerminal(sandbox, socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? ''), shutdown);
+  const people = describePeople(await rightsOf(loadSandboxConfig(env)));
+  runTerminal(sandbox, socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? ''), people, shutdown);
 }
 
 /** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */
-function runTerminal(sandbox: Sandbox, toBot: ToBot, shutdown: () => Promise<void>): void {
-  let user: UserName = 'alice';
+function runTerminal(sandbox: Sandbox, toBot: ToBot, people: string[], shutdown: () => Promise<void>): void {
+  let user: PersonName = 'alice';
   let buttons: (TerminalButton & { messageTs: string })[] = [];
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const prompt = () => rl.setPrompt(`${user}@#ops> `);
 
   console.log(`
-You are alice in #ops. Try:
-  /deckhand help
-  /deckhand rollout eks-prod-workers --dry-run
-  /deckhand rollout eks-prod-workers          then: as bob, click 1 (Approve)
-  /deckhand ptr-cleanup
-  /deckhand resize data/redis-data-redis-ha-0 20Gi
-  /deckhand postmortem #incident-2026-01-05 --title "Checkout latency"
-  /deckhand cost m5.large --count 6 --ebs gp3:100
-  /deckhand jobs
-Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
-    .map(([name, u]) => `${name} (${u.note})`)
-    .join('; ')}
+You are alice in #ops. Try (a plan is approved with: as bob, click 1 — and as dave, click 1 where it needs two):
+${SUGGESTED_COMMANDS.map((c) => `  /deckhand ${c}`).join('\n')}
+Other commands: as ${Object.keys(PEOPLE).join('|')}, click N, time, quit.
+People (what the policy in force lets each do):
+${people.join('\n')}
 `);
 
-  watchChannel(sandbox, () => USERS[user].id, (found) => {
+  watchChannel(sandbox, () => PEOPLE[user].id, (found) => {
     buttons = found;
     rl.prompt(true);
   });
@@ -190,8 +168,8 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     if (line === 'time') return void console.log(new Date(sandbox.clock.now()).toISOString());
     const as = /^as (\w+)$/.exec(line);
     if (as) {
-      if (!(as[1]! in USERS)) return void console.log(`unknown user; one of ${Object.keys(USERS).join(', ')}`);
-      user = as[1] as UserName;
+      if (!(as[1]! in PEOPLE)) return void console.log(`unknown user; one of ${Object.keys(PEOPLE).join(', ')}`);
+      user = as[1] as PersonName;
       return prompt();
     }
     const clickMatch = /^click (\d+)$/.exec(line);
@@ -199,15 +177,15 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
       const button = buttons[Number(clickMatch[1]) - 1];
       if (!button) return void console.log('no such button');
       const response = await toBot.click(
-        { actionId: button.actionId, value: button.value, user: USERS[user].id, channel: CHANNEL, messageTs: button.messageTs },
-        sandbox.slack.responseUrl(CHANNEL, USERS[user].id),
+        { actionId: button.actionId, value: button.value, user: PEOPLE[user].id, channel: CHANNEL, messageTs: button.messageTs },
+        sandbox.slack.responseUrl(CHANNEL, PEOPLE[user].id),
       );
       if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
     const command = /^\/deckhand\b\s*(.*)$/.exec(line);
     if (command) {
-      const response = await toBot.command({ text: command[1] ?? '', user: USERS[user].id, channel: CHANNEL }, sandbox.slack.responseUrl(CHANNEL, USERS[user].id));
+      const response = await toBot.command({ text: command[1] ?? '', user: PEOPLE[user].id, channel: CHANNEL }, sandbox.slack.responseUrl(CHANNEL, PEOPLE[user].id));
       if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
