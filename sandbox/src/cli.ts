@@ -88,7 +88,7 @@ async function main(args: string[], lifetime: Lifetime): Promise<void> {
   }));
   if (socketMode) {
     delete sandbox.env.SLACK_SIGNING_SECRET;
-    sandbox.env.SLACK_APP_TOKEN = 'xapp-sandbox-token';
+    sandbox.env.SLACK_APP_TOKEN = sandbox.slack.tokens.app;
   }
   seedIncident(sandbox);
   // deckhand's own Redis: private to this sandbox session unless REDIS_URL names one.

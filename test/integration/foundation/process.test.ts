@@ -50,12 +50,12 @@ describe('foundation: process', () => {
   });
 
   it('`deckhand all` serves /healthz, never logs tokens, and exits 0 on SIGTERM', async () => {
-    const slack = await startSlackStandIn();
+    const slack = await startSlackStandIn({ tokens: { bot: 'xoxb-very-secret', app: 'xapp-very-secret' } });
     const prefix = uniquePrefix('main');
     const redis = new Redis(REDIS_URL);
     const { child, out, err } = runMain(['all'], {
       PATH: process.env.PATH,
-      SLACK_BOT_TOKEN: 'xoxb-very-secret',
+      SLACK_BOT_TOKEN: slack.tokens.bot,
       SLACK_SIGNING_SECRET: 'signing-very-secret',
       SLACK_API_URL: slack.url,
       REDIS_URL,
