@@ -52,8 +52,10 @@ describe('the sandbox at human pace', () => {
       );
     });
     expect(question!.text).toContain('Canary node replaced');
+    // At real pace virtual time could never outrun real time (it even stands still while deckhand works); how far
+    // ahead it gets depends on how fast the machine runs deckhand (~5× quiet, ~3× with both cores busy).
     expect(canary.virtual).toBeGreaterThan(40_000);
-    expect(canary.virtual).toBeGreaterThan(5 * canary.real);
+    expect(canary.virtual).toBeGreaterThan(canary.real);
 
     // The question waits for a person: real time again (the thread's last messages may still pace at 1/s).
     const answering = await measure(env, realSeconds(2));
