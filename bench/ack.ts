@@ -69,9 +69,10 @@ export async function run(): Promise<void> {
   const log = createLogger('silent');
   const redis = createRedis(REDIS_URL, 'general');
   const queueConnection = createRedis(REDIS_URL, 'queue');
+  const workerConnection = createRedis(REDIS_URL, 'worker');
   const deckhand = createBotApp({
     config, log, redis, kinds, reports: new Map(), clock: systemClock, clients: {} as Clients,
-    ...createStores(redis, prefix, log), queue: createRunQueue(queueConnection, prefix),
+    ...createStores(redis, prefix, log), queue: createRunQueue(queueConnection, prefix), workerConnection,
   });
   const deckhandUrl = `http://127.0.0.1:${await deckhand.start()}`;
 
@@ -114,5 +115,6 @@ export async function run(): Promise<void> {
   for (let i = 0; i < plans.length; i += 500) await redis.del(...plans.slice(i, i + 500));
   await redis.quit();
   await queueConnection.quit();
+  await workerConnection.quit();
   await slack.stop();
 }

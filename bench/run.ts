@@ -5,7 +5,7 @@
  */
 import { startPrivateRedis } from '../sandbox/src/private-redis.js';
 
-const KNOWN = ['ack', 'rollout', 'estimate', 'ptr-cleanup', 'postmortem'];
+const KNOWN = ['ack', 'rollout', 'estimate', 'ptr-cleanup', 'postmortem', 'scale', 'cost'];
 
 async function main(): Promise<void> {
   const requested = process.argv[2];

@@ -5,6 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z, type ZodType } from 'zod';
+import type { RedisConnection, RedisHost } from './integrations/redis/connections.js';
 import type { JobKind } from './jobs/kind.js';
 import { durationSchema, parseDuration } from './time.js';
 
@@ -39,7 +40,8 @@ export interface Policy {
 
 export interface Config {
   slack: { botToken: string; signingSecret: string; appToken?: string; apiUrl?: string };
-  redisUrl: string;
+  redis: RedisConnection;
+  /** Every key deckhand keeps starts with it; `{…}` makes it a Redis Cluster hash tag (one slot for all). */
   redisPrefix: string;
   port: number;
   logLevel: string;
@@ -84,6 +86,19 @@ const policyFileSchema = z
   })
   .strict();
 
+/** `host:port,host:port`: Sentinels or Cluster seed nodes. */
+const hostList = z
+  .string()
+  .regex(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, 'must be host:port[,host:port…]')
+  .transform((list): RedisHost[] => list.split(',').map((entry) => {
+    const [host, port] = entry.split(':');
+    return { host: host!, port: Number(port) };
+  }));
+
+/** Hash-tagged, so that on Redis Cluster every key (BullMQ's too) is in one slot: docs/adr/0011-one-hash-tag-for-redis-cluster.md. */
+export const DEFAULT_REDIS_PREFIX = '{deckhand}';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -97,16 +112,74 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL')
-    .default('redis://127.0.0.1:6379'),
+    .refine((url) => URL.canParse(url), 'must be a redis:// or rediss:// URL')
+    .optional(),
+  REDIS_SENTINELS: hostList.optional(),
+  REDIS_SENTINEL_MASTER: z.string().min(1, 'must not be empty').optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+  REDIS_CLUSTER_NODES: hostList.optional(),
+  REDIS_PASSWORD: z.string().min(1, 'must not be empty').optional(),
+  REDIS_TLS: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
+  REDIS_TLS_CA_FILE: z.string().min(1, 'must be a file path').optional(),
   PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   DECKHAND_CONFIG: z.string().min(1).optional(),
   DECKHAND_TEMPLATES_DIR: z.string().min(1, 'must be a directory path').optional(),
   DECKHAND_REDIS_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'must be letters, digits, - or _ (BullMQ forbids ":")')
-    .default('deckhand'),
+    .regex(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/, 'must be letters, digits, - or _, optionally in braces ({deckhand}); BullMQ forbids ":"')
+    .default(DEFAULT_REDIS_PREFIX),
 });
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * One of the three deployments, from the REDIS_* variables; a problem per line. The data password may be in the
+ * URL (standalone) or REDIS_PASSWORD; TLS is `rediss://` (standalone) or REDIS_TLS=true (Sentinel, Cluster).
+ */
+function redisConnection(e: Env, readFile: (path: string) => string, problems: string[]): RedisConnection | undefined {
+  const modes = [e.REDIS_URL && 'REDIS_URL', e.REDIS_SENTINELS && 'REDIS_SENTINELS', e.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (modes.length > 1) {
+    problems.push(`${modes.join(', ')}: set only one of REDIS_URL (standalone), REDIS_SENTINELS (Sentinel) or REDIS_CLUSTER_NODES (Cluster)`);
+    return undefined;
+  }
+  const before = problems.length;
+  const tlsOn = e.REDIS_URL ? e.REDIS_URL.startsWith('rediss://') : e.REDIS_TLS === 'true';
+  if (e.REDIS_URL && e.REDIS_TLS) problems.push('REDIS_TLS: applies to Sentinel and Cluster; for a standalone Redis use a rediss:// REDIS_URL');
+  if (e.REDIS_SENTINELS && !e.REDIS_SENTINEL_MASTER) problems.push('REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS (the master name the Sentinels monitor)');
+  if (!e.REDIS_SENTINELS) {
+    for (const name of ['REDIS_SENTINEL_MASTER', 'REDIS_SENTINEL_PASSWORD'] as const) if (e[name]) problems.push(`${name}: applies only with REDIS_SENTINELS`);
+  }
+  let ca: string | undefined;
+  if (e.REDIS_TLS_CA_FILE) {
+    if (!tlsOn) problems.push('REDIS_TLS_CA_FILE: TLS is off; use a rediss:// REDIS_URL, or REDIS_TLS=true');
+    try {
+      ca = readFile(e.REDIS_TLS_CA_FILE);
+    } catch (err) {
+      problems.push(`REDIS_TLS_CA_FILE: cannot read ${e.REDIS_TLS_CA_FILE}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (problems.length > before) return undefined;
+  const tls = tlsOn ? { ...(e.REDIS_TLS_CA_FILE ? { caFile: e.REDIS_TLS_CA_FILE } : {}), ...(ca ? { ca } : {}) } : undefined;
+  const common = { ...(e.REDIS_PASSWORD ? { password: e.REDIS_PASSWORD } : {}), ...(tls ? { tls } : {}) };
+  if (e.REDIS_SENTINELS) {
+    return { mode: 'sentinel', sentinels: e.REDIS_SENTINELS, masterName: e.REDIS_SENTINEL_MASTER!, ...common, ...(e.REDIS_SENTINEL_PASSWORD ? { sentinelPassword: e.REDIS_SENTINEL_PASSWORD } : {}) };
+  }
+  if (e.REDIS_CLUSTER_NODES) {
+    // Keys a script or MULTI touches together must share a slot: only a hash-tagged prefix guarantees it.
+    if (!/^\{.+\}$/.test(e.DECKHAND_REDIS_PREFIX)) problems.push(`DECKHAND_REDIS_PREFIX: must be a hash tag like {${e.DECKHAND_REDIS_PREFIX}} on Redis Cluster, so that every key deckhand keeps is in one slot`);
+    return { mode: 'cluster', nodes: e.REDIS_CLUSTER_NODES, ...common };
+  }
+  if (e.REDIS_PASSWORD && e.REDIS_URL && new URL(e.REDIS_URL).password) problems.push('REDIS_PASSWORD: the REDIS_URL already has a password; give it in one place');
+  const url = e.REDIS_URL ?? DEFAULT_REDIS_URL;
+  return { mode: 'standalone', url: e.REDIS_PASSWORD ? withPassword(url, e.REDIS_PASSWORD) : url, ...(tls ? { tls } : {}) };
+}
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
 
 export interface LoadConfigOptions {
   /** Registered job kinds: their subcommands are valid policy keys and their settings are parsed here, once. */
@@ -256,7 +329,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     policy.commands[name] = command;
   }
 
-  if (problems.length > 0 || !envResult.success) throw new ConfigError(problems);
+  const redis = envResult.success ? redisConnection(envResult.data, readFile, problems) : undefined;
+
+  if (problems.length > 0 || !envResult.success || !redis) throw new ConfigError(problems);
   const e = envResult.data;
   return {
     slack: {
@@ -265,7 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
       ...(e.SLACK_API_URL ? { apiUrl: e.SLACK_API_URL } : {}),
     },
-    redisUrl: e.REDIS_URL,
+    redis,
     redisPrefix: e.DECKHAND_REDIS_PREFIX,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
@@ -285,6 +360,18 @@ function redactUrl(url: string): string {
   }
 }
 
+function redactRedis(redis: RedisConnection): Record<string, unknown> {
+  const shown: Record<string, unknown> = { ...redis };
+  if (redis.mode === 'standalone') shown.url = redactUrl(redis.url);
+  else {
+    if (redis.password) shown.password = '[redacted]';
+    if (redis.mode === 'sentinel' && redis.sentinelPassword) shown.sentinelPassword = '[redacted]';
+  }
+  // The CA's path says which one; its PEM would only fill the log.
+  if (redis.tls) shown.tls = { caFile: redis.tls.caFile };
+  return shown;
+}
+
 /** The config as it may be logged: secrets replaced, credentials in URLs masked. */
 export function redact(config: Config): Record<string, unknown> {
   return {
@@ -295,6 +382,6 @@ export function redact(config: Config): Record<string, unknown> {
       appToken: config.slack.appToken ? '[redacted]' : undefined,
       apiUrl: config.slack.apiUrl,
     },
-    redisUrl: redactUrl(config.redisUrl),
+    redis: redactRedis(config.redis),
   };
 }

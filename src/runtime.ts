@@ -10,6 +10,7 @@ import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
+import { legacyPrefixProblem } from './integrations/redis/legacy-prefix.js';
 import { createStores } from './integrations/redis/stores.js';
 import { SlackOutbox } from './integrations/slack/outbox.js';
 import { createRunQueue } from './jobs/queues.js';
@@ -39,11 +40,13 @@ export async function startDeckhand(
   const clock = options.clock ?? systemClock;
   log.info({ mode, config: redact(config), kinds: [...kinds.keys()] }, 'deckhand starting');
 
-  const redis = createRedis(config.redisUrl, 'general', log);
+  const redis = createRedis(config.redis, 'general', log);
   // Not awaited: start-up must not wait for a Redis that is down (the health check reports that).
   void evictionPolicyProblem(redis).then((problem) => problem && log.warn(problem));
-  const queueConnection = createRedis(config.redisUrl, 'queue', log);
-  const workerConnection = mode === 'bot' ? undefined : createRedis(config.redisUrl, 'worker', log);
+  if (!env.DECKHAND_REDIS_PREFIX) void legacyPrefixProblem(redis, config.redisPrefix).then((problem) => problem && log.error(problem), () => undefined);
+  const queueConnection = createRedis(config.redis, 'queue', log);
+  // Blocking BullMQ reads: the run worker's, and the periodic tasks' of bots and workers (src/jobs/periodic.ts).
+  const workerConnection = createRedis(config.redis, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
   const queue = createRunQueue(queueConnection, prefix, { log });
@@ -56,11 +59,11 @@ export async function startDeckhand(
 
   if (mode !== 'worker') {
     // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env), clock, workerConnection });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
-  if (workerConnection) {
+  if (mode !== 'bot') {
     outbox = new SlackOutbox({
       token: config.slack.botToken,
       redis,
@@ -92,7 +95,7 @@ export async function startDeckhand(
       await queue.close();
       await outbox?.close();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
-      await Promise.all([redis, queueConnection, workerConnection].map((c) => c?.quit().catch(() => undefined)));
+      await Promise.all([redis, queueConnection, workerConnection].map((c) => c.quit().catch(() => undefined)));
       log.info('stopped');
     },
   };

@@ -12,12 +12,14 @@ import { startPrivateRedis } from './private-redis.js';
 import { stopOnExit, type Lifetime } from './stop-on-exit.js';
 import { startSocketModeServer } from './slack/socket-mode.js';
 import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
-import { PEOPLE, SANDBOX_POLICY, SUGGESTED_COMMANDS, USERGROUPS, describePeople, loadSandboxConfig, rightsOf, type PersonName } from './terminal/people.js';
+import { PEOPLE, SANDBOX_POLICY, SUGGESTED_COMMANDS, USERGROUPS, describePerson, loadSandboxConfig, rightsOf, type PersonName } from './terminal/people.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
+import { startConsole } from './console/server.js';
 
 const CHANNEL = 'C0OPS';
 const INCIDENT_CHANNEL = 'C0INCIDENT';
+const CHANNELS = { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05', G0SRE: 'sre-private' };
 
 /** A short incident, minutes before the sandbox started, for `/deckhand postmortem #incident-2026-01-05`. */
 const INCIDENT: { min: number; user: string; text: string; pinned?: boolean; replyTo?: number }[] = [
@@ -82,7 +84,7 @@ async function main(args: string[], lifetime: Lifetime): Promise<void> {
     slack: {
       users: Object.fromEntries(Object.entries(PEOPLE).map(([name, { id }]) => [id, { name }])),
       usergroups: USERGROUPS,
-      channels: { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05' },
+      channels: CHANNELS,
       socketMode,
     },
   }));
@@ -125,12 +127,17 @@ async function main(args: string[], lifetime: Lifetime): Promise<void> {
   const deckhand = await lifetime.track(startDeckhand('all', { env, clock: sandbox.clock }));
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
   console.log(socketMode ? `\nbot connected over Socket Mode (health on ${botUrl}/healthz), worker running.` : `\nbot on ${botUrl}/slack/events, worker running.`);
+  const toBot = socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? '');
+  // What each person may do, from the policy in force, for the console's user switcher and the terminal's banner.
+  const rights = await rightsOf(loadSandboxConfig(env));
+  const users = (Object.keys(PEOPLE) as PersonName[]).map((name) => ({ name, id: PEOPLE[name].id, note: describePerson(name, rights) }));
+  const web = await lifetime.track(startConsole({ sandbox, toBot, users, channels: CHANNELS, port: Number(env.SANDBOX_CONSOLE_PORT ?? 0) }));
+  console.log(`web console (a Slack client for this sandbox): ${web.url}`);
   if (!process.stdin.isTTY) {
     console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
-  const people = describePeople(await rightsOf(loadSandboxConfig(env)));
-  runTerminal(sandbox, socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? ''), people, shutdown);
+  runTerminal(sandbox, toBot, users.map((u) => `  ${u.name.padEnd(6)} ${u.note}`), shutdown);
 }
 
 /** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */

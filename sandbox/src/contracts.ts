@@ -72,10 +72,12 @@ export interface Faults {
   throttled: Partial<Record<SandboxService, number>>;
   /** How many calls each service left unanswered under the `hang` fault. */
   hung: Partial<Record<SandboxService, number>>;
+  /** How many calls each simulated AWS service received, faults or not (tests assert a cache saved a call). */
+  received: Partial<Record<SandboxService, number>>;
 }
 
 export function emptyFaults(): Faults {
-  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {} };
+  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {}, received: {} };
 }
 
 export interface MutationEntry {

@@ -6,7 +6,7 @@
 import { App, HTTPReceiver, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
@@ -49,7 +49,7 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-export async function redisHealthy(redis: Redis): Promise<boolean> {
+export async function redisHealthy(redis: RedisClient): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), HEALTH_TIMEOUT_MS);
@@ -63,7 +63,7 @@ export async function redisHealthy(redis: Redis): Promise<boolean> {
   }
 }
 
-function healthz(redis: Redis) {
+function healthz(redis: RedisClient) {
   return (_req: IncomingMessage, res: ServerResponse) => {
     void redisHealthy(redis).then((ok) => {
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
@@ -73,7 +73,7 @@ function healthz(redis: Redis) {
 }
 
 /** A bare /healthz server, for Socket Mode and worker-only processes. */
-export async function startHealthServer(port: number, redis: Redis): Promise<Server> {
+export async function startHealthServer(port: number, redis: RedisClient): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') return healthz(redis)(req, res);
     res.writeHead(404).end();
@@ -84,7 +84,11 @@ export async function startHealthServer(port: number, redis: Redis): Promise<Ser
 
 /** What the composition root hands the bot: its own deps, and what the plans service needs besides. */
 export type BotOptions = Omit<BotDeps, 'authorizer' | 'templates' | 'service'> &
-  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & { expirySweepMs?: number };
+  Pick<PlanServiceDeps, 'locks' | 'signals' | 'queue'> & {
+    /** A worker-role connection for the plan-expiry task (src/bot/expiry-sweeper.ts). */
+    workerConnection: RedisClient;
+    expirySweepMs?: number;
+  };
 
 export function createBotApp(base: BotOptions): BotApp {
   const { config } = base;
@@ -126,12 +130,12 @@ export function createBotApp(base: BotOptions): BotApp {
     deps.log.error({ err: error }, 'unhandled Bolt error');
   });
 
-  let stopSweeper: (() => void) | undefined;
+  let sweeper: { close(): Promise<void> } | undefined;
 
   return {
     app,
     async start() {
-      stopSweeper = startExpirySweeper(deps, app.client, base.expirySweepMs);
+      sweeper = startExpirySweeper(deps, app.client, base.workerConnection, base.expirySweepMs);
       if (httpServer) {
         server = httpServer;
         await new Promise<void>((resolve) => httpServer!.listen(config.port, resolve));
@@ -142,7 +146,7 @@ export function createBotApp(base: BotOptions): BotApp {
       return (server.address() as AddressInfo).port;
     },
     async stop() {
-      stopSweeper?.();
+      await sweeper?.close();
       if (!httpServer) await app.stop();
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     },

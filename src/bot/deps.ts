@@ -1,5 +1,5 @@
 /** What the Slack handlers need, injected once by createBotApp (tests pass their own). */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import type { Config } from '../config.js';
 import type { Clients } from '../integrations/clients.js';
 import type { Clock } from '../integrations/clock.js';
@@ -16,7 +16,7 @@ export interface BotDeps {
   config: Config;
   log: Logger;
   /** General-purpose connection; also answers /healthz PING. */
-  redis: Redis;
+  redis: RedisClient;
   /** Read by `/deckhand jobs` and `status`; every change to a plan goes through `service`. */
   plans: PlanStore;
   audit: AuditLog;

@@ -9,7 +9,7 @@
  * as left to do by hand).
  */
 import { DelayedError, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { renderCleanupMessage, type CleanupView } from '../blocks/cleanup-message.js';
 import { errorReference } from '../errors.js';
 import type { Clients } from '../integrations/clients.js';
@@ -27,7 +27,7 @@ import { CLEANUP_JOB, cleanupJobId, type Checkpoint, type PendingCleanup, type R
 /** What cleaning up needs of a worker; the runner's deps extend it. */
 export interface CleanupDeps {
   /** A worker-role connection; kinds keep their own records on it too. */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   kinds: Map<string, JobKind>;
   clients: Clients;
@@ -78,12 +78,13 @@ export async function scheduleCleanup(deps: CleanupDeps, plan: StoredPlan, check
   const delay = retryDelayMs(deps, 1);
   const pending: PendingCleanup = { attempts: 1, done: report.done, left: report.left };
   await deps.locks.extend(plan.target, plan.id, RUN_LOCK_TTL_MS);
-  pending.messageTs = await deps.outbox
-    .post(plan.channel, { ...renderCleanupMessage({ state: 'pending', planId: plan.id, target: plan.target, done: report.done, left: report.left, attempt: 1, nextTryInMs: delay }), thread_ts: plan.messageTs })
-    .catch((err: unknown) => {
-      log.error({ err }, 'could not post what the cleanup left');
-      return undefined;
-    });
+  // Queued, never awaited until Slack answers (docs/ARCHITECTURE.md principle 7): later tries update it by name.
+  const message = { ref: `cleanup:${plan.id}` };
+  const view: CleanupView = { state: 'pending', planId: plan.id, target: plan.target, done: report.done, left: report.left, attempt: 1, nextTryInMs: delay };
+  const queued = await deps.outbox
+    .queuePost(plan.channel, { ...renderCleanupMessage(view), thread_ts: plan.messageTs }, { once: message.ref })
+    .catch((err: unknown) => log.error({ err }, 'could not queue what the cleanup left'));
+  if (queued !== undefined) pending.message = message;
   await deps.runQueue.add(CLEANUP_JOB, { planId: plan.id, checkpoint, cleanup: pending }, { jobId: cleanupJobId(plan.id), delay, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
   await deps.audit.append({ actor: 'deckhand', action: 'cleanup.pending', target: plan.target, planId: plan.id, details: { left: report.left } });
 }
@@ -99,9 +100,12 @@ export async function runCleanupJob(deps: CleanupDeps, job: Job<RunJobData>, tok
   }
   const kind = deps.kinds.get(plan.kind);
   const stoppedBy = await deps.signals.cleanupStoppedBy(planId);
+  const updateCleanupMessage = async (view: CleanupView) => {
+    if (pending.message) await deps.outbox.queueUpdate(plan.channel, pending.message, renderCleanupMessage(view)).catch((err: unknown) => log.error({ err }, 'could not queue the cleanup message update'));
+  };
   const show = async (view: CleanupView, reply: string) => {
-    if (pending.messageTs) await deps.outbox.update(plan.channel, pending.messageTs, renderCleanupMessage(view)).catch((err: unknown) => log.error({ err }, 'could not update the cleanup message'));
-    await deps.outbox.post(plan.channel, { text: reply, thread_ts: plan.messageTs }).catch((err: unknown) => log.error({ err }, 'could not post to the thread'));
+    await updateCleanupMessage(view);
+    await deps.outbox.queuePost(plan.channel, { text: reply, thread_ts: plan.messageTs }).catch((err: unknown) => log.error({ err }, 'could not queue a post to the thread'));
   };
   const end = async (action: string, details: Record<string, unknown>, actor = 'deckhand') => {
     await deps.locks.release(plan.target, plan.id);
@@ -126,9 +130,9 @@ export async function runCleanupJob(deps: CleanupDeps, job: Job<RunJobData>, tok
   }
   const delay = retryDelayMs(deps, attempts);
   const view: CleanupView = { state: 'pending', planId, target: plan.target, done, left: report.left, attempt: attempts, nextTryInMs: delay };
-  if (pending.messageTs) await deps.outbox.update(plan.channel, pending.messageTs, renderCleanupMessage(view)).catch((err: unknown) => log.error({ err }, 'could not update the cleanup message'));
+  await updateCleanupMessage(view);
   if (report.left.join('\n') !== pending.left.join('\n')) {
-    await deps.outbox.post(plan.channel, { text: `:warning: Cleanup still to do: ${report.left.join('; ')}`, thread_ts: plan.messageTs }).catch((err: unknown) => log.error({ err }, 'could not post to the thread'));
+    await deps.outbox.queuePost(plan.channel, { text: `:warning: Cleanup still to do: ${report.left.join('; ')}`, thread_ts: plan.messageTs }).catch((err: unknown) => log.error({ err }, 'could not queue a post to the thread'));
   }
   await job.updateData({ ...job.data, cleanup: { ...pending, attempts, done, left: report.left } });
   await deps.locks.extend(plan.target, plan.id, RUN_LOCK_TTL_MS);

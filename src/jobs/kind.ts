@@ -9,7 +9,7 @@
  */
 import type { KnownBlock } from '@slack/types';
 import type { ZodType } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../integrations/clock.js';
 import type { Clients } from '../integrations/clients.js';
@@ -62,7 +62,7 @@ export interface KindContext<Settings = unknown> {
   /** The kind's own settings (`commands.<kind>.settings`), parsed by its `settingsSchema` when the config loaded. */
   settings: Settings;
   /** For a kind's own durable records (such as PTR backups); every key must start with `redisPrefix`. */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** While observing for a plan: one line of progress for the person waiting (the bot shows some of them). */
   planning?: (progress: string) => void;
@@ -73,7 +73,7 @@ export interface KindContextSource {
   clients: Clients;
   clock: Clock;
   /** For the kinds' own records (see KindContext.redis). */
-  redis: Redis;
+  redis: RedisClient;
   redisPrefix: string;
   /** A kind's settings (`commands.<kind>.settings`) as its `settingsSchema` parsed them when the config loaded. */
   settingsFor(kind: string): unknown;

@@ -4,7 +4,7 @@
  * Job data carries only the plan id and the checkpoint: never secrets (job data is stored in clear).
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import { logRedisErrors } from '../integrations/redis/connections.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
 import type { Logger } from '../logger.js';
@@ -38,8 +38,8 @@ export interface PendingCleanup {
   attempts: number;
   done: string[];
   left: string[];
-  /** The thread message that shows what is left, with Retry cleanup / Stop retrying. */
-  messageTs?: string;
+  /** The thread message that shows what is left, with Retry cleanup / Stop retrying (posted `once` under this name). */
+  message?: { ref: string };
 }
 
 export function cleanupJobId(planId: string): string {
@@ -60,7 +60,7 @@ export const RUN_ATTEMPTS = 5;
 const KEEP_FINISHED_SECONDS = 7 * 24 * 3600;
 
 /** `connection` should be a queue-role connection (enableOfflineQueue: false): producers fail fast. */
-export function createRunQueue(connection: Redis, prefix: string, options: RunQueueOptions = {}): RunQueue {
+export function createRunQueue(connection: RedisClient, prefix: string, options: RunQueueOptions = {}): RunQueue {
   const queue = new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
     connection,
     prefix,

@@ -81,8 +81,10 @@ export async function runPlanJob(
   const started = await deps.plans.start(planId);
   if (!started.changed) {
     if (!started.plan) throw new UnrecoverableError(`plan ${planId} not found`);
-    // Cancelled before it started, or finished by a previous attempt that died after recording it.
+    // Cancelled before it started, or finished by a previous attempt that died after recording it: that attempt
+    // may have died before queueing its summary, which is queued once under its name, so queue it (again).
     log.info({ status: started.plan.status }, 'plan is not runnable; nothing to do');
+    if (started.plan.startedAt !== undefined) await queueSummary(deps, started.plan);
     await deps.locks.release(started.plan.target, planId);
     await deps.leases.forget(planId);
     return 'skipped';
@@ -441,8 +443,7 @@ export async function finishRun(
   }
   // The final card goes out before the summary, so the thread reads in order.
   await attempt('queueing the status card', () => deps.outbox.flush(plan.id));
-  const icon = finalOutcome === 'succeeded' ? ':large_green_circle:' : finalOutcome === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
-  await attempt('queueing the summary', () => deps.outbox.queuePost(plan.channel, { text: `${icon} ${summary}`, thread_ts: plan.messageTs ?? { ref: statusCardRef(plan.id) } }));
+  await attempt('queueing the summary', () => queueSummary(deps, finished));
   await attempt('updating the plan message', () => updatePlanMessage(deps, kind, finished, summary, log));
   if (unfinished) await attempt('scheduling the rest of the cleanup', () => scheduleCleanup(deps, finished, checkpoint, cleanup, log));
   await attempt('auditing', () =>
@@ -450,6 +451,16 @@ export async function finishRun(
   );
   log.info({ outcome: finalOutcome }, 'run finished');
   return finished;
+}
+
+/**
+ * The run's final message (its outcome, stored on the finished plan), posted once under its name: a worker that
+ * dies after recording the outcome but before queueing it leaves the job to another attempt, which queues it.
+ */
+async function queueSummary(deps: RunnerDeps, plan: StoredPlan): Promise<void> {
+  const icon = plan.status === 'succeeded' ? ':large_green_circle:' : plan.status === 'cancelled' ? ':black_square_for_stop:' : ':red_circle:';
+  const thread = plan.messageTs ?? { ref: statusCardRef(plan.id) };
+  await deps.outbox.queuePost(plan.channel, { text: `${icon} ${plan.outcome ?? ''}`, thread_ts: thread }, { once: `summary:${plan.id}` });
 }
 
 /** The outbox's name for a run's status card: posted once, updated by name before Slack has given it a ts. */

@@ -4,8 +4,9 @@
  * A run "died" when its plan is still `running` but its job is no longer active, waiting or
  * delayed (it exhausted its stalled retries, or was removed), or when a plan stayed `approved` with
  * no job for minutes (the bot stopped between approval and enqueue). Its cleanup runs, its lock is
- * released and it is reported failed, at start-up and then periodically, because BullMQ's stalled checker can fail a job while
- * no processor of ours is there to notice (docs/ARCHITECTURE.md principle 6).
+ * released and it is reported failed, at each worker's start-up and then periodically in one of the workers (a
+ * periodic task, src/jobs/periodic.ts), because BullMQ's stalled checker can fail a job while no processor of
+ * ours is there to notice (docs/ARCHITECTURE.md principle 6).
  *
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
@@ -19,6 +20,7 @@ import type { Logger } from '../logger.js';
 import type { JobKind } from './kind.js';
 import { PlanLifecycle } from './plan-lifecycle.js';
 import { runCleanupJob } from './cleanup.js';
+import { startPeriodic } from './periodic.js';
 import { CLEANUP_JOB, RUN_QUEUE, type RunJobData } from './queues.js';
 import { finishRun, runPlanJob, type RunnerDeps } from './runner.js';
 
@@ -26,7 +28,7 @@ export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'lease
   plans: PlanStore;
   /** Runs in parallel per process; runs mostly wait on AWS and Kubernetes, so a few are cheap. Default 5. */
   concurrency?: number;
-  /** How often to look for dead runs after start-up; default 60 s. */
+  /** How often one of the workers looks for dead runs after start-up; default 60 s. */
   deadRunSweepMs?: number;
   /** Extra BullMQ worker options (tests shorten lockDuration / stalledInterval). */
   workerOptions?: Partial<WorkerOptions>;
@@ -42,6 +44,8 @@ export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'lease
 export const LOCK_DURATION_MS = 15_000;
 export const STALLED_INTERVAL_MS = 10_000;
 export const RESUME_AFTER_CRASH_MS = LOCK_DURATION_MS + 2 * STALLED_INTERVAL_MS;
+
+export const DEAD_RUN_QUEUE = 'deckhand-dead-runs';
 
 const ALIVE: ReadonlySet<JobState | 'unknown'> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -81,24 +85,23 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, planId: job?.data.planId, err: err.message, attemptsMade: job?.attemptsMade }, 'run attempt failed'));
   await worker.waitUntilReady();
 
-  let sweeping: Promise<void> | undefined;
-  const sweepTimer = setInterval(() => {
-    sweeping ??= sweepDeadRuns(deps, lookups, log)
-      .then(() => undefined)
-      .catch((err: unknown) => log.error({ err }, 'dead-run sweep failed'))
-      .finally(() => (sweeping = undefined));
-  }, opts.deadRunSweepMs ?? 60_000);
-  sweepTimer.unref();
+  // Only workers take these ticks: closing a dead run runs its cleanup, which needs the worker's identity.
+  const sweeper = startPeriodic({
+    name: DEAD_RUN_QUEUE,
+    everyMs: opts.deadRunSweepMs ?? 60_000,
+    connection: opts.connection,
+    prefix: opts.prefix,
+    log,
+    run: () => sweepDeadRuns(deps, lookups, log),
+  });
 
   let closing: Promise<void> | undefined;
   return {
     close: () =>
       (closing ??= (async () => {
-        clearInterval(sweepTimer);
         const workerClosed = worker.close();
         shutdown.abort();
-        await workerClosed;
-        await sweeping;
+        await Promise.all([workerClosed, sweeper.close()]);
         await lookups.close();
         await opts.outbox.flush();
         log.info('workers closed');

@@ -6,6 +6,7 @@
  * a canvas it writes itself, as the postmortem does).
  */
 import type { KnownBlock } from '@slack/types';
+import type { RedisClient } from '../integrations/redis/connections.js';
 import type { WebClient } from '@slack/web-api';
 import type { Clients } from '../integrations/clients.js';
 import type { ZodType } from 'zod';
@@ -33,6 +34,9 @@ export interface ReportContext<Settings = unknown> {
   /** Read-only here: deckhand's own record of plans, approvals and runs (the postmortem's timeline). */
   audit: AuditLog;
   plans: PlanStore;
+  /** For a report's own caches (the cost report's prices); every key must start with `redisPrefix`. */
+  redis: RedisClient;
+  redisPrefix: string;
   /** Shows how far a long report has got: the first call posts a message, later calls update it; the answer replaces it. */
   progress(text: string): Promise<void>;
 }

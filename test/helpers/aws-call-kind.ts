@@ -3,14 +3,14 @@
  * that waits on an AWS call. It records in Redis when the call starts (`<prefix>:calls`) and when cleanup runs
  * (`<prefix>:cleanup`).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/integrations/redis/connections.js';
 import { z } from 'zod';
 import { describeGroup } from '../../src/integrations/aws/auto-scaling.js';
 import type { JobKind } from '../../src/jobs/kind.js';
 
 export const DESCRIBED_GROUP = 'eks-prod-workers';
 
-export function describeGroupKind(redis: Redis, prefix: string): JobKind {
+export function describeGroupKind(redis: RedisClient, prefix: string): JobKind {
   return {
     command: { subcommand: 'describe-group', summary: 'test: one Auto Scaling call', usage: '/deckhand describe-group', example: '/deckhand describe-group', flags: [] },
     mutating: true,

@@ -16,9 +16,9 @@
  *   plans nothing. Observation reads `observedKey(name)` (default "1") so a test can change the
  *   fingerprint between plan and approval.
  */
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { RefusalError, TransientError, UsageError } from '../../src/errors.js';
+import type { RedisClient } from '../../src/integrations/redis/connections.js';
 import type { JobKind, RawCommand, Step, StepContext } from '../../src/jobs/kind.js';
 
 export interface FixtureArgs {
@@ -87,7 +87,7 @@ function stringFlag(raw: RawCommand, name: string): string | undefined {
   return value;
 }
 
-export function createFixtureKind(redis: Redis, prefix: string): JobKind<FixtureArgs, FixtureObserved, FixturePlan, FixtureState, FixtureSettings> {
+export function createFixtureKind(redis: RedisClient, prefix: string): JobKind<FixtureArgs, FixtureObserved, FixturePlan, FixtureState, FixtureSettings> {
   const keys = fixtureKeys(prefix);
 
   const step = (id: string): Step<FixturePlan, FixtureState> => ({

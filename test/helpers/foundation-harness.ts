@@ -4,12 +4,11 @@
  * unique prefix, and (optionally) real BullMQ workers. `stop()` closes everything it opened.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { createBotApp, type BotApp } from '../../src/bot/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
-import { createRedis } from '../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
 import { SlackOutbox } from '../../src/integrations/slack/outbox.js';
@@ -28,7 +27,7 @@ import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
 export interface HarnessOptions extends SlackStandInOptions {
   /** Kinds, or a factory for kinds that keep test state in Redis under the harness's prefix. */
-  kinds: JobKind[] | ((ctx: { redis: Redis; prefix: string }) => JobKind[]);
+  kinds: JobKind[] | ((ctx: { redis: RedisClient; prefix: string }) => JobKind[]);
   /** Read-only reports offered next to the kinds; none by default. */
   reports?: ReportKind[];
   /** Contents of the policy file; omitted = no policy file (the safe default). */
@@ -41,8 +40,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   /** Outbox pacing; defaults are fast for tests. */
   outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
   queueBackoffMs?: number;
-  /** How often the bot expires undecided plans; default 200 ms here. */
-  expirySweepMs?: number;
+  /** How often the bot expires undecided plans; default 200 ms here, `'product'` for the product's default. */
+  expirySweepMs?: number | 'product';
   /** How Slack reaches the bot: signed HTTP requests (default) or Socket Mode envelopes. */
   transport?: Transport;
 }
@@ -60,7 +59,7 @@ export interface Harness extends Stores {
   prefix: string;
   channel: string;
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   queue: RunQueue;
   log: Logger;
   command(text: string, user: string, opts?: SignOptions & { channel?: string }): Promise<SignedResponse>;
@@ -111,7 +110,11 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
   const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
-  const bot: BotApp = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock, expirySweepMs: opts.expirySweepMs ?? 200 });
+  const botConnection = createRedis(REDIS_URL, 'worker');
+  const bot: BotApp = createBotApp({
+    config, log, redis, ...stores, queue, kinds, reports, clients: opts.clients?.bot ?? noClients, clock,
+    workerConnection: botConnection, ...(opts.expirySweepMs === 'product' ? {} : { expirySweepMs: opts.expirySweepMs ?? 200 }),
+  });
   const port = await bot.start();
   const botUrl = `http://127.0.0.1:${port}`;
   await socketMode?.waitForConnections(1);
@@ -202,6 +205,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     workerEnv: () => ({ REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: config.slack.botToken, DECKHAND_REDIS_PREFIX: prefix }),
     stop: async () => {
       await bot.stop();
+      await botConnection.quit();
       for (const close of closers.reverse()) await close();
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();

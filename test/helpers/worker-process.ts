@@ -1,7 +1,8 @@
 /**
  * A deckhand worker in its own process, so a test can SIGKILL it mid-run (spawned by worker-child.ts).
  * Env: REDIS_URL, SLACK_API_URL, SLACK_BOT_TOKEN, DECKHAND_REDIS_PREFIX; WORKER_KINDS (comma-separated
- * subcommands: `fixture` or product kinds), LOCK_DURATION_MS (default 1000; `product` keeps the product's lock and stall settings).
+ * subcommands: `fixture` or product kinds), LOCK_DURATION_MS (default 1000; `product` keeps the product's lock and stall settings), OUTBOX_MIN_INTERVAL_MS
+ * (the outbox's per-channel pace, default 5).
  * With DECKHAND_SANDBOX_CONTROL_URL (the sandbox's env) the clock follows the sandbox's and the clients come
  * from the production composition with the worker's identity (AWS_ENDPOINT_URL_<SERVICE>, DECKHAND_WORKER_AWS_PROFILE,
  * DECKHAND_WORKER_KUBECONFIG, AWS_MAX_ATTEMPTS); without it the
@@ -43,7 +44,7 @@ const kinds = createRegistry(
 const sandboxControl = process.env.DECKHAND_SANDBOX_CONTROL_URL;
 const productStallSettings = process.env.LOCK_DURATION_MS === 'product';
 const lockDuration = Number(productStallSettings ? 0 : (process.env.LOCK_DURATION_MS ?? 1000));
-const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: 5, cardUpdateIntervalMs: 50, log });
+const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: Number(process.env.OUTBOX_MIN_INTERVAL_MS ?? 5), cardUpdateIntervalMs: 50, log });
 
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),

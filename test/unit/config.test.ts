@@ -27,9 +27,9 @@ const kinds = new Map([['resize', fakeKind]]);
 describe('loadConfig', () => {
   it('applies defaults with no policy file: anyone runs, nobody approves', () => {
     const config = loadConfig(baseEnv, { kinds });
-    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.redis).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6379' });
     expect(config.port).toBe(3000);
-    expect(config.redisPrefix).toBe('deckhand');
+    expect(config.redisPrefix).toBe('{deckhand}');
     expect(config.logLevel).toBe('info');
     expect(config.policy.planExpiryMs).toBe(30 * 60_000);
     expect(config.policy.fromFile).toBe(false);
@@ -168,6 +168,51 @@ commands:
   });
 });
 
+describe('Redis connection', () => {
+  const load = (env: Record<string, string>, files: Record<string, string> = {}) =>
+    loadConfig({ ...baseEnv, ...env }, { readFile: (path) => {
+      if (path in files) return files[path]!;
+      throw new Error(`ENOENT: no such file, open '${path}'`);
+    } });
+
+  it('reads each of the three deployments', () => {
+    expect(load({ REDIS_URL: 'rediss://redis.internal:6380', REDIS_PASSWORD: 'p@ss', REDIS_TLS_CA_FILE: '/ca.pem' }, { '/ca.pem': 'PEM' }).redis).toEqual({
+      mode: 'standalone', url: 'rediss://:p%40ss@redis.internal:6380', tls: { caFile: '/ca.pem', ca: 'PEM' },
+    });
+    expect(load({ REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_MASTER: 'mymaster', REDIS_SENTINEL_PASSWORD: 'sp', REDIS_PASSWORD: 'dp' }).redis).toEqual({
+      mode: 'sentinel', sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26379 }], masterName: 'mymaster', sentinelPassword: 'sp', password: 'dp',
+    });
+    expect(load({ REDIS_CLUSTER_NODES: 'c1:6379', REDIS_PASSWORD: 'dp', REDIS_TLS: 'true' }).redis).toEqual({
+      mode: 'cluster', nodes: [{ host: 'c1', port: 6379 }], password: 'dp', tls: {},
+    });
+  });
+
+  it('says in one line each what is wrong, and connects to nothing', () => {
+    expect(problemsOf(() => load({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'c1:6379' }))).toEqual([
+      'REDIS_URL, REDIS_CLUSTER_NODES: set only one of REDIS_URL (standalone), REDIS_SENTINELS (Sentinel) or REDIS_CLUSTER_NODES (Cluster)',
+    ]);
+    expect(problemsOf(() => load({ REDIS_SENTINELS: 's1:26379' }))).toEqual(['REDIS_SENTINEL_MASTER: is required with REDIS_SENTINELS (the master name the Sentinels monitor)']);
+    expect(problemsOf(() => load({ REDIS_SENTINELS: 's1' }))).toEqual(['REDIS_SENTINELS: must be host:port[,host:port…]']);
+    expect(problemsOf(() => load({ REDIS_SENTINEL_PASSWORD: 'sp' }))).toEqual(['REDIS_SENTINEL_PASSWORD: applies only with REDIS_SENTINELS']);
+    expect(problemsOf(() => load({ REDIS_URL: 'redis://a:1', REDIS_TLS_CA_FILE: '/ca.pem' }, { '/ca.pem': 'PEM' }))).toEqual([
+      'REDIS_TLS_CA_FILE: TLS is off; use a rediss:// REDIS_URL, or REDIS_TLS=true',
+    ]);
+    expect(problemsOf(() => load({ REDIS_URL: 'rediss://a:1', REDIS_TLS_CA_FILE: '/missing.pem' }))).toEqual([
+      "REDIS_TLS_CA_FILE: cannot read /missing.pem: ENOENT: no such file, open '/missing.pem'",
+    ]);
+    expect(problemsOf(() => load({ REDIS_URL: 'redis://:secret@a:1', REDIS_PASSWORD: 'other' }))).toEqual(['REDIS_PASSWORD: the REDIS_URL already has a password; give it in one place']);
+    expect(problemsOf(() => load({ REDIS_URL: 'redis://a:1', REDIS_TLS: 'true' }))).toEqual(['REDIS_TLS: applies to Sentinel and Cluster; for a standalone Redis use a rediss:// REDIS_URL']);
+  });
+
+  it('refuses a prefix without a hash tag on Cluster, where keys a script touches together must share a slot', () => {
+    expect(problemsOf(() => load({ REDIS_CLUSTER_NODES: 'c1:6379', DECKHAND_REDIS_PREFIX: 'deckhand' }))).toEqual([
+      'DECKHAND_REDIS_PREFIX: must be a hash tag like {deckhand} on Redis Cluster, so that every key deckhand keeps is in one slot',
+    ]);
+    expect(load({ REDIS_URL: 'redis://a:1', DECKHAND_REDIS_PREFIX: 'deckhand' }).redisPrefix).toBe('deckhand');
+    expect(problemsOf(() => load({ DECKHAND_REDIS_PREFIX: '{a}:b' }))[0]).toMatch(/^DECKHAND_REDIS_PREFIX: must be letters/);
+  });
+});
+
 describe('redact', () => {
   it('never exposes tokens or Redis passwords', () => {
     const config = loadConfig({
@@ -176,5 +221,15 @@ describe('redact', () => {
     const text = JSON.stringify(redact(config));
     for (const secret of ['xoxb-secret-bot', 'sign-secret', 'xapp-secret-app', 'hunter2']) expect(text).not.toContain(secret);
     expect(text).toContain('redis://user:***@redis:6379');
+  });
+
+  it('masks the Sentinel and data passwords and shows the CA by its path', () => {
+    const config = loadConfig(
+      { ...baseEnv, REDIS_SENTINELS: 's1:26379', REDIS_SENTINEL_MASTER: 'm', REDIS_SENTINEL_PASSWORD: 'sentinel-secret', REDIS_PASSWORD: 'data-secret', REDIS_TLS: 'true', REDIS_TLS_CA_FILE: '/ca.pem' },
+      { readFile: () => '-----BEGIN CERTIFICATE-----' },
+    );
+    const text = JSON.stringify(redact(config));
+    for (const secret of ['sentinel-secret', 'data-secret', 'BEGIN CERTIFICATE']) expect(text).not.toContain(secret);
+    expect(redact(config).redis).toMatchObject({ mode: 'sentinel', tls: { caFile: '/ca.pem' }, password: '[redacted]' });
   });
 });

@@ -61,6 +61,7 @@ export interface LaunchTemplateVersion {
   instanceProfileRole?: string;
   securityGroupIds: string[];
   tagSpecifications: ('instance' | 'volume')[];
+  blockDevices: { deviceName: string; volumeType: string; sizeGiB: number; iops?: number; throughput?: number }[];
 }
 
 export interface LaunchTemplate {
@@ -169,6 +170,7 @@ export class Ec2Model {
           instanceProfileRole: v.instanceProfileRole,
           securityGroupIds: v.securityGroupIds,
           tagSpecifications: v.tagSpecifications,
+          blockDevices: v.blockDevices,
         })),
       });
     }
@@ -308,6 +310,11 @@ export class Ec2Model {
     instance.terminatedAt = this.clock.now();
     this.deleteNetworkInterface(instance.networkInterfaceId);
     this.clock.after(TERMINATED_VISIBLE_MS, () => this.instances.delete(instance.instanceId));
+  }
+
+  /** The virtual time (spot price history ends now). */
+  now(): number {
+    return this.clock.now();
   }
 
   /** `$Latest`, `$Default` or a number, as EC2 resolves launch template versions. */

@@ -1,5 +1,5 @@
 /** EC2 over the EC2 Query protocol (form POST, XML in the 2016-11-15 namespace, `item` lists). */
-import type { Ec2Model, Instance, NetworkInterface, Volume, VolumeModification } from './ec2-model.js';
+import type { Ec2Model, Instance, NetworkInterface, SpotPrice, Volume, VolumeModification } from './ec2-model.js';
 import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
 import type { AccessDeniedError } from './iam/authorizer.js';
 import { privateDnsName } from './net.js';
@@ -271,7 +271,18 @@ export function startEc2Server(model: Ec2Model, context: ServiceContext): Promis
             createTime: isoTime(v.createTime),
             createdBy: `arn:aws:iam::${accountId}:role/platform`,
             defaultVersion: v.versionNumber === lt.defaultVersion,
-            launchTemplateData: { imageId: v.imageId, instanceType: v.instanceType },
+            launchTemplateData: {
+              imageId: v.imageId,
+              instanceType: v.instanceType,
+              blockDeviceMappingSet: v.blockDevices.length
+                ? items(
+                    v.blockDevices.map((d) => ({
+                      deviceName: d.deviceName,
+                      ebs: { volumeSize: d.sizeGiB, volumeType: d.volumeType, iops: d.iops, throughput: d.throughput, deleteOnTermination: true, encrypted: true },
+                    })),
+                  )
+                : undefined,
+            },
           })),
         ),
       });
@@ -329,12 +340,41 @@ export function startEc2Server(model: Ec2Model, context: ServiceContext): Promis
       return ok(req, 'ModifyVolume', { volumeModification: modificationXml(volume!.modifications.at(-1)!) });
     },
     DescribeSpotPriceHistory(p, req) {
+      // Like EC2: the prices from StartTime (default: now) to EndTime, plus the one each zone had at StartTime, newest first.
+      const time = (name: string) => {
+        const text = p.get(name);
+        const ms = text === undefined ? undefined : Date.parse(text);
+        if (ms !== undefined && Number.isNaN(ms)) throw new Ec2Error('InvalidParameterValue', `Value (${text}) for parameter ${name.charAt(0).toLowerCase()}${name.slice(1)} is invalid.`);
+        return ms;
+      };
+      const now = model.now();
+      const start = time('StartTime') ?? now;
+      const end = time('EndTime') ?? now;
+      if (start > end) throw new Ec2Error('InvalidParameterValue', 'The start time must be before the end time.');
       const types = p.list('InstanceType');
+      const products = p.list('ProductDescription');
       const az = p.get('AvailabilityZone');
-      const prices = model.spotPrices.filter((s) => (types.length === 0 || types.includes(s.instanceType)) && (!az || s.availabilityZone === az));
+      const fields: FilterFields<SpotPrice> = {
+        'availability-zone': (s) => [s.availabilityZone],
+        'instance-type': (s) => [s.instanceType],
+        'product-description': () => ['Linux/UNIX'],
+        'spot-price': (s) => [s.price],
+        timestamp: (s) => [new Date(s.timestamp).toISOString()],
+      };
+      const candidates = applyFilters(model.spotPrices, p, fields, () => ({})).filter(
+        (s) => (types.length === 0 || types.includes(s.instanceType)) && (products.length === 0 || products.includes('Linux/UNIX')) && (!az || s.availabilityZone === az) && s.timestamp <= end,
+      );
+      const inEffectAtStart = new Map<string, SpotPrice>();
+      for (const s of candidates.filter((c) => c.timestamp < start)) {
+        const key = `${s.instanceType}/${s.availabilityZone}`;
+        if ((inEffectAtStart.get(key)?.timestamp ?? -Infinity) < s.timestamp) inEffectAtStart.set(key, s);
+      }
+      const history = [...candidates.filter((s) => s.timestamp >= start), ...inEffectAtStart.values()].sort((a, b) => b.timestamp - a.timestamp);
+      // Newest first; the page key inverts the timestamp to keep that order.
+      const { page, nextToken } = paginate(history, p, (s) => `${String(1e15 - s.timestamp).padStart(16, '0')}/${s.availabilityZone}/${s.instanceType}`, false, [1, 1000]);
       return ok(req, 'DescribeSpotPriceHistory', {
-        spotPriceHistorySet: items(prices.map((s) => ({ instanceType: s.instanceType, productDescription: 'Linux/UNIX', spotPrice: s.price, timestamp: isoTime(s.timestamp), availabilityZone: s.availabilityZone }))),
-        nextToken: '',
+        spotPriceHistorySet: items(page.map((s) => ({ instanceType: s.instanceType, productDescription: 'Linux/UNIX', spotPrice: s.price, timestamp: isoTime(s.timestamp), availabilityZone: s.availabilityZone }))),
+        nextToken: nextToken ?? '',
       });
     },
   };

@@ -81,6 +81,7 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
   clock.holdWhileAnswering(server, isDeckhandRequest);
 
   async function answer(req: ServiceRequest): Promise<ServiceReply> {
+    faults.received[service] = (faults.received[service] ?? 0) + 1;
     const knobs = faults.services[service] ?? {};
     if (knobs.hang) {
       faults.hung[service] = (faults.hung[service] ?? 0) + 1;

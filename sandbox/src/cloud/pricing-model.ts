@@ -15,9 +15,9 @@ export interface PriceProduct {
   document: string;
 }
 
-/** Offer term and rate codes AWS uses for on-demand and 1-year Standard No Upfront terms. */
+/** Offer term and rate codes AWS uses for on-demand and Standard No Upfront reserved terms. */
 const ON_DEMAND_TERM = 'JRTCKXETXF';
-const RESERVED_1Y_STANDARD_NO_UPFRONT = '4NA7Y494T4';
+const RESERVED_STANDARD_NO_UPFRONT: Record<string, string> = { '1yr': '4NA7Y494T4', '3yr': 'BPH4J8HBKS' };
 const RATE_CODE = '6YS6EN2CT7';
 
 const EBS_VOLUME_NAMES: Record<string, { volumeType: string; storageMedia: string; maxVolumeSize: string }> = {
@@ -67,7 +67,7 @@ export function buildCatalogue(): PriceProduct[] {
   const products: PriceProduct[] = [];
   const regions = catalogue.regions as Record<string, { location: string; usagePrefix: string }>;
   const instanceSpecs = catalogue.instanceTypes as Record<string, Record<string, string>>;
-  const reserved = catalogue.reserved1yStandardNoUpfrontHourly as Record<string, Record<string, string>>;
+  const reserved = catalogue.reservedStandardNoUpfrontHourly as Record<string, Record<string, Record<string, string>>>;
   for (const [regionCode, hourly] of Object.entries(catalogue.onDemandHourly as Record<string, Record<string, string>>)) {
     const region = regions[regionCode]!;
     for (const [instanceType, price] of Object.entries(hourly)) {
@@ -90,32 +90,46 @@ export function buildCatalogue(): PriceProduct[] {
         marketoption: 'OnDemand',
         servicename: 'Amazon Elastic Compute Cloud',
       };
-      const reservedPrice = reserved[regionCode]?.[instanceType];
+      const reservedTerms = Object.entries(reserved).flatMap(([length, prices]) => {
+        const rate = prices[regionCode]?.[instanceType];
+        const attributes = { LeaseContractLength: length, OfferingClass: 'standard', PurchaseOption: 'No Upfront' };
+        return rate ? [(sku: string) => term(sku, RESERVED_STANDARD_NO_UPFRONT[length]!, 'Hrs', rate, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, attributes)] : [];
+      });
       products.push(
         product('Compute Instance', attributes, (sku) => ({
           OnDemand: term(sku, ON_DEMAND_TERM, 'Hrs', price, `$${price} per On Demand Linux ${instanceType} Instance Hour`, {}),
-          Reserved: reservedPrice
-            ? term(sku, RESERVED_1Y_STANDARD_NO_UPFRONT, 'Hrs', reservedPrice, `Linux/UNIX (Amazon VPC), ${instanceType} reserved instance applied`, { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' })
-            : undefined,
+          Reserved: reservedTerms.length ? Object.assign({}, ...reservedTerms.map((t) => t(sku))) : undefined,
         })),
       );
     }
   }
-  for (const [regionCode, perGb] of Object.entries(catalogue.ebsGbMonth as Record<string, Record<string, string>>)) {
+  /** An EBS product of one volume type in one region: storage, provisioned IOPS or provisioned throughput. */
+  const ebs = (regionCode: string, productFamily: string, volumeApiName: string, usage: string, extra: Record<string, string>, unit: string, price: string, description: string) => {
     const region = regions[regionCode]!;
-    for (const [volumeApiName, price] of Object.entries(perGb)) {
-      const attributes = {
-        servicecode: 'AmazonEC2',
-        location: region.location,
-        locationType: 'AWS Region',
-        ...EBS_VOLUME_NAMES[volumeApiName],
-        usagetype: `${region.usagePrefix}EBS:VolumeUsage.${volumeApiName}`,
-        volumeApiName,
-        regionCode,
-        servicename: 'Amazon Elastic Compute Cloud',
-      };
-      products.push(product('Storage', attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, 'GB-Mo', price, `$${price} per GB-month of ${volumeApiName} provisioned storage`, {}) })));
-    }
+    const attributes = {
+      servicecode: 'AmazonEC2',
+      location: region.location,
+      locationType: 'AWS Region',
+      ...extra,
+      usagetype: `${region.usagePrefix}EBS:${usage}`,
+      volumeApiName,
+      regionCode,
+      servicename: 'Amazon Elastic Compute Cloud',
+    };
+    products.push(product(productFamily, attributes, (sku) => ({ OnDemand: term(sku, ON_DEMAND_TERM, unit, price, description, {}) })));
+  };
+  const prices = (table: unknown) => Object.entries(table as Record<string, Record<string, string>>).flatMap(([regionCode, byKey]) => Object.entries(byKey).map(([key, price]) => ({ regionCode, key, price })));
+  for (const { regionCode, key, price } of prices(catalogue.ebsGbMonth)) {
+    ebs(regionCode, 'Storage', key, `VolumeUsage.${key}`, EBS_VOLUME_NAMES[key] ?? {}, 'GB-Mo', price, `$${price} per GB-month of ${key} provisioned storage`);
+  }
+  // gp3 IOPS above its 3,000 baseline, io1, and io2 with one product per tier (`io2`, `io2.tier2`, `io2.tier3`).
+  for (const { regionCode, key, price } of prices(catalogue.ebsIopsMonth)) {
+    const volumeApiName = key.split('.')[0]!;
+    ebs(regionCode, 'System Operation', volumeApiName, `VolumeP-IOPS.${key === 'io1' ? 'piops' : key}`, { group: 'EBS IOPS', groupDescription: `IOPS for ${volumeApiName}` }, 'IOPS-Mo', price, `per IOPS-month provisioned for ${key}`);
+  }
+  // gp3 throughput above 125 MiB/s.
+  for (const { regionCode, key, price } of prices(catalogue.ebsThroughputGiBpsMonth)) {
+    ebs(regionCode, 'Provisioned Throughput', key, `VolumeP-Throughput.${key}`, { group: 'EBS Throughput', groupDescription: `Throughput for ${key}` }, 'GiBps-mo', price, `per GiBps-month of ${key} throughput provisioned`);
   }
   return products;
 }

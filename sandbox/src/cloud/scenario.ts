@@ -109,6 +109,10 @@ export const awsScenarioSchema = z.object({
               securityGroupIds: z.array(z.string()).default([]),
               /** Resource types the version tags at launch: updating a group to it needs ec2:CreateTags on them. */
               tagSpecifications: z.array(z.enum(['instance', 'volume'])).default([]),
+              /** EBS volumes each instance launched from the version gets (its block device mappings). */
+              blockDevices: z
+                .array(z.object({ deviceName: z.string(), volumeType: z.string(), sizeGiB: z.number().int().positive(), iops: z.number().int().optional(), throughput: z.number().int().optional() }))
+                .default([]),
             }),
           )
           .min(1),

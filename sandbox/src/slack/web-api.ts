@@ -33,7 +33,8 @@ export interface StoredMessage {
   threadTs?: string;
   /** Ephemeral messages (chat.postEphemeral, response_url) are visible to this user only. */
   ephemeralTo?: string;
-  files?: { id: string; title: string; content: string }[];
+  /** `name` is the uploaded file name (its extension says how Slack previews it). */
+  files?: { id: string; title: string; name?: string; content: string }[];
   /** Reaction name → the users who added it, in order. */
   reactions?: Record<string, string[]>;
   /** The name an integration posts under (`username` on the wire). */
@@ -90,6 +91,12 @@ export interface SlackStandInOptions {
   now?: () => number;
   /** The workspace's installed app's tokens; any other token is `invalid_auth` (default SANDBOX_TOKENS). */
   tokens?: SlackTokens;
+  /**
+   * Slack's per-channel posting limit ("1 message per second per channel, short bursts allowed"): a token bucket
+   * per channel holding `burst` posts, refilled one per `intervalMs`. A chat.postMessage finding it empty answers
+   * 429 with Retry-After. Off unless given (tests scale the interval down).
+   */
+  postsPerChannel?: { intervalMs: number; burst: number };
 }
 
 export interface SlackTokens {
@@ -143,6 +150,10 @@ export interface SlackStandIn {
   channelCanvas(channel: string): StoredCanvas | undefined;
   /** A person editing a canvas in Slack. */
   editCanvas(id: string, markdown: string): void;
+  /** A person pinning (or unpinning) a message in Slack's client; `message_not_found` for an unknown or ephemeral one. */
+  pin(channel: string, ts: string, pinned: boolean): void;
+  /** A person adding (or, when they already had it, removing) a reaction in Slack's client. */
+  toggleReaction(channel: string, ts: string, name: string, user: string): void;
   /** Adds a message to a channel's history as if someone had posted it at `ts`. */
   seedMessage(channel: string, message: SeedMessage): StoredMessage;
   /** A fresh response_url for one slash command or click (messages posted to it land in `channel`). */
@@ -218,6 +229,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     if (!canvas) throw new SlackError('canvas_not_found');
     return canvas;
   };
+  const publicMessage = (channel: string, ts: string) => {
+    const message = channelMessages(channel).find((m) => m.ts === ts && !m.ephemeralTo);
+    if (!message) throw new SlackError('message_not_found');
+    return message;
+  };
   /** Public (non-ephemeral) messages of a channel, oldest first. */
   const visible = (channel: string) => channelMessages(channel).filter((m) => !m.ephemeralTo);
   /** Reply counts of a channel's threads, counted once per request (a channel may hold 10,000 messages). */
@@ -268,8 +284,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     'chat.update': (body) => {
       const channel = requireString(body, 'channel');
       const ts = requireString(body, 'ts');
-      const message = channelMessages(channel).find((m) => m.ts === ts && !m.ephemeralTo);
-      if (!message) throw new SlackError('message_not_found');
+      const message = publicMessage(channel, ts);
       message.text = String(body.text ?? message.text);
       if (body.blocks !== undefined) message.blocks = asArray(body.blocks);
       message.history.push({ text: message.text, blocks: message.blocks, at: Date.now() });
@@ -366,7 +381,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const completed = files.map((f) => {
         const upload = uploads.get(f.id);
         if (!upload) throw new SlackError('file_not_found');
-        return { id: f.id, title: f.title ?? upload.filename, content: upload.content };
+        return { id: f.id, title: f.title ?? upload.filename, name: upload.filename, content: upload.content };
       });
       if (body.channel_id) {
         store({
@@ -382,6 +397,21 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   };
 
   let ongoingOutage: FailureSpec | undefined;
+  const withRetryAfter = (seconds: number | undefined): FailureSpec | undefined => (seconds === undefined ? undefined : { retryAfter: seconds });
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  /** Seconds to wait when the channel's bucket is empty, else takes a token and answers undefined. */
+  const postingLimited = (channel: string): number | undefined => {
+    const limit = opts.postsPerChannel;
+    if (!limit) return undefined;
+    const at = now();
+    const bucket = buckets.get(channel) ?? { tokens: limit.burst, at };
+    bucket.tokens = Math.min(limit.burst, bucket.tokens + (at - bucket.at) / limit.intervalMs);
+    bucket.at = at;
+    buckets.set(channel, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil(((1 - bucket.tokens) * limit.intervalMs) / 1000));
+    bucket.tokens -= 1;
+    return undefined;
+  };
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: String(error) }));
   });
@@ -414,7 +444,8 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     const body = { ...Object.fromEntries(url.searchParams), ...parseBody(req.headers['content-type'], raw) };
     const pending = pendingFailures.get(method) ?? [];
     const index = pending.findIndex((f) => !f.when || f.when(body));
-    const failure = index >= 0 ? pending.splice(index, 1)[0] : ongoingOutage;
+    const limitedFor = () => (method === 'chat.postMessage' ? postingLimited(String(body.channel)) : undefined);
+    const failure = index >= 0 ? pending.splice(index, 1)[0] : (ongoingOutage ?? withRetryAfter(limitedFor()));
     if (failure) {
       const status = failure.status ?? (failure.retryAfter !== undefined ? 429 : 200);
       calls.push({ method, body, at: now(), status });
@@ -478,6 +509,20 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       const canvas = canvasById(id);
       canvas.markdown = markdown;
       canvas.history.push(markdown);
+    },
+    pin: (channel, ts, pinned) => {
+      publicMessage(channel, ts).pinned = pinned;
+    },
+    toggleReaction: (channel, ts, name, user) => {
+      if (!/^[a-z0-9_+'-]+$/.test(name)) throw new SlackError('invalid_name');
+      const message = publicMessage(channel, ts);
+      const reactions = (message.reactions ??= {});
+      const before = reactions[name] ?? [];
+      const after = before.includes(user) ? before.filter((u) => u !== user) : [...before, user];
+      if (after.length > 0) reactions[name] = after;
+      else delete reactions[name];
+      // Slack omits `reactions` from a message that has none left.
+      if (Object.keys(reactions).length === 0) delete message.reactions;
     },
     thread: (channel, ts) => channelMessages(channel).filter((m) => m.ts === ts || m.threadTs === ts),
     responseUrl: (channel, user) => {
@@ -555,7 +600,7 @@ function neededScope(method: string, body: Record<string, unknown>): string | un
   return channel.startsWith('G') ? scope.private : scope.public;
 }
 
-class SlackError extends Error {
+export class SlackError extends Error {
   constructor(readonly code: string) {
     super(code);
   }

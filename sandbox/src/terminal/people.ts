@@ -39,7 +39,8 @@ export const SUGGESTED_COMMANDS = [
   'ptr-cleanup',
   'resize data/redis-data-redis-ha-0 20Gi',
   'postmortem #incident-2026-01-05 --title "Checkout latency"',
-  'cost m5.large --count 6 --ebs gp3:100',
+  'cost 6x m5.large gp3:100:iops=4000 --compare m6i.large',
+  'cost --asg eks-prod-workers',
   'jobs',
 ];
 
@@ -75,10 +76,8 @@ export async function rightsOf(config: Config): Promise<Record<PersonName, Right
   return Object.fromEntries(entries) as Record<PersonName, Rights>;
 }
 
-/** One banner line per person. */
-export function describePeople(rights: Record<PersonName, Rights>): string[] {
-  return (Object.keys(PEOPLE) as PersonName[]).map((name) => {
-    const { run, approve } = rights[name];
-    return `  ${name.padEnd(6)} ${PEOPLE[name].title.padEnd(10)} may run: ${run.join(', ') || 'nothing'}; may approve: ${approve.join(', ') || 'nothing'}`;
-  });
+/** What `name` may do, for the terminal's banner and the console's user switcher. */
+export function describePerson(name: PersonName, rights: Record<PersonName, Rights>): string {
+  const { run, approve } = rights[name];
+  return `${PEOPLE[name].title}: may run ${run.join(', ') || 'nothing'}; may approve ${approve.join(', ') || 'nothing'}`;
 }

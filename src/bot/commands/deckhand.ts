@@ -149,6 +149,8 @@ async function runReport(
     settings: deps.config.policy.commands[name]?.settings,
     audit: deps.audit,
     plans: deps.plans,
+    redis: deps.redis,
+    redisPrefix: deps.config.redisPrefix,
   };
   const output = await report.run(ctx, parsedArgs.args);
   const answer = { channel: command.channel_id, text: output.text, blocks: output.blocks };

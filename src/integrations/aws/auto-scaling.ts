@@ -19,6 +19,7 @@ import {
 export interface GroupInstance {
   instanceId: string;
   availabilityZone: string;
+  instanceType?: string;
   lifecycleState: string;
   healthStatus: string;
   launchTemplateId?: string;
@@ -30,6 +31,8 @@ export interface GroupView {
   minSize: number;
   maxSize: number;
   desiredCapacity: number;
+  /** The zones the group launches into. */
+  availabilityZones?: string[];
   launchTemplate?: { id: string; name?: string; version: string };
   suspendedProcesses: string[];
   tags: Record<string, string>;
@@ -47,12 +50,14 @@ export async function describeGroup(client: AutoScalingClient, name: string): Pr
     minSize: g.MinSize ?? 0,
     maxSize: g.MaxSize ?? 0,
     desiredCapacity: g.DesiredCapacity ?? 0,
+    availabilityZones: g.AvailabilityZones ?? [],
     launchTemplate: lt?.LaunchTemplateId ? { id: lt.LaunchTemplateId, name: lt.LaunchTemplateName, version: lt.Version ?? '$Default' } : undefined,
     suspendedProcesses: (g.SuspendedProcesses ?? []).map((p) => p.ProcessName ?? '').filter(Boolean),
     tags: Object.fromEntries((g.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
     instances: (g.Instances ?? []).map((i) => ({
       instanceId: i.InstanceId ?? '',
       availabilityZone: i.AvailabilityZone ?? '',
+      ...(i.InstanceType ? { instanceType: i.InstanceType } : {}),
       lifecycleState: i.LifecycleState ?? 'Unknown',
       healthStatus: i.HealthStatus ?? 'Unknown',
       launchTemplateId: i.LaunchTemplate?.LaunchTemplateId,

@@ -4,7 +4,7 @@
  * The stream is capped (approximately) so it cannot grow without bound; ship it elsewhere for
  * long-term retention.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import type { Logger } from '../../logger.js';
 import { LeaseLost, type Fence } from './run-lease.js';
 
@@ -37,7 +37,7 @@ export class AuditLog {
   private readonly log: Logger;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     log: Logger,
   ) {

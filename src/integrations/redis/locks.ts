@@ -3,7 +3,7 @@
  * compare the token inside Lua, so a holder whose lock expired can never release someone else's.
  * The stored value is `<token>\n<description>`, so a refusal can say who holds the target.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import type { StoredPlan } from './plan-store.js';
 
 export type AcquireResult = { ok: true } | { ok: false; heldBy: string };
@@ -38,7 +38,7 @@ return 0
 
 export class TargetLocks {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

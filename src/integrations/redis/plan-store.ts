@@ -5,11 +5,11 @@
  * shared ioredis client). Which status may follow which is not decided here: `src/jobs/plan-lifecycle.ts`
  * owns that table and is the only caller that changes a status.
  *
- * Indexes: a sorted set per channel (newest first for `/deckhand jobs`) and a set per live status
- * (planned, approved, running) so a worker can find runs that died.
+ * Indexes: a sorted set per channel (newest first for `/deckhand jobs`; the set of channels, so the expiry task
+ * can prune them) and a set per live status (planned, approved, running) so a worker can find runs that died.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 
 export type PlanStatus = 'planned' | 'approved' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'rejected';
 
@@ -81,13 +81,15 @@ function isLive(status: PlanStatus): status is LiveStatus {
 
 export class PlanStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
   async create(plan: StoredPlan): Promise<void> {
     const ok = await this.write(plan, '', plan.status);
     if (!ok) throw new Error(`plan ${plan.id} already exists`);
+    // A plan's channel never changes: remembering it at creation is enough for pruneChannelIndexes.
+    await this.redis.sadd(this.channelsKey(), plan.channel);
   }
 
   async get(id: string): Promise<StoredPlan | undefined> {
@@ -117,20 +119,31 @@ export class PlanStore {
     throw new Error(`plan ${id}: too many concurrent updates`);
   }
 
-  /** Newest first. */
+  /** Newest first. A pure read: ids of plans that expired out of Redis are skipped (pruneChannelIndexes removes them). */
   async listByChannel(channel: string, limit: number): Promise<StoredPlan[]> {
-    const key = this.channelKey(channel);
-    const ids = await this.redis.zrevrange(key, 0, Math.max(0, limit * 2 - 1));
+    const ids = await this.redis.zrevrange(this.channelKey(channel), 0, Math.max(0, limit * 2 - 1));
     const plans: StoredPlan[] = [];
-    const gone: string[] = [];
     for (const id of ids) {
       const plan = await this.get(id);
       if (plan) plans.push(plan);
-      else gone.push(id);
     }
-    // Expired plans leave their id behind in the index: prune lazily.
-    if (gone.length > 0) await this.redis.zrem(key, ...gone);
     return plans.slice(0, limit);
+  }
+
+  /**
+   * Removes ids of plans that expired out of Redis from the per-channel indexes. No plan expires sooner than
+   * FINISHED_PLAN_RETENTION_MS after its creation, so only ids older than that are checked.
+   */
+  async pruneChannelIndexes(now = Date.now()): Promise<number> {
+    let pruned = 0;
+    for (const channel of await this.redis.smembers(this.channelsKey())) {
+      const key = this.channelKey(channel);
+      const old = await this.redis.zrangebyscore(key, '-inf', `(${now - FINISHED_PLAN_RETENTION_MS}`);
+      const gone = [];
+      for (const id of old) if (!(await this.redis.exists(this.planKey(id)))) gone.push(id);
+      if (gone.length > 0) pruned += await this.redis.zrem(key, ...gone);
+    }
+    return pruned;
   }
 
   /** Plans currently in a live status (planned, approved, running), e.g. to find runs that died. */
@@ -182,6 +195,10 @@ export class PlanStore {
 
   private statusKey(status: PlanStatus): string {
     return `${this.prefix}:plans:status:${status}`;
+  }
+
+  private channelsKey(): string {
+    return `${this.prefix}:plans:channels`;
   }
 
   private channelKey(channel: string): string {

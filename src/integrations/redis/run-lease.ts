@@ -9,7 +9,7 @@
  * execution that was frozen while another took the run over finds a different token and stops before it
  * sends anything.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 
 /** The run belongs to another execution now (or to nobody): this one must stop without touching anything. */
 export class LeaseLost extends Error {
@@ -62,7 +62,7 @@ export interface JobLock {
 
 export class RunLeases {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

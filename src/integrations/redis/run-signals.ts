@@ -4,7 +4,7 @@
  * steps, because BullMQ has no cross-process cancellation (docs/platform-facts.md). They never expire: a pause
  * lasts until someone resumes or cancels, an answer as long as its run; `forget` removes them when the run ends.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 
 export interface Answer {
   choice: string;
@@ -18,7 +18,7 @@ export interface OpenQuestion {
 
 export class RunSignals {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 /** The four stores the bot and the workers share, on one general-purpose connection under one key prefix. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections.js';
 import type { Logger } from '../../logger.js';
 import { AuditLog } from './audit.js';
 import { TargetLocks } from './locks.js';
@@ -13,7 +13,7 @@ export interface Stores {
   audit: AuditLog;
 }
 
-export function createStores(redis: Redis, prefix: string, log: Logger): Stores {
+export function createStores(redis: RedisClient, prefix: string, log: Logger): Stores {
   return {
     plans: new PlanStore(redis, prefix),
     locks: new TargetLocks(redis, prefix),

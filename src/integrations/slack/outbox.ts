@@ -5,11 +5,13 @@
  *   waits for that append (`queue*` methods); Slack being slow, rate-limiting or down for minutes never holds it
  *   up, and messages a process could not deliver before it stopped are delivered by the next one.
  * - One deliverer per channel at a time (a Redis lease), FIFO, paced at `minIntervalPerChannelMs` (Slack allows
- *   about 1 message/s per channel), so a thread reads in order and is never written twice by two processes.
+ *   about 1 message/s per channel), so a thread reads in order and is never written twice by two processes. The
+ *   pace is a Redis key too, so a channel handed to another process (its deliverer died or closed) keeps it.
  * - A message posted with `once` is posted at most once under that name, however often a resumed run asks; later
  *   updates and replies name it (`{ ref }`) before its ts is known.
- * - Status cards are coalesced per key: only the latest content is queued, at most once every
- *   `cardUpdateIntervalMs` (chat.update is Tier 3, about 50/min per workspace).
+ * - Status cards are coalesced per key: a process queues its latest content at most once every
+ *   `cardUpdateIntervalMs` (chat.update is Tier 3, about 50/min per workspace), and in Redis a card has at most one
+ *   update waiting in its lane, which sends the content current when it is sent, whichever process wrote it.
  * - 429 answers wait `Retry-After`; network errors, 5xx and Slack-side errors retry with capped backoff, until
  *   delivered: a final message is never dropped. Permanent errors (channel_not_found, ...) drop that message,
  *   logged. When Slack rejects our blocks, the message is resent as plain text rather than lost.
@@ -19,7 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KnownBlock } from '@slack/types';
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connections.js';
 import type { Logger } from '../../logger.js';
 import { CALL_TIMEOUTS } from '../call-deadlines.js';
 
@@ -27,7 +29,7 @@ export interface OutboxOptions {
   token: string;
   slackApiUrl?: string;
   /** Where undelivered messages wait (any connection; the worker's general one). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Minimum gap between two calls on the same channel; default 1000 ms. */
   minIntervalPerChannelMs?: number;
@@ -51,10 +53,10 @@ export type MessageRef = string | { ref: string };
 type Operation =
   | { kind: 'post'; channel: string; msg: OutboxMessage; threadTs?: MessageRef; once?: string }
   | { kind: 'update'; channel: string; ts: MessageRef; msg: OutboxMessage }
-  | { kind: 'ephemeral'; channel: string; user: string; msg: OutboxMessage }
+  /** A status card's update: its content is read from Redis when sent (queueCardUpdate). */
+  | { kind: 'card'; channel: string; ts: MessageRef; key: string }
   | { kind: 'upload'; channel: string; threadTs: MessageRef; file: { filename: string; title: string; content: string } };
 
-type Queued = Operation & { id: string };
 
 interface CardState {
   channel: string;
@@ -80,6 +82,21 @@ const LEASE_MS = 10_000;
 /** Names of `once` messages are kept this long (longer than any run). */
 const REF_TTL_S = 30 * 24 * 3600;
 
+/**
+ * KEYS: card content, card queued flag, lane, channels. ARGV: content, operation, channel, ttl seconds.
+ * Stores the latest content; queues an update only when none of this card's is waiting.
+ */
+const QUEUE_CARD = `
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[4])
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[4]) then
+  redis.call('RPUSH', KEYS[3], ARGV[2])
+  redis.call('SADD', KEYS[4], ARGV[3])
+end
+return 1
+`;
+/** KEYS: card content, card queued flag. ARGV: the content just sent. Clears the flag unless newer content came meanwhile. */
+const SETTLE_CARD = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[2]) return 1 end return 0`;
+
 const RELEASE_LEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Delivery stopped because this process is closing; the message stays queued for the next one. */
@@ -104,7 +121,7 @@ const sleep = (ms: number, closing: AbortSignal) =>
 
 export class SlackOutbox {
   private readonly client: WebClient;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly log: Logger;
   private readonly minInterval: number;
@@ -114,9 +131,6 @@ export class SlackOutbox {
   private readonly cards = new Map<string, CardState>();
   /** Channels this process is delivering now, and when the next call on each may go out. */
   private readonly delivering = new Map<string, Promise<void>>();
-  private readonly nextAt = new Map<string, number>();
-  /** Callers waiting for a delivery this process queued, by operation id. */
-  private readonly waiters = new Map<string, { resolve(ts: string): void; reject(err: unknown): void }>();
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly closing = new AbortController();
   private closed = false;
@@ -142,20 +156,13 @@ export class SlackOutbox {
     void this.sweep();
   }
 
-  /** Posts and resolves with the message's ts once Slack has it. */
-  async post(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }): Promise<string> {
-    return (await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts })).delivered;
-  }
-
   /**
    * Queues a post and resolves once it is queued durably. With `once`, a second post under that name is not
    * queued: resolves false.
    */
   async queuePost(channel: string, msg: OutboxMessage & { thread_ts?: MessageRef }, opts: { once?: string } = {}): Promise<boolean> {
     if (opts.once !== undefined && !(await this.redis.set(this.refKey(opts.once), '', 'EX', REF_TTL_S, 'NX'))) return false;
-    const { queued, delivered } = await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts, once: opts.once });
-    delivered.catch(() => undefined); // logged by the deliverer
-    await queued;
+    await this.enqueue({ kind: 'post', channel, msg: { text: msg.text, blocks: msg.blocks }, threadTs: msg.thread_ts, once: opts.once });
     return true;
   }
 
@@ -164,15 +171,9 @@ export class SlackOutbox {
     return (await this.redis.get(this.refKey(ref))) || undefined;
   }
 
-  async update(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
-    await (await this.enqueue({ kind: 'update', channel, ts, msg })).delivered;
-  }
-
   /** Queues an update and resolves once it is queued durably. */
-  async queueUpdate(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
-    const { queued, delivered } = await this.enqueue({ kind: 'update', channel, ts, msg });
-    delivered.catch(() => undefined);
-    return queued;
+  queueUpdate(channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    return this.enqueue({ kind: 'update', channel, ts, msg });
   }
 
   /** Coalesced: only the latest content per key is queued, at most once per cardUpdateIntervalMs; returns at once. */
@@ -187,23 +188,15 @@ export class SlackOutbox {
     card.channel = channel;
     card.ts = ts;
     card.pending = msg;
-    if (!card.timer && !card.queued) this.scheduleCard(card);
+    if (!card.timer && !card.queued) this.scheduleCard(key, card);
   }
 
-  async postEphemeral(channel: string, user: string, msg: OutboxMessage): Promise<void> {
-    await (await this.enqueue({ kind: 'ephemeral', channel, user, msg })).delivered;
-  }
-
-  /** The files.uploadV2 flow: reserve an upload URL, POST the bytes, then share the file in the thread. */
-  async uploadFile(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
-    await (await this.enqueue({ kind: 'upload', channel, threadTs, file })).delivered;
-  }
-
-  /** Queues an upload and resolves once it is queued durably. */
-  async queueUpload(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
-    const { queued, delivered } = await this.enqueue({ kind: 'upload', channel, threadTs, file });
-    delivered.catch(() => undefined);
-    return queued;
+  /**
+   * Queues an upload (the files.uploadV2 flow: reserve an upload URL, POST the bytes, then share the file in the
+   * thread) and resolves once it is queued durably.
+   */
+  queueUpload(channel: string, threadTs: MessageRef, file: { filename: string; title: string; content: string }): Promise<void> {
+    return this.enqueue({ kind: 'upload', channel, threadTs, file });
   }
 
   /**
@@ -211,15 +204,15 @@ export class SlackOutbox {
    * every other job's card); awaited before a job's final message, so the thread reads in order, and on shutdown.
    */
   async flush(key?: string): Promise<void> {
-    const cards = key === undefined ? [...this.cards.values()] : [this.cards.get(key)].filter((c) => c !== undefined);
+    const cards = key === undefined ? [...this.cards] : [...this.cards].filter(([k]) => k === key);
     await Promise.all(
-      cards.map(async (card) => {
+      cards.map(async ([k, card]) => {
         if (card.timer) {
           clearTimeout(card.timer);
           card.timer = undefined;
         }
         await card.queued;
-        await this.queueCard(card);
+        await this.queueCard(k, card);
       }),
     );
   }
@@ -238,26 +231,34 @@ export class SlackOutbox {
     await Promise.all(this.delivering.values());
   }
 
-  private scheduleCard(card: CardState): void {
+  private scheduleCard(key: string, card: CardState): void {
     const wait = Math.max(0, card.lastSentAt + this.cardInterval - Date.now());
     card.timer = setTimeout(() => {
       card.timer = undefined;
-      void this.queueCard(card);
+      void this.queueCard(key, card);
     }, wait);
   }
 
-  private queueCard(card: CardState): Promise<void> {
+  private queueCard(key: string, card: CardState): Promise<void> {
     const msg = card.pending;
     if (!msg) return Promise.resolve();
     card.pending = undefined;
     card.lastSentAt = Date.now();
-    card.queued = this.queueUpdate(card.channel, card.ts, msg)
+    card.queued = this.queueCardUpdate(key, card.channel, card.ts, msg)
       .catch((err: unknown) => this.log.error({ err, channel: card.channel }, 'could not queue a status card update'))
       .finally(() => {
         card.queued = undefined;
-        if (card.pending && !card.timer) this.scheduleCard(card);
+        if (card.pending && !card.timer) this.scheduleCard(key, card);
       });
     return card.queued;
+  }
+
+  /** The card's latest content goes to Redis; its lane gets an update only if none is waiting there already. */
+  private async queueCardUpdate(key: string, channel: string, ts: MessageRef, msg: OutboxMessage): Promise<void> {
+    this.assertOpen();
+    const op: Operation = { kind: 'card', channel, ts, key };
+    await this.redis.eval(QUEUE_CARD, 4, this.cardKey(key), this.cardQueuedKey(key), this.laneKey(channel), this.channelsKey(), JSON.stringify(msg), JSON.stringify(op), channel, REF_TTL_S);
+    this.deliver(channel);
   }
 
   /** Drop bookkeeping for cards that have nothing pending and whose pacing window has passed. */
@@ -268,23 +269,15 @@ export class SlackOutbox {
     }
   }
 
-  private async enqueue(op: Operation): Promise<{ queued: Promise<void>; delivered: Promise<string> }> {
+  /** Appends the call to its channel's lane (durable once this resolves) and starts delivering the channel. */
+  private async enqueue(op: Operation): Promise<void> {
     this.assertOpen();
-    const id = randomUUID();
-    const delivered = new Promise<string>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    const queued = this.redis
+    await this.redis
       .multi()
-      .rpush(this.laneKey(op.channel), JSON.stringify({ ...op, id }))
+      .rpush(this.laneKey(op.channel), JSON.stringify(op))
       .sadd(this.channelsKey(), op.channel)
-      .exec()
-      .then(() => {
-        this.deliver(op.channel);
-      });
-    queued.catch((err: unknown) => {
-      this.waiters.get(id)?.reject(err);
-      this.waiters.delete(id);
-    });
-    return { queued, delivered };
+      .exec();
+    this.deliver(op.channel);
   }
 
   /** Starts delivering a channel's queue unless this process already is. */
@@ -323,8 +316,8 @@ export class SlackOutbox {
           else return;
           continue;
         }
-        const op = JSON.parse(head) as Queued;
-        const wait = (this.nextAt.get(channel) ?? 0) - Date.now();
+        const op = JSON.parse(head) as Operation;
+        const wait = await this.redis.pttl(this.paceKey(channel));
         let outcome: { ts: string } | { error: unknown };
         try {
           if (wait > 0) await sleep(wait, this.closing.signal);
@@ -333,16 +326,12 @@ export class SlackOutbox {
           if (err instanceof OutboxClosing) return;
           outcome = { error: err };
         }
-        this.nextAt.set(channel, Date.now() + this.minInterval);
+        await this.redis.set(this.paceKey(channel), '', 'PX', this.minInterval);
         if (op.kind === 'post' && op.once !== undefined) {
           if ('ts' in outcome) await this.redis.set(this.refKey(op.once), outcome.ts, 'EX', REF_TTL_S);
           else await this.redis.del(this.refKey(op.once));
         }
         await this.redis.lpop(lane);
-        const waiter = this.waiters.get(op.id);
-        this.waiters.delete(op.id);
-        if ('ts' in outcome) waiter?.resolve(outcome.ts);
-        else waiter?.reject(outcome.error);
       }
     } finally {
       clearInterval(renew);
@@ -351,7 +340,7 @@ export class SlackOutbox {
   }
 
   /** One queued call, retried until Slack takes it or refuses it for good; resolves with the ts it concerns. */
-  private async send(op: Queued): Promise<string> {
+  private async send(op: Operation): Promise<string> {
     switch (op.kind) {
       case 'post': {
         const threadTs = op.threadTs === undefined ? undefined : await this.resolve(op.threadTs);
@@ -362,17 +351,11 @@ export class SlackOutbox {
       }
       case 'update': {
         const ts = await this.resolve(op.ts);
-        return this.withTextFallback('chat.update', op.msg, async (m) => {
-          // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
-          await this.client.chat.update({ channel: op.channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
-          return ts;
-        });
+        await this.updateMessage(op.channel, ts, op.msg);
+        return ts;
       }
-      case 'ephemeral':
-        return this.withTextFallback('chat.postEphemeral', op.msg, async (m) => {
-          const res = await this.client.chat.postEphemeral({ channel: op.channel, user: op.user, text: clip(m.text), blocks: m.blocks });
-          return res.message_ts ?? '';
-        });
+      case 'card':
+        return this.sendCard(op);
       case 'upload': {
         const threadTs = await this.resolve(op.threadTs);
         const bytes = Buffer.from(op.file.content, 'utf8');
@@ -389,6 +372,37 @@ export class SlackOutbox {
         return threadTs;
       }
     }
+  }
+
+  /**
+   * Sends the card's current content; again (paced) if newer content arrived while it was sent, since no other
+   * update of this card is waiting. A failure clears the flag, so the next content is queued afresh.
+   */
+  private async sendCard(op: Extract<Operation, { kind: 'card' }>): Promise<string> {
+    const ts = await this.resolve(op.ts);
+    const [contentKey, queuedKey] = [this.cardKey(op.key), this.cardQueuedKey(op.key)];
+    try {
+      for (let again = false; ; again = true) {
+        const content = await this.redis.get(contentKey);
+        if (content === null) {
+          await this.redis.del(queuedKey);
+          return ts;
+        }
+        if (again) await sleep(this.minInterval, this.closing.signal);
+        await this.updateMessage(op.channel, ts, JSON.parse(content) as OutboxMessage);
+        if (await this.redis.eval(SETTLE_CARD, 2, contentKey, queuedKey, content)) return ts;
+      }
+    } catch (err) {
+      if (!(err instanceof OutboxClosing)) await this.redis.del(queuedKey);
+      throw err;
+    }
+  }
+
+  private updateMessage(channel: string, ts: string, msg: OutboxMessage): Promise<void> {
+    return this.withTextFallback('chat.update', msg, async (m) => {
+      // An empty blocks array removes the previous blocks (e.g. buttons) when falling back to text.
+      await this.client.chat.update({ channel, ts, text: clip(m.text), blocks: m.blocks ?? [] });
+    });
   }
 
   /** A message named by `once` was queued earlier on the same channel, so it was delivered (or dropped) first. */
@@ -443,6 +457,20 @@ export class SlackOutbox {
 
   private leaseKey(channel: string): string {
     return `${this.prefix}:outbox:lease:${channel}`;
+  }
+
+  /** A status card's latest content, and the flag saying an update of it waits in its lane. */
+  private cardKey(key: string): string {
+    return `${this.prefix}:outbox:card:${key}`;
+  }
+
+  private cardQueuedKey(key: string): string {
+    return `${this.prefix}:outbox:card:${key}:queued`;
+  }
+
+  /** Exists while the channel's next call must wait; its TTL is how long. */
+  private paceKey(channel: string): string {
+    return `${this.prefix}:outbox:pace:${channel}`;
   }
 
   private channelsKey(): string {

@@ -2,7 +2,7 @@
  * Records saved before they are deleted, so `/deckhand ptr-cleanup restore <job-id>` can put them
  * back. One Redis hash per job (field = batch key, value = the batch as JSON), kept 30 days.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../integrations/redis/connections.js';
 import type { KindContext } from '../kind.js';
 import type { SavedBatch } from './model.js';
 
@@ -15,7 +15,7 @@ export interface RecordBackups {
 
 export class RedisRecordBackups implements RecordBackups {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -16,7 +16,7 @@ import { PROCEDURE_LABEL } from './observe.js';
 import { moveRedisPod } from './redis.js';
 import { RedisMoves } from './redis-order.js';
 import { isSentinelPod } from './tags.js';
-import { retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
 
 export const DRAIN_POLL_MS = 500;
 /** How long a Redis pod's role may stay unverifiable (a restart, a slow Secret) before a human is asked. */
@@ -64,7 +64,7 @@ export function countMovedPods(state: RolloutState, draining: ReadonlySet<string
 
 export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], opts: { label: string; allowSkip: boolean }): Promise<void> {
   const { clients, state } = ctx;
-  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(ctx.clock, ctx.signal, call);
   let pending = targets.filter((t) => !state.skipped.includes(t.instanceId));
   const nextTry = new Map<string, number>();
   const failures = new Map<string, number>();
@@ -101,7 +101,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     const names = new Set(pending.map((t) => t.nodeName));
     const fresh = cache === undefined || ctx.clock.now() - cache.at >= POD_RELIST_MS;
     if (fresh) {
-      cache = { at: ctx.clock.now(), pods: (await r(() => listPods(clients.kube))).filter((p) => mustLeave(p)) };
+      cache = { at: ctx.clock.now(), pods: (await retryK8s(() => listPods(clients.kube))).filter((p) => mustLeave(p)) };
       if (countMovedPods(state, names, cache.pods)) await ctx.checkpoint();
     }
     const remaining = cache!.pods.filter((p) => p.nodeName && names.has(p.nodeName) && !p.terminating);
@@ -110,7 +110,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
       cache = undefined;
       continue;
     }
-    const pdbs = await r(() => listPdbs(clients.kube));
+    const pdbs = await retryK8s(() => listPdbs(clients.kube));
     const allowance = new Map(pdbs.map((p) => [podKey(p), p.disruptionsAllowed]));
     const blockers = new Map<string, string>();
     const now = ctx.clock.now();
@@ -153,7 +153,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
     await forEachLimit(candidates, API_CONCURRENCY, async ({ pod, covering }) => {
       const id = podKey(pod);
       await ctx.audit('kubernetes:EvictPod', { pod: id, node: pod.nodeName });
-      const result = await r(() => evictPod(clients.kube, pod.namespace, pod.name));
+      const result = await retryK8s(() => evictPod(clients.kube, pod.namespace, pod.name));
       if (result.outcome === 'evicted' || result.outcome === 'gone') {
         pod.terminating = true;
         for (const p of covering) pdbProgress.set(podKey(p), now);
@@ -240,7 +240,7 @@ export async function drainNodes(ctx: RolloutContext, targets: DrainTarget[], op
         });
         for (const pod of stuck.length ? stuck : remaining) {
           await ctx.audit('kubernetes:DeletePod', { pod: podKey(pod), node: pod.nodeName, reason: 'approved force at drain timeout' });
-          await r(() => deletePod(clients.kube, pod.namespace, pod.name));
+          await retryK8s(() => deletePod(clients.kube, pod.namespace, pod.name));
           state.forced.push(podKey(pod));
         }
         await ctx.checkpoint();

@@ -1,6 +1,7 @@
 /** Job kind `rollout`: replace the outdated worker nodes of an EKS Auto Scaling group, wave by wave. */
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Clients } from '../../integrations/clients.js';
+import { PriceCache } from '../../integrations/redis/price-cache.js';
 import { cleanupParts, type JobKind } from '../kind.js';
 import { parseRolloutArgs, rolloutCommand } from './args.js';
 import { fingerprintRollout, observeRollout } from './observe.js';
@@ -43,7 +44,7 @@ export const rolloutKind: JobKind<RolloutArgs, RolloutObserved, RolloutPlan, Rol
   isDryRun: (args) => args.dryRun,
   // One lock per group: `--cluster` only picks a kubeconfig context, the group is the same account's.
   target: (args) => `asg/${args.group}`,
-  observe: (ctx, args) => observeRollout(clientsForCluster(ctx.clients, ctx.settings, args.cluster), args),
+  observe: (ctx, args) => observeRollout(clientsForCluster(ctx.clients, ctx.settings, args.cluster), args, new PriceCache(ctx.redis, ctx.redisPrefix, ctx.clients.pricing), ctx.log),
   fingerprint: fingerprintRollout,
   plan: planRollout,
   renderPlan: renderRolloutPlan,

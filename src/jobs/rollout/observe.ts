@@ -7,12 +7,15 @@ import { UserFacingError } from '../../errors.js';
 import type { Clients } from '../../integrations/clients.js';
 import { activeInstanceRefresh, describeGroup, recentLaunches, type GroupView } from '../../integrations/aws/auto-scaling.js';
 import { describeImage, listTemplateVersions } from '../../integrations/aws/launch-templates.js';
+import { productId } from '../../integrations/aws/pricing.js';
+import type { PriceCache } from '../../integrations/redis/price-cache.js';
+import type { Logger } from '../../logger.js';
 import { listNodes } from '../../integrations/kubernetes/nodes.js';
 import { listPdbs, listPods, listWorkloads, topController, type PodView } from '../../integrations/kubernetes/pods.js';
 import { readRole } from '../../integrations/redis-procedures/cluster.js';
 import { RECENT_LAUNCHES } from './estimate.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
-import type { ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
+import type { InstancePrices, ObservedPod, RedisProcedure, RedisRole, ResolvedTarget, RolloutArgs, RolloutObserved } from './types.js';
 
 export const PROCEDURE_LABEL = 'deckhand.dev/procedure';
 
@@ -40,7 +43,9 @@ async function resolveTarget(clients: Clients, group: GroupView, to: string | un
     chosen = match;
   }
   if (!chosen.imageId) return { error: `version ${chosen.version} of ${lt.id} names no AMI` };
-  return { target: { launchTemplateId: lt.id, version: chosen.version, imageId: chosen.imageId, groupVersion: groupVersion.version } };
+  return {
+    target: { launchTemplateId: lt.id, version: chosen.version, imageId: chosen.imageId, groupVersion: groupVersion.version, ...(chosen.instanceType ? { instanceType: chosen.instanceType } : {}) },
+  };
 }
 
 function procedureOf(pod: PodView): RedisProcedure | undefined {
@@ -60,7 +65,26 @@ async function probeRole(pod: PodView, localOnly: boolean): Promise<{ redisRole:
   }
 }
 
-export async function observeRollout(clients: Clients, args: RolloutArgs): Promise<RolloutObserved> {
+/**
+ * On-demand prices of the group's instance types and the target's, when the target launches another type.
+ * Prices are decoration: a Price List failure leaves the cost change unknown rather than blocking the rollout.
+ */
+async function instancePrices(clients: Clients, prices: PriceCache, group: GroupView, target: ResolvedTarget | undefined, log?: Logger): Promise<InstancePrices | undefined> {
+  const types = new Set(group.instances.flatMap((i) => (i.instanceType ? [i.instanceType] : [])));
+  if (!target?.instanceType || [...types].every((t) => t === target.instanceType)) return undefined;
+  const region = await clients.ec2.config.region();
+  const keys = [...types, target.instanceType].map((instanceType) => ({ kind: 'instance' as const, region, instanceType }));
+  try {
+    const found = await prices.prices(keys);
+    return { region, hourly: Object.fromEntries(keys.flatMap((k) => { const usd = found.get(productId(k))?.tiers[0]?.usd; return usd === undefined ? [] : [[k.instanceType, usd]]; })) };
+  } catch (error) {
+    log?.warn({ err: error, region }, 'instance price lookup failed');
+    return { region, hourly: {}, unavailable: `the Price List could not be read: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** `prices` (the kind passes its Redis price cache) adds the instance prices a type-changing rollout needs. */
+export async function observeRollout(clients: Clients, args: RolloutArgs, prices?: PriceCache, log?: Logger): Promise<RolloutObserved> {
   const group = await describeGroup(clients.autoScaling, args.group);
   if (!group) throw new UserFacingError(`no Auto Scaling group named ${args.group}`);
   const [refresh, launches, target, nodes, pods, pdbs, { workloads, replicaSetOwners }] = await Promise.all([
@@ -98,9 +122,12 @@ export async function observeRollout(clients: Clients, args: RolloutArgs): Promi
       };
     }),
   );
+  const resolved = 'target' in target ? target.target : undefined;
+  const priced = prices ? await instancePrices(clients, prices, group, resolved, log) : undefined;
   return {
     group,
-    ...('target' in target ? { target: target.target } : { targetError: target.error }),
+    ...(resolved ? { target: resolved } : { targetError: (target as { error: string }).error }),
+    ...(priced ? { instancePrices: priced } : {}),
     activeInstanceRefresh: refresh,
     nodes: groupNodes,
     pods: observedPods,

@@ -7,6 +7,7 @@ import { pdbsCovering } from '../../integrations/kubernetes/selectors.js';
 import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import { estimateDuration, estimateInputs } from './estimate.js';
+import { rolloutCostChange } from './cost.js';
 import type { RolloutSettings } from './settings.js';
 import { DECKHAND_POD_LABEL, isSentinelPod, LOCK_TAG, MANAGED_TAG } from './tags.js';
 import type {
@@ -269,6 +270,8 @@ export function planRollout(observed: RolloutObserved, args: RolloutArgs, _now: 
     risks: findRisks(observed, nodes, waves, surge),
     estimate: estimateDuration(nodes, waves, estimateInputs(observed, settings), budgets),
   };
+  const costChange = rolloutCostChange(outdated.flatMap((i) => (i.instanceType ? [i.instanceType] : [])), target.instanceType, observed.instancePrices);
+  if (costChange) plan.costChange = costChange;
   if (outdated.length === 0) return { kind: 'plan', plan, empty: true, emptyReason: `already up to date: every instance of ${group.name} runs version ${target.version}` };
   return { kind: 'plan', plan, empty: false };
 }

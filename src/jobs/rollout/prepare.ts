@@ -15,7 +15,7 @@ import { listPods, readDeploymentReplicas, scaleDeployment } from '../../integra
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
 import { apiServerIsLocal } from './redis-address.js';
 import { removeLeftoverTemporaryReplicas } from './redis-temporary.js';
-import { retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG, OWNER_ANNOTATION, PROCESSES_TO_SUSPEND, SCALE_DOWN_DISABLED } from './tags.js';
 import type { RolloutContext, RolloutPlan, RolloutState } from './types.js';
 
@@ -25,8 +25,8 @@ type Recorded = NonNullable<RolloutState['recorded']>;
 
 export async function prepare(ctx: RolloutContext): Promise<void> {
   const { plan, state, clients } = ctx;
-  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
-  const group = await r(() => describeGroup(clients.autoScaling, plan.group));
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(ctx.clock, ctx.signal, call);
+  const group = await describeGroup(clients.autoScaling, plan.group);
   if (!group) throw new RefusalError(`the Auto Scaling group ${plan.group} no longer exists`);
   const holder = group.tags[LOCK_TAG];
   if (holder && holder !== ctx.planId) throw new RefusalError(`another rollout (${holder}) holds the lock on ${plan.group}`);
@@ -36,7 +36,7 @@ export async function prepare(ctx: RolloutContext): Promise<void> {
     state.startedAt = ctx.clock.now();
     state.recorded = {
       suspendedByUs: PROCESSES_TO_SUSPEND.filter((p) => !group.suspendedProcesses.includes(p)),
-      autoscalerReplicas: plan.autoscalerMode === 'scale-to-zero' ? await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name)) : undefined,
+      autoscalerReplicas: plan.autoscalerMode === 'scale-to-zero' ? await retryK8s(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name)) : undefined,
       annotatedNodes: [],
       launchTemplateVersion: group.launchTemplate?.version,
     };
@@ -45,18 +45,18 @@ export async function prepare(ctx: RolloutContext): Promise<void> {
   const recorded = state.recorded;
   if (!holder) {
     await ctx.audit('autoscaling:CreateOrUpdateTags', { group: plan.group, keys: [LOCK_TAG, ORIGINAL_TAG] });
-    await r(() => setGroupTags(clients.autoScaling, plan.group, { [LOCK_TAG]: ctx.planId, [ORIGINAL_TAG]: originalTag(plan, recorded) }));
+    await setGroupTags(clients.autoScaling, plan.group, { [LOCK_TAG]: ctx.planId, [ORIGINAL_TAG]: originalTag(plan, recorded) });
   }
   const toSuspend = recorded.suspendedByUs.filter((p) => !group.suspendedProcesses.includes(p));
   if (toSuspend.length) {
     await ctx.audit('autoscaling:SuspendProcesses', { group: plan.group, processes: toSuspend });
-    await r(() => suspendProcesses(clients.autoScaling, plan.group, toSuspend));
+    await suspendProcesses(clients.autoScaling, plan.group, toSuspend);
   }
   const needsVersion = group.launchTemplate?.id !== plan.target.launchTemplateId || group.launchTemplate?.version !== plan.target.version;
   if (needsVersion || group.maxSize < plan.temporaryMaxSize) {
     const change = { maxSize: Math.max(group.maxSize, plan.temporaryMaxSize), launchTemplate: needsVersion ? { id: plan.target.launchTemplateId, version: plan.target.version } : undefined };
     await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: plan.group, ...change });
-    await r(() => updateGroup(clients.autoScaling, plan.group, change));
+    await updateGroup(clients.autoScaling, plan.group, change);
   }
   await holdAutoscaler(ctx, recorded);
   await ctx.checkpoint();
@@ -72,20 +72,20 @@ function originalTag(plan: RolloutPlan, recorded: Recorded): string {
  */
 async function holdAutoscaler(ctx: RolloutContext, recorded: Recorded): Promise<void> {
   const { plan, clients } = ctx;
-  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(ctx.clock, ctx.signal, call);
   if (plan.autoscalerMode !== 'scale-to-zero' || !recorded.autoscalerReplicas) return;
-  const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+  const current = await retryK8s(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
   if (current === 0) return;
   await ctx.audit('kubernetes:ScaleDeployment', { ...CLUSTER_AUTOSCALER, replicas: 0 });
-  await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, 0));
+  await retryK8s(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, 0));
 }
 
 /** Annotate nodes that lack the annotation; remember only those we changed so cleanup leaves others alone. */
 export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: string[], listed?: NodeView[]): Promise<void> {
   const { plan, state, clients } = ctx;
   if (plan.autoscalerMode !== 'annotate' || !state.recorded || nodeNames.length === 0) return;
-  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
-  const nodes = new Map((listed ?? (await r(() => listNodes(clients.kube)))).map((n) => [n.name, n]));
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(ctx.clock, ctx.signal, call);
+  const nodes = new Map((listed ?? (await retryK8s(() => listNodes(clients.kube)))).map((n) => [n.name, n]));
   const recorded = state.recorded;
   const todo = nodeNames.filter((name) => {
     const node = nodes.get(name);
@@ -96,20 +96,20 @@ export async function annotateScaleDownDisabled(ctx: RolloutContext, nodeNames: 
   await ctx.checkpoint();
   await forEachLimit(todo, API_CONCURRENCY, async (name) => {
     await ctx.audit('kubernetes:AnnotateNode', { node: name, [SCALE_DOWN_DISABLED]: 'true' });
-    await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: 'true' }));
+    await retryK8s(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: 'true' }));
   });
 }
 
 /** Untaint, unlabel and uncordon the nodes among `nodes` this run marked (its owner annotation); returns how many. */
 export async function releaseNodes(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }, nodes: NodeView[]): Promise<number> {
   const { clients, plan, state } = input;
-  const r = <T>(call: () => Promise<T>) => retrying(input.clock, undefined, call);
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(input.clock, undefined, call);
   const owned = nodes.filter((n) => state.runId !== undefined && n.annotations[OWNER_ANNOTATION] === state.runId);
   for (const node of owned) {
-    await r(() => removeTaint(clients.kube, node.name, plan.taintKey));
-    await r(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
-    if (plan.cordon && node.unschedulable) await r(() => setUnschedulable(clients.kube, node.name, false));
-    await r(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
+    await retryK8s(() => removeTaint(clients.kube, node.name, plan.taintKey));
+    await retryK8s(() => setNodeLabels(clients.kube, node.name, plan.excludeFromLbLabel ? { [EXCLUDE_FROM_LB]: null } : {}));
+    if (plan.cordon && node.unschedulable) await retryK8s(() => setUnschedulable(clients.kube, node.name, false));
+    await retryK8s(() => setNodeAnnotations(clients.kube, node.name, { [OWNER_ANNOTATION]: null }));
   }
   return owned.length;
 }
@@ -123,14 +123,14 @@ export async function releaseNodes(input: { clients: Clients; clock: Clock; plan
  */
 export async function cleanup(input: { clients: Clients; clock: Clock; plan: RolloutPlan; state: RolloutState }, alsoLeft: string[] = []): Promise<CleanupReport> {
   const { clients, clock, plan, state } = input;
-  const r = <T>(call: () => Promise<T>) => retrying(clock, undefined, call);
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(clock, undefined, call);
   const recorded = state.recorded;
   if (!state.runId || !recorded) return { done: [], left: [] };
   const runId = state.runId;
   let group: Awaited<ReturnType<typeof describeGroup>>;
   let groupError: unknown;
   try {
-    group = await r(() => describeGroup(clients.autoScaling, plan.group));
+    group = await describeGroup(clients.autoScaling, plan.group);
     if (!group) return { done: [], left: [] };
     // Another run holding the group now (ours died and was cleaned before): leave its changes alone.
     const holder = group.tags[LOCK_TAG];
@@ -151,12 +151,12 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
         const done: string[] = [];
         const toResume = recorded.suspendedByUs.filter((p) => g.suspendedProcesses.includes(p));
         if (toResume.length) {
-          await r(() => resumeProcesses(clients.autoScaling, plan.group, toResume));
+          await resumeProcesses(clients.autoScaling, plan.group, toResume);
           done.push(`resumed ${toResume.join(', ')}`);
         }
         const maxSize = Math.max(plan.original.max, g.desiredCapacity);
         if (g.maxSize !== maxSize) {
-          await r(() => updateGroup(clients.autoScaling, plan.group, { maxSize }));
+          await updateGroup(clients.autoScaling, plan.group, { maxSize });
           done.push(`MaxSize back to ${maxSize}`);
         }
         return done;
@@ -166,9 +166,9 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
       what: 'restore cluster-autoscaler',
       run: async () => {
         if (plan.autoscalerMode !== 'scale-to-zero' || !recorded.autoscalerReplicas) return [];
-        const current = await r(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
+        const current = await retryK8s(() => readDeploymentReplicas(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name));
         if (current === undefined || current === recorded.autoscalerReplicas) return [];
-        await r(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, recorded.autoscalerReplicas!));
+        await retryK8s(() => scaleDeployment(clients.kube, CLUSTER_AUTOSCALER.namespace, CLUSTER_AUTOSCALER.name, recorded.autoscalerReplicas!));
         return [`cluster-autoscaler back to ${recorded.autoscalerReplicas} replica(s)`];
       },
     },
@@ -176,11 +176,11 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
       what: 'remove the taints, labels and scale-down-disabled annotations from nodes',
       run: async () => {
         const done: string[] = [];
-        const nodes = new Map((await r(() => listNodes(clients.kube))).map((n) => [n.name, n]));
+        const nodes = new Map((await retryK8s(() => listNodes(clients.kube))).map((n) => [n.name, n]));
         let unannotated = 0;
         for (const name of recorded.annotatedNodes) {
           if (nodes.get(name)?.annotations[SCALE_DOWN_DISABLED] === undefined) continue;
-          await r(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: null }));
+          await retryK8s(() => setNodeAnnotations(clients.kube, name, { [SCALE_DOWN_DISABLED]: null }));
           unannotated++;
         }
         if (unannotated) done.push(`removed the scale-down-disabled annotation from ${unannotated} node(s)`);
@@ -193,7 +193,7 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
       what: 'remove temporary Redis replicas',
       run: async () => {
         if (!Object.values(state.temporaryReplicas ?? {}).some((t) => !t.removed)) return [];
-        const pods = await r(() => listPods(clients.kube));
+        const pods = await retryK8s(() => listPods(clients.kube));
         return removeLeftoverTemporaryReplicas(clients.kube, state, pods, apiServerIsLocal(clients.kube));
       },
     },
@@ -206,7 +206,7 @@ export async function cleanup(input: { clients: Clients; clock: Clock; plan: Rol
       run: async () => {
         const tags = [LOCK_TAG, ORIGINAL_TAG].filter((k) => k in group!.tags);
         if (!tags.length) return [];
-        await r(() => deleteGroupTags(clients.autoScaling, plan.group, tags));
+        await deleteGroupTags(clients.autoScaling, plan.group, tags);
         return ['released the lock'];
       },
     },

@@ -11,7 +11,7 @@ import { readRole } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo, sentinelQuorums } from '../../integrations/redis-procedures/sentinel.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
-import { retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
 import { isSentinelPod } from './tags.js';
 import type { RolloutContext } from './types.js';
 
@@ -49,7 +49,7 @@ export class RedisMoves {
     const moving = members.filter((p) => p.terminating || !p.ready);
     if (moving.length > 0) return `one Redis move at a time: waiting for ${moving.map((p) => p.name).join(', ')} to be back and Ready`;
     // Read once per tick, and only here: most ticks stop at the pods above while a move is under way.
-    this.workloads ??= await retrying(this.ctx.clock, this.ctx.signal, () => listWorkloads(this.ctx.clients.kube));
+    this.workloads ??= await retryingKubernetes(this.ctx.clock, this.ctx.signal, () => listWorkloads(this.ctx.clients.kube));
     const owner = topController(pod, this.workloads.replicaSetOwners) ?? set;
     const workload = this.workloads.workloads.find((w) => w.kind === owner.kind && w.namespace === owner.namespace && w.name === owner.name);
     if (workload && workload.readyReplicas < workload.replicas) return `one Redis move at a time: ${owner.kind} ${owner.namespace}/${owner.name} has ${workload.readyReplicas}/${workload.replicas} Ready`;

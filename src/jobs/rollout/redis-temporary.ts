@@ -30,7 +30,8 @@ import {
 } from '../../integrations/redis-procedures/cluster.js';
 import { replicaInSync, replicationInfo } from '../../integrations/redis-procedures/sentinel.js';
 import { apiServerIsLocal, explainRedisError, podAddress, reachPod } from './redis-address.js';
-import { pollUntil, retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
+import { pollUntil } from './retry.js';
 import type { RolloutContext, RolloutState, TemporaryReplica } from './types.js';
 
 export const TEMPORARY_FOR_LABEL = 'deckhand.dev/temporary-for';
@@ -79,11 +80,11 @@ export function temporaryPodSpec(primary: PodView, sts: StatefulSetTemplate, nam
 
 async function ensurePod(ctx: RolloutContext, primary: PodView, record: TemporaryReplica): Promise<boolean> {
   const owner = primary.owner!;
-  const sts = await retrying(ctx.clock, ctx.signal, () => readStatefulSetTemplate(ctx.clients.kube, owner.namespace, owner.name));
+  const sts = await retryingKubernetes(ctx.clock, ctx.signal, () => readStatefulSetTemplate(ctx.clients.kube, owner.namespace, owner.name));
   if (!sts?.template.spec) return false;
   const body = temporaryPodSpec(primary, sts, record.pod, ctx.plan.taintKey, ctx.planId);
   await ctx.audit('kubernetes:CreatePod', { pod: `${record.namespace}/${record.pod}`, temporaryFor: podKey(primary), template: `StatefulSet ${owner.namespace}/${owner.name}` });
-  const outcome = await retrying(ctx.clock, ctx.signal, () => createPod(ctx.clients.kube, body));
+  const outcome = await retryingKubernetes(ctx.clock, ctx.signal, () => createPod(ctx.clients.kube, body));
   if (outcome === 'created') await ctx.progress.milestone(`Redis Cluster: ${primary.name} has no replica; created the temporary replica ${record.pod}`);
   return true;
 }

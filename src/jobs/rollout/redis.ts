@@ -14,7 +14,8 @@ import { replicaInSync, replicationInfo, sentinelFailover, sentinelMasterAddress
 import { PROCEDURE_LABEL } from './observe.js';
 import { apiServerIsLocal, explainRedisError, reachPod } from './redis-address.js';
 import { activeTemporaryReplica, failBackFromTemporaryReplica, takeOverWithTemporaryReplica } from './redis-temporary.js';
-import { pollUntil, retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
+import { pollUntil } from './retry.js';
 import { isSentinelPod } from './tags.js';
 import type { PlanPod, RolloutContext } from './types.js';
 
@@ -62,7 +63,7 @@ async function moveReachable(ctx: RolloutContext, pod: PodView, address: RedisAd
   if (role.role === 'sentinel') return { unverified: 'its port "redis" answers as a Sentinel' };
   if (role.role === 'replica') return 'evict';
   const procedure = pod.labels[PROCEDURE_LABEL];
-  const pods = await retrying(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
+  const pods = await retryingKubernetes(ctx.clock, ctx.signal, () => listPods(ctx.clients.kube));
   const byAddress = new Map<string, PodView>(pods.flatMap((p) => (p.podIP && p.ports.redis && !p.terminating ? [[addressText({ host: p.podIP, port: p.ports.redis }), p] as const] : [])));
   const offDrain = (a: RedisAddress) => {
     const target = byAddress.get(addressText(a));

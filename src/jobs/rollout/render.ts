@@ -5,9 +5,10 @@
 import type { KnownBlock } from '@slack/types';
 import { toCsv } from '../../blocks/csv.js';
 import { context, section } from '../../blocks/format.js';
+import { signedUsd } from '../../money.js';
 import { formatDuration } from '../../time.js';
 import type { RenderedPlan } from '../kind.js';
-import type { RolloutPlan } from './types.js';
+import type { CostChange, RolloutPlan } from './types.js';
 
 const MAX_NODE_SECTIONS = 12;
 const MAX_RISK_LINES = 25;
@@ -64,6 +65,13 @@ export function podsCsv(plan: RolloutPlan): string {
   return toCsv(rows);
 }
 
+/** `m5.large → c5.large on 6 node(s): -$48.18/month on-demand (us-east-1 list price)`, or why it is unknown (never $0). */
+export function costChangeText(c: CostChange): string {
+  const what = `${c.change} on ${c.count} node(s)`;
+  if (c.monthlyDelta === undefined) return `${what}: cost change unknown (${c.unknown ?? 'not priced'})`;
+  return `${what}: ${signedUsd(c.monthlyDelta)}/month on-demand (${c.region} list price)`;
+}
+
 export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
   const count = plan.nodes.length;
   const summary =
@@ -78,6 +86,7 @@ export function renderRolloutPlan(plan: RolloutPlan): RenderedPlan {
     section(
       [
         `*Target:* ${plan.target.launchTemplateId} version ${plan.target.version} (${plan.target.imageId}); group configured with version ${plan.target.groupVersion}`,
+        ...(plan.costChange ? [`*Cost:* ${costChangeText(plan.costChange)}`] : []),
         `*Surge:* ${plan.surge} node(s) per wave; MaxSize ${plan.original.max} → ${plan.temporaryMaxSize} during the run (desired ${plan.original.desired})`,
         `*Max unavailable:* ${plan.maxUnavailable} · *Drain timeout:* ${formatDuration(plan.drainTimeoutMs)} · *Node Ready timeout:* ${formatDuration(plan.nodeReadyTimeoutMs)}`,
         `*Old nodes:* taint \`${plan.taintKey}:NoSchedule\`${plan.cordon ? ' + cordon' : ''}${plan.excludeFromLbLabel ? ', label out of external load balancers' : ''}; cluster-autoscaler: ${plan.autoscalerMode === 'annotate' ? 'scale-down-disabled annotation' : 'scaled to 0 and restored'}; AZRebalance suspended`,

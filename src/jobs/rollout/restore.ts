@@ -16,7 +16,7 @@ import type { KindContext } from '../kind.js';
 import { drainNodes, mustLeave } from './drain.js';
 import { PROCEDURE_LABEL } from './observe.js';
 import { releaseNodes } from './prepare.js';
-import { retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
 import type { RolloutSettings } from './settings.js';
 import { confirmGone, LIVE, taintOld } from './steps.js';
 import { LOCK_TAG } from './tags.js';
@@ -98,17 +98,17 @@ function complete(plan: RolloutPlan, group: GroupView): boolean {
  */
 export async function restoreGroup(ctx: CleanupContext): Promise<Restored> {
   const { clients, plan, state } = ctx;
-  const r = <T>(call: () => Promise<T>) => retrying(ctx.clock, undefined, call);
+  const retryK8s = <T>(call: () => Promise<T>) => retryingKubernetes(ctx.clock, undefined, call);
   const runId = state.runId;
-  const group = await r(() => describeGroup(clients.autoScaling, plan.group));
+  const group = await describeGroup(clients.autoScaling, plan.group);
   if (!group || !runId || !state.recorded || group.tags[LOCK_TAG] !== runId) return { removed: [], left: [] };
   const run = restoreContext(ctx, runId);
   const removed: string[] = [];
   const left: Restored['left'] = [];
 
   const surplus = group.desiredCapacity - plan.original.desired;
-  const nodes = await r(() => listNodes(clients.kube));
-  const pods = await r(() => listPods(clients.kube));
+  const nodes = await retryK8s(() => listNodes(clients.kube));
+  const pods = await retryK8s(() => listPods(clients.kube));
   const chosen = chooseSurplus(candidates(plan, group, nodes, pods), surplus);
   // Capacity first: the old nodes that stay take pods again before anything is taken out.
   await releaseNodes(ctx, nodes.filter((n) => !n.instanceId || !chosen.includes(n.instanceId)));
@@ -121,7 +121,7 @@ export async function restoreGroup(ctx: CleanupContext): Promise<Restored> {
     await taintOld(run, loaded);
     await drainNodes(run, loaded, { label: 'Restoring the group', allowSkip: false }).catch((err: unknown) => ctx.log.warn({ err }, 'restore drain gave up'));
   }
-  const after = await r(() => listPods(clients.kube));
+  const after = await retryK8s(() => listPods(clients.kube));
   const stuck = new Set(targets.filter((t) => after.some((p) => p.nodeName === t.nodeName && mustLeave(p))).map((t) => t.instanceId));
   for (const id of chosen) {
     if (stuck.has(id)) {
@@ -130,7 +130,7 @@ export async function restoreGroup(ctx: CleanupContext): Promise<Restored> {
       continue;
     }
     await run.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, shouldDecrementDesiredCapacity: true, reason: 'restoring the original desired capacity' });
-    await r(() => terminateInstance(clients.autoScaling, id, true));
+    await terminateInstance(clients.autoScaling, id, true);
     removed.push(id);
   }
   if (removed.length) await confirmGone(run, removed, 'Restoring the group');
@@ -141,14 +141,14 @@ export async function restoreGroup(ctx: CleanupContext): Promise<Restored> {
   if (restoreVersion) {
     const launchTemplate = { id: plan.target.launchTemplateId, version: original };
     await run.audit('autoscaling:UpdateAutoScalingGroup', { group: plan.group, launchTemplate });
-    await r(() => updateGroup(clients.autoScaling, plan.group, { launchTemplate }));
+    await updateGroup(clients.autoScaling, plan.group, { launchTemplate });
   }
   return { removed, left };
 }
 
 /** The group as it stands after cleanup, for the summary. */
 export async function reportGroup(ctx: CleanupContext, restored: Restored): Promise<void> {
-  const group = await retrying(ctx.clock, undefined, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group));
+  const group = await describeGroup(ctx.clients.autoScaling, ctx.plan.group);
   if (!group) return;
   const versions: Record<string, number> = {};
   for (const i of group.instances.filter((x) => LIVE.has(x.lifecycleState))) {

@@ -16,7 +16,7 @@ import { drainNodes, mustLeave, type DrainTarget } from './drain.js';
 import { annotateScaleDownDisabled, prepare } from './prepare.js';
 import { redisSettled } from './redis.js';
 import { API_CONCURRENCY, forEachLimit } from './pool.js';
-import { retrying } from './retry.js';
+import { retryingKubernetes } from '../../integrations/retry-policy.js';
 import { EXCLUDE_FROM_LB, OWNER_ANNOTATION } from './tags.js';
 import type { RolloutSettings } from './settings.js';
 import type { GroupReport, RolloutContext, RolloutPlan, RolloutState, Wave, WaveState } from './types.js';
@@ -27,7 +27,7 @@ const SETTLE_TIMEOUT_MS = 15 * 60_000;
 
 export type RolloutStep = Step<RolloutPlan, RolloutState, RolloutSettings>;
 
-const r = <T>(ctx: RolloutContext, call: () => Promise<T>) => retrying(ctx.clock, ctx.signal, call);
+const retryK8s = <T>(ctx: RolloutContext, call: () => Promise<T>) => retryingKubernetes(ctx.clock, ctx.signal, call);
 
 export function waveState(state: RolloutState, index: number): WaveState {
   state.waves[index] ??= { newInstanceIds: [] };
@@ -70,7 +70,7 @@ function inWave(ctx: RolloutContext, wave: Wave): RolloutContext {
 
 async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
   const ws = waveState(ctx.state, wave.index);
-  const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+  const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
   if (ws.targetDesired === undefined) {
     ws.startedAt = ctx.clock.now();
     ws.launched = liveOld(ctx, wave, group).length;
@@ -81,11 +81,11 @@ async function surge(ctx: RolloutContext, wave: Wave): Promise<void> {
   status(ctx, wave, 'surge');
   if (group.maxSize < ws.targetDesired) {
     await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: ctx.plan.group, maxSize: ws.targetDesired });
-    await r(ctx, () => updateGroup(ctx.clients.autoScaling, ctx.plan.group, { maxSize: ws.targetDesired }));
+    await updateGroup(ctx.clients.autoScaling, ctx.plan.group, { maxSize: ws.targetDesired });
   }
   if (group.desiredCapacity !== ws.targetDesired) {
     await ctx.audit('autoscaling:SetDesiredCapacity', { group: ctx.plan.group, desired: ws.targetDesired });
-    await r(ctx, () => setDesiredCapacity(ctx.clients.autoScaling, ctx.plan.group, ws.targetDesired!));
+    await setDesiredCapacity(ctx.clients.autoScaling, ctx.plan.group, ws.targetDesired!);
   }
 }
 
@@ -112,10 +112,10 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
   const ws = waveState(ctx.state, wave.index);
   let deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
   for (;;) {
-    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
     const wanted = ws.launched ?? 0;
     if (claimNew(ctx, wave, group, wanted)) await ctx.checkpoint();
-    const nodes = nodeByInstance(await r(ctx, () => listNodes(ctx.clients.kube)));
+    const nodes = nodeByInstance(await retryK8s(ctx, () => listNodes(ctx.clients.kube)));
     const inService = new Set(group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.instanceId));
     const ready = ws.newInstanceIds.filter((id) => inService.has(id) && nodes.get(id)?.ready);
     status(ctx, wave, 'waiting for new nodes', { ready: `${ready.length}/${ws.newInstanceIds.length || wanted} new node(s) Ready` });
@@ -151,25 +151,25 @@ async function waitReady(ctx: RolloutContext, wave: Wave): Promise<void> {
 
 /** Undo a wave whose new nodes never came up: terminate them (decrementing) and point the group back at the old nodes' version. */
 async function rollBackWave(ctx: RolloutContext, wave: Wave, notReady: string[]): Promise<void> {
-  const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+  const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
   for (const id of notReady) {
     const instance = group.instances.find((i) => i.instanceId === id);
     if (!instance || !LIVE.has(instance.lifecycleState)) continue;
     if (!ctx.state.terminated.includes(id)) ctx.state.terminated.push(id);
     await ctx.checkpoint();
     await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, shouldDecrementDesiredCapacity: true, reason: `rollback of wave ${wave.index}` });
-    await r(ctx, () => terminateInstance(ctx.clients.autoScaling, id, true));
+    await terminateInstance(ctx.clients.autoScaling, id, true);
   }
   if (ctx.plan.rollbackVersion && ctx.plan.rollbackVersion !== ctx.plan.target.version) {
     const launchTemplate = { id: ctx.plan.target.launchTemplateId, version: ctx.plan.rollbackVersion };
     await ctx.audit('autoscaling:UpdateAutoScalingGroup', { group: ctx.plan.group, launchTemplate });
-    await r(ctx, () => updateGroup(ctx.clients.autoScaling, ctx.plan.group, { launchTemplate }));
+    await updateGroup(ctx.clients.autoScaling, ctx.plan.group, { launchTemplate });
   }
 }
 
 export async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Promise<void> {
   const { plan, clients } = ctx;
-  const listed = await r(ctx, () => listNodes(clients.kube));
+  const listed = await retryK8s(ctx, () => listNodes(clients.kube));
   await annotateScaleDownDisabled(ctx, targets.map((t) => t.nodeName), listed);
   const nodes = new Map(listed.map((n) => [n.name, n]));
   await forEachLimit(targets, API_CONCURRENCY, async (t) => {
@@ -182,10 +182,10 @@ export async function taintOld(ctx: RolloutContext, targets: DrainTarget[]): Pro
         (!plan.cordon || node.unschedulable));
     if (done) return;
     await ctx.audit('kubernetes:TaintNode', { node: t.nodeName, taint: `${plan.taintKey}:NoSchedule`, cordon: plan.cordon, excludeFromLb: plan.excludeFromLbLabel });
-    await r(ctx, () => setNodeAnnotations(clients.kube, t.nodeName, { [OWNER_ANNOTATION]: ctx.planId }));
-    await r(ctx, () => addTaint(clients.kube, t.nodeName, { key: plan.taintKey, value: ctx.planId, effect: 'NoSchedule' }));
-    if (plan.excludeFromLbLabel) await r(ctx, () => setNodeLabels(clients.kube, t.nodeName, { [EXCLUDE_FROM_LB]: 'true' }));
-    if (plan.cordon) await r(ctx, () => setUnschedulable(clients.kube, t.nodeName, true));
+    await retryK8s(ctx, () => setNodeAnnotations(clients.kube, t.nodeName, { [OWNER_ANNOTATION]: ctx.planId }));
+    await retryK8s(ctx, () => addTaint(clients.kube, t.nodeName, { key: plan.taintKey, value: ctx.planId, effect: 'NoSchedule' }));
+    if (plan.excludeFromLbLabel) await retryK8s(ctx, () => setNodeLabels(clients.kube, t.nodeName, { [EXCLUDE_FROM_LB]: 'true' }));
+    if (plan.cordon) await retryK8s(ctx, () => setUnschedulable(clients.kube, t.nodeName, true));
   });
 }
 
@@ -203,8 +203,8 @@ async function waitForSpareCapacity(ctx: RolloutContext, wave: Wave, targets: Dr
   const names = new Set(targets.map((t) => t.nodeName));
   let deadline = ctx.clock.now() + ctx.plan.nodeReadyTimeoutMs;
   for (;;) {
-    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
-    const nodes = nodeByInstance(await r(ctx, () => listNodes(ctx.clients.kube)));
+    const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
+    const nodes = nodeByInstance(await retryK8s(ctx, () => listNodes(ctx.clients.kube)));
     const serving = group.instances.filter((i) => i.lifecycleState === 'InService' && !ctx.state.terminated.includes(i.instanceId)).flatMap((i) => nodes.get(i.instanceId) ?? []).filter(schedulable);
     const left = serving.filter((n) => !names.has(n.name)).length;
     if (left >= floor) return;
@@ -250,12 +250,12 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
   const remaining = new Set(todo);
   let redisWaiting: string | undefined = redisPods.length === 0 ? undefined : 'Redis sync / cluster state';
   while (remaining.size > 0) {
-    const group = (await r(ctx, () => describeGroup(clients.autoScaling, plan.group)))!;
+    const group = (await describeGroup(clients.autoScaling, plan.group))!;
     const inGroup = new Map(group.instances.map((i) => [i.instanceId, i]));
-    const nodes = nodeByInstance(await r(ctx, () => listNodes(clients.kube)));
-    const allPods = await r(ctx, () => listPods(clients.kube));
+    const nodes = nodeByInstance(await retryK8s(ctx, () => listNodes(clients.kube)));
+    const allPods = await retryK8s(ctx, () => listPods(clients.kube));
     const pods = allPods.filter(mustLeave);
-    const { workloads } = await r(ctx, () => listWorkloads(clients.kube));
+    const { workloads } = await retryK8s(ctx, () => listWorkloads(clients.kube));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
     if (redisWaiting && unavailable.length === 0) redisWaiting = await redisSettled(ctx, redisPods, allPods);
     const ready: string[] = [];
@@ -279,7 +279,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
       await ctx.checkpoint();
       await forEachLimit(ready, API_CONCURRENCY, async (id) => {
         await ctx.audit('autoscaling:TerminateInstanceInAutoScalingGroup', { instanceId: id, node: planned.get(id)?.nodeName, shouldDecrementDesiredCapacity: true });
-        await r(ctx, () => terminateInstance(clients.autoScaling, id, true));
+        await terminateInstance(clients.autoScaling, id, true);
         remaining.delete(id);
       });
     }
@@ -296,7 +296,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
 export async function confirmGone(ctx: RolloutContext, ids: string[], label: string): Promise<void> {
   const deadline = ctx.clock.now() + SETTLE_TIMEOUT_MS;
   for (;;) {
-    const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+    const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
     const still = group.instances.filter((i) => ids.includes(i.instanceId) && LIVE.has(i.lifecycleState));
     if (still.length === 0) return;
     if (ctx.clock.now() >= deadline) throw new UserFacingError(`${label}: ${still.map((i) => i.instanceId).join(', ')} still ${still[0]!.lifecycleState}`);
@@ -315,7 +315,7 @@ async function drainOwn(ctx: RolloutContext, wave: Wave, label: string): Promise
 
 async function annotateNew(ctx: RolloutContext, wave: Wave): Promise<void> {
   if (ctx.plan.autoscalerMode !== 'annotate') return;
-  const listed = await r(ctx, () => listNodes(ctx.clients.kube));
+  const listed = await retryK8s(ctx, () => listNodes(ctx.clients.kube));
   const ids = new Set(waveState(ctx.state, wave.index).newInstanceIds);
   await annotateScaleDownDisabled(ctx, listed.filter((n) => n.instanceId && ids.has(n.instanceId)).map((n) => n.name), listed);
 }
@@ -408,7 +408,7 @@ export function rolloutSteps(plan: RolloutPlan): RolloutStep[] {
       title: 'Retry skipped nodes: terminate',
       run: async (ctx) => {
         const leftover = ctx.plan.nodes.map((n) => n.instanceId).filter((id) => !ctx.state.terminated.includes(id) && !ctx.state.skipped.includes(id));
-        const group = (await r(ctx, () => describeGroup(ctx.clients.autoScaling, ctx.plan.group)))!;
+        const group = (await describeGroup(ctx.clients.autoScaling, ctx.plan.group))!;
         const live = new Set(group.instances.filter((i) => LIVE.has(i.lifecycleState)).map((i) => i.instanceId));
         const todo = leftover.filter((id) => live.has(id));
         if (todo.length) await settleAndTerminate(ctx, todo, 'Skipped nodes');

@@ -39,6 +39,8 @@ export interface ResolvedTarget {
   imageId: string;
   /** The group's configured version before the rollout (kept for rollback and cleanup tags). */
   groupVersion: string;
+  /** The instance type the target version launches (undefined when it names none). */
+  instanceType?: string;
 }
 
 export type ObservedNode = NodeView;
@@ -71,6 +73,16 @@ export interface RolloutObserved {
   workloads: ObservedWorkload[];
   /** The group's recent successful launches: what the estimate learns node boot times from. */
   launches: CompletedLaunch[];
+  /** On-demand hourly prices of the old and new instance types, read only when the target changes the type. */
+  instancePrices?: InstancePrices;
+}
+
+export interface InstancePrices {
+  region: string;
+  /** USD per hour by instance type; a type the Price List does not price is absent. */
+  hourly: Record<string, number>;
+  /** Why prices could not be read at all (the Price List failed). */
+  unavailable?: string;
 }
 
 export interface PlanPod {
@@ -145,6 +157,18 @@ export interface RolloutPlan extends Pick<RolloutSettings, PlannedSettings> {
   waves: Wave[];
   risks: Risk[];
   estimate: Estimate;
+  /** When the target changes the instance type: the monthly on-demand cost change of the replaced nodes. */
+  costChange?: CostChange;
+}
+
+export interface CostChange {
+  /** e.g. `m5.large → c5.large` (several old types joined with `, `). */
+  change: string;
+  count: number;
+  region: string;
+  /** USD a month, new minus old; undefined when it could not be priced (`unknown` says why). */
+  monthlyDelta?: number;
+  unknown?: string;
 }
 
 export interface WaveState {

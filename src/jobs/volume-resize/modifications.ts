@@ -6,7 +6,7 @@
  * and counts both; where they still undercount (someone else modified the volume earlier), EBS's own refusal
  * decides at the edge and names the time (steps.ts).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../integrations/redis/connections.js';
 import type { EbsVolumeModification } from '../../integrations/aws/ebs.js';
 import type { KindContext } from '../kind.js';
 
@@ -21,7 +21,7 @@ export interface RecordedModification {
 /** Deckhand's own record, one Redis sorted set per volume (score = time), kept as long as the rule looks back. */
 export class ModificationRecord {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,7 +1,8 @@
 /** Read-only observation: the claim(s), their PV, StorageClass, EBS volume, modifications, pods and EBS prices. */
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { describeVolume, describeVolumeModifications } from '../../integrations/aws/ebs.js';
-import { ebsPricePerGbMonth } from '../../integrations/aws/pricing.js';
+import { productId, type ProductPrice } from '../../integrations/aws/pricing.js';
+import { PriceCache } from '../../integrations/redis/price-cache.js';
 import {
   listPodsUsingPvc,
   listPvcsBySelector,
@@ -100,16 +101,12 @@ async function claimsOf(ctx: KindContext<ResizeSettings>, args: ResizeArgs): Pro
 
 /** Prices are decoration: a Price List failure leaves the price unknown rather than blocking the resize. */
 async function pricesFor(ctx: KindContext, volumeTypes: string[], region: string): Promise<Record<string, number | null>> {
-  const prices: Record<string, number | null> = {};
-  for (const type of volumeTypes) {
-    try {
-      prices[type] = (await ebsPricePerGbMonth(ctx.clients.pricing, type, region)) ?? null;
-    } catch (error) {
-      ctx.log.warn({ err: error, volumeType: type, region }, 'EBS price lookup failed');
-      prices[type] = null;
-    }
-  }
-  return prices;
+  const products = volumeTypes.map((volumeType) => ({ kind: 'storage' as const, region, volumeType }));
+  const found = await new PriceCache(ctx.redis, ctx.redisPrefix, ctx.clients.pricing).prices(products).catch((error: unknown) => {
+    ctx.log.warn({ err: error, volumeTypes, region }, 'EBS price lookup failed');
+    return new Map<string, ProductPrice>();
+  });
+  return Object.fromEntries(products.map((p) => [p.volumeType, found.get(productId(p))?.tiers[0]?.usd ?? null]));
 }
 
 export async function observeResize(ctx: KindContext<ResizeSettings>, args: ResizeArgs): Promise<ResizeObserved> {

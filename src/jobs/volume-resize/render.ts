@@ -5,15 +5,12 @@
 import type { KnownBlock } from '@slack/types';
 import { toCsv } from '../../blocks/csv.js';
 import { context, section } from '../../blocks/format.js';
+import { signedUsd, usd } from '../../money.js';
 import type { RenderedPlan } from '../kind.js';
 import { formatSize, GiB } from './sizes.js';
 import type { ResizePlan, VolumePlan } from './types.js';
 
 const MAX_VOLUME_SECTIONS = 10;
-
-export function formatUsd(usd: number): string {
-  return `${usd < 0 ? '-' : '+'}$${Math.abs(usd).toFixed(2)}`;
-}
 
 function expansionText(volume: VolumePlan): string {
   if (volume.expansion === 'online') return 'online: the filesystem grows while the pod runs';
@@ -31,8 +28,8 @@ function podsText(volume: VolumePlan): string {
 
 function costText(volume: VolumePlan): string {
   if (volume.pricePerGbMonth === undefined) return 'price unknown';
-  const delta = volume.monthlyCostDelta === undefined ? '' : `${formatUsd(volume.monthlyCostDelta)}/month, `;
-  return `${delta}$${volume.pricePerGbMonth.toFixed(3)} per GB-month`;
+  const delta = volume.monthlyCostDelta === undefined ? '' : `${signedUsd(volume.monthlyCostDelta)}/month, `;
+  return `${delta}${usd(volume.pricePerGbMonth, 3)} per GB-month`;
 }
 
 function volumeText(volume: VolumePlan): string {
@@ -56,7 +53,7 @@ function targetName(plan: ResizePlan): string {
 
 export function resizeSummary(plan: ResizePlan): string {
   const active = plan.volumes.filter((v) => v.action !== 'none');
-  const cost = plan.monthlyCostDelta === undefined ? '' : `, ${formatUsd(plan.monthlyCostDelta)}/month`;
+  const cost = plan.monthlyCostDelta === undefined ? '' : `, ${signedUsd(plan.monthlyCostDelta)}/month`;
   if (plan.target.kind === 'pvc' && active.length === 1) {
     const v = active[0]!;
     return `Resize ${targetName(plan)} ${v.capacity} → ${v.targetQuantity} (${v.volumeType}, ${v.expansion})${cost}`;
@@ -90,6 +87,6 @@ export function renderResizePlan(plan: ResizePlan): RenderedPlan {
       ),
     );
   }
-  if (plan.monthlyCostDelta !== undefined) blocks.push(context(`Monthly cost change: ${formatUsd(plan.monthlyCostDelta)} (EBS list price in ${plan.region})`));
+  if (plan.monthlyCostDelta !== undefined) blocks.push(context(`Monthly cost change: ${signedUsd(plan.monthlyCostDelta)} (EBS list price in ${plan.region})`));
   return files.length > 0 ? { summary: resizeSummary(plan), blocks, files } : { summary: resizeSummary(plan), blocks };
 }

@@ -7,7 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { startHealthServer } from '../../../src/bot/app.js';
 import { startSlackStandIn } from '../../../sandbox/src/slack/web-api.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, topologyEnv } from '../../helpers/redis-topology.js';
 import { startFoundation } from '../../helpers/foundation-harness.js';
 import { runMain } from '../../helpers/main-process.js';
 
@@ -49,16 +51,17 @@ describe('foundation: process', () => {
     ]);
   });
 
-  it('`deckhand all` serves /healthz, never logs tokens, and exits 0 on SIGTERM', async () => {
+  it.each(REDIS_TOPOLOGIES)('`deckhand all` on %s Redis serves /healthz, never logs tokens or Redis passwords, and exits 0 on SIGTERM', async (topologyName) => {
+    const topology = await startRedisTopology(topologyName);
     const slack = await startSlackStandIn({ tokens: { bot: 'xoxb-very-secret', app: 'xapp-very-secret' } });
     const prefix = uniquePrefix('main');
-    const redis = new Redis(REDIS_URL);
+    const redis = createRedis(topology.connection, 'general');
     const { child, out, err } = runMain(['all'], {
       PATH: process.env.PATH,
       SLACK_BOT_TOKEN: slack.tokens.bot,
       SLACK_SIGNING_SECRET: 'signing-very-secret',
       SLACK_API_URL: slack.url,
-      REDIS_URL,
+      ...topologyEnv(topology),
       PORT: '0',
       DECKHAND_REDIS_PREFIX: prefix,
     });
@@ -70,12 +73,15 @@ describe('foundation: process', () => {
       const [code] = (await once(child, 'exit')) as [number];
       expect(code).toBe(0);
       expect(out()).toContain('"msg":"stopped"');
-      expect(out() + err()).not.toMatch(/very-secret/);
+      expect(out() + err()).not.toMatch(/very-secret|pw-secret/);
+      // Connected, and Redis is as BullMQ needs it: no eviction warning, no Redis error.
+      expect(out()).not.toMatch(/maxmemory-policy|"source":"redis/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await deleteKeys(redis, prefix);
       await redis.quit();
       await slack.stop();
+      await topology.stop();
     }
   });
 });

@@ -104,16 +104,16 @@ describe('reports over signed HTTP', () => {
     expect(h.slack.messages(CHANNEL).some((m) => m.text.includes('secret stuff') || m.files?.some((f) => f.content.includes('secret stuff')))).toBe(false);
   });
 
+  // Every component kind, --asg, --compare, spot and the cache: test/integration/reports/cost.test.ts.
   it('estimates cost from the Price List with reserved prices and EBS', async () => {
     await h.command('cost m5.large --count 3 --ebs gp3:100', ALICE);
     const summary = await posted(CHANNEL, /Cost estimate for 3 × m5\.large in us-east-1/);
     expect(summary.text).toContain('$234.24 a month on-demand');
     const blocks = JSON.stringify(summary.blocks);
-    expect(blocks).toContain('$210.24/month ($0.0960/h each)');
-    expect(blocks).toContain('$131.40/month ($0.0600/h, 38% less)');
+    expect(blocks).toContain('1-yr reserved, no upfront: $155.40');
     expect(blocks).toContain('published 2025-01-01');
     const file = await attachment(CHANNEL, summary);
-    expect(file.content).toContain('| EBS gp3, 100 GB per instance × 3 | $0.0800 per GB-month | $24.00 |');
+    expect(file.content).toContain('| Storage (gp3, 100 GB) | 300 | GB-months | $0.0800 | $24.00 |');
     expect(file.content).toContain('730 hours a month');
   });
 
@@ -121,7 +121,7 @@ describe('reports over signed HTTP', () => {
     await h.command('cost m5.huge', ALICE);
     await h.waitForEphemeral(ALICE, /no on-demand Linux price for `m5\.huge` in `us-east-1`.*\/deckhand cost m5\.large/);
     await h.command('cost', ALICE);
-    await h.waitForEphemeral(ALICE, /needs an instance type.*For example: \/deckhand cost m5\.large --count 3 --ebs gp3:100/);
+    await h.waitForEphemeral(ALICE, /needs an instance type.*For example: \/deckhand cost 3x m6i\.large gp3:500:iops=6000:throughput=250/);
     expect(h.slack.messages(CHANNEL).filter((m) => !m.ephemeralTo)).toEqual([]);
   });
 

@@ -4,11 +4,10 @@
  * "10 minutes" of work takes well under a second.
  */
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Clients } from '../../../src/integrations/clients.js';
 import type { AuditLog } from '../../../src/integrations/redis/audit.js';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { RUN_LOCK_TTL_MS, type TargetLocks } from '../../../src/integrations/redis/locks.js';
 import { newPlanId, type PlanStore, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunSignals } from '../../../src/integrations/redis/run-signals.js';
@@ -19,8 +18,11 @@ import { PlanLifecycle } from '../../../src/jobs/plan-lifecycle.js';
 import { RUN_QUEUE, createRunQueue, enqueueRun, wakeRun, type RunQueue } from '../../../src/jobs/queues.js';
 import { startWorkers } from '../../../src/jobs/worker.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
+import { withRedis } from '../../../sandbox/src/cluster/redis/process.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { DATA_PASSWORD, REDIS_TOPOLOGIES, sentinelMaster, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { postDelivered } from '../../helpers/outbox-delivery.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -36,10 +38,11 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
   }
 }
 
-describe('job runtime', () => {
-  let redis: Redis;
-  let workerConnection: Redis;
-  let queueConnection: Redis;
+describe.each(REDIS_TOPOLOGIES)('job runtime on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
+  let workerConnection: RedisClient;
+  let queueConnection: RedisClient;
   let prefix: string;
   let slack: SlackApiRecorder;
   let outbox: SlackOutbox;
@@ -53,10 +56,11 @@ describe('job runtime', () => {
   let kind: ReturnType<typeof createFixtureKind>;
   const running: { close(): Promise<void> }[] = [];
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
-    workerConnection = createRedis(REDIS_URL, 'worker');
-    queueConnection = createRedis(REDIS_URL, 'queue');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
+    workerConnection = createRedis(topology.connection, 'worker');
+    queueConnection = createRedis(topology.connection, 'queue');
   });
 
   beforeEach(async () => {
@@ -82,6 +86,7 @@ describe('job runtime', () => {
 
   afterAll(async () => {
     await Promise.all([redis.quit(), workerConnection.quit(), queueConnection.quit()]);
+    await topology.stop();
   });
 
   async function startWorker() {
@@ -112,7 +117,7 @@ describe('job runtime', () => {
     const outcome = kind.plan(observed, args, clock.now(), settings);
     if (outcome.kind !== 'plan') throw new Error(outcome.reason);
     const id = newPlanId();
-    const messageTs = await outbox.post(CHANNEL, { text: `plan ${id}` });
+    const messageTs = await postDelivered(outbox, CHANNEL, { text: `plan ${id}` });
     const plan: StoredPlan = {
       id,
       kind: 'fixture',
@@ -320,6 +325,20 @@ describe('job runtime', () => {
     expect(await locks.holder(plan.target)).toBeUndefined();
   });
 
+  it('posts the final message of a run whose worker died after recording the outcome, once however often its job runs again', async () => {
+    const plan = await approvedPlan('lost-summary', { steps: '1' }, 'running');
+    await new PlanLifecycle(plans, clock).finish(plan.id, 'succeeded', 'Fixture lost-summary succeeded: 1 of 1 steps completed.');
+    await startWorker();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await (await queue.getJob(plan.id))?.remove();
+      await enqueueRun(queue, plan); // the dead worker's job, handed out again
+      await jobState(plan.id, 'completed');
+    }
+    await outbox.settled();
+    expect(await runs(plan.id)).toEqual([]);
+    expect(threadReplies(plan).filter((t) => t.startsWith(':large_green_circle:'))).toEqual([':large_green_circle: Fixture lost-summary succeeded: 1 of 1 steps completed.']);
+  });
+
   it('holds a paused run between steps and asks questions once, resuming on the answer', async () => {
     const plan = await approvedPlan('ask', { steps: '2', 'ask-step': 'step-1' });
     await signals.setPaused(plan.id, true, 'UPAUSE');
@@ -350,6 +369,8 @@ describe('job runtime', () => {
     const deadJob = await queue.add('fixture', { planId: dead.id, checkpoint: deadCheckpoint }, { jobId: dead.id, attempts: 1 });
     // A worker that dies with the job (here: fails it for good) leaves the plan marked running.
     const crashing = new Worker(RUN_QUEUE, () => Promise.reject(new Error('job stalled more than allowable limit')), { connection: workerConnection, prefix });
+    // Its blocking connection may report a Cluster's reconnect while it closes; handled, as a real worker's are.
+    crashing.on('error', () => undefined);
     await waitFor('dead job failed', async () => (await deadJob.getState()) === 'failed');
     await crashing.close();
     const live = await approvedPlan('live', { steps: '1' }, 'running');
@@ -383,4 +404,33 @@ describe('job runtime', () => {
     expect((await plans.get(justApproved.id))?.status).toBe('approved');
     expect(await locks.holder(justApproved.target)).toBe(`plan ${justApproved.id}`);
   });
+
+  // Only Sentinel has a failover to survive; the other topologies run the suite above.
+  if (topologyName === 'sentinel') {
+    it('survives the master dying mid-run: Sentinel promotes the replica, the worker reconnects and the run continues, nothing lost', async () => {
+      const plan = await approvedPlan('failover', { steps: '4', 'delay-ms': '600000' });
+      await startWorker();
+      await enqueueRun(queue, plan);
+      // Between steps: step-1's checkpoint is written and the next write is 600 ms away.
+      await waitFor('step-1 checkpointed', async () => (await queue.getJob(plan.id))?.data.checkpoint?.done.includes('step-1'));
+      const [oldMaster, replica] = topology.data!;
+      // Everything written so far is on the replica (asynchronous replication is Redis's, not deckhand's, to fix).
+      expect(await withRedis(oldMaster!.port, (c) => c.call('WAIT', '1', '2000'), DATA_PASSWORD)).toBe(1);
+      await oldMaster!.process.stop();
+      await waitFor('Sentinel to promote the replica', async () => (await sentinelMaster(topology)) === replica!.port, 30_000);
+
+      const done = await finished(plan.id);
+      // The queue connection fails fast while it reconnects (enableOfflineQueue: false, as the bot's): ask again.
+      await waitFor('job completed', async () => (await (await queue.getJob(plan.id).catch(() => undefined))?.getState()) === 'completed', 30_000);
+      expect(done.status).toBe('succeeded');
+      expect(await runs(plan.id)).toEqual(['step-1', 'step-2', 'step-3', 'step-4']);
+      expect(await cleanups('failover')).toEqual(['cleanup after 4 steps']);
+      expect(await locks.holder(plan.target)).toBeUndefined();
+      const actions = (await audit.read(20)).map((e) => e.action);
+      expect(actions).toEqual(['run.started', 'fixture.step', 'fixture.step', 'fixture.step', 'fixture.step', 'run.succeeded']);
+      await outbox.flush();
+      await outbox.settled();
+      expect(threadReplies(plan).at(-1)).toMatch(/Fixture failover succeeded/);
+    });
+  }
 });

@@ -1,12 +1,13 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { AuditLog } from '../../../src/integrations/redis/audit.js';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
-describe('AuditLog', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('AuditLog on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
@@ -17,8 +18,9 @@ describe('AuditLog', () => {
   });
   const log = pino({ level: 'info' }, sink);
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('audit');
@@ -27,6 +29,7 @@ describe('AuditLog', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('appends to a stream and reads entries back oldest first', async () => {

@@ -1,17 +1,19 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { TargetLocks } from '../../../src/integrations/redis/locks.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
-describe('TargetLocks', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('TargetLocks on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let locks: TargetLocks;
   const alice = { token: 'p-aaa', description: 'plan p-aaa by <@UALICE>' };
   const bob = { token: 'p-bbb', description: 'plan p-bbb by <@UBOB>' };
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('locks');
@@ -20,6 +22,7 @@ describe('TargetLocks', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('lets one holder in and names it to everyone else', async () => {

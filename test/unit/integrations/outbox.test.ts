@@ -1,25 +1,29 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { SlackOutbox, type OutboxOptions } from '../../../src/integrations/slack/outbox.js';
-import { deleteKeys, REDIS_URL, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { postDelivered } from '../../helpers/outbox-delivery.js';
 import { SlackApiRecorder } from '../../helpers/slack-api-recorder.js';
 
 const log = pino({ level: 'silent' });
 
-describe('SlackOutbox', () => {
+describe.each(REDIS_TOPOLOGIES)('SlackOutbox on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
   let slack: SlackApiRecorder;
   let outbox: SlackOutbox;
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   const newOutbox = (extra: Partial<OutboxOptions> = {}) =>
     new SlackOutbox({ token: 'xoxb-test', slackApiUrl: slack.url, redis, prefix, minIntervalPerChannelMs: 100, cardUpdateIntervalMs: 400, retryBaseMs: 20, log, ...extra });
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
   beforeEach(async () => {
     prefix = uniquePrefix('outbox');
@@ -33,13 +37,13 @@ describe('SlackOutbox', () => {
   });
 
   it('posts in order and paces each channel, but not across channels', async () => {
-    const posted = await Promise.all([
-      outbox.post('C1', { text: 'one' }),
-      outbox.post('C1', { text: 'two', thread_ts: '1.1' }),
-      outbox.post('C1', { text: 'three' }),
-      outbox.post('C2', { text: 'other channel' }),
+    await Promise.all([
+      outbox.queuePost('C1', { text: 'one' }),
+      outbox.queuePost('C1', { text: 'two', thread_ts: '1.1' }),
+      outbox.queuePost('C1', { text: 'three' }),
+      outbox.queuePost('C2', { text: 'other channel' }),
     ]);
-    expect(new Set(posted).size).toBe(4);
+    await outbox.settled();
     const c1 = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === 'C1');
     expect(c1.map((c) => c.args.text)).toEqual(['one', 'two', 'three']);
     expect(c1[1]!.args.thread_ts).toBe('1.1');
@@ -49,10 +53,39 @@ describe('SlackOutbox', () => {
   });
 
   it('keeps pacing for a message sent just after the previous one finished', async () => {
-    await outbox.post('C1', { text: 'a' });
-    await outbox.post('C1', { text: 'b' });
+    await postDelivered(outbox, 'C1', { text: 'a' });
+    await postDelivered(outbox, 'C1', { text: 'b' });
     const [a, b] = slack.callsOf('chat.postMessage');
     expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
+  });
+
+  it('keeps a channel\'s pace across processes: an outbox taking the channel over waits out the interval', async () => {
+    await postDelivered(outbox, 'C1', { text: 'a' });
+    await outbox.close();
+    outbox = newOutbox(); // another worker process on the same Redis
+    await postDelivered(outbox, 'C1', { text: 'b' });
+    const [a, b] = slack.callsOf('chat.postMessage');
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(90);
+  });
+
+  it('coalesces a card across processes: while its lane waits, one update is queued, and it sends the newest content', async () => {
+    const other = newOutbox({ cardUpdateIntervalMs: 0, sweepIntervalMs: 50 }); // another worker process on the same Redis
+    const lease = `${prefix}:outbox:lease:C1`;
+    await redis.set(lease, 'a process that is slow to deliver', 'PX', 60_000);
+    try {
+      for (const [i, box] of [outbox, other, outbox, other].entries()) {
+        box.updateCard('p-1', 'C1', '1.1', { text: `step ${i + 1}` });
+        await box.flush('p-1');
+      }
+      expect(await redis.llen(`${prefix}:outbox:lane:C1`)).toBe(1);
+      await redis.del(lease);
+      await slack.waitFor(() => slack.callsOf('chat.update').length > 0);
+      await other.settled();
+      await outbox.settled();
+      expect(slack.callsOf('chat.update').map((c) => c.args.text)).toEqual(['step 4']);
+    } finally {
+      await other.close();
+    }
   });
 
   it('coalesces 20 rapid card updates into at most 2 chat.update calls carrying the latest content', async () => {
@@ -81,7 +114,7 @@ describe('SlackOutbox', () => {
   it('waits Retry-After on 429 and still delivers the final message', async () => {
     slack.rateLimit('chat.postMessage', 1, 2);
     const started = Date.now();
-    const ts = await outbox.post('C1', { text: 'Run succeeded', thread_ts: '1.1' });
+    const ts = await postDelivered(outbox, 'C1', { text: 'Run succeeded', thread_ts: '1.1' });
     expect(ts).toMatch(/^1700000000\./);
     const calls = slack.callsOf('chat.postMessage');
     expect(calls).toHaveLength(3);
@@ -117,30 +150,31 @@ describe('SlackOutbox', () => {
     expect(updates[1]!.at - updates[0]!.at).toBeGreaterThanOrEqual(950);
   });
 
-  it('retries transient Slack errors with backoff and rejects permanent ones', async () => {
+  it('retries transient Slack errors with backoff and drops a message Slack refuses for good, going on with the next', async () => {
     slack.failWith('chat.postMessage', 'internal_error');
     slack.failWith('chat.postMessage', 'service_unavailable', 503);
-    await expect(outbox.post('C1', { text: 'hello' })).resolves.toBeDefined();
+    expect(await postDelivered(outbox, 'C1', { text: 'hello' })).toBeDefined();
     expect(slack.callsOf('chat.postMessage')).toHaveLength(3);
 
     slack.failWith('chat.postMessage', 'channel_not_found');
-    await expect(outbox.post('C404', { text: 'lost' })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    expect(await postDelivered(outbox, 'C404', { text: 'lost' })).toBeUndefined();
+    expect(await postDelivered(outbox, 'C404', { text: 'next' })).toBeDefined();
+    expect(slack.callsOf('chat.postMessage').slice(3).map((c) => c.args.text)).toEqual(['lost', 'next']);
   });
 
   it('falls back to text when Slack rejects the blocks', async () => {
     slack.failWith('chat.postMessage', 'invalid_blocks');
-    await outbox.post('C1', { text: 'plain', blocks: [{ type: 'divider' }] });
+    await postDelivered(outbox, 'C1', { text: 'plain', blocks: [{ type: 'divider' }] });
     const calls = slack.callsOf('chat.postMessage');
     expect(calls).toHaveLength(2);
     expect(calls[1]!.args.blocks).toBeUndefined();
     expect(calls[1]!.args.text).toBe('plain');
   });
 
-  it('posts ephemeral messages and uploads files through the external upload flow', async () => {
-    await outbox.postEphemeral('C1', 'U1', { text: 'only you' });
-    await outbox.uploadFile('C1', '1.1', { filename: 'records.csv', title: 'Records', content: 'name,type\na,PTR\n' });
-    expect(slack.callsOf('chat.postEphemeral')[0]!.args).toMatchObject({ channel: 'C1', user: 'U1', text: 'only you' });
-    expect(slack.calls.map((c) => c.method).slice(1)).toEqual(['files.getUploadURLExternal', expect.stringMatching(/^upload\//), 'files.completeUploadExternal']);
+  it('uploads files through the external upload flow', async () => {
+    await outbox.queueUpload('C1', '1.1', { filename: 'records.csv', title: 'Records', content: 'name,type\na,PTR\n' });
+    await outbox.settled();
+    expect(slack.calls.map((c) => c.method)).toEqual(['files.getUploadURLExternal', expect.stringMatching(/^upload\//), 'files.completeUploadExternal']);
     expect(slack.callsOf('files.getUploadURLExternal')[0]!.args).toMatchObject({ filename: 'records.csv', length: '16' });
     expect(slack.calls.find((c) => c.method.startsWith('upload/'))!.args.bytes).toBe('name,type\na,PTR\n');
     expect(slack.callsOf('files.completeUploadExternal')[0]!.args).toMatchObject({ channel_id: 'C1', thread_ts: '1.1', files: [{ title: 'Records' }] });
@@ -174,6 +208,6 @@ describe('SlackOutbox', () => {
 
   it('refuses new work once closed', async () => {
     await outbox.close();
-    await expect(outbox.post('C1', { text: 'late' })).rejects.toThrow(/closed/);
+    await expect(outbox.queuePost('C1', { text: 'late' })).rejects.toThrow(/closed/);
   });
 });

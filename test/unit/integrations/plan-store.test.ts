@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { FINISHED_PLAN_RETENTION_MS, PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
 function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   const now = Date.now();
@@ -25,13 +25,15 @@ function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   };
 }
 
-describe('PlanStore', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let store: PlanStore;
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('plans');
@@ -40,6 +42,7 @@ describe('PlanStore', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('stores and reads back a plan, keeping empty arrays intact', async () => {
@@ -100,6 +103,21 @@ describe('PlanStore', () => {
     await store.create(aPlan({ channel: 'C8' }));
     const listed = await store.listByChannel('C9', 2);
     expect(listed.map((p) => p.id)).toEqual([plans[2]!.id, plans[1]!.id]);
+  });
+
+  it('reads a channel without writing; the prune removes only ids of plans that are gone', async () => {
+    const old = Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000;
+    const [gone, kept, recent] = [aPlan({ createdAt: old, channel: 'C7' }), aPlan({ createdAt: old + 1, channel: 'C7' }), aPlan({ channel: 'C7' })];
+    for (const p of [gone, kept, recent]) await store.create(p);
+    await redis.del(`${prefix}:plan:${gone.id}`); // its TTL ran out
+    const index = () => redis.zrange(`${prefix}:plans:channel:C7`, '0', '-1');
+
+    expect((await store.listByChannel('C7', 5)).map((p) => p.id)).toEqual([recent.id, kept.id]);
+    expect(await index()).toEqual([gone.id, kept.id, recent.id]);
+
+    expect(await store.pruneChannelIndexes()).toBe(1);
+    expect(await index()).toEqual([kept.id, recent.id]);
+    expect(await store.pruneChannelIndexes()).toBe(0);
   });
 
   it('indexes live statuses so running plans can be found', async () => {

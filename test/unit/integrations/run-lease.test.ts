@@ -1,19 +1,21 @@
 /** The run lease and its fenced writes against a real Redis (src/integrations/redis/run-lease.ts, audit.ts). */
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { AuditLog } from '../../../src/integrations/redis/audit.js';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { LeaseLost, RunLeases } from '../../../src/integrations/redis/run-lease.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
-describe('RunLeases', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('RunLeases on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let leases: RunLeases;
   let audit: AuditLog;
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('lease');
@@ -23,6 +25,7 @@ describe('RunLeases', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   const event = { actor: 'deckhand', action: 'fixture.step', target: 'fixture/x', planId: 'p-1' };

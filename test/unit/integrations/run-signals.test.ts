@@ -1,15 +1,17 @@
-import type { Redis } from 'ioredis';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { RunSignals } from '../../../src/integrations/redis/run-signals.js';
-import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { deleteKeys, keysMatching, uniquePrefix } from '../../helpers/redis-prefix.js';
+import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
 
-describe('RunSignals', () => {
-  let redis: Redis;
+describe.each(REDIS_TOPOLOGIES)('RunSignals on %s Redis', (topologyName) => {
+  let topology: RedisTopology;
+  let redis: RedisClient;
   let prefix: string;
   let signals: RunSignals;
 
-  beforeAll(() => {
-    redis = createRedis(REDIS_URL, 'general');
+  beforeAll(async () => {
+    topology = await startRedisTopology(topologyName);
+    redis = createRedis(topology.connection, 'general');
   });
   beforeEach(() => {
     prefix = uniquePrefix('signals');
@@ -18,6 +20,7 @@ describe('RunSignals', () => {
   afterEach(async () => deleteKeys(redis, prefix));
   afterAll(async () => {
     await redis.quit();
+    await topology.stop();
   });
 
   it('reports who cancelled first', async () => {
@@ -48,11 +51,11 @@ describe('RunSignals', () => {
     await signals.requestCancel('p-1', 'U1');
     await signals.setPaused('p-1', true, 'U1');
     await signals.answer('p-1', 'q1', 'wait', 'U1');
-    const keys = await redis.keys(`${prefix}:run:p-1:*`);
+    const keys = await keysMatching(redis, `${prefix}:run:p-1:*`);
     expect(keys).toHaveLength(3);
     for (const key of keys) expect(await redis.pttl(key)).toBe(-1);
     await signals.forget('p-1');
-    expect(await redis.keys(`${prefix}:run:p-1:*`)).toEqual([]);
+    expect(await keysMatching(redis, `${prefix}:run:p-1:*`)).toEqual([]);
     expect(await signals.isPaused('p-1')).toBe(false);
   });
 });

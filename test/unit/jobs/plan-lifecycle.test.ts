@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Clock } from '../../../src/integrations/clock.js';
-import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { createRedis, type RedisClient } from '../../../src/integrations/redis/connections.js';
 import { PlanStore, newPlanId, type PlanStatus, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { NEXT_STATUSES, PlanLifecycle, mayMove } from '../../../src/jobs/plan-lifecycle.js';
 import { REDIS_URL, deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
@@ -29,7 +28,7 @@ function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan & { status: 'pla
 }
 
 describe('PlanLifecycle', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
   let store: PlanStore;
   let lifecycle: PlanLifecycle;

@@ -38,7 +38,9 @@ describe('config for reports', () => {
     });
     expect(load('{}').policy.commands.postmortem?.settings).toMatchObject({ timelineReactions: ['pushpin', 'round_pushpin', 'timeline'] });
     expect(() => load('commands:\n  postmortem: { run: "*", settings: { alertbots: [x] } }\n')).toThrow(/policy\.commands\.postmortem\.settings\.alertbots: unknown key \(did you mean alertBots\?\)/);
-    expect(() => load('commands:\n  cost: { run: "*", settings: { x: 1 } }\n')).toThrow(/cost takes no settings/);
+    expect(load('commands:\n  cost: { run: "*", settings: { region: eu-west-1 } }\n').policy.commands.cost?.settings).toEqual({ region: 'eu-west-1' });
+    expect(() => load('commands:\n  cost: { run: "*", settings: { x: 1 } }\n')).toThrow(/policy\.commands\.cost\.settings\.x: unknown key; valid keys: region/);
+    expect(() => load('commands:\n  cost: { run: "*", settings: { region: mars } }\n')).toThrow(/policy\.commands\.cost\.settings\.region: a region code such as eu-west-1/);
   });
 
   it('reads DECKHAND_TEMPLATES_DIR and refuses one that is not a directory', () => {

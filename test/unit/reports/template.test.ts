@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserFacingError } from '../../../src/errors.js';
 import { escapeMarkdown, renderTemplate, TemplateError } from '../../../src/reports/template.js';
 import { BUNDLED_TEMPLATES_DIR, createTemplates } from '../../../src/reports/templates.js';
 
@@ -35,17 +36,27 @@ describe('renderTemplate', () => {
     expect(escapeMarkdown('a\r\nb')).toBe('a b');
   });
 
+  it('escapes mentions and strikethrough from chat text', () => {
+    expect(renderTemplate('{{t}}', { t: '<!channel> ~gone~ <@U123>' })).toBe('\\<!channel\\> \\~gone\\~ \\<@U123\\>');
+  });
+
+  it('follows Mustache: zero is an empty section, a standalone comment line vanishes', () => {
+    expect(renderTemplate('{{#n}}some{{/n}}{{^n}}none{{/n}}', { n: 0 })).toBe('none');
+    expect(renderTemplate('a\n{{! note }}\nb', {})).toBe('a\nb');
+  });
+
   it('names an unknown placeholder instead of dropping it', () => {
-    expect(() => renderTemplate('ok {{titel}}', { title: 'x' }, 'postmortem.md')).toThrow(new TemplateError('postmortem.md: unknown placeholder {{titel}}'));
+    expect(() => renderTemplate('ok\n\n{{titel}}', { title: 'x' }, 'postmortem.md')).toThrow(new TemplateError('postmortem.md:3: unknown placeholder {{titel}}'));
     expect(() => renderTemplate('{{a.c}}', { a: { b: 1 } })).toThrow(/unknown placeholder \{\{a\.c\}\}/);
   });
 
   it.each([
-    ['unclosed section', 'a\n{{#xs}}x', /template:2: \{\{#xs\}\} is never closed/],
-    ['mismatched close', '{{#a}}{{/b}}', /\{\{\/b\}\} closes \{\{#a\}\}/],
-    ['stray close', '{{/b}}', /closes nothing/],
-    ['malformed triple', '{{{v}}', /malformed tag/],
-    ['code-like name', '{{constructor()}}', /invalid name/],
+    ['unclosed section', 'a\n{{#xs}}x', /^template:2: Unclosed section "xs"$/],
+    ['mismatched close', 'a\n\n{{#a}}{{/b}}', /^template:3: Unclosed section "a"$/],
+    ['stray close', '{{/b}}', /^template:1: Unopened section "b"$/],
+    ['malformed triple', '{{{v}}', /^template:1: Unclosed tag/],
+    ['code-like name', '\n{{constructor()}}', /^template:2: invalid name \{\{constructor\(\)\}\}$/],
+    ['partial', '{{> other.md}}', /^template:1: partials .* are not supported$/],
   ])('rejects a malformed template: %s', (_name, source, message) => {
     expect(() => renderTemplate(source, { xs: [], a: 1, b: 1, v: 1 })).toThrow(message);
   });
@@ -69,10 +80,17 @@ describe('createTemplates', () => {
     expect(await templates.render('cost-estimate.md', { subject: 'x' })).toBe('custom x');
   });
 
+  it('names the override file and line of an unknown placeholder, as an error the user may read', async () => {
+    writeFileSync(join(dir, 'cost-estimate.md'), '# {{subject}}\n\n{{#volumes}}\n{{sizeGB}}\n{{/volumes}}\n');
+    const rendering = createTemplates(dir).render('cost-estimate.md', { subject: 'x', volumes: [{ sizeGb: 1 }] });
+    await expect(rendering).rejects.toThrow(`${join(dir, 'cost-estimate.md')}:4: unknown placeholder {{sizeGB}}`);
+    await expect(rendering).rejects.toBeInstanceOf(UserFacingError);
+  });
+
   it('falls back to the bundled templates', async () => {
     const templates = createTemplates(dir);
     const bundled = createTemplates(undefined, BUNDLED_TEMPLATES_DIR);
-    const view = { subject: 's', instanceType: 't', count: 1, region: 'r', hours: 730, onDemandHourly: '$1', onDemandMonthly: '$730', reserved: null, volumes: [], ebsMonthly: '$0', totalOnDemand: '$730', priceDate: 'd', priceVersion: 'v', assumptions: [] };
+    const view = { subject: 's', region: 'r', hours: 730, source: null, items: [], total: '$730', options: [], comparison: null, spot: null, priceDate: 'd', priceVersion: 'v', assumptions: [] };
     expect(await templates.render('cost-estimate.md', view)).toBe(await bundled.render('cost-estimate.md', view));
     expect(await templates.render('cost-estimate.md', view)).toContain('# Cost estimate: s');
   });

@@ -1,6 +1,6 @@
 /** The EBS, Price List and Kubernetes ports against the sandbox, through the real SDK clients. */
 import { describeVolume, describeVolumeModifications } from '../../../../src/integrations/aws/ebs.js';
-import { ebsPricePerGbMonth, ec2InstancePrices } from '../../../../src/integrations/aws/pricing.js';
+import { fetchProductPrice } from '../../../../src/integrations/aws/pricing.js';
 import { listPodsUsingPvc, listPvcEvents, listStatefulSetPvcs, patchPvcSize, readPvc } from '../../../../src/integrations/kubernetes/volumes.js';
 import { parseResizeArgs } from '../../../../src/jobs/volume-resize/args.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
@@ -17,11 +17,24 @@ describe('resize ports against the sandbox', () => {
   });
 
   it('prices EBS storage per GB-month and EC2 on-demand hours from GetProducts', async () => {
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'us-east-1')).toBe(0.08);
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp2', 'eu-west-1')).toBe(0.11);
-    expect(await ebsPricePerGbMonth(env.bot.pricing, 'gp3', 'mars-north-1')).toBeUndefined();
-    expect((await ec2InstancePrices(env.bot.pricing, 'm5.large', 'us-east-1'))?.onDemandHourly).toBe(0.096);
-    expect(await ec2InstancePrices(env.bot.pricing, 'x99.huge', 'us-east-1')).toBeUndefined();
+    const storage = (volumeType: string, region: string) => fetchProductPrice(env.bot.pricing, { kind: 'storage', region, volumeType });
+    expect((await storage('gp3', 'us-east-1'))?.tiers).toEqual([{ from: 0, usd: 0.08 }]);
+    expect((await storage('gp2', 'eu-west-1'))?.tiers).toEqual([{ from: 0, usd: 0.11 }]);
+    expect(await storage('gp3', 'mars-north-1')).toBeUndefined();
+    expect(await fetchProductPrice(env.bot.pricing, { kind: 'instance', region: 'us-east-1', instanceType: 'm5.large' })).toEqual({
+      unit: 'Hrs',
+      tiers: [{ from: 0, usd: 0.096 }],
+      reserved: { '1yr': 0.06, '3yr': 0.041 },
+      publicationDate: '2025-01-01T00:00:00Z',
+      version: '20250101000000',
+    });
+    expect(await fetchProductPrice(env.bot.pricing, { kind: 'instance', region: 'us-east-1', instanceType: 'x99.huge' })).toBeUndefined();
+    // io2 IOPS come in three tiers (the ranges of the term's price dimensions).
+    expect((await fetchProductPrice(env.bot.pricing, { kind: 'iops', region: 'us-east-1', volumeType: 'io2' }))?.tiers).toEqual([
+      { from: 0, to: 32000, usd: 0.065 },
+      { from: 32000, to: 64000, usd: 0.0455 },
+      { from: 64000, usd: 0.032 },
+    ]);
   });
 
   it('describes a volume and its modifications', async () => {
