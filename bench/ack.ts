@@ -63,7 +63,7 @@ export async function run(): Promise<void> {
   const prefix = `dh-bench-${process.pid}`;
   const kinds = createRegistry([slowKind]);
   const config = loadConfig(
-    { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.url, PORT: '0', DECKHAND_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' },
+    { SLACK_BOT_TOKEN: slack.tokens.bot, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.url, PORT: '0', DECKHAND_REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' },
     { kinds },
   );
   const log = createLogger('silent');
@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
   const deckhandUrl = `http://127.0.0.1:${await deckhand.start()}`;
 
   const bareReceiver = new HTTPReceiver({ signingSecret: secret, endpoints: '/slack/events' });
-  const bare = new App({ token: 'xoxb-bench', receiver: bareReceiver, clientOptions: { slackApiUrl: slack.url } });
+  const bare = new App({ token: slack.tokens.bot, receiver: bareReceiver, clientOptions: { slackApiUrl: slack.url } });
   bare.command('/deckhand', async ({ ack }) => ack());
   const bareServer = (await bare.start(0)) as Server;
   const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`;

@@ -37,7 +37,7 @@ export async function run(): Promise<void> {
         for (let r = 0; r < REPLIES_PER_THREAD; r++) slack.seedMessage(CHANNEL, { user: `U0USER${(i + r + 1) % USERS}`, ts: ts(i), text: `reply ${r}`, threadTs: parent.ts });
       }
     }
-    const client = new WebClient('xoxb-bench', { slackApiUrl: slack.url });
+    const client = new WebClient(slack.tokens.bot, { slackApiUrl: slack.url });
     const began = clock.now();
     let progressUpdates = 0;
     const history = await gatherChannel({

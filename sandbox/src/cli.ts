@@ -9,32 +9,17 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSandbox, type Sandbox } from './index.js';
 import { startPrivateRedis } from './private-redis.js';
+import { stopOnExit, type Lifetime } from './stop-on-exit.js';
 import { startSocketModeServer } from './slack/socket-mode.js';
 import { overHttp, overSocketMode, type ToBot } from './slack/to-bot.js';
+import { PEOPLE, SANDBOX_POLICY, SUGGESTED_COMMANDS, USERGROUPS, describePerson, loadSandboxConfig, rightsOf, type PersonName } from './terminal/people.js';
 import { changedLines, renderBlocks, type TerminalButton } from './terminal/render.js';
 import { startDeckhand } from '../../src/runtime.js';
 import { startConsole } from './console/server.js';
 
-const USERS = {
-  alice: { id: 'U0ALICE', note: 'SRE: may request every change' },
-  bob: { id: 'U0BOB', note: 'SRE lead: may approve' },
-  carol: { id: 'U0CAROL', note: 'developer: help, jobs, status and cost only (the policy names no group of hers)' },
-} as const;
-type UserName = keyof typeof USERS;
 const CHANNEL = 'C0OPS';
 const INCIDENT_CHANNEL = 'C0INCIDENT';
 const CHANNELS = { [CHANNEL]: 'ops', [INCIDENT_CHANNEL]: 'incident-2026-01-05', G0SRE: 'sre-private' };
-
-/** Policy for the sandbox: alice requests, bob approves, carol is read-only. */
-const SANDBOX_POLICY = `# written by deckhand sandbox
-planExpiry: 30m
-commands:
-  rollout: { run: ["@sre"], approve: ["@sre-leads"] }
-  ptr-cleanup: { run: ["@sre"], approve: ["@sre-leads"] }
-  resize: { run: ["@sre"], approve: ["@sre-leads"] }
-  postmortem: { run: ["@sre"] }
-  cost: { run: ["*"] }
-`;
 
 /** A short incident, minutes before the sandbox started, for `/deckhand postmortem #incident-2026-01-05`. */
 const INCIDENT: { min: number; user: string; text: string; pinned?: boolean; replyTo?: number }[] = [
@@ -88,28 +73,28 @@ function parseOptions(args: string[]): CliOptions {
   return options;
 }
 
-async function main(args: string[]): Promise<void> {
+async function main(args: string[], lifetime: Lifetime): Promise<void> {
   const options = parseOptions(args);
   // Socket Mode: Slack's side holds the WebSocket the bot opens; no public HTTP endpoint, no signing secret.
-  const socketMode = options.socketMode ? await startSocketModeServer() : undefined;
-  const sandbox = await startSandbox({
+  const socketMode = options.socketMode ? await lifetime.track(startSocketModeServer()) : undefined;
+  const sandbox = await lifetime.track(startSandbox({
     scenario: options.scenario,
     speed: options.speed,
     redis: options.redis,
     slack: {
-      users: { U0ALICE: { name: 'alice' }, U0BOB: { name: 'bob' }, U0CAROL: { name: 'carol' } },
-      usergroups: { sre: ['U0ALICE', 'U0BOB'], 'sre-leads': ['U0BOB'] },
+      users: Object.fromEntries(Object.entries(PEOPLE).map(([name, { id }]) => [id, { name }])),
+      usergroups: USERGROUPS,
       channels: CHANNELS,
       socketMode,
     },
-  });
+  }));
   if (socketMode) {
     delete sandbox.env.SLACK_SIGNING_SECRET;
-    sandbox.env.SLACK_APP_TOKEN = 'xapp-sandbox-token';
+    sandbox.env.SLACK_APP_TOKEN = sandbox.slack.tokens.app;
   }
   seedIncident(sandbox);
   // deckhand's own Redis: private to this sandbox session unless REDIS_URL names one.
-  const redis = process.env.REDIS_URL ? undefined : await startPrivateRedis();
+  const redis = process.env.REDIS_URL ? undefined : await lifetime.track(startPrivateRedis());
   sandbox.env.REDIS_URL = redis?.url ?? process.env.REDIS_URL!;
   process.env.REDIS_URL = sandbox.env.REDIS_URL;
   const envFile = resolve('.sandbox/env');
@@ -119,18 +104,10 @@ async function main(args: string[]): Promise<void> {
     mkdirSync(resolve('.sandbox'), { recursive: true });
     writeFileSync(policyFile, SANDBOX_POLICY);
   }
-  console.log(`sandbox up (scenario ${options.scenario}, up to ${options.speed} virtual s per real s while deckhand waits); environment in ${envFile}`);
+  console.log(`sandbox up (scenario ${options.scenario}; real time while people act, up to ${options.speed}× through machine waits); environment in ${envFile}`);
   for (const [key, value] of Object.entries(sandbox.env)) console.log(`  ${key}=${value}`);
 
-  const stops: (() => Promise<void>)[] = [() => sandbox.stop()];
-  if (socketMode) stops.push(() => socketMode.stop());
-  if (redis) stops.push(() => redis.stop());
-  const shutdown = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  const shutdown = () => lifetime.shutdown();
 
   if (options.cloudOnly) {
     console.log(`\n--cloud-only: in another shell, run deckhand against it (following the sandbox clock) with:\n  set -a; . ${envFile}; set +a; DECKHAND_CONFIG=${policyFile} npm run sandbox:deckhand -- all`);
@@ -147,45 +124,38 @@ async function main(args: string[]): Promise<void> {
     PORT: process.env.PORT ?? '3000',
   });
   const env = process.env;
-  const deckhand = await startDeckhand('all', { env, clock: sandbox.clock });
-  stops.push(() => deckhand.stop());
+  const deckhand = await lifetime.track(startDeckhand('all', { env, clock: sandbox.clock }));
   const botUrl = `http://127.0.0.1:${deckhand.port}`;
   console.log(socketMode ? `\nbot connected over Socket Mode (health on ${botUrl}/healthz), worker running.` : `\nbot on ${botUrl}/slack/events, worker running.`);
   const toBot = socketMode ? overSocketMode(socketMode) : overHttp(botUrl, env.SLACK_SIGNING_SECRET ?? '');
-  const web = await startConsole({ sandbox, toBot, users: Object.entries(USERS).map(([name, u]) => ({ name, ...u })), channels: CHANNELS, port: Number(env.SANDBOX_CONSOLE_PORT ?? 0) });
-  stops.push(() => web.stop());
+  // What each person may do, from the policy in force, for the console's user switcher and the terminal's banner.
+  const rights = await rightsOf(loadSandboxConfig(env));
+  const users = (Object.keys(PEOPLE) as PersonName[]).map((name) => ({ name, id: PEOPLE[name].id, note: describePerson(name, rights) }));
+  const web = await lifetime.track(startConsole({ sandbox, toBot, users, channels: CHANNELS, port: Number(env.SANDBOX_CONSOLE_PORT ?? 0) }));
   console.log(`web console (a Slack client for this sandbox): ${web.url}`);
   if (!process.stdin.isTTY) {
     console.log('stdin is not a terminal: running until SIGTERM. Send signed requests with sandbox/src/slack/signed-client.ts.');
     return;
   }
-  runTerminal(sandbox, toBot, shutdown);
+  runTerminal(sandbox, toBot, users.map((u) => `  ${u.name.padEnd(6)} ${u.note}`), shutdown);
 }
 
 /** A terminal in place of the Slack client: prints what the bot posts, sends what you type. */
-function runTerminal(sandbox: Sandbox, toBot: ToBot, shutdown: () => Promise<void>): void {
-  let user: UserName = 'alice';
+function runTerminal(sandbox: Sandbox, toBot: ToBot, people: string[], shutdown: () => Promise<void>): void {
+  let user: PersonName = 'alice';
   let buttons: (TerminalButton & { messageTs: string })[] = [];
   const rl = createInterface({ input: process.stdin, output: process.stdout });
   const prompt = () => rl.setPrompt(`${user}@#ops> `);
 
   console.log(`
-You are alice in #ops. Try:
-  /deckhand help
-  /deckhand rollout eks-prod-workers --dry-run
-  /deckhand rollout eks-prod-workers          then: as bob, click 1 (Approve)
-  /deckhand ptr-cleanup
-  /deckhand resize data/redis-data-redis-ha-0 20Gi
-  /deckhand postmortem #incident-2026-01-05 --title "Checkout latency"
-  /deckhand cost 6x m5.large gp3:100:iops=4000 --compare m6i.large
-  /deckhand cost --asg eks-prod-workers
-  /deckhand jobs
-Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entries(USERS)
-    .map(([name, u]) => `${name} (${u.note})`)
-    .join('; ')}
+You are alice in #ops. Try (a plan is approved with: as bob, click 1 — and as dave, click 1 where it needs two):
+${SUGGESTED_COMMANDS.map((c) => `  /deckhand ${c}`).join('\n')}
+Other commands: as ${Object.keys(PEOPLE).join('|')}, click N, time, quit.
+People (what the policy in force lets each do):
+${people.join('\n')}
 `);
 
-  watchChannel(sandbox, () => USERS[user].id, (found) => {
+  watchChannel(sandbox, () => PEOPLE[user].id, (found) => {
     buttons = found;
     rl.prompt(true);
   });
@@ -196,6 +166,8 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     void handleLine(line.trim()).finally(() => rl.prompt());
   });
   rl.on('close', () => void shutdown());
+  // Ctrl-C at the prompt reaches readline (raw mode), not the process: stop as the signal would.
+  rl.on('SIGINT', () => void shutdown());
 
   async function handleLine(line: string): Promise<void> {
     if (!line) return;
@@ -203,8 +175,8 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
     if (line === 'time') return void console.log(new Date(sandbox.clock.now()).toISOString());
     const as = /^as (\w+)$/.exec(line);
     if (as) {
-      if (!(as[1]! in USERS)) return void console.log(`unknown user; one of ${Object.keys(USERS).join(', ')}`);
-      user = as[1] as UserName;
+      if (!(as[1]! in PEOPLE)) return void console.log(`unknown user; one of ${Object.keys(PEOPLE).join(', ')}`);
+      user = as[1] as PersonName;
       return prompt();
     }
     const clickMatch = /^click (\d+)$/.exec(line);
@@ -212,15 +184,15 @@ Other commands: as alice|bob|carol, click N, time, quit.   Users: ${Object.entri
       const button = buttons[Number(clickMatch[1]) - 1];
       if (!button) return void console.log('no such button');
       const response = await toBot.click(
-        { actionId: button.actionId, value: button.value, user: USERS[user].id, channel: CHANNEL, messageTs: button.messageTs },
-        sandbox.slack.responseUrl(CHANNEL, USERS[user].id),
+        { actionId: button.actionId, value: button.value, user: PEOPLE[user].id, channel: CHANNEL, messageTs: button.messageTs },
+        sandbox.slack.responseUrl(CHANNEL, PEOPLE[user].id),
       );
       if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
     const command = /^\/deckhand\b\s*(.*)$/.exec(line);
     if (command) {
-      const response = await toBot.command({ text: command[1] ?? '', user: USERS[user].id, channel: CHANNEL }, sandbox.slack.responseUrl(CHANNEL, USERS[user].id));
+      const response = await toBot.command({ text: command[1] ?? '', user: PEOPLE[user].id, channel: CHANNEL }, sandbox.slack.responseUrl(CHANNEL, PEOPLE[user].id));
       if (response.status !== 200) console.log(`bot answered ${response.status}`);
       return;
     }
@@ -267,7 +239,9 @@ function watchChannel(
   watcher.unref();
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+const lifetime = stopOnExit();
+main(process.argv.slice(2), lifetime).catch((err: unknown) => {
   console.error('sandbox failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
+  // What did start (the simulated services, redis-server processes, a temporary directory) goes with it.
+  void lifetime.shutdown(1);
 });

@@ -4,7 +4,12 @@
  *   sandbox in flight, a timer's callback just run, this process's event loop blocked by someone's work) and for
  *   a tick after, so the product's own latency costs no virtual time; once everything is quiet it moves on, at most
  *   `speed` times faster than real time and never past the next timer, which fires at exactly its time.
- *   A run is then as fast as the product keeps up, and every virtual duration is the simulated world's own;
+ *   A run is then as fast as the product keeps up, and every virtual duration is the simulated world's own.
+ *   Human pace: time runs faster than real time only while an actor sleeps (`sleep`: deckhand waiting for a
+ *   node to boot, a drain's retry, Slack's rate limit). With no sleeper, what happens next is up to people (an
+ *   approval, an answer, a command), so time runs at real time (1×) and the times people act on (plan expiry,
+ *   `--since` windows, the age of seeded history) are the ones they experience; the simulated world's own
+ *   timers (`at`, `after`) still fire at their times (ADR 0008);
  * - manual (speed 0): time moves only when a test calls `advance(ms)`.
  * Timers fire in virtual-time order; `sleep` is what jobs and controllers use, so nothing sleeps for real.
  */
@@ -16,6 +21,8 @@ interface Timer {
   at: number;
   seq: number;
   fire: () => void;
+  /** Someone is asleep until it fires: the clock may fast-forward to it. */
+  sleeper: boolean;
 }
 
 export class VirtualClock implements Clock {
@@ -81,8 +88,8 @@ export class VirtualClock implements Clock {
   }
 
   /** Run `fn` when virtual time reaches `at`. Returns a cancel function. */
-  at(at: number, fn: () => void): () => void {
-    const timer: Timer = { at, seq: this.seq++, fire: fn };
+  at(at: number, fn: () => void, sleeper = false): () => void {
+    const timer: Timer = { at, seq: this.seq++, fire: fn, sleeper };
     this.timers.push(timer);
     this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
     if (at <= this.current) queueMicrotask(() => this.fireDue());
@@ -91,8 +98,8 @@ export class VirtualClock implements Clock {
     };
   }
 
-  after(ms: number, fn: () => void): () => void {
-    return this.at(this.current + ms, fn);
+  after(ms: number, fn: () => void, sleeper = false): () => void {
+    return this.at(this.current + ms, fn, sleeper);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -102,10 +109,14 @@ export class VirtualClock implements Clock {
         cancel();
         reject(signal?.reason);
       };
-      const cancel = this.after(Math.max(0, ms), () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
+      const cancel = this.after(
+        Math.max(0, ms),
+        () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        true,
+      );
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -129,7 +140,10 @@ export class VirtualClock implements Clock {
     this.timers = [];
   }
 
-  /** Speed mode: only real time during which every actor was quiet (for at least a tick) becomes virtual time. */
+  /**
+   * Speed mode: only real time during which every actor was quiet (for at least a tick) becomes virtual time,
+   * `speed` times faster while someone sleeps, at real time while only people can act.
+   */
   private tick(): void {
     const real = Date.now();
     // More than a tick of JavaScript since the last tick: an actor in this process (deckhand parsing a big
@@ -146,7 +160,8 @@ export class VirtualClock implements Clock {
     const quietSince = Math.max(this.lastReal, this.lastActivity);
     this.lastReal = real;
     const nextTimer = this.timers[0]?.at ?? Infinity;
-    this.moveTo(Math.min(this.current + (real - quietSince) * this.speedFactor, nextTimer));
+    const factor = this.timers.some((t) => t.sleeper) ? this.speedFactor : Math.min(1, this.speedFactor);
+    this.moveTo(Math.min(this.current + (real - quietSince) * factor, nextTimer));
   }
 
   private moveTo(t: number): void {

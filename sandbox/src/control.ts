@@ -3,6 +3,8 @@
  * (or a test in another process) can move time or inject faults without code.
  *   GET  /clock                  -> { now, speed }
  *   POST /clock  { advanceMs?, speed? }
+ *   GET  /clock/wait?until=T     -> { now, speed } once virtual time reaches T: another process's sleep, a sleep
+ *                                   here like any other, so the clock fast-forwards through it (clock.ts)
  *   GET  /faults, POST /faults   { service, throttleRate?, errorRate?, latencyMs?, hang? }
  *   GET  /mutations?service=&action=
  */
@@ -26,6 +28,17 @@ export async function startControlServer(deps: { clock: VirtualClock; faults: Fa
 async function handle(deps: { clock: VirtualClock; faults: Faults; log: MutationLog }, req: IncomingMessage, res: ServerResponse) {
   const url = new URL(req.url ?? '/', 'http://sandbox');
   if (url.pathname === '/clock' && req.method === 'GET') return send(res, 200, { now: deps.clock.now(), speed: deps.clock.speed });
+  if (url.pathname === '/clock/wait' && req.method === 'GET') {
+    const until = Number(url.searchParams.get('until'));
+    if (!Number.isFinite(until)) return send(res, 400, { error: 'until must be a virtual time in ms since the epoch' });
+    // The sleeper gave up (aborted, or its process ended): it no longer waits for that time.
+    const gaveUp = new AbortController();
+    res.once('close', () => gaveUp.abort());
+    return deps.clock.sleep(until - deps.clock.now(), gaveUp.signal).then(
+      () => send(res, 200, { now: deps.clock.now(), speed: deps.clock.speed }),
+      () => undefined,
+    );
+  }
   if (url.pathname === '/clock' && req.method === 'POST') {
     const body = (await readJson(req)) as { advanceMs?: number; speed?: number };
     if (typeof body.speed === 'number') deps.clock.setSpeed(body.speed);

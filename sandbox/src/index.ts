@@ -107,7 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     DECKHAND_BOT_KUBECONFIG: cluster.kubeconfigs.bot,
     DECKHAND_WORKER_KUBECONFIG: cluster.kubeconfigs.worker,
     SLACK_API_URL: slack.url,
-    SLACK_BOT_TOKEN: 'xoxb-sandbox-token',
+    SLACK_BOT_TOKEN: slack.tokens.bot,
     SLACK_SIGNING_SECRET: 'sandbox-signing-secret',
     DECKHAND_SANDBOX_CONTROL_URL: control.url,
   };

@@ -59,7 +59,7 @@ describe('oversize anonymous requests', () => {
     bot = runMain(['bot'], {
       PATH: process.env.PATH,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      SLACK_BOT_TOKEN: 'xoxb-1-2-abc',
+      SLACK_BOT_TOKEN: slack.tokens.bot,
       SLACK_SIGNING_SECRET: SECRET,
       SLACK_API_URL: slack.url,
       REDIS_URL,

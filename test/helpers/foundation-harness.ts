@@ -94,9 +94,9 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const redis = createRedis(REDIS_URL, 'general');
   const kinds = createRegistry(typeof opts.kinds === 'function' ? opts.kinds({ redis, prefix }) : opts.kinds);
   const env: NodeJS.ProcessEnv = {
-    SLACK_BOT_TOKEN: 'xoxb-test-token',
+    SLACK_BOT_TOKEN: slack.tokens.bot,
     // Socket Mode needs no signing secret: leaving it out proves it.
-    ...(socketMode ? { SLACK_APP_TOKEN: 'xapp-test-token' } : { SLACK_SIGNING_SECRET: signingSecret }),
+    ...(socketMode ? { SLACK_APP_TOKEN: slack.tokens.app } : { SLACK_SIGNING_SECRET: signingSecret }),
     SLACK_API_URL: slack.url,
     REDIS_URL,
     PORT: '0',

@@ -5,6 +5,7 @@ import { startServiceServer, type ServiceContext, type ServiceReply, type Servic
 import type { AuthRequest, RequestContext } from './iam/evaluate.js';
 import { QueryParams, decodeToken, encodeToken } from './query.js';
 import { isoTime, xmlDocument } from './xml.js';
+import { SIGNATURE_MESSAGES } from './iam/signature.js';
 
 const NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
@@ -266,6 +267,7 @@ export function startAutoScalingServer(model: AutoScalingModel, context: Service
       throttled: (req) => errorReply(req, 400, 'Sender', 'Throttling', 'Rate exceeded'),
       internalError: (req) => errorReply(req, 500, 'Receiver', 'InternalFailure', 'An internal error occurred.'),
       invalidCredentials: (req) => errorReply(req, 403, 'Sender', 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      badSignature: (req, problem) => errorReply(req, problem === 'IncompleteSignature' ? 400 : 403, 'Sender', problem, SIGNATURE_MESSAGES[problem]),
       accessDenied: (req, error) => errorReply(req, 403, 'Sender', 'AccessDenied', error.message),
     },
     context,

@@ -5,6 +5,7 @@ import type { AccessDeniedError } from './iam/authorizer.js';
 import { privateDnsName } from './net.js';
 import { QueryParams } from './query.js';
 import { isoTime, xmlDocument } from './xml.js';
+import { SIGNATURE_MESSAGES } from './iam/signature.js';
 
 const NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const STATE_CODES = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48 } as const;
@@ -398,6 +399,9 @@ export function startEc2Server(model: Ec2Model, context: ServiceContext): Promis
       throttled: (req) => errorReply(req, 503, 'RequestLimitExceeded', 'Request limit exceeded.'),
       internalError: (req) => errorReply(req, 500, 'InternalError', 'An internal error has occurred'),
       invalidCredentials: (req) => errorReply(req, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'),
+      // EC2 answers a wrong secret as it answers an unknown key.
+      badSignature: (req, problem) =>
+        problem === 'IncompleteSignature' ? errorReply(req, 400, problem, SIGNATURE_MESSAGES[problem]) : errorReply(req, 401, 'AuthFailure', 'AWS was not able to validate the provided access credentials'),
       accessDenied: unauthorized,
     },
     context,

@@ -10,6 +10,7 @@ import type { VirtualClock } from '../clock.js';
 import type { Faults, SandboxService } from '../contracts.js';
 import { AccessDeniedError, type CloudAuthorizer } from './iam/authorizer.js';
 import type { AuthRequest } from './iam/evaluate.js';
+import { signatureProblem, type SignatureProblem } from './iam/signature.js';
 
 export interface ServiceRequest {
   method: string;
@@ -35,6 +36,8 @@ export interface ServiceProtocol {
   internalError(req: ServiceRequest): ServiceReply;
   /** The service's answer to an access key the account does not know. */
   invalidCredentials(req: ServiceRequest): ServiceReply;
+  /** The service's answer to a known key whose signature is wrong (wrong secret) or malformed. */
+  badSignature(req: ServiceRequest, problem: SignatureProblem): ServiceReply;
   /** The service's AccessDenied (EC2: UnauthorizedOperation). */
   accessDenied(req: ServiceRequest, error: AccessDeniedError): ServiceReply;
 }
@@ -92,6 +95,8 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
     if (knobs.errorRate && random() < knobs.errorRate) return protocol.internalError(req);
     const principal = authorizer.principalFor(req.headers);
     if (!principal) return protocol.invalidCredentials(req);
+    const problem = await signatureProblem(req, principal.identity.secretAccessKey);
+    if (problem) return protocol.badSignature(req, problem);
     req.authorize = (requests, message) => authorizer.authorize(service, principal, requests, message);
     try {
       return await protocol.handle(req);

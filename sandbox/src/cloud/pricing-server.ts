@@ -2,6 +2,7 @@
 import { startServiceServer, type ServiceContext, type ServiceReply, type ServiceRequest, type ServiceServer } from './http.js';
 import type { PriceProduct } from './pricing-model.js';
 import { decodeToken, encodeToken } from './query.js';
+import { SIGNATURE_MESSAGES } from './iam/signature.js';
 
 class PricingError extends Error {
   constructor(
@@ -105,6 +106,8 @@ export function startPricingServer(products: PriceProduct[], context: ServiceCon
       throttled: () => errorReply(400, 'ThrottlingException', 'Rate exceeded'),
       internalError: () => errorReply(500, 'InternalErrorException', 'An internal error occurred.'),
       invalidCredentials: () => errorReply(400, 'UnrecognizedClientException', 'The security token included in the request is invalid.'),
+      badSignature: (_req, problem) =>
+        errorReply(400, problem === 'IncompleteSignature' ? 'IncompleteSignatureException' : 'InvalidSignatureException', SIGNATURE_MESSAGES[problem]),
       // The SDK's model gives the Price List API's AccessDeniedException HTTP 401.
       accessDenied: (_req, error) => errorReply(401, 'AccessDeniedException', error.message),
     },

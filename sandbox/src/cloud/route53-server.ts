@@ -10,6 +10,7 @@ import type { AuthRequest } from './iam/evaluate.js';
 import { normalizeDnsName } from './net.js';
 import { Route53Error, type ChangeAction, type HostedZone, type RecordSet, type Route53Model } from './route53-model.js';
 import { isoTime, xmlDocument } from './xml.js';
+import { SIGNATURE_MESSAGES } from './iam/signature.js';
 
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/';
 const parser = new XMLParser({ parseTagValue: false, isArray: (name) => name === 'Change' || name === 'ResourceRecord' });
@@ -235,6 +236,7 @@ export function startRoute53Server(model: Route53Model, context: ServiceContext,
       throttled: (req) => errorReply(req, 400, 'Throttling', 'Rate exceeded'),
       internalError: (req) => errorReply(req, 500, 'InternalFailure', 'An internal error occurred.'),
       invalidCredentials: (req) => errorReply(req, 403, 'InvalidClientTokenId', 'The security token included in the request is invalid.'),
+      badSignature: (req, problem) => errorReply(req, problem === 'IncompleteSignature' ? 400 : 403, problem, SIGNATURE_MESSAGES[problem]),
       accessDenied: (req, error) => errorReply(req, 403, 'AccessDenied', error.message),
     },
     context,

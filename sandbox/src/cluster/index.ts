@@ -14,6 +14,7 @@ import type { VirtualClock } from '../clock.js';
 import type { CloudForCluster, Faults, InstanceInfo, MutationLog } from '../contracts.js';
 import { ApiAuthorizer, Rbac } from './api/rbac.js';
 import { startApiServer } from './api/server.js';
+import { selfSignedCertificate } from './api/tls.js';
 import { DisruptionController } from './disruption.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ClusterModel } from './model.js';
@@ -156,7 +157,8 @@ async function assemble(opts: StartClusterOptions, model: ClusterModel, redis: R
   cloud.events.on('instance-terminated', onTerminated);
 
   const authorizer = new ApiAuthorizer(opts.rbac ?? shippedRbac(), opts.access ?? new AccessLog(), log, () => opts.clock.now());
-  const api = await startApiServer({ clock: opts.clock, model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer });
+  const tls = selfSignedCertificate(opts.dataDir);
+  const api = await startApiServer({ clock: opts.clock, model, pods, disruption, faults, log, kubernetesVersion: settings.kubernetesVersion, authorizer, tls });
   const kubeconfigs = { admin: join(opts.dataDir, 'kubeconfig'), bot: join(opts.dataDir, 'kubeconfig-bot'), worker: join(opts.dataDir, 'kubeconfig-worker') };
   for (const [role, path] of Object.entries(kubeconfigs)) writeKubeconfig(path, api.url, IDENTITIES[role as SandboxRole]);
 

@@ -1,6 +1,6 @@
 /**
- * Kubeconfigs for the sandbox API server: plain http and a bearer token naming who calls (see access.ts).
- * client-node 2 refuses an http:// server unless insecure-skip-tls-verify is set, so it is.
+ * Kubeconfigs for the sandbox API server: https with a self-signed certificate (api/tls.ts), not verified, and a
+ * bearer token naming who calls (see access.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

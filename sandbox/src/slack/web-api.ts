@@ -89,6 +89,8 @@ export interface SlackStandInOptions {
   canvases?: boolean;
   /** The clock that stamps recorded calls (a benchmark's virtual clock); default real time. */
   now?: () => number;
+  /** The workspace's installed app's tokens; any other token is `invalid_auth` (default SANDBOX_TOKENS). */
+  tokens?: SlackTokens;
   /**
    * Slack's per-channel posting limit ("1 message per second per channel, short bursts allowed"): a token bucket
    * per channel holding `burst` posts, refilled one per `intervalMs`. A chat.postMessage finding it empty answers
@@ -96,6 +98,15 @@ export interface SlackStandInOptions {
    */
   postsPerChannel?: { intervalMs: number; burst: number };
 }
+
+export interface SlackTokens {
+  /** The bot user's OAuth token (`xoxb-`). */
+  bot: string;
+  /** The app-level token with connections:write (`xapp-`), for Socket Mode. */
+  app: string;
+}
+
+export const SANDBOX_TOKENS: SlackTokens = { bot: 'xoxb-sandbox-token', app: 'xapp-sandbox-token' };
 
 export interface StoredCanvas {
   id: string;
@@ -128,6 +139,8 @@ export interface SeedMessage {
 export interface SlackStandIn {
   /** Base for SLACK_API_URL, ending in /api/. */
   url: string;
+  /** The only tokens the stand-in accepts. */
+  tokens: SlackTokens;
   calls: RecordedCall[];
   callsTo(method: string): RecordedCall[];
   messages(channel: string): StoredMessage[];
@@ -207,6 +220,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     };
   };
   const scopes = new Set(opts.scopes ?? MANIFEST_SCOPES);
+  const tokens = opts.tokens ?? SANDBOX_TOKENS;
   const now = opts.now ?? Date.now;
   const canvases = new Map<string, StoredCanvas>();
   const canvasOf = (channel: string) => [...canvases.values()].find((c) => c.channel === channel);
@@ -449,9 +463,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     }
     calls.push({ method, body, at: now(), status: 200 });
     if (!auth) return send(res, 200, { ok: false, error: 'not_authed' });
+    // A token this workspace never issued (revoked, another workspace's, made up) is invalid whatever its prefix.
+    if (auth !== `Bearer ${tokens.bot}` && auth !== `Bearer ${tokens.app}`) return send(res, 200, { ok: false, error: 'invalid_auth' });
     // Slack keeps the token types apart: only app-level tokens open Socket Mode connections, and only they do.
-    const appLevel = auth.startsWith('Bearer xapp-');
-    if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: auth.startsWith('Bearer x') ? 'not_allowed_token_type' : 'invalid_auth' });
+    const appLevel = auth === `Bearer ${tokens.app}`;
+    if (appLevel !== (method === 'apps.connections.open')) return send(res, 200, { ok: false, error: 'not_allowed_token_type' });
     // App-level tokens carry connections:write only; the bot token's scopes are the app manifest's.
     const needed = appLevel ? undefined : neededScope(method, body);
     if (needed && !scopes.has(needed)) return send(res, 200, { ok: false, error: 'missing_scope', needed, provided: [...scopes].join(',') });
@@ -469,6 +485,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
 
   const standIn: SlackStandIn = {
     url: `${origin}/api/`,
+    tokens,
     calls,
     callsTo: (method) => calls.filter((c) => c.method === method),
     messages: (channel) => [...channelMessages(channel)],

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { loadClusterScenario, parseClusterScenario, type ClusterScenario } from '../../src/cluster/index.js';
 import { instances, startStubCluster } from './k8s-stub-cloud.js';
+import { getUnverified } from '../../../test/helpers/unverified-tls.js';
+import { IDENTITIES } from '../../src/access.js';
 
 const MINIMAL = loadClusterScenario(new URL('../../src/scenarios/minimal', import.meta.url).pathname);
 
@@ -187,10 +189,10 @@ describe('sandbox Kubernetes API with the real client-node', () => {
 
   it('throttles with 429 Retry-After when the fault is injected', async () => {
     env.faults.services.kubernetes = { throttleRate: 1 };
-    const res = await fetch(`${env.cluster.url}/api/v1/nodes`);
+    const res = await getUnverified(`${env.cluster.url}/api/v1/nodes`, { authorization: `Bearer ${IDENTITIES.admin.kubeToken}` });
     expect(res.status).toBe(429);
-    expect(res.headers.get('retry-after')).toBe('1');
-    expect(((await res.json()) as { reason: string }).reason).toBe('TooManyRequests');
+    expect(res.headers['retry-after']).toBe('1');
+    expect((JSON.parse(res.body) as { reason: string }).reason).toBe('TooManyRequests');
   });
 
   it('serves kubectl through the kubeconfig', async () => {

@@ -23,8 +23,11 @@ describe('VirtualClock in speed mode', () => {
     clock = new VirtualClock(START, 1_000_000);
     const seen: number[] = [];
     for (const seconds of [40, 55, 70]) clock.after(seconds * 1000, () => seen.push(clock.now() - START));
+    // Someone waits past them (deckhand polling for a node), so the clock fast-forwards through them.
+    const sleeper = clock.sleep(80_000);
     await until(() => seen.length === 3, 'three timers');
     expect(seen).toEqual([40_000, 55_000, 70_000]);
+    await sleeper;
   });
 
   it('stands still while an actor holds it, and moves on once every hold is released', async () => {
@@ -39,6 +42,22 @@ describe('VirtualClock in speed mode', () => {
     expect(clock.now()).toBe(START);
     other();
     await until(() => clock.now() > START, 'time to move');
+  });
+
+  it('runs at real time while nobody sleeps: a plan waiting for a person, a question open, the world idle', async () => {
+    clock = new VirtualClock(START, 1_000_000);
+    // The world's own timer (an instance record that vanishes an hour after termination) is no reason to hurry.
+    let vanished = false;
+    clock.after(3_600_000, () => (vanished = true));
+    const realStart = Date.now();
+    await new Promise((r) => setTimeout(r, 300));
+    await until(() => clock.now() > START, 'time to move at all');
+    expect(clock.now() - START).toBeLessThanOrEqual(Date.now() - realStart);
+    expect(vanished).toBe(false);
+    // Once someone sleeps (a drain's retry), time jumps through the world's timers to the sleep's end.
+    await clock.sleep(2 * 3_600_000);
+    expect(vanished).toBe(true);
+    expect(clock.now() - START).toBeGreaterThanOrEqual(2 * 3_600_000);
   });
 
   it('wakes a sleeper at its time, and the next sleep it takes counts from there', async () => {

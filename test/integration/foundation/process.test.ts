@@ -53,12 +53,12 @@ describe('foundation: process', () => {
 
   it.each(REDIS_TOPOLOGIES)('`deckhand all` on %s Redis serves /healthz, never logs tokens or Redis passwords, and exits 0 on SIGTERM', async (topologyName) => {
     const topology = await startRedisTopology(topologyName);
-    const slack = await startSlackStandIn();
+    const slack = await startSlackStandIn({ tokens: { bot: 'xoxb-very-secret', app: 'xapp-very-secret' } });
     const prefix = uniquePrefix('main');
     const redis = createRedis(topology.connection, 'general');
     const { child, out, err } = runMain(['all'], {
       PATH: process.env.PATH,
-      SLACK_BOT_TOKEN: 'xoxb-very-secret',
+      SLACK_BOT_TOKEN: slack.tokens.bot,
       SLACK_SIGNING_SECRET: 'signing-very-secret',
       SLACK_API_URL: slack.url,
       ...topologyEnv(topology),

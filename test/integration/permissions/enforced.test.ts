@@ -6,7 +6,7 @@
 import { AutoScalingClient, SetDesiredCapacityCommand, UpdateAutoScalingGroupCommand, type AutoScalingServiceException } from '@aws-sdk/client-auto-scaling';
 import { ModifyVolumeCommand, type EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, type Route53ServiceException } from '@aws-sdk/client-route-53';
-import { ApiException, AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { testRedis } from '../../helpers/redis-prefix.js';
 import { describeGroup } from '../../../src/integrations/aws/auto-scaling.js';
 import { listPods } from '../../../src/integrations/kubernetes/pods.js';
 import { destroyClients, startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
+import { getUnverified } from '../../helpers/unverified-tls.js';
 
 const GROUP = 'eks-prod-workers';
 const REVERSE_ZONE = 'Z0PROD0010REVERSE2';
@@ -227,9 +228,18 @@ describe('the sandbox API server enforces the shipped RBAC', () => {
     }
   });
 
-  test('a token the cluster does not know gets 401', async () => {
-    const res = await fetch(`${env.cluster.url}/api/v1/nodes`, { headers: { authorization: 'Bearer stolen' } });
-    expect(res.status).toBe(401);
-    expect(((await res.json()) as { reason: string }).reason).toBe('Unauthorized');
+  test('a token the cluster does not know, or none at all, gets 401 as from a real API server', async () => {
+    for (const headers of [{ authorization: 'Bearer stolen' }, {}] as Record<string, string>[]) {
+      const res = await getUnverified(`${env.cluster.url}/api/v1/nodes`, headers);
+      expect(res.status).toBe(401);
+      expect((JSON.parse(res.body) as { reason: string }).reason).toBe('Unauthorized');
+    }
+    // The real client with a kubeconfig whose token is wrong.
+    const config = new KubeConfig();
+    config.loadFromFile(env.cluster.kubeconfigs.admin);
+    config.users = config.users.map((user) => ({ ...user, token: 'stolen' }));
+    const error = await config.makeApiClient(CoreV1Api).listNode().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiException);
+    expect((error as ApiException<unknown>).code).toBe(401);
   });
 });

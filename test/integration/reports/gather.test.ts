@@ -15,7 +15,7 @@ describe('gatherChannel', () => {
   let client: WebClient;
   beforeEach(async () => {
     slack = await startSlackStandIn({ users: { U0A: { name: 'alice' } }, channels: { [CHANNEL]: 'incident' } });
-    client = new WebClient('xoxb-test', { slackApiUrl: slack.url });
+    client = new WebClient(slack.tokens.bot, { slackApiUrl: slack.url });
   });
   afterEach(() => slack.stop());
 
@@ -44,7 +44,7 @@ describe('gatherChannel', () => {
     await slack.stop();
     const bookmarks = [{ title: 'Checkout dashboard', link: 'https://grafana.example.com/d/checkout' }];
     slack = await startSlackStandIn({ channels: { [CHANNEL]: { name: 'incident', topic: 'SEV2 checkout latency', purpose: 'Incident room', bookmarks } } });
-    client = new WebClient('xoxb-test', { slackApiUrl: slack.url });
+    client = new WebClient(slack.tokens.bot, { slackApiUrl: slack.url });
     slack.seedMessage(CHANNEL, { user: 'U0A', ts: '1767600000.000000', text: 'db CPU 100%', reactions: { timeline: ['U0A'], eyes: ['U0B'] } });
     slack.seedMessage(CHANNEL, {
       user: '',
@@ -67,7 +67,7 @@ describe('gatherChannel', () => {
   it('a method the app manifest grants no scope for answers missing_scope', async () => {
     await slack.stop();
     slack = await startSlackStandIn({ channels: { [CHANNEL]: 'incident' }, scopes: ['channels:read', 'channels:history', 'pins:read', 'users:read'] });
-    client = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+    client = new WebClient(slack.tokens.bot, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
     await expect(gatherChannel({ slack: client, clock: systemClock, requestChannel: CHANNEL, readRefusal: () => undefined, activity: noActivity, window: () => ({ start: 0, basis: 'since' }), maxMessages: 10 })).rejects.toMatchObject({
       data: { error: 'missing_scope', needed: 'bookmarks:read' },
     });

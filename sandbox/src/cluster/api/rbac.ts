@@ -139,14 +139,9 @@ export class ApiAuthorizer {
     private readonly now: () => number,
   ) {}
 
-  /**
-   * 401 for a token the cluster does not know. kubectl sends no bearer token over plain http, so a request
-   * without credentials is the administrator's (the sandbox listens on loopback only); deckhand's kubeconfigs
-   * always carry their ServiceAccount's token, which client-node sends.
-   */
+  /** 401 for a request without a token or with one the cluster does not know, as a real API server answers. */
   identify(authorization: string | undefined): SandboxIdentity {
-    if (authorization === undefined) return IDENTITIES.admin;
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
     const identity = Object.values(IDENTITIES).find((i) => i.kubeToken === token);
     if (!identity) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
     return identity;

@@ -3,7 +3,8 @@
  * tokens and RBAC (rbac.ts); no watch, no server-side apply, no paging (lists return everything; `continue` is
  * never set).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isDeckhandRequest } from '../../access.js';
 import type { VirtualClock } from '../../clock.js';
@@ -17,6 +18,7 @@ import { fieldSelector, labelSelector, SelectorError } from '../selectors.js';
 import { createPod } from './create-pod.js';
 import { applyPatch, PatchError } from './patch.js';
 import type { ApiAuthorizer } from './rbac.js';
+import type { ServingCertificate } from './tls.js';
 import { findResource, groupList, groupVersion, listKind, resourceList, type ResourceInfo } from './resources.js';
 import { ApiError, invalid, notFound, success } from './status.js';
 import { toTable, wantsTable } from './table.js';
@@ -30,6 +32,8 @@ export interface ApiDeps {
   kubernetesVersion: string;
   authorizer: ApiAuthorizer;
   clock: VirtualClock;
+  /** https only, as a real API server (tls.ts). */
+  tls: ServingCertificate;
 }
 
 interface Route {
@@ -41,7 +45,7 @@ interface Route {
 
 export async function startApiServer(deps: ApiDeps): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const random = seededRandom(0x6b38);
-  const server = createServer((req, res) => {
+  const server = createServer(deps.tls, (req, res) => {
     handle(deps, random, req, res).catch((error: unknown) => {
       const apiError = error instanceof ApiError ? error : new ApiError(500, 'InternalError', `Internal error occurred: ${String(error)}`);
       send(res, apiError.code, apiError.body(), apiError.headers);
@@ -52,7 +56,7 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
     server,
     stop: () =>
       new Promise<void>((resolve) => {
