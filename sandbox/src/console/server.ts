@@ -56,7 +56,6 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
   redis.start();
   const streams = new Set<ServerResponse>();
   let lastState = '';
-  let humanSeq = 0;
 
   const state = () =>
     JSON.stringify({
@@ -126,13 +125,15 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
         return { status: response.status };
       }
       const threadTs = typeof body.threadTs === 'string' ? body.threadTs : undefined;
-      const posted = sandbox.slack.seedMessage(to, { user: from, text: message, ts: humanTs(), ...(threadTs ? { threadTs } : {}) });
+      const posted = sandbox.slack.seedMessage(to, { user: from, text: message, ...(threadTs ? { threadTs } : {}) });
       return { ts: posted.ts };
     },
     '/api/click': async (body) => {
       const from = user(body);
       const to = channel(body);
-      const input = { actionId: text(body, 'actionId'), value: String(body.value ?? ''), user: from, channel: to, messageTs: text(body, 'messageTs'), ...(typeof body.blockId === 'string' ? { blockId: body.blockId } : {}) };
+      const messageTs = text(body, 'messageTs');
+      const ephemeral = sandbox.slack.messages(to).some((m) => m.ts === messageTs && m.ephemeralTo !== undefined);
+      const input = { actionId: text(body, 'actionId'), value: String(body.value ?? ''), user: from, channel: to, messageTs, ephemeral, ...(typeof body.blockId === 'string' ? { blockId: body.blockId } : {}) };
       const response = await toBot.click(input, sandbox.slack.responseUrl(to, from));
       return { status: response.status };
     },
@@ -151,14 +152,6 @@ export async function startConsole(options: ConsoleOptions): Promise<{ url: stri
       return { speed };
     },
   };
-
-  /** A person's message is stamped with the simulated world's time, as the seeded incident is (postmortem reads it). */
-  function humanTs(): string {
-    // At speed the clock moves in fractions of a millisecond; a ts has six whole digits after the point.
-    const now = Math.floor(sandbox.clock.now());
-    humanSeq = (humanSeq + 1) % 1000;
-    return `${Math.floor(now / 1000)}.${String((now % 1000) * 1000 + humanSeq).padStart(6, '0')}`;
-  }
 
   function wireMessage(m: StoredMessage) {
     return {

@@ -91,6 +91,8 @@ export interface ClickInput {
   channel: string;
   messageTs: string;
   blockId?: string;
+  /** A click on an ephemeral message (Slack says so in the container). */
+  ephemeral?: boolean;
 }
 
 /** A button click's `block_actions` payload. */
@@ -100,7 +102,7 @@ export function clickPayload(input: ClickInput, responseUrl = NO_RESPONSE_URL): 
     user: { id: input.user, username: input.user.toLowerCase(), name: input.user.toLowerCase(), team_id: 'T0SANDBOX' },
     api_app_id: 'A0DECKHAND',
     token: 'legacy-verification-token',
-    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: false },
+    container: { type: 'message', message_ts: input.messageTs, channel_id: input.channel, is_ephemeral: input.ephemeral ?? false },
     trigger_id: `${Date.now()}.${randomBytes(4).toString('hex')}`,
     team: { id: 'T0SANDBOX', domain: 'sandbox' },
     is_enterprise_install: false,

@@ -121,8 +121,8 @@ export interface StoredCanvas {
 export interface SeedMessage {
   user: string;
   text: string;
-  /** Slack timestamp, `<unix seconds>.<6 digits>`. */
-  ts: string;
+  /** Slack timestamp, `<unix seconds>.<6 digits>`; absent: now, as for a message a person posts. */
+  ts?: string;
   /** The parent's ts, for a thread reply. */
   threadTs?: string;
   pinned?: boolean;
@@ -183,9 +183,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   let idCounter = 0;
   const groupIds = Object.fromEntries(Object.keys(opts.usergroups ?? {}).map((handle) => [`S0${handle.toUpperCase().replace(/[^A-Z0-9]/g, '')}`, handle]));
 
+  // Slack stamps a message with the time it arrives; in a sandbox that is the sandbox's time, which deckhand and
+  // the seeded history live in (a person's message from the console and the bot's reply must sort in order).
   const nextTs = () => {
     tsCounter += 1;
-    return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
+    return `${Math.floor((opts.clockToHold?.now() ?? Date.now()) / 1000)}.${String(tsCounter).padStart(6, '0')}`;
   };
   const channelMessages = (channel: string) => {
     let list = byChannel.get(channel);
