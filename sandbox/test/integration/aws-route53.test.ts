@@ -188,16 +188,14 @@ describe('sandbox Route 53 change processing (real time)', () => {
 });
 
 describe('sandbox Route 53 at scale', () => {
-  it('serves 100,000 generated PTRs in 11 zones with fast pages', async () => {
+  it('serves 100,000 generated PTRs in 11 zones, a zone in pages of 300', async () => {
     const cloud = await startTestCloud();
     try {
       const zones = generatePtrZones(cloud.model, { zones: 11, records: 100_000, staleShare: 0.5, seed: 11 });
       expect(zones.reduce((n, z) => n + z.records.filter((r) => r.type === 'PTR').length, 0)).toBe(100_000);
-      const started = Date.now();
       const { records, pages } = await listAll(cloud.route53, zones[5]!.id);
       expect(records.filter((r) => r.Type === 'PTR')).toHaveLength(9091);
       expect(pages.length).toBe(31);
-      expect(Date.now() - started).toBeLessThan(5_000);
       // Half of the generated PTRs point at addresses no ENI owns.
       const owned = records.filter((r) => r.Type === 'PTR' && cloud.model.ec2.ownsIp(r.Name!.replace('.in-addr.arpa.', '').split('.').reverse().join('.')));
       expect(owned).toHaveLength(9091 - Math.round(9091 * 0.5));

@@ -9,7 +9,7 @@ describe('the Slack stand-in: pins and reactions from the client', () => {
   let web: WebClient;
   beforeEach(async () => {
     slack = await startSlackStandIn({ channels: { [CHANNEL]: 'incident' } });
-    web = new WebClient('xoxb-test', { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
+    web = new WebClient(slack.tokens.bot, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
     slack.seedMessage(CHANNEL, { user: 'U0ALICE', text: 'rolled back', ts: '1767600000.000001' });
   });
   afterEach(() => slack.stop());
