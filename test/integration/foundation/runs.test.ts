@@ -9,6 +9,7 @@ import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
 import { startFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
+import { until } from '../../helpers/until.js';
 import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
 const REQUESTER = 'U0REQ';
@@ -140,7 +141,9 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
     await h.click(ActionIds.answer, go, REQUESTER, question.ts);
     const done = await h.waitForStatus(plan.id, ['succeeded']);
     expect(done.outcome).toContain('2 of 2 steps completed');
-    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what.
+    // The answer lived as long as the run (it is gone with it); the audit keeps who chose what. The status turns
+    // succeeded before the run's signals are forgotten; the run's own audit record is written after both.
+    await until('the run.succeeded audit record', async () => (await h.audit.read(100)).some((e) => e.planId === plan.id && e.action === 'run.succeeded'));
     const answers = (await h.audit.read(100)).filter((e) => e.planId === plan.id && e.action === 'run.answer');
     expect(answers.map((e) => ({ by: e.actor, ...e.details }))).toEqual([{ by: REQUESTER, questionId: stop.questionId, choice: 'continue' }]);
     expect(await h.signals.getAnswer(plan.id, stop.questionId)).toBeUndefined();
