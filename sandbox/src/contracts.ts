@@ -57,6 +57,8 @@ export interface ServiceFaults {
   latencyMs?: number;
   /** Calls are accepted and never answered: the connection stays open until the caller gives up. */
   hang?: boolean;
+  /** Share of calls whose connection is closed without an answer (0..1): the caller sees ECONNRESET. */
+  resetRate?: number;
 }
 
 export interface Faults {
@@ -72,10 +74,12 @@ export interface Faults {
   throttled: Partial<Record<SandboxService, number>>;
   /** How many calls each service left unanswered under the `hang` fault. */
   hung: Partial<Record<SandboxService, number>>;
+  /** How many calls each service cut off under the `resetRate` fault. */
+  reset: Partial<Record<SandboxService, number>>;
 }
 
 export function emptyFaults(): Faults {
-  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {} };
+  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {}, reset: {} };
 }
 
 export interface MutationEntry {
