@@ -57,6 +57,8 @@ export interface ServiceFaults {
   latencyMs?: number;
   /** Calls are accepted and never answered: the connection stays open until the caller gives up. */
   hang?: boolean;
+  /** Share of calls whose connection is closed without an answer (0..1): the caller sees ECONNRESET. */
+  resetRate?: number;
 }
 
 export interface Faults {
@@ -74,10 +76,12 @@ export interface Faults {
   hung: Partial<Record<SandboxService, number>>;
   /** How many calls each simulated AWS service received, faults or not (tests assert a cache saved a call). */
   received: Partial<Record<SandboxService, number>>;
+  /** How many calls each service cut off under the `resetRate` fault. */
+  reset: Partial<Record<SandboxService, number>>;
 }
 
 export function emptyFaults(): Faults {
-  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {}, received: {} };
+  return { services: {}, neverReadyImages: new Set(), neverReadyInstances: new Set(), stuckPods: new Set(), blockingPdbs: new Set(), throttled: {}, hung: {}, received: {}, reset: {} };
 }
 
 export interface MutationEntry {

@@ -6,6 +6,11 @@ function cell(value: CsvCell): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+/** One line without its newline: for files built a part at a time. */
+export function csvLine(row: readonly CsvCell[]): string {
+  return row.map(cell).join(',');
+}
+
 export function toCsv(rows: readonly (readonly CsvCell[])[]): string {
-  return `${rows.map((row) => row.map(cell).join(',')).join('\n')}\n`;
+  return `${rows.map(csvLine).join('\n')}\n`;
 }

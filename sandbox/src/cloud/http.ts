@@ -59,6 +59,12 @@ export async function startServiceServer(service: SandboxService, protocol: Serv
     const chunks: Buffer[] = [];
     incoming.on('data', (c: Buffer) => chunks.push(c));
     incoming.on('end', () => {
+      const { resetRate } = faults.services[service] ?? {};
+      if (resetRate && random() < resetRate) {
+        faults.reset[service] = (faults.reset[service] ?? 0) + 1;
+        incoming.socket.destroy();
+        return;
+      }
       const url = new URL(incoming.url ?? '/', 'http://sandbox');
       const req: ServiceRequest = {
         method: incoming.method ?? 'GET',

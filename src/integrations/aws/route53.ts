@@ -88,19 +88,30 @@ async function paced<T extends { $metadata: { attempts?: number } }>(pacer: Pace
   return out;
 }
 
-/** Reads still throttled after the SDK's retries are tried again. */
+/** Reads still throttled (or cut off) after the SDK's retries are tried again. */
 const THROTTLED_READ_ATTEMPTS = 8;
 
 /**
- * A read sent through the pacer, tried again while Route 53 throttles it: a scan of 100 zones can use up the
- * SDK client's retry budget, and a read is safe to repeat. Each throttled try slows the pacer down.
+ * A connection closed under a request (the SDK names it TimeoutError): once a long scan has used up the SDK
+ * client's retry quota, the SDK gives up on it at the first attempt. An error from another realm reaches us
+ * only as the SDK's wrapper message ("AWS SDK error wrapper for TimeoutError: socket hang up").
+ */
+function isConnectionCut(error: unknown): boolean {
+  const { name, code, message } = (error ?? {}) as { name?: string; code?: string; message?: string };
+  return name === 'TimeoutError' || code === 'ECONNRESET' || code === 'EPIPE' || /\bTimeoutError\b|ECONNRESET|socket hang up/.test(message ?? '');
+}
+
+/**
+ * A read sent through the pacer, tried again while Route 53 throttles it or the connection is cut: a scan of
+ * 100 zones can use up the SDK client's retry quota, and a read is safe to repeat. Each such try slows the
+ * pacer down.
  */
 async function pacedRead<T extends { $metadata: { attempts?: number } }>(pacer: Pacer, send: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await paced(pacer, send);
     } catch (error) {
-      if (!isAwsThrottling(error) || attempt >= THROTTLED_READ_ATTEMPTS) throw error;
+      if (!(isAwsThrottling(error) || isConnectionCut(error)) || attempt >= THROTTLED_READ_ATTEMPTS) throw error;
       pacer.settled(Number.POSITIVE_INFINITY);
     }
   }

@@ -11,6 +11,8 @@ export const BACKUP_TTL_SECONDS = 30 * 24 * 3600;
 export interface RecordBackups {
   save(jobId: string, batch: SavedBatch): Promise<void>;
   load(jobId: string): Promise<SavedBatch[]>;
+  /** The saved batches in key order, one read each: a caller that needs them in turn never holds them all. */
+  batches(jobId: string): AsyncGenerator<SavedBatch>;
 }
 
 export class RedisRecordBackups implements RecordBackups {
@@ -28,10 +30,17 @@ export class RedisRecordBackups implements RecordBackups {
   }
 
   async load(jobId: string): Promise<SavedBatch[]> {
-    const fields = await this.redis.hgetall(this.key(jobId));
-    return Object.values(fields)
-      .map((json) => JSON.parse(json) as SavedBatch)
-      .sort((a, b) => a.key.localeCompare(b.key, 'en', { numeric: true }));
+    const saved: SavedBatch[] = [];
+    for await (const batch of this.batches(jobId)) saved.push(batch);
+    return saved;
+  }
+
+  async *batches(jobId: string): AsyncGenerator<SavedBatch> {
+    const keys = (await this.redis.hkeys(this.key(jobId))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    for (const key of keys) {
+      const json = await this.redis.hget(this.key(jobId), key);
+      if (json !== null) yield JSON.parse(json) as SavedBatch;
+    }
   }
 }
 

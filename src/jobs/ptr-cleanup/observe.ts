@@ -1,11 +1,11 @@
 /** Read-only observation for the PTR cleanup and its restore. */
 import type { KindContext } from '../kind.js';
 import { getHostedZoneVpcs, listHostedZones, listRecordSets, bareZoneId, RECORD_SETS_PER_PAGE, type HostedZone, type Pacer, type RecordSet } from '../../integrations/aws/route53.js';
-import { listInterfaceAddresses } from '../../integrations/aws/network-interfaces.js';
+import { interfaceAddressPages } from '../../integrations/aws/network-interfaces.js';
 import type { Clients } from '../../integrations/clients.js';
 import { formatDuration } from '../../time.js';
 import { backupsOf } from './backups.js';
-import { AddressSet } from './ip.js';
+import { AddressSetBuilder, type AddressSet } from './ip.js';
 import { reverseZoneFamily } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
@@ -97,12 +97,13 @@ export function ownershipScope(zones: Pick<ObservedZone, 'privateZone' | 'vpcs'>
 
 /** What the network interfaces in `scope` hold now, indexed for lookups; also what apply and approval re-read. */
 export async function readOwnership(clients: Clients, scope: OwnershipScope): Promise<{ interfaces: number; owned: AddressSet }> {
-  const interfaces = await listInterfaceAddresses(clients.ec2, 'vpcIds' in scope ? scope.vpcIds : undefined);
-  const owned = new AddressSet(
-    interfaces.flatMap((eni) => [...eni.ipv4, ...eni.ipv6]),
-    interfaces.flatMap((eni) => [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]),
-  );
-  return { interfaces: interfaces.length, owned };
+  const addresses = new AddressSetBuilder();
+  let interfaces = 0;
+  for await (const page of interfaceAddressPages(clients.ec2, 'vpcIds' in scope ? scope.vpcIds : undefined)) {
+    interfaces += page.length;
+    for (const eni of page) addresses.add([...eni.ipv4, ...eni.ipv6], [...eni.ipv4Prefixes, ...eni.ipv6Prefixes]);
+  }
+  return { interfaces, owned: addresses.build() };
 }
 
 export async function readOwnedAddresses(clients: Clients, scope: OwnershipScope): Promise<AddressSet> {

@@ -38,12 +38,7 @@ export class RequestPacer implements Pacer {
 
   /** After a request: `attempts` > 1 means the SDK retried it (throttled or 5xx). */
   settled(attempts: number): void {
-    if (attempts > 1) this.slowDown();
-    else this.intervalMs = Math.max(this.baseIntervalMs, this.intervalMs * 0.9);
-  }
-
-  slowDown(): void {
-    this.intervalMs = Math.min(this.intervalMs * 2, this.baseIntervalMs * MAX_SLOWDOWN);
+    this.intervalMs = attempts > 1 ? Math.min(this.intervalMs * 2, this.baseIntervalMs * MAX_SLOWDOWN) : Math.max(this.baseIntervalMs, this.intervalMs * 0.9);
   }
 
   get currentIntervalMs(): number {

@@ -1,6 +1,6 @@
 /** Pure Block Kit view of a PTR plan: counts and a sample in the message, every record in an attached CSV. */
 import type { KnownBlock } from '@slack/types';
-import { toCsv, type CsvCell } from '../../blocks/csv.js';
+import { csvLine, toCsv, type CsvCell } from '../../blocks/csv.js';
 import { context, listSection, section } from '../../blocks/format.js';
 import type { RenderedPlan } from '../kind.js';
 import { decodeOctalEscapes, ptrNameToIp } from './reverse-names.js';
@@ -109,9 +109,15 @@ export function renderPtrPlan(plan: PtrPlan): RenderedPlan {
   return plan.mode === 'cleanup' ? renderCleanup(plan) : renderRestore(plan);
 }
 
-/** The deleted records as CSV, attached to the thread at the end of a run (the Redis copy is the one restore reads). */
-export function backupCsv(zones: { id: string; name: string; records: CompactRecord[] }[]): string {
-  const rows = [CSV_HEADER];
-  for (const zone of zones) for (const record of zone.records) rows.push(recordRow('deleted', zone, record));
-  return toCsv(rows);
+/**
+ * The deleted records as CSV, attached to the thread at the end of a run (the Redis copy is the one restore
+ * reads): one part per saved batch, joined by `backupCsvFile`, so only text is held, never every record as objects.
+ */
+export function backupCsvPart(batch: { zoneId: string; zoneName: string; records: CompactRecord[] }): string {
+  const zone = { id: batch.zoneId, name: batch.zoneName };
+  return batch.records.map((record) => csvLine(recordRow('deleted', zone, record))).join('\n');
+}
+
+export function backupCsvFile(parts: string[]): string {
+  return `${[csvLine(CSV_HEADER), ...parts].join('\n')}\n`;
 }

@@ -16,7 +16,7 @@ import { readOwnedAddresses } from './observe.js';
 import { sharedPacer } from './pacer.js';
 import { isLiveRecord } from './plan.js';
 import { reconcileBatch } from './reconcile.js';
-import { backupCsv } from './render.js';
+import { backupCsvFile, backupCsvPart } from './render.js';
 import { interfacesCheckedAt } from './revalidate.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { submitBatch, type ChangeAction, type SubmitOutcome } from './submit.js';
@@ -69,7 +69,7 @@ async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<Addres
   if (!cache.owned) {
     // Approval found none of the plan's records live: as good as a read of our own until it is as old.
     const checkedAt = await interfacesCheckedAt(ctx, ctx.planId);
-    if (checkedAt !== undefined) Object.assign(cache, { owned: new AddressSet([], []), readAt: checkedAt });
+    if (checkedAt !== undefined) Object.assign(cache, { owned: AddressSet.of([], []), readAt: checkedAt });
   }
   if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
     const readAt = ctx.clock.now();
@@ -206,13 +206,13 @@ async function waitInsync(ctx: Ctx): Promise<void> {
 
 async function attachBackup(ctx: Ctx): Promise<void> {
   const jobId = ctx.state.jobId ?? ctx.jobId;
-  const deleted = (await backupsOf(ctx).load(jobId)).filter((batch) => batch.state === 'deleted' && batch.records.length > 0);
-  if (deleted.length === 0) return;
-  const zones = deleted.map((batch) => ({ id: batch.zoneId, name: batch.zoneName, records: batch.records }));
+  const parts: string[] = [];
+  for await (const batch of backupsOf(ctx).batches(jobId)) if (batch.state === 'deleted' && batch.records.length > 0) parts.push(backupCsvPart(batch));
+  if (parts.length === 0) return;
   await ctx.progress.file({
     filename: `ptr-cleanup-${jobId}-deleted.csv`,
     title: `Deleted PTR records (restore with /deckhand ptr-cleanup restore ${jobId})`,
-    content: backupCsv(zones),
+    content: backupCsvFile(parts),
   });
 }
 

@@ -159,6 +159,16 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
   });
 
+  it('the scan completes while Route 53 cuts 40% of connections, with no retries left in the SDK client', async () => {
+    await sandbox.stop();
+    sandbox = await startPtrSandbox({ maxAttempts: 1 });
+    sandbox.faults.services.route53 = { resetRate: 0.4 };
+    const observed = (await sandbox.kind.observe(sandbox.botContext(sandbox.kind, FAST), cleanup)) as CleanupObserved;
+    expect(sandbox.faults.reset.route53).toBeGreaterThan(0);
+    const zone = observed.zones.find((z) => z.id === ZONE_10)!;
+    expect(zone.live + zone.ptr.length).toBe(zonePtrs(sandbox.cloud, ZONE_10).length);
+  });
+
   it('stops at a step boundary when cancelled', async () => {
     const { plan } = await planFor(sandbox);
     const run = await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-run4', cancelAfterSteps: 1 });

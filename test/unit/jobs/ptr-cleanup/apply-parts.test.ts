@@ -136,7 +136,7 @@ describe('RequestPacer', () => {
     expect(pacer.currentIntervalMs).toBe(400);
     for (let i = 0; i < 20; i++) pacer.settled(1);
     expect(pacer.currentIntervalMs).toBe(200);
-    for (let i = 0; i < 10; i++) pacer.slowDown();
+    for (let i = 0; i < 10; i++) pacer.settled(2);
     expect(pacer.currentIntervalMs).toBe(1600);
     clock.stop();
   });

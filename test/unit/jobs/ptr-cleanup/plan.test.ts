@@ -18,7 +18,7 @@ function zone(name: string, records: RecordSet[], extra: Partial<ObservedZone> =
 
 /** As observe hands it over: every zone's records sorted by observePage against the interfaces' addresses. */
 function observed(zones: ObservedZone[], ownership: { addresses?: string[]; prefixes?: string[] } = {}, extra: Partial<CleanupObserved> = {}): CleanupObserved {
-  const owned = new AddressSet(ownership.addresses ?? [], ownership.prefixes ?? []);
+  const owned = AddressSet.of(ownership.addresses ?? [], ownership.prefixes ?? []);
   const sorted = zones.map((z) => {
     const out = { ...z, ptr: [], otherRecords: 0 };
     observePage(out, z.ptr, owned);

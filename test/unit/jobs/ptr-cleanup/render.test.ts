@@ -3,7 +3,7 @@ import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cle
 import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
 import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
-import { backupCsv, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
+import { backupCsvFile, backupCsvPart, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
 
@@ -22,7 +22,7 @@ function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZo
 
 /** As observe hands it over: records whose IP an interface holds (`live`) only counted. */
 function observed(zones: ObservedZone[], live: string[]): CleanupObserved {
-  const owned = new AddressSet(live, []);
+  const owned = AddressSet.of(live, []);
   const sorted = zones.map((z) => {
     const out = { ...z, ptr: [], otherRecords: 0 };
     observePage(out, z.ptr, owned);
@@ -89,10 +89,17 @@ describe('renderPtrPlan', () => {
   });
 });
 
-describe('backupCsv', () => {
-  it('quotes CSV cells that need it', () => {
-    expect(backupCsv([{ id: 'Z1', name: 'z.', records: [['1.0.0.10.in-addr.arpa.', 60, ['a,"b".']]] }])).toBe(
-      'action,zone_id,zone,name,ip,ttl,values,set_identifier,reason\ndeleted,Z1,z.,1.0.0.10.in-addr.arpa.,10.0.0.1,60,"a,""b"".",,\n',
+describe('backup CSV', () => {
+  it('quotes CSV cells that need it and joins the batches in the order given', () => {
+    const parts = [
+      backupCsvPart({ zoneId: 'Z1', zoneName: 'z.', records: [['1.0.0.10.in-addr.arpa.', 60, ['a,"b".']]] }),
+      backupCsvPart({ zoneId: 'Z2', zoneName: 'y.', records: [['2.0.0.10.in-addr.arpa.', 300, ['c.', 'd.']], ['3.0.0.10.in-addr.arpa.', 300, ['e.'], { SetIdentifier: 's1' }]] }),
+    ];
+    expect(backupCsvFile(parts)).toBe(
+      'action,zone_id,zone,name,ip,ttl,values,set_identifier,reason\n' +
+        'deleted,Z1,z.,1.0.0.10.in-addr.arpa.,10.0.0.1,60,"a,""b"".",,\n' +
+        'deleted,Z2,y.,2.0.0.10.in-addr.arpa.,10.0.0.2,300,c. d.,,\n' +
+        'deleted,Z2,y.,3.0.0.10.in-addr.arpa.,10.0.0.3,300,e.,s1,\n',
     );
   });
 });

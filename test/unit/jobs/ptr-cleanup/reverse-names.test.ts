@@ -1,4 +1,4 @@
-import { AddressSet, cidrContains, formatIp, parseCidr, parseIp } from '../../../../src/jobs/ptr-cleanup/ip.js';
+import { AddressSet, AddressSetBuilder, cidrContains, formatIp, parseCidr, parseIp } from '../../../../src/jobs/ptr-cleanup/ip.js';
 
 const canonicalIp = (text: string) => formatIp(parseIp(text)!);
 import { decodeOctalEscapes, ipToPtrName, ptrNameToIp, reverseZoneFamily } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
@@ -125,7 +125,7 @@ describe('ip helpers', () => {
   );
 
   it('AddressSet holds exact addresses and delegated prefixes', () => {
-    const owned = new AddressSet(['10.0.1.5', '2600:1f18:1234:5600:0:0:0:7'], ['10.0.2.16/28', '2600:1f18:1234:5601::/80']);
+    const owned = AddressSet.of(['10.0.1.5', '2600:1f18:1234:5600:0:0:0:7'], ['10.0.2.16/28', '2600:1f18:1234:5601::/80']);
     const has = (text: string) => owned.has(parseIp(text)!);
     expect(has('10.0.1.5')).toBe(true);
     expect(has('10.0.1.6')).toBe(false);
@@ -136,8 +136,24 @@ describe('ip helpers', () => {
     expect(has('2600:1f18:1234:5602::abcd')).toBe(false);
   });
 
+  it('AddressSet finds every IPv4 address added page by page, in any order, duplicates and the range ends included', () => {
+    const builder = new AddressSetBuilder();
+    const held = Array.from({ length: 5000 }, (_, i) => `10.${(i * 7919) % 256}.${(i * 31) % 256}.${i % 256}`);
+    for (let page = 0; page < 5; page++) builder.add(held.slice(page * 1000, (page + 1) * 1000), []);
+    builder.add(['0.0.0.0', '255.255.255.255', held[0]!], []);
+    const owned = builder.build();
+    expect(held.every((text) => owned.has(parseIp(text)!))).toBe(true);
+    expect(owned.has(parseIp('0.0.0.0')!)).toBe(true);
+    expect(owned.has(parseIp('255.255.255.255')!)).toBe(true);
+    const heldSet = new Set(held);
+    const free = Array.from({ length: 2000 }, (_, i) => `10.${i % 256}.${(i * 13) % 256}.${(i * 5) % 256}`).filter((text) => !heldSet.has(text));
+    expect(free.length).toBeGreaterThan(1000);
+    expect(free.some((text) => owned.has(parseIp(text)!))).toBe(false);
+    expect(owned.has(parseIp('11.0.0.0')!)).toBe(false);
+  });
+
   it('AddressSet checks every prefix length it holds, and ignores what does not parse', () => {
-    const owned = new AddressSet(['10.0.0.1', 'not-an-ip', '010.0.0.9'], ['10.0.16.0/28', '10.0.32.0/24', '10.0.9.0/33', '2600:1f18::/80', '2600:1f18:0:1::/64']);
+    const owned = AddressSet.of(['10.0.0.1', 'not-an-ip', '010.0.0.9'], ['10.0.16.0/28', '10.0.32.0/24', '10.0.9.0/33', '2600:1f18::/80', '2600:1f18:0:1::/64']);
     const has = (text: string) => owned.has(parseIp(text)!);
     expect(has('10.0.16.15')).toBe(true);
     expect(has('10.0.16.16')).toBe(false);
