@@ -79,9 +79,16 @@ describe('traces: OTLP/HTTP export of a run', () => {
       tracing,
     });
   });
-  afterAll(async () => {
+  let stopped = false;
+  /** As on SIGTERM: the workers finish (ending the job's span), then the provider exports what it holds. */
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     await h.stop();
     await tracing.shutdown();
+  };
+  afterAll(async () => {
+    await stop();
     await receiver.close();
   });
 
@@ -91,8 +98,7 @@ describe('traces: OTLP/HTTP export of a run', () => {
     const plan = await h.waitForPlanFor('fixture/traced');
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
     await h.waitForStatus(plan.id, ['failed'], 20_000);
-    // Sends what the batch processor holds (what the runtime does on SIGTERM).
-    await tracing.shutdown();
+    await stop();
 
     expect(receiver.contentTypes.every((t) => t.startsWith('application/json'))).toBe(true);
     const steps = receiver.spans.filter((r) => r.span.name.startsWith('step ')).map((r) => r.span);
