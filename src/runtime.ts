@@ -10,6 +10,7 @@ import { opsRoutes } from './bot/ops-routes.js';
 import { clientsForRole } from './integrations/clients.js';
 import { systemClock, type Clock } from './integrations/clock.js';
 import { createMetrics } from './integrations/metrics.js';
+import { startTracing } from './integrations/tracing.js';
 import { createRedis } from './integrations/redis/connections.js';
 import { evictionPolicyProblem } from './integrations/redis/eviction-check.js';
 import { legacyPrefixProblem } from './integrations/redis/legacy-prefix.js';
@@ -51,7 +52,10 @@ export async function startDeckhand(
   const workerConnection = createRedis(config.redis, 'worker', log);
   const prefix = config.redisPrefix;
   const stores = createStores(redis, prefix, log);
-  const queue = createRunQueue(queueConnection, prefix, { log });
+  // Only with an OTLP endpoint configured (README "Traces"); otherwise nothing is loaded.
+  const tracing = await startTracing(env, mode === 'worker' ? 'deckhand-worker' : 'deckhand-bot');
+  const telemetry = tracing?.telemetry;
+  const queue = createRunQueue(queueConnection, prefix, { log, ...(telemetry ? { telemetry } : {}) });
   const metrics = createMetrics(clock);
   metrics.watchQueue(queue);
 
@@ -85,6 +89,7 @@ export async function startDeckhand(
       log,
       outbox,
       metrics,
+      ...(tracing ? { telemetry: tracing.telemetry, tracer: tracing.tracer } : {}),
       ...stores,
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
     });
@@ -101,6 +106,8 @@ export async function startDeckhand(
       await queue.close();
       await outbox?.close();
       if (healthServer) await new Promise<void>((resolve) => healthServer!.close(() => resolve()));
+      // Last, so the spans of the runs the workers just checkpointed are exported too.
+      await tracing?.shutdown().catch((err: unknown) => log.warn({ err }, 'could not export the last traces'));
       await Promise.all([redis, queueConnection, workerConnection].map((c) => c.quit().catch(() => undefined)));
       log.info('stopped');
     },

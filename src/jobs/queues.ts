@@ -3,7 +3,7 @@
  * plan id, so a double-clicked Approve cannot enqueue twice (BullMQ ignores a duplicate id).
  * Job data carries only the plan id and the checkpoint: never secrets (job data is stored in clear).
  */
-import { Queue } from 'bullmq';
+import { Queue, type Telemetry } from 'bullmq';
 import type { RedisClient } from '../integrations/redis/connections.js';
 import { logRedisErrors } from '../integrations/redis/connections.js';
 import type { StoredPlan } from '../integrations/redis/plan-store.js';
@@ -53,6 +53,8 @@ export interface RunQueueOptions {
   backoffDelayMs?: number;
   /** Where the queue's connection errors go (redacted); see logRedisErrors. */
   log?: Logger;
+  /** BullMQ's tracing (src/integrations/tracing.ts); absent = no spans. */
+  telemetry?: Telemetry;
 }
 
 export const RUN_ATTEMPTS = 5;
@@ -64,6 +66,7 @@ export function createRunQueue(connection: RedisClient, prefix: string, options:
   const queue = new Queue<RunJobData, unknown, string>(RUN_QUEUE, {
     connection,
     prefix,
+    ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     defaultJobOptions: {
       attempts: RUN_ATTEMPTS,
       // Jitter spreads retries of runs that failed together (e.g. an API outage).

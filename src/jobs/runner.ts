@@ -21,6 +21,7 @@
  *   with parts left keeps the lock and goes on as a durable cleanup job (cleanup.ts).
  */
 import { createHash } from 'node:crypto';
+import type { Tracer } from '@opentelemetry/api';
 import type { KnownBlock } from '@slack/types';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { renderPlanMessage } from '../blocks/plan-message.js';
@@ -53,6 +54,8 @@ export interface RunnerDeps extends CleanupDeps {
   lockTtlMs?: number;
   /** Counts runs and times runs and steps (README "Metrics"); absent = not counted. */
   metrics?: Metrics;
+  /** Traces each step (README "Traces"); absent = no spans. */
+  tracer?: Tracer;
 }
 
 /** A parked run looks again after this long even if no answer, Resume or Cancel woke it. */
@@ -205,6 +208,7 @@ class Run {
       checkpoint: this.checkpointData,
       context: runKindContext(this.deps, plan.kind, this.log),
       controller: this.controller,
+      tracer: this.deps.tracer,
       progress: {
         status: (fields: Record<string, string>) => {
           this.fields = fields;

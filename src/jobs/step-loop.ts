@@ -5,6 +5,7 @@
  * runs, and the checkpoint is saved once it returns, so a resumed run never repeats a finished step.
  * A cancel seen here aborts the run's signal, so long waits inside steps stop early too.
  */
+import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { JobKind, KindContext, Progress, Question, Step, StepContext } from './kind.js';
 
 /**
@@ -49,6 +50,8 @@ export interface StepRun<Plan, State> {
   onStep?(step: Step<Plan, State>, position: { index: number; total: number }): void;
   /** Told when a step completed, with the clock time it took (metrics). */
   onStepDone?(step: Step<Plan, State>, elapsedMs: number): void;
+  /** Wraps each step in a span (README "Traces"); absent = no spans. */
+  tracer?: Tracer;
   /** Told when the run pauses (true) and resumes (false). */
   onPause?(paused: boolean): void;
 }
@@ -67,15 +70,41 @@ export async function runStepLoop<Plan, State>(run: StepRun<Plan, State>): Promi
     run.onStep?.(step, { index: index + 1, total: steps.length });
     run.context.log.info({ step: step.id }, 'step started');
     const startedAt = run.context.clock.now();
-    await step.run(ctx);
-    // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
-    // signal throw instead): record it before stopping, so it never runs again.
-    checkpoint.done.push(step.id);
-    await run.save();
+    await traced(run, step.id, async () => {
+      await step.run(ctx);
+      // Returning means done, even if a cancel or shutdown arrived meanwhile (steps that honour the
+      // signal throw instead): record it before stopping, so it never runs again.
+      checkpoint.done.push(step.id);
+      await run.save();
+    });
     run.context.log.info({ step: step.id }, 'step done');
     run.onStepDone?.(step, run.context.clock.now() - startedAt);
     controller.signal.throwIfAborted();
   }
+}
+
+/** One span per step, a child of the active (BullMQ job) span: its outcome, and error status when it threw. */
+async function traced(run: StepRun<unknown, unknown>, stepId: string, body: () => Promise<void>): Promise<void> {
+  if (!run.tracer) return body();
+  const kind = run.kind.command.subcommand;
+  const attributes = { 'deckhand.kind': kind, 'deckhand.step': stepId, 'deckhand.plan_id': run.planId };
+  await run.tracer.startActiveSpan(`step ${kind}/${stepId}`, { attributes }, async (span) => {
+    try {
+      await body();
+      span.setAttribute('deckhand.outcome', 'done');
+    } catch (err) {
+      // Cancel, shutdown and parking stop a step without it failing.
+      const interrupted = run.controller.signal.reason instanceof RunInterrupted;
+      span.setAttribute('deckhand.outcome', interrupted ? 'interrupted' : 'failed');
+      if (!interrupted) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+      }
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 function stepContext<Plan, State>(run: StepRun<Plan, State>): StepContext<Plan, State> {

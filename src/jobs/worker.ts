@@ -11,7 +11,7 @@
  * `close()`: stop taking jobs, abort running steps so they checkpoint and go back to the queue,
  * wait for them, then close what this module opened. The connection passed in belongs to the caller.
  */
-import { Queue, Worker, type Job, type JobState, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type Job, type JobState, type Telemetry, type WorkerOptions } from 'bullmq';
 import { logRedisErrors } from '../integrations/redis/connections.js';
 import { RUN_LOCK_TTL_MS } from '../integrations/redis/locks.js';
 import { RunLeases } from '../integrations/redis/run-lease.js';
@@ -32,6 +32,8 @@ export interface WorkerDeps extends Omit<RunnerDeps, 'plans' | 'leases' | 'lease
   deadRunSweepMs?: number;
   /** Extra BullMQ worker options (tests shorten lockDuration / stalledInterval). */
   workerOptions?: Partial<WorkerOptions>;
+  /** BullMQ's tracing (src/integrations/tracing.ts): the job's `process` span parents the step spans. */
+  telemetry?: Telemetry;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function startWorkers(opts: WorkerDeps): Promise<{ close(): Promise
     // BullMQ's default (1) fails a job on its second stall. Our steps are checkpointed and idempotent, so a run
     // whose workers keep dying (node drained under it, OOM, deploys) should resume, not fail.
     maxStalledCount: 50,
+    ...(opts.telemetry ? { telemetry: opts.telemetry } : {}),
     ...opts.workerOptions,
   });
   logRedisErrors(worker, log, 'worker');

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { Clients, Role } from '../../src/integrations/clients.js';
 import { systemClock, type Clock } from '../../src/integrations/clock.js';
 import type { Metrics } from '../../src/integrations/metrics.js';
+import type { Tracing } from '../../src/integrations/tracing.js';
 import { createRedis, type RedisClient } from '../../src/integrations/redis/connections.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { createStores, type Stores } from '../../src/integrations/redis/stores.js';
@@ -47,6 +48,8 @@ export interface HarnessOptions extends SlackStandInOptions {
   transport?: Transport;
   /** One registry for the bot and the workers, as in `deckhand all`; the bot serves it at /metrics. */
   metrics?: Metrics;
+  /** Traces for the run queue and the workers (src/integrations/tracing.ts). */
+  tracing?: Tracing;
 }
 
 export type Transport = 'http' | 'socket';
@@ -112,7 +115,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const queueConnection = createRedis(REDIS_URL, 'queue');
   const stores = createStores(redis, prefix, log);
   const { plans } = stores;
-  const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50 });
+  const { tracing } = opts;
+  const queue = createRunQueue(queueConnection, prefix, { backoffDelayMs: opts.queueBackoffMs ?? 50, ...(tracing ? { telemetry: tracing.telemetry } : {}) });
   const { metrics } = opts;
   metrics?.watchQueue(queue);
   const botConnection = createRedis(REDIS_URL, 'worker');
@@ -143,6 +147,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
     });
     const workers = await startWorkers({
       connection, prefix, kinds, clients: opts.clients?.worker ?? noClients, clock, log, outbox, metrics, ...stores,
+      ...(tracing ? { telemetry: tracing.telemetry, tracer: tracing.tracer } : {}),
       settingsFor: (kind: string) => config.policy.commands[kind]?.settings,
       ...extra,
     });
