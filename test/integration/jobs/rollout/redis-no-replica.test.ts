@@ -108,11 +108,12 @@ async function planMovingPrimaries(env: TestSandbox): Promise<{ plan: RolloutPla
 }
 
 async function expectClusterClean(env: TestSandbox): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
+  // A deleted pod leaves after its grace period on the sandbox's clock: sleep on that clock (a sleeper fast-forwards
+  // it; a real pause waits at the human pace of an idle sandbox).
+  for (let waited = 0; waited < 120_000; waited += 1_000) {
     const pods = await listPods(env.admin.kube);
-    if (!pods.some((p) => p.name.endsWith('-deckhand-tmp')) || Date.now() > deadline) break;
-    await pause(100);
+    if (!pods.some((p) => p.name.endsWith('-deckhand-tmp'))) break;
+    await env.clock.sleep(1_000);
   }
   expect((await listPods(env.admin.kube)).filter((p) => p.name.endsWith('-deckhand-tmp')).map((p) => p.name)).toEqual([]);
   for (const name of PRIMARIES) {
