@@ -22,10 +22,10 @@ async function cleanUp(env: TestSandbox, p: RolloutPlan, state: RolloutState): P
   const sampler = sampleCapacity(env, SYSTEM_NODES);
   try {
     await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan: p, state });
-    // The sandbox's clock stands still while deckhand works: keep sampling until the terminated surplus has
-    // left the cluster too.
+    // Keep sampling until the terminated surplus has left the cluster too, sleeping on the sandbox's clock (which
+    // fast-forwards a sleeper; an idle sandbox runs at human pace).
     const settled = () => env.cluster.model.list('Node').filter((n) => !SYSTEM_NODES.includes(n.metadata.name)).length === p.nodes.length;
-    for (const deadline = Date.now() + 30_000; !settled() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; !settled() && waited < 300_000; waited += 1_000) await env.clock.sleep(1_000);
   } finally {
     sampler.stop();
   }
