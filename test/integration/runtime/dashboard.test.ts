@@ -46,7 +46,7 @@ describe('dashboard: read-only in a real `deckhand all` process', () => {
     stopSlack = slack.stop;
     main = runMain(['all'], {
       PATH: process.env.PATH,
-      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_BOT_TOKEN: slack.tokens.bot,
       SLACK_SIGNING_SECRET: 'test-signing-secret',
       SLACK_API_URL: slack.url,
       REDIS_URL,

@@ -52,7 +52,7 @@ describe('scale: 2 bots and 3 workers behave as one', () => {
 
   it('20 concurrent runs, one worker SIGKILLed: each runs and is reported once, approved once, and Slack never answers the outbox 429', async () => {
     slack = await startSlackStandIn({ postsPerChannel: { intervalMs: POST_INTERVAL_MS, burst: 10 } });
-    const env = { REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: 'xoxb-test-token', DECKHAND_REDIS_PREFIX: prefix };
+    const env = { REDIS_URL, SLACK_API_URL: slack.url, SLACK_BOT_TOKEN: slack.tokens.bot, DECKHAND_REDIS_PREFIX: prefix };
     const bots = await Promise.all([0, 1].map(() => spawnBot({ ...env, SLACK_SIGNING_SECRET: secret, BOT_POLICY: POLICY })));
     const workers = await Promise.all(
       [0, 1, 2].map(() => spawnWorker(['fixture'], { ...env, CLOCK_SPEED: '20', LOCK_DURATION_MS: '1000', OUTBOX_MIN_INTERVAL_MS: String(POST_INTERVAL_MS) })),
