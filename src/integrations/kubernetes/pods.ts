@@ -168,14 +168,21 @@ export interface WorkloadView extends OwnerRef {
   observed: boolean;
 }
 
-/** Deployments, StatefulSets and DaemonSets with their readiness, plus ReplicaSet -> Deployment ownership. */
-export async function listWorkloads(kube: KubeConfig): Promise<{ workloads: WorkloadView[]; replicaSetOwners: Map<string, OwnerRef> }> {
+/**
+ * Deployments, StatefulSets and DaemonSets with their readiness, plus ReplicaSet -> Deployment ownership. Four API
+ * calls: `each` wraps every one (a caller's retry), so a throttled list is retried alone — retrying all four as one
+ * would need four successes in the same attempt and re-read the lists that had already arrived.
+ */
+export async function listWorkloads(
+  kube: KubeConfig,
+  each: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
+): Promise<{ workloads: WorkloadView[]; replicaSetOwners: Map<string, OwnerRef> }> {
   const apps = kube.makeApiClient(AppsV1Api);
   const [deployments, statefulSets, daemonSets, replicaSets] = await Promise.all([
-    apps.listDeploymentForAllNamespaces({}),
-    apps.listStatefulSetForAllNamespaces({}),
-    apps.listDaemonSetForAllNamespaces({}),
-    apps.listReplicaSetForAllNamespaces({}),
+    each(() => apps.listDeploymentForAllNamespaces({})),
+    each(() => apps.listStatefulSetForAllNamespaces({})),
+    each(() => apps.listDaemonSetForAllNamespaces({})),
+    each(() => apps.listReplicaSetForAllNamespaces({})),
   ]);
   const view = (kind: string, meta: { namespace?: string; name?: string; generation?: number } | undefined, observedGeneration: number | undefined, replicas: number, ready: number, available: number): WorkloadView => ({
     kind,

@@ -49,7 +49,7 @@ export class RedisMoves {
     const moving = members.filter((p) => p.terminating || !p.ready);
     if (moving.length > 0) return `one Redis move at a time: waiting for ${moving.map((p) => p.name).join(', ')} to be back and Ready`;
     // Read once per tick, and only here: most ticks stop at the pods above while a move is under way.
-    this.workloads ??= await retryingKubernetes(this.ctx.clock, this.ctx.signal, () => listWorkloads(this.ctx.clients.kube));
+    this.workloads ??= await listWorkloads(this.ctx.clients.kube, (call) => retryingKubernetes(this.ctx.clock, this.ctx.signal, call));
     const owner = topController(pod, this.workloads.replicaSetOwners) ?? set;
     const workload = this.workloads.workloads.find((w) => w.kind === owner.kind && w.namespace === owner.namespace && w.name === owner.name);
     if (workload && workload.readyReplicas < workload.replicas) return `one Redis move at a time: ${owner.kind} ${owner.namespace}/${owner.name} has ${workload.readyReplicas}/${workload.replicas} Ready`;

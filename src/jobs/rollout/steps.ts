@@ -255,7 +255,7 @@ async function settleAndTerminate(ctx: RolloutContext, instanceIds: string[], la
     const nodes = nodeByInstance(await retryK8s(ctx, () => listNodes(clients.kube)));
     const allPods = await retryK8s(ctx, () => listPods(clients.kube));
     const pods = allPods.filter(mustLeave);
-    const { workloads } = await retryK8s(ctx, () => listWorkloads(clients.kube));
+    const { workloads } = await listWorkloads(clients.kube, (call) => retryK8s(ctx, call));
     const unavailable = workloads.filter((w) => controllers.has(`${w.kind}/${w.namespace}/${w.name}`) && (w.availableReplicas < w.replicas || !w.observed));
     if (redisWaiting && unavailable.length === 0) redisWaiting = await redisSettled(ctx, redisPods, allPods);
     const ready: string[] = [];
