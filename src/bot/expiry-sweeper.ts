@@ -20,7 +20,7 @@ export const EXPIRY_QUEUE = 'deckhand-plan-expiry';
 async function expireStalePlans(deps: BotDeps, client: WebClient): Promise<void> {
   for (const { plan, note } of await deps.service.expireStale()) await refreshPlanMessage(deps, client, plan, note);
   // Plans that expired out of Redis leave their id in the per-channel index; reads skip them, this removes them.
-  await deps.plans.pruneChannelIndexes();
+  await deps.plans.pruneChannelIndexes(deps.clock.now());
 }
 
 export function startExpirySweeper(deps: BotDeps, client: WebClient, connection: RedisClient, everyMs = DEFAULT_EXPIRY_SWEEP_MS) {

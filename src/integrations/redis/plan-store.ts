@@ -137,7 +137,7 @@ export class PlanStore {
    * Removes ids of plans that expired out of Redis from the per-channel indexes. No plan expires sooner than
    * FINISHED_PLAN_RETENTION_MS after its creation, so only ids older than that are checked.
    */
-  async pruneChannelIndexes(now = Date.now()): Promise<number> {
+  async pruneChannelIndexes(now: number): Promise<number> {
     let pruned = 0;
     for (const channel of await this.redis.smembers(this.channelsKey())) {
       const key = this.channelKey(channel);
