@@ -147,7 +147,8 @@ export class Metrics {
         this.callAndAttempt('slack', operation, 'failed');
         throw error;
       }
-      this.callAndAttempt('slack', operation, await slackOutcome(response));
+      // Counted once the copy of the body is read, without holding the caller: it reads the original meanwhile.
+      void slackOutcome(response).then((outcome) => this.callAndAttempt('slack', operation, outcome));
       return response;
     };
   }
