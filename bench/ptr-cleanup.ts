@@ -13,8 +13,8 @@
  * Targets: calls = minimum, first batch within 5 s, time within 10% of the bound, peak RSS ≤ 256 MB at 100,000.
  *
  * Three processes, all from this file: this one orchestrates; the simulated account runs under tsx
- * (PTR_BENCH_ROLE=sandbox; its clock runs 60× real time only so Route 53's 30 s until INSYNC, which
- * is propagation and not request rate, takes 0.5 s); the worker (PTR_BENCH_ROLE=worker) is this file
+ * (PTR_BENCH_ROLE=sandbox; its changes are INSYNC at once: Route 53's ~30 s of propagation is not request
+ * rate, and the worker waits for it on the real clock); the worker (PTR_BENCH_ROLE=worker) is this file
  * bundled with esbuild and run by plain Node, as production runs compiled JavaScript: measured under
  * tsx, its loader thread alone would add about 100 MB of RSS.
  */
@@ -117,9 +117,10 @@ async function sandboxMain(): Promise<void> {
   const { VirtualClock } = await import('../sandbox/src/clock.js');
   const { generatePtrZones, loadAwsScenario, startCloud } = await import('../sandbox/src/cloud/index.js');
   const { emptyFaults, MutationLog } = await import('../sandbox/src/contracts.js');
-  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 60);
+  const clock = new VirtualClock(Date.parse('2026-01-05T09:00:00Z'), 1);
   const scenario = loadAwsScenario(join(process.cwd(), 'sandbox/src/scenarios/minimal'));
   scenario.hostedZones = [];
+  scenario.route53SyncSeconds = 0;
   const log = new MutationLog();
   const options = optionsOfChild();
   const cloud = await startCloud({ clock, faults: emptyFaults(), log, scenario, route53RequestsPerSecond: options.rate });
