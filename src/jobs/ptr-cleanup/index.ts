@@ -13,7 +13,7 @@ import { ptrSteps } from './steps.js';
 export function summarizePtr(plan: PtrPlan, state: PtrState, outcome: 'succeeded' | 'failed' | 'cancelled'): string {
   const zones = Object.values(state.zones);
   const sum = (pick: (zone: (typeof zones)[number]) => number) => zones.reduce((total, zone) => total + pick(zone), 0);
-  const planned = plan.zones.reduce((total, zone) => total + zone.records.length, 0);
+  const planned = plan.zones.reduce((total, zone) => total + zone.records.count, 0);
   const applied = sum((z) => z.applied);
   const verb = plan.mode === 'cleanup' ? 'Deleted' : 'Re-created';
   const head =

@@ -1,12 +1,10 @@
 /** Shapes shared by observe, plan, render and steps of the PTR cleanup. */
 import type { RecordSet, RoutingFields } from '../../integrations/aws/route53.js';
+import type { PackedRecords } from './packed-records.js';
 
 export type PtrArgs = { mode: 'cleanup'; zones: string[]; dryRun: boolean } | { mode: 'restore'; jobId: string; dryRun: boolean };
 
-/**
- * A PTR record as an exact DELETE or a re-CREATE needs it, as a tuple: 50,000 of them are a few MB
- * of JSON in the stored plan, about half of what the same data costs as objects.
- */
+/** A PTR record as an exact DELETE or a re-CREATE needs it: a batch's worth at a time (plans keep them packed). */
 export type CompactRecord = [name: string, ttl: number, values: string[], routing?: RoutingFields];
 
 export const recordName = (record: CompactRecord): string => record[0];
@@ -91,7 +89,7 @@ export const SKIP_REASON_TEXT: Record<SkipReason, string> = {
 export interface ZoneRecords {
   id: string;
   name: string;
-  records: CompactRecord[];
+  records: PackedRecords;
 }
 
 export interface ZoneSummary {

@@ -6,6 +6,7 @@ import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
+import { packRecords } from './packed-records.js';
 import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import {
@@ -129,12 +130,12 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
   };
   for (const zone of observed.zones) {
     const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.length, live: zone.live, stale: 0, skipped: 0 };
-    const deletions: ZoneRecords = { id: zone.id, name: zone.name, records: [] };
+    const deletions: CompactRecord[] = [];
     for (const record of zone.ptr) {
       const verdict = classify(zone, record, policies);
       if (verdict.kind === 'stale') {
         summary.stale++;
-        deletions.records.push(compact(record));
+        deletions.push(compact(record));
       } else {
         summary.skipped++;
         plan.skippedByReason[verdict.reason] = (plan.skippedByReason[verdict.reason] ?? 0) + 1;
@@ -142,7 +143,7 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
       }
     }
     plan.scanned.push(summary);
-    if (deletions.records.length > 0) plan.zones.push(deletions);
+    if (deletions.length > 0) plan.zones.push({ id: zone.id, name: zone.name, records: packRecords(deletions) });
     plan.totals.ptr += summary.ptr;
     plan.totals.live += summary.live;
     plan.totals.stale += summary.stale;
@@ -168,7 +169,7 @@ export function planRestore(observed: RestoreObserved): PlanOutcome<RestorePlan>
   if (observed.saved.length === 0) {
     return { kind: 'refusal', reason: `No saved records for job \`${observed.sourceJobId}\` (saved records are kept 30 days; check the job id with \`/deckhand jobs\`).` };
   }
-  const byZone = new Map<string, ZoneRecords & { seen: Set<string> }>();
+  const byZone = new Map<string, { id: string; name: string; records: CompactRecord[]; seen: Set<string> }>();
   let alreadyPresent = 0;
   let total = 0;
   for (const batch of observed.saved) {
@@ -189,7 +190,7 @@ export function planRestore(observed: RestoreObserved): PlanOutcome<RestorePlan>
   const zones = [...byZone.values()]
     .filter((zone) => zone.records.length > 0)
     .sort((a, b) => a.name.localeCompare(b.name))
-    .map(({ id, name, records }) => ({ id, name, records }));
+    .map(({ id, name, records }): ZoneRecords => ({ id, name, records: packRecords(records) }));
   const plan: RestorePlan = { mode: 'restore', sourceJobId: observed.sourceJobId, zones, total, alreadyPresent };
   if (total === 0) return { kind: 'plan', plan, empty: true, emptyReason: 'every saved record is already in place' };
   return { kind: 'plan', plan, empty: false };

@@ -4,7 +4,8 @@ import { csvLine, toCsv, type CsvCell } from '../../blocks/csv.js';
 import { context, listSection, section } from '../../blocks/format.js';
 import type { RenderedPlan } from '../kind.js';
 import { decodeOctalEscapes, ptrNameToIp } from './reverse-names.js';
-import { SKIP_REASON_TEXT, type CleanupPlan, type CompactRecord, type RestorePlan, type PtrPlan, type SkipReason } from './model.js';
+import { SKIP_REASON_TEXT, type CleanupPlan, type CompactRecord, type RestorePlan, type PtrPlan, type SkipReason, type ZoneRecords } from './model.js';
+import { unpackRecords } from './packed-records.js';
 
 const SAMPLE_SIZE = 10;
 const ZONES_SHOWN = 20;
@@ -23,10 +24,10 @@ function sampleLine(zoneName: string, record: CompactRecord): string {
   return `• \`${ip}\` → ${shown.join(' ')} (TTL ${ttl}${routed}, ${zoneName})`;
 }
 
-function sample(plan: { zones: { name: string; records: CompactRecord[] }[] }): string[] {
+function sample(plan: { zones: ZoneRecords[] }): string[] {
   const lines: string[] = [];
   for (const zone of plan.zones) {
-    for (const record of zone.records) {
+    for (const record of unpackRecords(zone.records)) {
       if (lines.length === SAMPLE_SIZE) return lines;
       lines.push(sampleLine(zone.name, record));
     }
@@ -72,7 +73,7 @@ function renderCleanup(plan: CleanupPlan): RenderedPlan {
   }
   if (plan.policyNotes.length > 0) blocks.push(section(`:warning: ${plan.policyNotes.join('\n')}`));
   const csv = [CSV_HEADER];
-  for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('delete', zone, record));
+  for (const zone of plan.zones) for (const record of unpackRecords(zone.records)) csv.push(recordRow('delete', zone, record));
   for (const skipped of plan.skipped) {
     const zone = plan.scanned.find((z) => z.name === skipped.zone)!;
     csv.push(['skip', zone.id, zone.name, skipped.name, '', '', '', '', `${SKIP_REASON_TEXT[skipped.reason]}${skipped.detail ? `: ${skipped.detail}` : ''}`]);
@@ -95,13 +96,13 @@ function renderRestore(plan: RestorePlan): RenderedPlan {
     ),
   ];
   if (plan.zones.length > 0) {
-    const rows = plan.zones.map((z) => `• ${z.name}: ${z.records.length}`);
+    const rows = plan.zones.map((z) => `• ${z.name}: ${z.records.count}`);
     blocks.push(listSection('Zones', rows.slice(0, ZONES_SHOWN), moreZones, Math.max(0, rows.length - ZONES_SHOWN)));
     const lines = sample(plan);
     blocks.push(listSection('Will create (exact TTL and values)', lines, moreInCsv, plan.total - lines.length));
   }
   const csv = [CSV_HEADER];
-  for (const zone of plan.zones) for (const record of zone.records) csv.push(recordRow('create', zone, record));
+  for (const zone of plan.zones) for (const record of unpackRecords(zone.records)) csv.push(recordRow('create', zone, record));
   return { summary, blocks, files: csv.length > 1 ? [{ filename: 'ptr-restore-plan.csv', title: 'PTR restore plan: every record', content: toCsv(csv) }] : undefined };
 }
 

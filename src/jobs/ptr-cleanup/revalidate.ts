@@ -12,6 +12,7 @@
 import type { KindContext } from '../kind.js';
 import type { PtrPlan } from './model.js';
 import { readOwnedAddresses } from './observe.js';
+import { unpackRecords } from './packed-records.js';
 import { isLiveRecord } from './plan.js';
 import type { PtrCleanupSettings } from './settings.js';
 
@@ -35,7 +36,7 @@ export async function revalidatePtr(ctx: KindContext<PtrCleanupSettings>, plan: 
   const live: string[] = [];
   let count = 0;
   for (const zone of plan.zones) {
-    for (const record of zone.records) {
+    for (const record of unpackRecords(zone.records)) {
       if (!isLiveRecord(record, owned)) continue;
       count++;
       if (live.length < NAMES_SHOWN) live.push(`\`${record[0]}\``);

@@ -14,6 +14,7 @@ import { AddressSet } from './ip.js';
 import { expand, PROBLEMS_KEPT, recordName, type CompactRecord, type PtrPlan, type PtrState, type ZoneProgress, type ZoneRecords } from './model.js';
 import { readOwnedAddresses } from './observe.js';
 import { sharedPacer } from './pacer.js';
+import { unpackRecords } from './packed-records.js';
 import { isLiveRecord } from './plan.js';
 import { reconcileBatch } from './reconcile.js';
 import { backupCsvFile, backupCsvPart } from './render.js';
@@ -45,7 +46,7 @@ function noteProblems(ctx: Ctx, zone: ZoneRecords, problem: string, records: Com
  * per remaining batch: Route 53's rate, not the round trips, bounds the run).
  */
 function reportProgress(ctx: Ctx, verb: string, batchesPerZone: ReadonlyMap<string, number>): void {
-  const total = ctx.plan.zones.reduce((sum, zone) => sum + zone.records.length, 0);
+  const total = ctx.plan.zones.reduce((sum, zone) => sum + zone.records.count, 0);
   const progress = Object.values(ctx.state.zones);
   const applied = progress.reduce((sum, zone) => sum + zone.applied, 0);
   const batches = [...batchesPerZone.values()].reduce((sum, n) => sum + n, 0);
@@ -87,7 +88,7 @@ async function applyZone(ctx: Ctx, zone: ZoneRecords, action: ChangeAction, owne
   const jobId = (ctx.state.jobId ??= ctx.jobId);
   const progress = (ctx.state.zones[zone.id] ??= newProgress());
   const verb = action === 'DELETE' ? 'Deleted' : 'Created';
-  const batches = splitIntoBatches(zone.records);
+  const batches = splitIntoBatches(unpackRecords(zone.records));
 
   for (let index = progress.nextBatch; index < batches.length; index++) {
     if (await ctx.cancelRequested()) return;
@@ -178,7 +179,7 @@ function zoneMilestone(ctx: Ctx, zone: ZoneRecords, progress: ZoneProgress, acti
   const problems = ctx.state.problems.filter((p) => p.zone === zone.name);
   const listed = problems.slice(0, PROBLEMS_PER_MILESTONE).map((p) => `\n• \`${p.name}\`: ${p.problem}`);
   const more = problems.length > PROBLEMS_PER_MILESTONE ? `\n… and ${problems.length - PROBLEMS_PER_MILESTONE} more` : '';
-  return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.length}${extras.length ? ` (${extras.join(', ')})` : ''}.${listed.join('')}${more}`;
+  return `${zone.name}: ${verb} ${progress.applied} of ${zone.records.count}${extras.length ? ` (${extras.join(', ')})` : ''}.${listed.join('')}${more}`;
 }
 
 async function waitInsync(ctx: Ctx): Promise<void> {
@@ -219,10 +220,10 @@ async function attachBackup(ctx: Ctx): Promise<void> {
 export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState, PtrCleanupSettings>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
   const ownership: OwnershipCache = { readAt: 0 };
-  const batchesPerZone = new Map(plan.zones.map((zone) => [zone.id, splitIntoBatches(zone.records).length]));
+  const batchesPerZone = new Map(plan.zones.map((zone) => [zone.id, splitIntoBatches(unpackRecords(zone.records)).length]));
   const steps: Step<PtrPlan, PtrState, PtrCleanupSettings>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,
-    title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.length} PTR records in ${zone.name}`,
+    title: `${action === 'DELETE' ? 'Delete' : 'Re-create'} ${zone.records.count} PTR records in ${zone.name}`,
     run: (ctx) => applyZone(ctx, zone, action, ownership, batchesPerZone),
   }));
   steps.push({ id: 'insync', title: 'Wait until Route 53 reports the changes INSYNC', run: waitInsync });

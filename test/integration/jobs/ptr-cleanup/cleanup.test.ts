@@ -2,6 +2,7 @@
  * observe → plan → steps against the simulated AWS account, with the real SDK clients.
  */
 import type { CleanupObserved, CleanupPlan, PtrArgs, PtrPlan } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { runSteps } from '../../../helpers/step-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
@@ -20,7 +21,7 @@ async function planFor(sandbox: PtrSandbox, settings: object = FAST, args: PtrAr
   return outcome;
 }
 
-const names = (plan: PtrPlan) => new Set(plan.zones.flatMap((z) => z.records.map((r) => r[0])));
+const names = (plan: PtrPlan) => new Set(plan.zones.flatMap((z) => unpackRecords(z.records).map((r) => r[0])));
 
 describe('ptr-cleanup against the sandbox (default scenario)', () => {
   let sandbox: PtrSandbox;
@@ -123,7 +124,7 @@ describe('ptr-cleanup against the sandbox (default scenario)', () => {
     expect(run.error).toBeUndefined();
     const progress = run.checkpoint.state.zones[ZONE_10]!;
     expect(progress).toMatchObject({ changedSincePlan: 1, alreadyDone: 1, droppedLive: 1, rejected: 0 });
-    expect(progress.applied).toBe(plan.zones.find((z) => z.id === ZONE_10)!.records.length - 3);
+    expect(progress.applied).toBe(plan.zones.find((z) => z.id === ZONE_10)!.records.count - 3);
     expect(zonePtrs(sandbox.cloud, ZONE_10).filter((l) => /^(99\.1|6\.33)\.0\.10/.test(l))).toHaveLength(2);
     expect(run.checkpoint.state.problems.map((p) => `${p.name}: ${p.problem}`)).toEqual(
       expect.arrayContaining([

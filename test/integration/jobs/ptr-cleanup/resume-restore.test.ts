@@ -4,6 +4,7 @@
  */
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { PtrArgs, PtrPlan, PtrState } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
 import { IDENTITIES } from '../../../../sandbox/src/access.js';
 import { generatePtrZones } from '../../../../sandbox/src/cloud/index.js';
 import { runSteps, SimulatedCrash, type Checkpoint } from '../../../helpers/step-harness.js';
@@ -54,10 +55,10 @@ describe('ptr-cleanup crash-resume and restore', () => {
   it('resumes after kills before and after a change was accepted, deleting each record exactly once; restore puts them back', async () => {
     const before = Object.fromEntries(GENERATED.map((id) => [id, zonePtrs(sandbox.cloud, id)]));
     const { plan } = await planOf(sandbox, { mode: 'cleanup', zones: GENERATED, dryRun: false });
-    const planned = plan.zones.flatMap((z) => z.records.map((r) => `${z.id} ${r[0]}`));
+    const planned = plan.zones.flatMap((z) => unpackRecords(z.records).map((r) => `${z.id} ${r[0]}`));
     expect(planned).toHaveLength(3000);
     // After the plan, a new interface takes the address of a record in zone A's first batch: kept, and counted once across the kill.
-    const [takenName] = plan.zones[0]!.records[5]!;
+    const [takenName] = unpackRecords(plan.zones[0]!.records)[5]!;
     const takenIp = takenName.split('.').slice(0, 4).reverse().join('.');
     sandbox.cloud.model.ec2.addNetworkInterface({ networkInterfaceId: 'eni-0f00000000000cafe', subnetId: 'subnet-0c9a0000000000040', availabilityZone: 'us-east-1a', privateIp: takenIp, interfaceType: 'interface', inUse: true });
     const expected = planned.filter((line) => line !== `${plan.zones[0]!.id} ${takenName}`);
@@ -103,7 +104,7 @@ describe('ptr-cleanup crash-resume and restore', () => {
     expect((await runSteps({ kind: sandbox.kind, plan: plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-first' })).error).toBeUndefined();
     const restore = await planOf(sandbox, { mode: 'restore', jobId: 'p-first', dryRun: false });
     // After the restore plan, a new server gets one of the addresses and registers its own PTR.
-    const [name] = restore.plan.zones[0]!.records[0]!;
+    const [name] = unpackRecords(restore.plan.zones[0]!.records)[0]!;
     sandbox.cloud.model.route53.changeRecordSets(GENERATED[0]!, [{ action: 'CREATE', record: { name, type: 'PTR', ttl: 60, values: ['new-server.internal.'] } }]);
     const run = await runSteps({ kind: sandbox.kind, plan: restore.plan, kindContext: sandbox.workerContext(sandbox.kind, FAST), jobId: 'p-restore2' });
     expect(run.error).toBeUndefined();

@@ -1,5 +1,6 @@
 import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
 import type { CleanupObserved, CleanupPlan, ObservedZone, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
+import { packRecords, unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
 import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
 import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
 import { fingerprintLines, planCleanup, planPtr, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
@@ -41,7 +42,7 @@ function planOf(obs: CleanupObserved, settings: unknown = {}): CleanupPlan {
   return outcome.plan;
 }
 
-const deletedNames = (plan: CleanupPlan) => plan.zones.flatMap((z) => z.records.map((r) => r[0]));
+const deletedNames = (plan: CleanupPlan) => plan.zones.flatMap((z) => unpackRecords(z.records).map((r) => r[0]));
 
 describe('planCleanup: ownership', () => {
   const owners = {
@@ -102,7 +103,7 @@ describe('planCleanup: policies keep stale records', () => {
       expect(plan.zones).toEqual([]);
     } else {
       expect(plan.totals).toMatchObject({ stale: 1, skipped: 0 });
-      expect(plan.zones[0]!.records).toEqual([[record.name, record.ttl, record.values, ...(record.routing ? [record.routing] : [])]]);
+      expect(unpackRecords(plan.zones[0]!.records)).toEqual([[record.name, record.ttl, record.values, ...(record.routing ? [record.routing] : [])]]);
     }
   });
 
@@ -134,7 +135,7 @@ describe('planCleanup: exact records, limits and refusals', () => {
     const multi = ptr('10.0.3.1', ['a.internal.', 'b.internal.'], 300);
     const odd = ptr('10.0.3.2', ['c.internal.'], 37);
     const plan = planOf(observed([zone('10.in-addr.arpa.', [multi, odd])]));
-    expect(plan.zones[0]!.records).toEqual([
+    expect(unpackRecords(plan.zones[0]!.records)).toEqual([
       [multi.name, 300, ['a.internal.', 'b.internal.']],
       [odd.name, 37, ['c.internal.']],
     ]);
@@ -204,7 +205,7 @@ describe('planRestore', () => {
 
   it('re-creates exactly the saved records, once each, leaving present ones alone', () => {
     const outcome = planRestore(restoreObserved([saved([a, b]), saved([a], 'pending', 'Z1/1')], [a[0]]));
-    expect(outcome).toMatchObject({ kind: 'plan', empty: false, plan: { total: 1, alreadyPresent: 1, zones: [{ id: 'Z1', records: [b] }] } });
+    expect(outcome).toMatchObject({ kind: 'plan', empty: false, plan: { total: 1, alreadyPresent: 1, zones: [{ id: 'Z1', records: packRecords([b]) }] } });
   });
 
   it('refuses when nothing was saved for the job', () => {
