@@ -20,8 +20,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { PricingClient } from '@aws-sdk/client-pricing';
@@ -33,10 +35,12 @@ import { systemClock } from '../src/integrations/clock.js';
 import type { KindContext, StepContext } from '../src/jobs/kind.js';
 import { MAX_VALUE_CHARS_PER_CHANGE, MAX_VALUES_PER_CHANGE } from '../src/jobs/ptr-cleanup/batches.js';
 import { ptrCleanupKind } from '../src/jobs/ptr-cleanup/index.js';
+import { unpackRecords } from '../src/jobs/ptr-cleanup/packed-records.js';
 import type { PtrCleanupSettings } from '../src/jobs/ptr-cleanup/settings.js';
 import type { CleanupPlan, PtrArgs, PtrPlan, PtrState } from '../src/jobs/ptr-cleanup/model.js';
 import { createLogger } from '../src/logger.js';
 import { IDENTITIES, type SandboxIdentity } from '../sandbox/src/access.js';
+import { memoryCgroup, type MemoryCgroup } from './container-memory.js';
 
 const STALE_SHARE = 0.5;
 const PAGE = 300;
@@ -46,21 +50,32 @@ interface BenchOptions {
   records: number;
   zones: number;
   rate: number;
+  /** MiB: the worker's memory cgroup limit, as the manifest's `limits.memory`; 0 runs it unlimited. */
+  memoryLimit: number;
 }
+
+/** `limits.memory` of the worker in deploy/kubernetes/base/worker.yaml. */
+const MANIFEST_MEMORY_LIMIT_MIB = 512;
 
 /** `--records N --zones N --rate N` after the benchmark's name; the children get them through the environment. */
 function benchOptions(argv: string[]): BenchOptions {
-  const value = (flag: string): number | undefined => {
+  const value = (flag: string, least = 1): number | undefined => {
     const at = argv.indexOf(flag);
     if (at < 0) return undefined;
     const parsed = Number(argv[at + 1]);
-    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${flag} needs a whole number above 0, e.g. ${flag} 1000000`);
+    if (!Number.isInteger(parsed) || parsed < least) throw new Error(`${flag} needs a whole number of at least ${least}, e.g. ${flag} 1000000`);
     return parsed;
   };
-  const unknown = argv.filter((arg) => arg.startsWith('--') && !['--records', '--zones', '--rate'].includes(arg));
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(', ')}: ptr-cleanup takes --records, --zones and --rate`);
+  const flags = ['--records', '--zones', '--rate', '--memory-limit'];
+  const unknown = argv.filter((arg) => arg.startsWith('--') && !flags.includes(arg));
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown.join(', ')}: ptr-cleanup takes ${flags.join(', ')}`);
   const records = value('--records') ?? 100_000;
-  return { records, zones: value('--zones') ?? Math.max(11, Math.ceil(records / 10_000)), rate: value('--rate') ?? 5 };
+  return {
+    records,
+    zones: value('--zones') ?? Math.max(11, Math.ceil(records / 10_000)),
+    rate: value('--rate') ?? 5,
+    memoryLimit: value('--memory-limit', 0) ?? MANIFEST_MEMORY_LIMIT_MIB,
+  };
 }
 
 const OPTIONS_ENV = 'PTR_BENCH_OPTIONS';
@@ -82,7 +97,7 @@ interface Result {
   ms: { observe: number; plan: number; approve: number; clickToFirstBatch: number; apply: number; steps: Record<string, number> };
   /** Zones with at least one change batch (each ends with a GetChange). */
   zonesChanged: number;
-  memory: { rss: number; heap: number; byPhase: Record<string, number>; atPeak: NodeJS.MemoryUsage };
+  memory: { rss: number; heap: number; heapLimit: number; byPhase: Record<string, number>; atPeak: NodeJS.MemoryUsage };
   seen: number;
   stale: number;
   deleted: number;
@@ -282,8 +297,9 @@ async function workerMain(): Promise<void> {
 
   // The fewest change batches Route 53's limits allow, zone by zone.
   const changeBatchesMin = plan.zones.reduce((sum, zone) => {
-    const values = zone.records.reduce((n, r) => n + r[2].length, 0);
-    const chars = zone.records.reduce((n, r) => n + r[2].reduce((c, v) => c + v.length, 0), 0);
+    const records = unpackRecords(zone.records);
+    const values = records.reduce((n, r) => n + r[2].length, 0);
+    const chars = records.reduce((n, r) => n + r[2].reduce((c, v) => c + v.length, 0), 0);
     return sum + Math.max(Math.ceil(values / MAX_VALUES_PER_CHANGE), Math.ceil(chars / MAX_VALUE_CHARS_PER_CHANGE));
   }, 0);
   const result: Result = {
@@ -292,7 +308,7 @@ async function workerMain(): Promise<void> {
     attempts: route53.attempts(),
     ms: { observe: t1 - t0, plan: t2 - t1, approve: t3 - t2, clickToFirstBatch: (route53.firstChangeAt() ?? Number.NaN) - t2, apply: t4 - t3, steps: stepMs },
     zonesChanged: plan.zones.length,
-    memory: { rss: memory.rss, heap: memory.heap, byPhase: memory.byPhase, atPeak: memory.atPeak! },
+    memory: { rss: memory.rss, heap: memory.heap, heapLimit: getHeapStatistics().heap_size_limit, byPhase: memory.byPhase, atPeak: memory.atPeak! },
     seen: plan.totals.ptr,
     stale: plan.totals.stale,
     deleted: Object.values(state.zones).reduce((sum, zone) => sum + zone.applied, 0),
@@ -327,14 +343,24 @@ export async function run(argv: string[] = []): Promise<void> {
   const childEnv = { ...env, [OPTIONS_ENV]: JSON.stringify(options) };
   const sandbox = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...childEnv, PTR_BENCH_ROLE: 'sandbox' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const workerFile = await bundleWorker();
-  // No heap flag: the memory figure is what a worker with Node's defaults uses.
-  const worker = fork(workerFile, [], { execArgv: process.env.BENCH_TRACE ? ['--trace-gc'] : [], env: { ...childEnv, PTR_BENCH_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // No heap flag: the memory figure is what a worker with Node's defaults uses, in its container's limit.
+  const cgroup = options.memoryLimit > 0 ? memoryCgroup(`deckhand-bench-${process.pid}`, options.memoryLimit * 1024 * 1024) : { unavailable: '--memory-limit 0' };
+  const limited: MemoryCgroup | undefined = 'unavailable' in cgroup ? undefined : cgroup;
+  const workerOptions = { execArgv: process.env.BENCH_TRACE ? ['--trace-gc'] : [], env: { ...childEnv, PTR_BENCH_ROLE: 'worker' } };
+  const worker = limited ? limited.fork(workerFile, workerOptions) : fork(workerFile, [], { ...workerOptions, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
+    console.log(
+      limited
+        ? `worker: in a memory cgroup limited to ${options.memoryLimit} MiB (the manifest's limits.memory), no heap flag`
+        : `worker: no memory limit (${(cgroup as { unavailable: string }).unavailable}), no heap flag: V8 sizes its heap from the host's ${mb(totalmem())}`,
+    );
     const ready = await nextMessage<Ready>(sandbox, 'ready');
     console.log(`sandbox: ${options.zones} zones, ${Object.values(ready.zoneSizes).reduce((a, b) => a + b, 0).toLocaleString('en-US')} record sets (incl. SOA/NS), ${ready.interfaces.toLocaleString('en-US')} network interfaces; Route 53 limited to ${options.rate} requests/s`);
     const started = performance.now();
     worker.send(ready);
-    const result = await nextMessage<Result>(worker, 'result');
+    const result = await nextMessage<Result>(worker, 'result').catch((error: unknown) => {
+      throw limited?.oomKilled() ? new Error(`the worker passed its ${options.memoryLimit} MiB limit and the kernel killed it`) : error;
+    });
     const wallMs = performance.now() - started;
     sandbox.send({ type: 'stats' });
     const stats = await nextMessage<Stats>(sandbox, 'stats');
@@ -362,7 +388,7 @@ export async function run(argv: string[] = []): Promise<void> {
     console.log(`  ${seconds(wallMs)} vs rate-limit bound ${seconds(boundMs)} (${minimum} calls / ${options.rate} per s): ${pct(wallMs / boundMs)}   target ≤ +10%`);
     console.log(`  observe ${seconds(result.ms.observe)}, plan ${seconds(result.ms.plan)}, approve ${seconds(result.ms.approve)}, delete ${seconds(deleteMs)} in ${result.zonesChanged} zones, INSYNC ${seconds(result.ms.steps.insync ?? 0)}, backup file ${seconds(result.ms.steps['backup-file'] ?? 0)}`);
     console.log('Memory of the process (plain Node, compiled, no heap flag)');
-    console.log(`  peak RSS ${mb(result.memory.rss)}, peak heap ${mb(result.memory.heap)}   target ≤ 256 MB at 100,000 records`);
+    console.log(`  peak RSS ${mb(result.memory.rss)}, peak heap ${mb(result.memory.heap)} (V8's heap limit ${mb(result.memory.heapLimit)})   target ≤ 256 MB at 100,000 records`);
     const p = result.memory.atPeak;
     console.log(`  at the RSS peak: heap used ${mb(p.heapUsed)} of ${mb(p.heapTotal)} committed, external ${mb(p.external)} (array buffers ${mb(p.arrayBuffers)})`);
     console.log(`  peak heap by phase: ${Object.entries(result.memory.byPhase).map(([phase, bytes]) => `${phase} ${mb(bytes)}`).join(', ')}`);
@@ -372,6 +398,8 @@ export async function run(argv: string[] = []): Promise<void> {
   } finally {
     if (sandbox.connected) sandbox.send({ type: 'stop' });
     if (worker.exitCode === null) worker.kill();
+    if (limited) await new Promise((resolve) => (worker.exitCode === null && worker.signalCode === null ? worker.once('exit', resolve) : resolve(undefined)));
+    limited?.remove();
     rmSync(workerFile, { force: true });
   }
 }
