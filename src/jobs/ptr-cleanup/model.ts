@@ -30,10 +30,13 @@ export interface ObservedZone {
   privateZone: boolean;
   vpcs: { vpcId: string; region: string }[];
   /**
-   * The PTR record sets whose name is not an IP an interface holds: what the planner decides on. Those whose
-   * IP is held are only counted (`live`), so a scan of 1,000,000 records does not keep the live half.
+   * The PTR record sets whose name is not an IP an interface holds, packed: what the planner decides on. Those
+   * whose IP is held are only counted (`live`), so a scan of 1,000,000 records keeps neither the live half nor an
+   * object per record of the other.
    */
-  ptr: RecordSet[];
+  ptr: PackedRecords;
+  /** Names of the PTR alias records among them (an alias has no TTL or values to pack): never deleted. */
+  aliases: string[];
   live: number;
   otherRecords: number;
 }

@@ -10,7 +10,8 @@ import { reverseZoneFamily } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import { sharedPacer } from './pacer.js';
 import { isLiveName, recordKey } from './plan.js';
-import type { CleanupObserved, ObservedZone, OwnershipScope, PtrArgs, PtrObserved, RestoreObserved } from './model.js';
+import { compact, type CleanupObserved, type CompactRecord, type ObservedZone, type OwnershipScope, type PtrArgs, type PtrObserved, type RestoreObserved } from './model.js';
+import { appendRecords } from './packed-records.js';
 
 type PtrContext = KindContext<PtrCleanupSettings>;
 
@@ -36,11 +37,14 @@ export function selectZones(all: HostedZone[], requested: string[]): { zones: Ho
 
 /** Sorts one page into the zone: PTR records whose IP an interface holds are only counted. */
 export function observePage(zone: ObservedZone, page: RecordSet[], owned: AddressSet): void {
+  const candidates: CompactRecord[] = [];
   for (const record of page) {
     if (record.type !== 'PTR') zone.otherRecords++;
     else if (isLiveName(record.name, owned)) zone.live++;
-    else zone.ptr.push(record);
+    else if (record.alias) zone.aliases.push(record.name);
+    else candidates.push(compact(record));
   }
+  appendRecords(zone.ptr, candidates);
 }
 
 interface ScanProgress {
@@ -121,7 +125,8 @@ async function observeCleanup(ctx: PtrContext, requested: string[]): Promise<Cle
       name: zone.name,
       privateZone: zone.privateZone,
       vpcs: zone.privateZone ? await getHostedZoneVpcs(ctx.clients.route53, zone.id, pacer) : [],
-      ptr: [],
+      ptr: { count: 0, lines: '' },
+      aliases: [],
       live: 0,
       otherRecords: 0,
     })),

@@ -3,7 +3,7 @@
  * fields separated by a space (`-` for no routing, else its JSON), `%`, space and newline escaped as `%XX`.
  * A cleanup of 1,000,000 records plans ~500,000 deletions: as one array per record they are ~90 MB of heap in
  * the worker, and parsing the plan's JSON makes two million objects; packed they are ~35 MB of flat strings,
- * one per zone. Records become tuples again one zone at a time, when that zone is read.
+ * one per zone. A scan keeps its candidates the same way. Records become tuples again one zone at a time.
  */
 import type { RoutingFields } from '../../integrations/aws/route53.js';
 import type { CompactRecord } from './model.js';
@@ -33,9 +33,17 @@ function unpackLine(line: string): CompactRecord {
 }
 
 export function packRecords(records: Iterable<CompactRecord>): PackedRecords {
+  return appendRecords({ count: 0, lines: '' }, records);
+}
+
+/** Adds records at the end (a page of a scan at a time: the joined text is only flattened when read). */
+export function appendRecords(packed: PackedRecords, records: Iterable<CompactRecord>): PackedRecords {
   const lines: string[] = [];
   for (const record of records) lines.push(packLine(record));
-  return { count: lines.length, lines: lines.join('\n') };
+  if (lines.length === 0) return packed;
+  packed.lines = packed.count === 0 ? lines.join('\n') : `${packed.lines}\n${lines.join('\n')}`;
+  packed.count += lines.length;
+  return packed;
 }
 
 /** The zone's records as tuples, in the order they were packed. */

@@ -6,11 +6,11 @@ import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
-import { packRecords } from './packed-records.js';
+import { packRecords, unpackRecords } from './packed-records.js';
 import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import {
-  compact,
+  expand,
   recordName,
   SKIPPED_KEPT,
   type CompactRecord,
@@ -129,14 +129,18 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
     policyNotes: [],
   };
   for (const zone of observed.zones) {
-    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.length, live: zone.live, stale: 0, skipped: 0 };
+    const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.count + zone.aliases.length, live: zone.live, stale: 0, skipped: 0 };
     const deletions: CompactRecord[] = [];
-    for (const record of zone.ptr) {
+    const candidates: [RecordSet, CompactRecord?][] = [
+      ...unpackRecords(zone.ptr).map((record): [RecordSet, CompactRecord] => [expand(record), record]),
+      ...zone.aliases.map((name): [RecordSet] => [{ name, type: 'PTR', values: [], alias: true }]),
+    ];
+    for (const [record, packed] of candidates) {
       const verdict = classify(zone, record, policies);
-      if (verdict.kind === 'stale') {
+      if (verdict.kind === 'stale' && packed) {
         summary.stale++;
-        deletions.push(compact(record));
-      } else {
+        deletions.push(packed);
+      } else if (verdict.kind === 'skip') {
         summary.skipped++;
         plan.skippedByReason[verdict.reason] = (plan.skippedByReason[verdict.reason] ?? 0) + 1;
         if (plan.skipped.length < SKIPPED_KEPT) plan.skipped.push({ zone: zone.name, name: record.name, reason: verdict.reason, detail: verdict.detail });

@@ -1,11 +1,10 @@
 import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
-import type { CleanupObserved, CleanupPlan, ObservedZone, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
+import type { CleanupObserved, CleanupPlan, RestoreObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { packRecords, unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
-import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
-import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
 import { fingerprintLines, planCleanup, planPtr, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { observeListed, type ListedZone } from './listed-zones.js';
 
 const V6_ZONE = '6.5.4.3.2.1.8.1.f.1.0.0.6.2.ip6.arpa.';
 
@@ -13,22 +12,16 @@ function ptr(ip: string, values = [`ip-${ip.replace(/[.:]/g, '-')}.ec2.internal.
   return { name: ipToPtrName(ip), type: 'PTR', ttl, values, ...extra };
 }
 
-function zone(name: string, records: RecordSet[], extra: Partial<ObservedZone> = {}): ObservedZone {
-  return { id: `Z${name.replace(/[^a-z0-9]/gi, '').toUpperCase().slice(0, 12)}`, name, privateZone: true, vpcs: [{ vpcId: 'vpc-1', region: 'us-east-1' }], ptr: records, live: 0, otherRecords: 2, ...extra };
+function zone(name: string, listed: RecordSet[], extra: Partial<ListedZone> = {}): ListedZone {
+  return { id: `Z${name.replace(/[^a-z0-9]/gi, '').toUpperCase().slice(0, 12)}`, name, privateZone: true, vpcs: [{ vpcId: 'vpc-1', region: 'us-east-1' }], listed, live: 0, otherRecords: 2, ...extra };
 }
 
 /** As observe hands it over: every zone's records sorted by observePage against the interfaces' addresses. */
-function observed(zones: ObservedZone[], ownership: { addresses?: string[]; prefixes?: string[] } = {}, extra: Partial<CleanupObserved> = {}): CleanupObserved {
-  const owned = AddressSet.of(ownership.addresses ?? [], ownership.prefixes ?? []);
-  const sorted = zones.map((z) => {
-    const out = { ...z, ptr: [], otherRecords: 0 };
-    observePage(out, z.ptr, owned);
-    return { ...out, otherRecords: z.otherRecords };
-  });
+function observed(zones: ListedZone[], ownership: { addresses?: string[]; prefixes?: string[] } = {}, extra: Partial<CleanupObserved> = {}): CleanupObserved {
   return {
     mode: 'cleanup',
     region: 'us-east-1',
-    zones: sorted,
+    zones: observeListed(zones, ownership),
     unmatchedZones: [],
     forwardZones: [],
     ownership: { scope: { vpcIds: ['vpc-1'] }, interfaces: 4 },
@@ -175,12 +168,13 @@ describe('planCleanup: exact records, limits and refusals', () => {
 
   it('a second run plans nothing', () => {
     const records = [ptr('10.0.6.1'), ptr('10.0.6.2', ['x.'], 37), ptr('10.0.6.3'), { name: 'junk.6.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['j.'] }];
-    const before = observed([zone('10.in-addr.arpa.', records), zone(V6_ZONE, [ptr('2600:1f18:1234:5600::9')])], { addresses: ['10.0.6.3'] });
+    const listed = [zone('10.in-addr.arpa.', records), zone(V6_ZONE, [ptr('2600:1f18:1234:5600::9')])];
+    const before = observed(listed, { addresses: ['10.0.6.3'] });
     const first = planOf(before);
     expect(first.totals).toMatchObject({ stale: 3, live: 1, skipped: 1 });
     const deleted = new Set(deletedNames(first));
     const after = observed(
-      before.zones.map((z) => ({ ...z, ptr: z.ptr.filter((r) => !deleted.has(r.name)) })),
+      listed.map((z) => ({ ...z, listed: z.listed.filter((r) => !deleted.has(r.name)) })),
       { addresses: ['10.0.6.3'] },
     );
     expect(planCleanup(after, ptrCleanupSettingsSchema.parse({}))).toMatchObject({ kind: 'plan', empty: true, emptyReason: expect.stringContaining('no stale PTR records') });

@@ -1,19 +1,19 @@
 import type { KnownBlock } from '@slack/types';
-import type { CleanupObserved, ObservedZone } from '../../../../src/jobs/ptr-cleanup/model.js';
-import { AddressSet } from '../../../../src/jobs/ptr-cleanup/ip.js';
-import { observePage } from '../../../../src/jobs/ptr-cleanup/observe.js';
+import type { RecordSet } from '../../../../src/integrations/aws/route53.js';
+import type { CleanupObserved } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { planCleanup, planRestore } from '../../../../src/jobs/ptr-cleanup/plan.js';
 import { backupCsvFile, backupCsvPart, renderPtrPlan } from '../../../../src/jobs/ptr-cleanup/render.js';
 import { ipToPtrName } from '../../../../src/jobs/ptr-cleanup/reverse-names.js';
 import { ptrCleanupSettingsSchema } from '../../../../src/jobs/ptr-cleanup/settings.js';
+import { observeListed, type ListedZone } from './listed-zones.js';
 
-function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZone> = {}): ObservedZone {
+function zone(id: string, name: string, ips: string[], extra: Partial<ListedZone> = {}): ListedZone {
   return {
     id,
     name,
     privateZone: true,
     vpcs: [{ vpcId: 'vpc-0d3c4a7d00000001', region: 'us-east-1' }],
-    ptr: ips.map((ip, i) => ({ name: ipToPtrName(ip), type: 'PTR', ttl: i === 1 ? 37 : 300, values: i === 2 ? ['a.ec2.internal.', 'b.ec2.internal.'] : [`ip-${ip.replace(/[.:]/g, '-')}.ec2.internal.`] })),
+    listed: ips.map((ip, i): RecordSet => ({ name: ipToPtrName(ip), type: 'PTR', ttl: i === 1 ? 37 : 300, values: i === 2 ? ['a.ec2.internal.', 'b.ec2.internal.'] : [`ip-${ip.replace(/[.:]/g, '-')}.ec2.internal.`] })),
     live: 0,
     otherRecords: 2,
     ...extra,
@@ -21,14 +21,8 @@ function zone(id: string, name: string, ips: string[], extra: Partial<ObservedZo
 }
 
 /** As observe hands it over: records whose IP an interface holds (`live`) only counted. */
-function observed(zones: ObservedZone[], live: string[]): CleanupObserved {
-  const owned = AddressSet.of(live, []);
-  const sorted = zones.map((z) => {
-    const out = { ...z, ptr: [], otherRecords: 0 };
-    observePage(out, z.ptr, owned);
-    return { ...out, otherRecords: z.otherRecords };
-  });
-  return { mode: 'cleanup', region: 'us-east-1', zones: sorted, unmatchedZones: [], forwardZones: [], ownership: { scope: { vpcIds: ['vpc-0d3c4a7d00000001'] }, interfaces: 12 } };
+function observed(zones: ListedZone[], live: string[]): CleanupObserved {
+  return { mode: 'cleanup', region: 'us-east-1', zones: observeListed(zones, { addresses: live }), unmatchedZones: [], forwardZones: [], ownership: { scope: { vpcIds: ['vpc-0d3c4a7d00000001'] }, interfaces: 12 } };
 }
 
 function sectionTexts(blocks: KnownBlock[]): string[] {
@@ -38,7 +32,7 @@ function sectionTexts(blocks: KnownBlock[]): string[] {
 describe('renderPtrPlan', () => {
   it('cleanup: counts, skipped by reason, a sample and the full CSV', () => {
     const z = zone('Z10', '10.in-addr.arpa.', ['10.0.1.1', '10.0.1.2', '10.0.1.3', '10.0.1.4', '10.0.1.5']);
-    z.ptr.push({ name: '0\\05726.1.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['classless.'] });
+    z.listed.push({ name: '0\\05726.1.0.10.in-addr.arpa.', type: 'PTR', ttl: 300, values: ['classless.'] });
     const outcome = planCleanup(observed([z], ['10.0.1.4']), ptrCleanupSettingsSchema.parse({ protectedCidrs: ['10.0.1.5/32'], maxZoneShare: 0.5 }));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
@@ -68,7 +62,7 @@ describe('renderPtrPlan', () => {
     const zones = Array.from({ length: 60 }, (_, z) =>
       zone(`Z${z}`, `${z}.100.in-addr.arpa.`, Array.from({ length: 850 }, (_, i) => `100.${z}.${Math.floor(i / 250)}.${i % 250}`)),
     );
-    for (const z of zones) for (const r of z.ptr) r.values = [`${'very-long-host-name-'.repeat(10)}.example.internal.`];
+    for (const z of zones) for (const r of z.listed) r.values = [`${'very-long-host-name-'.repeat(10)}.example.internal.`];
     const outcome = planCleanup(observed(zones, []), ptrCleanupSettingsSchema.parse({}));
     if (outcome.kind !== 'plan') throw new Error('refused');
     const rendered = renderPtrPlan(outcome.plan);
