@@ -149,6 +149,16 @@ export class PlanStore {
     return pruned;
   }
 
+  /**
+   * Prunes at most once per `everyMs` across all replicas, whichever asks first (a Redis key with that TTL): ids of
+   * expired plans pile up slowly, and reads skip them, so checking every channel on every expiry tick is waste.
+   * Answers how many ids went, or undefined when it was not yet due.
+   */
+  async pruneChannelIndexesIfDue(now: number, everyMs: number): Promise<number | undefined> {
+    const due = await this.redis.set(this.pruneDueKey(), '1', 'PX', everyMs, 'NX');
+    return due ? this.pruneChannelIndexes(now) : undefined;
+  }
+
   /** Plans currently in a live status (planned, approved, running), e.g. to find runs that died. */
   async listByStatus(status: LiveStatus): Promise<StoredPlan[]> {
     const ids = await this.redis.smembers(this.statusKey(status));
@@ -202,6 +212,10 @@ export class PlanStore {
 
   private channelsKey(): string {
     return `${this.prefix}:plans:channels`;
+  }
+
+  private pruneDueKey(): string {
+    return `${this.prefix}:plans:channels:pruned`;
   }
 
   private channelKey(channel: string): string {

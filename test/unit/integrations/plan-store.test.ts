@@ -2,6 +2,7 @@ import { createRedis, type RedisClient } from '../../../src/integrations/redis/c
 import { FINISHED_PLAN_RETENTION_MS, PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { until } from '../../helpers/until.js';
 
 function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   const now = Date.now();
@@ -120,6 +121,30 @@ describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
     expect(await store.pruneChannelIndexes(Date.now())).toBe(1);
     expect(await index()).toEqual([kept.id, recent.id]);
     expect(await store.pruneChannelIndexes(Date.now())).toBe(0);
+  });
+
+  it('prunes when due at most once per period, whichever replica asks', async () => {
+    const replica = new PlanStore(redis, prefix);
+    const old = Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000;
+    const index = `${prefix}:plans:channel:C6`;
+    const goneAfterAWhile = async () => {
+      const plan = aPlan({ createdAt: old, channel: 'C6' });
+      await store.create(plan);
+      await redis.del(`${prefix}:plan:${plan.id}`);
+      return plan.id;
+    };
+    const periodMs = 500;
+
+    await goneAfterAWhile();
+    expect(await store.pruneChannelIndexesIfDue(Date.now(), periodMs)).toBe(1);
+    const second = await goneAfterAWhile();
+    expect(await replica.pruneChannelIndexesIfDue(Date.now(), periodMs)).toBeUndefined();
+    expect(await store.pruneChannelIndexesIfDue(Date.now(), periodMs)).toBeUndefined();
+    expect(await redis.zrange(index, '0', '-1')).toEqual([second]);
+
+    // Real time: the period is a Redis TTL. Once it ran out, the next to ask prunes.
+    expect(await until('the prune to be due again', () => replica.pruneChannelIndexesIfDue(Date.now(), periodMs))).toBe(1);
+    expect(await redis.zrange(index, '0', '-1')).toEqual([]);
   });
 
   it('indexes live statuses so running plans can be found', async () => {
