@@ -4,7 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
-import { CHANNEL_INDEX_PRUNE_MS, DEFAULT_EXPIRY_SWEEP_MS, EXPIRY_QUEUE } from '../../../src/bot/expiry-sweeper.js';
+import { INDEX_PRUNE_MS, DEFAULT_EXPIRY_SWEEP_MS, EXPIRY_QUEUE } from '../../../src/bot/expiry-sweeper.js';
 import { createRedis } from '../../../src/integrations/redis/connections.js';
 import { FINISHED_PLAN_RETENTION_MS, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { startPeriodic } from '../../../src/jobs/periodic.js';
@@ -63,7 +63,7 @@ describe('periodic tasks', () => {
     }
   }, 30_000);
 
-  it(`expires plans every tick but prunes the channel indexes once per ${CHANNEL_INDEX_PRUNE_MS / 1000} s`, async () => {
+  it(`expires plans every tick but prunes the plan indexes once per ${INDEX_PRUNE_MS / 1000} s`, async () => {
     const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY });
     try {
       const plans = [];
