@@ -9,8 +9,7 @@ import { createRedis } from '../../../src/integrations/redis/connections.js';
 import { FINISHED_PLAN_RETENTION_MS, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { startPeriodic } from '../../../src/jobs/periodic.js';
 import { createLogger } from '../../../src/logger.js';
-import { createFixtureKind } from '../../helpers/fixture-kind.js';
-import { CHANNEL, startFoundation } from '../../helpers/foundation-harness.js';
+import { CHANNEL, startFixtureFoundation } from '../../helpers/foundation-harness.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { REDIS_TOPOLOGIES, startRedisTopology } from '../../helpers/redis-topology.js';
 import { until } from '../../helpers/until.js';
@@ -42,7 +41,7 @@ describe('periodic tasks', () => {
   }, 40_000);
 
   it(`with the default period (${DEFAULT_EXPIRY_SWEEP_MS / 1000} s), an undecided plan loses its buttons that long after it expires`, async () => {
-    const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, expirySweepMs: 'product' });
+    const h = await startFixtureFoundation({ policyYaml: POLICY, expirySweepMs: 'product' });
     const schedulers = new Queue(EXPIRY_QUEUE, { connection: h.redis, prefix: h.prefix });
     try {
       const scheduler = await until('the expiry scheduler', () => schedulers.getJobScheduler(EXPIRY_QUEUE));
@@ -64,7 +63,7 @@ describe('periodic tasks', () => {
   }, 30_000);
 
   it(`expires plans every tick but prunes the plan indexes once per ${INDEX_PRUNE_MS / 1000} s`, async () => {
-    const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY });
+    const h = await startFixtureFoundation({ policyYaml: POLICY });
     try {
       const plans = [];
       for (const n of [1, 2, 3]) {

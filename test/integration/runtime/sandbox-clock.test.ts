@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startDeckhand } from '../../../src/runtime.js';
 import { slashCommand } from '../../../sandbox/src/slack/signed-client.js';
 import { testRedis } from '../../helpers/redis-prefix.js';
-import { clickApprove, sandboxEndpointsInProcessEnv, startTestSandbox, waitForPlanMessage, type TestSandbox } from '../../helpers/sandbox.js';
+import { clickApprove, sandboxEndpointsInProcessEnv, startTestSandbox, type TestSandbox, waitForPlanMessage } from '../../helpers/sandbox.js';
 
 const CHANNEL = 'C0OPS';
 

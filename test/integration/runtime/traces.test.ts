@@ -7,14 +7,11 @@
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { systemClock, type Clock } from '../../../src/integrations/clock.js';
 import { startTracing, type Tracing } from '../../../src/integrations/tracing.js';
-import { createFixtureKind } from '../../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../../helpers/foundation-harness.js';
 import { attribute, startOtlpReceiver, STATUS_ERROR, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
 import { until } from '../../helpers/until.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = ['commands:', '  fixture:', "    run: '*'", `    approve: ['${APPROVER}']`, ''].join('\n');
+const POLICY = approverPolicy('fixture');
 /** A step that waits this long is still running when its worker stops. */
 const HANG_MS = 3_600_000;
 
@@ -37,12 +34,7 @@ describe('traces: OTLP/HTTP export of a run', () => {
     receiver = await startOtlpReceiver();
     // The general endpoint: the exporter posts to <endpoint>/v1/traces.
     tracing = (await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/` }, 'deckhand-worker'))!;
-    h = await startFoundation({
-      kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)],
-      policyYaml: POLICY,
-      tracing,
-      clock,
-    });
+    h = await startFixtureFoundation({ policyYaml: POLICY, tracing, clock });
   });
   let stopped = false;
   /** As on SIGTERM: the workers finish (ending the job's span), then the provider exports what it holds. */
