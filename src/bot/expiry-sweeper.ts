@@ -16,11 +16,13 @@ import { refreshPlanMessage } from './plan-view.js';
  */
 export const DEFAULT_EXPIRY_SWEEP_MS = 5_000;
 export const EXPIRY_QUEUE = 'deckhand-plan-expiry';
+/** Ids of expired plans pile up in the plan indexes slowly, and reads skip them: pruning once a minute keeps them small. */
+export const INDEX_PRUNE_MS = 60_000;
 
 async function expireStalePlans(deps: BotDeps, client: WebClient): Promise<void> {
   for (const { plan, note } of await deps.service.expireStale()) await refreshPlanMessage(deps, client, plan, note);
-  // Plans that expired out of Redis leave their id in the per-channel index; reads skip them, this removes them.
-  await deps.plans.pruneChannelIndexes(deps.clock.now());
+  // Plans that expired out of Redis leave their id in the plan indexes; reads skip them, this removes them.
+  await deps.plans.pruneIndexesIfDue(deps.clock.now(), INDEX_PRUNE_MS);
 }
 
 export function startExpirySweeper(deps: BotDeps, client: WebClient, connection: RedisClient, everyMs = DEFAULT_EXPIRY_SWEEP_MS) {

@@ -147,7 +147,7 @@ export class Metrics {
         this.callAndAttempt('slack', operation, 'failed');
         throw error;
       }
-      // Counted once the copy of the body is read, without holding the caller: it reads the original meanwhile.
+      // Counted once the start of the copy of the body is read, without holding the caller: it reads the original meanwhile.
       void slackOutcome(response).then((outcome) => this.callAndAttempt('slack', operation, outcome));
       return response;
     };
@@ -174,12 +174,48 @@ function slackMethod(url: string | URL | Request): string {
   return /^[a-z]+(\.[A-Za-z]+)+$/.test(last) ? last : 'upload';
 }
 
+/**
+ * Slack's error bodies are a few hundred bytes (`{"ok":false,"error":…}`): bodies up to this size are parsed whole,
+ * bigger ones (history pages, member lists) are judged by their first bytes, so none is read or parsed twice in full.
+ */
+const SLACK_BODY_PARSE_LIMIT = 16 * 1024;
+/** Slack writes `ok` as the first key of every answer. */
+const STARTS_NOT_OK = /^\s*\{\s*"ok"\s*:\s*false\b/;
+
 async function slackOutcome(response: Response): Promise<CallOutcome> {
   const byStatus = httpOutcome(response.status);
   if (byStatus !== 'ok') return byStatus;
   // Slack answers most errors with 200 and `ok: false`; the WebClient reads the original body.
-  const body = (await response.clone().json().catch(() => undefined)) as { ok?: unknown } | undefined;
-  return body && body.ok === false ? 'client_error' : 'ok';
+  const head = await readHead(response.clone(), SLACK_BODY_PARSE_LIMIT).catch(() => undefined);
+  if (!head) return 'ok';
+  return (head.whole ? parsedOk(head.text) : !STARTS_NOT_OK.test(head.text)) ? 'ok' : 'client_error';
+}
+
+function parsedOk(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { ok?: unknown } | null)?.ok !== false;
+  } catch {
+    return true; // not JSON (an upload URL answers plain text): the status said ok
+  }
+}
+
+/** The body up to `limit` bytes (whole chunks), and whether that was all of it; the rest is left unread. */
+async function readHead(response: Response, limit: number): Promise<{ text: string; whole: boolean }> {
+  const reader = response.body?.getReader();
+  if (!reader) return { text: '', whole: true };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return { text: Buffer.concat(chunks).toString('utf8'), whole: true };
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      // Not awaited: cancelling one branch of a cloned body settles only once the caller's branch is done too.
+      reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).toString('utf8'), whole: false };
+    }
+  }
 }
 
 export function httpOutcome(status: number): CallOutcome {

@@ -10,13 +10,11 @@ import { listNodes } from '../../src/integrations/kubernetes/nodes.js';
 import { rolloutKind } from '../../src/jobs/rollout/index.js';
 import { EXCLUDE_FROM_LB, LOCK_TAG, ORIGINAL_TAG } from '../../src/jobs/rollout/tags.js';
 import type { RolloutPlan } from '../../src/jobs/rollout/types.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { until } from '../helpers/until.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('rollout');
 const GROUP = 'eks-prod-workers';
 const TAINT = 'deckhand.dev/rollout';
 

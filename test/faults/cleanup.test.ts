@@ -6,13 +6,11 @@
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import { VirtualClock } from '../../sandbox/src/clock.js';
-import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { fixtureKeys } from '../helpers/fixture-kind.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { until } from '../helpers/until.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 
 describe('fault: a cleanup that cannot finish at once', () => {
   let h: Harness;
@@ -23,7 +21,7 @@ describe('fault: a cleanup that cannot finish at once', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), 20);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock });
   });
   afterEach(async () => {
     await h.stop();

@@ -5,18 +5,16 @@
  */
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
-import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { fixtureKeys } from '../helpers/fixture-kind.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../helpers/foundation-harness.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 const CONCURRENCY = 2;
 
 describe('faults: runs waiting on humans', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY });
+    h = await startFixtureFoundation({ policyYaml: POLICY });
     await h.startWorker({ concurrency: CONCURRENCY });
   });
   afterEach(async () => {

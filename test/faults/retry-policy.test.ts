@@ -7,12 +7,10 @@ import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { Clients } from '../../src/integrations/clients.js';
 import { RUN_ATTEMPTS } from '../../src/jobs/queues.js';
 import { describeGroupKind } from '../helpers/aws-call-kind.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { destroyClients, startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  describe-group:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('describe-group');
 const SDK_ATTEMPTS = 3;
 
 describe('faults: a throttled AWS call', () => {

@@ -7,12 +7,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import { rolloutKind } from '../../src/jobs/rollout/index.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('rollout');
 
 describe('faults: SIGTERM while a step waits on a hanging AWS call', () => {
   let env: TestSandbox;

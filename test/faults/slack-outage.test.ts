@@ -6,17 +6,15 @@
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { StoredPlan } from '../../src/integrations/redis/plan-store.js';
 import type { FailureSpec } from '../../sandbox/src/slack/web-api.js';
-import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { fixtureKeys } from '../helpers/fixture-kind.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../helpers/foundation-harness.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 
 describe('faults: Slack down from approval', () => {
   let h: Harness;
   beforeEach(async () => {
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, worker: true });
+    h = await startFixtureFoundation({ policyYaml: POLICY, worker: true });
   });
   afterEach(async () => {
     h.slack.outage(undefined);

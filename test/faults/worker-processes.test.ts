@@ -10,14 +10,12 @@
 import { ActionIds } from '../../src/blocks/action-ids.js';
 import { RESUME_AFTER_CRASH_MS } from '../../src/jobs/worker.js';
 import { VirtualClock } from '../../sandbox/src/clock.js';
-import { createFixtureKind, fixtureKeys } from '../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../helpers/foundation-harness.js';
+import { fixtureKeys } from '../helpers/fixture-kind.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../helpers/foundation-harness.js';
 import { until } from '../helpers/until.js';
 import { spawnWorker, type WorkerChild } from '../helpers/worker-child.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 const SPEED = 20;
 const LOCK_MS = 1000;
 
@@ -28,7 +26,7 @@ describe('fault: worker processes frozen or killed mid-run', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), SPEED);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock });
   });
   afterEach(async () => {
     if (child?.process.exitCode === null) child.process.kill('SIGCONT');

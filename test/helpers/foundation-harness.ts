@@ -25,6 +25,7 @@ import { click, slashCommand, type SignOptions, type SignedResponse } from '../.
 import { startSocketModeServer, type SocketModeServer } from '../../sandbox/src/slack/socket-mode.js';
 import { overSocketMode } from '../../sandbox/src/slack/to-bot.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../sandbox/src/slack/web-api.js';
+import { createFixtureKind } from './fixture-kind.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
 
 export interface HarnessOptions extends SlackStandInOptions {
@@ -88,6 +89,19 @@ export interface Harness extends Stores {
 }
 
 export const CHANNEL = 'C0OPS';
+/** Who asks for plans and who approves them in most tests. */
+export const REQUESTER = 'U0REQ';
+export const APPROVER = 'U0APPROVER';
+
+/** The policy most tests run under: anyone may run `kind`, only APPROVER approves it. */
+export function approverPolicy(kind: string): string {
+  return `commands:\n  ${kind}:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+}
+
+/** The foundation with only the fixture kind (test/helpers/fixture-kind.ts), keeping its state under the harness's prefix. */
+export function startFixtureFoundation(opts: Omit<HarnessOptions, 'kinds'>): Promise<Harness> {
+  return startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], ...opts });
+}
 
 export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix('fdn');

@@ -5,10 +5,13 @@
  * the sandbox refuses whatever the shipped permissions do not grant that role.
  */
 import type { Redis } from 'ioredis';
+import { ActionIds } from '../../src/blocks/action-ids.js';
 import type { Clients } from '../../src/integrations/clients.js';
 import type { JobKind, KindContext } from '../../src/jobs/kind.js';
 import { createLogger } from '../../src/logger.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/src/index.js';
+import { click } from '../../sandbox/src/slack/signed-client.js';
+import type { StoredMessage } from '../../sandbox/src/slack/web-api.js';
 import { testRedis } from './redis-prefix.js';
 
 type SettingsOf<Settings> = Pick<JobKind<unknown, unknown, unknown, unknown, Settings>, 'settingsSchema'>;
@@ -57,4 +60,30 @@ export async function startTestSandbox(options: SandboxOptions & { maxAttempts?:
 
 export function destroyClients(clients: Clients): void {
   for (const client of [clients.autoScaling, clients.ec2, clients.route53, clients.pricing]) client.destroy();
+}
+
+/**
+ * Puts the sandbox's AWS endpoints in process.env too, for a deckhand started in this process (`startDeckhand`): its
+ * AWS clients leave endpoints to the SDK, which reads AWS_ENDPOINT_URL_<SERVICE> from process.env, not from the env
+ * deckhand is given. Returns what removes the ones it added.
+ */
+export function sandboxEndpointsInProcessEnv(sandbox: Pick<Sandbox, 'env'>): () => void {
+  const endpoints = Object.entries(sandbox.env).filter(([key]) => key.startsWith('AWS_ENDPOINT_URL_'));
+  const added = endpoints.filter(([key]) => process.env[key] === undefined).map(([key]) => key);
+  Object.assign(process.env, Object.fromEntries(endpoints));
+  return () => {
+    for (const key of added) delete process.env[key];
+  };
+}
+
+/** The first message in `channel` with an Approve button: a plan a deckhand started on the sandbox posted. */
+export function waitForPlanMessage(sandbox: Pick<Sandbox, 'slack'>, channel: string): Promise<StoredMessage> {
+  return sandbox.slack.waitFor(() => sandbox.slack.messages(channel).find((m) => JSON.stringify(m.blocks).includes(ActionIds.approve)), 20_000, 'the plan');
+}
+
+/** Clicks the plan message's Approve button as `user`, signed with the sandbox's signing secret. */
+export async function clickApprove(sandbox: Pick<Sandbox, 'env'>, botUrl: string, plan: StoredMessage, user: string): Promise<void> {
+  const buttons = (plan.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []);
+  const approve = buttons.find((e) => e.action_id === ActionIds.approve)!;
+  await click(botUrl, sandbox.env.SLACK_SIGNING_SECRET!, { actionId: approve.action_id!, value: approve.value!, user, channel: plan.channel, messageTs: plan.ts });
 }

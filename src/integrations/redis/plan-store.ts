@@ -7,6 +7,7 @@
  *
  * Indexes: a sorted set per channel (newest first for `/deckhand jobs`; the set of channels, so the expiry task
  * can prune them) and a set per live status (planned, approved, running) so a worker can find runs that died.
+ * Reads never write: ids of plans that expired out of Redis are skipped, and only the expiry task prunes them.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from './connections.js';
@@ -91,7 +92,7 @@ export class PlanStore {
   async create(plan: StoredPlan): Promise<void> {
     const ok = await this.write(plan, '', plan.status);
     if (!ok) throw new Error(`plan ${plan.id} already exists`);
-    // A plan's channel never changes: remembering it at creation is enough for pruneChannelIndexes.
+    // A plan's channel never changes: remembering it at creation is enough for pruneIndexes.
     await this.redis.sadd(this.channelsKey(), plan.channel);
   }
 
@@ -122,7 +123,7 @@ export class PlanStore {
     throw new Error(`plan ${id}: too many concurrent updates`);
   }
 
-  /** Newest first. A pure read: ids of plans that expired out of Redis are skipped (pruneChannelIndexes removes them). */
+  /** Newest first. A pure read: ids of plans that expired out of Redis are skipped (pruneIndexes removes them). */
   async listByChannel(channel: string, limit: number): Promise<StoredPlan[]> {
     const ids = await this.redis.zrevrange(this.channelKey(channel), 0, Math.max(0, limit * 2 - 1));
     const plans: StoredPlan[] = [];
@@ -134,31 +135,61 @@ export class PlanStore {
   }
 
   /**
-   * Removes ids of plans that expired out of Redis from the per-channel indexes. No plan expires sooner than
-   * FINISHED_PLAN_RETENTION_MS after its creation, so only ids older than that are checked.
+   * Plans currently in a live status (planned, approved, running), e.g. to find runs that died. A pure read: ids
+   * of plans that expired out of Redis (an undecided plan nobody expired in time) are skipped (pruneIndexes removes them).
    */
-  async pruneChannelIndexes(now: number): Promise<number> {
-    let pruned = 0;
-    for (const channel of await this.redis.smembers(this.channelsKey())) {
-      const key = this.channelKey(channel);
-      const old = await this.redis.zrangebyscore(key, '-inf', `(${now - FINISHED_PLAN_RETENTION_MS}`);
-      const gone = [];
-      for (const id of old) if (!(await this.redis.exists(this.planKey(id)))) gone.push(id);
-      if (gone.length > 0) pruned += await this.redis.zrem(key, ...gone);
-    }
-    return pruned;
-  }
-
-  /** Plans currently in a live status (planned, approved, running), e.g. to find runs that died. */
   async listByStatus(status: LiveStatus): Promise<StoredPlan[]> {
     const ids = await this.redis.smembers(this.statusKey(status));
     const plans: StoredPlan[] = [];
     for (const id of ids) {
       const plan = await this.get(id);
       if (plan?.status === status) plans.push(plan);
-      else if (!plan) await this.redis.srem(this.statusKey(status), id);
     }
     return plans;
+  }
+
+  /** Removes ids of plans that expired out of Redis from the per-channel and live-status indexes; answers how many. */
+  async pruneIndexes(now: number): Promise<number> {
+    return (await this.pruneChannelIndexes(now)) + (await this.pruneStatusIndexes());
+  }
+
+  /**
+   * Prunes at most once per `everyMs` across all replicas, whichever asks first (a Redis key with that TTL): ids of
+   * expired plans pile up slowly, and reads skip them, so checking every index on every expiry tick is waste.
+   * Answers how many ids went, or undefined when it was not yet due.
+   */
+  async pruneIndexesIfDue(now: number, everyMs: number): Promise<number | undefined> {
+    const due = await this.redis.set(this.pruneDueKey(), '1', 'PX', everyMs, 'NX');
+    return due ? this.pruneIndexes(now) : undefined;
+  }
+
+  /** No plan expires sooner than FINISHED_PLAN_RETENTION_MS after its creation, so only ids older than that are checked. */
+  private async pruneChannelIndexes(now: number): Promise<number> {
+    let pruned = 0;
+    for (const channel of await this.redis.smembers(this.channelsKey())) {
+      const key = this.channelKey(channel);
+      const old = await this.redis.zrangebyscore(key, '-inf', `(${now - FINISHED_PLAN_RETENTION_MS}`);
+      const gone = await this.goneIds(old);
+      if (gone.length > 0) pruned += await this.redis.zrem(key, ...gone);
+    }
+    return pruned;
+  }
+
+  /** Live statuses hold few plans (undecided ones expire within the approval window), so every id is checked. */
+  private async pruneStatusIndexes(): Promise<number> {
+    let pruned = 0;
+    for (const status of LIVE_STATUSES) {
+      const key = this.statusKey(status);
+      const gone = await this.goneIds(await this.redis.smembers(key));
+      if (gone.length > 0) pruned += await this.redis.srem(key, ...gone);
+    }
+    return pruned;
+  }
+
+  private async goneIds(ids: string[]): Promise<string[]> {
+    const gone = [];
+    for (const id of ids) if (!(await this.redis.exists(this.planKey(id)))) gone.push(id);
+    return gone;
   }
 
   private async read(id: string): Promise<{ plan: StoredPlan; version: string } | undefined> {
@@ -202,6 +233,10 @@ export class PlanStore {
 
   private channelsKey(): string {
     return `${this.prefix}:plans:channels`;
+  }
+
+  private pruneDueKey(): string {
+    return `${this.prefix}:plans:indexes:pruned`;
   }
 
   private channelKey(channel: string): string {

@@ -9,11 +9,9 @@ import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { TargetLocks } from '../../../src/integrations/redis/locks.js';
 import { PlanStore } from '../../../src/integrations/redis/plan-store.js';
 import type { JobKind } from '../../../src/jobs/kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  path:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('path');
 const HOUR_MS = 3_600_000;
 
 interface Counts {

@@ -13,7 +13,7 @@ import { PRODUCT_REPORTS } from '../../../src/reports/registry.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
-import { CHANNEL, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { CHANNEL, startFixtureFoundation, startFoundation, type Harness } from '../../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
 import { startPtrSandbox, type PtrSandbox } from '../jobs/ptr-cleanup/helpers.js';
 
@@ -33,7 +33,7 @@ describe('hostile input: force and approval rights', () => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), 20);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock, worker: true });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock, worker: true });
   });
   afterEach(async () => {
     await h.stop();
@@ -133,7 +133,7 @@ describe('hostile input: a click or command acts only on its own channel', () =>
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), 20);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock });
   });
   afterEach(async () => {
     await h.stop();

@@ -7,14 +7,12 @@ import type { StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import type { RunQueue } from '../../../src/jobs/queues.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
 import type { StoredMessage } from '../../../sandbox/src/slack/web-api.js';
-import { createFixtureKind, fixtureKeys } from '../../helpers/fixture-kind.js';
-import { startFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
+import { fixtureKeys } from '../../helpers/fixture-kind.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, TRANSPORTS, type Harness } from '../../helpers/foundation-harness.js';
 import { until } from '../../helpers/until.js';
 import { spawnWorker, type WorkerChild } from '../../helpers/worker-child.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 // Virtual time runs 20x faster: a 2 s step takes 100 ms of real time.
 const SPEED = 20;
 
@@ -48,7 +46,7 @@ describe.each(TRANSPORTS)('foundation: runs over %s', (transport) => {
 
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), SPEED);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock, transport });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock, transport });
   });
   afterEach(async () => {
     await h.stop();

@@ -16,7 +16,7 @@ import { slashCommand } from '../../../sandbox/src/slack/signed-client.js';
 import { testRedis } from '../../helpers/redis-prefix.js';
 import { describeGroup } from '../../../src/integrations/aws/auto-scaling.js';
 import { listPods } from '../../../src/integrations/kubernetes/pods.js';
-import { destroyClients, startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
+import { destroyClients, sandboxEndpointsInProcessEnv, startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
 import { getUnverified } from '../../helpers/unverified-tls.js';
 
 const GROUP = 'eks-prod-workers';
@@ -126,18 +126,6 @@ describe('the sandbox enforces the shipped IAM policies', () => {
 });
 
 describe('the sandbox API server enforces the shipped RBAC', () => {
-  /**
-   * The SDK reads endpoints from process.env itself (as `npm run sandbox` sets them), while the product takes
-   * each role's identity from the `env` it is given: point this process at the sandbox, and undo it after.
-   */
-  function sandboxEndpointsInProcessEnv(): () => void {
-    const endpoints = Object.entries(env.env).filter(([key]) => key.startsWith('AWS_ENDPOINT_URL_'));
-    const added = endpoints.filter(([key]) => process.env[key] === undefined).map(([key]) => key);
-    Object.assign(process.env, Object.fromEntries(endpoints));
-    return () => {
-      for (const key of added) delete process.env[key];
-    };
-  }
   async function forbidden(promise: Promise<unknown>): Promise<{ code: number; body: { kind: string; reason: string; message: string; details: { kind: string; name?: string } } }> {
     try {
       await promise;
@@ -185,7 +173,7 @@ describe('the sandbox API server enforces the shipped RBAC', () => {
   });
 
   test("a process running both roles uses each role's identity from the environment", async () => {
-    const restoreEndpoints = sandboxEndpointsInProcessEnv();
+    const restoreEndpoints = sandboxEndpointsInProcessEnv(env);
     const bot = clientsForRole('bot', env.env);
     const worker = clientsForRole('worker', env.env);
     try {
@@ -204,7 +192,7 @@ describe('the sandbox API server enforces the shipped RBAC', () => {
   });
 
   test("`deckhand all` observes with the bot's identity: a dry run uses the bot's grants and no other", async () => {
-    const restoreEndpoints = sandboxEndpointsInProcessEnv();
+    const restoreEndpoints = sandboxEndpointsInProcessEnv(env);
     const dir = mkdtempSync(join(tmpdir(), 'deckhand-policy-'));
     writeFileSync(join(dir, 'policy.yaml'), 'commands:\n  rollout: { run: ["*"], approve: ["*"] }\n');
     const redis = testRedis('all-mode');

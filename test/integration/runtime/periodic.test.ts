@@ -4,12 +4,12 @@
  */
 import { Queue } from 'bullmq';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
-import { DEFAULT_EXPIRY_SWEEP_MS, EXPIRY_QUEUE } from '../../../src/bot/expiry-sweeper.js';
+import { INDEX_PRUNE_MS, DEFAULT_EXPIRY_SWEEP_MS, EXPIRY_QUEUE } from '../../../src/bot/expiry-sweeper.js';
 import { createRedis } from '../../../src/integrations/redis/connections.js';
+import { FINISHED_PLAN_RETENTION_MS, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { startPeriodic } from '../../../src/jobs/periodic.js';
 import { createLogger } from '../../../src/logger.js';
-import { createFixtureKind } from '../../helpers/fixture-kind.js';
-import { startFoundation } from '../../helpers/foundation-harness.js';
+import { CHANNEL, startFixtureFoundation } from '../../helpers/foundation-harness.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { REDIS_TOPOLOGIES, startRedisTopology } from '../../helpers/redis-topology.js';
 import { until } from '../../helpers/until.js';
@@ -41,7 +41,7 @@ describe('periodic tasks', () => {
   }, 40_000);
 
   it(`with the default period (${DEFAULT_EXPIRY_SWEEP_MS / 1000} s), an undecided plan loses its buttons that long after it expires`, async () => {
-    const h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, expirySweepMs: 'product' });
+    const h = await startFixtureFoundation({ policyYaml: POLICY, expirySweepMs: 'product' });
     const schedulers = new Queue(EXPIRY_QUEUE, { connection: h.redis, prefix: h.prefix });
     try {
       const scheduler = await until('the expiry scheduler', () => schedulers.getJobScheduler(EXPIRY_QUEUE));
@@ -58,6 +58,30 @@ describe('periodic tasks', () => {
       expect((await h.plans.get(plan.id))?.status).toBe('expired');
     } finally {
       await schedulers.close();
+      await h.stop();
+    }
+  }, 30_000);
+
+  it(`expires plans every tick but prunes the plan indexes once per ${INDEX_PRUNE_MS / 1000} s`, async () => {
+    const h = await startFixtureFoundation({ policyYaml: POLICY });
+    try {
+      const plans = [];
+      for (const n of [1, 2, 3]) {
+        await h.command(`fixture expiring-${n}`, 'U0REQ');
+        plans.push(await h.waitForPlanFor(`fixture/expiring-${n}`));
+      }
+      const expireAndWaitForTick = async (plan: StoredPlan) => {
+        await h.plans.update(plan.id, { expiresAt: Date.now() });
+        await h.slack.waitFor(() => !JSON.stringify(h.planMessage(plan).blocks).includes(ActionIds.approve), 10_000, 'the buttons to go');
+      };
+      await expireAndWaitForTick(plans[0]!); // a tick ran: the first one prunes
+      // The id of a plan that expired out of Redis long ago: any prune from now on would remove it.
+      const index = `${h.prefix}:plans:channel:${CHANNEL}`;
+      await h.redis.zadd(index, Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000, 'p-gone');
+      await expireAndWaitForTick(plans[1]!);
+      await expireAndWaitForTick(plans[2]!); // the tick before it, and its prune, are over
+      expect(await h.redis.zrange(index, '0', '-1')).toContain('p-gone');
+    } finally {
       await h.stop();
     }
   }, 30_000);

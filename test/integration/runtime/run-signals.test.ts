@@ -4,20 +4,17 @@
  */
 import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { VirtualClock } from '../../../sandbox/src/clock.js';
-import { createFixtureKind } from '../../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../../helpers/foundation-harness.js';
 import { until } from '../../helpers/until.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  fixture:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('fixture');
 
 describe('run signals: pause and answers', () => {
   let h: Harness;
   let clock: VirtualClock;
   beforeEach(async () => {
     clock = new VirtualClock(Date.now(), 20);
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, clock, worker: true });
+    h = await startFixtureFoundation({ policyYaml: POLICY, clock, worker: true });
   });
   afterEach(async () => {
     await h.stop();

@@ -7,11 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActionIds } from '../../../src/blocks/action-ids.js';
 import { startDeckhand } from '../../../src/runtime.js';
-import { click, slashCommand } from '../../../sandbox/src/slack/signed-client.js';
+import { slashCommand } from '../../../sandbox/src/slack/signed-client.js';
 import { testRedis } from '../../helpers/redis-prefix.js';
-import { startTestSandbox, type TestSandbox } from '../../helpers/sandbox.js';
+import { clickApprove, sandboxEndpointsInProcessEnv, startTestSandbox, type TestSandbox, waitForPlanMessage } from '../../helpers/sandbox.js';
 
 const CHANNEL = 'C0OPS';
 
@@ -24,20 +23,17 @@ describe('the sandbox clock at 60× against deckhand all', () => {
     const dir = mkdtempSync(join(tmpdir(), 'deckhand-policy-'));
     writeFileSync(join(dir, 'policy.yaml'), 'commands:\n  rollout: { run: ["U0ALICE"], approve: ["U0BOB"] }\n');
     const redis = testRedis('sandbox-clock');
-    const added = Object.keys(env.env).filter((key) => key.startsWith('AWS_ENDPOINT_URL_') && process.env[key] === undefined);
-    Object.assign(process.env, Object.fromEntries(added.map((key) => [key, env.env[key]])));
+    const restoreEndpoints = sandboxEndpointsInProcessEnv(env);
     const deckhand = await startDeckhand('all', {
       env: { ...env.env, PORT: '0', DECKHAND_REDIS_PREFIX: redis.prefix, DECKHAND_CONFIG: join(dir, 'policy.yaml'), LOG_LEVEL: 'silent' },
       clock: env.clock,
     });
     try {
       const botUrl = `http://127.0.0.1:${deckhand.port}`;
-      const secret = env.env.SLACK_SIGNING_SECRET!;
-      await slashCommand(botUrl, secret, { text: 'rollout eks-prod-workers', user: 'U0ALICE', channel: CHANNEL });
-      const plan = await env.slack.waitFor(() => env.slack.messages(CHANNEL).find((m) => JSON.stringify(m.blocks).includes(ActionIds.approve)), 20_000, 'the plan');
-      const approve = (plan.blocks as { elements?: { action_id?: string; value?: string }[] }[]).flatMap((b) => b.elements ?? []).find((e) => e.action_id === ActionIds.approve)!;
+      await slashCommand(botUrl, env.env.SLACK_SIGNING_SECRET!, { text: 'rollout eks-prod-workers', user: 'U0ALICE', channel: CHANNEL });
+      const plan = await waitForPlanMessage(env, CHANNEL);
       const clickedAt = env.clock.now();
-      await click(botUrl, secret, { actionId: approve.action_id!, value: approve.value!, user: 'U0BOB', channel: CHANNEL, messageTs: plan.ts });
+      await clickApprove(env, botUrl, plan, 'U0BOB');
       const surge = await env.slack.waitFor(() => env.log.find({ action: 'SetDesiredCapacity' })[0], 30_000, 'the first SetDesiredCapacity');
       // The product's own pacing (a few Slack messages at 1/s before the surge, ~5 s) and what a loaded machine adds
       // in the gaps between its requests; before, ~2 virtual minutes.
@@ -46,7 +42,7 @@ describe('the sandbox clock at 60× against deckhand all', () => {
       await deckhand.stop();
       await redis.close();
       rmSync(dir, { recursive: true, force: true });
-      for (const key of added) delete process.env[key];
+      restoreEndpoints();
     }
   });
 });

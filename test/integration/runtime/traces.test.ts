@@ -1,83 +1,40 @@
 /**
  * Issue 12, traces: a run through the real bot and worker (signed Slack requests, real BullMQ with its
  * telemetry) exports its spans over OTLP/HTTP to a receiver here: one span per step, parented under the job's
- * BullMQ `process` span, in the trace its enqueue started, and the failed step carries error status.
+ * BullMQ `process` span, in the trace its enqueue started, and the failed step carries error status; a step its
+ * worker stops in the middle of ends its span as interrupted, not failed.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ActionIds } from '../../../src/blocks/action-ids.js';
+import { systemClock, type Clock } from '../../../src/integrations/clock.js';
 import { startTracing, type Tracing } from '../../../src/integrations/tracing.js';
-import { createFixtureKind } from '../../helpers/fixture-kind.js';
-import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFixtureFoundation, type Harness } from '../../helpers/foundation-harness.js';
+import { attribute, startOtlpReceiver, STATUS_ERROR, type OtlpReceiver } from '../../helpers/otlp-receiver.js';
+import { until } from '../../helpers/until.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = ['commands:', '  fixture:', "    run: '*'", `    approve: ['${APPROVER}']`, ''].join('\n');
-
-type AnyValue = { stringValue?: string; intValue?: number | string };
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes?: { key: string; value: AnyValue }[];
-  status?: { code?: number; message?: string };
-}
-interface Received {
-  service: string | undefined;
-  span: OtlpSpan;
-}
-interface OtlpRequest {
-  resourceSpans: { resource?: { attributes?: OtlpSpan['attributes'] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
-}
-
-const STATUS_ERROR = 2;
-
-function attribute(attributes: OtlpSpan['attributes'], key: string): string | undefined {
-  return attributes?.find((a) => a.key === key)?.value.stringValue;
-}
-
-/** A minimal OTLP/HTTP traces receiver: records every span posted as JSON to /v1/traces. */
-async function startReceiver(): Promise<{ url: string; spans: Received[]; contentTypes: string[]; close(): Promise<void> }> {
-  const spans: Received[] = [];
-  const contentTypes: string[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v1/traces') {
-        res.writeHead(404).end();
-        return;
-      }
-      contentTypes.push(req.headers['content-type'] ?? '');
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpRequest;
-      for (const resourceSpans of body.resourceSpans) {
-        const service = attribute(resourceSpans.resource?.attributes, 'service.name');
-        for (const scope of resourceSpans.scopeSpans) for (const span of scope.spans) spans.push({ service, span });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, spans, contentTypes, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
+const POLICY = approverPolicy('fixture');
+/** A step that waits this long is still running when its worker stops. */
+const HANG_MS = 3_600_000;
 
 describe('traces: OTLP/HTTP export of a run', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: OtlpReceiver;
   let tracing: Tracing;
   let h: Harness;
+  let hanging: () => void;
+  const stepHangs = new Promise<void>((resolve) => (hanging = resolve));
+  /** The system clock, telling when a step starts its long wait. */
+  const clock: Clock = {
+    now: () => systemClock.now(),
+    sleep: (ms, signal) => {
+      if (ms === HANG_MS) hanging();
+      return systemClock.sleep(ms, signal);
+    },
+  };
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     // The general endpoint: the exporter posts to <endpoint>/v1/traces.
     tracing = (await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/` }, 'deckhand-worker'))!;
-    h = await startFoundation({
-      kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)],
-      policyYaml: POLICY,
-      worker: true,
-      tracing,
-    });
+    h = await startFixtureFoundation({ policyYaml: POLICY, tracing, clock });
   });
   let stopped = false;
   /** As on SIGTERM: the workers finish (ending the job's span), then the provider exports what it holds. */
@@ -92,8 +49,27 @@ describe('traces: OTLP/HTTP export of a run', () => {
     await receiver.close();
   });
 
+  const spansOf = (planId: string) => receiver.spans.filter((r) => r.span.name.startsWith('step ') && attribute(r.span.attributes, 'deckhand.plan_id') === planId).map((r) => r.span);
+
+  it('ends the span of a step whose worker stops in the middle of it as interrupted, without error status', async () => {
+    const worker = await h.startWorker();
+    await h.command(`fixture interrupted --steps 2 --delay-ms ${HANG_MS}`, REQUESTER);
+    const plan = await h.waitForPlanFor('fixture/interrupted');
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    await stepHangs;
+    await worker.close();
+
+    // Exported with the next batch (every few seconds), the run not being over.
+    const [span] = await until('the interrupted step span', () => spansOf(plan.id).length > 0 && spansOf(plan.id), 20_000);
+    expect(span!.name).toBe('step fixture/step-1');
+    expect(attribute(span!.attributes, 'deckhand.outcome')).toBe('interrupted');
+    expect(span!.status?.code ?? 0).not.toBe(STATUS_ERROR);
+    expect((await h.plans.get(plan.id))?.status).toBe('running'); // the next worker resumes it
+  }, 40_000);
+
   it('exports a span per step under the job trace, with error status on the failed step', async () => {
     expect(tracing).toBeDefined();
+    await h.startWorker();
     await h.command('fixture traced --steps 3 --fail-step step-2 --fail-kind refusal', REQUESTER);
     const plan = await h.waitForPlanFor('fixture/traced');
     await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
@@ -101,7 +77,7 @@ describe('traces: OTLP/HTTP export of a run', () => {
     await stop();
 
     expect(receiver.contentTypes.every((t) => t.startsWith('application/json'))).toBe(true);
-    const steps = receiver.spans.filter((r) => r.span.name.startsWith('step ')).map((r) => r.span);
+    const steps = spansOf(plan.id);
     expect(steps.map((s) => s.name).sort()).toEqual(['step fixture/step-1', 'step fixture/step-2']);
     const [first, second] = ['step-1', 'step-2'].map((id) => steps.find((s) => s.name === `step fixture/${id}`)!);
 

@@ -1,11 +1,14 @@
 /**
  * The metrics registry against what operators read: the README's table lists exactly the registry's
  * `deckhand_*` metrics with their types and labels, and the shipped alert rules use only metrics that exist.
- * Plus the one gauge computed from the clock: runs over their estimate.
+ * Plus the one gauge computed from the clock: runs over their estimate; and how Slack answers are counted.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { createMetrics } from '../../../src/integrations/metrics.js';
+import { until } from '../../helpers/until.js';
 
 function readmeTable(): Map<string, { type: string; labels: string[] }> {
   const readme = readFileSync('README.md', 'utf8');
@@ -58,5 +61,60 @@ describe('metrics registry', () => {
     ended();
     expect(await gauge('deckhand_jobs_over_estimate')).toBeUndefined();
     expect(await gauge('deckhand_jobs_running')).toBeUndefined();
+  });
+});
+
+describe('Slack call outcomes (slackFetch)', () => {
+  const metrics = createMetrics({ now: () => 0, sleep: async () => undefined });
+  const slackFetch = metrics.slackFetch();
+  const padding = 'x'.repeat(64 * 1024); // well over what is parsed whole
+  let server: Server;
+  let baseUrl: string;
+  let heldHistory: ServerResponse | undefined;
+  const answers: Record<string, string> = {
+    '/api/conversations.info': '{"ok":true,"channel":{"id":"C1"}}',
+    '/api/chat.postMessage': '{"error":"channel_not_found","ok":false}', // small: parsed, wherever `ok` is
+    '/api/conversations.members': `{"ok":false,"error":"ratelimited_page","pad":"${padding}"}`, // big: judged by its start
+    '/upload/abc123': 'OK - 12',
+  };
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url !== '/api/conversations.history') return res.end(answers[req.url!]);
+      // A big page whose end is held back until the test releases it.
+      res.write(`{"ok":true,"messages":[{"text":"${padding}"}`);
+      heldHistory = res;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise((resolve) => server.close(resolve)));
+
+  const count = async (operation: string, outcome: string) =>
+    (await metrics.registry.getSingleMetric('deckhand_api_calls_total')!.get()).values.find((v) => v.labels.operation === operation && v.labels.outcome === outcome)?.value;
+
+  it.each([
+    ['conversations.info', 'ok'],
+    ['chat.postMessage', 'client_error'],
+    ['conversations.members', 'client_error'],
+  ])('counts %s as %s, and the caller reads the whole answer', async (operation, outcome) => {
+    const response = await slackFetch(`${baseUrl}/api/${operation}`, { method: 'POST' });
+    expect(await response.text()).toBe(answers[`/api/${operation}`]);
+    expect(await until(`${operation} counted`, () => count(operation, outcome), 10_000)).toBe(1);
+  });
+
+  it('counts an upload that answers plain text as ok', async () => {
+    expect(await (await slackFetch(`${baseUrl}/upload/abc123`, { method: 'POST', body: 'data' })).text()).toBe('OK - 12');
+    expect(await until('the upload counted', () => count('upload', 'ok'), 10_000)).toBe(1);
+  });
+
+  it('counts a big answer from its start, before the rest of it has even arrived', async () => {
+    const response = await slackFetch(`${baseUrl}/api/conversations.history`, { method: 'POST' });
+    expect(await until('the page counted', () => count('conversations.history', 'ok'), 10_000)).toBe(1);
+    heldHistory!.end(']}');
+    const page = (await response.json()) as { ok: boolean; messages: { text: string }[] };
+    expect(page.ok).toBe(true);
+    expect(page.messages[0]!.text).toBe(padding);
   });
 });

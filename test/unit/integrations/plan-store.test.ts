@@ -2,6 +2,7 @@ import { createRedis, type RedisClient } from '../../../src/integrations/redis/c
 import { FINISHED_PLAN_RETENTION_MS, PlanStore, newPlanId, type StoredPlan } from '../../../src/integrations/redis/plan-store.js';
 import { deleteKeys, uniquePrefix } from '../../helpers/redis-prefix.js';
 import { REDIS_TOPOLOGIES, startRedisTopology, type RedisTopology } from '../../helpers/redis-topology.js';
+import { until } from '../../helpers/until.js';
 
 function aPlan(overrides: Partial<StoredPlan> = {}): StoredPlan {
   const now = Date.now();
@@ -107,7 +108,9 @@ describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
 
   it('reads a channel without writing; the prune removes only ids of plans that are gone', async () => {
     const old = Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000;
-    const [gone, kept, recent] = [aPlan({ createdAt: old, channel: 'C7' }), aPlan({ createdAt: old + 1, channel: 'C7' }), aPlan({ channel: 'C7' })];
+    // Finished plans, so the live-status indexes have nothing to prune here.
+    const finished = { channel: 'C7', status: 'succeeded' } as const;
+    const [gone, kept, recent] = [aPlan({ ...finished, createdAt: old }), aPlan({ ...finished, createdAt: old + 1 }), aPlan(finished)];
     for (const p of [gone, kept, recent]) await store.create(p);
     await redis.del(`${prefix}:plan:${gone.id}`); // its TTL ran out
     const index = () => redis.zrange(`${prefix}:plans:channel:C7`, '0', '-1');
@@ -116,10 +119,34 @@ describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
     expect(await index()).toEqual([gone.id, kept.id, recent.id]);
 
     // Measured on the caller's clock: at the gone plan's own creation time it is not old enough to be checked.
-    expect(await store.pruneChannelIndexes(old)).toBe(0);
-    expect(await store.pruneChannelIndexes(Date.now())).toBe(1);
+    expect(await store.pruneIndexes(old)).toBe(0);
+    expect(await store.pruneIndexes(Date.now())).toBe(1);
     expect(await index()).toEqual([kept.id, recent.id]);
-    expect(await store.pruneChannelIndexes(Date.now())).toBe(0);
+    expect(await store.pruneIndexes(Date.now())).toBe(0);
+  });
+
+  it('prunes when due at most once per period, whichever replica asks', async () => {
+    const replica = new PlanStore(redis, prefix);
+    const old = Date.now() - FINISHED_PLAN_RETENTION_MS - 60_000;
+    const index = `${prefix}:plans:channel:C6`;
+    const goneAfterAWhile = async () => {
+      const plan = aPlan({ createdAt: old, channel: 'C6', status: 'succeeded' });
+      await store.create(plan);
+      await redis.del(`${prefix}:plan:${plan.id}`);
+      return plan.id;
+    };
+    const periodMs = 1_500;
+
+    await goneAfterAWhile();
+    expect(await store.pruneIndexesIfDue(Date.now(), periodMs)).toBe(1);
+    const second = await goneAfterAWhile();
+    expect(await replica.pruneIndexesIfDue(Date.now(), periodMs)).toBeUndefined();
+    expect(await store.pruneIndexesIfDue(Date.now(), periodMs)).toBeUndefined();
+    expect(await redis.zrange(index, '0', '-1')).toEqual([second]);
+
+    // Real time: the period is a Redis TTL. Once it ran out, the next to ask prunes.
+    expect(await until('the prune to be due again', () => replica.pruneIndexesIfDue(Date.now(), periodMs))).toBe(1);
+    expect(await redis.zrange(index, '0', '-1')).toEqual([]);
   });
 
   it('indexes live statuses so running plans can be found', async () => {
@@ -132,6 +159,19 @@ describe.each(REDIS_TOPOLOGIES)('PlanStore on %s Redis', (topologyName) => {
     expect((await store.listByStatus('planned')).map((p) => p.id)).toEqual([b.id]);
     await store.change(a.id, (p) => ({ ...p, status: 'succeeded' }));
     expect(await store.listByStatus('running')).toEqual([]);
+  });
+
+  it('reads a live status without writing; the prune removes the ids of undecided plans that expired out of Redis', async () => {
+    const [gone, kept] = [aPlan(), aPlan()];
+    for (const p of [gone, kept]) await store.create(p);
+    await redis.del(`${prefix}:plan:${gone.id}`); // nobody expired it before its TTL ran out
+    const index = async () => (await redis.smembers(`${prefix}:plans:status:planned`)).sort();
+
+    expect((await store.listByStatus('planned')).map((p) => p.id)).toEqual([kept.id]);
+    expect(await index()).toEqual([gone.id, kept.id].sort());
+
+    expect(await store.pruneIndexes(Date.now())).toBe(1);
+    expect(await index()).toEqual([kept.id]);
   });
 
   it('never expires a running plan and keeps finished ones for the retention period', async () => {

@@ -6,12 +6,10 @@ import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { describeGroup } from '../../../../src/integrations/aws/auto-scaling.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { LOCK_TAG } from '../../../../src/jobs/rollout/tags.js';
-import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('rollout');
 
 describe('rollout through Slack, end to end', () => {
   let env: TestSandbox;

@@ -5,14 +5,12 @@
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { rolloutKind } from '../../../../src/jobs/rollout/index.js';
 import { seededRandom } from '../../../../sandbox/src/contracts.js';
-import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { checkSafety } from './safety.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { spawnWorker, type WorkerChild } from '../../../helpers/worker-child.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  rollout:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('rollout');
 const KILLS = 4;
 
 describe('rollout: worker processes killed mid-way', () => {

@@ -4,13 +4,11 @@
  */
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
 import { resizeKind } from '../../../../src/jobs/volume-resize/index.js';
-import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
+import { APPROVER, approverPolicy, REQUESTER, startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { startTestSandbox, type TestSandbox } from '../../../helpers/sandbox.js';
 import { RESIZE_SCENARIO } from './scenario.js';
 
-const REQUESTER = 'U0REQ';
-const APPROVER = 'U0APPROVER';
-const POLICY = `commands:\n  resize:\n    run: '*'\n    approve: ['${APPROVER}']\n`;
+const POLICY = approverPolicy('resize');
 
 describe('resize through Slack, end to end', () => {
   let env: TestSandbox;
