@@ -69,7 +69,7 @@ function renderCleanup(plan: CleanupPlan): RenderedPlan {
   if (totals.stale > 0) {
     const lines = sample(plan);
     blocks.push(listSection('Will delete (exact TTL and values)', lines, moreInCsv, totals.stale - lines.length));
-    blocks.push(context('Ownership is read again before deleting (and every minute during the run): an IP taken meanwhile keeps its record. Every record is saved before it is deleted; `/deckhand ptr-cleanup restore <job-id>` puts them back.'));
+    blocks.push(context('Ownership is read again before deleting (and every minute during the run, or every four reads when reading takes longer): an IP taken meanwhile keeps its record. Every record is saved before it is deleted; `/deckhand ptr-cleanup restore <job-id>` puts them back.'));
   }
   if (plan.policyNotes.length > 0) blocks.push(section(`:warning: ${plan.policyNotes.join('\n')}`));
   const csv = [CSV_HEADER];

@@ -23,16 +23,19 @@ type Ctx = Pick<KindContext<PtrCleanupSettings>, 'redis' | 'redisPrefix'>;
 
 const checkedKey = (ctx: Ctx, planId: string) => `${ctx.redisPrefix}:ptr-interfaces-checked:${planId}`;
 
-/** When approval last found none of the plan's to-delete records live, or undefined. */
-export async function interfacesCheckedAt(ctx: Ctx, planId: string): Promise<number | undefined> {
-  const at = await ctx.redis.get(checkedKey(ctx, planId));
-  return at === null ? undefined : Number(at);
+/** When approval last found none of the plan's to-delete records live, and how long its read took; or undefined. */
+export async function interfacesCheckedAt(ctx: Ctx, planId: string): Promise<{ at: number; readMs: number } | undefined> {
+  const saved = await ctx.redis.get(checkedKey(ctx, planId));
+  if (saved === null) return undefined;
+  const [at, readMs] = saved.split(' ').map(Number);
+  return { at: at!, readMs: readMs ?? 0 };
 }
 
 export async function revalidatePtr(ctx: KindContext<PtrCleanupSettings>, plan: PtrPlan, planId: string): Promise<string | undefined> {
   if (plan.mode === 'restore') return undefined;
   const checkedAt = ctx.clock.now();
   const owned = await readOwnedAddresses(ctx.clients, plan.ownershipScope);
+  const readMs = ctx.clock.now() - checkedAt;
   const live: string[] = [];
   let count = 0;
   for (const zone of plan.zones) {
@@ -43,7 +46,7 @@ export async function revalidatePtr(ctx: KindContext<PtrCleanupSettings>, plan: 
     }
   }
   if (count === 0) {
-    await ctx.redis.set(checkedKey(ctx, planId), String(checkedAt), 'EX', HANDOVER_TTL_SECONDS);
+    await ctx.redis.set(checkedKey(ctx, planId), `${checkedAt} ${readMs}`, 'EX', HANDOVER_TTL_SECONDS);
     return undefined;
   }
   return `${count} PTR record${count === 1 ? '' : 's'} it would delete now name${count === 1 ? 's' : ''} an IP a network interface holds: ${live.join(', ')}${count > live.length ? ', …' : ''}`;

@@ -2,8 +2,8 @@
  * The PTR step machine: one step per zone (batches confirmed in the checkpoint one by one), then a
  * wait for INSYNC, then the deleted records attached to the thread. For every batch of a cleanup:
  * drop records whose IP is live again (ownership checked by the approval or read at the start of the
- * run, and read again once it is a minute old), save the records (Redis), mark the batch in flight, audit, send, save what was
- * deleted, checkpoint. A batch found in flight after a crash is read back first.
+ * run, and read again once it is a minute old, or four reads old when a read takes longer), save the
+ * records (Redis), mark the batch in flight, audit, send, save what was deleted, checkpoint. A batch found in flight after a crash is read back first.
  */
 import { formatDuration } from '../../time.js';
 import type { Step, StepContext } from '../kind.js';
@@ -26,6 +26,16 @@ type Ctx = StepContext<PtrPlan, PtrState, PtrCleanupSettings>;
 
 /** Ownership older than this is read again before the next batch (the approval's check counts as the first read). */
 export const OWNERSHIP_MAX_AGE_MS = 60_000;
+/**
+ * ... or older than this many times its read took, when that is longer: a read of every interface (184,204 of
+ * them for a million records, about a minute) would otherwise be due again as soon as it ended, before every
+ * batch. Reads then take at most a fifth of the run.
+ */
+export const OWNERSHIP_READ_COST_FACTOR = 4;
+
+export function ownershipMaxAgeMs(lastReadMs: number): number {
+  return Math.max(OWNERSHIP_MAX_AGE_MS, OWNERSHIP_READ_COST_FACTOR * lastReadMs);
+}
 const INSYNC_TIMEOUT_MS = 10 * 60_000;
 const INSYNC_FIRST_POLL_MS = 1_000;
 const INSYNC_MAX_POLL_MS = 15_000;
@@ -62,20 +72,22 @@ function reportProgress(ctx: Ctx, verb: string, batchesPerZone: ReadonlyMap<stri
 /** Addresses held by network interfaces, read during this run or checked by its approval (never taken from the plan). */
 interface OwnershipCache {
   owned?: AddressSet;
+  /** When the read started: the addresses are at least this old. */
   readAt: number;
+  readMs: number;
 }
 
 async function currentOwnership(ctx: Ctx, cache: OwnershipCache): Promise<AddressSet> {
   if (ctx.plan.mode !== 'cleanup') throw new Error('ownership is only read for a cleanup');
   if (!cache.owned) {
     // Approval found none of the plan's records live: as good as a read of our own until it is as old.
-    const checkedAt = await interfacesCheckedAt(ctx, ctx.planId);
-    if (checkedAt !== undefined) Object.assign(cache, { owned: AddressSet.of([], []), readAt: checkedAt });
+    const checked = await interfacesCheckedAt(ctx, ctx.planId);
+    if (checked !== undefined) Object.assign(cache, { owned: AddressSet.of([], []), readAt: checked.at, readMs: checked.readMs });
   }
-  if (!cache.owned || ctx.clock.now() - cache.readAt > OWNERSHIP_MAX_AGE_MS) {
+  if (!cache.owned || ctx.clock.now() - cache.readAt > ownershipMaxAgeMs(cache.readMs)) {
     const readAt = ctx.clock.now();
     cache.owned = await readOwnedAddresses(ctx.clients, ctx.plan.ownershipScope);
-    cache.readAt = readAt;
+    Object.assign(cache, { readAt, readMs: ctx.clock.now() - readAt });
   }
   return cache.owned;
 }
@@ -219,7 +231,7 @@ async function attachBackup(ctx: Ctx): Promise<void> {
 
 export function ptrSteps(plan: PtrPlan): Step<PtrPlan, PtrState, PtrCleanupSettings>[] {
   const action: ChangeAction = plan.mode === 'cleanup' ? 'DELETE' : 'CREATE';
-  const ownership: OwnershipCache = { readAt: 0 };
+  const ownership: OwnershipCache = { readAt: 0, readMs: 0 };
   const batchesPerZone = new Map(plan.zones.map((zone) => [zone.id, splitIntoBatches(unpackRecords(zone.records)).length]));
   const steps: Step<PtrPlan, PtrState, PtrCleanupSettings>[] = plan.zones.map((zone) => ({
     id: `${action === 'DELETE' ? 'delete' : 'create'}/${zone.id}`,

@@ -3,6 +3,7 @@ import { MAX_VALUE_CHARS_PER_CHANGE, splitIntoBatches } from '../../../../src/jo
 import type { CompactRecord } from '../../../../src/jobs/ptr-cleanup/model.js';
 import { RequestPacer } from '../../../../src/jobs/ptr-cleanup/pacer.js';
 import { compareRecordNames } from '../../../../src/jobs/ptr-cleanup/reconcile.js';
+import { OWNERSHIP_MAX_AGE_MS, ownershipMaxAgeMs } from '../../../../src/jobs/ptr-cleanup/steps.js';
 import { submitBatch, type SubmitIo } from '../../../../src/jobs/ptr-cleanup/submit.js';
 import { UsageError } from '../../../../src/errors.js';
 import { VirtualClock } from '../../../../sandbox/src/clock.js';
@@ -165,5 +166,18 @@ describe('parsePtrArgs', () => {
   ])('refuses %j', (input, message) => {
     expect(() => parsePtrArgs(input)).toThrow(UsageError);
     expect(() => parsePtrArgs(input)).toThrow(message);
+  });
+});
+
+describe('ownershipMaxAgeMs', () => {
+  it('re-reads interfaces once a minute while a read is cheap', () => {
+    expect(ownershipMaxAgeMs(0)).toBe(OWNERSHIP_MAX_AGE_MS);
+    expect(ownershipMaxAgeMs(2_500)).toBe(60_000);
+  });
+
+  it('waits four reads long when a read takes longer, so a run is not one read before every batch', () => {
+    // 184,204 interfaces (a million records) took about a minute to read: due again only after four.
+    expect(ownershipMaxAgeMs(70_000)).toBe(280_000);
+    expect(ownershipMaxAgeMs(70_000)).toBeGreaterThan(70_000 + OWNERSHIP_MAX_AGE_MS);
   });
 });
