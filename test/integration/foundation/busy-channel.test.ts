@@ -1,8 +1,9 @@
 /**
  * Many people typing `/deckhand` in one channel at once, against a Slack stand-in holding the bot to Slack's
- * per-channel posting limit (its default): every command gets its plan card, none fails, and every post Slack
+ * per-channel posting limit at Slack's own figures (not the harness's scaled pace): every command gets its plan card, none fails, and every post Slack
  * answered 429 was sent again no sooner than its Retry-After said.
  */
+import { SLACK_POSTS_PER_CHANNEL } from '../../../sandbox/src/slack/web-api.js';
 import { createFixtureKind } from '../../helpers/fixture-kind.js';
 import { startFoundation, type Harness } from '../../helpers/foundation-harness.js';
 import { until } from '../../helpers/until.js';
@@ -15,7 +16,7 @@ const COMMANDS = 10;
 describe('foundation: a busy channel under Slack\'s posting limit', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY });
+    h = await startFoundation({ kinds: ({ redis, prefix }) => [createFixtureKind(redis, prefix)], policyYaml: POLICY, postsPerChannel: SLACK_POSTS_PER_CHANNEL });
   });
   afterAll(() => h.stop());
 
