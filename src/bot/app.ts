@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { RedisClient } from '../integrations/redis/connections.js';
 import { CALL_TIMEOUTS } from '../integrations/call-deadlines.js';
+import { honouringRetryAfter } from '../integrations/slack/retry-after-fetch.js';
 import type { Logger } from '../logger.js';
 import * as deckhandCommand from './commands/deckhand.js';
 import type { BotDeps } from './deps.js';
@@ -101,8 +102,9 @@ export function createBotApp(base: BotOptions): BotApp {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     timeout: CALL_TIMEOUTS.slackCallMs,
     retryConfig: { retries: 2 },
-    // Bolt hands these options to every WebClient it makes: the one place to count the bot's Slack calls.
-    ...(base.metrics ? { fetch: base.metrics.slackFetch() } : {}),
+    // Bolt hands these options to every WebClient it makes: the one place to count the bot's Slack calls, and to
+    // wait out Slack's rate limits (a 429 is not a failure, so it spends none of the two retries).
+    fetch: honouringRetryAfter(base.metrics?.slackFetch() ?? fetch, () => base.metrics?.retries.inc({ api: 'slack' })),
   };
   const ops = opsRoutes({ metrics: base.metrics, dashboard: config.dashboard, queue: base.queue });
   let server: Server | undefined;

@@ -4,7 +4,8 @@
  * - AWS SDK calls: only by the SDK, standard mode, `AWS_MAX_ATTEMPTS` attempts (throttling, 5xx, timed-out
  *   attempts), with its backoff and its retry quota. Nothing above the SDK retries an AWS error.
  * - Kubernetes API calls: `retryingKubernetes` (429, 5xx, connection resets), `KUBERNETES_MAX_ATTEMPTS` attempts.
- * - Slack Web API calls: the outbox alone (src/integrations/slack/outbox.ts), until delivered.
+ * - Slack Web API calls: the outbox alone (src/integrations/slack/outbox.ts), until delivered. The bot's own calls
+ *   (someone is waiting): the WebClient, twice; a 429 is waited out before that (slack/retry-after-fetch.ts).
  * - A run: BullMQ re-runs a failed attempt from its checkpoint (src/jobs/queues.ts, RUN_ATTEMPTS) only for errors
  *   no layer below has retried (`retriedBelow`), such as a step's own TransientError or a lost worker.
  */

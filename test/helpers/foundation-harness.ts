@@ -27,6 +27,7 @@ import { overSocketMode } from '../../sandbox/src/slack/to-bot.js';
 import { startSlackStandIn, type SlackStandIn, type SlackStandInOptions, type StoredMessage } from '../../sandbox/src/slack/web-api.js';
 import { createFixtureKind } from './fixture-kind.js';
 import { deleteKeys, REDIS_URL, uniquePrefix } from './redis-prefix.js';
+import { postsPerChannelAt, TEST_POST_INTERVAL_MS } from './slack-pace.js';
 
 export interface HarnessOptions extends SlackStandInOptions {
   /** Kinds, or a factory for kinds that keep test state in Redis under the harness's prefix. */
@@ -40,7 +41,7 @@ export interface HarnessOptions extends SlackStandInOptions {
   clients?: Record<Role, Clients>;
   /** Start an in-process worker right away. */
   worker?: boolean;
-  /** Outbox pacing; defaults are fast for tests. */
+  /** Outbox pacing; defaults are fast for tests, and the stand-in's post limit follows (slack-pace.ts). */
   outbox?: { minIntervalPerChannelMs?: number; cardUpdateIntervalMs?: number; retryBaseMs?: number };
   queueBackoffMs?: number;
   /** How often the bot expires undecided plans; default 200 ms here, `'product'` for the product's default. */
@@ -107,7 +108,8 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
   const prefix = uniquePrefix('fdn');
   const signingSecret = randomBytes(16).toString('hex');
   const socketMode = opts.transport === 'socket' ? await startSocketModeServer() : undefined;
-  const slack = await startSlackStandIn({ ...opts, socketMode });
+  const outboxPaceMs = opts.outbox?.minIntervalPerChannelMs ?? TEST_POST_INTERVAL_MS;
+  const slack = await startSlackStandIn({ ...opts, postsPerChannel: opts.postsPerChannel ?? postsPerChannelAt(outboxPaceMs), socketMode });
   const redis = createRedis(REDIS_URL, 'general');
   const kinds = createRegistry(typeof opts.kinds === 'function' ? opts.kinds({ redis, prefix }) : opts.kinds);
   const env: NodeJS.ProcessEnv = {
@@ -153,7 +155,7 @@ export async function startFoundation(opts: HarnessOptions): Promise<Harness> {
       slackApiUrl: slack.url,
       redis: connection,
       prefix,
-      minIntervalPerChannelMs: opts.outbox?.minIntervalPerChannelMs ?? 5,
+      minIntervalPerChannelMs: outboxPaceMs,
       cardUpdateIntervalMs: opts.outbox?.cardUpdateIntervalMs ?? 50,
       retryBaseMs: opts.outbox?.retryBaseMs ?? 20,
       log,

@@ -21,6 +21,7 @@ import { createLogger } from '../../src/logger.js';
 import { VirtualClock } from '../../sandbox/src/clock.js';
 import { followSandboxClock } from '../../sandbox/src/remote-clock.js';
 import { createFixtureKind } from './fixture-kind.js';
+import { TEST_POST_INTERVAL_MS } from './slack-pace.js';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -44,7 +45,7 @@ const kinds = createRegistry(
 const sandboxControl = process.env.DECKHAND_SANDBOX_CONTROL_URL;
 const productStallSettings = process.env.LOCK_DURATION_MS === 'product';
 const lockDuration = Number(productStallSettings ? 0 : (process.env.LOCK_DURATION_MS ?? 1000));
-const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: Number(process.env.OUTBOX_MIN_INTERVAL_MS ?? 5), cardUpdateIntervalMs: 50, log });
+const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: Number(process.env.OUTBOX_MIN_INTERVAL_MS ?? TEST_POST_INTERVAL_MS), cardUpdateIntervalMs: 50, log });
 
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),

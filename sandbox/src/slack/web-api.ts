@@ -2,7 +2,7 @@
  * A Slack Web API stand-in speaking the real wire protocol (form or JSON POST to /api/<method>),
  * so the bot's real WebClient and the outbox run unchanged against it (SLACK_API_URL = `url`).
  * It records every call, keeps messages per channel and thread, hands out response_urls, and
- * answers 429 + Retry-After (or any error) on demand. Channel history, thread replies and pins are
+ * answers 429 + Retry-After (or any error) on demand, and on its own to posts beyond Slack's per-channel limit. Channel history, thread replies and pins are
  * served with Slack's cursor pagination from the stored messages (seeded ones included).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -94,7 +94,7 @@ export interface SlackStandInOptions {
   /**
    * Slack's per-channel posting limit ("1 message per second per channel, short bursts allowed"): a token bucket
    * per channel holding `burst` posts, refilled one per `intervalMs`. A chat.postMessage finding it empty answers
-   * 429 with Retry-After. Off unless given (tests scale the interval down).
+   * 429 with Retry-After. On by default with Slack's figures (SLACK_POSTS_PER_CHANNEL); tests may scale it down.
    */
   postsPerChannel?: { intervalMs: number; burst: number };
 }
@@ -105,6 +105,12 @@ export interface SlackTokens {
   /** The app-level token with connections:write (`xapp-`), for Socket Mode. */
   app: string;
 }
+
+/**
+ * Slack's chat.postMessage limit: 1 per second per channel, "short bursts" allowed (docs/platform-facts.md). Slack
+ * publishes no burst size; 3 lets a command's plan card and its thread notes land at once and still refuses floods.
+ */
+export const SLACK_POSTS_PER_CHANNEL = { intervalMs: 1000, burst: 3 };
 
 export const SANDBOX_TOKENS: SlackTokens = { bot: 'xoxb-sandbox-token', app: 'xapp-sandbox-token' };
 
@@ -401,11 +407,15 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
   let ongoingOutage: FailureSpec | undefined;
   const withRetryAfter = (seconds: number | undefined): FailureSpec | undefined => (seconds === undefined ? undefined : { retryAfter: seconds });
   const buckets = new Map<string, { tokens: number; at: number }>();
-  /** Seconds to wait when the channel's bucket is empty, else takes a token and answers undefined. */
+  const limit = opts.postsPerChannel ?? SLACK_POSTS_PER_CHANNEL;
+  /**
+   * Seconds to wait when the channel's bucket is empty, else takes a token and answers undefined. The bucket fills
+   * in real time, not on the sandbox's clock: deckhand waits out Retry-After and paces its posts with real timers
+   * (the WebClient's, the outbox's), never on its injected Clock, so a bucket on virtual time would never refill
+   * while a test holds the clock still (speed 0) and would refill too fast while the clock races ahead.
+   */
   const postingLimited = (channel: string): number | undefined => {
-    const limit = opts.postsPerChannel;
-    if (!limit) return undefined;
-    const at = now();
+    const at = Date.now();
     const bucket = buckets.get(channel) ?? { tokens: limit.burst, at };
     bucket.tokens = Math.min(limit.burst, bucket.tokens + (at - bucket.at) / limit.intervalMs);
     bucket.at = at;
