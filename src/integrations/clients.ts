@@ -14,7 +14,8 @@ import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { ApiException, KubeConfig, type ApiConstructor, type ApiType, type RequestContext } from '@kubernetes/client-node';
 import { CALL_TIMEOUTS, callSignal, type CallTimeouts } from './call-deadlines.js';
 import { httpOutcome, type CallOutcome, type Metrics } from './metrics.js';
-import { AWS_MAX_ATTEMPTS } from './retry-policy.js';
+import { systemClock, type Clock } from './clock.js';
+import { AWS_MAX_ATTEMPTS, ClockedRetryStrategy } from './retry-policy.js';
 
 export interface Clients {
   autoScaling: AutoScalingClient;
@@ -44,6 +45,8 @@ export interface ClientOptions {
   timeouts?: Partial<CallTimeouts>;
   /** Where every AWS and Kubernetes call is counted; absent = not counted. */
   metrics?: Metrics;
+  /** What the SDK's retry backoff sleeps on: the jobs' clock (the sandbox's virtual one); default the system clock. */
+  clock?: Clock;
 }
 
 export function createClients(options: ClientOptions = {}): Clients {
@@ -55,9 +58,9 @@ export function createClients(options: ClientOptions = {}): Clients {
   const aws = (service: AwsService) => ({
     region,
     credentials,
-    // The only retries an AWS call gets (src/integrations/retry-policy.ts).
-    retryMode: 'standard',
+    // The only retries an AWS call gets (src/integrations/retry-policy.ts); one strategy (and retry quota) per client.
     maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    retryStrategy: new ClockedRetryStrategy(options.maxAttempts ?? AWS_MAX_ATTEMPTS, options.clock ?? systemClock),
     endpoint: options.endpoints?.[service],
     // Without throwOnRequestTimeout the SDK only logs a request that exceeds requestTimeout and keeps waiting.
     requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.awsAttemptMs, throwOnRequestTimeout: true },
@@ -201,13 +204,14 @@ class BoundedKubeConfig extends KubeConfig {
  * DECKHAND_<ROLE>_AWS_PROFILE (a profile of AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, e.g. one that
  * assumes the role) and DECKHAND_<ROLE>_KUBECONFIG (else KUBECONFIG, else in-cluster).
  */
-export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: { maxAttempts?: number; metrics?: Metrics } = {}): Clients {
+export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: Pick<ClientOptions, 'maxAttempts' | 'metrics' | 'clock'> = {}): Clients {
   const prefix = `DECKHAND_${role.toUpperCase()}`;
   const profile = env[`${prefix}_AWS_PROFILE`];
   return createClients({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     maxAttempts: options.maxAttempts,
     metrics: options.metrics,
+    clock: options.clock,
     kubeconfigPath: env[`${prefix}_KUBECONFIG`] ?? env.KUBECONFIG,
     awsProfile: profile ? { name: profile, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, configFile: env.AWS_CONFIG_FILE } : undefined,
   });
