@@ -87,6 +87,8 @@ const AWS_THROTTLING = new Set([
   'TooManyRequestsException', 'TransactionInProgressException',
 ]);
 
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
 interface AwsFailure {
   name?: string;
   $fault?: string;
@@ -167,9 +169,20 @@ class BoundedKubeConfig extends KubeConfig {
     super();
   }
 
+  /** Per cluster and user as configured: their TLS material decides the connection. */
+  private readonly dispatchers = new Map<string, Dispatcher>();
+
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setSignal(callSignal(this.deadlineMs, context.getSignal()));
+    // client-node gives every request a new dispatcher: a new connection and TLS handshake per call. One per
+    // cluster and user keeps connections alive across calls.
+    const made = context.getDispatcher();
+    if (!made) return;
+    const key = JSON.stringify([this.getCurrentCluster(), this.getCurrentUser()]);
+    const kept = this.dispatchers.get(key) ?? made;
+    this.dispatchers.set(key, kept);
+    context.setDispatcher(kept);
   }
 
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
