@@ -165,12 +165,19 @@ class BoundedKubeConfig extends KubeConfig {
   constructor(
     private readonly deadlineMs: number,
     private readonly metrics?: Metrics,
+    /** Per cluster and user as configured (their TLS material decides the connection); shared with `onContext` copies. */
+    private readonly dispatchers = new Map<string, Dispatcher>(),
   ) {
     super();
   }
 
-  /** Per cluster and user as configured: their TLS material decides the connection. */
-  private readonly dispatchers = new Map<string, Dispatcher>();
+  /** This config on another of its contexts, bounded, counted and connected the same way. */
+  onContext(context: string): BoundedKubeConfig {
+    const kube = new BoundedKubeConfig(this.deadlineMs, this.metrics, this.dispatchers);
+    kube.loadFromString(this.exportConfig());
+    kube.setCurrentContext(context);
+    return kube;
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
@@ -208,6 +215,15 @@ class BoundedKubeConfig extends KubeConfig {
       },
     });
   }
+}
+
+/**
+ * The same clients with Kubernetes calls going to another context of their kubeconfig (a second cluster): with the
+ * same call deadlines, metrics and kept connections as the default context's.
+ */
+export function clientsOnKubeContext(clients: Clients, context: string): Clients {
+  if (!(clients.kube instanceof BoundedKubeConfig)) throw new Error('Kubernetes clients not made by createClients');
+  return { ...clients, kube: clients.kube.onContext(context) };
 }
 
 /**
