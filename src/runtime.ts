@@ -67,7 +67,7 @@ export async function startDeckhand(
 
   if (mode !== 'worker') {
     // The bot observes and plans with its own, read-only identity (src/integrations/clients.ts).
-    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env, { metrics }), clock, workerConnection, metrics });
+    bot = createBotApp({ config, log, redis, ...stores, queue, kinds, reports, clients: clientsForRole('bot', env, { metrics, clock }), clock, workerConnection, metrics });
     port = await bot.start();
     log.info({ port, socketMode: Boolean(config.slack.appToken) }, 'bot listening');
   }
@@ -84,7 +84,7 @@ export async function startDeckhand(
       connection: workerConnection,
       prefix,
       kinds,
-      clients: clientsForRole('worker', env, { metrics }),
+      clients: clientsForRole('worker', env, { metrics, clock }),
       clock,
       log,
       outbox,

@@ -113,13 +113,14 @@ export async function startSandbox(options: SandboxOptions = {}) {
   };
 
   /** Real SDK clients pointed at this sandbox with one identity's credentials, built as the product builds them. */
-  function clients(role: SandboxRole, overrides: Pick<ClientOptions, 'maxAttempts' | 'timeouts' | 'metrics'> = {}): Clients {
+  function clients(role: SandboxRole, overrides: Pick<ClientOptions, 'maxAttempts' | 'timeouts' | 'metrics' | 'clock'> = {}): Clients {
     const { accessKeyId, secretAccessKey } = IDENTITIES[role];
     return createClients({
       region: cloud.region,
       credentials: { accessKeyId, secretAccessKey },
       endpoints: cloud.endpoints,
       kubeconfigPath: cluster.kubeconfigs[role],
+      clock,
       ...overrides,
     });
   }

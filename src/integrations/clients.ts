@@ -14,7 +14,8 @@ import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { ApiException, KubeConfig, type ApiConstructor, type ApiType, type RequestContext } from '@kubernetes/client-node';
 import { CALL_TIMEOUTS, callSignal, type CallTimeouts } from './call-deadlines.js';
 import { httpOutcome, type CallOutcome, type Metrics } from './metrics.js';
-import { AWS_MAX_ATTEMPTS } from './retry-policy.js';
+import { systemClock, type Clock } from './clock.js';
+import { AWS_MAX_ATTEMPTS, ClockedRetryStrategy } from './retry-policy.js';
 
 export interface Clients {
   autoScaling: AutoScalingClient;
@@ -44,6 +45,8 @@ export interface ClientOptions {
   timeouts?: Partial<CallTimeouts>;
   /** Where every AWS and Kubernetes call is counted; absent = not counted. */
   metrics?: Metrics;
+  /** What the SDK's retry backoff sleeps on: the jobs' clock (the sandbox's virtual one); default the system clock. */
+  clock?: Clock;
 }
 
 export function createClients(options: ClientOptions = {}): Clients {
@@ -55,9 +58,9 @@ export function createClients(options: ClientOptions = {}): Clients {
   const aws = (service: AwsService) => ({
     region,
     credentials,
-    // The only retries an AWS call gets (src/integrations/retry-policy.ts).
-    retryMode: 'standard',
+    // The only retries an AWS call gets (src/integrations/retry-policy.ts); one strategy (and retry quota) per client.
     maxAttempts: options.maxAttempts ?? AWS_MAX_ATTEMPTS,
+    retryStrategy: new ClockedRetryStrategy(options.maxAttempts ?? AWS_MAX_ATTEMPTS, options.clock ?? systemClock),
     endpoint: options.endpoints?.[service],
     // Without throwOnRequestTimeout the SDK only logs a request that exceeds requestTimeout and keeps waiting.
     requestHandler: { connectionTimeout: timeouts.connectMs, requestTimeout: timeouts.awsAttemptMs, throwOnRequestTimeout: true },
@@ -83,6 +86,8 @@ const AWS_THROTTLING = new Set([
   'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException', 'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException',
   'TooManyRequestsException', 'TransactionInProgressException',
 ]);
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
 
 interface AwsFailure {
   name?: string;
@@ -160,13 +165,31 @@ class BoundedKubeConfig extends KubeConfig {
   constructor(
     private readonly deadlineMs: number,
     private readonly metrics?: Metrics,
+    /** Per cluster and user as configured (their TLS material decides the connection); shared with `onContext` copies. */
+    private readonly dispatchers = new Map<string, Dispatcher>(),
   ) {
     super();
+  }
+
+  /** This config on another of its contexts, bounded, counted and connected the same way. */
+  onContext(context: string): BoundedKubeConfig {
+    const kube = new BoundedKubeConfig(this.deadlineMs, this.metrics, this.dispatchers);
+    kube.loadFromString(this.exportConfig());
+    kube.setCurrentContext(context);
+    return kube;
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setSignal(callSignal(this.deadlineMs, context.getSignal()));
+    // client-node gives every request a new dispatcher: a new connection and TLS handshake per call. One per
+    // cluster and user keeps connections alive across calls.
+    const made = context.getDispatcher();
+    if (!made) return;
+    const key = JSON.stringify([this.getCurrentCluster(), this.getCurrentUser()]);
+    const kept = this.dispatchers.get(key) ?? made;
+    this.dispatchers.set(key, kept);
+    context.setDispatcher(kept);
   }
 
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
@@ -195,19 +218,29 @@ class BoundedKubeConfig extends KubeConfig {
 }
 
 /**
+ * The same clients with Kubernetes calls going to another context of their kubeconfig (a second cluster): with the
+ * same call deadlines, metrics and kept connections as the default context's.
+ */
+export function clientsOnKubeContext(clients: Clients, context: string): Clients {
+  if (!(clients.kube instanceof BoundedKubeConfig)) throw new Error('Kubernetes clients not made by createClients');
+  return { ...clients, kube: clients.kube.onContext(context) };
+}
+
+/**
  * One role's clients from an environment. In production the bot and the worker are separate Deployments whose
  * ServiceAccounts carry their own IAM role (IRSA or EKS Pod Identity) and RBAC, so nothing is set and the
  * default chains apply. A process running both roles (`deckhand all`) names each role's identity:
  * DECKHAND_<ROLE>_AWS_PROFILE (a profile of AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE, e.g. one that
  * assumes the role) and DECKHAND_<ROLE>_KUBECONFIG (else KUBECONFIG, else in-cluster).
  */
-export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: { maxAttempts?: number; metrics?: Metrics } = {}): Clients {
+export function clientsForRole(role: Role, env: NodeJS.ProcessEnv, options: Pick<ClientOptions, 'maxAttempts' | 'metrics' | 'clock'> = {}): Clients {
   const prefix = `DECKHAND_${role.toUpperCase()}`;
   const profile = env[`${prefix}_AWS_PROFILE`];
   return createClients({
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
     maxAttempts: options.maxAttempts,
     metrics: options.metrics,
+    clock: options.clock,
     kubeconfigPath: env[`${prefix}_KUBECONFIG`] ?? env.KUBECONFIG,
     awsProfile: profile ? { name: profile, credentialsFile: env.AWS_SHARED_CREDENTIALS_FILE, configFile: env.AWS_CONFIG_FILE } : undefined,
   });

@@ -47,14 +47,17 @@ const productStallSettings = process.env.LOCK_DURATION_MS === 'product';
 const lockDuration = Number(productStallSettings ? 0 : (process.env.LOCK_DURATION_MS ?? 1000));
 const outbox = new SlackOutbox({ token: env('SLACK_BOT_TOKEN'), slackApiUrl: env('SLACK_API_URL'), redis, prefix, minIntervalPerChannelMs: Number(process.env.OUTBOX_MIN_INTERVAL_MS ?? TEST_POST_INTERVAL_MS), cardUpdateIntervalMs: 50, log });
 
+const clock = sandboxControl ? await followSandboxClock(sandboxControl) : new VirtualClock(Date.now(), Number(process.env.CLOCK_SPEED ?? 10));
+
 await startWorkers({
   connection: createRedis(redisUrl, 'worker'),
   prefix,
   kinds,
+  // Built as the product builds them: the SDK's retry backoff sleeps on the jobs' clock.
   clients: sandboxControl
-    ? clientsForRole('worker', process.env, { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8) })
+    ? clientsForRole('worker', process.env, { maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 8), clock })
     : ({} as Clients),
-  clock: sandboxControl ? await followSandboxClock(sandboxControl) : new VirtualClock(Date.now(), Number(process.env.CLOCK_SPEED ?? 10)),
+  clock,
   log,
   outbox,
   plans: new PlanStore(redis, prefix),

@@ -1,6 +1,5 @@
 /** Job kind `rollout`: replace the outdated worker nodes of an EKS Auto Scaling group, wave by wave. */
-import { KubeConfig } from '@kubernetes/client-node';
-import type { Clients } from '../../integrations/clients.js';
+import { clientsOnKubeContext, type Clients } from '../../integrations/clients.js';
 import { PriceCache } from '../../integrations/redis/price-cache.js';
 import { cleanupParts, type JobKind } from '../kind.js';
 import { parseRolloutArgs, rolloutCommand } from './args.js';
@@ -16,11 +15,7 @@ import type { RolloutArgs, RolloutObserved, RolloutPlan, RolloutState } from './
 /** Clients talking to the named cluster's kubeconfig context (settings `clusters`), or the default one. */
 export function clientsForCluster(clients: Clients, settings: RolloutSettings, cluster: string | undefined): Clients {
   const context = cluster ? settings.clusters?.[cluster] : undefined;
-  if (!context) return clients;
-  const kube = new KubeConfig();
-  kube.loadFromString(clients.kube.exportConfig());
-  kube.setCurrentContext(context);
-  return { ...clients, kube };
+  return context ? clientsOnKubeContext(clients, context) : clients;
 }
 
 function onCluster(step: RolloutStep, plan: RolloutPlan): RolloutStep {

@@ -19,7 +19,8 @@ describe('/deckhand cost against the sandbox', () => {
   let env: TestSandbox;
   let h: Harness;
   beforeAll(async () => {
-    env = await startTestSandbox({ scenario: 'minimal', maxAttempts: 2 });
+    // A moving clock: a failed AWS call's retry backoff sleeps on it.
+    env = await startTestSandbox({ scenario: 'minimal', maxAttempts: 2, speed: 60 });
   });
   afterAll(() => env.stop());
   const start = async (policyYaml = policy()) => {

@@ -51,7 +51,8 @@ export async function startApiServer(deps: ApiDeps): Promise<{ url: string; serv
       send(res, apiError.code, apiError.body(), apiError.headers);
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Node's default keep-alive (5 s), not less: client-node's HTTP client (undici) drops a connection whose server
+  // announces under 2 s, and every request would then pay a new TLS handshake.
   deps.clock.holdWhileAnswering(server, isDeckhandRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
