@@ -365,7 +365,7 @@ export async function run(argv: string[] = []): Promise<void> {
   try {
     console.log(
       limited
-        ? `worker: in a memory cgroup limited to ${options.memoryLimit} MiB (the manifest's limits.memory), no heap flag`
+        ? `worker: in a memory cgroup limited to ${options.memoryLimit} MiB${argv.includes('--memory-limit') ? '' : " (the worker manifest's limits.memory)"}, no heap flag`
         : `worker: no memory limit (${(cgroup as { unavailable: string }).unavailable}), no heap flag: V8 sizes its heap from the host's ${mb(totalmem())}`,
     );
     const ready = await nextMessage<Ready>(sandbox, 'ready');

@@ -1,6 +1,5 @@
 /** Shapes shared by observe, plan, render and steps of the PTR cleanup. */
 import type { RecordSet, RoutingFields } from '../../integrations/aws/route53.js';
-import type { PackedRecords } from './packed-records.js';
 
 export type PtrArgs = { mode: 'cleanup'; zones: string[]; dryRun: boolean } | { mode: 'restore'; jobId: string; dryRun: boolean };
 
@@ -19,6 +18,12 @@ export function compact(record: RecordSet): CompactRecord {
 export function expand(record: CompactRecord): RecordSet {
   const [name, ttl, values, routing] = record;
   return routing ? { name, type: 'PTR', ttl, values, routing } : { name, type: 'PTR', ttl, values };
+}
+
+/** Records packed as text, a line each (packed-records.ts). */
+export interface PackedRecords {
+  count: number;
+  lines: string;
 }
 
 /** Which interfaces decide ownership: the VPCs the zones are attached to, or the whole region for public zones. */

@@ -6,12 +6,7 @@
  * one per zone. A scan keeps its candidates the same way. Records become tuples again one zone at a time.
  */
 import type { RoutingFields } from '../../integrations/aws/route53.js';
-import type { CompactRecord } from './model.js';
-
-export interface PackedRecords {
-  count: number;
-  lines: string;
-}
+import type { CompactRecord, PackedRecords } from './model.js';
 
 const NEEDS_ESCAPE = /[% \n]/g;
 const ESCAPED = /%([0-9A-F]{2})/g;
