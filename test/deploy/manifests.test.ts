@@ -145,6 +145,13 @@ describe('the deckhand Deployments', () => {
     expect(sa?.metadata.annotations?.['eks.amazonaws.com/role-arn']).toMatch(new RegExp(`^arn:aws:iam::\\d{12}:role/deckhand-${role}$`));
   });
 
+  test.each(['bot', 'worker'])('%s: a memory limit Node sizes its heap from, and no heap flag that would override it (ADR 0017)', (role) => {
+    const container = deployment(role).spec.template.spec.containers[0]!;
+    // A million-record PTR scan (bot) and its apply (worker) peaked at 393 MB of RSS in the bench.
+    expect(container.resources?.limits?.memory).toBe('512Mi');
+    expect(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '').not.toMatch(/max-old-space-size|max-semi-space-size/);
+  });
+
   test('the worker is not evicted by cluster-autoscaler mid-step', () => {
     expect(deployment('worker').spec.template.metadata.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict']).toBe('false');
   });
