@@ -285,17 +285,16 @@ async function workerMain(): Promise<void> {
   memory.enter('observe');
   const t0 = performance.now();
   let t1 = 0;
-  // Observation and plan go out of scope once the plan is stored: the worker gets it as JSON.
-  const planJson = await (async () => {
+  // Observation and plan go out of scope once the plan is stored: the worker gets it as JSON, and drops the text once parsed.
+  const { plan, planJsonBytes } = await (async () => {
     const observed = await kind.observe(base, args);
     memory.enter('plan');
     t1 = performance.now();
     const outcome = kind.plan(observed, args, Date.now(), settings);
     if (outcome.kind !== 'plan' || outcome.plan.mode !== 'cleanup') throw new Error('no cleanup plan');
-    return JSON.stringify(outcome.plan);
+    const stored = JSON.stringify(outcome.plan);
+    return { plan: JSON.parse(stored) as CleanupPlan, planJsonBytes: Buffer.byteLength(stored) };
   })();
-  const planJsonBytes = Buffer.byteLength(planJson);
-  const plan = JSON.parse(planJson) as CleanupPlan;
   const t2 = performance.now();
   memory.enter('approve');
   const jobId = `bench-${process.pid}`;
