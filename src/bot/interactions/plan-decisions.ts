@@ -60,12 +60,23 @@ export async function render(deps: BotDeps, args: ActionArgs, decision: Decision
   if (decision.reply) await tell(args.respond, decision.reply.text, decision.reply.emoji);
 }
 
+/**
+ * Approving re-checks the world first; for a big plan that takes a while (a million-record PTR cleanup reads
+ * ~184,000 network interfaces, about two minutes). Past this much real time the clicker is told it is under way.
+ */
+export const SLOW_APPROVAL_NOTICE_MS = 3_000;
+export const SLOW_APPROVAL_NOTICE = 'Approval received: checking that the plan still holds before it runs. The plan message changes when it is done.';
+
 function planDecision(verb: 'approve' | 'reject', unreadable: string) {
   return (deps: BotDeps, args: ActionArgs): Promise<void> =>
     guarded(deps, args, verb, async (log) => {
       const value = parseValue(args.action.value);
       if (!value) return tell(args.respond, unreadable);
-      const decision = await deps.service[verb](value.planId, actor(args), log);
+      const notice =
+        verb === 'approve'
+          ? setTimeout(() => void tell(args.respond, SLOW_APPROVAL_NOTICE, ':hourglass_flowing_sand:').catch((error: unknown) => log.warn({ err: error }, 'slow-approval notice not sent')), SLOW_APPROVAL_NOTICE_MS)
+          : undefined;
+      const decision = await deps.service[verb](value.planId, actor(args), log).finally(() => clearTimeout(notice));
       deps.metrics?.approvals.inc({ decision: verb, outcome: approvalOutcome(decision) });
       await render(deps, args, decision);
     });

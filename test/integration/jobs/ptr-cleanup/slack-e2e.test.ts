@@ -5,6 +5,7 @@
  */
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { ActionIds } from '../../../../src/blocks/action-ids.js';
+import { SLOW_APPROVAL_NOTICE_MS } from '../../../../src/bot/interactions/plan-decisions.js';
 import { ptrCleanupKind } from '../../../../src/jobs/ptr-cleanup/index.js';
 import { startFoundation, type Harness } from '../../../helpers/foundation-harness.js';
 import { deletesIn, startPtrSandbox, zonePtrs, type PtrSandbox } from './helpers.js';
@@ -114,6 +115,20 @@ describe('ptr-cleanup through Slack, end to end', () => {
     expect(workerCalls.slice(0, workerCalls.indexOf('ChangeResourceRecordSetsCommand'))).not.toContain('DescribeNetworkInterfacesCommand');
     expect(done.outcome).toContain('1 left alone because they changed since the plan');
     expect(zonePtrs(sandbox.cloud, 'Z0PROD10REVERSE001')).toContain('99.1.0.10.in-addr.arpa. 600 - ip-10-0-1-99.ec2.internal.');
+  });
+
+  it('an approval whose re-check takes a while tells the clicker it is under way, then runs once', async () => {
+    const h = await start();
+    await h.command('ptr-cleanup', REQUESTER);
+    const plan = await h.waitForPlan();
+    // Every EC2 call now takes longer than the notice's delay: the approval's read of the interfaces is slow.
+    sandbox.faults.services.ec2 = { latencyMs: SLOW_APPROVAL_NOTICE_MS + 2_000 };
+    await h.clickPlan(ActionIds.approve, plan.id, APPROVER);
+    await h.waitForEphemeral(APPROVER, /^Approval received: checking that the plan still holds before it runs/);
+    sandbox.faults.services.ec2 = {};
+    const done = await h.waitForStatus(plan.id, ['succeeded', 'failed'], 30_000);
+    expect(done.status).toBe('succeeded');
+    expect(h.ephemeralsTo(APPROVER).filter((m) => m.text.startsWith('Approval received'))).toHaveLength(1);
   });
 
   it('an address taken since the plan refuses the approval, naming the record, and nothing is deleted', async () => {
