@@ -139,6 +139,9 @@ async function readAll(env: TestSandbox, primary: string, keys: string[]): Promi
   }
 }
 
+/** Real redis-server processes and a rollout each: 20–32 s alone, over 60 s beside a busy machine's other work. */
+const RUN_TIMEOUT_MS = 180_000;
+
 describe('rollout: Redis Cluster primaries with no replica move through a temporary replica (sandbox)', () => {
   let env: TestSandbox | undefined;
   afterEach(async () => {
@@ -193,7 +196,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     const lost = writer.acked.filter((_, i) => values[i] === null);
     expect(lost.filter((k) => writer.replicated.includes(k))).toEqual([]);
     expect(lost).toEqual([]);
-  });
+  }, RUN_TIMEOUT_MS);
 
   test('crashed after the temporary pod exists and again after its takeover, resumed from the checkpoint: one temporary pod, run completes', async () => {
     env = await startTestSandbox({ scenario: noReplicaScenario(), redis: true, speed: 20, maxAttempts: 3 });
@@ -237,7 +240,7 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     expect(env.log.entries.filter((e) => e.action === 'create-pod').map((e) => e.target).sort()).toEqual(moved.map((m) => `${m}-deckhand-tmp`));
     expect(recorder.milestones).toContain('Redis Cluster: failed back to redis-cache-0');
     await expectClusterClean(env);
-  });
+  }, RUN_TIMEOUT_MS);
 
   test('cleanup after a crash deletes a temporary replica that serves no slots, and keeps one that took over', async () => {
     env = await startTestSandbox({ scenario: noReplicaScenario(), redis: true, speed: 20, maxAttempts: 3 });
@@ -283,5 +286,5 @@ describe('rollout: Redis Cluster primaries with no replica move through a tempor
     await rolloutKind.cleanup!({ ...env.workerContext(rolloutKind), plan, state: last.checkpoint.state });
     expect(env.log.entries.filter((e) => e.action === 'create-pod' && e.target === 'cache/redis-cache-0-deckhand-tmp')).toHaveLength(2);
     await expectClusterClean(env);
-  });
+  }, RUN_TIMEOUT_MS);
 });
