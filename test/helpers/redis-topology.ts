@@ -94,8 +94,9 @@ export async function startRedisTopology(name: TopologyName): Promise<RedisTopol
     ports.push(...(await allocatePorts(5)));
     const [master, replica, ...sentinels] = ports as [number, number, ...number[]];
     const data = [
-      { port: master, process: await start(master, ['--port', String(master), ...BASE_ARGS, ...AUTH_ARGS]) },
-      { port: replica, process: await start(replica, ['--port', String(replica), ...BASE_ARGS, ...AUTH_ARGS, '--replicaof', '127.0.0.1', String(master)]) },
+      // --dir: a replica's full sync writes an RDB file, which would otherwise land in the working directory.
+      { port: master, process: await start(master, ['--port', String(master), ...BASE_ARGS, '--dir', dir, ...AUTH_ARGS]) },
+      { port: replica, process: await start(replica, ['--port', String(replica), ...BASE_ARGS, '--dir', dir, ...AUTH_ARGS, '--replicaof', '127.0.0.1', String(master)]) },
     ];
     // A Sentinel learns the replicas from the master's INFO: start them once the replica is linked.
     const linked = await pollRedis(async () => /master_link_status:up/.test(await withRedis(replica, (c) => c.info('replication'), DATA_PASSWORD)), 15_000);
