@@ -41,6 +41,12 @@ export function appendRecords(packed: PackedRecords, records: Iterable<CompactRe
   return packed;
 }
 
+/** The records `keep` accepts, packed: their lines are kept as they are, never unpacked and packed again. */
+export function filterRecords(packed: PackedRecords, keep: (record: CompactRecord) => boolean): PackedRecords {
+  const kept = packed.count === 0 ? [] : packed.lines.split('\n').filter((line) => keep(unpackLine(line)));
+  return { count: kept.length, lines: kept.join('\n') };
+}
+
 /** The zone's records as tuples, in the order they were packed. */
 export function unpackRecords(packed: PackedRecords): CompactRecord[] {
   return packed.count === 0 ? [] : packed.lines.split('\n').map(unpackLine);

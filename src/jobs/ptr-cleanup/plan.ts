@@ -6,7 +6,7 @@ import type { PlanOutcome } from '../kind.js';
 import { inScope } from '../scope.js';
 import type { RecordSet } from '../../integrations/aws/route53.js';
 import { AddressSet, cidrContains, parseCidr, type Cidr, type Ip } from './ip.js';
-import { packRecords, unpackRecords } from './packed-records.js';
+import { filterRecords, packRecords } from './packed-records.js';
 import { ptrNameToIp } from './reverse-names.js';
 import type { PtrCleanupSettings } from './settings.js';
 import {
@@ -130,24 +130,20 @@ export function planCleanup(observed: CleanupObserved, settings: PtrCleanupSetti
   };
   for (const zone of observed.zones) {
     const summary: ZoneSummary = { id: zone.id, name: zone.name, ptr: zone.live + zone.ptr.count + zone.aliases.length, live: zone.live, stale: 0, skipped: 0 };
-    const deletions: CompactRecord[] = [];
-    const candidates: [RecordSet, CompactRecord?][] = [
-      ...unpackRecords(zone.ptr).map((record): [RecordSet, CompactRecord] => [expand(record), record]),
-      ...zone.aliases.map((name): [RecordSet] => [{ name, type: 'PTR', values: [], alias: true }]),
-    ];
-    for (const [record, packed] of candidates) {
+    const kept = (record: RecordSet): boolean => {
       const verdict = classify(zone, record, policies);
-      if (verdict.kind === 'stale' && packed) {
-        summary.stale++;
-        deletions.push(packed);
-      } else if (verdict.kind === 'skip') {
-        summary.skipped++;
-        plan.skippedByReason[verdict.reason] = (plan.skippedByReason[verdict.reason] ?? 0) + 1;
-        if (plan.skipped.length < SKIPPED_KEPT) plan.skipped.push({ zone: zone.name, name: record.name, reason: verdict.reason, detail: verdict.detail });
-      }
-    }
+      if (verdict.kind === 'stale') return true;
+      summary.skipped++;
+      plan.skippedByReason[verdict.reason] = (plan.skippedByReason[verdict.reason] ?? 0) + 1;
+      if (plan.skipped.length < SKIPPED_KEPT) plan.skipped.push({ zone: zone.name, name: record.name, reason: verdict.reason, detail: verdict.detail });
+      return false;
+    };
+    const deletions = filterRecords(zone.ptr, (record) => kept(expand(record)));
+    // An alias is always skipped (classify says why); it has no TTL or values to delete by.
+    for (const name of zone.aliases) kept({ name, type: 'PTR', values: [], alias: true });
+    summary.stale = deletions.count;
     plan.scanned.push(summary);
-    if (deletions.length > 0) plan.zones.push({ id: zone.id, name: zone.name, records: packRecords(deletions) });
+    if (deletions.count > 0) plan.zones.push({ id: zone.id, name: zone.name, records: deletions });
     plan.totals.ptr += summary.ptr;
     plan.totals.live += summary.live;
     plan.totals.stale += summary.stale;

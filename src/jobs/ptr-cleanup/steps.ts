@@ -31,7 +31,7 @@ export const OWNERSHIP_MAX_AGE_MS = 60_000;
  * them for a million records, about a minute) would otherwise be due again as soon as it ended, before every
  * batch. Reads then take at most a fifth of the run.
  */
-export const OWNERSHIP_READ_COST_FACTOR = 4;
+const OWNERSHIP_READ_COST_FACTOR = 4;
 
 export function ownershipMaxAgeMs(lastReadMs: number): number {
   return Math.max(OWNERSHIP_MAX_AGE_MS, OWNERSHIP_READ_COST_FACTOR * lastReadMs);

@@ -1,4 +1,4 @@
-import { packRecords, unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
+import { filterRecords, packRecords, unpackRecords } from '../../../../src/jobs/ptr-cleanup/packed-records.js';
 import type { CompactRecord } from '../../../../src/jobs/ptr-cleanup/model.js';
 
 describe('packed plan records', () => {
@@ -33,5 +33,19 @@ describe('packed plan records', () => {
   it('store a record in a line of its own text, not one JSON object per record', () => {
     const packed = packRecords([['1.0.0.10.in-addr.arpa.', 300, ['a.example.']]]);
     expect(packed.lines).toBe('1.0.0.10.in-addr.arpa. 300 - a.example.');
+  });
+
+  it('filter to the records asked for, keeping their lines exactly as packed', () => {
+    const records: CompactRecord[] = [
+      ['1.0.0.10.in-addr.arpa.', 300, ['keep me.']],
+      ['2.0.0.10.in-addr.arpa.', 300, ['drop.']],
+      ['3.0.0.10.in-addr.arpa.', 60, ['keep%too.'], { SetIdentifier: 's 1' }],
+    ];
+    const packed = packRecords(records);
+    const kept = filterRecords(packed, (record) => record[2][0]!.startsWith('keep'));
+    expect(kept.count).toBe(2);
+    expect(kept.lines.split('\n')).toEqual([packed.lines.split('\n')[0], packed.lines.split('\n')[2]]);
+    expect(unpackRecords(kept)).toEqual([records[0], records[2]]);
+    expect(filterRecords(packed, () => false)).toEqual({ count: 0, lines: '' });
   });
 });
